@@ -1,0 +1,37 @@
+/**
+ * The `anomseer` command line: the front door. Each subcommand lives in its
+ * own file under cli/commands and registers itself on the program; this file
+ * only wires them and turns errors into one clear line and an exit code.
+ */
+import { Command, CommanderError } from 'commander';
+import { isUserFacing } from '../shared/errors.js';
+import { COMMANDS } from './commands/index.js';
+
+export function buildProgram(): Command {
+  const program = new Command('anomseer')
+    .description('Train and run time-series anomaly reasoners (TimerPO, AnomSeer).')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (isUserFacing(err)) {
+      process.stderr.write(`anomseer: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`anomseer: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

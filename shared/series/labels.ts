@@ -1,0 +1,44 @@
+/**
+ * The six class labels of SPEC §2, the generator task names of SPEC §3, and
+ * the categories that the paper's table reports (SPEC §7).
+ */
+export const ANOMALY_TYPES = ['contextual point', 'global point', 'seasonal', 'trend', 'shapelet', 'normal'] as const;
+export type AnomalyType = (typeof ANOMALY_TYPES)[number];
+
+export const TASKS = ['range', 'point', 'freq', 'trend', 'flat-trend', 'noisy-point', 'noisy-freq', 'noisy-trend', 'shapelet'] as const;
+export type TaskName = (typeof TASKS)[number];
+
+/** The eight AnomLLM training/eval tasks (shapelet is held out: never trained on). */
+export const ANOMLLM_TASKS = TASKS.filter((t) => t !== 'shapelet') as Exclude<TaskName, 'shapelet'>[];
+
+/** Categories of the results table, in the paper's column order. */
+export const CATEGORIES = ['freq', 'trend', 'range', 'point'] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+/** A task's category: the task with `noisy-`/`flat-` dropped (`shapelet` is its own). */
+export function categoryOf(task: string): string {
+  return task.replace(/^(noisy-|flat-)/, '');
+}
+
+export function isAnomalyType(x: unknown): x is AnomalyType {
+  return typeof x === 'string' && (ANOMALY_TYPES as readonly string[]).includes(x);
+}
+
+/**
+ * Normalise a class string as SPEC §2 says: case-insensitive, surrounding
+ * space and quotes dropped, inner whitespace/underscores/hyphens folded,
+ * "contextual" → "contextual point", "global" → "global point".
+ * Returns undefined when the text names no known class.
+ */
+export function normalizeClass(text: string): AnomalyType | undefined {
+  const t = text
+    .trim()
+    .replace(/^["'`]+|["'`.]+$/g, '')
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ')
+    .trim();
+  if (t === 'contextual' || t === 'contextual point' || t === 'contextual point anomaly') return 'contextual point';
+  if (t === 'global' || t === 'global point' || t === 'global point anomaly') return 'global point';
+  const bare = t.replace(/ anomaly$/, '');
+  return isAnomalyType(bare) ? bare : undefined;
+}
