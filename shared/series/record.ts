@@ -1,6 +1,13 @@
 import { DataError } from '../errors.js';
 import { type AnomalyType, isAnomalyType } from './labels.js';
 
+/**
+ * A record's label: one of the six classes, or `unknown` for real data whose
+ * windows are labelled but whose anomaly type is not (NAB, UCR, TSB-AD).
+ * `unknown` records have intervals; class accuracy skips them.
+ */
+export type RecordType = AnomalyType | 'unknown';
+
 /** Half-open index interval [start, end). */
 export type Interval = readonly [number, number];
 
@@ -8,13 +15,13 @@ export type Interval = readonly [number, number];
  * One labelled series: the unit of every dataset, prompt and evaluation.
  * `series` values are finite numbers; `intervals` are sorted, disjoint,
  * half-open and inside [0, series.length); `type` is `normal` iff there are
- * no intervals. `task` names the generator task when known.
+ * no intervals (`unknown` needs intervals). `task` names the generator task when known.
  */
 export interface SeriesRecord {
   readonly id: string;
   readonly series: Float64Array;
   readonly intervals: readonly Interval[];
-  readonly type: AnomalyType;
+  readonly type: RecordType;
   readonly task?: string;
 }
 
@@ -23,7 +30,7 @@ export interface SeriesRecordJson {
   id: string;
   series: number[];
   intervals: [number, number][];
-  type: AnomalyType;
+  type: RecordType;
   task?: string;
 }
 
@@ -49,7 +56,7 @@ export function validateRecord(r: SeriesRecord, file: string, line?: number): Se
   for (let i = 0; i < r.series.length; i++) {
     if (!Number.isFinite(r.series[i])) throw at('series', `value ${i} is ${r.series[i]}; every value must be a finite number`);
   }
-  if (!isAnomalyType(r.type)) throw at('type', `"${String(r.type)}" is not one of the six labels`);
+  if (!isAnomalyType(r.type) && r.type !== 'unknown') throw at('type', `"${String(r.type)}" is not one of the six labels (or "unknown" for real data of unlabelled type)`);
   let prevEnd = -1;
   for (let k = 0; k < r.intervals.length; k++) {
     const iv = r.intervals[k];
