@@ -36,10 +36,9 @@ export function hashKey(seed: number, key: string): number {
 
 export class Rng {
   readonly seed: number;
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  // State words live in a Uint32Array: plain number fields above 2^31 become
+  // heap numbers in V8, which made every draw allocate (measured 3-4x slower).
+  private readonly s = new Uint32Array(4);
 
   constructor(seed: number) {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
@@ -47,20 +46,18 @@ export class Rng {
     }
     this.seed = seed;
     const sm = splitmix32(seed);
-    this.s0 = sm();
-    this.s1 = sm();
-    this.s2 = sm();
-    this.s3 = sm();
+    for (let i = 0; i < 4; i++) this.s[i] = sm();
   }
 
   static fromState(state: RngState): Rng {
     const r = new Rng(state.seed);
-    [r.s0, r.s1, r.s2, r.s3] = state.s;
+    r.s.set(state.s);
     return r;
   }
 
   state(): RngState {
-    return { seed: this.seed, s: [this.s0, this.s1, this.s2, this.s3] };
+    const [a, b, c, d] = this.s;
+    return { seed: this.seed, s: [a, b, c, d] };
   }
 
   /** An independent generator keyed by `key` and this generator's seed. */
@@ -70,17 +67,15 @@ export class Rng {
 
   /** Next raw 32-bit unsigned integer. */
   nextU32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    this.s0 >>>= 0;
-    this.s1 >>>= 0;
-    this.s2 >>>= 0;
+    const s = this.s;
+    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
+    const t = s[1] << 9;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
     return result;
   }
 
@@ -145,5 +140,5 @@ export class Rng {
 }
 
 function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  return (x << k) | (x >>> (32 - k));
 }

@@ -20,7 +20,7 @@ export interface SurrogateOptions {
 
 export const SURROGATE_DEFAULTS = Object.freeze({ clipEps: 0.2, klCoef: 0.001, entropyCoef: 0.001 });
 
-export function clippedSurrogate(logpNew: number, logpOld: number, A: number, clipEps = SURROGATE_DEFAULTS.clipEps): number {
+export function clippedSurrogate(logpNew: number, logpOld: number, A: number, clipEps: number = SURROGATE_DEFAULTS.clipEps): number {
   const rho = Math.exp(logpNew - logpOld);
   const clipped = Math.min(Math.max(rho, 1 - clipEps), 1 + clipEps);
   return Math.min(rho * A, clipped * A);
