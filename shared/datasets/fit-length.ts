@@ -1,0 +1,44 @@
+/**
+ * One switch for bringing any record to the model's input length:
+ *   - `window`:   cut into windows of `length` (see window.ts) — full resolution,
+ *                 several prompts per long series; use for detection and for
+ *                 evaluating point/shapelet-scale anomalies.
+ *   - `resample`: mean-pool down to `length` (see resample.ts) — one prompt,
+ *                 whole context, short anomalies blur; use for trend/seasonal
+ *                 context or quick overviews.
+ *   - `none`:     keep the record as it is (other lengths must still work).
+ */
+import { ConfigError } from '../errors.js';
+import type { SeriesRecord } from '../series/record.js';
+import { resampleRecord } from './resample.js';
+import { windowRecord } from './window.js';
+
+export const FIT_MODES = ['window', 'resample', 'none'] as const;
+export type FitMode = (typeof FIT_MODES)[number];
+
+export interface FitOptions {
+  /** Target length in points (the benchmark's is 1000). */
+  readonly length: number;
+  readonly mode: FitMode;
+  /** Window stride for `window` mode; defaults to `length`. */
+  readonly stride?: number;
+}
+
+/** Bring one record to `length` points; always returns a list (windowing can give several). */
+export function fitToLength(record: SeriesRecord, opts: FitOptions): SeriesRecord[] {
+  switch (opts.mode) {
+    case 'window':
+      return windowRecord(record, { length: opts.length, ...(opts.stride !== undefined ? { stride: opts.stride } : {}) });
+    case 'resample':
+      return [resampleRecord(record, opts.length)];
+    case 'none':
+      return [record];
+    default:
+      throw new ConfigError('mode', `"${String(opts.mode)}" is not a fit mode; use one of ${FIT_MODES.join(', ')}`);
+  }
+}
+
+/** `fitToLength` over a list, in order. */
+export function fitAllToLength(records: readonly SeriesRecord[], opts: FitOptions): SeriesRecord[] {
+  return records.flatMap((r) => fitToLength(r, opts));
+}
