@@ -1,4 +1,9 @@
 import type { Command } from 'commander';
+import { registerGenerate } from './generate.js';
+import { registerEval } from './eval.js';
 
 /** Every subcommand registers itself on the program; add new ones here, one line each. */
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerGenerate,
+  registerEval,
+];
