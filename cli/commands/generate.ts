@@ -12,7 +12,8 @@ import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../shared/errors.js';
-import { DEFAULT_COUNT, DEFAULT_LENGTH, MAX_COUNT, MAX_LENGTH, SPLIT_SEEDS, type Split, generateTask, toJsonl } from '../../shared/anomllm/generate.js';
+import { DEFAULT_COUNT, DEFAULT_LENGTH, MAX_COUNT, MAX_LENGTH, SPLIT_SEEDS, type Split, generateTask } from '../../shared/anomllm/generate.js';
+import { formatJsonl } from '../../shared/datasets/jsonl.js';
 import { ANOMLLM_TASKS, TASKS, type TaskName } from '../../shared/series/labels.js';
 
 interface GenerateFlags {
@@ -69,7 +70,7 @@ function runGenerate(flags: GenerateFlags): void {
     // One task at a time keeps memory at one task's records, not the whole split.
     for (const task of tasks) {
       const records = generateTask(task, { seed, count, length, split });
-      writeSync(fd, toJsonl(records));
+      writeSync(fd, formatJsonl(records, flags.out));
       const normal = records.filter((r) => r.type === 'normal').length;
       counts.push(`${task} ${records.length - normal}/${normal}`);
       written += records.length;

@@ -13,7 +13,7 @@
 import { ConfigError } from '../errors.js';
 import { Rng } from '../rng.js';
 import { ANOMLLM_TASKS, TASKS, type TaskName } from '../series/labels.js';
-import { type SeriesRecord, recordToJson } from '../series/record.js';
+import type { SeriesRecord } from '../series/record.js';
 import { TASK_SPECS } from './tasks.js';
 
 export const SPLIT_SEEDS = { train: 3407, eval: 42 } as const;
@@ -88,9 +88,3 @@ export function generateSplit(
   return out;
 }
 
-/** JSONL text, one `recordToJson` object per line, each line ending in "\n". */
-export function toJsonl(records: readonly SeriesRecord[]): string {
-  let text = '';
-  for (const r of records) text += JSON.stringify(recordToJson(r)) + '\n';
-  return text;
-}

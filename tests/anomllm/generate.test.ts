@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../../shared/errors.js';
-import { SPLIT_SEEDS, generateSplit, generateTask, toJsonl } from '../../shared/anomllm/generate.js';
+import { SPLIT_SEEDS, generateSplit, generateTask } from '../../shared/anomllm/generate.js';
 import { ANOMLLM_TASKS, TASKS, type TaskName } from '../../shared/series/labels.js';
 import { type SeriesRecord, recordToJson, validateRecord } from '../../shared/series/record.js';
 
@@ -79,12 +79,6 @@ test('the same seed gives byte-identical JSONL; another seed gives different byt
   const again = jsonl(generateSplit('eval', { count: 5, tasks: TASKS, length: 200 }));
   assert.is(once, again);
   assert.is.not(jsonl(generateSplit('eval', { seed: 43, count: 5, tasks: TASKS, length: 200 })), once);
-});
-
-test('toJsonl writes one recordToJson object per line', () => {
-  const recs = generateTask('point', { seed: 3, count: 3, length: 50 });
-  assert.is(toJsonl(recs), jsonl(recs));
-  assert.is(toJsonl([]), '');
 });
 
 test('pinned: the sha256 of a small seeded eval split over all nine tasks', () => {
