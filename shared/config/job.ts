@@ -17,6 +17,7 @@ import { OT_DEFAULTS } from '../timerpo/sinkhorn.js';
 import { SURROGATE_DEFAULTS } from '../timerpo/surrogate.js';
 import { DEFAULT_REWARD_WEIGHTS, validateRewardWeights } from '../reward/reward.js';
 import { FIT_MODES } from '../datasets/fit-length.js';
+import { SCHEDULES, type ScheduleName } from '../optim/schedule.js';
 import { compile } from './compile.js';
 import { type Infer, t } from './schema.js';
 
@@ -115,7 +116,7 @@ const OPTIM = t.object(
     eps: t.number({ min: 0, max: 1, minExclusive: true, default: 1e-8, doc: 'AdamW ε.' }),
     weightDecay: t.number({ min: 0, max: 1, default: 0.01, doc: 'AdamW decoupled weight decay.' }),
     gradClip: t.number({ min: 0, default: 1.0, doc: 'Clip the global gradient norm to this (paper: 1.0); 0 turns clipping off.' }),
-    schedule: t.enum(['constant', 'warmup', 'warmup-cosine'], { default: 'constant', doc: 'Learning-rate schedule: constant, linear warmup, or warmup then cosine decay to 0.' }),
+    schedule: t.enum(Object.keys(SCHEDULES) as ScheduleName[], { default: 'constant', doc: 'Learning-rate schedule: constant, warmup-constant (linear warmup), or warmup-cosine (warmup then cosine decay).' }),
     warmupSteps: t.number({ integer: true, min: 0, default: 0, doc: 'Linear warmup length in optimizer steps (warmup schedules; 0 = none); fewer than the run has.' }),
   },
   { doc: 'The optimizer (AdamW) of the learner.' },

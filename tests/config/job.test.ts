@@ -59,7 +59,7 @@ test('the compiled config is deeply frozen', () => {
 
 test('warmup steps are checked against the optimizer steps only when a warmup schedule is on', () => {
   assert.is(compileJobConfig({ optim: { warmupSteps: 1000 } }).optim.warmupSteps, 1000);
-  assert.is(compileJobConfig({ train: { steps: 10, updatesPerBatch: 2 }, optim: { schedule: 'warmup', warmupSteps: 19 } }).optim.warmupSteps, 19);
+  assert.is(compileJobConfig({ train: { steps: 10, updatesPerBatch: 2 }, optim: { schedule: 'warmup-constant', warmupSteps: 19 } }).optim.warmupSteps, 19);
   assert.is(compileJobConfig({ optim: { schedule: 'warmup-cosine' } }).optim.warmupSteps, 0);
 });
 
@@ -125,7 +125,7 @@ const BAD: [string, unknown, string, ...string[]][] = [
   ['no policy input', { policy: { inputs: { plot: false, values: false } } }, 'policy.inputs', 'at least one input must be true'],
   ['heads that do not divide dModel', { policy: { heads: 3 } }, 'policy.heads', 'is 3', 'must divide policy.dModel (128)'],
   ['heartbeat not shorter than the lease', { cluster: { leaseTimeout: '5s' } }, 'cluster.heartbeatInterval', 'is 5000ms', 'cluster.leaseTimeout (5000ms)'],
-  ['warmup as long as training', { optim: { schedule: 'warmup', warmupSteps: 250 } }, 'optim.warmupSteps', 'is 250', 'train.steps × train.updatesPerBatch (250)'],
+  ['warmup as long as training', { optim: { schedule: 'warmup-constant', warmupSteps: 250 } }, 'optim.warmupSteps', 'is 250', 'train.steps × train.updatesPerBatch (250)'],
   ['warmup counts optimizer steps', { train: { steps: 10, updatesPerBatch: 2 }, optim: { schedule: 'warmup-cosine', warmupSteps: 20 } }, 'optim.warmupSteps', 'is 20', '(20)'],
   ['rollouts longer than a trace', { rollout: { maxNewTokens: 200 } }, 'rollout.maxNewTokens', 'is 200', 'policy.maxTraceTokens (160)'],
   ['section given as a scalar', { cluster: 3 }, 'cluster', 'is a number', 'must be a mapping'],
