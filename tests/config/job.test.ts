@@ -107,7 +107,7 @@ const BAD: [string, unknown, string, ...string[]][] = [
   ['zero prompts per step', { rollout: { promptsPerStep: 0 } }, 'rollout.promptsPerStep', 'is 0', '[1, 1000000]'],
   ['non-positive lr', { optim: { lr: 0 } }, 'optim.lr', 'is 0', '(0, 1]'],
   ['bad enum lists the values', { timerpo: { estimator: 'ppo' } }, 'timerpo.estimator', 'is "ppo"', 'one of grpo, timerpo-no-proj, timerpo'],
-  ['bad schedule', { optim: { schedule: 'cosine' } }, 'optim.schedule', 'one of constant, warmup, warmup-cosine'],
+  ['bad schedule', { optim: { schedule: 'cosine' } }, 'optim.schedule', 'one of constant, warmup-constant, warmup-cosine'],
   ['bad fit mode', { data: { fit: 'crop' } }, 'data.fit', 'one of window, resample, none'],
   ['bad duration', { cluster: { leaseTimeout: '60x' } }, 'cluster.leaseTimeout', 'is "60x"', '250ms, 30s, 5m, 1h'],
   ['bad size', { cluster: { maxMessageBytes: '64 megs' } }, 'cluster.maxMessageBytes', 'is "64 megs"', '64MiB'],
