@@ -1,0 +1,81 @@
+/**
+ * Error classes of the wire: conditions a coordinator reports to a worker or a learner.
+ * Each travels as one gRPC status (table in proto/status.ts) and is revived on the client
+ * with its typed fields, so `err instanceof LeaseExpiredError` works on both sides.
+ */
+import { AnomseerError } from '../shared/errors.js';
+
+/** A worker, lease, prompt or weight version the server does not know (never existed or forgotten). */
+export class NotFoundError extends AnomseerError {
+  /** What was looked up: 'worker', 'lease', 'prompt', 'weight version', ... */
+  readonly kind: string;
+  readonly id: string;
+  constructor(kind: string, id: string, hint = '') {
+    super('E_NOT_FOUND', `unknown ${kind} "${id}"${hint === '' ? '' : `; ${hint}`}`);
+    this.kind = kind;
+    this.id = id;
+  }
+}
+
+/**
+ * The lease existed but expired (or was released) before the submission, and its prompt went
+ * back to the queue. Do not retry: drop the group and lease again.
+ */
+export class LeaseExpiredError extends AnomseerError {
+  readonly leaseId: string;
+  /** Expiry, ms since epoch. */
+  readonly deadlineMs: number;
+  constructor(leaseId: string, deadlineMs: number) {
+    super(
+      'E_LEASE_EXPIRED',
+      `lease "${leaseId}" expired at ${new Date(deadlineMs).toISOString()} and its prompt was requeued; drop the group and lease again (heartbeats renew leases)`,
+    );
+    this.leaseId = leaseId;
+    this.deadlineMs = deadlineMs;
+  }
+}
+
+/** Rollouts were sampled with weights older than the lease allows (bounded staleness). */
+export class StaleWeightsError extends AnomseerError {
+  readonly used: number;
+  readonly min: number;
+  constructor(used: number, min: number) {
+    super('E_STALE_WEIGHTS', `weight version ${used} is older than the minimum ${min} this lease accepts; fetch version >= ${min} before sampling`);
+    this.used = used;
+    this.min = min;
+  }
+}
+
+/** Weight bytes do not hash to the announced sha256 (a chunk was lost, reordered or corrupted). */
+export class ChecksumMismatchError extends AnomseerError {
+  readonly version: number;
+  readonly expected: string;
+  readonly actual: string;
+  constructor(version: number, expected: string, actual: string) {
+    super('E_CHECKSUM', `weight version ${version}: sha256 is ${actual}, expected ${expected}; fetch the version again`);
+    this.version = version;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** The call carried no bearer token, or the wrong one. */
+export class UnauthenticatedError extends AnomseerError {
+  constructor(message: string) {
+    super('E_UNAUTHENTICATED', message);
+  }
+}
+
+/**
+ * A gRPC failure without an anomseer error behind it (transport down, deadline, message too
+ * large, a server bug). `grpcCode` decides whether to retry (proto/status.ts RETRYABLE_CODES).
+ */
+export class RpcError extends AnomseerError {
+  readonly grpcCode: number;
+  readonly details: string;
+  constructor(grpcCode: number, codeName: string, details: string) {
+    super('E_RPC', `gRPC ${codeName} (${grpcCode}): ${details}`);
+    this.grpcCode = grpcCode;
+    this.details = details;
+  }
+}
