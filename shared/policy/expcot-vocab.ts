@@ -1,0 +1,20 @@
+/**
+ * The policy's production vocabulary: built from the ExpCoT sentence templates
+ * (shared/expcot/phrases.ts) plus the words its `family` slot may hold, so every ExpCoT
+ * tokenises (tests/policy/expcot-vocab.test.ts checks it on generated records).
+ * Slot values otherwise are numbers (digit tokens), class names (class tokens) and
+ * interval lists (punctuation and digits).
+ */
+import { EXPCOT_PHRASES, FAMILY_WORDS } from '../expcot/phrases.js';
+import { buildVocab } from './vocab.js';
+import type { Vocab } from './vocab.js';
+
+/** Every text the vocabulary must cover: the templates and the family phrases. */
+export function expcotPhraseList(): string[] {
+  return [...Object.values(EXPCOT_PHRASES), ...Object.values(FAMILY_WORDS)];
+}
+
+/** The fixed vocabulary the policy is trained with (offsetsPerPatch default 32). */
+export function buildPolicyVocab(offsetsPerPatch?: number): Vocab {
+  return buildVocab({ phrases: expcotPhraseList(), offsetsPerPatch });
+}

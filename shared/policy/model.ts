@@ -1,0 +1,157 @@
+/**
+ * The policy model: ONE definition (model-layers.ts) built into three ONNX graphs
+ * (docs/POLICY.md §model):
+ *
+ *   encode      features (B, P, F) → memory (B, P, d); with `views`, also the memory views
+ *               cross.<i>.k / cross.<i>.v (B, H, P, Dh), ptr.in and ptr.keys (B, P, d)
+ *   decodeStep  token (B, 1) int64, position (1,) int64, memory (B, P, d) — or, with
+ *               `input: 'views'`, the memory views above (computed once per prompt instead
+ *               of once per step) — and past.<i>.k / past.<i>.v (B, H, Tpast, Dh) per layer
+ *               → logits (B, V + P), hidden (B, d), present.<i>.k / .v (B, H, Tpast + 1, Dh)
+ *   score       inputs (B, T) int64 (<bos> + tokens[:-1]), targets (B, T) int64,
+ *               positions (T,) int64 (0..T−1), features (B, P, F) — or memory (B, P, d) with
+ *               `source: 'memory'` — and optionally mask_add (B, T, V + P) (grammar mask:
+ *               0 allowed, FORBIDDEN otherwise)
+ *               → logp (B, T) (log-prob of each target), entropy (B, T) (nats, of the
+ *               masked distribution), hidden (B, T, d); with `loss`, also loss and grad.<name>
+ *               for every parameter (reverse mode, shared/onnx/autodiff.ts).
+ *
+ * Parameters are graph inputs (the learner feeds them every step) unless baked with
+ * `graph.toModel({ bakedParams: paramsFor(graph, params) })` (workers, one session per
+ * weight version). Right padding needs no attention mask: attention is causal, so a
+ * padded step never influences an earlier one; the loss weights padded steps by 0.
+ */
+import { ConfigError } from '../errors.js';
+import { addGradients, outputGradients, GraphBuilder } from '../onnx/index.js';
+import type { FloatDType, HostArray, Tensor } from '../onnx/index.js';
+import type { HostTensor } from '../onnx/runtime.js';
+import type { PolicyModelConfig } from './model-config.js';
+import { outputSize } from './model-config.js';
+import { decoderLayer, embedTokens, encoder, memoryViews, outputHead, paramScope } from './model-layers.js';
+import type { MemoryViews } from './model-layers.js';
+
+export interface GraphBuildOptions {
+  /** Graph dtype (default float32; float64 for gradient checks). */
+  readonly dtype?: FloatDType;
+}
+
+/** What a loss builder gets: the score graph's tensors. */
+export interface ScoreTensors {
+  readonly logp: Tensor;
+  readonly entropy: Tensor;
+  readonly hidden: Tensor;
+  readonly logits: Tensor;
+}
+
+/** Builds a scalar loss from the score tensors; may declare its own inputs (advantages, masks…). */
+export type LossBuilder = (g: GraphBuilder, t: ScoreTensors) => Tensor;
+
+export interface ScoreOptions extends GraphBuildOptions {
+  /** 'features' (default: the encoder runs inside, so its params get gradients) or 'memory'. */
+  readonly source?: 'features' | 'memory';
+  /** Add the mask_add input (default false). */
+  readonly grammarMask?: boolean;
+  /** When given: outputs `loss` and `grad.<param>` for every parameter of the graph. */
+  readonly loss?: LossBuilder;
+}
+
+/** Names of the memory-view tensors (encode outputs / decodeStep inputs with `views`). */
+export const viewNames = (cfg: PolicyModelConfig): string[] => [
+  ...Array.from({ length: cfg.decLayers }, (_, i) => [`cross.${i}.k`, `cross.${i}.v`]).flat(), 'ptr.in', 'ptr.keys',
+];
+
+export function buildEncodeGraph(cfg: PolicyModelConfig, opts: GraphBuildOptions & { readonly views?: boolean } = {}): GraphBuilder {
+  const g = new GraphBuilder({ dtype: opts.dtype, name: 'policy-encode' });
+  const p = paramScope(g, cfg);
+  const memory = encoder(g, p, cfg, g.input('features', ['B', cfg.numPatches, cfg.featureSize]));
+  g.output('memory', memory);
+  if (opts.views === true) {
+    const v = memoryViews(g, p, cfg, memory);
+    v.cross.forEach((kv, i) => { g.output(`cross.${i}.k`, kv.k); g.output(`cross.${i}.v`, kv.v); });
+    g.output('ptr.in', v.ptrIn);
+    g.output('ptr.keys', v.ptrKeys);
+  }
+  return g;
+}
+
+/** Names of the KV-cache inputs and outputs of decoder layer i. */
+export const pastNames = (i: number) => ({ k: `past.${i}.k`, v: `past.${i}.v` });
+export const presentNames = (i: number) => ({ k: `present.${i}.k`, v: `present.${i}.v` });
+
+export function buildDecodeStepGraph(cfg: PolicyModelConfig, opts: GraphBuildOptions & { readonly input?: 'memory' | 'views' } = {}): GraphBuilder {
+  const g = new GraphBuilder({ dtype: opts.dtype, name: 'policy-decode-step' });
+  const p = paramScope(g, cfg);
+  const token = g.input('token', ['B', 1], 'int64');
+  const position = g.input('position', [1], 'int64');
+  const [P, d, dh] = [cfg.numPatches, cfg.width, cfg.width / cfg.heads];
+  const views: MemoryViews = (opts.input ?? 'memory') === 'memory'
+    ? memoryViews(g, p, cfg, g.input('memory', ['B', P, d]))
+    : {
+      cross: Array.from({ length: cfg.decLayers }, (_, i) => ({ k: g.input(`cross.${i}.k`, ['B', cfg.heads, P, dh]), v: g.input(`cross.${i}.v`, ['B', cfg.heads, P, dh]) })),
+      ptrIn: g.input('ptr.in', ['B', P, d]),
+      ptrKeys: g.input('ptr.keys', ['B', P, d]),
+    };
+  let x = embedTokens(g, p, cfg, token, position, views.ptrIn);
+  for (let i = 0; i < cfg.decLayers; i++) {
+    const names = pastNames(i);
+    const past = { k: g.input(names.k, ['B', cfg.heads, 'Tpast', dh]), v: g.input(names.v, ['B', cfg.heads, 'Tpast', dh]) };
+    const r = decoderLayer(g, p, cfg, i, x, views.cross[i], past);
+    x = r.x;
+    g.output(presentNames(i).k, r.present!.k);
+    g.output(presentNames(i).v, r.present!.v);
+  }
+  const { hidden, logits } = outputHead(g, p, cfg, x, views.ptrKeys);
+  g.output('logits', g.squeeze(logits, [1]));
+  g.output('hidden', g.squeeze(hidden, [1]));
+  return g;
+}
+
+export function buildScoreGraph(cfg: PolicyModelConfig, opts: ScoreOptions = {}): GraphBuilder {
+  const g = new GraphBuilder({ dtype: opts.dtype, name: 'policy-score' });
+  const p = paramScope(g, cfg);
+  const inputs = g.input('inputs', ['B', 'T'], 'int64');
+  const targets = g.input('targets', ['B', 'T'], 'int64');
+  const positions = g.input('positions', ['T'], 'int64');
+  const memory = (opts.source ?? 'features') === 'features'
+    ? encoder(g, p, cfg, g.input('features', ['B', cfg.numPatches, cfg.featureSize]))
+    : g.input('memory', ['B', cfg.numPatches, cfg.width]);
+  const views = memoryViews(g, p, cfg, memory);
+  let x = embedTokens(g, p, cfg, inputs, positions, views.ptrIn);
+  for (let i = 0; i < cfg.decLayers; i++) x = decoderLayer(g, p, cfg, i, x, views.cross[i]).x;
+  const head = outputHead(g, p, cfg, x, views.ptrKeys);
+  const logits = opts.grammarMask === true ? g.add(head.logits, g.input('mask_add', ['B', 'T', outputSize(cfg)])) : head.logits;
+  const lp = g.logSoftmax(logits, -1);
+  const logp = g.squeeze(g.gatherElements(lp, g.unsqueeze(targets, [2]), 2), [2]);
+  const entropy = g.neg(g.reduceSum(g.mul(g.exp(lp), lp), [2]));
+  g.output('logp', logp);
+  g.output('entropy', entropy);
+  g.output('hidden', head.hidden);
+  if (opts.loss !== undefined) {
+    const loss = opts.loss(g, { logp, entropy, hidden: head.hidden, logits });
+    g.output('loss', loss);
+    outputGradients(g, addGradients(g, loss, g.params));
+  }
+  return g;
+}
+
+/** The subset of `params` that `g` declares (for toModel's bakedParams or as feeds). */
+export function paramsFor<T extends HostArray>(g: GraphBuilder, params: Readonly<Record<string, T>>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const t of g.params) {
+    const v = params[t.name];
+    if (v === undefined) throw new ConfigError('params', `no value for parameter "${t.name}" of graph ${g.name}`);
+    out[t.name] = v;
+  }
+  return out;
+}
+
+/** `params` as session feeds (name → { data, dims }) for the parameters `g` declares. */
+export function paramFeeds(g: GraphBuilder, params: Readonly<Record<string, HostArray>>): Record<string, HostTensor> {
+  const out: Record<string, HostTensor> = {};
+  for (const t of g.params) {
+    const data = params[t.name];
+    if (data === undefined) throw new ConfigError('params', `no value for parameter "${t.name}" of graph ${g.name}`);
+    out[t.name] = { data, dims: t.shape as number[] };
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+/**
+ * Group sampling for rollouts (docs/POLICY.md §sampling): G traces per prompt from the
+ * decodeStep graph, one token per step for all rows at once, under the grammar mask.
+ *
+ * Row r = (prompt p, sample i) draws from its own stream rng.fork(`${promptId}/${weightVersion}/${i}`),
+ * so which worker samples, and which other prompts share its batch, does not change the
+ * draws. At each step the row's logits get the grammar's mask (forbidden ids removed) and
+ * are divided by the temperature; the id is drawn from that softmax and its log-prob under
+ * that same distribution is recorded (at temperature 1 exactly the learner's masked logp).
+ * Finished rows keep feeding <pad> until every row is done; their outputs are ignored.
+ */
+import { ConfigError } from '../errors.js';
+import type { Rng } from '../rng.js';
+import type { HostTensor } from '../onnx/runtime.js';
+import { TraceGrammar } from './grammar.js';
+import type { GrammarOptions, GrammarState } from './grammar.js';
+import type { PolicyModelConfig } from './model-config.js';
+import { pastNames, presentNames } from './model.js';
+import type { Tokenizer } from './tokenizer.js';
+
+/** Runs the decodeStep graph (e.g. `(f) => session.run(f)` on an OrtSession). */
+export type StepRunner = (feeds: Record<string, HostTensor>) => Promise<Record<string, HostTensor>>;
+
+export interface SamplePrompt {
+  readonly promptId: string;
+  /** Series length n (for pointer decoding and the grammar). */
+  readonly n: number;
+}
+
+export interface SampleOptions {
+  readonly cfg: PolicyModelConfig;
+  readonly tokenizer: Tokenizer;
+  readonly step: StepRunner;
+  /**
+   * Per-prompt decodeStep inputs, each with leading dim numPrompts: { memory } (P, d) for a
+   * step graph built with input 'memory', or the memory views (viewNames) for 'views'.
+   */
+  readonly promptFeeds: Readonly<Record<string, HostTensor>>;
+  readonly prompts: readonly SamplePrompt[];
+  /** G, samples per prompt (paper: 5). */
+  readonly groupSize: number;
+  readonly weightVersion: number | string;
+  /** Parent generator; each row forks its own stream from its key. */
+  readonly rng: Rng;
+  /** Softmax temperature (default 1). */
+  readonly temperature?: number;
+  readonly grammar?: GrammarOptions;
+}
+
+export interface Sample {
+  readonly promptId: string;
+  readonly sampleIndex: number;
+  /** Sampled ids, ending with <eos> (no <bos>). */
+  readonly ids: number[];
+  /** Log-prob of each id under the masked, temperature-scaled distribution it was drawn from. */
+  readonly logps: Float64Array;
+  readonly text: string;
+}
+
+/** The stream key of one sample. */
+export const sampleKey = (promptId: string, weightVersion: number | string, sampleIndex: number) => `${promptId}/${weightVersion}/${sampleIndex}`;
+
+/** Samples G traces per prompt; result[p][i] is sample i of prompt p. */
+export async function sampleGroups(o: SampleOptions): Promise<Sample[][]> {
+  const { cfg, tokenizer, prompts, groupSize: G } = o;
+  const temperature = o.temperature ?? 1;
+  if (!(temperature > 0)) throw new ConfigError('temperature', `must be > 0, got ${temperature}`);
+  if (!Number.isInteger(G) || G < 1) throw new ConfigError('groupSize', `must be an integer >= 1, got ${G}`);
+  if (tokenizer.vocab.size !== cfg.vocabSize || tokenizer.numPatches !== cfg.numPatches) {
+    throw new ConfigError('tokenizer', `has V = ${tokenizer.vocab.size}, P = ${tokenizer.numPatches}; the model has vocabSize = ${cfg.vocabSize}, numPatches = ${cfg.numPatches}`);
+  }
+  const B = prompts.length * G;
+  const W = tokenizer.outputSize;
+  const grammars = prompts.map((p) => new TraceGrammar(tokenizer, p.n, o.grammar));
+  const maxSteps = Math.max(...grammars.map((g) => g.maxLength));
+  if (maxSteps > cfg.maxLen) throw new ConfigError('grammar.maxThinkTokens', `the longest trace (${maxSteps} tokens) exceeds model.maxLen = ${cfg.maxLen}; lower maxThinkTokens or maxIntervals`);
+
+  const rowFeeds: Record<string, HostTensor> = {};
+  for (const [name, t] of Object.entries(o.promptFeeds)) rowFeeds[name] = repeatRows(name, t, prompts.length, G);
+  const rngs = Array.from({ length: B }, (_, r) => o.rng.fork(sampleKey(prompts[Math.floor(r / G)].promptId, o.weightVersion, r % G)));
+  const states: GrammarState[] = Array.from({ length: B }, (_, r) => grammars[Math.floor(r / G)].initial());
+  const ids: number[][] = Array.from({ length: B }, () => []);
+  const logps: number[][] = Array.from({ length: B }, () => []);
+  const dh = cfg.width / cfg.heads;
+  let cache: Record<string, HostTensor> = {};
+  for (let i = 0; i < cfg.decLayers; i++) for (const n of Object.values(pastNames(i))) cache[n] = { data: new Float32Array(0), dims: [B, cfg.heads, 0, dh] };
+  let prev = new Array<number>(B).fill(tokenizer.vocab.bos);
+
+  for (let t = 0; t < maxSteps && states.some((s, r) => !grammars[Math.floor(r / G)].isDone(s)); t++) {
+    const out = await o.step({ token: { data: BigInt64Array.from(prev.map(BigInt)), dims: [B, 1] }, position: { data: BigInt64Array.of(BigInt(t)), dims: [1] }, ...rowFeeds, ...cache });
+    const logits = out.logits.data as Float32Array;
+    for (let r = 0; r < B; r++) {
+      const gr = grammars[Math.floor(r / G)];
+      if (gr.isDone(states[r])) { prev[r] = tokenizer.vocab.pad; continue; }
+      const [id, lp] = drawMasked(logits.subarray(r * W, (r + 1) * W), gr.allowedMask(states[r]), temperature, rngs[r]);
+      ids[r].push(id);
+      logps[r].push(lp);
+      states[r] = gr.advance(states[r], id);
+      prev[r] = id;
+    }
+    cache = {};
+    for (let i = 0; i < cfg.decLayers; i++) {
+      cache[pastNames(i).k] = out[presentNames(i).k];
+      cache[pastNames(i).v] = out[presentNames(i).v];
+    }
+  }
+  return prompts.map((p, pi) => Array.from({ length: G }, (_, i) => {
+    const r = pi * G + i;
+    return { promptId: p.promptId, sampleIndex: i, ids: ids[r], logps: Float64Array.from(logps[r]), text: tokenizer.decodeTrace(ids[r], p.n) };
+  }));
+}
+
+/** Repeats each of the `count` leading rows of t G times (prompt p → rows p·G … p·G + G − 1). */
+function repeatRows(name: string, t: HostTensor, count: number, G: number): HostTensor {
+  if (t.dims[0] !== count || !(t.data instanceof Float32Array)) {
+    throw new ConfigError(`promptFeeds.${name}`, `must be float32 with leading dim = ${count} prompts, got dims [${t.dims.join(', ')}]`);
+  }
+  const row = t.data.length / count;
+  const out = new Float32Array(row * count * G);
+  for (let r = 0; r < count * G; r++) out.set(t.data.subarray(Math.floor(r / G) * row, (Math.floor(r / G) + 1) * row), r * row);
+  return { data: out, dims: [count * G, ...t.dims.slice(1)] };
+}
+
+/** Draws an allowed id from softmax(logits / temperature) restricted to mask = 1; returns [id, log-prob]. */
+export function drawMasked(logits: ArrayLike<number>, mask: Uint8Array, temperature: number, rng: Rng): [number, number] {
+  let mx = -Infinity;
+  for (let i = 0; i < mask.length; i++) if (mask[i] === 1 && logits[i] / temperature > mx) mx = logits[i] / temperature;
+  let z = 0;
+  const w = new Float64Array(mask.length);
+  for (let i = 0; i < mask.length; i++) if (mask[i] === 1) z += w[i] = Math.exp(logits[i] / temperature - mx);
+  const id = rng.categorical(w);
+  return [id, logits[id] / temperature - mx - Math.log(z)];
+}

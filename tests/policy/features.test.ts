@@ -1,0 +1,118 @@
+// Encoder input features: layout against plain loops, variants, determinism.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ConfigError } from '../../shared/errors.js';
+import { hbos, matrixProfile, robustZ } from '../../shared/analysis/index.js';
+import { columnOfIndex } from '../../shared/plot/mapping.js';
+import { modelRaster } from '../../shared/plot/raster.js';
+import { Rng } from '../../shared/rng.js';
+import { ANALYSIS_CHANNELS, analysisColumns } from '../../shared/policy/analysis-channels.js';
+import { batchFeatures, patchFeatures, resolveFeatureOptions, valueColumns } from '../../shared/policy/features.js';
+
+function series(n: number, seed = 1): Float64Array {
+  const rng = new Rng(seed);
+  const x = Float64Array.from({ length: n }, (_, i) => Math.sin(2 * Math.PI * 0.03 * i) + 0.05 * rng.normal());
+  for (let i = Math.floor(n / 2); i < Math.floor(n / 2) + 5 && i < n; i++) x[i] += 2; // a spike beyond the plot
+  return x;
+}
+
+test('feature sizes of the three variants: 256, 268, 292 for a 64×256 raster and 4-column patches', () => {
+  assert.is(resolveFeatureOptions({ variant: 'plot' }).featureSize, 256);
+  assert.is(resolveFeatureOptions({ variant: 'plot+values' }).featureSize, 268);
+  assert.is(resolveFeatureOptions({ variant: 'plot+values+analyses' }).featureSize, 292);
+  assert.is(resolveFeatureOptions().numPatches, 64);
+});
+
+test('the plot part of patch k is its raster columns, column by column (plain loop)', () => {
+  const x = series(1000);
+  const f = patchFeatures(x, { variant: 'plot+values+analyses' });
+  const r = modelRaster(x);
+  for (let k = 0; k < 64; k++) for (let j = 0; j < 4; j++) for (let row = 0; row < 64; row++) {
+    assert.is(f.data[k * 292 + j * 64 + row], r.data[row * 256 + k * 4 + j]);
+  }
+});
+
+test('the values part is mean/min/max (clipped to ±3) of the points each column holds (plain loop)', () => {
+  for (const n of [1000, 100]) {
+    const x = series(n);
+    x[3] = 10; // clipped to 3
+    const v = valueColumns(x, 256);
+    const groups: number[][] = Array.from({ length: 256 }, () => []);
+    for (let i = 0; i < n; i++) groups[columnOfIndex(i, n, 256)].push(Math.min(3, x[i]));
+    for (let c = 0; c < 256; c++) {
+      const g = groups[c];
+      if (g.length === 0) continue;
+      const mean = g.reduce((a, b) => a + b, 0) / g.length;
+      assert.ok(Math.abs(v[c * 3] - mean) < 1e-6, `n=${n} col ${c}`);
+      assert.is(v[c * 3 + 1], Math.fround(Math.min(...g)));
+      assert.is(v[c * 3 + 2], Math.fround(Math.max(...g)));
+    }
+    const f = patchFeatures(x, { variant: 'plot+values' });
+    assert.equal(Array.from(f.data.subarray(5 * 268 + 256 + 6, 5 * 268 + 256 + 9)), Array.from(v.subarray(22 * 3, 23 * 3)), 'column 22 = patch 5, j = 2');
+  }
+});
+
+test('a column without points (n < width) takes the next point to its right, or the last point', () => {
+  const x = Float64Array.from([0.1, 0.2, 0.3]);
+  const v = valueColumns(x, 256);
+  for (let c = 0; c < 256; c++) {
+    let want = 2;
+    for (let i = 2; i >= 0; i--) if (columnOfIndex(i, 3, 256) >= c) want = i;
+    assert.is(v[c * 3], Math.fround(x[want]), `col ${c}`);
+  }
+});
+
+test('analysis channels: max |robust z|, max matrix-profile and max HBOS per column match plain loops', () => {
+  const n = 600;
+  const x = series(n, 3);
+  const a = analysisColumns(x, 256);
+  const A = ANALYSIS_CHANNELS.length;
+  const z = robustZ(x), hb = hbos(x), { profile } = matrixProfile(x, 50);
+  for (let c = 0; c < 256; c++) {
+    let mz = -Infinity, mh = -Infinity, mmp = -Infinity, any = false;
+    for (let i = 0; i < n; i++) {
+      if (columnOfIndex(i, n, 256) !== c) continue;
+      any = true;
+      mz = Math.max(mz, Math.abs(z[i]));
+      mh = Math.max(mh, hb[i] / 5);
+      let d = 0;
+      for (let s = Math.max(0, i - 49); s <= Math.min(i, n - 50); s++) d = Math.max(d, profile[s] / (2 * Math.sqrt(50)));
+      mmp = Math.max(mmp, d);
+    }
+    if (!any) continue;
+    assert.ok(Math.abs(a[c * A] - Math.log1p(mz)) < 1e-6, `z col ${c}`);
+    assert.ok(Math.abs(a[c * A + 4] - mmp) < 1e-6, `mp col ${c}`);
+    assert.ok(Math.abs(a[c * A + 5] - mh) < 1e-6, `hbos col ${c}`);
+  }
+});
+
+test('the spike raises |z| in its columns far above the rest', () => {
+  const rng = new Rng(4);
+  const x = Float64Array.from({ length: 1000 }, () => 0.05 * rng.normal());
+  for (let i = 500; i < 505; i++) x[i] += 2;
+  const a = analysisColumns(x, 256);
+  const c = columnOfIndex(501, 1000, 256);
+  for (let k = 0; k < 256; k++) if (Math.abs(k - c) > 2) assert.ok(a[c * 6] > 2 * a[k * 6], `col ${k}: ${a[c * 6]} vs ${a[k * 6]}`);
+});
+
+test('features are deterministic and short series work', () => {
+  for (const n of [1000, 5, 1]) {
+    const x = series(n);
+    const a = patchFeatures(x, { variant: 'plot+values+analyses' });
+    const b = patchFeatures(Float64Array.from(x), { variant: 'plot+values+analyses' });
+    assert.equal(Buffer.from(a.data.buffer), Buffer.from(b.data.buffer));
+    assert.ok(a.data.every(Number.isFinite), `n = ${n}`);
+  }
+});
+
+test('a batch stacks prompts as (B, P, F), and mismatched prompts are refused', () => {
+  const a = patchFeatures(series(200, 1)), b = patchFeatures(series(300, 2));
+  const batch = batchFeatures([a, b]);
+  assert.equal(batch.dims, [2, 64, 256]);
+  assert.equal(Array.from(batch.data.subarray(64 * 256, 64 * 256 + 10)), Array.from(b.data.subarray(0, 10)));
+  const c = patchFeatures(series(200, 1), { variant: 'plot+values' });
+  assert.throws(() => batchFeatures([a, c]), (e: unknown) => e instanceof ConfigError && /prompt 1 has \(P, F\) = \(64, 268\)/.test(e.message));
+  assert.throws(() => resolveFeatureOptions({ variant: 'pixels' as never }), (e: unknown) => e instanceof ConfigError && /features\.variant/.test(e.message));
+});
+
+test.run();
