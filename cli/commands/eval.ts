@@ -8,7 +8,8 @@
  * The scoring and printing live in `runEval`, so other commands (evaluating a
  * checkpoint, saving predictions) can call it with predictions they produced.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../shared/errors.js';
@@ -18,6 +19,7 @@ import { readText } from '../../shared/datasets/files.js';
 import { parsePredictionsJsonl } from '../../shared/eval/predictions.js';
 import { type EvalReport, type Prediction, reportToJson, scoreAll } from '../../shared/eval/score.js';
 import { formatTable } from '../../shared/eval/table.js';
+import { predictWithCheckpoint } from '../../learner/checkpoint-predict.js';
 
 export interface RunEvalOptions {
   readonly records: readonly SeriesRecord[];
@@ -56,23 +58,61 @@ export function readPredictionsFile(path: string, records: readonly SeriesRecord
 }
 
 interface EvalFlags {
-  predictions: string;
+  predictions?: string;
+  checkpoint?: string;
+  savePredictions?: string;
   data: string;
   json?: string;
+  threads: string;
+}
+
+/** The checkpoint `eval` uses when neither --predictions nor --checkpoint is given. */
+export const DEFAULT_CHECKPOINT = fileURLToPath(new URL('../../checkpoints/default', import.meta.url));
+
+/** A one-line progress bar on stderr: `eval [#####-----] 120/400`. */
+function progressBar(label: string): (done: number, total: number) => void {
+  return (done, total) => {
+    const w = 30, k = Math.round((w * done) / Math.max(1, total));
+    process.stderr.write(`\r${label} [${'#'.repeat(k)}${'-'.repeat(w - k)}] ${done}/${total}${done === total ? '\n' : ''}`);
+  };
 }
 
 async function evalAction(flags: EvalFlags): Promise<void> {
   if (flags.json !== undefined && flags.json.trim() === '') throw new ConfigError('--json', 'must name a file, got an empty path');
+  if (flags.predictions !== undefined && flags.checkpoint !== undefined) {
+    throw new ConfigError('--predictions', 'give either --predictions (score saved answers) or --checkpoint (run a policy), not both');
+  }
+  if (flags.predictions !== undefined && flags.savePredictions !== undefined) {
+    throw new ConfigError('--save-predictions', 'only applies with --checkpoint: the predictions come from the policy');
+  }
   const records = await loadDataSpec(flags.data);
-  const predictions = readPredictionsFile(flags.predictions, records);
-  runEval({ records, predictions, json: flags.json, title: `eval of ${flags.predictions} on ${flags.data}` });
+  if (flags.predictions !== undefined) {
+    const predictions = readPredictionsFile(flags.predictions, records);
+    runEval({ records, predictions, json: flags.json, title: `eval of ${flags.predictions} on ${flags.data}` });
+    return;
+  }
+  const dir = flags.checkpoint ?? DEFAULT_CHECKPOINT;
+  if (!existsSync(dir)) {
+    throw new ConfigError('--checkpoint', `${dir} does not exist; train one with \`anomseer train examples/anomllm.yaml\` or pass --predictions FILE`);
+  }
+  const threads = Number(flags.threads);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ConfigError('--threads', `must be an integer in [1, 64], got "${flags.threads}"`);
+  const { predictions, lines } = await predictWithCheckpoint(dir, records, { threads, onProgress: progressBar('eval') });
+  if (flags.savePredictions !== undefined) {
+    mkdirSync(dirname(flags.savePredictions), { recursive: true });
+    writeFileSync(flags.savePredictions, lines.map((l) => JSON.stringify(l)).join('\n') + (lines.length > 0 ? '\n' : ''));
+  }
+  runEval({ records, predictions, json: flags.json, title: `eval of checkpoint ${dir} on ${flags.data}` });
 }
 
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description('Score predictions (JSONL of {"id","text"} or {"id","intervals","type"}) against labelled data; print the SPEC §7 table.')
-    .requiredOption('--predictions <file>', 'predictions, one JSON object per line')
+    .description('Score a checkpoint, or saved predictions (JSONL of {"id","text"} or {"id","intervals","type"}), against labelled data; print the SPEC §7 table.')
+    .option('--predictions <file>', 'predictions to score, one JSON object per line')
+    .option('--checkpoint <dir>', 'run this trained policy on the data instead (default: the shipped checkpoints/default)')
+    .option('--save-predictions <file>', 'with a checkpoint: write one {"id","text","intervals","type"} line per series')
+    .option('--threads <n>', 'ONNX Runtime threads when running a checkpoint', '1')
     .requiredOption('--data <spec>', 'the labelled data: anomllm:<split>, jsonl:<path>, nab:<dir>, ucr:<dir>, tsb:<path>')
     .option('--json <file>', 'also write the report as JSON')
     .action((flags: EvalFlags) => evalAction(flags));

@@ -1,0 +1,202 @@
+/**
+ * Single-process training: warm start (optional), then TimerPO steps with rollouts
+ * sampled by a RolloutPolicy at the current weight version, periodic eval on a fixed
+ * eval subset, checkpoints, and a final eval on the whole eval set. The cluster
+ * (coordinator + workers over gRPC) runs the same step functions across processes.
+ *
+ * Deterministic when seeded: every random choice derives from `new Rng(job.seed)` by
+ * keyed forks (init, epoch order, rollouts keyed by prompt and weight version).
+ */
+import { join } from 'node:path';
+import type { JobConfig } from '../shared/config/job.js';
+import { loadDataSpec } from '../shared/datasets/spec.js';
+import { reportToJson, scoreAll } from '../shared/eval/score.js';
+import type { EvalReport } from '../shared/eval/score.js';
+import { AdamW } from '../shared/optim/adamw.js';
+import { scheduleFromConfig } from '../shared/optim/schedule.js';
+import { countParams, initParams } from '../shared/policy/model-config.js';
+import { Rng } from '../shared/rng.js';
+import type { SeriesRecord } from '../shared/series/record.js';
+import { checkpointDirName } from '../shared/checkpoint/checkpoint-dir.js';
+import { RolloutPolicy } from '../rollout-worker/rollout-policy.js';
+import { predictRecords } from './evaluate.js';
+import { LearnerModel } from './learner-model.js';
+import type { Params } from './learner-model.js';
+import { savePolicyCheckpoint } from './policy-checkpoint.js';
+import { policySpecFromJob, tokenizerOf } from './policy-setup.js';
+import type { PolicySpec } from './policy-setup.js';
+import { PromptCache } from './prompt-cache.js';
+import { timerpoStep } from './timerpo-step.js';
+import type { RlStepMetrics, ScoredSample } from './timerpo-step.js';
+import { imitationStep } from './warm-start.js';
+
+export type TrainEvent =
+  | { readonly kind: 'warm-start'; readonly step: number; readonly loss: number; readonly gradNorm: number }
+  | { readonly kind: 'step'; readonly step: number; readonly weightVersion: number; readonly metrics: RlStepMetrics; readonly seconds: { generate: number; update: number }; readonly samples: readonly ScoredSample[][] }
+  | { readonly kind: 'eval'; readonly step: number; readonly report: Record<string, unknown> }
+  | { readonly kind: 'checkpoint'; readonly step: number; readonly dir: string };
+
+export interface TrainDeps {
+  /** Wall clock (injected; checkpoints record it). */
+  readonly clock: () => Date;
+  readonly log: (line: string) => void;
+  readonly onEvent?: (e: TrainEvent) => void;
+  readonly device?: string;
+  readonly threads?: number;
+}
+
+export interface TrainSummary {
+  readonly steps: number;
+  readonly weightVersion: number;
+  readonly promptsTrained: number;
+  readonly promptsRequeued: number;
+  readonly duplicatesDropped: number;
+  readonly workers: number;
+  readonly warmStartSteps: number;
+  readonly finalEval: Record<string, unknown> | undefined;
+  readonly checkpoint: string;
+  readonly wallSeconds: number;
+  readonly secondsPerStep: { readonly generate: number; readonly update: number };
+  readonly history: readonly { step: number; reward: number; grounded: number }[];
+}
+
+/** No-decay set for this model: biases and layer-norm gains/biases. */
+const noDecay = (name: string) => /\.(b|b1|b2)$/.test(name) || /\.ln\d*\.[gb]$|^(enc|dec)\.ln\.[gb]$/.test(name);
+
+/** An endless shuffled stream of indices, reshuffled per epoch by a keyed fork. */
+function* epochOrder(n: number, rng: Rng, key: string): Generator<number> {
+  for (let epoch = 0; ; epoch++) {
+    const order = rng.fork(`${key}/epoch/${epoch}`).shuffle(Array.from({ length: n }, (_, i) => i));
+    yield* order;
+  }
+}
+
+/** The first `count` records of each task (or category), in data order. */
+export function evalSubset(records: readonly SeriesRecord[], count: number): SeriesRecord[] {
+  const seen = new Map<string, number>();
+  return records.filter((r) => {
+    const k = r.task ?? r.type;
+    const c = seen.get(k) ?? 0;
+    seen.set(k, c + 1);
+    return c < count;
+  });
+}
+
+export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<TrainSummary> {
+  const started = deps.clock().getTime();
+  const rng = new Rng(job.seed);
+  const spec: PolicySpec = policySpecFromJob(job);
+  const tokenizer = tokenizerOf(spec);
+  const cache = new PromptCache(spec, tokenizer);
+  const train = (await loadDataSpec(job.data.train)).filter((r) => r.type !== 'unknown');
+  const evalAll = (await loadDataSpec(job.data.eval)).filter((r) => r.type !== 'unknown');
+  const evalSmall = evalSubset(evalAll, job.train.evalCount);
+  deps.log(`train: ${train.length} training series, ${evalAll.length} eval series (${evalSmall.length} in periodic evals); inputs ${spec.variant}; ${countParams(spec.model)} parameters`);
+
+  const params: Params = initParams(spec.model, rng.fork('init'));
+  const named = Object.entries(params).map(([name, data]) => ({ name, data }));
+  const model = await LearnerModel.create(spec.model, { clipEps: job.timerpo.clipEps, klCoef: job.timerpo.klCoef, entropyCoef: job.timerpo.entropyCoef }, deps);
+  const runOpts = { device: deps.device, threads: deps.threads };
+  let weightVersion = 0;
+
+  const evaluate = async (records: readonly SeriesRecord[], step: number): Promise<EvalReport> => {
+    const policy = await RolloutPolicy.create(spec.model, tokenizer, params, weightVersion, runOpts);
+    try {
+      const { predictions } = await predictRecords(policy, records, { grammar: spec.grammar, features: (r) => cache.features(r) });
+      const report = scoreAll(records, predictions);
+      deps.onEvent?.({ kind: 'eval', step, report: reportToJson(report) });
+      const j = reportToJson(report) as { classAccuracy?: number; affiliationF1?: { average?: number } };
+      deps.log(`eval @${step}: class acc ${fmt(j.classAccuracy)}  avg affiliation F1 ${fmt(j.affiliationF1?.average)}  (${records.length} series)`);
+      return report;
+    } finally {
+      await policy.dispose();
+    }
+  };
+
+  // Warm start: imitate the compact expert responses.
+  const ws = job.train.warmStart;
+  let warmStartSteps = 0;
+  if (ws.enabled) {
+    const opt = new AdamW(named, { lr: ws.lr, betas: [job.optim.betas[0], job.optim.betas[1]], eps: job.optim.eps, weightDecay: job.optim.weightDecay, noDecay });
+    const order = epochOrder(train.length, rng, 'warm');
+    for (let s = 1; s <= ws.steps; s++) {
+      const batch = Array.from({ length: ws.batchSize }, () => cache.get(train[order.next().value as number]));
+      const r = await imitationStep({ model, spec, tokenizer, params, optimizer: opt, lr: ws.lr, gradClip: job.optim.gradClip }, batch);
+      warmStartSteps = s;
+      deps.onEvent?.({ kind: 'warm-start', step: s, loss: r.loss, gradNorm: r.gradNorm });
+      if (s === 1 || s % 10 === 0 || s === ws.steps) deps.log(`warm-start ${s}/${ws.steps}: nll/token ${r.loss.toFixed(4)}  grad norm ${r.gradNorm.toFixed(3)}`);
+    }
+    weightVersion += 1;
+  }
+
+  // TimerPO.
+  const refParams: Params = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.slice()]));
+  const optimizer = new AdamW(named, { lr: job.optim.lr, betas: [job.optim.betas[0], job.optim.betas[1]], eps: job.optim.eps, weightDecay: job.optim.weightDecay, noDecay });
+  const totalUpdates = job.train.steps * job.train.updatesPerBatch;
+  const lrAt = scheduleFromConfig({ name: job.optim.schedule, lr: job.optim.lr, warmupSteps: job.optim.warmupSteps, totalSteps: Math.max(totalUpdates, job.optim.warmupSteps + 1) });
+  const order = epochOrder(train.length, rng, 'rl');
+  const rolloutRng = rng.fork('rollout');
+  let promptsTrained = 0;
+  let genSeconds = 0, updSeconds = 0;
+  const history: { step: number; reward: number; grounded: number }[] = [];
+  const saveAt = async (step: number, metrics?: Record<string, unknown>) => {
+    const dir = join(job.outputDir, checkpointDirName(step));
+    await savePolicyCheckpoint(dir, { spec, params, optimizer, step, weightVersion, rng, job, now: deps.clock(), metrics });
+    deps.onEvent?.({ kind: 'checkpoint', step, dir });
+    return dir;
+  };
+
+  for (let step = 1; step <= job.train.steps; step++) {
+    const prompts = Array.from({ length: job.rollout.promptsPerStep }, () => cache.get(train[order.next().value as number]));
+    const t0 = deps.clock().getTime();
+    const policy = await RolloutPolicy.create(spec.model, tokenizer, params, weightVersion, runOpts);
+    const groups = await policy.sample(
+      prompts.map((p) => ({ promptId: p.record.id, n: p.record.series.length, features: p.features })),
+      { groupSize: job.rollout.groupSize, rng: rolloutRng, temperature: job.rollout.temperature, grammar: spec.grammar },
+    );
+    await policy.dispose();
+    const t1 = deps.clock().getTime();
+    let last: Awaited<ReturnType<typeof timerpoStep>> | undefined;
+    for (let u = 0; u < job.train.updatesPerBatch; u++) {
+      last = await timerpoStep({ model, spec, tokenizer, job, params, refParams, optimizer, lr: lrAt(optimizer.stepCount) }, prompts, groups);
+    }
+    const t2 = deps.clock().getTime();
+    weightVersion += 1;
+    promptsTrained += prompts.length;
+    genSeconds += (t1 - t0) / 1000;
+    updSeconds += (t2 - t1) / 1000;
+    const m = last!.metrics;
+    history.push({ step, reward: m.reward, grounded: m.grounded });
+    deps.onEvent?.({ kind: 'step', step, weightVersion, metrics: m, seconds: { generate: (t1 - t0) / 1000, update: (t2 - t1) / 1000 }, samples: last!.scored });
+    deps.log(
+      `step ${step}/${job.train.steps} v${weightVersion}: reward ${m.reward.toFixed(3)} (fmt ${m.rewardFormat.toFixed(2)} cls ${m.rewardClass.toFixed(2)} loc ${m.rewardLocalization.toFixed(3)})` +
+        `  grounded ${m.grounded.toFixed(3)}  kl ${m.kl.toExponential(2)}  clip ${m.clipFraction.toFixed(3)}  |g| ${m.gradNorm.toFixed(3)}` +
+        `  gen ${((t1 - t0) / 1000).toFixed(1)}s upd ${((t2 - t1) / 1000).toFixed(1)}s`,
+    );
+    if (job.train.evalEvery > 0 && step % job.train.evalEvery === 0 && step < job.train.steps) await evaluate(evalSmall, step);
+    if (job.train.checkpointEvery > 0 && step % job.train.checkpointEvery === 0 && step < job.train.steps) await saveAt(step);
+  }
+
+  const finalReport = await evaluate(evalAll, job.train.steps);
+  const finalJson = reportToJson(finalReport) as Record<string, unknown>;
+  const dir = await saveAt(job.train.steps, { eval: finalJson });
+  await model.dispose();
+  const wallSeconds = (deps.clock().getTime() - started) / 1000;
+  const n = Math.max(1, job.train.steps);
+  return {
+    steps: job.train.steps,
+    weightVersion,
+    promptsTrained,
+    promptsRequeued: 0,
+    duplicatesDropped: 0,
+    workers: 1,
+    warmStartSteps,
+    finalEval: finalJson,
+    checkpoint: dir,
+    wallSeconds,
+    secondsPerStep: { generate: genSeconds / n, update: updSeconds / n },
+    history,
+  };
+}
+
+const fmt = (x: number | undefined) => (x === undefined || x === null ? 'n/a' : x.toFixed(1));

@@ -1,0 +1,41 @@
+/**
+ * Optional warm start (issue: "a policy trained from random weights may first imitate
+ * ExpCoT traces"): supervised steps of token-mean NLL on the compact expert responses
+ * (response-target.ts), under the same grammar masks the sampler uses, so the policy
+ * starts RL writing well-formed traces.
+ */
+import type { AdamW } from '../shared/optim/adamw.js';
+import { clipGradNorm } from '../shared/optim/grad-clip.js';
+import { TraceGrammar } from '../shared/policy/grammar.js';
+import type { Tokenizer } from '../shared/policy/tokenizer.js';
+import type { LearnerModel, Params } from './learner-model.js';
+import type { PolicySpec } from './policy-setup.js';
+import type { PreparedPrompt } from './prompt-cache.js';
+import { packSequences } from './sequence-batch.js';
+
+export interface ImitationContext {
+  readonly model: LearnerModel;
+  readonly spec: PolicySpec;
+  readonly tokenizer: Tokenizer;
+  readonly params: Params;
+  readonly optimizer: AdamW;
+  readonly lr: number;
+  readonly gradClip: number;
+}
+
+/** One supervised step on the prompts' target responses; returns the NLL per token and the grad norm. */
+export async function imitationStep(ctx: ImitationContext, prompts: readonly PreparedPrompt[]): Promise<{ loss: number; gradNorm: number; tokens: number }> {
+  const usable = prompts.filter((p) => p.targetIds !== undefined);
+  if (usable.length === 0) return { loss: NaN, gradNorm: 0, tokens: 0 };
+  const v = ctx.tokenizer.vocab;
+  const batch = packSequences(
+    usable.map((p) => p.targetIds!),
+    usable.map((p) => p.features),
+    usable.map((p) => new TraceGrammar(ctx.tokenizer, p.record.series.length, ctx.spec.grammar)),
+    { bos: v.bos, pad: v.pad, outputSize: ctx.tokenizer.outputSize, maxLen: ctx.spec.model.maxLen },
+  );
+  const g = await ctx.model.imitationGrads(ctx.params, batch);
+  const clip = clipGradNorm(g.grads, ctx.gradClip > 0 ? ctx.gradClip : Infinity);
+  if (clip.finite) ctx.optimizer.step(g.grads, { lr: ctx.lr, gradScale: clip.scale });
+  return { loss: g.loss, gradNorm: clip.totalNorm, tokens: batch.lengths.reduce((a, b) => a + b, 0) };
+}
