@@ -1,0 +1,69 @@
+/**
+ * Result codes of the state operations and the ONE function that turns a code into a typed error.
+ * The Lua scripts return these small negative numbers (first element of their reply); the memory
+ * store throws through the same function, so both stores fail with the same class and message.
+ */
+import { AnomseerError } from '../../shared/errors.js';
+import { NotFoundError, StaleWeightsError } from '../../proto/errors.js';
+
+/** A change that contradicts recorded state: another config for the job, a version gap or a rewritten version. */
+export class StateConflictError extends AnomseerError {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super('E_STATE_CONFLICT', `${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+/** Codes shared by the Lua scripts (see each script's header) and the memory store. */
+export const CODE = {
+  OK: 0,
+  UNKNOWN_WORKER: -1,
+  UNKNOWN_LEASE: -2,
+  STALE_WEIGHTS: -3,
+  UNKNOWN_BATCH: -4,
+  CONFIG_CONFLICT: -5,
+  VERSION_CONFLICT: -6,
+  NO_JOB: -7,
+} as const;
+
+export type ErrorCode = Exclude<(typeof CODE)[keyof typeof CODE], 0>;
+
+/** What the caller knows about the failed operation, used to word the error. */
+export interface ErrorContext {
+  readonly jobId: string;
+  readonly workerId?: string;
+  readonly leaseId?: string;
+  readonly batchId?: number;
+  /** Numeric details the script returned after the code (e.g. [used, min] for stale weights). */
+  readonly details?: readonly (number | string)[];
+}
+
+/** Turn a negative script code into the typed error the coordinator reports. */
+export function errorFromCode(code: number, ctx: ErrorContext): AnomseerError {
+  const d = ctx.details ?? [];
+  switch (code) {
+    case CODE.UNKNOWN_WORKER:
+      return new NotFoundError('worker', ctx.workerId ?? '', 'register the worker again (RegisterWorker)');
+    case CODE.UNKNOWN_LEASE:
+      return new NotFoundError('lease', ctx.leaseId ?? '', 'the coordinator never issued it for this job; lease again');
+    case CODE.STALE_WEIGHTS:
+      return new StaleWeightsError(Number(d[0]), Number(d[1]));
+    case CODE.UNKNOWN_BATCH:
+      return new NotFoundError('batch', String(ctx.batchId ?? ''), 'acknowledge only a batch_id received from TakeGroups');
+    case CODE.CONFIG_CONFLICT:
+      return new StateConflictError(
+        'configHash',
+        `job "${ctx.jobId}" was started with config ${String(d[0])}, not ${String(d[1])}; resume with the same config or use a new job id`,
+      );
+    case CODE.VERSION_CONFLICT:
+      return new StateConflictError(
+        'weightVersion',
+        `job "${ctx.jobId}" has latest version ${String(d[0])} (sha256 ${String(d[1])}); cannot publish version ${String(d[2])} (sha256 ${String(d[3])}): publish latest + 1, versions are immutable`,
+      );
+    case CODE.NO_JOB:
+      return new NotFoundError('job', ctx.jobId, 'call initJob first');
+    default:
+      return new AnomseerError('E_STATE', `state script returned unexpected code ${code} (job "${ctx.jobId}")`);
+  }
+}

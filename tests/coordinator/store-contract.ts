@@ -1,0 +1,373 @@
+/**
+ * The StateStore contract: one suite, run against every implementation
+ * (memory-store.test.ts, redis-store.test.ts). Time is a manual clock (`now` numbers); nothing
+ * sleeps. Each case gets a fresh store under its own job id.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { NotFoundError, StaleWeightsError } from '../../proto/errors.js';
+import { StateConflictError } from '../../coordinator/state/errors.js';
+import type { Lease, StateStore } from '../../coordinator/state/store.js';
+import { simulate } from './store-simulation.js';
+
+export interface StoreHarness {
+  readonly store: StateStore;
+  /**
+   * A store object on the same state (Redis: a new connection; memory: the same object).
+   */
+  readonly reopen?: () => Promise<StateStore>;
+}
+
+export type MakeStore = (jobId: string) => Promise<StoreHarness>;
+
+export const T0 = 1_764_000_000_000; // 2025-11-24, ms since epoch
+export const TIMEOUT = 1_000; // lease timeout, ms
+const INFO = { host: 'h', device: 'cpu' };
+
+async function rejects(p: Promise<unknown>, cls: new (...a: never[]) => Error, msg: RegExp): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    assert.instance(err, cls);
+    assert.match((err as Error).message, msg);
+    return err as Error;
+  }
+  assert.unreachable(`expected a ${cls.name}, the call resolved`);
+  throw new Error('unreachable');
+}
+
+const ids = (ls: readonly Lease[]) => ls.map((l) => l.promptId);
+
+export function runStoreContract(name: string, makeStore: MakeStore): void {
+  let n = 0;
+  const fresh = async (prompts = 0, workers: readonly string[] = ['w1']) => {
+    n += 1;
+    const h = await makeStore(`contract-${n}`);
+    await h.store.initJob('cfg', T0);
+    for (const w of workers) await h.store.registerWorker(w, INFO, T0);
+    if (prompts > 0) await h.store.enqueueEpoch(0, Array.from({ length: prompts }, (_, i) => `p${i}`), T0);
+    return h;
+  };
+  const take = (s: StateStore, workerId: string, max: number, now: number, extra: { requestId?: string; minWeightVersion?: number } = {}) =>
+    s.takeLeases({ workerId, max, now, leaseTimeoutMs: TIMEOUT, minWeightVersion: extra.minWeightVersion ?? 0, requestId: extra.requestId ?? '' });
+  const submit = (s: StateStore, lease: Lease, now: number, weightVersion = 1, payload = `g:${lease.leaseId}`) =>
+    s.submitGroup({ leaseId: lease.leaseId, weightVersion, payload, now });
+
+  // ---- job record ----------------------------------------------------------------------------
+
+  test(`${name}: initJob creates the record once and refuses another config`, async () => {
+    const { store } = await makeStore(`contract-job-${++n}`);
+    assert.is(await store.getJob(), null);
+    const a = await store.initJob('hash-a', T0);
+    assert.equal(a, { jobId: store.jobId, configHash: 'hash-a', step: 0, weightVersion: 0, weightSha256: '', createdAtMs: T0, updatedAtMs: T0 });
+    assert.equal(await store.initJob('hash-a', T0 + 5), a);
+    await rejects(store.initJob('hash-b', T0), StateConflictError, /configHash: job ".*" was started with config hash-a, not hash-b/);
+    await store.close();
+  });
+
+  test(`${name}: publishVersion accepts latest + 1, repeats as no-ops, refuses gaps and rewrites`, async () => {
+    const { store } = await makeStore(`contract-pub-${++n}`);
+    await rejects(store.publishVersion({ version: 1, step: 0, sha256: 'aa', now: T0 }), NotFoundError, /unknown job/);
+    await store.initJob('cfg', T0);
+    const v1 = await store.publishVersion({ version: 1, step: 0, sha256: 'aa', now: T0 + 1 });
+    assert.equal([v1.weightVersion, v1.step, v1.weightSha256, v1.updatedAtMs], [1, 0, 'aa', T0 + 1]);
+    assert.equal(await store.publishVersion({ version: 1, step: 0, sha256: 'aa', now: T0 + 2 }), v1);
+    await rejects(store.publishVersion({ version: 1, step: 0, sha256: 'bb', now: T0 }), StateConflictError, /latest version 1 .*cannot publish version 1 \(sha256 bb\)/);
+    await rejects(store.publishVersion({ version: 3, step: 2, sha256: 'cc', now: T0 }), StateConflictError, /cannot publish version 3/);
+    const v2 = await store.publishVersion({ version: 2, step: 1, sha256: 'dd', now: T0 + 3 });
+    assert.equal([v2.weightVersion, v2.step, v2.weightSha256], [2, 1, 'dd']);
+    assert.equal(await store.getJob(), v2);
+    await store.close();
+  });
+
+  // ---- queue and leases ----------------------------------------------------------------------
+
+  test(`${name}: leases come from the queue front in enqueue order, epoch after epoch, once per epoch`, async () => {
+    const { store } = await fresh(3);
+    assert.is(await store.enqueueEpoch(0, ['x'], T0), false, 'an epoch is enqueued once');
+    assert.is(await store.enqueueEpoch(1, ['p0', 'p1'], T0), true);
+    const ls = await take(store, 'w1', 4, T0);
+    assert.equal(ls.map((l) => [l.epoch, l.promptId]), [[0, 'p0'], [0, 'p1'], [0, 'p2'], [1, 'p0']]);
+    assert.ok(ls.every((l) => l.workerId === 'w1' && l.deadlineMs === T0 + TIMEOUT && l.takenAtMs === T0));
+    assert.is(new Set(ls.map((l) => l.leaseId)).size, 4);
+    const c = await store.counters();
+    assert.equal([c.promptsTotal, c.inFlight, c.queued], [5, 4, 1]);
+    assert.equal(ids(await store.listLeases()), ['p0', 'p1', 'p2', 'p0']);
+    await store.close();
+  });
+
+  test(`${name}: takeLeases refuses an unknown worker with NotFoundError`, async () => {
+    const { store } = await fresh(2);
+    await rejects(take(store, 'ghost', 1, T0), NotFoundError, /unknown worker "ghost"; register/);
+    assert.is((await store.counters()).queued, 2);
+    await store.close();
+  });
+
+  test(`${name}: a retried request id returns the same leases and takes nothing more`, async () => {
+    const { store } = await fresh(5);
+    const a = await take(store, 'w1', 2, T0, { requestId: 'r1' });
+    const b = await take(store, 'w1', 2, T0 + 10, { requestId: 'r1' });
+    assert.equal(b, a);
+    const c = await take(store, 'w1', 2, T0 + 10, { requestId: 'r2' });
+    assert.equal(ids(c), ['p2', 'p3']);
+    assert.is((await store.counters()).inFlight, 4);
+    await store.close();
+  });
+
+  test(`${name}: a lease expires exactly at its deadline and its prompt goes back to the queue front`, async () => {
+    const { store } = await fresh(3);
+    const [l0] = await take(store, 'w1', 1, T0);
+    assert.equal(await store.expireLeases(T0 + TIMEOUT - 1), [], 'still live 1 ms before the deadline');
+    assert.is((await store.counters()).inFlight, 1);
+    const expired = await store.expireLeases(T0 + TIMEOUT);
+    assert.equal(expired, [l0!]);
+    const c = await store.counters();
+    assert.equal([c.inFlight, c.queued, c.expired, c.requeued], [0, 3, 1, 1]);
+    const [again] = await take(store, 'w1', 1, T0 + TIMEOUT);
+    assert.is(again!.promptId, 'p0', 'the expired prompt is first in line');
+    assert.is.not(again!.leaseId, l0!.leaseId, 'with a new lease id');
+    await store.close();
+  });
+
+  test(`${name}: takeLeases expires due leases first`, async () => {
+    const { store } = await fresh(1, ['w1', 'w2']);
+    await take(store, 'w1', 1, T0);
+    assert.equal(await take(store, 'w2', 1, T0 + TIMEOUT - 1), []);
+    assert.equal(ids(await take(store, 'w2', 1, T0 + TIMEOUT)), ['p0']);
+    assert.is((await store.counters()).expired, 1);
+    await store.close();
+  });
+
+  test(`${name}: a heartbeat renews the worker's listed live leases and reports the others lost`, async () => {
+    const { store } = await fresh(3, ['w1', 'w2']);
+    const [a, b] = await take(store, 'w1', 2, T0);
+    const [c] = await take(store, 'w2', 1, T0);
+    const hb = await store.heartbeat({ workerId: 'w1', now: T0 + 900, leaseIds: [a!.leaseId, c!.leaseId, 'L-nope'], leaseTimeoutMs: TIMEOUT });
+    assert.equal(hb.lost, [c!.leaseId, 'L-nope']);
+    const expired = await store.expireLeases(T0 + TIMEOUT);
+    assert.equal(expired.map((l) => l.leaseId).sort(), [b!.leaseId, c!.leaseId].sort(), 'the renewed lease lives on');
+    assert.equal((await store.listLeases()).map((l) => [l.leaseId, l.deadlineMs]), [[a!.leaseId, T0 + 1900]]);
+    const later = await store.heartbeat({ workerId: 'w1', now: T0 + 1900, leaseIds: [a!.leaseId, b!.leaseId], leaseTimeoutMs: TIMEOUT });
+    assert.equal(later.lost, [a!.leaseId, b!.leaseId], 'a lease is lost from its deadline on');
+    const w1 = (await store.listWorkers()).find((w) => w.workerId === 'w1');
+    assert.is(w1!.lastSeenMs, T0 + 1900);
+    await rejects(store.heartbeat({ workerId: 'ghost', now: T0, leaseIds: [], leaseTimeoutMs: TIMEOUT }), NotFoundError, /unknown worker "ghost"/);
+    await store.close();
+  });
+
+  test(`${name}: on SIGTERM a worker's leases are released to the queue front at once`, async () => {
+    const { store } = await fresh(5, ['w1', 'w2']);
+    const mine = await take(store, 'w1', 3, T0);
+    const [theirs] = await take(store, 'w2', 1, T0);
+    const r = await store.releaseLeases('w1', 'all', T0 + 5);
+    assert.equal(r.released, mine.map((l) => l.leaseId));
+    assert.equal(r.unknown, []);
+    const again = await store.releaseLeases('w1', [mine[0]!.leaseId, theirs!.leaseId], T0 + 6);
+    assert.equal(again, { released: [], unknown: [mine[0]!.leaseId, theirs!.leaseId] }, 'released twice, or not mine: unknown');
+    const c = await store.counters();
+    assert.equal([c.inFlight, c.queued, c.released, c.requeued, c.expired], [1, 4, 3, 3, 0]);
+    assert.equal(ids(await take(store, 'w2', 4, T0 + 7)), ['p0', 'p1', 'p2', 'p4']);
+    await store.close();
+  });
+
+  test(`${name}: releasing some leases keeps the given order at the queue front`, async () => {
+    const { store } = await fresh(4);
+    const ls = await take(store, 'w1', 3, T0);
+    const r = await store.releaseLeases('w1', [ls[2]!.leaseId, ls[0]!.leaseId], T0);
+    assert.equal(r.released, [ls[2]!.leaseId, ls[0]!.leaseId]);
+    assert.equal(ids(await take(store, 'w1', 3, T0)), ['p2', 'p0', 'p3']);
+    await store.close();
+  });
+
+  test(`${name}: deregistering a worker releases its leases and forgets it`, async () => {
+    const { store } = await fresh(2, ['w1', 'w2']);
+    await take(store, 'w1', 2, T0);
+    assert.is(await store.deregisterWorker('w1', T0 + 1), true);
+    assert.is(await store.deregisterWorker('w1', T0 + 2), false);
+    assert.equal((await store.listWorkers()).map((w) => w.workerId), ['w2']);
+    const c = await store.counters();
+    assert.equal([c.inFlight, c.queued, c.released], [0, 2, 2]);
+    await rejects(take(store, 'w1', 1, T0 + 3), NotFoundError, /unknown worker "w1"/);
+    await store.close();
+  });
+
+  // ---- submissions ---------------------------------------------------------------------------
+
+  test(`${name}: submitting the same lease twice counts once`, async () => {
+    const { store } = await fresh(2);
+    const [l] = await take(store, 'w1', 1, T0);
+    const first = await submit(store, l!, T0 + 10);
+    assert.equal(first, {
+      status: 'accepted',
+      group: { epoch: 0, promptId: 'p0', leaseId: l!.leaseId, workerId: 'w1', weightVersion: 1, submittedAtMs: T0 + 10, payload: `g:${l!.leaseId}` },
+    });
+    assert.equal(await submit(store, l!, T0 + 20), { status: 'duplicate', reason: 'lease-already-accepted' });
+    const c = await store.counters();
+    assert.equal([c.promptsDone, c.duplicatesDropped, c.inFlight, c.groupsReady], [1, 1, 0, 1]);
+    assert.is((await store.listWorkers())[0]!.groupsAccepted, 1);
+    await store.close();
+  });
+
+  test(`${name}: a late submission is dropped as a duplicate when the reassigned lease completed first`, async () => {
+    const { store } = await fresh(1, ['a', 'b']);
+    const [la] = await take(store, 'a', 1, T0);
+    const [lb] = await take(store, 'b', 1, T0 + TIMEOUT);
+    assert.is(lb!.promptId, la!.promptId);
+    assert.is((await submit(store, lb!, T0 + 1500)).status, 'accepted');
+    assert.equal(await submit(store, la!, T0 + 1600), { status: 'duplicate', reason: 'prompt-already-done' });
+    const c = await store.counters();
+    assert.equal([c.promptsDone, c.duplicatesDropped, c.requeued, c.inFlight, c.queued], [1, 1, 1, 0, 0]);
+    await store.close();
+  });
+
+  test(`${name}: first complete submission wins: a late group that comes first is accepted once and cancels the reassigned lease`, async () => {
+    const { store } = await fresh(1, ['a', 'b']);
+    const [la] = await take(store, 'a', 1, T0);
+    const [lb] = await take(store, 'b', 1, T0 + TIMEOUT);
+    const late = await submit(store, la!, T0 + 1200);
+    assert.is(late.status, 'accepted');
+    assert.equal(await store.listLeases(), [], 'b no longer holds a live lease');
+    const hb = await store.heartbeat({ workerId: 'b', now: T0 + 1300, leaseIds: [lb!.leaseId], leaseTimeoutMs: TIMEOUT });
+    assert.equal(hb.lost, [lb!.leaseId], 'b learns it lost the lease');
+    assert.equal(await submit(store, lb!, T0 + 1400), { status: 'duplicate', reason: 'prompt-already-done' });
+    const c = await store.counters();
+    assert.equal([c.promptsDone, c.duplicatesDropped, c.inFlight, c.queued, c.groupsReady], [1, 1, 0, 0, 1]);
+    await store.close();
+  });
+
+  test(`${name}: a late group for an expired prompt still in the queue takes it out of the queue`, async () => {
+    const { store } = await fresh(2);
+    const [l] = await take(store, 'w1', 1, T0);
+    await store.expireLeases(T0 + TIMEOUT);
+    assert.is((await store.counters()).queued, 2);
+    assert.is((await submit(store, l!, T0 + 1100)).status, 'accepted');
+    const c = await store.counters();
+    assert.equal([c.queued, c.promptsDone, c.requeued], [1, 1, 1]);
+    assert.equal(ids(await take(store, 'w1', 5, T0 + 1200)), ['p1']);
+    await store.close();
+  });
+
+  test(`${name}: a group sampled with weights older than the lease allows is refused and the lease stays`, async () => {
+    const { store } = await fresh(1);
+    const [l] = await take(store, 'w1', 1, T0, { minWeightVersion: 3 });
+    assert.is(l!.minWeightVersion, 3);
+    const err = (await rejects(submit(store, l!, T0 + 10, 2), StaleWeightsError, /weight version 2 is older than the minimum 3/)) as StaleWeightsError;
+    assert.equal([err.used, err.min], [2, 3]);
+    assert.equal((await store.counters()).staleDropped, 1);
+    assert.is((await store.listLeases()).length, 1);
+    assert.is((await submit(store, l!, T0 + 20, 3)).status, 'accepted');
+    await store.close();
+  });
+
+  test(`${name}: submitting a lease never issued is NotFoundError`, async () => {
+    const { store } = await fresh(1);
+    await rejects(store.submitGroup({ leaseId: 'L999', weightVersion: 1, payload: '', now: T0 }), NotFoundError, /unknown lease "L999"/);
+    await store.close();
+  });
+
+  test(`${name}: payloads and prompt ids travel unchanged (colons, digits, unicode)`, async () => {
+    const { store } = await fresh(0);
+    await store.enqueueEpoch(7, ['a:b:c', '0012', 'ünï'], T0);
+    const ls = await take(store, 'w1', 3, T0);
+    assert.equal(ids(ls), ['a:b:c', '0012', 'ünï']);
+    const payload = JSON.stringify({ rollouts: [{ text: 'é"\\\n', logprobs: [-0.1, -2.5e-8] }] });
+    const r = await submit(store, ls[1]!, T0, 1, payload);
+    assert.is(r.status === 'accepted' && r.group.payload, payload);
+    assert.is(r.status === 'accepted' && r.group.promptId, '0012');
+    await store.close();
+  });
+
+  // ---- outbox --------------------------------------------------------------------------------
+
+  const fill = async (store: StateStore, k: number) => {
+    const ls = await take(store, 'w1', k, T0);
+    for (const l of ls) await submit(store, l, T0 + 1);
+    return ls;
+  };
+
+  test(`${name}: takeBatch hands ready groups in submission order, at most max, then null`, async () => {
+    const { store } = await fresh(5);
+    assert.is(await store.takeBatch({ max: 4, now: T0, ackTimeoutMs: 500 }), null);
+    await fill(store, 5);
+    const b1 = await store.takeBatch({ max: 4, now: T0 + 2, ackTimeoutMs: 500 });
+    assert.equal(b1!.groups.map((g) => g.promptId), ['p0', 'p1', 'p2', 'p3']);
+    assert.equal([b1!.delivery, b1!.ackDeadlineMs], [1, T0 + 502]);
+    const b2 = await store.takeBatch({ max: 4, now: T0 + 3, ackTimeoutMs: 500 });
+    assert.equal(b2!.groups.map((g) => g.promptId), ['p4']);
+    assert.is.not(b2!.batchId, b1!.batchId);
+    assert.is(await store.takeBatch({ max: 4, now: T0 + 4, ackTimeoutMs: 500 }), null, 'nothing due, nothing ready');
+    const c = await store.counters();
+    assert.equal([c.groupsTaken, c.groupsReady, c.groupsAcked], [5, 0, 0]);
+    await store.close();
+  });
+
+  test(`${name}: an unacknowledged batch is handed out again after its own timeout, never after its acknowledgement`, async () => {
+    const { store } = await fresh(3);
+    await fill(store, 3);
+    const b1 = (await store.takeBatch({ max: 2, now: T0 + 10, ackTimeoutMs: 500 }))!;
+    const b2 = (await store.takeBatch({ max: 2, now: T0 + 400, ackTimeoutMs: 500 }))!;
+    assert.is(await store.takeBatch({ max: 2, now: T0 + 509, ackTimeoutMs: 500 }), null, '1 ms before the ack deadline: not yet');
+    const again = (await store.takeBatch({ max: 2, now: T0 + 510, ackTimeoutMs: 500 }))!;
+    assert.equal([again.batchId, again.delivery, again.ackDeadlineMs], [b1.batchId, 2, T0 + 1010]);
+    assert.equal(again.groups, b1.groups, 'the same groups');
+    assert.is(await store.ackBatch(b1.batchId, T0 + 600), true);
+    assert.is(await store.ackBatch(b1.batchId, T0 + 601), false, 'acknowledging again changes nothing');
+    const next = (await store.takeBatch({ max: 2, now: T0 + 5000, ackTimeoutMs: 500 }))!;
+    assert.is(next.batchId, b2.batchId, 'only the unacknowledged batch comes back');
+    assert.is(await store.ackBatch(b2.batchId, T0 + 5001), true);
+    assert.is(await store.takeBatch({ max: 2, now: T0 + 99_000, ackTimeoutMs: 500 }), null);
+    const c = await store.counters();
+    assert.equal([c.groupsTaken, c.groupsAcked, c.promptsDone], [3, 3, 3]);
+    await rejects(store.ackBatch(12345, T0), NotFoundError, /unknown batch "12345"/);
+    await store.close();
+  });
+
+  // ---- workers -------------------------------------------------------------------------------
+
+  test(`${name}: registering again refreshes info and last-seen, keeps the registration time`, async () => {
+    const { store } = await fresh(0, []);
+    const a = await store.registerWorker('w1', { host: 'h1', device: 'cpu' }, T0);
+    assert.equal(a, { workerId: 'w1', host: 'h1', device: 'cpu', registeredAtMs: T0, lastSeenMs: T0, groupsAccepted: 0 });
+    await store.registerWorker('w0', INFO, T0 + 1);
+    const b = await store.registerWorker('w1', { host: 'h2', device: 'cuda:0' }, T0 + 50);
+    assert.equal(b, { workerId: 'w1', host: 'h2', device: 'cuda:0', registeredAtMs: T0, lastSeenMs: T0 + 50, groupsAccepted: 0 });
+    assert.equal((await store.listWorkers()).map((w) => w.workerId), ['w0', 'w1']);
+    await store.close();
+  });
+
+  // ---- accounting ----------------------------------------------------------------------------
+
+  test(`${name}: randomized cluster: every prompt is trained exactly once and the counters add up`, async () => {
+    await simulate((await fresh(0, [])).store, 20261128);
+  });
+
+  // ---- restart -------------------------------------------------------------------------------
+
+  test(`${name}: a new store object on the same state sees the job, queue, leases, outbox and counters`, async () => {
+    const h = await fresh(4);
+    if (h.reopen === undefined) {
+      // A store without reopen keeps state only in its object: re-creating it starts a new job,
+      // so there is nothing to check here.
+      await h.store.close();
+      return;
+    }
+    const s1 = h.store;
+    await s1.publishVersion({ version: 1, step: 0, sha256: 'ab', now: T0 });
+    const [l0, l1] = await take(s1, 'w1', 2, T0, { requestId: 'req' });
+    await submit(s1, l0!, T0 + 5);
+    const batch = (await s1.takeBatch({ max: 8, now: T0 + 6, ackTimeoutMs: 100 }))!;
+    const before = await s1.counters();
+    await s1.close();
+
+    const s2 = await h.reopen();
+    assert.equal((await s2.getJob())!.weightVersion, 1);
+    assert.equal(await s2.counters(), before);
+    assert.equal(await s2.listLeases(), [l1!]);
+    assert.equal(await take(s2, 'w1', 2, T0 + 7, { requestId: 'req' }), [l0!, l1!], 'the request id is remembered');
+    const again = (await s2.takeBatch({ max: 8, now: T0 + 106, ackTimeoutMs: 100 }))!;
+    assert.equal([again.batchId, again.groups], [batch.batchId, batch.groups]);
+    assert.is((await s2.expireLeases(T0 + TIMEOUT)).length, 1);
+    assert.equal(ids(await take(s2, 'w1', 9, T0 + TIMEOUT)), ['p1', 'p2', 'p3']);
+    await s2.close();
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * A real redis-server for integration tests: a free loopback port (bind port 0, read it, close),
+ * `redis-server --port P --bind 127.0.0.1 --save "" --appendonly no`, wait until it answers PING,
+ * and stop() kills it. A missing redis-server FAILS the test with the install command; the tests
+ * never skip.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+export interface RedisServer {
+  readonly host: string;
+  readonly port: number;
+  /** A new client; retries are off so a dead server fails fast in tests. */
+  connect(): Redis;
+  stop(): Promise<void>;
+}
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The redis-server binary, or an Error telling how to install it. */
+export function redisServerBinary(bin = 'redis-server'): string {
+  const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+  if (r.error !== undefined || r.status !== 0) {
+    throw new Error(`redis-server not found (${bin}): these tests need a real Redis 7; install it with: apt-get install -y redis-server`);
+  }
+  return bin;
+}
+
+async function pingUntilReady(host: string, port: number, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
+  const started = performance.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}:\n${log()}`);
+    const client = new Redis({ host, port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      if ((await client.ping()) === 'PONG') return;
+    } catch {
+      // not listening yet
+    } finally {
+      client.disconnect();
+    }
+    if (performance.now() - started > timeoutMs) throw new Error(`redis-server on ${host}:${port} did not answer PING within ${timeoutMs} ms:\n${log()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Start redis-server on a free loopback port; resolves once it answers PING. */
+export async function startRedis(opts: { bin?: string; readyTimeoutMs?: number } = {}): Promise<RedisServer> {
+  const bin = redisServerBinary(opts.bin);
+  const host = '127.0.0.1';
+  const port = await freePort();
+  const child = spawn(bin, ['--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const clients: Redis[] = [];
+  try {
+    await pingUntilReady(host, port, child, () => out, opts.readyTimeoutMs ?? 10_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    host,
+    port,
+    connect() {
+      const c = new Redis({ host, port, retryStrategy: () => null, maxRetriesPerRequest: 1 });
+      c.on('error', () => {});
+      clients.push(c);
+      return c;
+    },
+    async stop() {
+      for (const c of clients) c.disconnect();
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
