@@ -37,6 +37,16 @@ export interface RlStepContext {
   readonly refParams: Params;
   readonly optimizer: AdamW;
   readonly lr: number;
+  /** Monotonic milliseconds for the phase timings (default performance.now). */
+  readonly now?: () => number;
+}
+
+/** Seconds spent in each phase of one step. */
+export interface StepTimings {
+  readonly reward: number;
+  readonly score: number;
+  readonly ot: number;
+  readonly update: number;
 }
 
 export interface RlStepMetrics {
@@ -69,8 +79,14 @@ export interface ScoredSample {
   readonly advantage: number;
 }
 
-export async function timerpoStep(ctx: RlStepContext, prompts: readonly PreparedPrompt[], groups: readonly Sample[][]): Promise<{ metrics: RlStepMetrics; scored: ScoredSample[][] }> {
+export async function timerpoStep(
+  ctx: RlStepContext,
+  prompts: readonly PreparedPrompt[],
+  groups: readonly Sample[][],
+): Promise<{ metrics: RlStepMetrics; scored: ScoredSample[][]; timings: StepTimings }> {
   const { job, spec, tokenizer, model } = ctx;
+  const now = ctx.now ?? (() => performance.now());
+  const t0 = now();
   const G = job.rollout.groupSize;
   const samples = groups.flat();
   const rowPrompt = (row: number) => Math.floor(row / G);
@@ -83,6 +99,8 @@ export async function timerpoStep(ctx: RlStepContext, prompts: readonly Prepared
     return reward(parseTrace(s.text, rec.series.length), rec, rec.series.length, job.reward.weights);
   });
 
+  const t1 = now();
+
   // 2. score passes: current weights (H, logp check), reference weights (logp_ref), ExpCoT read as text (E)
   const grammars = samples.map((_, i) => new TraceGrammar(tokenizer, prompts[rowPrompt(i)].record.series.length, spec.grammar));
   const batch = packSequences(samples.map((s) => s.ids), samples.map((_, i) => prompts[rowPrompt(i)].features), grammars, pack);
@@ -92,6 +110,8 @@ export async function timerpoStep(ctx: RlStepContext, prompts: readonly Prepared
   const expBatch = packSequences(prompts.map((p) => p.expcotIds), prompts.map(() => blank), undefined, pack);
   const exp = await model.score(ctx.params, expBatch);
 
+  const t2 = now();
+
   // 3. grounded reward by optimal transport
   const d = spec.model.width;
   const { s, W } = groundedRewards(
@@ -100,6 +120,8 @@ export async function timerpoStep(ctx: RlStepContext, prompts: readonly Prepared
     rowPrompt,
     { epsOt: job.timerpo.epsOt, iterations: job.timerpo.otIterations, tau: job.timerpo.tau },
   );
+
+  const t3 = now();
 
   // 4. advantages
   const adv: AdvantageParts = estimatorByName(job.timerpo.estimator)(rewards.map((r) => r.total), s, {
@@ -120,6 +142,7 @@ export async function timerpoStep(ctx: RlStepContext, prompts: readonly Prepared
   const g = await model.timerpoGrads(ctx.params, batch, { logpOld, logpRef: ref.logp, advantage: Float32Array.from(adv.advantage) });
   const clip = clipGradNorm(g.grads, job.optim.gradClip > 0 ? job.optim.gradClip : Infinity);
   if (clip.finite) ctx.optimizer.step(g.grads, { lr: ctx.lr, gradScale: clip.scale });
+  const t4 = now();
 
   const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const metrics: RlStepMetrics = {
@@ -143,5 +166,6 @@ export async function timerpoStep(ctx: RlStepContext, prompts: readonly Prepared
     const r = p * G + i;
     return { sample, reward: rewards[r], grounded: s[r], advMain: adv.advMain[r], advGrounded: adv.advGrounded[r], advProjected: adv.advProjected[r], advantage: adv.advantage[r] };
   }));
-  return { metrics, scored };
+  const timings: StepTimings = { reward: (t1 - t0) / 1000, score: (t2 - t1) / 1000, ot: (t3 - t2) / 1000, update: (t4 - t3) / 1000 };
+  return { metrics, scored, timings };
 }
