@@ -76,7 +76,7 @@ test('durations in the job compile to milliseconds and sizes to bytes', () => {
 const EXAMPLES = readdirSync(join(repoRoot, 'examples')).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'));
 
 test('there are example job files', () => {
-  assert.ok(EXAMPLES.includes('anomllm.yaml') && EXAMPLES.includes('smoke.yaml'), EXAMPLES.join(', '));
+  assert.ok(EXAMPLES.includes('anomllm.yaml') && EXAMPLES.includes('paper.yaml') && EXAMPLES.includes('smoke.yaml'), EXAMPLES.join(', '));
 });
 
 for (const f of EXAMPLES) {
@@ -86,15 +86,15 @@ for (const f of EXAMPLES) {
   });
 }
 
-test('examples/anomllm.yaml is the full paper-default job', () => {
-  const c = loadJobFile(join(repoRoot, 'examples', 'anomllm.yaml'));
+test('examples/paper.yaml is the full paper-default job', () => {
+  const c = loadJobFile(join(repoRoot, 'examples', 'paper.yaml'));
   assert.equal({ ...c, name: '', outputDir: '' }, { ...DEFAULT_JOB, name: '', outputDir: '' });
 });
 
 test('examples/smoke.yaml is small', () => {
   const c = loadJobFile(join(repoRoot, 'examples', 'smoke.yaml'));
   assert.ok(c.train.steps * c.rollout.promptsPerStep * c.rollout.groupSize <= 64);
-  assert.ok(c.data.seriesLength <= 256 && c.policy.dModel <= 32 && c.policy.maxTraceTokens <= 128);
+  assert.ok(c.data.seriesLength <= 256 && c.policy.dModel <= 32 && c.policy.maxTraceTokens <= 256);
 });
 
 const BAD: [string, unknown, string, ...string[]][] = [

@@ -147,7 +147,7 @@ test('round trip: describeConfig → YAML parse → compile gives the same confi
   const configs = [
     DEFAULT_JOB,
     loadJobFile(join(repoRoot, 'examples', 'smoke.yaml')),
-    loadJobFile(join(repoRoot, 'examples', 'anomllm.yaml')),
+    loadJobFile(join(repoRoot, 'examples', 'paper.yaml')),
     compileJobConfig({
       name: 'rt',
       outputDir: '/abs/out',
