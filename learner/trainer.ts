@@ -12,6 +12,7 @@ import type { JobConfig } from '../shared/config/job.js';
 import { loadDataSpec } from '../shared/datasets/spec.js';
 import { reportToJson, scoreAll } from '../shared/eval/score.js';
 import type { EvalReport } from '../shared/eval/score.js';
+import { formatTable } from '../shared/eval/table.js';
 import { AdamW } from '../shared/optim/adamw.js';
 import { scheduleFromConfig } from '../shared/optim/schedule.js';
 import { countParams, initParams } from '../shared/policy/model-config.js';
@@ -178,6 +179,7 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
   }
 
   const finalReport = await evaluate(evalAll, job.train.steps);
+  deps.log(formatTable(finalReport, { title: `${job.name}: TimerPO policy (${spec.variant}) after ${job.train.steps} steps, on ${job.data.eval}` }));
   const finalJson = reportToJson(finalReport) as Record<string, unknown>;
   const dir = await saveAt(job.train.steps, { eval: finalJson });
   await model.dispose();
