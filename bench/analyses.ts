@@ -6,7 +6,6 @@
  * Run: node --import tsx bench/analyses.ts
  * Prints a table and rewrites its own section of docs/BENCHMARKS.md.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Rng } from '../shared/rng.js';
 import {
@@ -28,6 +27,7 @@ import {
   topDiscords,
   zScores,
 } from '../shared/analysis/index.js';
+import { BENCHMARKS_MD, writeBenchSection } from './bench-doc.js';
 
 const N = 1000;
 const M = 50;
@@ -156,9 +156,5 @@ const section = [
   '<!-- bench:analyses:end -->',
 ].join('\n');
 
-const path = new URL('../docs/BENCHMARKS.md', import.meta.url);
-const old = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
-const re = /<!-- bench:analyses:start -->[\s\S]*?<!-- bench:analyses:end -->/;
-const next = re.test(old) ? old.replace(re, section) : `${old.trimEnd()}\n\n${section}\n`;
-writeFileSync(path, next);
-console.log(`updated ${path.pathname}`);
+writeBenchSection('analyses', section);
+console.log(`updated ${BENCHMARKS_MD}`);

@@ -7,7 +7,6 @@
  *
  *   node --import tsx bench/onnx-engine.ts
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Rng } from '../shared/rng.js';
 import { GraphBuilder, addGradients, outputGradients } from '../shared/onnx/index.js';
@@ -15,6 +14,7 @@ import type { FloatDType } from '../shared/onnx/index.js';
 import { createSession } from '../shared/onnx/runtime.js';
 import { buildLm, initLm, lmBatch, lmLossJs, lmParamShapes, paramFeeds } from '../tests/onnx/tiny-models.js';
 import type { LmConfig } from '../tests/onnx/tiny-models.js';
+import { writeBenchSection } from './bench-doc.js';
 
 /** Median milliseconds per call over batches lasting at least `minMs` in total. */
 async function timeMs(fn: () => unknown, minMs = 600): Promise<number> {
@@ -91,13 +91,6 @@ function table(head: string[], rows: string[][]): string[] {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
 }
 
-function writeSection(path: string, name: string, body: string): void {
-  const start = `<!-- bench:${name}:start -->`, end = `<!-- bench:${name}:end -->`;
-  const old = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
-  const i = old.indexOf(start), j = old.indexOf(end);
-  const next = i >= 0 && j > i ? old.slice(0, i) + body + old.slice(j + end.length) : `${old.trimEnd()}\n\n${body}\n`;
-  writeFileSync(path, next);
-}
 
 async function main(): Promise<void> {
   const load = loadavg()[0].toFixed(1);
@@ -124,7 +117,7 @@ async function main(): Promise<void> {
     '<!-- bench:onnx-engine:end -->',
   ].join('\n');
   console.log([`load average ${load}`, ...mmLines, '', ...lmLines].join('\n'));
-  writeSection(new URL('../docs/BENCHMARKS.md', import.meta.url).pathname, 'onnx-engine', section);
+  writeBenchSection('onnx-engine', section);
 }
 
 await main();

@@ -5,7 +5,6 @@
  *
  * Run: node --import tsx bench/plots.ts
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import sharp from 'sharp';
 import { Rng } from '../shared/rng.js';
@@ -13,6 +12,7 @@ import { annotatedPng } from '../shared/plot/annotate.js';
 import { renderChart } from '../shared/plot/chart.js';
 import { chartPng, greyPng } from '../shared/plot/png.js';
 import { modelRaster, rasterOfChart } from '../shared/plot/raster.js';
+import { writeBenchSection } from './bench-doc.js';
 
 const N = 1000;
 const SERIES = 64; // distinct inputs, cycled
@@ -87,16 +87,8 @@ async function main(): Promise<void> {
     `PNG sizes for one noisy 1000-point series: clean chart ${pngBytes} B (greyscale), annotated ${annBytes} B (RGB).`,
     '<!-- bench:plots:end -->',
   ].join('\n');
-  writeSection(new URL('../docs/BENCHMARKS.md', import.meta.url).pathname, 'plots', section);
+  writeBenchSection('plots', section);
 }
 
-/** Replace (or append) this script's section between its markers, leaving the rest of the file alone. */
-function writeSection(path: string, name: string, section: string): void {
-  const text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
-  const start = `<!-- bench:${name}:start -->`, end = `<!-- bench:${name}:end -->`;
-  const i = text.indexOf(start), j = text.indexOf(end);
-  const next = i >= 0 && j > i ? text.slice(0, i) + section + text.slice(j + end.length) : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, next);
-}
 
 await main();

@@ -22,6 +22,7 @@ import { detect } from '../shared/baseline/detect.js';
 import { blindExpCot, buildExpCot } from '../shared/expcot/build.js';
 import { chartPng, modelRaster, renderChart } from '../shared/plot/index.js';
 import { ANOMLLM_TASKS } from '../shared/series/labels.js';
+import { writeBenchSection } from './bench-doc.js';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
@@ -73,7 +74,7 @@ const coreSection = [
   'An ExpCoT costs more than a detection mainly for the matrix profile (window 50, O(n²)) of its Observation.',
   '<!-- bench:task-core:end -->',
 ].join('\n');
-writeSection(docs, 'task-core', coreSection);
+writeBenchSection('task-core', coreSection);
 
 if (!process.argv.includes('--skip-baseline')) {
   const cmd = ['bin/anomseer.mjs', 'baseline', '--data', 'anomllm:eval', '--json', '/tmp/baseline.json'];
@@ -96,15 +97,7 @@ if (!process.argv.includes('--skip-baseline')) {
     '```',
     '<!-- bench:baseline:end -->',
   ].join('\n');
-  writeSection(docs, 'baseline', baselineSection);
+  writeBenchSection('baseline', baselineSection);
 }
 console.log(`updated ${docs}`);
 
-/** Replace the section between this name's markers (or append it), leaving the rest of the file alone. */
-function writeSection(path: string, name: string, section: string): void {
-  const text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
-  const start = `<!-- bench:${name}:start -->`, end = `<!-- bench:${name}:end -->`;
-  const i = text.indexOf(start), j = text.indexOf(end);
-  const next = i >= 0 && j > i ? text.slice(0, i) + section + text.slice(j + end.length) : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, next);
-}
