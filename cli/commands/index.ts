@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerDetect } from './detect.js';
 import { registerTrain } from './train.js';
 import { registerGenerate } from './generate.js';
 import { registerEval } from './eval.js';
@@ -10,4 +11,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerGenerate,
   registerEval,
   registerBaseline,
+  registerDetect,
 ];
