@@ -3,7 +3,11 @@
  * config so a checkpoint alone rebuilds the policy), the AdamW moments, and state.json
  * (step, weight version, RNG position, job config) — shared/checkpoint/ does the format.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from '../shared/checkpoint/checkpoint-dir.js';
+import { decodeModelFile } from '../shared/checkpoint/checkpoint-files.js';
+import { DataError } from '../shared/errors.js';
 import type { Tensor } from '../shared/checkpoint/safetensors.js';
 import { ConfigError } from '../shared/errors.js';
 import type { AdamW } from '../shared/optim/adamw.js';
@@ -54,9 +58,20 @@ export interface LoadedPolicy {
   readonly metrics: Readonly<Record<string, unknown>> | undefined;
 }
 
-/** Loads a checkpoint directory's policy, checking every parameter's shape against its spec. */
+/**
+ * Loads a policy from a checkpoint directory (state.json + both safetensors files, checksums
+ * verified) or from a directory holding only `model.safetensors` (a shipped policy: the
+ * weights and their spec, without optimizer state), checking every parameter's shape.
+ */
 export async function loadPolicy(dir: string): Promise<LoadedPolicy> {
-  const ck = await loadCheckpoint(dir);
+  const ck = existsSync(join(dir, 'state.json'))
+    ? await loadCheckpoint(dir)
+    : (() => {
+        const file = join(dir, 'model.safetensors');
+        if (!existsSync(file)) throw new DataError(dir, 'holds neither a checkpoint (state.json) nor a policy (model.safetensors)');
+        const m = decodeModelFile(new Uint8Array(readFileSync(file)), file);
+        return { step: 0, weightVersion: 0, metrics: undefined, model: { weights: m.weights, config: m.modelConfig } };
+      })();
   const spec = ck.model.config as PolicySpec;
   if (spec === null || typeof spec !== 'object' || !('model' in spec) || !('features' in spec)) {
     throw new ConfigError('checkpoint', `${dir}/model.safetensors holds no anomseer policy spec in its metadata; was it written by \`anomseer train\`?`);
