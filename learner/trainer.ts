@@ -33,7 +33,17 @@ import { imitationStep } from './warm-start.js';
 
 export type TrainEvent =
   | { readonly kind: 'warm-start'; readonly step: number; readonly loss: number; readonly gradNorm: number }
-  | { readonly kind: 'step'; readonly step: number; readonly weightVersion: number; readonly metrics: RlStepMetrics; readonly seconds: { generate: number; update: number }; readonly samples: readonly ScoredSample[][] }
+  | {
+      readonly kind: 'step';
+      readonly step: number;
+      readonly weightVersion: number;
+      readonly metrics: RlStepMetrics;
+      readonly seconds: { generate: number; update: number };
+      /** samples[p][i]: sample i of prompt p, scored. */
+      readonly samples: readonly ScoredSample[][];
+      /** records[p]: the labelled series of prompt p (for plots of the traces). */
+      readonly records?: readonly SeriesRecord[];
+    }
   | { readonly kind: 'eval'; readonly step: number; readonly report: Record<string, unknown> }
   | { readonly kind: 'checkpoint'; readonly step: number; readonly dir: string };
 
@@ -168,7 +178,7 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
     updSeconds += (t2 - t1) / 1000;
     const m = last!.metrics;
     history.push({ step, reward: m.reward, grounded: m.grounded });
-    deps.onEvent?.({ kind: 'step', step, weightVersion, metrics: m, seconds: { generate: (t1 - t0) / 1000, update: (t2 - t1) / 1000 }, samples: last!.scored });
+    deps.onEvent?.({ kind: 'step', step, weightVersion, metrics: m, seconds: { generate: (t1 - t0) / 1000, update: (t2 - t1) / 1000 }, samples: last!.scored, records: prompts.map((p) => p.record) });
     deps.log(
       `step ${step}/${job.train.steps} v${weightVersion}: reward ${m.reward.toFixed(3)} (fmt ${m.rewardFormat.toFixed(2)} cls ${m.rewardClass.toFixed(2)} loc ${m.rewardLocalization.toFixed(3)})` +
         `  grounded ${m.grounded.toFixed(3)}  kl ${m.kl.toExponential(2)}  clip ${m.clipFraction.toFixed(3)}  |g| ${m.gradNorm.toFixed(3)}` +

@@ -4,6 +4,11 @@ import { registerTrain } from './train.js';
 import { registerGenerate } from './generate.js';
 import { registerEval } from './eval.js';
 import { registerBaseline } from './baseline.js';
+import { registerCoordinator } from './coordinator.js';
+import { registerWorker } from './worker.js';
+import { registerLearner } from './learner.js';
+import { registerStatus } from './status.js';
+import { registerScale } from './scale.js';
 
 /** Every subcommand registers itself on the program; add new ones here, one line each. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -11,5 +16,10 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerGenerate,
   registerEval,
   registerBaseline,
+  registerCoordinator,
+  registerWorker,
+  registerLearner,
+  registerStatus,
+  registerScale,
   registerDetect,
 ];

@@ -1,7 +1,8 @@
 /**
- * `anomseer train <job.yaml>`: the whole job on this machine. Until the cluster roles
- * land, learner and rollouts run in this one process (same step functions the cluster
- * will run across processes); `--summary FILE` writes the run's accounting as JSON.
+ * `anomseer train <job.yaml>`: the whole job on this machine. Without `--workers` (or with
+ * 0) learner and rollouts run in this one process; `--workers N` starts a local cluster —
+ * coordinator, learner and N rollout workers as separate processes on loopback
+ * (docs/CLUSTER.md). `--summary FILE` writes the run's accounting as JSON.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -10,12 +11,20 @@ import sharp from 'sharp';
 import { applyOverrides, loadJobFile, parseSetFlags } from '../../shared/config/load.js';
 import { ConfigError } from '../../shared/errors.js';
 import { runTraining } from '../../learner/trainer.js';
+import { runLocalCluster } from '../../coordinator/service/local-cluster.js';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { validateToken } from '../../proto/auth.js';
+import { startLocalDashboard } from '../../coordinator/dashboard/local.js';
 
 interface TrainFlags {
   set: string[];
   summary?: string;
   threads: string;
   device: string;
+  dashboard: boolean;
+  dashboardPort?: string;
+  workers?: string;
 }
 
 export function registerTrain(program: Command): void {
@@ -27,21 +36,48 @@ export function registerTrain(program: Command): void {
     .option('--summary <file>', 'write the run summary (steps, weightVersion, promptsTrained, …) as JSON')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per session', '1')
     .option('--device <device>', 'cpu or cuda:N', 'cpu')
+    .option('--dashboard-port <port>', 'port of the live dashboard (docs/DASHBOARD.md); default cluster.dashboardPort, 0 = any free port')
+    .option('--no-dashboard', 'do not start the live dashboard')
+    .option('--workers <n>', 'run as a local cluster: coordinator, learner and N rollout workers as separate processes on loopback (absent or 0: everything in this process; docs/CLUSTER.md)')
     .action(async (file: string, flags: TrainFlags) => {
       const threads = Number(flags.threads);
       if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ConfigError('--threads', `must be an integer in [1, 64], got "${flags.threads}"`);
+      const workers = flags.workers === undefined ? 0 : Number(flags.workers);
+      if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new ConfigError('--workers', `must be an integer in [0, 64], got "${flags.workers}"`);
+      if (workers > 0) {
+        process.exitCode = await runLocalCluster({
+          jobFile: file, set: flags.set, workers, summary: flags.summary, device: flags.device, threads,
+          node: process.execPath, bin: new URL('../../bin/anomseer.mjs', import.meta.url).pathname, env: process.env,
+          log: (line) => process.stdout.write(`${line}\n`),
+        });
+        return;
+      }
       const job = applyOverrides(loadJobFile(file), parseSetFlags(flags.set));
       sharp.cache(false);
+      const log = (line: string) => process.stdout.write(`${line}\n`);
+      const dashboard = flags.dashboard ? await startTrainDashboard(job, flags, log) : undefined;
       const summary = await runTraining(job, {
         clock: () => new Date(),
-        log: (line) => process.stdout.write(`${line}\n`),
+        log,
+        onEvent: dashboard?.onEvent,
         device: flags.device,
         threads,
-      });
+      }).finally(() => dashboard?.close());
       process.stdout.write(`train: done in ${summary.wallSeconds.toFixed(1)}s; checkpoint ${summary.checkpoint}\n`);
       if (flags.summary !== undefined) {
         mkdirSync(dirname(flags.summary), { recursive: true });
         writeFileSync(flags.summary, JSON.stringify(summary, null, 2) + '\n');
       }
     });
+}
+
+/** The live dashboard of this run; its token is ANOMSEER_TOKEN, or a fresh one printed once. */
+async function startTrainDashboard(job: Parameters<typeof runTraining>[0], flags: TrainFlags, log: (line: string) => void) {
+  const port = flags.dashboardPort === undefined ? job.cluster.dashboardPort : Number(flags.dashboardPort);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('--dashboard-port', `must be an integer in [0, 65535], got "${flags.dashboardPort}"`);
+  const fromEnv = process.env.ANOMSEER_TOKEN;
+  const token = fromEnv === undefined || fromEnv === '' ? randomBytes(32).toString('hex') : validateToken(fromEnv, 'ANOMSEER_TOKEN');
+  const dash = await startLocalDashboard(job, { token, port, hostname: hostname(), device: flags.device, now: () => Date.now(), log });
+  log(fromEnv ? `dashboard: ${dash.url}?token=<ANOMSEER_TOKEN>` : `dashboard: ${dash.url}?token=${token}  (token generated; set ANOMSEER_TOKEN to choose it)`);
+  return dash;
 }

@@ -1,0 +1,36 @@
+/** `anomseer learner <job.yaml> --coordinator ADDR`: the learner of a cluster run (docs/CLUSTER.md). */
+import type { Command } from 'commander';
+import { exitWithParent } from '../../coordinator/service/local-cluster.js';
+import { runLearner } from '../../learner/main.js';
+import { ConfigError } from '../../shared/errors.js';
+
+interface Flags {
+  coordinator: string;
+  set: string[];
+  summary?: string;
+  device: string;
+  threads: string;
+  tokenFile?: string;
+}
+
+export function registerLearner(program: Command): void {
+  program
+    .command('learner')
+    .description('Run the learner: take complete groups from the coordinator, TimerPO updates, publish weights, checkpoints, final eval.')
+    .argument('<job.yaml>', 'the job file the coordinator was started with (with the same --set flags)')
+    .requiredOption('--coordinator <host:port>', 'address the coordinator printed')
+    .option('--set <key=value>', 'override a config key (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--summary <file>', 'write the run summary (with cluster accounting) as JSON')
+    .option('--device <device>', 'cpu or cuda:N', 'cpu')
+    .option('--threads <n>', 'ONNX Runtime intra-op threads per session', '1')
+    .option('--token-file <file>', 'read the cluster token from this file')
+    .action(async (file: string, flags: Flags) => {
+      exitWithParent(process.env, (line) => process.stderr.write(`learner: ${line}\n`));
+      const threads = Number(flags.threads);
+      if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ConfigError('--threads', `must be an integer in [1, 64], got "${flags.threads}"`);
+      await runLearner({
+        jobFile: file, set: flags.set, coordinator: flags.coordinator, summary: flags.summary, device: flags.device, threads, tokenFile: flags.tokenFile,
+        env: process.env, log: (line) => process.stdout.write(`${line}\n`),
+      });
+    });
+}

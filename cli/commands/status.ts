@@ -1,0 +1,46 @@
+/** `anomseer status --coordinator ADDR [--json]`: one GetStatus snapshot, as a table or JSON. */
+import * as grpc from '@grpc/grpc-js';
+import type { Command } from 'commander';
+import { bearerInterceptor } from '../../proto/auth.js';
+import { unary } from '../../proto/call.js';
+import { createClient } from '../../proto/load.js';
+import { channelOptions } from '../../proto/options.js';
+import type { GetStatusResponse } from '../../proto/types.js';
+import { tokenFrom } from '../../rollout-worker/main.js';
+
+interface Flags {
+  coordinator: string;
+  json?: boolean;
+  tokenFile?: string;
+}
+
+export function formatStatus(s: GetStatusResponse): string {
+  const p = s.prompts;
+  const lines = [
+    `job ${s.job_id}: step ${s.step}, weight version ${s.weight_version}, up ${((s.now_ms - s.started_at_ms) / 1000).toFixed(0)}s`,
+    p === null ? 'prompts: n/a' : `prompts: ${p.done}/${p.total} done, ${p.in_flight} in flight, ${p.queued} queued, ${p.groups_ready} ready for the learner; ${p.requeued} requeued, ${p.duplicates_dropped} duplicates dropped, ${p.stale_dropped} stale dropped`,
+    s.throughput === null ? '' : `throughput (last minute): ${s.throughput.rollouts_per_second.toFixed(2)} rollouts/s, ${s.throughput.tokens_per_second.toFixed(0)} tokens/s`,
+    `workers (${s.workers.length}):`,
+    ...s.workers.map((w) => `  ${w.worker_id.padEnd(8)} ${w.state.replace('WORKER_STATE_', '').toLowerCase().padEnd(16)} v${String(w.weight_version).padEnd(5)} ${String(w.leases_held).padStart(3)} leases ${String(w.groups_submitted).padStart(6)} groups  ${w.device} ${w.host}`),
+  ];
+  return lines.filter((l) => l !== '').join('\n');
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('Show a running job: prompts, workers, leases, throughput (token from ANOMSEER_TOKEN or --token-file).')
+    .requiredOption('--coordinator <host:port>', 'address the coordinator printed')
+    .option('--json', 'print the GetStatus answer as JSON')
+    .option('--token-file <file>', 'read the cluster token from this file')
+    .action(async (flags: Flags) => {
+      const token = tokenFrom(process.env, flags.tokenFile);
+      const coord = createClient('Coordinator', flags.coordinator, grpc.credentials.createInsecure(), { ...channelOptions(), interceptors: [bearerInterceptor(token)] });
+      try {
+        const s = await unary(coord, coord.GetStatus, {}, { deadlineMs: 10_000 });
+        process.stdout.write(flags.json === true ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s)}\n`);
+      } finally {
+        coord.close();
+      }
+    });
+}

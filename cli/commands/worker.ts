@@ -1,0 +1,37 @@
+/** `anomseer worker --coordinator ADDR [--device cpu|cuda:N]`: one rollout worker (docs/CLUSTER.md). */
+import type { Command } from 'commander';
+import { exitWithParent } from '../../coordinator/service/local-cluster.js';
+import { runWorker } from '../../rollout-worker/main.js';
+import { ConfigError } from '../../shared/errors.js';
+
+interface Flags {
+  coordinator: string;
+  device: string;
+  threads: string;
+  tokenFile?: string;
+  maxPrompts: string;
+  id?: string;
+}
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('Run a rollout worker: lease prompts, sample G traces each with the latest weights, submit (token from ANOMSEER_TOKEN or --token-file).')
+    .requiredOption('--coordinator <host:port>', 'address the coordinator printed')
+    .option('--device <device>', 'cpu or cuda:N', 'cpu')
+    .option('--threads <n>', 'ONNX Runtime intra-op threads', '1')
+    .option('--token-file <file>', 'read the cluster token from this file')
+    .option('--max-prompts <n>', 'prompts leased per request', '2')
+    .option('--id <worker-id>', 'worker id to register with (default: the coordinator picks)')
+    .action(async (flags: Flags) => {
+      exitWithParent(process.env, (line) => process.stderr.write(`worker: ${line}\n`));
+      const threads = Number(flags.threads);
+      const maxPrompts = Number(flags.maxPrompts);
+      if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ConfigError('--threads', `must be an integer in [1, 64], got "${flags.threads}"`);
+      if (!Number.isInteger(maxPrompts) || maxPrompts < 1 || maxPrompts > 1024) throw new ConfigError('--max-prompts', `must be an integer in [1, 1024], got "${flags.maxPrompts}"`);
+      await runWorker({
+        coordinator: flags.coordinator, device: flags.device, threads, tokenFile: flags.tokenFile, maxPrompts, workerId: flags.id,
+        env: process.env, log: (line) => process.stdout.write(`${line}\n`),
+      });
+    });
+}

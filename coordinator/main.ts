@@ -1,0 +1,105 @@
+/**
+ * The coordinator process: job file → config → store (embedded memory store, or Redis with
+ * `redis`) → training records → gRPC server on `listen` (default the job's cluster.listen,
+ * 127.0.0.1:0). The only place the coordinator's real dependencies (wall clock, environment,
+ * stdout, Redis, timers) are wired.
+ *
+ * Prints, one line each, for launchers to parse:
+ *   coordinator: job <jobId> listening on <host:port>
+ *   coordinator: token <first 4>…<last 4> (N chars) [written to <file>]
+ * The full token never goes to a log: it comes from ANOMSEER_TOKEN, or is generated and
+ * written (mode 0600) to `<outputDir>/cluster.token` (or `tokenFile`).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Redis } from 'ioredis';
+import { validateToken } from '../proto/auth.js';
+import { exponentialBackoff } from '../proto/retry.js';
+import { applyOverrides, loadJobFile, parseSetFlags } from '../shared/config/load.js';
+import type { JobConfig } from '../shared/config/job.js';
+import { loadDataSpec } from '../shared/datasets/spec.js';
+import { ConfigError } from '../shared/errors.js';
+import { MemoryStore } from './state/memory-store.js';
+import { RedisStore } from './state/redis-store.js';
+import type { StateStore } from './state/store.js';
+import { jobIdOf } from './service/job-plan.js';
+import { createCoordinator, serveCoordinator } from './service/server.js';
+import type { RunningServer } from './service/server.js';
+
+export interface CoordinatorMainOptions {
+  readonly jobFile: string;
+  /** `--set key=value` flags. */
+  readonly set?: readonly string[];
+  /** redis://host:port; absent = embedded memory store. */
+  readonly redis?: string;
+  /** host:port; absent = the job's cluster.listen. */
+  readonly listen?: string;
+  /** Where a generated token is written (default <outputDir>/cluster.token). */
+  readonly tokenFile?: string;
+  /** The process environment (ANOMSEER_TOKEN). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly log: (line: string) => void;
+}
+
+export interface CoordinatorProcess {
+  readonly address: string;
+  readonly jobId: string;
+  close(): Promise<void>;
+}
+
+/** `abcd…wxyz (64 chars)`: enough to tell tokens apart, never enough to use one. */
+export function maskToken(token: string): string {
+  return `${token.slice(0, 4)}…${token.slice(-4)} (${token.length} chars)`;
+}
+
+function redisConnector(url: string): () => Redis {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('--redis', `is "${url}"; expected redis://host:port`);
+  }
+  if (parsed.protocol !== 'redis:') throw new ConfigError('--redis', `is "${url}"; expected redis://host:port`);
+  const retry = exponentialBackoff({ baseMs: 100, maxMs: 5000, maxAttempts: 20, rng: Math.random });
+  return () => new Redis({ host: parsed.hostname, port: Number(parsed.port || 6379), retryStrategy: (attempt) => retry(attempt) ?? null });
+}
+
+export async function runCoordinator(o: CoordinatorMainOptions): Promise<CoordinatorProcess> {
+  const job: JobConfig = applyOverrides(loadJobFile(o.jobFile), parseSetFlags([...(o.set ?? [])]));
+  const records = (await loadDataSpec(job.data.train)).filter((r) => r.type !== 'unknown');
+  if (records.length === 0) throw new ConfigError('data.train', `"${job.data.train}" has no labelled records`);
+
+  let token = o.env.ANOMSEER_TOKEN;
+  let tokenNote = '(from ANOMSEER_TOKEN)';
+  if (token === undefined || token === '') {
+    token = randomBytes(32).toString('hex');
+    const file = o.tokenFile ?? join(job.outputDir, 'cluster.token');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    tokenNote = `(generated; written to ${file}: export ANOMSEER_TOKEN=$(cat ${file}))`;
+  }
+  validateToken(token, 'ANOMSEER_TOKEN');
+
+  const jobId = jobIdOf(job);
+  const store: StateStore = o.redis === undefined ? new MemoryStore({ jobId }) : await RedisStore.open({ jobId, connect: redisConnector(o.redis) });
+  const coordinator = createCoordinator(job, { store, clock: Date.now, logger: o.log, records });
+  let server: RunningServer;
+  try {
+    server = await serveCoordinator(coordinator, { listen: o.listen ?? job.cluster.listen, token, maxMessageBytes: job.cluster.maxMessageBytes, logger: o.log });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  o.log(`coordinator: job ${jobId} listening on ${server.address}`);
+  o.log(`coordinator: token ${maskToken(token)} ${tokenNote}`);
+  o.log(`coordinator: ${records.length} training records, ${job.train.steps} steps × ${job.rollout.promptsPerStep} prompts, G = ${job.rollout.groupSize}, max staleness ${job.cluster.maxStaleness}, store ${o.redis === undefined ? 'memory' : 'redis'}`);
+  return {
+    address: server.address,
+    jobId,
+    close: async () => {
+      await server.close();
+      await store.close();
+    },
+  };
+}

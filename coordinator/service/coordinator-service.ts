@@ -1,0 +1,388 @@
+/**
+ * The Coordinator service over a StateStore (docs/PROTOCOL.md, docs/CLUSTER.md):
+ *
+ *   RegisterWorker  id (given or `w<n>`), job timing, G, staleness
+ *   Heartbeat       renews the listed leases, returns the lost ones and commands
+ *                   (`fetch_weights` when the worker's version is too old to lease)
+ *   LeasePrompts    bounded staleness BEFORE a rollout starts: a worker whose version is more
+ *                   than maxStaleness behind (or ahead) gets StaleWeightsError and no lease
+ *   SubmitGroup     first complete submission wins; repeats answer `duplicate: true`
+ *   ReleaseLeases   requeues at once (SIGTERM); an empty list releases all of the worker's
+ *   TakeGroups      learner long poll (learner-intake.ts); a retry before the ack gets the same batch
+ *   GetStatus       counters, workers, leases, throughput
+ *
+ * Steps are released to the queue as weight versions appear (job-plan.ts): step k is enqueued
+ * once version k − maxStaleness is published, so with maxStaleness 0 every group of step k is
+ * sampled with version k. The class holds the logic (methods take and return wire messages);
+ * `handlers()` wraps it for grpc-js with every error going through toStatus.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { StaleWeightsError } from '../../proto/errors.js';
+import { toStatus } from '../../proto/status.js';
+import type {
+  CoordinatorHandlers,
+  GetStatusResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  LeasePromptsRequest,
+  LeasePromptsResponse,
+  PromptLease,
+  RegisterWorkerRequest,
+  RegisterWorkerResponse,
+  ReleaseLeasesRequest,
+  ReleaseLeasesResponse,
+  SubmitGroupRequest,
+  SubmitGroupResponse,
+  TakeGroupsRequest,
+  TakeGroupsResponse,
+  WorkerCommand,
+  WorkerState,
+} from '../../proto/types.js';
+import { AnomseerError, ConfigError, ShapeError } from '../../shared/errors.js';
+import type { SeriesRecord } from '../../shared/series/record.js';
+import { checkRollout, minWeightVersion } from '../scheduling/staleness.js';
+import type { StateStore } from '../state/store.js';
+import { recordIdOf } from './job-plan.js';
+import { LearnerIntake } from './learner-intake.js';
+import type { GroupPayload } from './learner-intake.js';
+import type { StepPlan } from './job-plan.js';
+import type { WeightRegistry } from './weight-registry.js';
+
+/** Settings of one coordinator, compiled from the job (all durations in ms). */
+export interface CoordinatorSettings {
+  readonly jobId: string;
+  readonly configHash: string;
+  readonly groupSize: number;
+  readonly maxStaleness: number;
+  readonly maxNewTokens: number;
+  readonly leaseTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  /** The seed_key of every lease: `<job seed>/rollout` (the worker samples from new Rng(seed).fork('rollout')). */
+  readonly seedKey: string;
+  /** A batch the learner does not acknowledge within this is handed out again. */
+  readonly ackTimeoutMs: number;
+  /** What an empty LeasePrompts answer tells the worker to wait. */
+  readonly retryAfterMs: number;
+  /** How often the lease-expiry sweep runs. */
+  readonly expiryIntervalMs: number;
+}
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+export const REAL_TIMERS: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  setInterval: (fn, ms) => setInterval(fn, ms).unref(),
+  clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+};
+
+export interface CoordinatorServiceDeps {
+  readonly store: StateStore;
+  /** Coordinator clock, ms since epoch. */
+  readonly clock: () => number;
+  readonly registry: WeightRegistry;
+  readonly plan: StepPlan;
+  /** Training records by id (series for leases, labels for the learner). */
+  readonly records: ReadonlyMap<string, SeriesRecord>;
+  readonly settings: CoordinatorSettings;
+  readonly logger: (line: string) => void;
+  readonly timers?: Timers;
+}
+
+/** What the coordinator knows of a worker beyond the store's record (from its heartbeats). */
+interface WorkerLive {
+  state: WorkerState;
+  weightVersion: number;
+  rolloutsPerSecond: number;
+  leasesHeld: number;
+  drain: boolean;
+}
+
+const THROUGHPUT_WINDOW_MS = 60_000;
+
+export class CoordinatorService {
+  readonly #d: CoordinatorServiceDeps;
+  readonly #timers: Timers;
+  readonly #live = new Map<string, WorkerLive>();
+  /** lease id → prompt id, for leases this process handed out (checks SubmitGroup.prompt_id). */
+  readonly #leasePrompt = new Map<string, string>();
+  #releasedSteps = 0;
+  #nextWorker = 0;
+  #accepted: { t: number; rollouts: number; tokens: number }[] = [];
+  #sweep: unknown;
+  #unwatch: (() => void) | undefined;
+  readonly #intake: LearnerIntake;
+  readonly startedAtMs: number;
+
+  constructor(deps: CoordinatorServiceDeps) {
+    this.#d = deps;
+    this.#timers = deps.timers ?? REAL_TIMERS;
+    this.startedAtMs = deps.clock();
+    this.#intake = new LearnerIntake({
+      store: deps.store, clock: deps.clock, timers: this.#timers, ackTimeoutMs: deps.settings.ackTimeoutMs, seedKey: deps.settings.seedKey,
+      record: (id) => this.#record(id), jobDone: () => this.#jobDone(),
+    });
+  }
+
+  /** Create or check the job record, release the steps the latest version allows, start the expiry sweep. */
+  async start(): Promise<void> {
+    const job = await this.#d.store.initJob(this.#d.settings.configHash, this.#d.clock());
+    this.#d.registry.restore(job);
+    await this.#releaseSteps(Math.max(job.weightVersion, this.#d.registry.latest));
+    this.#unwatch = this.#d.registry.watch((v) => {
+      this.#releaseSteps(v.version).catch((err: unknown) => this.#d.logger(`coordinator: releasing steps failed: ${String(err)}`));
+    });
+    this.#sweep = this.#timers.setInterval(() => {
+      this.expireNow().catch((err: unknown) => this.#d.logger(`coordinator: lease expiry failed: ${String(err)}`));
+    }, this.#d.settings.expiryIntervalMs);
+  }
+
+  /** Stop the sweep and answer every waiting long poll. */
+  stop(): void {
+    if (this.#sweep !== undefined) this.#timers.clearInterval(this.#sweep);
+    this.#sweep = undefined;
+    this.#unwatch?.();
+    this.#intake.stop();
+  }
+
+  /** One expiry sweep at the current clock (the timer calls this; tests call it after moving the clock). */
+  async expireNow(): Promise<number> {
+    const expired = await this.#d.store.expireLeases(this.#d.clock());
+    for (const l of expired) this.#d.logger(`coordinator: lease ${l.leaseId} (prompt ${l.promptId}, worker ${l.workerId}) expired; requeued`);
+    return expired.length;
+  }
+
+  /** Enqueue the steps whose rollouts may start with `latest` published: k <= latest + maxStaleness. */
+  async #releaseSteps(latest: number): Promise<void> {
+    if (latest < 1) return;
+    const upTo = Math.min(this.#d.plan.steps, latest + this.#d.settings.maxStaleness);
+    while (this.#releasedSteps < upTo) {
+      // Raise the floor first: from here on leases need versions fit for step k (#leaseFloor).
+      const k = (this.#releasedSteps += 1);
+      await this.#d.store.enqueueEpoch(k, this.#d.plan.promptsOf(k), this.#d.clock());
+    }
+  }
+
+  /**
+   * The lowest version a worker may hold to lease now: the staleness bound of the latest
+   * version, max(1, V − S), and — because step k's items may sit in the queue from version
+   * k − S on and must be sampled with >= k − S — the newest released step minus S. So with
+   * S >= 1 a worker holding the latest version samples up to S steps ahead of the learner, and
+   * no group is ever trained more than S versions after the one that sampled it.
+   */
+  #leaseFloor(latest: number): number {
+    return Math.max(minWeightVersion(latest, this.#d.settings.maxStaleness), this.#releasedSteps - this.#d.settings.maxStaleness);
+  }
+
+  async #jobDone(): Promise<{ leasing: boolean; taking: boolean }> {
+    const c = await this.#d.store.counters();
+    const allIn = this.#releasedSteps === this.#d.plan.steps && c.promptsDone >= this.#d.plan.total;
+    return { leasing: allIn, taking: allIn && c.groupsReady === 0 && c.groupsAcked >= this.#d.plan.total };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Workers
+  // ------------------------------------------------------------------------------------------
+
+  async registerWorker(req: RegisterWorkerRequest): Promise<RegisterWorkerResponse> {
+    const s = this.#d.settings;
+    let id = req.worker_id;
+    if (id === '') {
+      const known = new Set((await this.#d.store.listWorkers()).map((w) => w.workerId));
+      do id = `w${++this.#nextWorker}`;
+      while (known.has(id));
+    }
+    if (!/^[A-Za-z0-9._:-]{1,100}$/.test(id)) throw new ConfigError('worker_id', `is ${JSON.stringify(id)}; use 1–100 letters, digits, ".", "_", ":" or "-"`);
+    await this.#d.store.registerWorker(id, { host: req.host, device: req.device }, this.#d.clock());
+    this.#live.set(id, { state: 'WORKER_STATE_STARTING', weightVersion: 0, rolloutsPerSecond: 0, leasesHeld: 0, drain: false });
+    this.#d.logger(`coordinator: worker ${id} registered (host ${req.host || '?'}, device ${req.device || '?'})`);
+    return {
+      worker_id: id,
+      job_id: s.jobId,
+      weight_version: this.#d.registry.latest,
+      heartbeat_interval_ms: s.heartbeatIntervalMs,
+      lease_timeout_ms: s.leaseTimeoutMs,
+      group_size: s.groupSize,
+      max_staleness: s.maxStaleness,
+      max_new_tokens: s.maxNewTokens,
+    };
+  }
+
+  /** Ask a worker to finish its leases and stop (delivered with its next heartbeat). */
+  drainWorker(workerId: string): boolean {
+    const w = this.#live.get(workerId);
+    if (w === undefined) return false;
+    w.drain = true;
+    return true;
+  }
+
+  async heartbeat(req: HeartbeatRequest): Promise<HeartbeatResponse> {
+    const s = this.#d.settings;
+    const { lost } = await this.#d.store.heartbeat({ workerId: req.worker_id, now: this.#d.clock(), leaseIds: req.lease_ids, leaseTimeoutMs: s.leaseTimeoutMs });
+    const live = this.#live.get(req.worker_id) ?? { state: req.state, weightVersion: 0, rolloutsPerSecond: 0, leasesHeld: 0, drain: false };
+    Object.assign(live, { state: req.state, weightVersion: req.weight_version, rolloutsPerSecond: req.rollouts_per_second, leasesHeld: req.lease_ids.length - lost.length });
+    this.#live.set(req.worker_id, live);
+    const latest = this.#d.registry.latest;
+    const commands: WorkerCommand[] = [];
+    const floor = this.#leaseFloor(latest);
+    if (latest > 0 && (!checkRollout(latest, req.weight_version, s.maxStaleness).ok || req.weight_version < floor)) {
+      commands.push({ fetch_weights: { version: latest }, action: 'fetch_weights', reason: `holds version ${req.weight_version}; leases need >= ${floor}` });
+    }
+    if (live.drain) commands.push({ drain: {}, action: 'drain', reason: 'drain requested' });
+    return { commands, latest_weight_version: latest, lost_lease_ids: lost };
+  }
+
+  async leasePrompts(req: LeasePromptsRequest): Promise<LeasePromptsResponse> {
+    const s = this.#d.settings;
+    if (!Number.isInteger(req.max_prompts) || req.max_prompts < 1) throw new ConfigError('max_prompts', `is ${req.max_prompts}; expected an integer >= 1`);
+    const latest = this.#d.registry.latest;
+    const verdict = checkRollout(latest, req.weight_version, s.maxStaleness);
+    if (!verdict.ok && verdict.reason === 'no-weights') return { leases: [], retry_after_ms: s.retryAfterMs, job_done: false };
+    const floor = this.#leaseFloor(latest);
+    // Bounded staleness is enforced before sampling starts: no lease, fetch first.
+    if (!verdict.ok || req.weight_version < floor) throw new StaleWeightsError(req.weight_version, floor);
+    if (this.#live.get(req.worker_id)?.drain === true) return { leases: [], retry_after_ms: s.retryAfterMs, job_done: false };
+    const now = this.#d.clock();
+    const taken = await this.#d.store.takeLeases({
+      workerId: req.worker_id, max: req.max_prompts, now, leaseTimeoutMs: s.leaseTimeoutMs, minWeightVersion: floor, requestId: req.request_id,
+    });
+    if (taken.length === 0) return { leases: [], retry_after_ms: s.retryAfterMs, job_done: (await this.#jobDone()).leasing };
+    const leases: PromptLease[] = taken.map((l) => {
+      this.#leasePrompt.set(l.leaseId, l.promptId);
+      return {
+        lease_id: l.leaseId,
+        prompt_id: l.promptId,
+        series: Array.from(this.#record(l.promptId).series),
+        seed_key: s.seedKey,
+        group_size: s.groupSize,
+        deadline_ms: l.deadlineMs,
+        min_weight_version: l.minWeightVersion,
+        max_new_tokens: s.maxNewTokens,
+      };
+    });
+    return { leases, retry_after_ms: 0, job_done: false };
+  }
+
+  #record(promptId: string): SeriesRecord {
+    const r = this.#d.records.get(recordIdOf(promptId));
+    if (r === undefined) throw new AnomseerError('E_STATE', `prompt "${promptId}" is not among the job's training records`);
+    return r;
+  }
+
+  async submitGroup(req: SubmitGroupRequest): Promise<SubmitGroupResponse> {
+    const G = this.#d.settings.groupSize;
+    if (req.rollouts.length !== G) throw new ShapeError(`lease ${req.lease_id}: ${req.rollouts.length} rollouts submitted; the job's group size is ${G}`);
+    req.rollouts.forEach((r, i) => {
+      if (r.index !== i) throw new ShapeError(`lease ${req.lease_id}: rollout at position ${i} has index ${r.index}; send index 0..${G - 1} in order`);
+      if (r.logprobs.length !== r.token_ids.length) throw new ShapeError(`lease ${req.lease_id}: rollout ${i} has ${r.token_ids.length} tokens and ${r.logprobs.length} logprobs`);
+    });
+    const leased = this.#leasePrompt.get(req.lease_id);
+    if (leased !== undefined && leased !== req.prompt_id) throw new ConfigError('prompt_id', `is "${req.prompt_id}"; lease ${req.lease_id} is for prompt "${leased}"`);
+    const payload: GroupPayload = { prompt_id: req.prompt_id, rollouts: req.rollouts, timing: req.timing };
+    const now = this.#d.clock();
+    const result = await this.#d.store.submitGroup({ leaseId: req.lease_id, weightVersion: req.weight_version, payload: JSON.stringify(payload), now });
+    if (result.status === 'duplicate') {
+      this.#d.logger(`coordinator: duplicate group for lease ${req.lease_id} from ${req.worker_id} dropped (${result.reason})`);
+      return { accepted: false, duplicate: true };
+    }
+    this.#leasePrompt.delete(req.lease_id);
+    this.#accepted.push({ t: now, rollouts: G, tokens: req.rollouts.reduce((a, r) => a + r.token_ids.length, 0) });
+    this.#intake.notify();
+    return { accepted: true, duplicate: false };
+  }
+
+  async releaseLeases(req: ReleaseLeasesRequest): Promise<ReleaseLeasesResponse> {
+    const r = await this.#d.store.releaseLeases(req.worker_id, req.lease_ids.length === 0 ? 'all' : req.lease_ids, this.#d.clock());
+    const live = this.#live.get(req.worker_id);
+    if (live !== undefined && req.reason === 'RELEASE_REASON_SHUTDOWN') Object.assign(live, { state: 'WORKER_STATE_STOPPED', leasesHeld: 0 });
+    if (r.released.length > 0) this.#d.logger(`coordinator: worker ${req.worker_id} released ${r.released.length} lease(s) (${req.reason}); requeued`);
+    return { released: r.released.length, unknown_lease_ids: [...r.unknown] };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Learner
+  // ------------------------------------------------------------------------------------------
+
+  takeGroups(req: TakeGroupsRequest): Promise<TakeGroupsResponse> {
+    return this.#intake.take(req);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Status
+  // ------------------------------------------------------------------------------------------
+
+  async getStatus(): Promise<GetStatusResponse> {
+    const now = this.#d.clock();
+    const [job, c, workers, leases] = await Promise.all([this.#d.store.getJob(), this.#d.store.counters(), this.#d.store.listWorkers(), this.#d.store.listLeases()]);
+    this.#accepted = this.#accepted.filter((a) => a.t > now - THROUGHPUT_WINDOW_MS);
+    const span = Math.max(1, Math.min(THROUGHPUT_WINDOW_MS, now - this.startedAtMs)) / 1000;
+    const held = new Map<string, number>();
+    for (const l of leases) held.set(l.workerId, (held.get(l.workerId) ?? 0) + 1);
+    return {
+      job_id: this.#d.settings.jobId,
+      step: job?.step ?? 0,
+      weight_version: job?.weightVersion ?? 0,
+      started_at_ms: this.startedAtMs,
+      now_ms: now,
+      workers: workers.map((w) => {
+        const live = this.#live.get(w.workerId);
+        return {
+          worker_id: w.workerId,
+          host: w.host,
+          device: w.device,
+          state: live?.state ?? 'WORKER_STATE_UNSPECIFIED',
+          weight_version: live?.weightVersion ?? 0,
+          rollouts_per_second: live?.rolloutsPerSecond ?? 0,
+          leases_held: held.get(w.workerId) ?? 0,
+          groups_submitted: w.groupsAccepted,
+          registered_at_ms: w.registeredAtMs,
+          last_heartbeat_at_ms: w.lastSeenMs,
+        };
+      }),
+      leases: leases.map((l) => ({ lease_id: l.leaseId, prompt_id: l.promptId, worker_id: l.workerId, deadline_ms: l.deadlineMs, min_weight_version: l.minWeightVersion })),
+      prompts: {
+        total: this.#d.plan.total,
+        done: c.promptsDone,
+        in_flight: c.inFlight,
+        queued: c.queued,
+        requeued: c.requeued,
+        duplicates_dropped: c.duplicatesDropped,
+        stale_dropped: c.staleDropped,
+        groups_ready: c.groupsReady,
+      },
+      throughput: {
+        rollouts_per_second: this.#accepted.reduce((a, x) => a + x.rollouts, 0) / span,
+        groups_per_second: this.#accepted.length / span,
+        tokens_per_second: this.#accepted.reduce((a, x) => a + x.tokens, 0) / span,
+      },
+    };
+  }
+
+  /** The grpc-js handler table (wrap it with requireTokenAll before serving). */
+  handlers(): CoordinatorHandlers {
+    const log = this.#d.logger;
+    const unary = <Req, Res>(name: string, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> => (call, callback) => {
+      fn(call.request).then(
+        (res) => callback(null, res),
+        (err: unknown) => {
+          if (!(err instanceof AnomseerError)) log(`coordinator: ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+          callback(toStatus(err), null);
+        },
+      );
+    };
+    return {
+      RegisterWorker: unary('RegisterWorker', (r: RegisterWorkerRequest) => this.registerWorker(r)),
+      Heartbeat: unary('Heartbeat', (r: HeartbeatRequest) => this.heartbeat(r)),
+      LeasePrompts: unary('LeasePrompts', (r: LeasePromptsRequest) => this.leasePrompts(r)),
+      SubmitGroup: unary('SubmitGroup', (r: SubmitGroupRequest) => this.submitGroup(r)),
+      ReleaseLeases: unary('ReleaseLeases', (r: ReleaseLeasesRequest) => this.releaseLeases(r)),
+      TakeGroups: unary('TakeGroups', (r: TakeGroupsRequest) => this.takeGroups(r)),
+      GetStatus: unary('GetStatus', () => this.getStatus()),
+    };
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Learner intake (`Coordinator.TakeGroups`, docs/PROTOCOL.md step 6): a unary long poll that
+ * answers when `min_groups` accepted groups are ready or after `wait_ms`, with a batch of up to
+ * `max_groups` complete groups (series and label added back from the job's records).
+ * Exactly-once: the call acknowledges the previous batch (`ack_batch_id`); until it does, a
+ * retry from the same learner is answered with the same batch (and the store redelivers a batch
+ * not acknowledged within `ackTimeoutMs`, e.g. after a coordinator restart).
+ */
+import type { CompletedGroup, Rollout, RolloutTiming, TakeGroupsRequest, TakeGroupsResponse } from '../../proto/types.js';
+import { ConfigError } from '../../shared/errors.js';
+import type { SeriesRecord } from '../../shared/series/record.js';
+import type { Batch, StateStore, StoredGroup } from '../state/store.js';
+import type { Timers } from './coordinator-service.js';
+import { labelOf } from './job-plan.js';
+
+/** What SubmitGroup stores as a group's payload (series and label are added back on take). */
+export interface GroupPayload {
+  readonly prompt_id: string;
+  readonly rollouts: Rollout[];
+  readonly timing: RolloutTiming | null;
+}
+
+export interface LearnerIntakeDeps {
+  readonly store: StateStore;
+  /** ms since epoch. */
+  readonly clock: () => number;
+  readonly timers: Timers;
+  readonly ackTimeoutMs: number;
+  readonly seedKey: string;
+  /** The training record behind a planned prompt id. */
+  readonly record: (promptId: string) => SeriesRecord;
+  /** leasing: every item is done; taking: every item is done and acknowledged. */
+  readonly jobDone: () => Promise<{ leasing: boolean; taking: boolean }>;
+}
+
+export class LearnerIntake {
+  readonly #d: LearnerIntakeDeps;
+  /** learner id → the batch it has not acknowledged yet. */
+  readonly #outstanding = new Map<string, Batch>();
+  #waiters = new Set<() => void>();
+  #stopped = false;
+
+  constructor(deps: LearnerIntakeDeps) {
+    this.#d = deps;
+  }
+
+  /** A group was accepted (or the service stops): wake the waiting long polls. */
+  notify(): void {
+    const ws = this.#waiters;
+    this.#waiters = new Set();
+    for (const w of ws) w();
+  }
+
+  /** Answer every waiting long poll now and never wait again. */
+  stop(): void {
+    this.#stopped = true;
+    this.notify();
+  }
+
+  async take(req: TakeGroupsRequest): Promise<TakeGroupsResponse> {
+    if (!Number.isInteger(req.max_groups) || req.max_groups < 1) throw new ConfigError('max_groups', `is ${req.max_groups}; expected an integer >= 1`);
+    if (req.min_groups > req.max_groups) throw new ConfigError('min_groups', `is ${req.min_groups}; must be <= max_groups (${req.max_groups})`);
+    const learner = req.learner_id === '' ? 'learner' : req.learner_id;
+    const held = this.#outstanding.get(learner);
+    if (req.ack_batch_id > 0) {
+      await this.#d.store.ackBatch(req.ack_batch_id, this.#d.clock());
+      if (held?.batchId === req.ack_batch_id) this.#outstanding.delete(learner);
+    }
+    const pending = this.#outstanding.get(learner);
+    if (pending !== undefined) return this.#answer(pending); // a retry: the same batch again
+    await this.#waitForGroups(req.min_groups, req.wait_ms);
+    const batch = await this.#d.store.takeBatch({ max: req.max_groups, now: this.#d.clock(), ackTimeoutMs: this.#d.ackTimeoutMs });
+    if (batch === null) return { batch_id: 0, groups: [], job_done: (await this.#d.jobDone()).taking };
+    this.#outstanding.set(learner, batch);
+    return this.#answer(batch);
+  }
+
+  async #waitForGroups(min: number, waitMs: number): Promise<void> {
+    let timedOut = waitMs <= 0;
+    const timer = timedOut ? undefined : this.#d.timers.setTimeout(() => {
+      timedOut = true;
+      this.notify();
+    }, waitMs);
+    try {
+      for (;;) {
+        const c = await this.#d.store.counters();
+        if (c.groupsReady >= Math.max(1, min) || timedOut || this.#stopped) return;
+        if ((await this.#d.jobDone()).leasing && c.groupsReady > 0) return;
+        await new Promise<void>((resolve) => this.#waiters.add(resolve));
+      }
+    } finally {
+      if (timer !== undefined) this.#d.timers.clearTimeout(timer);
+    }
+  }
+
+  #answer(batch: Batch): TakeGroupsResponse {
+    return { batch_id: batch.batchId, groups: batch.groups.map((g) => this.#completed(g)), job_done: false };
+  }
+
+  #completed(g: StoredGroup): CompletedGroup {
+    const p = JSON.parse(g.payload) as GroupPayload;
+    const record = this.#d.record(g.promptId);
+    return {
+      prompt_id: g.promptId,
+      lease_id: g.leaseId,
+      worker_id: g.workerId,
+      weight_version: g.weightVersion,
+      series: Array.from(record.series),
+      seed_key: this.#d.seedKey,
+      label: labelOf(record),
+      rollouts: p.rollouts,
+      timing: p.timing,
+      submitted_at_ms: g.submittedAtMs,
+    };
+  }
+}

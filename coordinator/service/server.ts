@@ -1,0 +1,100 @@
+/**
+ * A coordinator from a job: the step plan, the weight registry, the Coordinator and Weights
+ * services behind the bearer token, on one gRPC server. coordinator/main.ts wires the real
+ * clock, store and logger into `createCoordinator`; tests wire manual ones.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { requireTokenAll } from '../../proto/auth.js';
+import { addService } from '../../proto/load.js';
+import { serverOptions } from '../../proto/options.js';
+import type { JobConfig } from '../../shared/config/job.js';
+import type { SeriesRecord } from '../../shared/series/record.js';
+import type { StateStore } from '../state/store.js';
+import { CoordinatorService } from './coordinator-service.js';
+import type { CoordinatorSettings, Timers } from './coordinator-service.js';
+import { configHashOf, jobIdOf, planSteps } from './job-plan.js';
+import { WeightRegistry } from './weight-registry.js';
+import { weightsHandlers } from './weights-service.js';
+
+export interface CoordinatorDeps {
+  readonly store: StateStore;
+  /** ms since epoch. */
+  readonly clock: () => number;
+  readonly logger: (line: string) => void;
+  /** The job's training records (type 'unknown' already removed), in data order. */
+  readonly records: readonly SeriesRecord[];
+  readonly timers?: Timers;
+  /** Overrides of the compiled settings (tests shorten waits). */
+  readonly settings?: Partial<CoordinatorSettings>;
+  /** Chunk size of FetchWeights, bytes (default 1 MiB). */
+  readonly chunkBytes?: number;
+}
+
+export interface Coordinator {
+  readonly service: CoordinatorService;
+  readonly registry: WeightRegistry;
+  readonly settings: CoordinatorSettings;
+}
+
+/** The settings a job implies (durations already ms in JobConfig). */
+export function settingsOf(job: JobConfig): CoordinatorSettings {
+  const c = job.cluster;
+  return {
+    jobId: jobIdOf(job),
+    configHash: configHashOf(job),
+    groupSize: job.rollout.groupSize,
+    maxStaleness: c.maxStaleness,
+    maxNewTokens: job.rollout.maxNewTokens,
+    leaseTimeoutMs: c.leaseTimeout,
+    heartbeatIntervalMs: c.heartbeatInterval,
+    seedKey: `${job.seed}/rollout`,
+    ackTimeoutMs: Math.max(600_000, 10 * c.rpcDeadline),
+    retryAfterMs: Math.min(500, c.heartbeatInterval),
+    expiryIntervalMs: Math.max(100, Math.min(c.heartbeatInterval, Math.floor(c.leaseTimeout / 4))),
+  };
+}
+
+export function createCoordinator(job: JobConfig, deps: CoordinatorDeps): Coordinator {
+  const settings = { ...settingsOf(job), ...deps.settings };
+  const plan = planSteps(job.seed, deps.records.map((r) => r.id), job.train.steps, job.rollout.promptsPerStep);
+  const registry = new WeightRegistry({ store: deps.store, clock: deps.clock, keep: Math.max(2, settings.maxStaleness + 2), chunkBytes: deps.chunkBytes });
+  const service = new CoordinatorService({
+    store: deps.store, clock: deps.clock, registry, plan, records: new Map(deps.records.map((r) => [r.id, r])), settings, logger: deps.logger, timers: deps.timers,
+  });
+  return { service, registry, settings };
+}
+
+export interface RunningServer {
+  /** host:port actually bound (port 0 resolved). */
+  readonly address: string;
+  readonly port: number;
+  /** Stop the service timers and the server (in-flight calls are cancelled after graceMs). */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Serve both services on `listen` ("host:port", port 0 = any free port), every call behind `token`. */
+export async function serveCoordinator(c: Coordinator, opts: { listen: string; token: string; maxMessageBytes?: number; logger: (line: string) => void }): Promise<RunningServer> {
+  const server = new grpc.Server(serverOptions(opts.maxMessageBytes === undefined ? undefined : { maxMessageBytes: opts.maxMessageBytes }));
+  addService(server, 'Coordinator', requireTokenAll(c.service.handlers(), opts.token));
+  addService(server, 'Weights', requireTokenAll(weightsHandlers({ registry: c.registry, logger: opts.logger }), opts.token));
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(opts.listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err === null ? resolve(p) : reject(err)));
+  });
+  await c.service.start();
+  const host = opts.listen.slice(0, opts.listen.lastIndexOf(':'));
+  return {
+    address: `${host}:${port}`,
+    port,
+    close: (graceMs = 2000) => new Promise<void>((resolve) => {
+      c.service.stop();
+      const force = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, graceMs);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    }),
+  };
+}

@@ -1,0 +1,273 @@
+/**
+ * The learner of a cluster run (docs/CLUSTER.md "Learner"): the same algorithm as the
+ * single-process trainer (learner/trainer.ts), with rollouts coming from workers over gRPC:
+ *
+ *   warm start locally (train.warmStart) → publish version 1 (step 0)
+ *   for step = 1 … train.steps:
+ *     TakeGroups until promptsPerStep complete groups are held (acknowledging each batch on the
+ *     next call) → timerpoStep → publish version step + 1 (chunked) → eval / checkpoint every N
+ *   final eval, checkpoint, and the summary: the single-process fields plus the coordinator's
+ *   accounting (GetStatus: prompts trained, requeued, duplicates dropped, workers).
+ *
+ * Groups of a step are sorted by prompt id before the update, so the update does not depend on
+ * the order in which workers finished: with cluster.maxStaleness 0 two runs with the same seed
+ * give bit-identical weights.
+ */
+import { join } from 'node:path';
+import { chunkWeights } from '../proto/chunks.js';
+import { unary } from '../proto/call.js';
+import { fromStatus, isRetryable } from '../proto/status.js';
+import type { CompletedGroup, CoordinatorClient, GetStatusResponse, PublishWeightsResponse, WeightsClient } from '../proto/types.js';
+import { checkpointDirName } from '../shared/checkpoint/checkpoint-dir.js';
+import type { JobConfig } from '../shared/config/job.js';
+import { loadDataSpec } from '../shared/datasets/spec.js';
+import { ConfigError, DataError } from '../shared/errors.js';
+import { reportToJson, scoreAll } from '../shared/eval/score.js';
+import type { EvalReport } from '../shared/eval/score.js';
+import { AdamW } from '../shared/optim/adamw.js';
+import { scheduleFromConfig } from '../shared/optim/schedule.js';
+import { countParams, initParams } from '../shared/policy/model-config.js';
+import type { Sample } from '../shared/policy/sample.js';
+import { Rng } from '../shared/rng.js';
+import type { SeriesRecord } from '../shared/series/record.js';
+import { jobIdOf, planSteps, recordIdOf } from '../coordinator/service/job-plan.js';
+import { RolloutPolicy } from '../rollout-worker/rollout-policy.js';
+import { encodePublishedWeights } from '../rollout-worker/published-weights.js';
+import { predictRecords } from './evaluate.js';
+import { LearnerModel } from './learner-model.js';
+import type { Params } from './learner-model.js';
+import { savePolicyCheckpoint } from './policy-checkpoint.js';
+import { policySpecFromJob, tokenizerOf } from './policy-setup.js';
+import { PromptCache } from './prompt-cache.js';
+import type { PreparedPrompt } from './prompt-cache.js';
+import { timerpoStep } from './timerpo-step.js';
+import { evalSubset } from './trainer.js';
+import type { TrainDeps, TrainSummary } from './trainer.js';
+import { imitationStep } from './warm-start.js';
+
+export interface RemoteDeps extends TrainDeps {
+  readonly coord: CoordinatorClient;
+  readonly weights: WeightsClient;
+  /** Unary deadline, ms (the job's cluster.rpcDeadline). */
+  readonly rpcDeadlineMs: number;
+  /** How long one TakeGroups call waits for groups, ms (default 10 s). */
+  readonly takeWaitMs?: number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+/** The coordinator's accounting at the end of the run. */
+export interface ClusterAccounting {
+  readonly jobId: string;
+  /** Groups the learner trained on (one per item). */
+  readonly groupsTrained: number;
+  /** Planned items (job-plan.ts) no trained group covered: 0 when every prompt was trained. */
+  readonly untrainedItems: number;
+  /** Trained groups beyond the plan (a prompt trained twice): 0 when each was trained once. */
+  readonly extraGroups: number;
+  readonly promptsTotal: number;
+  readonly staleDropped: number;
+  /** Accepted groups per worker id. */
+  readonly groupsByWorker: Readonly<Record<string, number>>;
+  /** sha256 of the final published weight file. */
+  readonly finalWeightsSha256: string;
+}
+
+export interface RemoteTrainSummary extends TrainSummary {
+  readonly cluster: ClusterAccounting;
+}
+
+/** No-decay set for this model (the trainer's): biases and layer-norm gains/biases. */
+const noDecay = (name: string) => /\.(b|b1|b2)$/.test(name) || /\.ln\d*\.[gb]$|^(enc|dec)\.ln\.[gb]$/.test(name);
+
+function* epochOrder(n: number, rng: Rng, key: string): Generator<number> {
+  for (let epoch = 0; ; epoch++) yield* rng.fork(`${key}/epoch/${epoch}`).shuffle(Array.from({ length: n }, (_, i) => i));
+}
+
+async function retrying<T>(call: () => Promise<T>, sleep: (ms: number) => Promise<void>, attempts = 8): Promise<T> {
+  for (let a = 1; ; a++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!isRetryable(err) || a >= attempts) throw err;
+      await sleep(Math.min(5000, 100 * 2 ** a));
+    }
+  }
+}
+
+function publish(weights: WeightsClient, bytes: Uint8Array, version: number, step: number, deadlineMs: number): Promise<PublishWeightsResponse> {
+  return new Promise((resolve, reject) => {
+    const call = weights.PublishWeights({ deadline: new Date(Date.now() + deadlineMs + Math.ceil(bytes.length / 1048576) * 1000) }, (err, res) => {
+      if (err !== null) reject(fromStatus(err));
+      else resolve(res!);
+    });
+    for (const chunk of chunkWeights(bytes, { version, step })) call.write(chunk);
+    call.end();
+  });
+}
+
+export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promise<RemoteTrainSummary> {
+  const started = deps.clock().getTime();
+  const { coord } = deps;
+  const status0 = await retrying(() => unary(coord, coord.GetStatus, {}, { deadlineMs: deps.rpcDeadlineMs }), deps.sleep);
+  if (status0.job_id !== jobIdOf(job)) {
+    throw new ConfigError('job', `the coordinator runs job "${status0.job_id}", this learner's config is "${jobIdOf(job)}"; start both from the same job file and --set flags`);
+  }
+  const rng = new Rng(job.seed);
+  const spec = policySpecFromJob(job);
+  const tokenizer = tokenizerOf(spec);
+  const cache = new PromptCache(spec, tokenizer);
+  const train = (await loadDataSpec(job.data.train)).filter((r) => r.type !== 'unknown');
+  const byId = new Map(train.map((r) => [r.id, r]));
+  const evalAll = (await loadDataSpec(job.data.eval)).filter((r) => r.type !== 'unknown');
+  const evalSmall = evalSubset(evalAll, job.train.evalCount);
+  deps.log(`learner: ${train.length} training series, ${evalAll.length} eval series; inputs ${spec.variant}; ${countParams(spec.model)} parameters; coordinator job ${status0.job_id}`);
+
+  const params: Params = initParams(spec.model, rng.fork('init'));
+  const named = Object.entries(params).map(([name, data]) => ({ name, data }));
+  const model = await LearnerModel.create(spec.model, { clipEps: job.timerpo.clipEps, klCoef: job.timerpo.klCoef, entropyCoef: job.timerpo.entropyCoef }, deps);
+  const runOpts = { device: deps.device, threads: deps.threads };
+  let weightVersion = 0;
+  let lastSha = '';
+
+  const evaluate = async (records: readonly SeriesRecord[], step: number): Promise<EvalReport> => {
+    const policy = await RolloutPolicy.create(spec.model, tokenizer, params, weightVersion, runOpts);
+    try {
+      const { predictions } = await predictRecords(policy, records, { grammar: spec.grammar, features: (r) => cache.features(r) });
+      const report = scoreAll(records, predictions);
+      deps.onEvent?.({ kind: 'eval', step, report: reportToJson(report) });
+      const j = reportToJson(report) as { classAccuracy?: number; affiliationF1?: { average?: number } };
+      deps.log(`eval @${step}: class acc ${fmt(j.classAccuracy)}  avg affiliation F1 ${fmt(j.affiliationF1?.average)}  (${records.length} series)`);
+      return report;
+    } finally {
+      await policy.dispose();
+    }
+  };
+  const publishVersion = async (step: number) => {
+    const bytes = encodePublishedWeights(spec, params, job.rollout.temperature);
+    const res = await retrying(() => publish(deps.weights, bytes, weightVersion + 1, step, deps.rpcDeadlineMs), deps.sleep);
+    weightVersion += 1;
+    lastSha = res.published?.sha256 ?? '';
+  };
+
+  // Warm start, locally: imitate the compact expert responses (as the trainer does).
+  const ws = job.train.warmStart;
+  let warmStartSteps = 0;
+  if (ws.enabled) {
+    const opt = new AdamW(named, { lr: ws.lr, betas: [job.optim.betas[0], job.optim.betas[1]], eps: job.optim.eps, weightDecay: job.optim.weightDecay, noDecay });
+    const order = epochOrder(train.length, rng, 'warm');
+    for (let s = 1; s <= ws.steps; s++) {
+      const batch = Array.from({ length: ws.batchSize }, () => cache.get(train[order.next().value as number]!));
+      const r = await imitationStep({ model, spec, tokenizer, params, optimizer: opt, lr: ws.lr, gradClip: job.optim.gradClip }, batch);
+      warmStartSteps = s;
+      deps.onEvent?.({ kind: 'warm-start', step: s, loss: r.loss, gradNorm: r.gradNorm });
+      if (s === 1 || s % 10 === 0 || s === ws.steps) deps.log(`warm-start ${s}/${ws.steps}: nll/token ${r.loss.toFixed(4)}  grad norm ${r.gradNorm.toFixed(3)}`);
+    }
+  }
+  await publishVersion(0);
+  deps.log(`learner: published version ${weightVersion} (initial policy)`);
+
+  const refParams: Params = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.slice()]));
+  const optimizer = new AdamW(named, { lr: job.optim.lr, betas: [job.optim.betas[0], job.optim.betas[1]], eps: job.optim.eps, weightDecay: job.optim.weightDecay, noDecay });
+  const totalUpdates = job.train.steps * job.train.updatesPerBatch;
+  const lrAt = scheduleFromConfig({ name: job.optim.schedule, lr: job.optim.lr, warmupSteps: job.optim.warmupSteps, totalSteps: Math.max(totalUpdates, job.optim.warmupSteps + 1) });
+  const P = job.rollout.promptsPerStep;
+  const waitMs = deps.takeWaitMs ?? 10_000;
+  let ack = 0;
+  const buffer: CompletedGroup[] = [];
+  // The plan the coordinator hands out: each planned prompt must be trained exactly once.
+  const plan = planSteps(job.seed, train.map((r) => r.id), job.train.steps, P);
+  const unplanned = new Map<string, number>();
+  for (let k = 1; k <= plan.steps; k++) for (const id of plan.promptsOf(k)) unplanned.set(id, (unplanned.get(id) ?? 0) + 1);
+  let extraGroups = 0;
+  let groupsTrained = 0;
+  let genSeconds = 0, updSeconds = 0;
+  const history: { step: number; reward: number; grounded: number }[] = [];
+  const saveAt = async (step: number, metrics?: Record<string, unknown>) => {
+    const dir = join(job.outputDir, checkpointDirName(step));
+    await savePolicyCheckpoint(dir, { spec, params, optimizer, step, weightVersion, rng, job, now: deps.clock(), metrics });
+    deps.onEvent?.({ kind: 'checkpoint', step, dir });
+    return dir;
+  };
+  const take = async (max: number, min: number, wait: number) => {
+    const res = await retrying(() => unary(coord, coord.TakeGroups, { learner_id: 'learner', max_groups: max, min_groups: min, wait_ms: wait, ack_batch_id: ack }, { deadlineMs: wait + deps.rpcDeadlineMs }), deps.sleep);
+    ack = res.batch_id === 0 ? 0 : res.batch_id;
+    return res;
+  };
+
+  for (let step = 1; step <= job.train.steps; step++) {
+    const t0 = deps.clock().getTime();
+    while (buffer.length < P) {
+      const res = await take(P - buffer.length, P - buffer.length, waitMs);
+      buffer.push(...res.groups);
+      if (res.job_done && buffer.length < P) throw new DataError('coordinator', `says the job is done with ${buffer.length} of ${P} groups of step ${step} received`);
+    }
+    const groups = buffer.splice(0, P).sort((a, b) => (a.prompt_id < b.prompt_id ? -1 : a.prompt_id > b.prompt_id ? 1 : a.lease_id < b.lease_id ? -1 : 1));
+    const prompts: PreparedPrompt[] = groups.map((g) => {
+      const r = byId.get(recordIdOf(g.prompt_id));
+      if (r === undefined) throw new DataError('coordinator', `group for prompt "${g.prompt_id}" names no training record of this job`);
+      return cache.get(r);
+    });
+    const samples: Sample[][] = groups.map((g) => g.rollouts.map((r) => ({ promptId: g.prompt_id, sampleIndex: r.index, ids: r.token_ids, logps: Float64Array.from(r.logprobs), text: r.text })));
+    for (const g of groups) {
+      const left = unplanned.get(g.prompt_id) ?? 0;
+      if (left === 0) extraGroups += 1;
+      else unplanned.set(g.prompt_id, left - 1);
+    }
+    groupsTrained += groups.length;
+    const t1 = deps.clock().getTime();
+    let last: Awaited<ReturnType<typeof timerpoStep>> | undefined;
+    for (let u = 0; u < job.train.updatesPerBatch; u++) {
+      last = await timerpoStep({ model, spec, tokenizer, job, params, refParams, optimizer, lr: lrAt(optimizer.stepCount) }, prompts, samples);
+    }
+    await publishVersion(step);
+    const t2 = deps.clock().getTime();
+    genSeconds += (t1 - t0) / 1000;
+    updSeconds += (t2 - t1) / 1000;
+    const m = last!.metrics;
+    history.push({ step, reward: m.reward, grounded: m.grounded });
+    deps.onEvent?.({ kind: 'step', step, weightVersion, metrics: m, seconds: { generate: (t1 - t0) / 1000, update: (t2 - t1) / 1000 }, samples: last!.scored, records: prompts.map((p) => p.record) });
+    const versions = [...new Set(groups.map((g) => g.weight_version))].join(',');
+    deps.log(
+      `step ${step}/${job.train.steps} v${weightVersion}: reward ${m.reward.toFixed(3)} (fmt ${m.rewardFormat.toFixed(2)} cls ${m.rewardClass.toFixed(2)} loc ${m.rewardLocalization.toFixed(3)})` +
+        `  grounded ${m.grounded.toFixed(3)}  kl ${m.kl.toExponential(2)}  |g| ${m.gradNorm.toFixed(3)}  rollouts of v${versions}` +
+        `  wait ${((t1 - t0) / 1000).toFixed(1)}s upd ${((t2 - t1) / 1000).toFixed(1)}s`,
+    );
+    if (job.train.evalEvery > 0 && step % job.train.evalEvery === 0 && step < job.train.steps) await evaluate(evalSmall, step);
+    if (job.train.checkpointEvery > 0 && step % job.train.checkpointEvery === 0 && step < job.train.steps) await saveAt(step);
+  }
+  // Acknowledge the last batch (nothing is left to take).
+  if (ack !== 0) await take(1, 0, 0);
+
+  const finalReport = await evaluate(evalAll, job.train.steps);
+  const finalJson = reportToJson(finalReport) as Record<string, unknown>;
+  const dir = await saveAt(job.train.steps, { eval: finalJson });
+  await model.dispose();
+  const status: GetStatusResponse = await retrying(() => unary(coord, coord.GetStatus, {}, { deadlineMs: deps.rpcDeadlineMs }), deps.sleep);
+  const n = Math.max(1, job.train.steps);
+  return {
+    steps: job.train.steps,
+    weightVersion,
+    promptsTrained: status.prompts?.done ?? groupsTrained,
+    promptsRequeued: status.prompts?.requeued ?? 0,
+    duplicatesDropped: status.prompts?.duplicates_dropped ?? 0,
+    workers: status.workers.length,
+    warmStartSteps,
+    finalEval: finalJson,
+    checkpoint: dir,
+    wallSeconds: (deps.clock().getTime() - started) / 1000,
+    secondsPerStep: { generate: genSeconds / n, update: updSeconds / n },
+    history,
+    cluster: {
+      jobId: status.job_id,
+      groupsTrained,
+      untrainedItems: [...unplanned.values()].reduce((a, b) => a + b, 0),
+      extraGroups,
+      promptsTotal: status.prompts?.total ?? 0,
+      staleDropped: status.prompts?.stale_dropped ?? 0,
+      groupsByWorker: Object.fromEntries(status.workers.map((w) => [w.worker_id, w.groups_submitted])),
+      finalWeightsSha256: lastSha,
+    },
+  };
+}
+
+const fmt = (x: number | undefined) => (x === undefined || x === null ? 'n/a' : x.toFixed(1));

@@ -1,0 +1,73 @@
+/**
+ * The rollout worker process: token (ANOMSEER_TOKEN or a token file) → gRPC clients to the
+ * coordinator → RolloutWorker with the ONNX sampler on `device` → run until the job is done.
+ * SIGTERM/SIGINT: stop leasing, release held leases (they are requeued at once), exit 0.
+ * The only place the worker's real dependencies are wired.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import * as grpc from '@grpc/grpc-js';
+import { bearerInterceptor, validateToken } from '../proto/auth.js';
+import { createClient } from '../proto/load.js';
+import { channelOptions } from '../proto/options.js';
+import { ConfigError } from '../shared/errors.js';
+import { RolloutWorker, onnxSamplerFactory } from './worker-loop.js';
+
+export interface WorkerMainOptions {
+  readonly coordinator: string;
+  readonly device: string;
+  readonly threads: number;
+  readonly tokenFile?: string;
+  readonly maxPrompts?: number;
+  readonly workerId?: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly log: (line: string) => void;
+}
+
+/** The cluster token: the token file when given, else ANOMSEER_TOKEN. */
+export function tokenFrom(env: Readonly<Record<string, string | undefined>>, tokenFile: string | undefined): string {
+  if (tokenFile !== undefined) return validateToken(readFileSync(tokenFile, 'utf8').trim(), '--token-file');
+  const t = env.ANOMSEER_TOKEN;
+  if (t === undefined || t === '') throw new ConfigError('ANOMSEER_TOKEN', 'is not set; export the cluster token the coordinator printed the path of, or pass --token-file');
+  return validateToken(t, 'ANOMSEER_TOKEN');
+}
+
+export function validateDevice(device: string): string {
+  if (!/^(cpu|cuda:\d+)$/.test(device)) throw new ConfigError('--device', `is "${device}"; expected cpu or cuda:N`);
+  return device;
+}
+
+export async function runWorker(o: WorkerMainOptions): Promise<number> {
+  const token = tokenFrom(o.env, o.tokenFile);
+  const device = validateDevice(o.device);
+  const opts = { ...channelOptions(), interceptors: [bearerInterceptor(token)] };
+  const coord = createClient('Coordinator', o.coordinator, grpc.credentials.createInsecure(), opts);
+  const weights = createClient('Weights', o.coordinator, grpc.credentials.createInsecure(), opts);
+  const worker = new RolloutWorker({
+    coord, weights, buildSampler: onnxSamplerFactory({ device, threads: o.threads }),
+    clock: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), logger: o.log,
+    host: `${hostname()}:${process.pid}`, device, maxPrompts: o.maxPrompts, workerId: o.workerId,
+  });
+  let signalled: Promise<void> | undefined;
+  const onSignal = (sig: string) => {
+    o.log(`worker ${worker.id}: ${sig}; releasing leases and exiting`);
+    signalled ??= worker.stop();
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  const ran = worker.run().then(() => undefined);
+  // Exit as soon as a signal's release is done, without waiting for a batch in progress.
+  await Promise.race([ran, new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      if (signalled !== undefined) {
+        clearInterval(check);
+        void signalled.then(resolve, resolve);
+      }
+    }, 50);
+    void ran.finally(() => clearInterval(check));
+  })]);
+  o.log(`worker ${worker.id}: stopped after ${worker.submitted} accepted group(s)`);
+  coord.close();
+  weights.close();
+  return 0;
+}

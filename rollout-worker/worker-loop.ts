@@ -1,0 +1,288 @@
+/**
+ * One rollout worker (docs/CLUSTER.md "Worker"): register, load the latest weights, then
+ *
+ *   loop { refresh the policy if a newer version exists (between batches, never mid-batch)
+ *          → LeasePrompts → sample G traces per leased prompt → SubmitGroup each }
+ *
+ * with a heartbeat timer renewing the leases it holds. Trace i of prompt p at weight version v
+ * is drawn from `new Rng(seed).fork('rollout').fork(`${p}/${v}/${i}`)` (the lease's seed_key is
+ * `<seed>/rollout`), so any worker produces the same traces for the same prompt and version.
+ * `stop()` (SIGTERM) stops leasing and releases what it holds, so those prompts are requeued
+ * at once instead of after the lease timeout.
+ */
+import { assembleWeights } from '../proto/chunks.js';
+import { collect, unary } from '../proto/call.js';
+import { NotFoundError, StaleWeightsError } from '../proto/errors.js';
+import { isRetryable } from '../proto/status.js';
+import type { CoordinatorClient, PromptLease, Rollout, WeightChunk, WeightsClient, WorkerState } from '../proto/types.js';
+import { AnomseerError, ConfigError } from '../shared/errors.js';
+import { patchFeatures } from '../shared/policy/features.js';
+import type { Sample } from '../shared/policy/sample.js';
+import { Rng } from '../shared/rng.js';
+import { tokenizerOf } from '../learner/policy-setup.js';
+import { decodePublishedWeights } from './published-weights.js';
+import type { PublishedPolicy } from './published-weights.js';
+import { RolloutPolicy } from './rollout-policy.js';
+
+/** What a worker samples with: one weight version, built between batches. */
+export interface Sampler {
+  readonly version: number;
+  sample(leases: readonly PromptLease[], groupSize: number, rng: Rng): Promise<Sample[][]>;
+  dispose(): Promise<void>;
+}
+
+export type SamplerFactory = (policy: PublishedPolicy, version: number) => Promise<Sampler>;
+
+/** The real sampler: a RolloutPolicy (ONNX Runtime) on `device`. */
+export function onnxSamplerFactory(opts: { device: string; threads: number }): SamplerFactory {
+  return async (p, version) => {
+    const tokenizer = tokenizerOf(p.spec);
+    const policy = await RolloutPolicy.create(p.spec.model, tokenizer, p.params, version, opts);
+    return {
+      version,
+      sample: (leases, groupSize, rng) =>
+        policy.sample(
+          leases.map((l) => ({ promptId: l.prompt_id, n: l.series.length, features: patchFeatures(Float64Array.from(l.series), p.spec.features) })),
+          { groupSize, rng, temperature: p.temperature, grammar: p.spec.grammar },
+        ),
+      dispose: () => policy.dispose(),
+    };
+  };
+}
+
+export interface WorkerOptions {
+  readonly coord: CoordinatorClient;
+  readonly weights: WeightsClient;
+  readonly buildSampler: SamplerFactory;
+  /** ms since epoch. */
+  readonly clock: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly logger: (line: string) => void;
+  readonly host: string;
+  readonly device: string;
+  /** Leases asked for per LeasePrompts call (default 2). */
+  readonly maxPrompts?: number;
+  /** Unary deadline, ms (default 30 s). */
+  readonly rpcDeadlineMs?: number;
+  /** Reuse an id (empty = the coordinator picks). */
+  readonly workerId?: string;
+}
+
+/** `<seed>/rollout` → the rollout generator of the job. */
+export function rolloutRngOf(seedKey: string): Rng {
+  const m = /^(\d+)\/(.+)$/.exec(seedKey);
+  if (m === null) throw new ConfigError('seed_key', `is "${seedKey}"; expected "<seed>/<fork key>"`);
+  return new Rng(Number(m[1])).fork(m[2]!);
+}
+
+export class RolloutWorker {
+  readonly #o: WorkerOptions;
+  #id = '';
+  #groupSize = 0;
+  #heartbeatMs = 1000;
+  #sampler: Sampler | undefined;
+  #latest = 0;
+  #state: WorkerState = 'WORKER_STATE_STARTING';
+  /** Leases held now (renewed by heartbeats). */
+  readonly #held = new Set<string>();
+  /** Leases the coordinator said we lost: their work is dropped. */
+  readonly #lost = new Set<string>();
+  #stopping = false;
+  #draining = false;
+  #rollouts = 0;
+  #lastBeat = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #requests = 0;
+  readonly #rngs = new Map<string, Rng>();
+  /** Groups this worker had accepted. */
+  submitted = 0;
+
+  constructor(o: WorkerOptions) {
+    this.#o = o;
+  }
+
+  get id(): string {
+    return this.#id;
+  }
+
+  async #register(): Promise<void> {
+    const r = await unary(this.#o.coord, this.#o.coord.RegisterWorker, { worker_id: this.#id || (this.#o.workerId ?? ''), host: this.#o.host, device: this.#o.device, capabilities: null }, { deadlineMs: this.#o.rpcDeadlineMs });
+    this.#id = r.worker_id;
+    this.#groupSize = r.group_size;
+    this.#heartbeatMs = r.heartbeat_interval_ms;
+    this.#latest = Math.max(this.#latest, r.weight_version);
+    this.#o.logger(`worker ${this.#id}: registered with job ${r.job_id} (G = ${r.group_size}, heartbeat ${r.heartbeat_interval_ms} ms, lease ${r.lease_timeout_ms} ms)`);
+  }
+
+  /** Load `version` (0 = latest) unless it is the one held. */
+  async #refresh(version: number): Promise<void> {
+    const info = await unary(this.#o.weights, this.#o.weights.GetVersion, {}, { deadlineMs: this.#o.rpcDeadlineMs });
+    const want = version === 0 ? info.version : version;
+    this.#latest = Math.max(this.#latest, info.version);
+    if (want === 0 || this.#sampler?.version === want) return;
+    this.#state = 'WORKER_STATE_FETCHING_WEIGHTS';
+    const bytes = assembleWeights(await this.#fetchChunks(want, info.version === want ? info.total_bytes : 0));
+    const published = decodePublishedWeights(bytes, want);
+    const next = await this.#o.buildSampler(published, want);
+    await this.#sampler?.dispose();
+    this.#sampler = next;
+    this.#o.logger(`worker ${this.#id}: loaded weight version ${want} (${bytes.length} bytes)`);
+  }
+
+  /**
+   * All chunks of `version`; a stream broken by a retryable error resumes at the first chunk
+   * not received (`start_index`). Deadline: rpcDeadline + 1 s per MiB (docs/PROTOCOL.md).
+   */
+  async #fetchChunks(version: number, totalBytes: number): Promise<WeightChunk[]> {
+    const chunks: WeightChunk[] = [];
+    for (let attempt = 1; ; attempt++) {
+      const deadline = new Date(this.#o.clock() + (this.#o.rpcDeadlineMs ?? 30_000) + Math.ceil(totalBytes / 1_048_576) * 1000);
+      const stream = this.#o.weights.FetchWeights({ version, start_index: chunks.length, worker_id: this.#id }, { deadline });
+      stream.on('data', (c: WeightChunk) => chunks.push(c));
+      try {
+        await collect(stream);
+        return chunks;
+      } catch (err) {
+        if (!isRetryable(err) || attempt >= 5) throw err;
+        this.#o.logger(`worker ${this.#id}: weight fetch broke after ${chunks.length} chunk(s) (${(err as Error).message}); resuming`);
+        await this.#o.sleep(200 * attempt);
+      }
+    }
+  }
+
+  #startHeartbeats(): void {
+    this.#lastBeat = this.#o.clock();
+    this.#timer = setInterval(() => {
+      this.#beat().catch((err: unknown) => this.#o.logger(`worker ${this.#id}: heartbeat failed: ${(err as Error).message}`));
+    }, this.#heartbeatMs);
+    this.#timer.unref();
+  }
+
+  async #beat(): Promise<void> {
+    const now = this.#o.clock();
+    const rps = (this.#rollouts * 1000) / Math.max(1, now - this.#lastBeat);
+    this.#rollouts = 0;
+    this.#lastBeat = now;
+    const held = [...this.#held];
+    const r = await unary(this.#o.coord, this.#o.coord.Heartbeat, {
+      worker_id: this.#id, state: this.#state, weight_version: this.#sampler?.version ?? 0, rollouts_per_second: rps, lease_ids: held, sent_at_ms: now,
+    }, { deadlineMs: Math.min(this.#o.rpcDeadlineMs ?? 30_000, this.#heartbeatMs) });
+    this.#latest = Math.max(this.#latest, r.latest_weight_version);
+    for (const id of r.lost_lease_ids) {
+      this.#lost.add(id);
+      this.#held.delete(id);
+    }
+    for (const c of r.commands) {
+      if (c.action === 'drain') this.#draining = true;
+      if (c.action === 'stop') void this.stop();
+      if (c.action === 'fetch_weights' && c.fetch_weights !== null && c.fetch_weights !== undefined) this.#latest = Math.max(this.#latest, c.fetch_weights.version);
+    }
+  }
+
+  /** Run until the job is done, a drain finishes, or stop() is called. */
+  async run(): Promise<void> {
+    await this.#register();
+    this.#startHeartbeats();
+    let failures = 0;
+    try {
+      while (!this.#stopping && !this.#draining) {
+        try {
+          if (this.#sampler === undefined || this.#latest > this.#sampler.version) await this.#refresh(0);
+          if (this.#sampler === undefined) {
+            this.#state = 'WORKER_STATE_IDLE';
+            await this.#o.sleep(500);
+            continue;
+          }
+          const done = await this.#batch(this.#sampler);
+          failures = 0;
+          if (done) break;
+        } catch (err) {
+          if (this.#stopping) break;
+          if (err instanceof StaleWeightsError) {
+            this.#latest = Math.max(this.#latest, err.min);
+            continue;
+          }
+          if (err instanceof NotFoundError && err.kind === 'worker') {
+            await this.#register();
+            continue;
+          }
+          if (err instanceof NotFoundError && err.kind === 'weight version') {
+            // A restarted coordinator knows the version but not its bytes until the learner publishes.
+            await this.#o.sleep(1000);
+            continue;
+          }
+          if (isRetryable(err) && failures < 20) {
+            failures += 1;
+            this.#o.logger(`worker ${this.#id}: ${(err as Error).message}; retrying`);
+            await this.#o.sleep(Math.min(5000, 200 * 2 ** failures));
+            continue;
+          }
+          throw err;
+        }
+      }
+    } finally {
+      if (this.#timer !== undefined) clearInterval(this.#timer);
+      await this.#sampler?.dispose();
+      this.#sampler = undefined;
+      this.#state = 'WORKER_STATE_STOPPED';
+    }
+  }
+
+  /** One lease → sample → submit round; true when the coordinator says the job is done. */
+  async #batch(sampler: Sampler): Promise<boolean> {
+    this.#state = 'WORKER_STATE_IDLE';
+    const res = await unary(this.#o.coord, this.#o.coord.LeasePrompts, {
+      worker_id: this.#id, max_prompts: this.#o.maxPrompts ?? 2, weight_version: sampler.version, request_id: `${this.#id}-${++this.#requests}`,
+    }, { deadlineMs: this.#o.rpcDeadlineMs });
+    if (res.job_done) return true;
+    if (res.leases.length === 0) {
+      await this.#o.sleep(res.retry_after_ms || 200);
+      return false;
+    }
+    for (const l of res.leases) this.#held.add(l.lease_id);
+    this.#state = 'WORKER_STATE_ROLLING_OUT';
+    const started = this.#o.clock();
+    const rng = this.#rng(res.leases[0]!.seed_key);
+    const groups = await sampler.sample(res.leases, this.#groupSize, rng);
+    const finished = this.#o.clock();
+    for (let p = 0; p < res.leases.length; p++) {
+      const l = res.leases[p]!;
+      if (this.#stopping) return false; // stop() released it
+      if (this.#lost.delete(l.lease_id)) continue; // expired or cancelled: the coordinator may still accept it, but it asked us to drop it
+      const rollouts: Rollout[] = groups[p]!.map((s, i) => ({ index: i, token_ids: s.ids, logprobs: Array.from(s.logps), text: s.text, truncated: false }));
+      const tokens = rollouts.reduce((a, r) => a + r.token_ids.length, 0);
+      const r = await unary(this.#o.coord, this.#o.coord.SubmitGroup, {
+        worker_id: this.#id, lease_id: l.lease_id, prompt_id: l.prompt_id, weight_version: sampler.version, rollouts,
+        timing: { started_at_ms: started, finished_at_ms: finished, render_ms: 0, generate_ms: finished - started, tokens_generated: tokens },
+      }, { deadlineMs: this.#o.rpcDeadlineMs });
+      this.#held.delete(l.lease_id);
+      this.#rollouts += rollouts.length;
+      if (r.accepted) this.submitted += 1;
+    }
+    return false;
+  }
+
+  #rng(seedKey: string): Rng {
+    let r = this.#rngs.get(seedKey);
+    if (r === undefined) {
+      r = rolloutRngOf(seedKey);
+      this.#rngs.set(seedKey, r);
+    }
+    return r;
+  }
+
+  /** Stop leasing and release the leases held (RELEASE_REASON_SHUTDOWN); safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#id === '') return;
+    try {
+      const r = await unary(this.#o.coord, this.#o.coord.ReleaseLeases, { worker_id: this.#id, lease_ids: [...this.#held], reason: 'RELEASE_REASON_SHUTDOWN', detail: 'worker stopping' }, { deadlineMs: 3000 });
+      this.#o.logger(`worker ${this.#id}: released ${r.released} lease(s)`);
+    } catch (err) {
+      if (!(err instanceof AnomseerError)) throw err;
+      this.#o.logger(`worker ${this.#id}: release failed (${err.message}); the leases expire instead`);
+    }
+  }
+}

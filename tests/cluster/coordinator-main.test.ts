@@ -1,0 +1,81 @@
+// coordinator/main.ts: the process wiring — token from the environment or generated (never
+// logged in full), the bound address printed, and with --redis a restarted coordinator
+// resumes the job's state.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chunkWeights } from '../../proto/chunks.js';
+import { unary } from '../../proto/call.js';
+import type { WeightsClient } from '../../proto/types.js';
+import { runCoordinator } from '../../coordinator/main.js';
+import { startRedis } from '../helpers/redis.js';
+import { TOKEN, clients } from './helpers.js';
+
+function publish(weights: WeightsClient, bytes: Uint8Array, version: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const call = weights.PublishWeights((err, res) => (err ? reject(err) : resolve(res)));
+    for (const ch of chunkWeights(bytes, { version, step: version - 1 })) call.write(ch);
+    call.end();
+  });
+}
+
+test('without ANOMSEER_TOKEN a token is generated, written 0600 to a file and printed only masked', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'anomseer-coord-main-'));
+  const lines: string[] = [];
+  try {
+    const c = await runCoordinator({ jobFile: 'examples/smoke.yaml', set: [`outputDir=${dir}`], env: {}, log: (l) => lines.push(l) });
+    try {
+      const token = readFileSync(join(dir, 'cluster.token'), 'utf8').trim();
+      assert.is(token.length, 64);
+      assert.is(statSync(join(dir, 'cluster.token')).mode & 0o777, 0o600);
+      assert.ok(lines.every((l) => !l.includes(token)), 'the full token is never logged');
+      assert.ok(lines.some((l) => l.includes(`${token.slice(0, 4)}…${token.slice(-4)}`)));
+      assert.match(c.address, /^127\.0\.0\.1:\d+$/);
+      assert.ok(lines.some((l) => l.includes(`listening on ${c.address}`)));
+      const cl = clients(c.address, token);
+      assert.is((await unary(cl.coord, cl.coord.GetStatus, {})).job_id, c.jobId);
+      cl.close();
+    } finally {
+      await c.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('with --redis a restarted coordinator keeps workers, leases, versions and counters', async () => {
+  const redis = await startRedis();
+  const opts = { jobFile: 'examples/smoke.yaml', redis: `redis://${redis.host}:${redis.port}`, env: { ANOMSEER_TOKEN: TOKEN }, log: () => {} };
+  try {
+    const first = await runCoordinator(opts);
+    let cl = clients(first.address);
+    await unary(cl.coord, cl.coord.RegisterWorker, { worker_id: 'a', host: 'h', device: 'cpu', capabilities: null });
+    await publish(cl.weights, Buffer.from('initial weights'), 1);
+    const { leases } = await unary(cl.coord, cl.coord.LeasePrompts, { worker_id: 'a', max_prompts: 2, weight_version: 1, request_id: 'r1' });
+    assert.is(leases.length, 2);
+    cl.close();
+    await first.close();
+
+    const second = await runCoordinator(opts);
+    cl = clients(second.address);
+    try {
+      const s = await unary(cl.coord, cl.coord.GetStatus, {});
+      assert.is(s.job_id, first.jobId);
+      assert.is(s.weight_version, 1);
+      assert.equal(s.workers.map((w) => w.worker_id), ['a']);
+      assert.equal(s.leases.map((l) => l.lease_id).sort(), leases.map((l) => l.lease_id).sort());
+      assert.is(s.prompts!.queued, 2, 'step 1 stays enqueued once, not twice');
+      const again = await unary(cl.coord, cl.coord.LeasePrompts, { worker_id: 'a', max_prompts: 2, weight_version: 1, request_id: 'r1' });
+      assert.equal(again.leases.map((l) => l.lease_id), leases.map((l) => l.lease_id), 'request ids survive the restart');
+    } finally {
+      cl.close();
+      await second.close();
+    }
+  } finally {
+    await redis.stop();
+  }
+});
+
+test.run();

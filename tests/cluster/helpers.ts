@@ -1,0 +1,39 @@
+// Shared pieces of the cluster tests: a tiny job, synthetic records, typed clients.
+import * as grpc from '@grpc/grpc-js';
+import { bearerInterceptor } from '../../proto/auth.js';
+import { createClient } from '../../proto/load.js';
+import { channelOptions } from '../../proto/options.js';
+import type { CoordinatorClient, WeightsClient } from '../../proto/types.js';
+import { applyOverrides, loadJobFile } from '../../shared/config/load.js';
+import type { JobConfig } from '../../shared/config/job.js';
+import type { SeriesRecord } from '../../shared/series/record.js';
+
+export const TOKEN = 'test-token-0123456789abcdef';
+
+/** examples/smoke.yaml with overrides, e.g. { "train.steps": "2" }. */
+export function smokeJob(overrides: Record<string, string> = {}): JobConfig {
+  return applyOverrides(loadJobFile('examples/smoke.yaml'), overrides);
+}
+
+/** n synthetic records r0..r(n-1), 16 points each, every other one with an interval. */
+export function fakeRecords(n: number): SeriesRecord[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `r${i}`,
+    series: Float64Array.from({ length: 16 }, (_, t) => Math.sin(t + i)),
+    intervals: i % 2 === 0 ? [] : [[4, 6] as const],
+    type: i % 2 === 0 ? ('normal' as const) : ('global point' as const),
+  }));
+}
+
+export function clients(address: string, token = TOKEN): { coord: CoordinatorClient; weights: WeightsClient; close(): void } {
+  const opts = { ...channelOptions(), interceptors: [bearerInterceptor(token)] };
+  const coord = createClient('Coordinator', address, grpc.credentials.createInsecure(), opts);
+  const weights = createClient('Weights', address, grpc.credentials.createInsecure(), opts);
+  return { coord, weights, close: () => { coord.close(); weights.close(); } };
+}
+
+/** A manual clock: read with now(), move with advance(ms). */
+export function manualClock(start = 1_800_000_000_000): { now: () => number; advance(ms: number): void } {
+  let t = start;
+  return { now: () => t, advance: (ms) => { t += ms; } };
+}

@@ -1,0 +1,81 @@
+// Real processes: a coordinator, a learner and two workers run a job; a third worker joins
+// mid-run and gets work; one worker is SIGKILLed while it holds a lease (its prompt expires and
+// another worker finishes it); one gets SIGTERM while it holds a lease (released at once, exit 0).
+// At the end every planned prompt was trained exactly once.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unary } from '../../proto/call.js';
+import type { CoordinatorClient, GetStatusResponse } from '../../proto/types.js';
+import { clients } from './helpers.js';
+import { killAll, startCoordinator, startRole } from './procs.js';
+
+const status = (coord: CoordinatorClient): Promise<GetStatusResponse> => unary(coord, coord.GetStatus, {}, { deadlineMs: 5000 });
+
+/** Poll until `worker` holds a lease; returns its lease ids. */
+async function leaseHeldBy(coord: CoordinatorClient, worker: string, timeoutMs = 20_000): Promise<string[]> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const held = (await status(coord)).leases.filter((l) => l.worker_id === worker).map((l) => l.lease_id);
+    if (held.length > 0) return held;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`worker ${worker} held no lease within ${timeoutMs} ms`);
+}
+
+test('workers join and die mid-run; every prompt is still trained exactly once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'anomseer-join-kill-'));
+  const sets = [`outputDir=${join(dir, 'run')}`, 'train.steps=10', 'train.warmStart.enabled=false', 'cluster.leaseTimeout=3s', 'cluster.heartbeatInterval=500ms', 'data.eval=anomllm:eval?count=1&length=64'];
+  const setFlags = sets.flatMap((s) => ['--set', s]);
+  let cl: ReturnType<typeof clients> | undefined;
+  try {
+    const { address } = await startCoordinator('examples/smoke.yaml', sets);
+    cl = clients(address);
+    const summaryFile = join(dir, 'summary.json');
+    const learner = startRole('learner', ['learner', 'examples/smoke.yaml', ...setFlags, '--coordinator', address, '--summary', summaryFile]);
+    const worker = (id: string) => startRole(`worker ${id}`, ['worker', '--coordinator', address, '--id', id, '--max-prompts', '1']);
+    const a = worker('a');
+    const b = worker('b');
+    await learner.waitFor(/step 1\/10/);
+
+    const c = worker('c');
+    await c.waitFor(/loaded weight version/);
+
+    // Freeze worker a while it holds a lease (so it cannot submit in between), then kill it.
+    let orphaned: GetStatusResponse['leases'] = [];
+    while (orphaned.length === 0) {
+      await leaseHeldBy(cl.coord, 'a');
+      a.child.kill('SIGSTOP');
+      orphaned = (await status(cl.coord)).leases.filter((l) => l.worker_id === 'a');
+      a.child.kill(orphaned.length > 0 ? 'SIGKILL' : 'SIGCONT');
+    }
+    assert.is(await a.exited, 'SIGKILL');
+
+    await leaseHeldBy(cl.coord, 'b');
+    b.child.kill('SIGTERM');
+    assert.is(await b.exited, 0);
+    assert.ok(b.lines.some((l) => /released \d+ lease/.test(l)), b.lines.slice(-5).join('\n'));
+    const left = (await status(cl.coord)).leases.filter((l) => l.worker_id === 'b');
+    assert.equal(left, [], 'a stopped worker leaves no lease to expire');
+
+    assert.is(await learner.exited, 0, learner.lines.slice(-20).join('\n'));
+    const s = JSON.parse(readFileSync(summaryFile, 'utf8'));
+    assert.is(s.steps, 10);
+    assert.is(s.promptsTrained, 40);
+    assert.is(s.cluster.groupsTrained, 40);
+    assert.is(s.cluster.untrainedItems, 0, 'every planned prompt was trained');
+    assert.is(s.cluster.extraGroups, 0, 'no prompt was trained twice');
+    assert.ok(s.promptsRequeued >= orphaned.length + 1, `requeued ${s.promptsRequeued}`);
+    assert.is(s.workers, 3);
+    assert.ok(s.cluster.groupsByWorker.c > 0, 'the worker that joined mid-run got work');
+    assert.is(await c.exited, 0, 'the remaining worker stops when the job is done');
+  } finally {
+    cl?.close();
+    await killAll();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();

@@ -1,0 +1,55 @@
+// `anomseer train <job> --workers 2`: coordinator, learner and two workers as separate
+// processes on loopback run the smoke job to its last step, and the accounting adds up.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+function run(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/anomseer.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+test('two workers and a learner run the smoke job to step 3; every planned prompt is trained exactly once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'anomseer-cluster-'));
+  try {
+    const summaryFile = join(dir, 'summary.json');
+    const r = await run(['train', 'examples/smoke.yaml', '--workers', '2', '--no-dashboard', '--set', `outputDir=${join(dir, 'run')}`, '--summary', summaryFile]);
+    assert.is(r.code, 0, r.out);
+    assert.match(r.out, /\[coordinator\] coordinator: job smoke-\w+ listening on 127\.0\.0\.1:\d+/);
+    assert.match(r.out, /\[learner\] step 3\/3 v4/);
+    assert.not.match(r.out, /token [0-9a-f]{64}/, 'the full token is never printed');
+    const s = JSON.parse(readFileSync(summaryFile, 'utf8'));
+    assert.is(s.steps, 3);
+    assert.is(s.weightVersion, 4);
+    assert.is(s.promptsTrained, 12);
+    assert.is(s.workers, 2);
+    assert.is(s.duplicatesDropped, 0);
+    assert.is(s.cluster.groupsTrained, 12);
+    assert.is(s.cluster.untrainedItems, 0);
+    assert.is(s.cluster.extraGroups, 0);
+    assert.is(Object.values(s.cluster.groupsByWorker as Record<string, number>).reduce((a, b) => a + b, 0), 12);
+    assert.ok(existsSync(join(s.checkpoint, 'model.safetensors')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--workers must be a small non-negative integer', async () => {
+  const r = await run(['train', 'examples/smoke.yaml', '--workers', 'two']);
+  assert.is(r.code, 2);
+  assert.match(r.out, /--workers/);
+});
+
+test.run();

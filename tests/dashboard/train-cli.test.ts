@@ -1,0 +1,57 @@
+// `anomseer train` starts the dashboard: it prints the URL, serves it with ANOMSEER_TOKEN
+// (401 without), generates and prints a token when none is set, and refuses a bad one.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const dir = mkdtempSync(join(tmpdir(), 'anomseer-dash-cli-'));
+const args = (name: string) => ['bin/anomseer.mjs', 'train', 'examples/smoke.yaml', '--set', `outputDir=${join(dir, name)}`, '--set', 'train.steps=2', '--dashboard-port', '0'];
+const env = (token: string | undefined) => {
+  const e = { ...process.env };
+  delete e.ANOMSEER_TOKEN;
+  return token === undefined ? e : { ...e, ANOMSEER_TOKEN: token };
+};
+
+test('with ANOMSEER_TOKEN set, the printed dashboard answers the token and refuses anyone else', async () => {
+  const token = 'cli-test-token-abcdef0123456789';
+  const child = spawn(process.execPath, args('env'), { env: env(token), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)\?token=<ANOMSEER_TOKEN>/.exec(out);
+      if (m !== null) resolve(m[1]);
+    });
+    child.once('close', () => reject(new Error(`no dashboard line:\n${out}\n${err}`)));
+  });
+  assert.not.match(out, token, 'a token from the environment is not printed');
+  assert.is((await fetch(`${url}api/snapshot`)).status, 401);
+  const ok = await fetch(`${url}api/snapshot`, { headers: { authorization: `Bearer ${token}` } });
+  assert.is(ok.status, 200);
+  assert.is(((await ok.json()) as { job: { name: string } }).job.name, 'smoke');
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  assert.is(code, 0, err);
+  assert.match(out, /step 2\/2/);
+});
+
+test('without ANOMSEER_TOKEN a 64-hex-digit token is generated and printed in the URL', () => {
+  const r = spawnSync(process.execPath, args('gen'), { env: env(undefined), encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /dashboard: http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64} /);
+});
+
+test('a too-short ANOMSEER_TOKEN fails before training, naming the variable', () => {
+  const r = spawnSync(process.execPath, args('bad'), { env: env('short'), encoding: 'utf8' });
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /ANOMSEER_TOKEN/);
+  assert.not.match(r.stdout, /step 1/);
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test.run();
