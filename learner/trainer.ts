@@ -10,17 +10,15 @@
 import { join } from 'node:path';
 import type { JobConfig } from '../shared/config/job.js';
 import { loadDataSpec } from '../shared/datasets/spec.js';
-import { reportToJson, scoreAll } from '../shared/eval/score.js';
+import { reportToJson } from '../shared/eval/score.js';
 import type { EvalReport } from '../shared/eval/score.js';
 import { formatTable } from '../shared/eval/table.js';
-import { AdamW } from '../shared/optim/adamw.js';
 import { scheduleFromConfig } from '../shared/optim/schedule.js';
 import { countParams, initParams } from '../shared/policy/model-config.js';
 import { Rng } from '../shared/rng.js';
 import type { SeriesRecord } from '../shared/series/record.js';
 import { checkpointDirName } from '../shared/checkpoint/checkpoint-dir.js';
 import { RolloutPolicy } from '../rollout-worker/rollout-policy.js';
-import { predictRecords } from './evaluate.js';
 import { LearnerModel } from './learner-model.js';
 import type { Params } from './learner-model.js';
 import { savePolicyCheckpoint } from './policy-checkpoint.js';
@@ -29,7 +27,7 @@ import type { PolicySpec } from './policy-setup.js';
 import { PromptCache } from './prompt-cache.js';
 import { timerpoStep } from './timerpo-step.js';
 import type { RlStepMetrics, ScoredSample } from './timerpo-step.js';
-import { imitationStep } from './warm-start.js';
+import { epochOrder, evaluateParams, makeOptimizer, runWarmStart } from './training-parts.js';
 
 export type TrainEvent =
   | { readonly kind: 'warm-start'; readonly step: number; readonly loss: number; readonly gradNorm: number }
@@ -71,16 +69,6 @@ export interface TrainSummary {
   readonly history: readonly { step: number; reward: number; grounded: number }[];
 }
 
-/** No-decay set for this model: biases and layer-norm gains/biases. */
-const noDecay = (name: string) => /\.(b|b1|b2)$/.test(name) || /\.ln\d*\.[gb]$|^(enc|dec)\.ln\.[gb]$/.test(name);
-
-/** An endless shuffled stream of indices, reshuffled per epoch by a keyed fork. */
-function* epochOrder(n: number, rng: Rng, key: string): Generator<number> {
-  for (let epoch = 0; ; epoch++) {
-    const order = rng.fork(`${key}/epoch/${epoch}`).shuffle(Array.from({ length: n }, (_, i) => i));
-    yield* order;
-  }
-}
 
 /** The first `count` records of each task (or category), in data order. */
 export function evalSubset(records: readonly SeriesRecord[], count: number): SeriesRecord[] {
@@ -105,44 +93,20 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
   deps.log(`train: ${train.length} training series, ${evalAll.length} eval series (${evalSmall.length} in periodic evals); inputs ${spec.variant}; ${countParams(spec.model)} parameters`);
 
   const params: Params = initParams(spec.model, rng.fork('init'));
-  const named = Object.entries(params).map(([name, data]) => ({ name, data }));
   const model = await LearnerModel.create(spec.model, { clipEps: job.timerpo.clipEps, klCoef: job.timerpo.klCoef, entropyCoef: job.timerpo.entropyCoef }, deps);
   const runOpts = { device: deps.device, threads: deps.threads };
   let weightVersion = 0;
 
-  const evaluate = async (records: readonly SeriesRecord[], step: number): Promise<EvalReport> => {
-    const policy = await RolloutPolicy.create(spec.model, tokenizer, params, weightVersion, runOpts);
-    try {
-      const { predictions } = await predictRecords(policy, records, { grammar: spec.grammar, features: (r) => cache.features(r) });
-      const report = scoreAll(records, predictions);
-      deps.onEvent?.({ kind: 'eval', step, report: reportToJson(report) });
-      const j = reportToJson(report) as { classAccuracy?: number; affiliationF1?: { average?: number } };
-      deps.log(`eval @${step}: class acc ${fmt(j.classAccuracy)}  avg affiliation F1 ${fmt(j.affiliationF1?.average)}  (${records.length} series)`);
-      return report;
-    } finally {
-      await policy.dispose();
-    }
-  };
+  const loop = { job, spec, tokenizer, cache, model, params, log: deps.log, onEvent: deps.onEvent, device: deps.device, threads: deps.threads };
+  const evaluate = (records: readonly SeriesRecord[], step: number): Promise<EvalReport> => evaluateParams(loop, weightVersion, records, step);
 
   // Warm start: imitate the compact expert responses.
-  const ws = job.train.warmStart;
-  let warmStartSteps = 0;
-  if (ws.enabled) {
-    const opt = new AdamW(named, { lr: ws.lr, betas: [job.optim.betas[0], job.optim.betas[1]], eps: job.optim.eps, weightDecay: job.optim.weightDecay, noDecay });
-    const order = epochOrder(train.length, rng, 'warm');
-    for (let s = 1; s <= ws.steps; s++) {
-      const batch = Array.from({ length: ws.batchSize }, () => cache.get(train[order.next().value as number]));
-      const r = await imitationStep({ model, spec, tokenizer, params, optimizer: opt, lr: ws.lr, gradClip: job.optim.gradClip }, batch);
-      warmStartSteps = s;
-      deps.onEvent?.({ kind: 'warm-start', step: s, loss: r.loss, gradNorm: r.gradNorm });
-      if (s === 1 || s % 10 === 0 || s === ws.steps) deps.log(`warm-start ${s}/${ws.steps}: nll/token ${r.loss.toFixed(4)}  grad norm ${r.gradNorm.toFixed(3)}`);
-    }
-    weightVersion += 1;
-  }
+  const warmStartSteps = await runWarmStart(loop, train, rng);
+  if (warmStartSteps > 0) weightVersion += 1;
 
   // TimerPO.
   const refParams: Params = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.slice()]));
-  const optimizer = new AdamW(named, { lr: job.optim.lr, betas: [job.optim.betas[0], job.optim.betas[1]], eps: job.optim.eps, weightDecay: job.optim.weightDecay, noDecay });
+  const optimizer = makeOptimizer(params, job, job.optim.lr);
   const totalUpdates = job.train.steps * job.train.updatesPerBatch;
   const lrAt = scheduleFromConfig({ name: job.optim.schedule, lr: job.optim.lr, warmupSteps: job.optim.warmupSteps, totalSteps: Math.max(totalUpdates, job.optim.warmupSteps + 1) });
   const order = epochOrder(train.length, rng, 'rl');
@@ -211,4 +175,3 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
   };
 }
 
-const fmt = (x: number | undefined) => (x === undefined || x === null ? 'n/a' : x.toFixed(1));

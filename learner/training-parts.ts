@@ -1,0 +1,77 @@
+/**
+ * Pieces both training loops share — the single-process trainer (trainer.ts) and the
+ * cluster learner (remote-loop.ts): the no-decay rule, the epoch order of prompts, the
+ * optimizer from the job config, the warm-start loop and the eval of the current weights.
+ */
+import type { JobConfig } from '../shared/config/job.js';
+import { reportToJson, scoreAll } from '../shared/eval/score.js';
+import type { EvalReport } from '../shared/eval/score.js';
+import { AdamW } from '../shared/optim/adamw.js';
+import type { Tokenizer } from '../shared/policy/tokenizer.js';
+import type { Rng } from '../shared/rng.js';
+import type { SeriesRecord } from '../shared/series/record.js';
+import { RolloutPolicy } from '../rollout-worker/rollout-policy.js';
+import { predictRecords } from './evaluate.js';
+import type { LearnerModel, Params } from './learner-model.js';
+import type { PolicySpec } from './policy-setup.js';
+import type { PromptCache } from './prompt-cache.js';
+import { imitationStep } from './warm-start.js';
+
+/** No weight decay for biases and layer-norm gains/biases. */
+export const noDecay = (name: string): boolean => /\.(b|b1|b2)$/.test(name) || /\.ln\d*\.[gb]$|^(enc|dec)\.ln\.[gb]$/.test(name);
+
+/** An endless shuffled stream of indices 0..n−1, reshuffled per epoch by a keyed fork. */
+export function* epochOrder(n: number, rng: Rng, key: string): Generator<number> {
+  for (let epoch = 0; ; epoch++) yield* rng.fork(`${key}/epoch/${epoch}`).shuffle(Array.from({ length: n }, (_, i) => i));
+}
+
+/** AdamW over `params` with the job's betas, eps and weight decay, at learning rate `lr`. */
+export function makeOptimizer(params: Params, job: JobConfig, lr: number): AdamW {
+  const named = Object.entries(params).map(([name, data]) => ({ name, data }));
+  return new AdamW(named, { lr, betas: [job.optim.betas[0], job.optim.betas[1]], eps: job.optim.eps, weightDecay: job.optim.weightDecay, noDecay });
+}
+
+export interface LoopContext {
+  readonly job: JobConfig;
+  readonly spec: PolicySpec;
+  readonly tokenizer: Tokenizer;
+  readonly cache: PromptCache;
+  readonly model: LearnerModel;
+  readonly params: Params;
+  readonly log: (line: string) => void;
+  readonly onEvent?: (e: { kind: 'warm-start'; step: number; loss: number; gradNorm: number } | { kind: 'eval'; step: number; report: Record<string, unknown> }) => void;
+  readonly device?: string;
+  readonly threads?: number;
+}
+
+/** The optional supervised warm start (train.warmStart); returns the steps run. */
+export async function runWarmStart(c: LoopContext, train: readonly SeriesRecord[], rng: Rng): Promise<number> {
+  const ws = c.job.train.warmStart;
+  if (!ws.enabled) return 0;
+  const opt = makeOptimizer(c.params, c.job, ws.lr);
+  const order = epochOrder(train.length, rng, 'warm');
+  for (let s = 1; s <= ws.steps; s++) {
+    const batch = Array.from({ length: ws.batchSize }, () => c.cache.get(train[order.next().value as number]));
+    const r = await imitationStep({ model: c.model, spec: c.spec, tokenizer: c.tokenizer, params: c.params, optimizer: opt, lr: ws.lr, gradClip: c.job.optim.gradClip }, batch);
+    c.onEvent?.({ kind: 'warm-start', step: s, loss: r.loss, gradNorm: r.gradNorm });
+    if (s === 1 || s % 10 === 0 || s === ws.steps) c.log(`warm-start ${s}/${ws.steps}: nll/token ${r.loss.toFixed(4)}  grad norm ${r.gradNorm.toFixed(3)}`);
+  }
+  return ws.steps;
+}
+
+/** Greedy eval of the current weights on `records`; logs one line and emits an eval event. */
+export async function evaluateParams(c: LoopContext, weightVersion: number, records: readonly SeriesRecord[], step: number): Promise<EvalReport> {
+  const policy = await RolloutPolicy.create(c.spec.model, c.tokenizer, c.params, weightVersion, { device: c.device, threads: c.threads });
+  try {
+    const { predictions } = await predictRecords(policy, records, { grammar: c.spec.grammar, features: (r) => c.cache.features(r) });
+    const report = scoreAll(records, predictions);
+    const j = reportToJson(report) as { classAccuracy?: number; affiliationF1?: { average?: number } };
+    c.onEvent?.({ kind: 'eval', step, report: reportToJson(report) });
+    c.log(`eval @${step}: class acc ${fmt(j.classAccuracy)}  avg affiliation F1 ${fmt(j.affiliationF1?.average)}  (${records.length} series)`);
+    return report;
+  } finally {
+    await policy.dispose();
+  }
+}
+
+const fmt = (x: number | undefined | null) => (x === undefined || x === null ? 'n/a' : x.toFixed(1));
