@@ -13,12 +13,10 @@
  * the order in which workers finished: with cluster.maxStaleness 0 two runs with the same seed
  * give bit-identical weights.
  */
-import { join } from 'node:path';
 import { chunkWeights } from '../proto/chunks.js';
 import { unary } from '../proto/call.js';
 import { fromStatus, isRetryable } from '../proto/status.js';
 import type { CompletedGroup, CoordinatorClient, GetStatusResponse, PublishWeightsResponse, WeightsClient } from '../proto/types.js';
-import { checkpointDirName } from '../shared/checkpoint/checkpoint-dir.js';
 import type { JobConfig } from '../shared/config/job.js';
 import { loadDataSpec } from '../shared/datasets/spec.js';
 import { ConfigError, DataError } from '../shared/errors.js';
@@ -33,14 +31,13 @@ import { jobIdOf, planSteps, recordIdOf } from '../coordinator/service/job-plan.
 import { encodePublishedWeights } from '../rollout-worker/published-weights.js';
 import { LearnerModel } from './learner-model.js';
 import type { Params } from './learner-model.js';
-import { savePolicyCheckpoint } from './policy-checkpoint.js';
 import { policySpecFromJob, tokenizerOf } from './policy-setup.js';
 import { PromptCache } from './prompt-cache.js';
 import type { PreparedPrompt } from './prompt-cache.js';
 import { timerpoStep } from './timerpo-step.js';
 import { evalSubset } from './trainer.js';
 import type { TrainDeps, TrainSummary } from './trainer.js';
-import { epochOrder, evaluateParams, makeOptimizer, runWarmStart } from './training-parts.js';
+import { epochOrder, evaluateParams, makeOptimizer, runWarmStart, saveStepCheckpoint } from './training-parts.js';
 
 export interface RemoteDeps extends TrainDeps {
   readonly coord: CoordinatorClient;
@@ -148,12 +145,7 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   let groupsTrained = 0;
   let genSeconds = 0, updSeconds = 0;
   const history: { step: number; reward: number; grounded: number }[] = [];
-  const saveAt = async (step: number, metrics?: Record<string, unknown>) => {
-    const dir = join(job.outputDir, checkpointDirName(step));
-    await savePolicyCheckpoint(dir, { spec, params, optimizer, step, weightVersion, rng, job, now: deps.clock(), metrics });
-    deps.onEvent?.({ kind: 'checkpoint', step, dir });
-    return dir;
-  };
+  const saveAt = (step: number, metrics?: Record<string, unknown>) => saveStepCheckpoint(loop, { optimizer, step, weightVersion, rng, now: deps.clock(), metrics });
   const take = async (max: number, min: number, wait: number) => {
     const res = await retrying(() => unary(coord, coord.TakeGroups, { learner_id: 'learner', max_groups: max, min_groups: min, wait_ms: wait, ack_batch_id: ack }, { deadlineMs: wait + deps.rpcDeadlineMs }), deps.sleep);
     ack = res.batch_id === 0 ? 0 : res.batch_id;

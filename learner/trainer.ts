@@ -7,7 +7,6 @@
  * Deterministic when seeded: every random choice derives from `new Rng(job.seed)` by
  * keyed forks (init, epoch order, rollouts keyed by prompt and weight version).
  */
-import { join } from 'node:path';
 import type { JobConfig } from '../shared/config/job.js';
 import { loadDataSpec } from '../shared/datasets/spec.js';
 import { reportToJson } from '../shared/eval/score.js';
@@ -17,17 +16,15 @@ import { scheduleFromConfig } from '../shared/optim/schedule.js';
 import { countParams, initParams } from '../shared/policy/model-config.js';
 import { Rng } from '../shared/rng.js';
 import type { SeriesRecord } from '../shared/series/record.js';
-import { checkpointDirName } from '../shared/checkpoint/checkpoint-dir.js';
 import { RolloutPolicy } from '../rollout-worker/rollout-policy.js';
 import { LearnerModel } from './learner-model.js';
 import type { Params } from './learner-model.js';
-import { savePolicyCheckpoint } from './policy-checkpoint.js';
 import { policySpecFromJob, tokenizerOf } from './policy-setup.js';
 import type { PolicySpec } from './policy-setup.js';
 import { PromptCache } from './prompt-cache.js';
 import { timerpoStep } from './timerpo-step.js';
 import type { RlStepMetrics, ScoredSample } from './timerpo-step.js';
-import { epochOrder, evaluateParams, makeOptimizer, runWarmStart } from './training-parts.js';
+import { epochOrder, evaluateParams, makeOptimizer, runWarmStart, saveStepCheckpoint } from './training-parts.js';
 
 export type TrainEvent =
   | { readonly kind: 'warm-start'; readonly step: number; readonly loss: number; readonly gradNorm: number }
@@ -114,12 +111,7 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
   let promptsTrained = 0;
   let genSeconds = 0, updSeconds = 0;
   const history: { step: number; reward: number; grounded: number }[] = [];
-  const saveAt = async (step: number, metrics?: Record<string, unknown>) => {
-    const dir = join(job.outputDir, checkpointDirName(step));
-    await savePolicyCheckpoint(dir, { spec, params, optimizer, step, weightVersion, rng, job, now: deps.clock(), metrics });
-    deps.onEvent?.({ kind: 'checkpoint', step, dir });
-    return dir;
-  };
+  const saveAt = (step: number, metrics?: Record<string, unknown>) => saveStepCheckpoint(loop, { optimizer, step, weightVersion, rng, now: deps.clock(), metrics });
 
   for (let step = 1; step <= job.train.steps; step++) {
     const prompts = Array.from({ length: job.rollout.promptsPerStep }, () => cache.get(train[order.next().value as number]));

@@ -4,6 +4,8 @@
  * optimizer from the job config, the warm-start loop and the eval of the current weights.
  */
 import type { JobConfig } from '../shared/config/job.js';
+import { join } from 'node:path';
+import { checkpointDirName } from '../shared/checkpoint/checkpoint-dir.js';
 import { reportToJson, scoreAll } from '../shared/eval/score.js';
 import type { EvalReport } from '../shared/eval/score.js';
 import { AdamW } from '../shared/optim/adamw.js';
@@ -15,6 +17,7 @@ import { predictRecords } from './evaluate.js';
 import type { LearnerModel, Params } from './learner-model.js';
 import type { PolicySpec } from './policy-setup.js';
 import type { PromptCache } from './prompt-cache.js';
+import { savePolicyCheckpoint } from './policy-checkpoint.js';
 import { imitationStep } from './warm-start.js';
 
 /** No weight decay for biases and layer-norm gains/biases. */
@@ -39,7 +42,12 @@ export interface LoopContext {
   readonly model: LearnerModel;
   readonly params: Params;
   readonly log: (line: string) => void;
-  readonly onEvent?: (e: { kind: 'warm-start'; step: number; loss: number; gradNorm: number } | { kind: 'eval'; step: number; report: Record<string, unknown> }) => void;
+  readonly onEvent?: (
+    e:
+      | { kind: 'warm-start'; step: number; loss: number; gradNorm: number }
+      | { kind: 'eval'; step: number; report: Record<string, unknown> }
+      | { kind: 'checkpoint'; step: number; dir: string },
+  ) => void;
   readonly device?: string;
   readonly threads?: number;
 }
@@ -72,6 +80,17 @@ export async function evaluateParams(c: LoopContext, weightVersion: number, reco
   } finally {
     await policy.dispose();
   }
+}
+
+/** Saves `outputDir/step-NNNNNN` (weights, optimizer, RNG, job), emits a checkpoint event, returns the directory. */
+export async function saveStepCheckpoint(
+  c: LoopContext,
+  a: { optimizer: AdamW; step: number; weightVersion: number; rng: Rng; now: Date; metrics?: Record<string, unknown> },
+): Promise<string> {
+  const dir = join(c.job.outputDir, checkpointDirName(a.step));
+  await savePolicyCheckpoint(dir, { spec: c.spec, params: c.params, optimizer: a.optimizer, step: a.step, weightVersion: a.weightVersion, rng: a.rng, job: c.job, now: a.now, metrics: a.metrics });
+  c.onEvent?.({ kind: 'checkpoint', step: a.step, dir });
+  return dir;
 }
 
 const fmt = (x: number | undefined | null) => (x === undefined || x === null ? 'n/a' : x.toFixed(1));
