@@ -39,9 +39,10 @@ const POLICY_INPUTS = t.object(
     plot: t.boolean({ default: true, doc: 'Show the policy the clean line chart, as a raster.' }),
     values: t.boolean({ default: true, doc: 'Show the policy the series values as numbers.' }),
     analyses: t.boolean({ default: false, doc: 'Show the policy the classical analyses (stats, FFT, matrix profile) as text.' }),
+    detector: t.boolean({ default: false, doc: "Show the policy the blind classical detector's verdict (detected intervals per column, detected type); needs analyses." }),
   },
   {
-    doc: 'What the policy sees; the three input variants. At least one must be true.',
+    doc: 'What the policy sees; the input variants (plot, + values, + analyses, + detector). At least one must be true.',
     refine: (v, path) => {
       if (!v.plot && !v.values && !v.analyses) throw new ConfigError(path, 'plot, values and analyses are all false; at least one input must be true');
     },

@@ -1,0 +1,70 @@
+// The detector input channels: the blind detector's intervals as a per-column coverage
+// fraction and its type as a one-hot, laid out after the analyses in each patch.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { detect } from '../../shared/baseline/detect.js';
+import { generateTask } from '../../shared/anomllm/generate.js';
+import { indexRangeOfColumn } from '../../shared/plot/mapping.js';
+import { ANOMALY_TYPES } from '../../shared/series/labels.js';
+import { DETECTOR_CHANNELS, detectorColumns } from '../../shared/policy/detector-channels.js';
+import { patchFeatures, resolveFeatureOptions } from '../../shared/policy/features.js';
+import { variantOf } from '../../learner/policy-setup.js';
+import { ConfigError } from '../../shared/errors.js';
+
+const D = DETECTOR_CHANNELS.length;
+
+test('the detector variant adds 7 channels per column: F = 320 for 64×256 and 4-column patches', () => {
+  assert.is(D, 1 + ANOMALY_TYPES.length);
+  assert.is(resolveFeatureOptions({ variant: 'plot+values+analyses+detector' }).featureSize, 320);
+});
+
+test('coverage fraction and type one-hot match the detector on planted anomalies (plain loop)', () => {
+  let anomalous = 0;
+  for (const task of ['point', 'range', 'trend', 'freq'] as const) {
+    for (const rec of generateTask(task, { count: 3, seed: 11 })) {
+      const det = detect(rec.series);
+      const cols = detectorColumns(rec.series, 256);
+      const inside = (i: number) => det.intervals.some(([s, e]) => i >= s && i < e);
+      for (let c = 0; c < 256; c++) {
+        const [lo, hi] = indexRangeOfColumn(c, rec.series.length, 256);
+        let k = 0;
+        for (let i = lo; i < hi; i++) if (inside(i)) k++;
+        assert.ok(Math.abs(cols[c * D] - k / (hi - lo)) < 1e-6, `${rec.id} column ${c}`);
+        for (let q = 0; q < ANOMALY_TYPES.length; q++) assert.is(cols[c * D + 1 + q], ANOMALY_TYPES[q] === det.type ? 1 : 0);
+      }
+      if (det.intervals.length > 0) anomalous++;
+    }
+  }
+  assert.ok(anomalous >= 6, `the detector should find most planted anomalies, found ${anomalous} of 12`);
+});
+
+test('patch features carry the detector channels after the analyses, and nothing else changes', () => {
+  const [rec] = generateTask('range', { count: 1, seed: 5 });
+  const a = patchFeatures(rec.series, { variant: 'plot+values+analyses' });
+  const b = patchFeatures(rec.series, { variant: 'plot+values+analyses+detector' });
+  const cols = detectorColumns(rec.series, 256);
+  for (let k = 0; k < 64; k++) {
+    for (let i = 0; i < 292; i++) assert.is(b.data[k * 320 + i], a.data[k * 292 + i]);
+    for (let j = 0; j < 4; j++) for (let q = 0; q < D; q++) assert.is(b.data[k * 320 + 292 + j * D + q], cols[(k * 4 + j) * D + q]);
+  }
+});
+
+test('short series (n < width) fill empty columns from the next point, and stay deterministic', () => {
+  const [rec] = generateTask('point', { count: 1, seed: 9 });
+  const x = rec.series.subarray(0, 100);
+  const c1 = detectorColumns(Float64Array.from(x), 256);
+  const c2 = detectorColumns(Float64Array.from(x), 256);
+  assert.equal(Array.from(c1), Array.from(c2));
+  for (let c = 0; c < 256; c++) {
+    const s = c1.subarray(c * D + 1, c * D + D).reduce((p, v) => p + v, 0);
+    assert.is(s, 1, `column ${c} has exactly one type`);
+  }
+});
+
+test('policy.inputs.detector needs analyses, and selects the fourth variant', () => {
+  assert.is(variantOf({ plot: true, values: true, analyses: true, detector: true }), 'plot+values+analyses+detector');
+  assert.is(variantOf({ plot: true, values: true, analyses: true, detector: false }), 'plot+values+analyses');
+  assert.throws(() => variantOf({ plot: true, values: true, analyses: false, detector: true }), (e: unknown) => e instanceof ConfigError && /needs policy.inputs.analyses/.test(String((e as Error).message)));
+});
+
+test.run();
