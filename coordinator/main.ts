@@ -7,6 +7,7 @@
  * Prints, one line each, for launchers to parse:
  *   coordinator: job <jobId> listening on <host:port>
  *   coordinator: token <first 4>…<last 4> (N chars) [written to <file>]
+ *   coordinator: dashboard http://<host:port>/?token=<…>   (unless the dashboard is off)
  * The full token never goes to a log: it comes from ANOMSEER_TOKEN, or is generated and
  * written (mode 0600) to `<outputDir>/cluster.token` (or `tokenFile`).
  */
@@ -26,6 +27,11 @@ import type { StateStore } from './state/store.js';
 import { jobIdOf } from './service/job-plan.js';
 import { createCoordinator, serveCoordinator } from './service/server.js';
 import type { RunningServer } from './service/server.js';
+import { startCoordinatorDashboard } from './dashboard/cluster.js';
+import type { Dashboard } from './dashboard/server.js';
+import { createCoordinatorMetrics } from './metrics.js';
+import { serveMetrics } from '../telemetry/metrics-server.js';
+import type { MetricsListen, MetricsServer } from '../telemetry/metrics-server.js';
 
 export interface CoordinatorMainOptions {
   readonly jobFile: string;
@@ -37,6 +43,13 @@ export interface CoordinatorMainOptions {
   readonly listen?: string;
   /** Where a generated token is written (default <outputDir>/cluster.token). */
   readonly tokenFile?: string;
+  /** Serve /metrics (bearer token) and /healthz here; absent = no metrics (docs/DEPLOY.md "Metrics"). */
+  readonly metrics?: MetricsListen;
+  /**
+   * The live dashboard (docs/DASHBOARD.md): `false` = off; otherwise host (default 127.0.0.1)
+   * and port (default the job's cluster.dashboardPort; 0 = any free port).
+   */
+  readonly dashboard?: false | { readonly host?: string; readonly port?: number };
   /** The process environment (ANOMSEER_TOKEN). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (line: string) => void;
@@ -45,6 +58,8 @@ export interface CoordinatorMainOptions {
 export interface CoordinatorProcess {
   readonly address: string;
   readonly jobId: string;
+  /** The dashboard's base URL (without the token); undefined when it is off. */
+  readonly dashboardUrl?: string;
   close(): Promise<void>;
 }
 
@@ -72,32 +87,71 @@ export async function runCoordinator(o: CoordinatorMainOptions): Promise<Coordin
 
   let token = o.env.ANOMSEER_TOKEN;
   let tokenNote = '(from ANOMSEER_TOKEN)';
+  let tokenWhere = '<ANOMSEER_TOKEN>';
   if (token === undefined || token === '') {
     token = randomBytes(32).toString('hex');
     const file = o.tokenFile ?? join(job.outputDir, 'cluster.token');
+    tokenWhere = `<the token in ${file}>`;
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `${token}\n`, { mode: 0o600 });
     tokenNote = `(generated; written to ${file}: export ANOMSEER_TOKEN=$(cat ${file}))`;
   }
   validateToken(token, 'ANOMSEER_TOKEN');
 
+  const dashboardPort = o.dashboard === false ? 0 : (o.dashboard?.port ?? job.cluster.dashboardPort);
+  if (!Number.isInteger(dashboardPort) || dashboardPort < 0 || dashboardPort > 65535) throw new ConfigError('--dashboard-port', `must be an integer in [0, 65535], got "${dashboardPort}"`);
   const jobId = jobIdOf(job);
   const store: StateStore = o.redis === undefined ? new MemoryStore({ jobId }) : await RedisStore.open({ jobId, connect: redisConnector(o.redis) });
-  const coordinator = createCoordinator(job, { store, clock: Date.now, logger: o.log, records });
+  let dashboard: Dashboard | undefined;
+  const coordinator = createCoordinator(job, { store, clock: Date.now, logger: o.log, records, onProgress: (e) => dashboard?.publish(e) });
+  if (o.dashboard !== false) {
+    try {
+      dashboard = await startCoordinatorDashboard(coordinator, job, { token, host: o.dashboard?.host ?? '127.0.0.1', port: dashboardPort, log: o.log });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+  const metrics = o.metrics === undefined ? undefined : createCoordinatorMetrics({ store, service: coordinator.service, registry: coordinator.registry });
   let server: RunningServer;
+  let metricsServer: MetricsServer | undefined;
   try {
-    server = await serveCoordinator(coordinator, { listen: o.listen ?? job.cluster.listen, token, maxMessageBytes: job.cluster.maxMessageBytes, logger: o.log });
+    server = await serveCoordinator(coordinator, { listen: o.listen ?? job.cluster.listen, token, maxMessageBytes: job.cluster.maxMessageBytes, logger: o.log, interceptors: metrics === undefined ? [] : [metrics.interceptor] });
   } catch (err) {
+    await dashboard?.close();
     await store.close();
     throw err;
   }
+  if (metrics !== undefined && o.metrics !== undefined) {
+    metrics.setServing(true);
+    try {
+      metricsServer = await serveMetrics({ ...o.metrics, role: 'coordinator', registry: metrics.registry, token, health: () => metrics.health() });
+    } catch (err) {
+      await server.close();
+      await dashboard?.close();
+      await store.close();
+      throw err;
+    }
+    o.log(`coordinator: metrics on http://${metricsServer.address}/metrics (bearer token), health on /healthz`);
+  }
   o.log(`coordinator: job ${jobId} listening on ${server.address}`);
   o.log(`coordinator: token ${maskToken(token)} ${tokenNote}`);
+  if (dashboard !== undefined) {
+    // The token is never printed here: it is ANOMSEER_TOKEN's, or in the 0600 token file.
+    o.log(`coordinator: dashboard ${dashboard.url}?token=${tokenWhere}`);
+    if (!/^(127\.|\[::1\]|localhost)/.test(new URL(dashboard.url).host)) {
+      o.log('coordinator: the dashboard is reachable from other machines over plain HTTP: its token travels unencrypted (docs/DASHBOARD.md)');
+    }
+  }
   o.log(`coordinator: ${records.length} training records, ${job.train.steps} steps × ${job.rollout.promptsPerStep} prompts, G = ${job.rollout.groupSize}, max staleness ${job.cluster.maxStaleness}, store ${o.redis === undefined ? 'memory' : 'redis'}`);
   return {
     address: server.address,
     jobId,
+    dashboardUrl: dashboard?.url,
     close: async () => {
+      metrics?.setServing(false);
+      await metricsServer?.close();
+      await dashboard?.close();
       await server.close();
       await store.close();
     },

@@ -1,17 +1,26 @@
 /**
  * The learner process of a cluster run: job file (+ --set flags; must match the coordinator's:
  * the job ids are compared) → token → gRPC clients → runRemoteTraining → summary JSON.
- * The only place the learner's real dependencies are wired.
+ * The only place the learner's real dependencies are wired. Every training event also goes
+ * to the coordinator's dashboard (ReportProgress, in the background; it never stops training).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import sharp from 'sharp';
 import { bearerInterceptor } from '../proto/auth.js';
+import { unary } from '../proto/call.js';
 import { createClient } from '../proto/load.js';
+import { isRetryable } from '../proto/status.js';
+import { ProgressReporter } from '../coordinator/dashboard/progress.js';
 import { channelOptions } from '../proto/options.js';
 import { applyOverrides, loadJobFile, parseSetFlags } from '../shared/config/load.js';
 import { tokenFrom } from '../rollout-worker/main.js';
+import { serveMetrics } from '../telemetry/metrics-server.js';
+import type { MetricsListen, MetricsServer } from '../telemetry/metrics-server.js';
+import { createLearnerMetrics } from './metrics.js';
 import { runRemoteTraining } from './remote-loop.js';
 import type { RemoteTrainSummary } from './remote-loop.js';
 
@@ -23,6 +32,8 @@ export interface LearnerMainOptions {
   readonly summary?: string;
   readonly device: string;
   readonly threads: number;
+  /** Serve /metrics (bearer token) and /healthz here; absent = no metrics (docs/DEPLOY.md "Metrics"). */
+  readonly metrics?: MetricsListen;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (line: string) => void;
 }
@@ -30,15 +41,29 @@ export interface LearnerMainOptions {
 export async function runLearner(o: LearnerMainOptions): Promise<RemoteTrainSummary> {
   const job = applyOverrides(loadJobFile(o.jobFile), parseSetFlags([...(o.set ?? [])]));
   const token = tokenFrom(o.env, o.tokenFile);
-  const opts = { ...channelOptions({ maxMessageBytes: job.cluster.maxMessageBytes }), interceptors: [bearerInterceptor(token)] };
+  const metrics = o.metrics === undefined ? undefined : createLearnerMetrics();
+  const opts = { ...channelOptions({ maxMessageBytes: job.cluster.maxMessageBytes }), interceptors: [bearerInterceptor(token), ...(metrics === undefined ? [] : [metrics.interceptor])] };
   const coord = createClient('Coordinator', o.coordinator, grpc.credentials.createInsecure(), opts);
   const weights = createClient('Weights', o.coordinator, grpc.credentials.createInsecure(), opts);
   sharp.cache(false);
+  const progress = new ProgressReporter({
+    learnerId: `learner-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
+    send: (req) => unary(coord, coord.ReportProgress, req, { deadlineMs: Math.min(job.cluster.rpcDeadline, 10_000) }),
+    isRetryable,
+    log: o.log,
+  });
+  let metricsServer: MetricsServer | undefined;
+  if (metrics !== undefined && o.metrics !== undefined) {
+    metricsServer = await serveMetrics({ ...o.metrics, role: 'learner', registry: metrics.registry, token, health: () => metrics.health() });
+    o.log(`learner: metrics on http://${metricsServer.address}/metrics (bearer token), health on /healthz`);
+  }
   try {
     const summary = await runRemoteTraining(job, {
       coord, weights, rpcDeadlineMs: job.cluster.rpcDeadline, sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       clock: () => new Date(), log: o.log, device: o.device, threads: o.threads,
+      onEvent: metrics === undefined ? progress.report : (e) => { metrics.onEvent(e); progress.report(e); },
     });
+    await progress.flush(job.cluster.rpcDeadline);
     o.log(`learner: done in ${summary.wallSeconds.toFixed(1)}s; checkpoint ${summary.checkpoint}; ${summary.promptsTrained} prompts trained, ${summary.promptsRequeued} requeued, ${summary.duplicatesDropped} duplicates dropped, ${summary.workers} workers`);
     if (o.summary !== undefined) {
       mkdirSync(dirname(o.summary), { recursive: true });
@@ -48,5 +73,6 @@ export async function runLearner(o: LearnerMainOptions): Promise<RemoteTrainSumm
   } finally {
     coord.close();
     weights.close();
+    await metricsServer?.close();
   }
 }

@@ -59,6 +59,24 @@ export class ChecksumMismatchError extends AnomseerError {
   }
 }
 
+/**
+ * A field of a request is larger than the server accepts for it (e.g. ReportProgress's
+ * event_json over 1 MiB). Travels as RESOURCE_EXHAUSTED, like a message over the transport
+ * limit: sending the same thing again fails the same way, so send less.
+ */
+export class MessageTooLargeError extends AnomseerError {
+  readonly field: string;
+  /** Size sent and the limit, bytes. */
+  readonly bytes: number;
+  readonly limit: number;
+  constructor(field: string, bytes: number, limit: number) {
+    super('E_TOO_LARGE', `${field} is ${bytes} bytes; the limit is ${limit} bytes: send less (fewer traces, a shorter report)`);
+    this.field = field;
+    this.bytes = bytes;
+    this.limit = limit;
+  }
+}
+
 /** The call carried no bearer token, or the wrong one. */
 export class UnauthenticatedError extends AnomseerError {
   constructor(message: string) {

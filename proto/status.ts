@@ -16,6 +16,7 @@
  *   LeaseExpiredError     FAILED_PRECONDITION (9) the lease was real but is gone: drop, lease again
  *   StaleWeightsError     FAILED_PRECONDITION (9) fetch newer weights first, then sample again
  *   ChecksumMismatchError DATA_LOSS (15)        bytes corrupted in transit: fetch again
+ *   MessageTooLargeError  RESOURCE_EXHAUSTED (8) a field over its own limit: send less
  *   UnauthenticatedError  UNAUTHENTICATED (16)  fix the token; retrying cannot help
  *   anything else         INTERNAL (13)         a server bug; details name the class
  *
@@ -27,7 +28,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { AnomseerError, ConfigError, DataError, ShapeError } from '../shared/errors.js';
-import { ChecksumMismatchError, LeaseExpiredError, NotFoundError, RpcError, StaleWeightsError, UnauthenticatedError } from './errors.js';
+import { ChecksumMismatchError, LeaseExpiredError, MessageTooLargeError, NotFoundError, RpcError, StaleWeightsError, UnauthenticatedError } from './errors.js';
 
 /** Metadata key of the error payload (binary: UTF-8 JSON `{ name, fields }`). */
 export const ERROR_METADATA_KEY = 'anomseer-error-bin';
@@ -100,6 +101,12 @@ export const ERROR_TABLE: readonly ErrorCodec[] = Object.freeze([
     grpc.status.DATA_LOSS,
     (e) => ({ version: e.version, expected: e.expected, actual: e.actual }),
     (f) => new ChecksumMismatchError(num(f.version), str(f.expected), str(f.actual)),
+  ),
+  row(
+    MessageTooLargeError,
+    grpc.status.RESOURCE_EXHAUSTED,
+    (e) => ({ field: e.field, bytes: e.bytes, limit: e.limit }),
+    (f) => new MessageTooLargeError(str(f.field), num(f.bytes), num(f.limit)),
   ),
   row(UnauthenticatedError, grpc.status.UNAUTHENTICATED, () => ({}), (_f, m) => new UnauthenticatedError(m)),
 ]);

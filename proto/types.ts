@@ -290,6 +290,24 @@ export interface GetStatusResponse {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Coordinator: ReportProgress (learner → dashboard)
+// ---------------------------------------------------------------------------------------------
+
+export interface ReportProgressRequest {
+  /** Unique per learner process. */
+  learner_id: string;
+  /** 1, 2, 3, … per learner_id; a retry repeats it. */
+  sequence: number;
+  /** One TrainEvent as JSON (coordinator/dashboard/progress.ts); at most 1 MiB. */
+  event_json: string;
+}
+
+export interface ReportProgressResponse {
+  accepted: boolean;
+  duplicate: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Weights
 // ---------------------------------------------------------------------------------------------
 
@@ -349,6 +367,7 @@ export type CoordinatorHandlers = {
   ReleaseLeases: grpc.handleUnaryCall<ReleaseLeasesRequest, ReleaseLeasesResponse>;
   TakeGroups: grpc.handleUnaryCall<TakeGroupsRequest, TakeGroupsResponse>;
   GetStatus: grpc.handleUnaryCall<GetStatusRequest, GetStatusResponse>;
+  ReportProgress: grpc.handleUnaryCall<ReportProgressRequest, ReportProgressResponse>;
 };
 
 /** What a coordinator passes to `addService(server, 'Weights', handlers)`. */
@@ -393,6 +412,7 @@ export interface CoordinatorClient extends grpc.Client {
   ReleaseLeases: UnaryMethod<ReleaseLeasesRequest, ReleaseLeasesResponse>;
   TakeGroups: UnaryMethod<TakeGroupsRequest, TakeGroupsResponse>;
   GetStatus: UnaryMethod<GetStatusRequest, GetStatusResponse>;
+  ReportProgress: UnaryMethod<ReportProgressRequest, ReportProgressResponse>;
 }
 
 export interface WeightsClient extends grpc.Client {

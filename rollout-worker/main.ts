@@ -11,6 +11,9 @@ import { bearerInterceptor, validateToken } from '../proto/auth.js';
 import { createClient } from '../proto/load.js';
 import { channelOptions } from '../proto/options.js';
 import { ConfigError } from '../shared/errors.js';
+import { serveMetrics } from '../telemetry/metrics-server.js';
+import type { MetricsListen, MetricsServer } from '../telemetry/metrics-server.js';
+import { createWorkerMetrics } from './metrics.js';
 import { RolloutWorker, onnxSamplerFactory } from './worker-loop.js';
 
 export interface WorkerMainOptions {
@@ -20,6 +23,8 @@ export interface WorkerMainOptions {
   readonly tokenFile?: string;
   readonly maxPrompts?: number;
   readonly workerId?: string;
+  /** Serve /metrics (bearer token) and /healthz here; absent = no metrics (docs/DEPLOY.md "Metrics"). */
+  readonly metrics?: MetricsListen;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (line: string) => void;
 }
@@ -40,14 +45,21 @@ export function validateDevice(device: string): string {
 export async function runWorker(o: WorkerMainOptions): Promise<number> {
   const token = tokenFrom(o.env, o.tokenFile);
   const device = validateDevice(o.device);
-  const opts = { ...channelOptions(), interceptors: [bearerInterceptor(token)] };
+  const metrics = o.metrics === undefined ? undefined : createWorkerMetrics();
+  const opts = { ...channelOptions(), interceptors: [bearerInterceptor(token), ...(metrics === undefined ? [] : [metrics.interceptor])] };
   const coord = createClient('Coordinator', o.coordinator, grpc.credentials.createInsecure(), opts);
   const weights = createClient('Weights', o.coordinator, grpc.credentials.createInsecure(), opts);
   const worker = new RolloutWorker({
     coord, weights, buildSampler: onnxSamplerFactory({ device, threads: o.threads }),
     clock: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), logger: o.log,
-    host: `${hostname()}:${process.pid}`, device, maxPrompts: o.maxPrompts, workerId: o.workerId,
+    host: `${hostname()}:${process.pid}`, device, maxPrompts: o.maxPrompts, workerId: o.workerId, hooks: metrics?.hooks,
   });
+  let metricsServer: MetricsServer | undefined;
+  if (metrics !== undefined && o.metrics !== undefined) {
+    metrics.attach(worker);
+    metricsServer = await serveMetrics({ ...o.metrics, role: 'worker', registry: metrics.registry, token, health: () => metrics.health() });
+    o.log(`worker: metrics on http://${metricsServer.address}/metrics (bearer token), health on /healthz`);
+  }
   let signalled: Promise<void> | undefined;
   const onSignal = (sig: string) => {
     o.log(`worker ${worker.id}: ${sig}; releasing leases and exiting`);
@@ -56,6 +68,8 @@ export async function runWorker(o: WorkerMainOptions): Promise<number> {
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
   const ran = worker.run().then(() => undefined);
+  // A failed run must not leave the metrics server holding the process open.
+  void ran.catch(() => metricsServer?.close());
   // Exit as soon as a signal's release is done, without waiting for a batch in progress.
   await Promise.race([ran, new Promise<void>((resolve) => {
     const check = setInterval(() => {
@@ -69,5 +83,6 @@ export async function runWorker(o: WorkerMainOptions): Promise<number> {
   o.log(`worker ${worker.id}: stopped after ${worker.submitted} accepted group(s)`);
   coord.close();
   weights.close();
+  await metricsServer?.close();
   return 0;
 }

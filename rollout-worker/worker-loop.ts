@@ -50,6 +50,21 @@ export function onnxSamplerFactory(opts: { device: string; threads: number }): S
   };
 }
 
+/**
+ * What a worker reports as it goes (rollout-worker/metrics.ts turns it into Prometheus series);
+ * every hook is optional and must not throw. Seconds are measured with the injected clock.
+ */
+export interface WorkerHooks {
+  /** A weight version was fetched and a sampler built from it. */
+  weightsLoaded?(version: number, bytes: number, fetchSeconds: number, buildSeconds: number): void;
+  /** LeasePrompts answered with `n` leases. */
+  leased?(n: number): void;
+  /** One batch of leases was sampled (G traces each). */
+  sampled?(prompts: number, seconds: number): void;
+  /** One group was submitted: its rollouts, their tokens, and the coordinator's answer. */
+  submitted?(rollouts: number, tokens: number, result: 'accepted' | 'duplicate'): void;
+}
+
 export interface WorkerOptions {
   readonly coord: CoordinatorClient;
   readonly weights: WeightsClient;
@@ -66,6 +81,7 @@ export interface WorkerOptions {
   readonly rpcDeadlineMs?: number;
   /** Reuse an id (empty = the coordinator picks). */
   readonly workerId?: string;
+  readonly hooks?: WorkerHooks;
 }
 
 /** `<seed>/rollout` → the rollout generator of the job. */
@@ -105,6 +121,21 @@ export class RolloutWorker {
     return this.#id;
   }
 
+  /** What the heartbeat reports: STARTING until registered, STOPPED after run() ends. */
+  get state(): WorkerState {
+    return this.#state;
+  }
+
+  /** Leases held now. */
+  get leasesHeld(): number {
+    return this.#held.size;
+  }
+
+  /** The weight version sampled with (0 before the first one is loaded). */
+  get weightVersion(): number {
+    return this.#sampler?.version ?? 0;
+  }
+
   async #register(): Promise<void> {
     const r = await unary(this.#o.coord, this.#o.coord.RegisterWorker, { worker_id: this.#id || (this.#o.workerId ?? ''), host: this.#o.host, device: this.#o.device, capabilities: null }, { deadlineMs: this.#o.rpcDeadlineMs });
     this.#id = r.worker_id;
@@ -121,9 +152,12 @@ export class RolloutWorker {
     this.#latest = Math.max(this.#latest, info.version);
     if (want === 0 || this.#sampler?.version === want) return;
     this.#state = 'WORKER_STATE_FETCHING_WEIGHTS';
+    const t0 = this.#o.clock();
     const bytes = assembleWeights(await this.#fetchChunks(want, info.version === want ? info.total_bytes : 0));
+    const t1 = this.#o.clock();
     const published = decodePublishedWeights(bytes, want);
     const next = await this.#o.buildSampler(published, want);
+    this.#o.hooks?.weightsLoaded?.(want, bytes.length, (t1 - t0) / 1000, (this.#o.clock() - t1) / 1000);
     await this.#sampler?.dispose();
     this.#sampler = next;
     this.#o.logger(`worker ${this.#id}: loaded weight version ${want} (${bytes.length} bytes)`);
@@ -235,6 +269,7 @@ export class RolloutWorker {
       worker_id: this.#id, max_prompts: this.#o.maxPrompts ?? 2, weight_version: sampler.version, request_id: `${this.#id}-${++this.#requests}`,
     }, { deadlineMs: this.#o.rpcDeadlineMs });
     if (res.job_done) return true;
+    this.#o.hooks?.leased?.(res.leases.length);
     if (res.leases.length === 0) {
       await this.#o.sleep(res.retry_after_ms || 200);
       return false;
@@ -245,6 +280,7 @@ export class RolloutWorker {
     const rng = this.#rng(res.leases[0]!.seed_key);
     const groups = await sampler.sample(res.leases, this.#groupSize, rng);
     const finished = this.#o.clock();
+    this.#o.hooks?.sampled?.(res.leases.length, (finished - started) / 1000);
     for (let p = 0; p < res.leases.length; p++) {
       const l = res.leases[p]!;
       if (this.#stopping) return false; // stop() released it
@@ -258,6 +294,7 @@ export class RolloutWorker {
       this.#held.delete(l.lease_id);
       this.#rollouts += rollouts.length;
       if (r.accepted) this.submitted += 1;
+      this.#o.hooks?.submitted?.(rollouts.length, tokens, r.accepted ? 'accepted' : 'duplicate');
     }
     return false;
   }

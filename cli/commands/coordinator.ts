@@ -1,31 +1,41 @@
 /**
  * `anomseer coordinator <job.yaml> [--redis URL] [--listen HOST:PORT]`: serve a job's
- * Coordinator and Weights services until SIGTERM/SIGINT (docs/CLUSTER.md).
+ * Coordinator and Weights services until SIGTERM/SIGINT (docs/CLUSTER.md), and the live
+ * dashboard (`--dashboard-port`, `--dashboard-host`, `--no-dashboard`; docs/DASHBOARD.md).
  */
 import type { Command } from 'commander';
 import { exitWithParent } from '../../coordinator/service/local-cluster.js';
 import { runCoordinator } from '../../coordinator/main.js';
+import { ConfigError } from '../../shared/errors.js';
+import { addMetricsOptions, metricsFromFlags } from '../../telemetry/cli-flags.js';
+import type { MetricsFlags } from '../../telemetry/cli-flags.js';
 
-interface Flags {
+interface Flags extends MetricsFlags {
   set: string[];
   redis?: string;
   listen?: string;
   tokenFile?: string;
+  dashboard: boolean;
+  dashboardPort?: string;
+  dashboardHost?: string;
 }
 
 export function registerCoordinator(program: Command): void {
-  program
-    .command('coordinator')
+  addMetricsOptions(program
+    .command('coordinator'))
     .description('Serve a training job to rollout workers and a learner over gRPC (prints the bound address; token from ANOMSEER_TOKEN or generated).')
     .argument('<job.yaml>', 'job file (docs/CONFIG.md)')
     .option('--set <key=value>', 'override a config key (repeatable); the learner must use the same', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--redis <url>', 'keep the job state in Redis (redis://host:port) instead of in this process')
     .option('--listen <host:port>', 'address to serve on (default: the job\'s cluster.listen, 127.0.0.1:0)')
     .option('--token-file <file>', 'where a generated token is written (default <outputDir>/cluster.token)')
+    .option('--dashboard-port <port>', 'port of the live dashboard (docs/DASHBOARD.md); default cluster.dashboardPort, 0 = any free port')
+    .option('--dashboard-host <host>', 'interface of the dashboard (default 127.0.0.1; 0.0.0.0 serves every interface over plain HTTP)')
+    .option('--no-dashboard', 'do not serve the live dashboard')
     .action(async (file: string, flags: Flags) => {
       exitWithParent(process.env, (line) => process.stderr.write(`coordinator: ${line}\n`));
       const log = (line: string) => process.stdout.write(`${line}\n`);
-      const c = await runCoordinator({ jobFile: file, set: flags.set, redis: flags.redis, listen: flags.listen, tokenFile: flags.tokenFile, env: process.env, log });
+      const c = await runCoordinator({ jobFile: file, set: flags.set, redis: flags.redis, listen: flags.listen, tokenFile: flags.tokenFile, metrics: metricsFromFlags(flags), dashboard: dashboardOf(flags), env: process.env, log });
       await new Promise<void>((resolve) => {
         const stop = (sig: string) => {
           log(`coordinator: ${sig}; shutting down`);
@@ -35,4 +45,16 @@ export function registerCoordinator(program: Command): void {
         process.once('SIGINT', () => stop('SIGINT'));
       });
     });
+}
+
+/** --no-dashboard, --dashboard-port, --dashboard-host → runCoordinator's `dashboard` option. */
+function dashboardOf(flags: Flags): false | { host?: string; port?: number } {
+  if (!flags.dashboard) return false;
+  let port: number | undefined;
+  if (flags.dashboardPort !== undefined) {
+    port = Number(flags.dashboardPort);
+    if (flags.dashboardPort.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('--dashboard-port', `must be an integer in [0, 65535], got "${flags.dashboardPort}"`);
+  }
+  if (flags.dashboardHost !== undefined && flags.dashboardHost.trim() === '') throw new ConfigError('--dashboard-host', 'is empty; give an interface address such as 127.0.0.1 or 0.0.0.0');
+  return { host: flags.dashboardHost, port };
 }

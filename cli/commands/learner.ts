@@ -3,8 +3,10 @@ import type { Command } from 'commander';
 import { exitWithParent } from '../../coordinator/service/local-cluster.js';
 import { runLearner } from '../../learner/main.js';
 import { ConfigError } from '../../shared/errors.js';
+import { addMetricsOptions, metricsFromFlags } from '../../telemetry/cli-flags.js';
+import type { MetricsFlags } from '../../telemetry/cli-flags.js';
 
-interface Flags {
+interface Flags extends MetricsFlags {
   coordinator: string;
   set: string[];
   summary?: string;
@@ -14,8 +16,8 @@ interface Flags {
 }
 
 export function registerLearner(program: Command): void {
-  program
-    .command('learner')
+  addMetricsOptions(program
+    .command('learner'))
     .description('Run the learner: take complete groups from the coordinator, TimerPO updates, publish weights, checkpoints, final eval.')
     .argument('<job.yaml>', 'the job file the coordinator was started with (with the same --set flags)')
     .requiredOption('--coordinator <host:port>', 'address the coordinator printed')
@@ -29,7 +31,7 @@ export function registerLearner(program: Command): void {
       const threads = Number(flags.threads);
       if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ConfigError('--threads', `must be an integer in [1, 64], got "${flags.threads}"`);
       await runLearner({
-        jobFile: file, set: flags.set, coordinator: flags.coordinator, summary: flags.summary, device: flags.device, threads, tokenFile: flags.tokenFile,
+        jobFile: file, set: flags.set, coordinator: flags.coordinator, summary: flags.summary, device: flags.device, threads, tokenFile: flags.tokenFile, metrics: metricsFromFlags(flags),
         env: process.env, log: (line) => process.stdout.write(`${line}\n`),
       });
     });

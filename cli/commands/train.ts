@@ -47,6 +47,7 @@ export function registerTrain(program: Command): void {
       if (workers > 0) {
         process.exitCode = await runLocalCluster({
           jobFile: file, set: flags.set, workers, summary: flags.summary, device: flags.device, threads,
+          dashboard: flags.dashboard, dashboardPort: flags.dashboardPort === undefined ? undefined : dashboardPortOf(flags.dashboardPort),
           node: process.execPath, bin: new URL('../../bin/anomseer.mjs', import.meta.url).pathname, env: process.env,
           log: (line) => process.stdout.write(`${line}\n`),
         });
@@ -73,11 +74,16 @@ export function registerTrain(program: Command): void {
 
 /** The live dashboard of this run; its token is ANOMSEER_TOKEN, or a fresh one printed once. */
 async function startTrainDashboard(job: Parameters<typeof runTraining>[0], flags: TrainFlags, log: (line: string) => void) {
-  const port = flags.dashboardPort === undefined ? job.cluster.dashboardPort : Number(flags.dashboardPort);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('--dashboard-port', `must be an integer in [0, 65535], got "${flags.dashboardPort}"`);
+  const port = flags.dashboardPort === undefined ? job.cluster.dashboardPort : dashboardPortOf(flags.dashboardPort);
   const fromEnv = process.env.ANOMSEER_TOKEN;
   const token = fromEnv === undefined || fromEnv === '' ? randomBytes(32).toString('hex') : validateToken(fromEnv, 'ANOMSEER_TOKEN');
   const dash = await startLocalDashboard(job, { token, port, hostname: hostname(), device: flags.device, now: () => Date.now(), log });
   log(fromEnv ? `dashboard: ${dash.url}?token=<ANOMSEER_TOKEN>` : `dashboard: ${dash.url}?token=${token}  (token generated; set ANOMSEER_TOKEN to choose it)`);
   return dash;
+}
+
+function dashboardPortOf(flag: string): number {
+  const port = Number(flag);
+  if (flag.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('--dashboard-port', `must be an integer in [0, 65535], got "${flag}"`);
+  return port;
 }

@@ -3,8 +3,10 @@ import type { Command } from 'commander';
 import { exitWithParent } from '../../coordinator/service/local-cluster.js';
 import { runWorker } from '../../rollout-worker/main.js';
 import { ConfigError } from '../../shared/errors.js';
+import { addMetricsOptions, metricsFromFlags } from '../../telemetry/cli-flags.js';
+import type { MetricsFlags } from '../../telemetry/cli-flags.js';
 
-interface Flags {
+interface Flags extends MetricsFlags {
   coordinator: string;
   device: string;
   threads: string;
@@ -14,8 +16,8 @@ interface Flags {
 }
 
 export function registerWorker(program: Command): void {
-  program
-    .command('worker')
+  addMetricsOptions(program
+    .command('worker'))
     .description('Run a rollout worker: lease prompts, sample G traces each with the latest weights, submit (token from ANOMSEER_TOKEN or --token-file).')
     .requiredOption('--coordinator <host:port>', 'address the coordinator printed')
     .option('--device <device>', 'cpu or cuda:N', 'cpu')
@@ -30,7 +32,7 @@ export function registerWorker(program: Command): void {
       if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ConfigError('--threads', `must be an integer in [1, 64], got "${flags.threads}"`);
       if (!Number.isInteger(maxPrompts) || maxPrompts < 1 || maxPrompts > 1024) throw new ConfigError('--max-prompts', `must be an integer in [1, 1024], got "${flags.maxPrompts}"`);
       await runWorker({
-        coordinator: flags.coordinator, device: flags.device, threads, tokenFile: flags.tokenFile, maxPrompts, workerId: flags.id,
+        coordinator: flags.coordinator, device: flags.device, threads, tokenFile: flags.tokenFile, maxPrompts, workerId: flags.id, metrics: metricsFromFlags(flags),
         env: process.env, log: (line) => process.stdout.write(`${line}\n`),
       });
     });

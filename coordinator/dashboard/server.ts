@@ -24,11 +24,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import type { TrainEvent } from '../../learner/trainer.js';
 import { annotatedPng } from '../../shared/plot/annotate.js';
 import { tokenChecker } from './auth.js';
 import { DashboardState } from './state.js';
-import type { DashboardLimits, LiveMessage, LookupRecord } from './state.js';
+import type { DashboardEvent, DashboardLimits, LiveMessage, LookupRecord } from './state.js';
 import type { StatusProvider } from './status.js';
 
 export interface DashboardOptions {
@@ -57,7 +56,7 @@ export interface Dashboard {
   readonly url: string;
   readonly port: number;
   /** Fold one training event in and send it to every client. */
-  publish(event: TrainEvent): void;
+  publish(event: DashboardEvent): void;
   /** Ask the status provider now and send the result (also done on a timer). */
   refreshStatus(): Promise<void>;
   /** Connected websocket clients. */
@@ -112,7 +111,11 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       return;
     }
     const path = new URL(req.url ?? '/', 'http://dashboard.invalid').pathname;
-    if (path === '/api/snapshot') return send(res, 200, 'application/json', JSON.stringify(state.snapshot()));
+    if (path === '/api/snapshot') {
+      // A script asking once gets the cluster as it is now, not as of the last poll.
+      await refreshStatus();
+      return send(res, 200, 'application/json', JSON.stringify(state.snapshot()));
+    }
     const plot = /^\/plot\/(\d+)\.png$/.exec(path);
     if (plot !== null) {
       const id = Number(plot[1]);

@@ -7,7 +7,6 @@
  * the last `maxTraces` sample traces, the last `maxEvals` full eval reports.
  */
 import type { TrainEvent } from '../../learner/trainer.js';
-import type { ScoredSample } from '../../learner/timerpo-step.js';
 import { PAPER_ROWS } from '../../shared/eval/table.js';
 import type { PaperRow } from '../../shared/eval/table.js';
 import type { Interval } from '../../shared/series/record.js';
@@ -37,6 +36,37 @@ export interface RecordLike {
 }
 
 export type LookupRecord = (promptId: string) => RecordLike | undefined;
+
+/** What the reasoning panel reads of a scored sample (a ScoredSample has all of it and more). */
+export interface TraceSample {
+  readonly sample: { readonly promptId: string; readonly sampleIndex: number; readonly text: string };
+  readonly reward: { readonly total: number; readonly format: number; readonly cls: number; readonly localization: number };
+  readonly grounded: number;
+  readonly advMain: number;
+  readonly advGrounded: number;
+  readonly advProjected: number;
+  readonly advantage: number;
+}
+
+/** A step as the dashboard needs it: a TrainEvent step, or the same decoded from the wire (progress.ts). */
+export interface StepEvent {
+  readonly kind: 'step';
+  readonly step: number;
+  readonly weightVersion: number;
+  /** RlStepMetrics, or any object of numbers (charted by key). */
+  readonly metrics: object;
+  readonly seconds: { readonly generate: number; readonly update: number };
+  /** samples[p][i]: sample i of prompt p. */
+  readonly samples: readonly (readonly TraceSample[])[];
+  /** records[p]: the prompt of samples[p], for the trace plots. */
+  readonly records?: readonly RecordLike[];
+}
+
+/**
+ * What the dashboard is fed: the trainer's TrainEvents as they are (single process), or the
+ * learner's as they arrive over ReportProgress (cluster). Every TrainEvent is one.
+ */
+export type DashboardEvent = Exclude<TrainEvent, { kind: 'step' }> | StepEvent;
 
 /** One sample trace as the reasoning panel shows it. */
 export interface TraceView {
@@ -111,13 +141,25 @@ export function evalValues(report: Record<string, unknown>): Record<string, numb
 }
 
 /**
- * The prompts of a step event, when the trainer sends them: an optional `records` field with
- * `records[p]` the prompt of `samples[p]` (series, true intervals, type). Not yet part of
- * TrainEvent; until it is, `lookupRecord` finds the prompt by id.
+ * The prompts of a step event: `records[p]` is the prompt of `samples[p]` (series, true
+ * intervals, type). Events without them (older callers, tests) fall back to `lookupRecord`.
  */
-function stepRecords(e: TrainEvent & { kind: 'step' }): readonly RecordLike[] | undefined {
-  const records = (e as { records?: unknown }).records;
-  return Array.isArray(records) && records.length === e.samples.length ? (records as RecordLike[]) : undefined;
+function stepRecords(e: StepEvent): readonly RecordLike[] | undefined {
+  const records = e.records;
+  return Array.isArray(records) && records.length === e.samples.length ? records : undefined;
+}
+
+/**
+ * The samples of a step the reasoning panel shows: all samples sorted best first by reward
+ * (ties in order), then `k` of them spread by spreadIndices (best, worst, evenly between),
+ * each with its prompt's record when the event has them. The learner uses the same choice to
+ * send only these over ReportProgress, so both paths show the same traces.
+ */
+export function pickStepSamples(e: StepEvent, k: number): { sample: TraceSample; record: RecordLike | undefined }[] {
+  const records = stepRecords(e);
+  const all = e.samples.flatMap((g, p) => g.map((s) => ({ s, rec: records?.[p] })));
+  const sorted = all.map((x, i) => ({ ...x, i })).sort((a, b) => b.s.reward.total - a.s.reward.total || a.i - b.i);
+  return spreadIndices(sorted.length, k).map((j) => ({ sample: sorted[j]!.s, record: sorted[j]!.rec }));
 }
 
 /** Indices of `k` samples spread over a list sorted best first: best, worst, then evenly between. */
@@ -157,7 +199,7 @@ export class DashboardState {
   }
 
   /** Fold one event in; returns the messages to send to every client, in order. */
-  apply(e: TrainEvent): LiveMessage[] {
+  apply(e: DashboardEvent): LiveMessage[] {
     switch (e.kind) {
       case 'warm-start': {
         const values = { loss: e.loss, gradNorm: e.gradNorm };
@@ -168,7 +210,7 @@ export class DashboardState {
         if (!this.steps.append(e.step, values)) return [];
         this.lastStep = { type: 'step', step: e.step, weightVersion: e.weightVersion, values };
         const out: LiveMessage[] = [this.lastStep];
-        for (const t of this.pickTraces(e.step, e.weightVersion, e.samples, stepRecords(e))) out.push({ type: 'trace', trace: t });
+        for (const { sample, record } of pickStepSamples(e, this.limits.tracesPerStep)) out.push({ type: 'trace', trace: this.addTrace(e.step, e.weightVersion, sample, record) });
         return out;
       }
       case 'eval': {
@@ -211,13 +253,7 @@ export class DashboardState {
     return this.plots.get(id);
   }
 
-  private pickTraces(step: number, weightVersion: number, groups: readonly (readonly ScoredSample[])[], records: readonly RecordLike[] | undefined): TraceView[] {
-    const all = groups.flatMap((g, p) => g.map((s) => ({ s, rec: records?.[p] })));
-    const sorted = all.map((x, i) => ({ ...x, i })).sort((a, b) => b.s.reward.total - a.s.reward.total || a.i - b.i);
-    return spreadIndices(sorted.length, this.limits.tracesPerStep).map((k) => this.addTrace(step, weightVersion, sorted[k].s, sorted[k].rec));
-  }
-
-  private addTrace(step: number, weightVersion: number, s: ScoredSample, fromEvent: RecordLike | undefined): TraceView {
+  private addTrace(step: number, weightVersion: number, s: TraceSample, fromEvent: RecordLike | undefined): TraceView {
     const rec = fromEvent ?? this.lookupRecord?.(s.sample.promptId);
     const parsed = parseTrace(s.sample.text, rec?.series.length ?? Number.MAX_SAFE_INTEGER);
     const id = this.nextTraceId++;

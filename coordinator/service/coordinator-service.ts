@@ -10,6 +10,7 @@
  *   ReleaseLeases   requeues at once (SIGTERM); an empty list releases all of the worker's
  *   TakeGroups      learner long poll (learner-intake.ts); a retry before the ack gets the same batch
  *   GetStatus       counters, workers, leases, throughput
+ *   ReportProgress  the learner's training events (JSON, at most 1 MiB) for the dashboard
  *
  * Steps are released to the queue as weight versions appear (job-plan.ts): step k is enqueued
  * once version k − maxStaleness is published, so with maxStaleness 0 every group of step k is
@@ -17,7 +18,7 @@
  * `handlers()` wraps it for grpc-js with every error going through toStatus.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { StaleWeightsError } from '../../proto/errors.js';
+import { MessageTooLargeError, StaleWeightsError } from '../../proto/errors.js';
 import { toStatus } from '../../proto/status.js';
 import type {
   CoordinatorHandlers,
@@ -31,6 +32,8 @@ import type {
   RegisterWorkerResponse,
   ReleaseLeasesRequest,
   ReleaseLeasesResponse,
+  ReportProgressRequest,
+  ReportProgressResponse,
   SubmitGroupRequest,
   SubmitGroupResponse,
   TakeGroupsRequest,
@@ -40,6 +43,8 @@ import type {
 } from '../../proto/types.js';
 import { AnomseerError, ConfigError, ShapeError } from '../../shared/errors.js';
 import type { SeriesRecord } from '../../shared/series/record.js';
+import { PROGRESS_MAX_BYTES, decodeProgress } from '../dashboard/progress.js';
+import type { DashboardEvent } from '../dashboard/state.js';
 import { checkRollout, minWeightVersion } from '../scheduling/staleness.js';
 import type { StateStore } from '../state/store.js';
 import { recordIdOf } from './job-plan.js';
@@ -92,6 +97,8 @@ export interface CoordinatorServiceDeps {
   readonly settings: CoordinatorSettings;
   readonly logger: (line: string) => void;
   readonly timers?: Timers;
+  /** Where the learner's ReportProgress events go (the dashboard); absent = checked and dropped. */
+  readonly onProgress?: (event: DashboardEvent) => void;
 }
 
 /** What the coordinator knows of a worker beyond the store's record (from its heartbeats). */
@@ -114,6 +121,10 @@ export class CoordinatorService {
   #releasedSteps = 0;
   #nextWorker = 0;
   #accepted: { t: number; rollouts: number; tokens: number }[] = [];
+  /** Accepted groups by staleness (the step that trains them − the version that sampled them). */
+  readonly #staleness: number[] = [];
+  /** learner id → the last ReportProgress sequence taken (a retry repeats it). */
+  readonly #progressSeq = new Map<string, number>();
   #sweep: unknown;
   #unwatch: (() => void) | undefined;
   readonly #intake: LearnerIntake;
@@ -291,6 +302,10 @@ export class CoordinatorService {
       return { accepted: false, duplicate: true };
     }
     this.#leasePrompt.delete(req.lease_id);
+    // Item epoch k is trained by the learner holding version k (docs/CLUSTER.md "Staleness").
+    const age = Math.max(0, result.group.epoch - req.weight_version);
+    while (this.#staleness.length <= age) this.#staleness.push(0);
+    this.#staleness[age]! += 1;
     this.#accepted.push({ t: now, rollouts: G, tokens: req.rollouts.reduce((a, r) => a + r.token_ids.length, 0) });
     this.#intake.notify();
     return { accepted: true, duplicate: false };
@@ -312,9 +327,37 @@ export class CoordinatorService {
     return this.#intake.take(req);
   }
 
+  /**
+   * The learner's progress for the dashboard: check the size (MessageTooLargeError, i.e.
+   * RESOURCE_EXHAUSTED, over PROGRESS_MAX_BYTES) and the event (ConfigError naming the field,
+   * i.e. INVALID_ARGUMENT), drop a sequence already seen from this learner (a retry), pass the
+   * rest to `onProgress`. Nothing here touches the job's state.
+   */
+  async reportProgress(req: ReportProgressRequest): Promise<ReportProgressResponse> {
+    const bytes = Buffer.byteLength(req.event_json, 'utf8');
+    if (bytes > PROGRESS_MAX_BYTES) throw new MessageTooLargeError('event_json', bytes, PROGRESS_MAX_BYTES);
+    if (!Number.isSafeInteger(req.sequence) || req.sequence < 1) throw new ConfigError('sequence', `is ${req.sequence}; expected 1, 2, 3, … per learner_id`);
+    const event = decodeProgress(req.event_json);
+    const learner = req.learner_id === '' ? 'learner' : req.learner_id;
+    if (req.sequence <= (this.#progressSeq.get(learner) ?? 0)) return { accepted: false, duplicate: true };
+    this.#progressSeq.set(learner, req.sequence);
+    try {
+      this.#d.onProgress?.(event);
+    } catch (err) {
+      // A dashboard bug must not fail the learner's call (it would only retry the same event).
+      this.#d.logger(`coordinator: dashboard could not take ${event.kind} event of step ${event.step}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return { accepted: true, duplicate: false };
+  }
+
   // ------------------------------------------------------------------------------------------
   // Status
   // ------------------------------------------------------------------------------------------
+
+  /** Accepted groups by staleness: `[k]` = groups trained k versions after the one that sampled them (this process's count). */
+  stalenessCounts(): readonly number[] {
+    return [...this.#staleness];
+  }
 
   async getStatus(): Promise<GetStatusResponse> {
     const now = this.#d.clock();
@@ -383,6 +426,7 @@ export class CoordinatorService {
       ReleaseLeases: unary('ReleaseLeases', (r: ReleaseLeasesRequest) => this.releaseLeases(r)),
       TakeGroups: unary('TakeGroups', (r: TakeGroupsRequest) => this.takeGroups(r)),
       GetStatus: unary('GetStatus', () => this.getStatus()),
+      ReportProgress: unary('ReportProgress', (r: ReportProgressRequest) => this.reportProgress(r)),
     };
   }
 }

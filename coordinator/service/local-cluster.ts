@@ -1,15 +1,18 @@
 /**
  * `anomseer train <job.yaml> --workers N`: the whole cluster on this machine, each role in its
  * own process on loopback with embedded state — a coordinator (`--listen 127.0.0.1:0`, its
- * printed address parsed from stdout), a learner and N rollout workers, all sharing one
- * generated token through ANOMSEER_TOKEN. Children's output is forwarded line by line with a
- * `[role]` prefix. When the learner exits, the workers and then the coordinator get SIGTERM
+ * printed address parsed from stdout), a learner and N rollout workers, all sharing one token
+ * through ANOMSEER_TOKEN (the caller's, or a generated one). Children's output is forwarded
+ * line by line with a `[role]` prefix. The coordinator serves the dashboard; the launcher
+ * prints its link once, like single-process `train`:
+ *   dashboard: http://127.0.0.1:<port>/?token=<token>  (token generated; …)   or  ?token=<ANOMSEER_TOKEN> When the learner exits, the workers and then the coordinator get SIGTERM
  * (SIGKILL after `graceMs`); any early failure stops everything. Returns the learner's exit code.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { validateToken } from '../../proto/auth.js';
 import { AnomseerError } from '../../shared/errors.js';
 
 export interface LocalClusterOptions {
@@ -24,6 +27,10 @@ export interface LocalClusterOptions {
   readonly bin: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (line: string) => void;
+  /** Serve the dashboard from the coordinator (default true). */
+  readonly dashboard?: boolean;
+  /** Its port (default the job's cluster.dashboardPort; 0 = any free port). */
+  readonly dashboardPort?: number;
   /** How long a child may take to exit after SIGTERM, ms (default 10 s). */
   readonly graceMs?: number;
   /** Give up when the coordinator has not printed its address within this, ms (default 60 s). */
@@ -58,7 +65,9 @@ interface Child {
 }
 
 export async function runLocalCluster(o: LocalClusterOptions): Promise<number> {
-  const token = randomBytes(32).toString('hex');
+  const fromEnv = o.env.ANOMSEER_TOKEN;
+  const token = fromEnv === undefined || fromEnv === '' ? randomBytes(32).toString('hex') : validateToken(fromEnv, 'ANOMSEER_TOKEN');
+  const dashboardArgs = o.dashboard === false ? ['--no-dashboard'] : o.dashboardPort === undefined ? [] : ['--dashboard-port', String(o.dashboardPort)];
   const env = { ...o.env, ANOMSEER_TOKEN: token, [EXIT_WITH_PARENT_ENV]: '1' };
   const sets = o.set.flatMap((s) => ['--set', s]);
   const children: Child[] = [];
@@ -85,8 +94,12 @@ export async function runLocalCluster(o: LocalClusterOptions): Promise<number> {
 
   try {
     let address: string | undefined;
-    const coordinator = start('coordinator', ['coordinator', o.jobFile, ...sets, '--listen', '127.0.0.1:0'], (line) => {
+    const coordinator = start('coordinator', ['coordinator', o.jobFile, ...sets, '--listen', '127.0.0.1:0', ...dashboardArgs], (line) => {
       address ??= /listening on (\S+)/.exec(line)?.[1];
+      const dashboard = /^coordinator: dashboard (http:\/\/\S+\/)\?/.exec(line)?.[1];
+      if (dashboard !== undefined) {
+        o.log(fromEnv ? `dashboard: ${dashboard}?token=<ANOMSEER_TOKEN>` : `dashboard: ${dashboard}?token=${token}  (token generated; set ANOMSEER_TOKEN to choose it)`);
+      }
     });
     const startedAt = Date.now();
     while (address === undefined) {

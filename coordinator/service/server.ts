@@ -10,6 +10,7 @@ import { serverOptions } from '../../proto/options.js';
 import type { JobConfig } from '../../shared/config/job.js';
 import type { SeriesRecord } from '../../shared/series/record.js';
 import type { StateStore } from '../state/store.js';
+import type { DashboardEvent } from '../dashboard/state.js';
 import { CoordinatorService } from './coordinator-service.js';
 import type { CoordinatorSettings, Timers } from './coordinator-service.js';
 import { configHashOf, jobIdOf, planSteps } from './job-plan.js';
@@ -28,6 +29,8 @@ export interface CoordinatorDeps {
   readonly settings?: Partial<CoordinatorSettings>;
   /** Chunk size of FetchWeights, bytes (default 1 MiB). */
   readonly chunkBytes?: number;
+  /** Where the learner's ReportProgress events go (the dashboard); absent = checked and dropped. */
+  readonly onProgress?: (event: DashboardEvent) => void;
 }
 
 export interface Coordinator {
@@ -59,7 +62,7 @@ export function createCoordinator(job: JobConfig, deps: CoordinatorDeps): Coordi
   const plan = planSteps(job.seed, deps.records.map((r) => r.id), job.train.steps, job.rollout.promptsPerStep);
   const registry = new WeightRegistry({ store: deps.store, clock: deps.clock, keep: Math.max(2, settings.maxStaleness + 2), chunkBytes: deps.chunkBytes });
   const service = new CoordinatorService({
-    store: deps.store, clock: deps.clock, registry, plan, records: new Map(deps.records.map((r) => [r.id, r])), settings, logger: deps.logger, timers: deps.timers,
+    store: deps.store, clock: deps.clock, registry, plan, records: new Map(deps.records.map((r) => [r.id, r])), settings, logger: deps.logger, timers: deps.timers, onProgress: deps.onProgress,
   });
   return { service, registry, settings };
 }
@@ -73,8 +76,9 @@ export interface RunningServer {
 }
 
 /** Serve both services on `listen` ("host:port", port 0 = any free port), every call behind `token`. */
-export async function serveCoordinator(c: Coordinator, opts: { listen: string; token: string; maxMessageBytes?: number; logger: (line: string) => void }): Promise<RunningServer> {
-  const server = new grpc.Server(serverOptions(opts.maxMessageBytes === undefined ? undefined : { maxMessageBytes: opts.maxMessageBytes }));
+export async function serveCoordinator(c: Coordinator, opts: { listen: string; token: string; maxMessageBytes?: number; logger: (line: string) => void; interceptors?: grpc.ServerInterceptor[] }): Promise<RunningServer> {
+  // interceptors: e.g. coordinator/metrics.ts's RPC timing (sees every call, refused ones too).
+  const server = new grpc.Server({ ...serverOptions(opts.maxMessageBytes === undefined ? undefined : { maxMessageBytes: opts.maxMessageBytes }), interceptors: opts.interceptors ?? [] });
   addService(server, 'Coordinator', requireTokenAll(c.service.handlers(), opts.token));
   addService(server, 'Weights', requireTokenAll(weightsHandlers({ registry: c.registry, logger: opts.logger }), opts.token));
   const port = await new Promise<number>((resolve, reject) => {

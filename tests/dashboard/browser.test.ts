@@ -2,23 +2,21 @@
 // without the token the page is 401 with no data; with it, the reward chart gains points as
 // steps land, the cluster table lists the in-process worker, a sample trace shows with its
 // annotated plot, and after a dashboard restart the page reconnects and the new snapshot
-// replaces its history. Saves docs/img/dashboard.png.
+// replaces its history. (docs/img/dashboard.png comes from the cluster path: cluster-browser.test.ts.)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { startDashboard } from '../../coordinator/dashboard/server.js';
 import type { Dashboard } from '../../coordinator/dashboard/server.js';
 import { LocalStatus } from '../../coordinator/dashboard/status.js';
 import { runTraining } from '../../learner/trainer.js';
 import { compileJobConfig } from '../../shared/config/job.js';
-import { loadDataSpec } from '../../shared/datasets/spec.js';
+import { CHROMIUM, launchChromium } from './chromium.js';
 import { fakeStep } from './fake-events.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'browser-test-token-0123456789';
 const STEPS = 6;
 const root = mkdtempSync(join(tmpdir(), 'anomseer-dash-'));
@@ -49,10 +47,7 @@ const text = async (sel: string) => String(await page.evaluate(`document.querySe
 
 test.before(async () => {
   if (!existsSync(CHROMIUM)) return;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   // bypassCSP: the page's policy forbids eval, which Playwright's string predicates use.
   page = await browser.newPage({ viewport: { width: 1440, height: 1760 }, bypassCSP: true });
 });
@@ -64,13 +59,12 @@ test.after(async () => {
 });
 
 t('a short training run shows live: 401 without the token, then charts, workers, traces and plots', async () => {
-  const records = new Map((await loadDataSpec(job.data.train)).map((r) => [r.id, r]));
   const local = new LocalStatus({ clock: () => Date.now(), host: hostname(), device: 'cpu', promptsPerStep: job.rollout.promptsPerStep });
   dash = await startDashboard({
     token: TOKEN,
     job: { name: job.name, steps: STEPS },
     status: local.status,
-    lookupRecord: (id) => records.get(id),
+    // no lookupRecord: the trainer's step events carry their prompts' records
     statusIntervalMs: 200,
   });
 
@@ -124,8 +118,7 @@ t('a short training run shows live: 401 without the token, then charts, workers,
   assert.ok(trace !== null);
   assert.match(await text('#eval-table tr.ours'), /anomseer \(step 6\)/);
 
-  // docs/img/dashboard.png is refreshed on request only, so a test run leaves the tree clean.
-  const shot = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/img/dashboard.png' : join(root, 'dashboard.png');
+  const shot = join(root, 'dashboard.png');
   mkdirSync(dirname(shot), { recursive: true });
   await page.screenshot({ path: shot, fullPage: false });
   if (process.env.DASHBOARD_FULL_SCREENSHOT !== undefined) await page.screenshot({ path: process.env.DASHBOARD_FULL_SCREENSHOT, fullPage: true });

@@ -1,6 +1,7 @@
 // Hand-made TrainEvents for the dashboard tests (no model involved).
 import type { TrainEvent } from '../../learner/trainer.js';
 import type { RlStepMetrics, ScoredSample } from '../../learner/timerpo-step.js';
+import type { SeriesRecord } from '../../shared/series/record.js';
 
 const prf = { precision: 0.5, recall: 0.5, f1: 0.5 };
 
@@ -30,8 +31,10 @@ export function fakeMetrics(step: number): RlStepMetrics {
   };
 }
 
-export function fakeStep(step: number, prompts = ['p-1', 'p-2']): TrainEvent {
+/** A step of 3 samples per prompt; `records[p]`, when given, is the prompt of samples[p]. */
+export function fakeStep(step: number, prompts = ['p-1', 'p-2'], records?: readonly SeriesRecord[]): TrainEvent {
   return {
+    ...(records === undefined ? {} : { records }),
     kind: 'step',
     step,
     weightVersion: step + 1,

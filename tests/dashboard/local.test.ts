@@ -1,5 +1,6 @@
 // The single-process wiring: a taken port is a ConfigError naming --dashboard-port; events
-// reach the page's snapshot with the in-process worker, and traces get plots from the job's data.
+// reach the page's snapshot with the in-process worker, and traces get plots from the records
+// the step events carry (nothing is loaded a second time).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:net';
@@ -30,19 +31,23 @@ test('a port already in use is a ConfigError naming --dashboard-port', async () 
   }
 });
 
-test('events show in the snapshot with the local worker, and traces of known prompts get plots', async () => {
+test('events show in the snapshot with the local worker, and traces get plots from the records the step carries', async () => {
   const [rec] = await loadDataSpec(job.data.train);
   const dash = await startLocalDashboard(job, { ...opts, port: 0 });
   try {
-    await dash.recordsLoaded;
-    dash.onEvent(fakeStep(1, [rec.id, 'unknown']));
+    dash.onEvent(fakeStep(1, [rec.id, rec.id], [rec, rec]));
+    dash.onEvent(fakeStep(2, [rec.id, 'unknown']));
     const snap = (await (await fetch(`${dash.url}api/snapshot?token=${TOKEN}`)).json()) as Snapshot;
-    assert.equal(snap.steps.step, [1]);
+    assert.equal(snap.steps.step, [1, 2]);
     assert.is(snap.job.name, 'local');
     assert.is(snap.cluster?.workers[0].id, 'local-0');
     assert.is(snap.cluster?.workers[0].host, 'box');
-    const known = snap.traces.find((t) => t.promptId === rec.id);
-    assert.ok(known?.plot, 'the trace of a training record has a plot');
+    const withRecords = snap.traces.filter((t) => t.step === 1);
+    assert.is(withRecords.length, 2);
+    assert.ok(withRecords.every((t) => t.plot && t.truth !== null), 'traces of a step with records have plots');
+    assert.ok(snap.traces.filter((t) => t.step === 2).every((t) => !t.plot), 'a step without records: no plot, and nothing loaded to find one');
+    const png = await fetch(`${dash.url}plot/${withRecords[0]!.id}.png?token=${TOKEN}`);
+    assert.is(png.headers.get('content-type'), 'image/png');
   } finally {
     await dash.close();
   }

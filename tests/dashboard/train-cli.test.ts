@@ -1,5 +1,6 @@
 // `anomseer train` starts the dashboard: it prints the URL, serves it with ANOMSEER_TOKEN
-// (401 without), generates and prints a token when none is set, and refuses a bad one.
+// (401 without), generates and prints a token when none is set, and refuses a bad one;
+// `--no-dashboard` reaches the local cluster's coordinator; the coordinator checks its flags.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
@@ -50,6 +51,22 @@ test('a too-short ANOMSEER_TOKEN fails before training, naming the variable', ()
   assert.is(r.status, 2);
   assert.match(r.stderr, /ANOMSEER_TOKEN/);
   assert.not.match(r.stdout, /step 1/);
+});
+
+test('train --workers 1 --no-dashboard passes the flag to the coordinator: no dashboard is served or printed', () => {
+  const r = spawnSync(process.execPath, [...args('nodash'), '--workers', '1', '--no-dashboard', '--set', 'train.steps=1', '--set', 'train.warmStart.enabled=false', '--set', 'data.eval=anomllm:eval?count=1&length=64'], { env: env(undefined), encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr + r.stdout.slice(-2000));
+  assert.match(r.stdout, /step 1\/1/);
+  assert.not.match(r.stdout, /dashboard/);
+});
+
+test('coordinator: a bad --dashboard-port or an empty --dashboard-host fails at once, naming the flag', () => {
+  for (const [flag, value] of [['--dashboard-port', '70000'], ['--dashboard-port', 'x'], ['--dashboard-host', '']]) {
+    const r = spawnSync(process.execPath, ['bin/anomseer.mjs', 'coordinator', 'examples/smoke.yaml', '--set', `outputDir=${join(dir, 'bad-flag')}`, flag!, value!], { env: env('cli-test-token-abcdef0123456789'), encoding: 'utf8' });
+    assert.is(r.status, 2, `${flag} ${value}: ${r.stderr}`);
+    assert.match(r.stderr, flag!);
+    assert.not.match(r.stdout, /listening on/);
+  }
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -78,12 +78,47 @@ test('kustomization.yaml lists exactly the manifests in deploy/k8s/', () => {
   assert.equal([...kust.resources].sort(), files.map((p) => basename(p)).sort());
 });
 
-test('the coordinator listens on the port its container, Service and probes declare', () => {
+/** The ports a container's args make it serve: --listen, --dashboard-port, --metrics-port. */
+function servedPorts(argv: readonly string[]): number[] {
+  const listen = flagValue(argv, '--listen');
+  return [listen === undefined ? undefined : portOf(listen), flagValue(argv, '--dashboard-port'), flagValue(argv, '--metrics-port')]
+    .filter((p) => p !== undefined).map(Number);
+}
+
+test('the coordinator listens on the ports its container, Service and probes declare, and on no other', () => {
   const coord = anomseer.find((x) => argvOf(x)[0] === 'coordinator')!;
   const listen = flagValue(argvOf(coord), '--listen')!;
   assert.is(hostOf(listen), '0.0.0.0', 'reachable from other pods');
   assert.ok(declaredPort(coord.c, portOf(listen)), `containerPort ${portOf(listen)}`);
-  assert.equal(coord.c.ports.map((p: any) => p.containerPort), [portOf(listen)], 'no port that nothing serves (there is no dashboard in this process)');
+  assert.equal(coord.c.ports.map((p: any) => p.containerPort).sort(), servedPorts(argvOf(coord)).sort(), 'no port that nothing serves, none undeclared');
+  const svc = services.find((s) => s.metadata.name === 'anomseer-coordinator');
+  assert.equal(svc.spec.ports.map((p: any) => p.name).sort(), coord.c.ports.map((p: any) => p.name).sort(), 'the Service exposes gRPC, the dashboard and metrics');
+});
+
+test('every role serves metrics on a declared `metrics` port, on all interfaces in the pod, with scrape annotations', () => {
+  for (const x of anomseer) {
+    const argv = argvOf(x);
+    const port = Number(flagValue(argv, '--metrics-port'));
+    assert.ok(port > 0, `${x.owner}: --metrics-port`);
+    assert.is(flagValue(argv, '--metrics-host'), '0.0.0.0', `${x.owner}: --metrics-host 0.0.0.0 (the default is loopback only)`);
+    assert.ok((x.c.ports ?? []).some((p: any) => p.name === 'metrics' && p.containerPort === port), `${x.owner}: containerPort metrics ${port}`);
+    assert.equal(servedPorts(argv).sort(), (x.c.ports ?? []).map((p: any) => p.containerPort).sort(), `${x.owner}: declared ports = served ports`);
+    const owner = k8s.find((d) => `${d.value.kind}/${d.value.metadata?.name}` === x.owner)!.value;
+    const ann = owner.spec.template.metadata.annotations ?? {};
+    assert.equal([ann['prometheus.io/scrape'], ann['prometheus.io/port'], ann['prometheus.io/path']], ['true', String(port), '/metrics'], x.owner);
+  }
+});
+
+test('the learner Job waits for the coordinator\'s /healthz through its Service before it starts', () => {
+  const job = k8s.find((d) => d.value.kind === 'Job' && d.value.metadata.name === 'anomseer-learner')!.value;
+  const init = job.spec.template.spec.initContainers ?? [];
+  assert.is(init.length, 1);
+  const m = /http:\/\/([a-z0-9-]+):(\d+)\/healthz/.exec(init[0].command.join(' '));
+  assert.ok(m, 'asks http://<service>:<port>/healthz');
+  const svc = services.find((s) => s.metadata.name === m![1]);
+  const port = svc?.spec.ports.find((p: any) => p.port === Number(m![2]));
+  assert.is(port?.targetPort, 'metrics', 'the coordinator\'s metrics port, which serves /healthz');
+  assert.ok(init[0].resources?.limits?.cpu && init[0].resources?.requests?.memory);
 });
 
 test('every Service selects pods that declare its targetPort', () => {
@@ -105,18 +140,24 @@ test('--coordinator and --redis addresses name a Service and one of its ports', 
   }
 });
 
-test('probes are TCP, only on containers that serve, on ports they declare', () => {
+test('probes: httpGet /healthz on the metrics port or tcpSocket, on declared ports; readiness iff the container serves', () => {
   for (const x of containers) {
     for (const kind of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
       const probe = x.c[kind];
       if (probe === undefined) continue;
-      assert.is(probe.httpGet, undefined, `${x.owner} ${kind}: no process here serves HTTP health endpoints`);
-      assert.ok(probe.tcpSocket, `${x.owner} ${kind}`);
-      assert.ok(declaredPort(x.c, probe.tcpSocket.port), `${x.owner} ${kind} port ${probe.tcpSocket.port}`);
+      if (probe.httpGet !== undefined) {
+        assert.is(probe.httpGet.path, '/healthz', `${x.owner} ${kind}: the only open path`);
+        assert.is(probe.httpGet.port, 'metrics', `${x.owner} ${kind}: /healthz is served on the metrics port`);
+      } else assert.ok(probe.tcpSocket, `${x.owner} ${kind}: httpGet or tcpSocket`);
+      const port = probe.httpGet?.port ?? probe.tcpSocket.port;
+      assert.ok(declaredPort(x.c, port), `${x.owner} ${kind} port ${port}`);
     }
     const serves = (x.c.ports ?? []).length > 0;
     assert.is(x.c.readinessProbe !== undefined, serves, `${x.owner}: readiness probe iff it serves a port`);
   }
+  for (const x of anomseer) assert.ok(x.c.readinessProbe?.httpGet, `${x.owner}: readiness asks /healthz`);
+  const learner = anomseer.find((x) => argvOf(x)[0] === 'learner')!;
+  assert.is(learner.c.livenessProbe, undefined, 'a learner cannot resume: no liveness probe may kill it');
 });
 
 test('ANOMSEER_TOKEN comes from a secretKeyRef; no Secret and no token literal in deploy/', () => {
@@ -174,7 +215,12 @@ test('compose: the worker scales (no container_name, no ports); the gRPC port is
   assert.is(w.ports, undefined);
   const coord = compose.services.coordinator;
   const port = portOf(flagValue(coord.command, '--listen')!);
-  assert.equal(coord.ports, [`127.0.0.1:${port}:${port}`]);
+  assert.equal(coord.ports, servedPorts(coord.command).map((p) => `127.0.0.1:${p}:${p}`));
+  for (const name of ['coordinator', 'learner', 'worker']) {
+    const cmd = compose.services[name].command;
+    assert.ok(flagValue(cmd, '--metrics-port'), `${name}: --metrics-port`);
+    assert.match(compose.services[name].healthcheck.test.join(' '), new RegExp(`127\\.0\\.0\\.1:${flagValue(cmd, '--metrics-port')}/healthz`), `${name}: healthcheck asks /healthz`);
+  }
   assert.is(flagValue(coord.command, '--redis'), 'redis://redis:6379');
   for (const name of ['learner', 'worker']) assert.is(flagValue(compose.services[name].command, '--coordinator'), `coordinator:${port}`, name);
   for (const name of ['coordinator', 'learner', 'worker']) assert.equal(compose.services[name].env_file, ['anomseer.env'], name);

@@ -12,6 +12,7 @@ const METHODS: [string, string, boolean, boolean, string, string][] = [
   ['Coordinator', 'ReleaseLeases', false, false, 'ReleaseLeasesRequest', 'ReleaseLeasesResponse'],
   ['Coordinator', 'TakeGroups', false, false, 'TakeGroupsRequest', 'TakeGroupsResponse'],
   ['Coordinator', 'GetStatus', false, false, 'GetStatusRequest', 'GetStatusResponse'],
+  ['Coordinator', 'ReportProgress', false, false, 'ReportProgressRequest', 'ReportProgressResponse'],
   ['Weights', 'GetVersion', false, false, 'GetVersionRequest', 'WeightVersion'],
   ['Weights', 'FetchWeights', false, true, 'FetchWeightsRequest', 'WeightChunk'],
   ['Weights', 'PublishWeights', true, false, 'WeightChunk', 'PublishWeightsResponse'],

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as grpc from '@grpc/grpc-js';
 import { unary } from '../../proto/call.js';
-import { ChecksumMismatchError, LeaseExpiredError, NotFoundError, RpcError, StaleWeightsError, UnauthenticatedError } from '../../proto/errors.js';
+import { ChecksumMismatchError, LeaseExpiredError, MessageTooLargeError, NotFoundError, RpcError, StaleWeightsError, UnauthenticatedError } from '../../proto/errors.js';
 import { ERROR_METADATA_KEY, ERROR_TABLE, RETRYABLE_CODES, codeName, fromStatus, isRetryable, toStatus } from '../../proto/status.js';
 import { AnomseerError, ConfigError, DataError, ShapeError } from '../../shared/errors.js';
 import { coordinatorHandlers, rejection, startServer } from './helpers.js';
@@ -20,6 +20,7 @@ const CASES: [AnomseerError, grpc.status, string[]][] = [
   [new LeaseExpiredError('lease-41', 1_795_000_060_000), grpc.status.FAILED_PRECONDITION, ['leaseId', 'deadlineMs']],
   [new StaleWeightsError(10, 12), grpc.status.FAILED_PRECONDITION, ['used', 'min']],
   [new ChecksumMismatchError(4, 'ab'.repeat(32), 'cd'.repeat(32)), grpc.status.DATA_LOSS, ['version', 'expected', 'actual']],
+  [new MessageTooLargeError('event_json', 2_000_000, 1_048_576), grpc.status.RESOURCE_EXHAUSTED, ['field', 'bytes', 'limit']],
   [new UnauthenticatedError('wrong bearer token'), grpc.status.UNAUTHENTICATED, []],
 ];
 

@@ -1,0 +1,148 @@
+// The coordinator serves the dashboard (coordinator/main.ts + coordinator/dashboard/cluster.ts):
+// one port on loopback, printed at start-up without the token; 401 and no data without the
+// cluster token on HTTP and on the websocket; the cluster table comes from the coordinator's
+// state (a silent worker turns "lost"); the learner's ReportProgress events show up in the
+// same snapshot the page gets; --no-dashboard serves nothing.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { unary } from '../../proto/call.js';
+import type { GetStatusResponse } from '../../proto/types.js';
+import { runCoordinator } from '../../coordinator/main.js';
+import type { CoordinatorProcess } from '../../coordinator/main.js';
+import { clusterStatusOf } from '../../coordinator/dashboard/cluster-status.js';
+import { encodeProgress } from '../../coordinator/dashboard/progress.js';
+import type { Snapshot } from '../../coordinator/dashboard/state.js';
+import { TOKEN, clients } from '../cluster/helpers.js';
+import { fakeStep } from '../dashboard/fake-events.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'anomseer-coord-dash-'));
+const sets = [`outputDir=${dir}`, 'cluster.leaseTimeout=1s', 'cluster.heartbeatInterval=200ms'];
+
+/** Status code of an upgrade that must be refused (rejects if it is accepted). */
+function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on('open', () => reject(new Error('upgrade was accepted')));
+    ws.on('error', () => {});
+  });
+}
+
+/** The first message of an accepted websocket (the snapshot). */
+function firstMessage(url: string): Promise<Snapshot> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.once('message', (d) => {
+      resolve(JSON.parse(String(d)) as Snapshot);
+      ws.close();
+    });
+    ws.once('error', reject);
+  });
+}
+
+const snapshot = async (url: string): Promise<Snapshot> => (await (await fetch(`${url}api/snapshot`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as Snapshot;
+
+test('the dashboard is served on loopback, printed without the token, and refuses anyone without it', async () => {
+  const lines: string[] = [];
+  const c = await runCoordinator({ jobFile: 'examples/smoke.yaml', set: sets, dashboard: { port: 0 }, env: { ANOMSEER_TOKEN: TOKEN }, log: (l) => lines.push(l) });
+  try {
+    const url = c.dashboardUrl!;
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.ok(lines.includes(`coordinator: dashboard ${url}?token=<ANOMSEER_TOKEN>`), lines.join('\n'));
+    assert.ok(lines.every((l) => !l.includes(TOKEN)), 'the token is never printed');
+
+    for (const [path, headers] of [['', {}], ['api/snapshot', {}], [`api/snapshot?token=wrong-token-0123456789`, {}], ['api/snapshot', { authorization: 'Bearer wrong-token-0123456789' }]] as const) {
+      const res = await fetch(`${url}${path}`, { headers });
+      assert.is(res.status, 401, path);
+      assert.not.match(await res.text(), /smoke|workers|snapshot/);
+    }
+    const ws = url.replace('http:', 'ws:') + 'ws';
+    assert.is(await upgradeStatus(ws), 401);
+    assert.is(await upgradeStatus(`${ws}?token=wrong-token-0123456789`), 401);
+    assert.is(await upgradeStatus(ws, { authorization: 'Bearer wrong-token-0123456789' }), 401);
+    const first = await firstMessage(`${ws}?token=${TOKEN}`);
+    assert.is(first.type, 'snapshot');
+    assert.is(first.job.name, 'smoke');
+    assert.is(first.job.cluster, true);
+    assert.ok((await fetch(`${url}?token=${TOKEN}`)).ok);
+  } finally {
+    await c.close();
+  }
+});
+
+test('workers come from the coordinator\'s state, a silent one turns "lost", and learner events fill the charts', async () => {
+  const c: CoordinatorProcess = await runCoordinator({ jobFile: 'examples/smoke.yaml', set: sets, dashboard: { port: 0 }, env: { ANOMSEER_TOKEN: TOKEN }, log: () => {} });
+  const cl = clients(c.address);
+  try {
+    await unary(cl.coord, cl.coord.RegisterWorker, { worker_id: 'a', host: 'box:1', device: 'cpu', capabilities: null });
+    await unary(cl.coord, cl.coord.RegisterWorker, { worker_id: 'b', host: 'box:2', device: 'cuda:0', capabilities: null });
+    const beat = (id: string) => unary(cl.coord, cl.coord.Heartbeat, { worker_id: id, state: 'WORKER_STATE_IDLE', weight_version: 0, rollouts_per_second: 3, lease_ids: [], sent_at_ms: Date.now() });
+    await beat('a');
+    await beat('b');
+    let s = await snapshot(c.dashboardUrl!);
+    assert.equal(s.cluster!.workers.map((w) => [w.id, w.host, w.device, w.state]), [['a', 'box:1', 'cpu', 'idle'], ['b', 'box:2', 'cuda:0', 'idle']]);
+
+    // b keeps beating, a goes silent for longer than the lease timeout (1 s).
+    const until = Date.now() + 1500;
+    while (Date.now() < until) {
+      await beat('b');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    s = await snapshot(c.dashboardUrl!);
+    assert.equal(s.cluster!.workers.map((w) => [w.id, w.state]), [['a', 'lost'], ['b', 'idle']]);
+
+    const step = encodeProgress(fakeStep(1, ['p-1'], [{ id: 'p-1', series: Float64Array.from({ length: 32 }, (_, i) => i / 32), intervals: [[3, 5]], type: 'global point' }]));
+    assert.equal(await unary(cl.coord, cl.coord.ReportProgress, { learner_id: 'L', sequence: 1, event_json: step }), { accepted: true, duplicate: false });
+    s = await snapshot(c.dashboardUrl!);
+    assert.equal(s.steps.step, [1]);
+    assert.is(s.traces.length, 2);
+    assert.ok(s.traces.every((t) => t.plot), 'the traces carry their series: plots');
+    const png = await fetch(`${c.dashboardUrl!}plot/${s.traces[0]!.id}.png`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.is(png.headers.get('content-type'), 'image/png');
+  } finally {
+    cl.close();
+    await c.close();
+  }
+});
+
+test('with a generated token the link names the token file; with the dashboard off nothing is served', async () => {
+  const lines: string[] = [];
+  const gen = await runCoordinator({ jobFile: 'examples/smoke.yaml', set: sets, dashboard: { port: 0 }, env: {}, log: (l) => lines.push(l) });
+  await gen.close();
+  assert.ok(lines.some((l) => l === `coordinator: dashboard ${gen.dashboardUrl}?token=<the token in ${join(dir, 'cluster.token')}>`), lines.join('\n'));
+  const off: string[] = [];
+  const c = await runCoordinator({ jobFile: 'examples/smoke.yaml', set: sets, dashboard: false, env: { ANOMSEER_TOKEN: TOKEN }, log: (l) => off.push(l) });
+  await c.close();
+  assert.is(c.dashboardUrl, undefined);
+  assert.ok(off.every((l) => !l.includes('dashboard')), off.join('\n'));
+});
+
+test('clusterStatusOf: states in words, "lost" after the timeout, broadcast over live workers only', () => {
+  const w = (id: string, state: GetStatusResponse['workers'][number]['state'], version: number, beat: number) => ({
+    worker_id: id, host: 'h', device: 'cpu', state, weight_version: version, rollouts_per_second: 2, leases_held: 1, groups_submitted: 0, registered_at_ms: 0, last_heartbeat_at_ms: beat,
+  });
+  const s: GetStatusResponse = {
+    job_id: 'j', step: 2, weight_version: 3, started_at_ms: 0, now_ms: 10_000, leases: [], throughput: null,
+    workers: [w('a', 'WORKER_STATE_ROLLING_OUT', 3, 9_900), w('b', 'WORKER_STATE_IDLE', 2, 9_000), w('c', 'WORKER_STATE_ROLLING_OUT', 2, 4_000), w('d', 'WORKER_STATE_STOPPED', 2, 2_000)],
+    prompts: { total: 12, done: 7, in_flight: 2, queued: 3, requeued: 1, duplicates_dropped: 0, stale_dropped: 0, groups_ready: 0 },
+  };
+  const out = clusterStatusOf(s, { staleness: [5, 2], lostAfterMs: 5000 });
+  assert.equal(out.workers.map((x) => x.state), ['sampling', 'idle', 'lost', 'stopped']);
+  assert.equal(out.workers.map((x) => x.rolloutsPerSecond), [2, 2, 0, 0]);
+  assert.equal(out.prompts, { done: 7, inFlight: 2, requeued: 1 });
+  assert.is(out.queueDepth, 3);
+  assert.equal(out.staleness, [5, 2]);
+  assert.equal(out.broadcast, { version: 3, workersAt: 1, workersTotal: 2 });
+  assert.is(out.weightVersion, 3);
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test.run();

@@ -1,0 +1,109 @@
+// The cluster path in real headless Chromium: `anomseer train --workers 2` (coordinator, learner
+// and two workers as processes) prints the coordinator's dashboard link; without the token the
+// page is 401 with no data; with it the reward chart gains points step by step from the
+// learner's ReportProgress events, the worker table lists both workers from the coordinator's
+// state, a SIGKILLed worker's row turns "lost" within the lease timeout, and a sample trace shows
+// with its annotated plot. With UPDATE_SCREENSHOTS=1 it saves docs/img/dashboard.png.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { Snapshot } from '../../coordinator/dashboard/state.js';
+import { killAll, startRole } from '../cluster/procs.js';
+import { CHROMIUM, launchChromium } from './chromium.js';
+
+const STEPS = 12;
+const root = mkdtempSync(join(tmpdir(), 'anomseer-cluster-dash-'));
+// Small enough for 2 busy cores (about 1 s a step), long enough to watch; a silent worker is
+// lost after 2 s.
+const sets = [
+  `outputDir=${join(root, 'run')}`, `train.steps=${STEPS}`, 'train.warmStart.enabled=false', 'train.evalEvery=4', 'train.evalCount=1',
+  'data.eval=anomllm:eval?count=1&length=256', 'cluster.leaseTimeout=2s', 'cluster.heartbeatInterval=300ms',
+];
+
+let browser: Browser;
+let page: Page;
+
+test.before(async () => {
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1440, height: 1760 }, bypassCSP: true });
+});
+
+test.after(async () => {
+  await browser?.close();
+  await killAll();
+  rmSync(root, { recursive: true, force: true });
+});
+
+test('headless Chromium is installed (apt-get install -y chromium)', () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found: run \`apt-get install -y chromium\``);
+});
+
+// Browser-side code is written as strings: this project compiles without the DOM library.
+const points = async () => Number(await page.evaluate("document.querySelector('#chart-reward').dataset.points"));
+
+test('train --workers 2: the coordinator\'s dashboard shows steps, both workers, a killed worker lost, and traces with plots', async () => {
+  // No ANOMSEER_TOKEN: the launcher generates one and prints the link with it, like `train`.
+  const train = startRole('train', ['train', 'examples/smoke.yaml', '--workers', '2', '--dashboard-port', '0', ...sets.flatMap((s) => ['--set', s])], { ANOMSEER_TOKEN: '' });
+  const m = await train.waitFor(/^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)\?token=([0-9a-f]{64})  \(token generated/);
+  const [url, token] = [m[1]!, m[2]!];
+  assert.ok(train.lines.some((l) => /^\[coordinator\] coordinator: dashboard http:\/\/127\.0\.0\.1:\d+\/\?token=<ANOMSEER_TOKEN>$/.test(l)), 'the coordinator prints its address, never the token');
+
+  for (const bad of [url, `${url}?token=wrong-token-wrong-token`, `${url}api/snapshot`]) {
+    const res = await page.goto(bad);
+    assert.is(res?.status(), 401, bad);
+    assert.not.match(await page.content(), /reward|w1|snapshot|smoke/);
+  }
+
+  await page.goto(`${url}?token=${token}`);
+  await page.waitForFunction("document.querySelector('#conn').textContent === 'live'", undefined, { timeout: 10_000 });
+  await page.waitForFunction("document.querySelectorAll('#workers tr[data-worker]').length === 2", undefined, { timeout: 60_000 });
+
+  // Watch the reward chart while steps land.
+  const seen: number[] = [];
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      seen.push(await points().catch(() => -1));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  await page.waitForFunction("Number(document.querySelector('#chart-reward').dataset.points) >= 3", undefined, { timeout: 60_000 });
+
+  // SIGKILL worker w1 (its pid is in the host column, "<hostname>:<pid>") while the run goes on.
+  const snap = (await (await fetch(`${url}api/snapshot`, { headers: { authorization: `Bearer ${token}` } })).json()) as Snapshot;
+  const victim = snap.cluster!.workers.find((w) => w.id === 'w1')!;
+  const pid = Number(victim.host.split(':').at(-1));
+  assert.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /anomseer\.mjs\0worker\0/, 'the pid is one of this run\'s workers');
+  const killedAt = Date.now();
+  process.kill(pid, 'SIGKILL');
+  await page.waitForSelector('#workers tr[data-worker="w1"] td.state-lost', { timeout: 15_000 });
+  const lostAfter = (Date.now() - killedAt) / 1000;
+  assert.ok(lostAfter < 10, `lost after ${lostAfter.toFixed(1)} s`);
+  assert.match(String(await page.evaluate(`document.querySelector('#workers tr[data-worker="w2"] td[class^="state-"]').className`)), /state-(sampling|idle|fetching|starting)/);
+
+  // A trace with its annotated plot (the learner sends each shown trace's series).
+  await page.waitForSelector('#traces article.trace img', { timeout: 30_000 });
+  await page.waitForFunction("[...document.querySelectorAll('#traces img')].length > 0 && [...document.querySelectorAll('#traces img')].every((i) => i.complete && i.naturalWidth === 1000)", undefined, { timeout: 15_000 });
+  assert.match(String(await page.evaluate("document.querySelector('#traces article.trace').textContent")), /Â grounded/);
+
+  await page.waitForFunction("/anomseer \\(step \\d+\\)/.test(document.querySelector('#eval-table tr.ours').textContent)", undefined, { timeout: 60_000 });
+  // docs/img/dashboard.png is refreshed on request only, so a test run leaves the tree clean.
+  const shot = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/img/dashboard.png' : join(root, 'dashboard.png');
+  mkdirSync(dirname(shot), { recursive: true });
+  await page.screenshot({ path: shot, fullPage: false });
+
+  // The remaining worker finishes the job; every step reached the chart.
+  await page.waitForFunction(`Number(document.querySelector('#chart-reward').dataset.points) === ${STEPS}`, undefined, { timeout: 60_000 });
+  watching = false;
+  await watcher;
+  const counts = seen.filter((n) => n >= 0);
+  console.log(`w1 lost ${lostAfter.toFixed(1)} s after SIGKILL; reward chart counts seen: ${[...new Set(counts)].join(' ')}`);
+  for (let i = 1; i < counts.length; i++) assert.ok(counts[i]! >= counts[i - 1]!, `chart went from ${counts[i - 1]} to ${counts[i]} points`);
+  assert.ok(new Set(counts.filter((n) => n > 0 && n < STEPS)).size >= 3, `the chart grew step by step: ${[...new Set(counts)]}`);
+  assert.is(await train.exited, 0, train.lines.slice(-20).join('\n'));
+});
+
+test.run();

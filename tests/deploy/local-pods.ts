@@ -1,0 +1,155 @@
+/**
+ * The Kubernetes manifests' pods as local processes: each container's args and env, with only
+ * what a laptop cannot provide swapped out. Every swap is listed here and nowhere else:
+ *
+ * - a Service name (`anomseer-coordinator:7070`, `redis://anomseer-redis:6379`) → 127.0.0.1 and
+ *   the local port of that Service's target;
+ * - a port the container serves (`--listen 0.0.0.0:7070`, `--metrics-port 9464`,
+ *   `--dashboard-port 8080`) → a free loopback port of its own (each pod has its own network
+ *   namespace, local processes share one); `--*-host 0.0.0.0` → 127.0.0.1;
+ * - a path under a volume mount → the same path under a temp directory holding that volume
+ *   (the ConfigMap's files written there);
+ * - `--device cuda:N` → cpu (no GPU here);
+ * - `valueFrom.secretKeyRef` env → the test's secret values.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../helpers/redis.js';
+import type { YamlDoc } from './deploy-files.js';
+
+export interface ManifestContainer {
+  /** `Deployment/anomseer-worker`. */
+  readonly owner: string;
+  readonly kind: string;
+  readonly replicas: number;
+  readonly pod: any;
+  readonly container: any;
+}
+
+export function manifestContainers(docs: readonly YamlDoc[]): ManifestContainer[] {
+  return docs
+    .filter((d) => d.file.startsWith('deploy/k8s/') && ['Deployment', 'Job', 'StatefulSet'].includes(d.value.kind))
+    .flatMap((d) => (d.value.spec.template.spec.containers as any[]).map((c) => ({
+      owner: `${d.value.kind}/${d.value.metadata.name}`, kind: d.value.kind as string, replicas: Number(d.value.spec.replicas ?? 1), pod: d.value.spec.template.spec, container: c,
+    })));
+}
+
+/** A running replica's local view: argv for bin/anomseer.mjs, env, and its port map. */
+export interface LocalPod {
+  readonly owner: string;
+  readonly argv: string[];
+  readonly env: Record<string, string>;
+  /** containerPort (number) → local port; also keyed by port name. */
+  readonly ports: ReadonlyMap<number | string, number>;
+  readonly container: any;
+}
+
+export interface LocalCluster {
+  /** Service name → its port → local address host:port. */
+  readonly services: ReadonlyMap<string, ReadonlyMap<number, string>>;
+  /** One per replica of every container running our image. */
+  readonly pods: LocalPod[];
+}
+
+const SERVED_PORT_FLAGS = ['--metrics-port', '--dashboard-port'];
+const HOST_FLAGS = ['--metrics-host', '--dashboard-host'];
+
+/**
+ * Plan local processes for the manifests: `replicas` overrides the count per owner (e.g.
+ * {'Deployment/anomseer-worker': 2}); `external` gives local addresses of pods we do not run
+ * (Redis: 'anomseer-redis' → '127.0.0.1:P'); `volumes` holds the files of each ConfigMap.
+ */
+export async function planLocalCluster(docs: readonly YamlDoc[], o: {
+  readonly tmp: string;
+  readonly secrets: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly configMaps: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly external: Readonly<Record<string, string>>;
+  readonly replicas?: Readonly<Record<string, number>>;
+  readonly ours: (image: string) => boolean;
+}): Promise<LocalCluster> {
+  const containers = manifestContainers(docs).filter((x) => o.ours(x.container.image));
+  const serviceDocs = docs.filter((d) => d.file.startsWith('deploy/k8s/') && d.value.kind === 'Service').map((d) => d.value);
+
+  // Ports: every replica gets its own local port per containerPort.
+  const replicas: { x: ManifestContainer; index: number; ports: Map<number | string, number> }[] = [];
+  for (const x of containers) {
+    const n = o.replicas?.[x.owner] ?? x.replicas;
+    for (let i = 0; i < n; i++) {
+      const ports = new Map<number | string, number>();
+      for (const p of x.container.ports ?? []) {
+        const local = await freePort();
+        ports.set(p.containerPort, local);
+        if (p.name !== undefined) ports.set(p.name, local);
+      }
+      replicas.push({ x, index: i, ports });
+    }
+  }
+  // Services → the first replica they select (ours), or an external address.
+  const services = new Map<string, Map<number, string>>();
+  for (const s of serviceDocs) {
+    const m = new Map<number, string>();
+    const target = replicas.find((r) => r.index === 0 && Object.entries<string>(s.spec.selector).every(([k, v]) => docs.some((d) => `${d.value.kind}/${d.value.metadata?.name}` === r.x.owner && d.value.spec.template.metadata.labels[k] === v)));
+    for (const p of s.spec.ports) {
+      if (target !== undefined) {
+        const local = target.ports.get(p.targetPort ?? p.port);
+        if (local === undefined) throw new Error(`Service ${s.metadata.name} port ${p.name}: the pod declares no ${p.targetPort}`);
+        m.set(p.port, `127.0.0.1:${local}`);
+      } else if (o.external[s.metadata.name] !== undefined) m.set(p.port, o.external[s.metadata.name]!);
+      else throw new Error(`Service ${s.metadata.name}: no local pod and no external address`);
+    }
+    services.set(s.metadata.name, m);
+  }
+
+  const pods: LocalPod[] = replicas.map(({ x, index, ports }) => {
+    // Volumes: a temp dir per mount; ConfigMap files written into it.
+    const mounts: [string, string][] = [];
+    for (const vm of x.container.volumeMounts ?? []) {
+      const dir = join(o.tmp, `${x.owner.replace(/\W/g, '_')}-${index}`, vm.name);
+      mkdirSync(dir, { recursive: true });
+      const vol = (x.pod.volumes ?? []).find((v: any) => v.name === vm.name);
+      const cm = vol?.configMap?.name;
+      if (cm !== undefined) {
+        const files = o.configMaps[cm];
+        if (files === undefined) throw new Error(`${x.owner}: ConfigMap ${cm} not given`);
+        for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+      }
+      mounts.push([vm.mountPath.replace(/\/$/, ''), dir]);
+    }
+    const args: string[] = x.container.args ?? [];
+    const argv = args.map((a, i) => {
+      const flag = args[i - 1];
+      if (flag === '--listen') {
+        const port = Number(a.slice(a.lastIndexOf(':') + 1));
+        const local = ports.get(port);
+        if (local === undefined) throw new Error(`${x.owner}: --listen ${a} is not a declared containerPort`);
+        return `127.0.0.1:${local}`;
+      }
+      if (flag !== undefined && SERVED_PORT_FLAGS.includes(flag)) {
+        const local = ports.get(Number(a));
+        if (local === undefined) throw new Error(`${x.owner}: ${flag} ${a} is not a declared containerPort`);
+        return String(local);
+      }
+      if (flag !== undefined && HOST_FLAGS.includes(flag)) return a === '0.0.0.0' ? '127.0.0.1' : a;
+      if (flag === '--device' && /^cuda:\d+$/.test(a)) return 'cpu';
+      const svc = /^(redis:\/\/)?([a-z0-9-]+):(\d+)$/.exec(a);
+      if (svc !== null && services.has(svc[2]!)) {
+        const local = services.get(svc[2]!)!.get(Number(svc[3]));
+        if (local === undefined) throw new Error(`${x.owner}: Service ${svc[2]} has no port ${svc[3]}`);
+        return `${svc[1] ?? ''}${local}`;
+      }
+      for (const [mountPath, dir] of mounts) if (a === mountPath || a.startsWith(`${mountPath}/`)) return dir + a.slice(mountPath.length);
+      return a;
+    });
+    const env: Record<string, string> = {};
+    for (const e of x.container.env ?? []) {
+      if (e.value !== undefined) env[e.name] = String(e.value);
+      else if (e.valueFrom?.secretKeyRef !== undefined) {
+        const v = o.secrets[e.valueFrom.secretKeyRef.name]?.[e.valueFrom.secretKeyRef.key];
+        if (v === undefined) throw new Error(`${x.owner}: secret ${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key} not given`);
+        env[e.name] = v;
+      } else throw new Error(`${x.owner}: env ${e.name} has a source the test cannot provide`);
+    }
+    return { owner: x.owner, argv, env, ports, container: x.container };
+  });
+  return { services, pods };
+}
