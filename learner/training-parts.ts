@@ -60,7 +60,7 @@ export async function runWarmStart(c: LoopContext, train: readonly SeriesRecord[
   const order = epochOrder(train.length, rng, 'warm');
   for (let s = 1; s <= ws.steps; s++) {
     const batch = Array.from({ length: ws.batchSize }, () => c.cache.get(train[order.next().value as number]));
-    const r = await imitationStep({ model: c.model, spec: c.spec, tokenizer: c.tokenizer, params: c.params, optimizer: opt, lr: ws.lr, gradClip: c.job.optim.gradClip }, batch);
+    const r = await imitationStep({ model: c.model, spec: c.spec, tokenizer: c.tokenizer, params: c.params, optimizer: opt, lr: ws.lr, gradClip: c.job.optim.gradClip, answerWeight: ws.answerWeight }, batch);
     c.onEvent?.({ kind: 'warm-start', step: s, loss: r.loss, gradNorm: r.gradNorm });
     if (s === 1 || s % 10 === 0 || s === ws.steps) c.log(`warm-start ${s}/${ws.steps}: nll/token ${r.loss.toFixed(4)}  grad norm ${r.gradNorm.toFixed(3)}`);
   }

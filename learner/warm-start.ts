@@ -21,9 +21,29 @@ export interface ImitationContext {
   readonly optimizer: AdamW;
   readonly lr: number;
   readonly gradClip: number;
+  /** Weight of the answer and class tokens (after </think>) against 1 for the think text (default 1). */
+  readonly answerWeight?: number;
 }
 
-/** One supervised step on the prompts' target responses; returns the NLL per token and the grad norm. */
+/**
+ * Per-token loss weights: the 0/1 response mask with every position from `</think>` on
+ * multiplied by `answerWeight`. `ids` are the batch's targets (B, T) row-major.
+ */
+export function answerWeightedMask(mask: Float32Array, ids: ArrayLike<bigint>, B: number, T: number, thinkClose: number, answerWeight: number): Float32Array {
+  const out = Float32Array.from(mask);
+  if (answerWeight === 1) return out;
+  const close = BigInt(thinkClose);
+  for (let b = 0; b < B; b++) {
+    let after = false;
+    for (let t = 0; t < T; t++) {
+      if (ids[b * T + t] === close) after = true;
+      if (after) out[b * T + t] *= answerWeight;
+    }
+  }
+  return out;
+}
+
+/** One supervised step on the prompts' target responses; returns the (weighted) NLL per token and the grad norm. */
 export async function imitationStep(ctx: ImitationContext, prompts: readonly PreparedPrompt[]): Promise<{ loss: number; gradNorm: number; tokens: number }> {
   const usable = prompts.filter((p) => p.targetIds !== undefined);
   if (usable.length === 0) return { loss: NaN, gradNorm: 0, tokens: 0 };
@@ -34,7 +54,15 @@ export async function imitationStep(ctx: ImitationContext, prompts: readonly Pre
     usable.map((p) => new TraceGrammar(ctx.tokenizer, p.record.series.length, ctx.spec.grammar)),
     { bos: v.bos, pad: v.pad, outputSize: ctx.tokenizer.outputSize, maxLen: ctx.spec.model.maxLen },
   );
-  const g = await ctx.model.imitationGrads(ctx.params, batch);
+  const w = ctx.answerWeight ?? 1;
+  const weighted = w === 1 ? batch : {
+    ...batch,
+    feeds: {
+      ...batch.feeds,
+      response_mask: { data: answerWeightedMask(batch.feeds.response_mask.data as Float32Array, batch.feeds.targets.data as BigInt64Array, batch.B, batch.T, v.thinkClose, w), dims: batch.feeds.response_mask.dims },
+    },
+  };
+  const g = await ctx.model.imitationGrads(ctx.params, weighted);
   const clip = clipGradNorm(g.grads, ctx.gradClip > 0 ? ctx.gradClip : Infinity);
   if (clip.finite) ctx.optimizer.step(g.grads, { lr: ctx.lr, gradScale: clip.scale });
   return { loss: g.loss, gradNorm: clip.totalNorm, tokens: batch.lengths.reduce((a, b) => a + b, 0) };

@@ -129,6 +129,7 @@ const WARM_START = t.object(
     steps: t.number({ integer: true, min: 1, max: 1_000_000, default: 200, doc: 'Supervised steps.' }),
     batchSize: t.number({ integer: true, min: 1, max: 65_536, default: 32, doc: 'Traces per supervised step.' }),
     lr: t.number({ min: 0, max: 1, minExclusive: true, default: 1e-3, doc: 'Supervised learning rate.' }),
+    answerWeight: t.number({ min: 1, max: 1000, default: 1, doc: 'Weight of the tokens after </think> (answer and class) in the NLL, against 1 for the think text; the loss is the weighted token mean.' }),
   },
   { doc: 'Supervised imitation of ExpCoT traces before RL.' },
 );
