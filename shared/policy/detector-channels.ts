@@ -4,21 +4,31 @@
  * raster column, so the policy can ground its answer in the same evidence the blind ExpCoT
  * cites and decide when to trust it.
  *
- *   q  per column c
- *   0  fraction of the points of column c that lie inside a detected interval
- *   1… one-hot of the detected type over ANOMALY_TYPES (same value in every column)
+ *   q   per column c
+ *   0   fraction of the points of column c that lie inside a detected interval
+ *   1–6 one-hot of the detected type over ANOMALY_TYPES (same value in every column)
+ *   7   1 when a detected interval starts at a point of column c
+ *   8   that start's canonical answer offset j / offsetsPerPatch (positions.ts), else 0
+ *   9   1 when a detected interval ends (its last point) in column c
+ *   10  that end's canonical answer offset j / offsetsPerPatch, else 0
  *
+ * Channels 7–10 say exactly which (P<k>, O<j>) tokens would write the detector's answer, so
+ * following the evidence needs no arithmetic on the coverage fraction.
  * Columns that hold no point (n < width) take the value of the next point to their right,
  * as the other channels do. Pure and deterministic.
  */
 import { detect } from '../baseline/detect.js';
-import { indexRangeOfColumn } from '../plot/mapping.js';
+import { columnOfIndex, indexRangeOfColumn } from '../plot/mapping.js';
 import { ANOMALY_TYPES } from '../series/labels.js';
+import { DEFAULT_POSITION_LAYOUT, PositionMap } from './positions.js';
 
-export const DETECTOR_CHANNELS = ['detectedMask', ...ANOMALY_TYPES.map((t) => `type:${t}`)] as const;
+export const DETECTOR_CHANNELS = ['detectedMask', ...ANOMALY_TYPES.map((t) => `type:${t}`), 'startHere', 'startOffset', 'endHere', 'endOffset'] as const;
 
-/** (width, DETECTOR_CHANNELS.length) row-major, from the raw series values (finite). */
-export function detectorColumns(values: Float64Array, width: number): Float32Array {
+/**
+ * (width, DETECTOR_CHANNELS.length) row-major, from the raw series values (finite).
+ * `patchCols` and `offsetsPerPatch` are the answer's position layout (positions.ts).
+ */
+export function detectorColumns(values: Float64Array, width: number, patchCols = DEFAULT_POSITION_LAYOUT.patchCols, offsetsPerPatch = DEFAULT_POSITION_LAYOUT.offsetsPerPatch): Float32Array {
   const n = values.length;
   const D = DETECTOR_CHANNELS.length;
   const { intervals, type } = detect(values);
@@ -33,6 +43,13 @@ export function detectorColumns(values: Float64Array, width: number): Float32Arr
     for (let i = lo; i < hi; i++) covered += inside[i];
     out[c * D] = covered / (hi - lo);
     out[c * D + 1 + typeIndex] = 1;
+  }
+  const map = new PositionMap(n, { width, patchCols, offsetsPerPatch });
+  const START = 1 + ANOMALY_TYPES.length;
+  for (const [s, e] of intervals) {
+    const cs = columnOfIndex(s, n, width), ce = columnOfIndex(e - 1, n, width);
+    if (out[cs * D + START] === 0) out.set([1, map.encodeStart(s)[1] / offsetsPerPatch], cs * D + START);
+    if (out[ce * D + START + 2] === 0) out.set([1, map.encodeEnd(e)[1] / offsetsPerPatch], ce * D + START + 2);
   }
   return out;
 }

@@ -7,10 +7,10 @@
  *   values    f[patchCols·H + 3j + q]             = mean / min / max (q = 0, 1, 2) of the
  *             normalised values whose points lie in column c, clipped to ±VALUE_CLIP
  *   analyses  f[patchCols·(H + 3·v) + 6j + q]     = analysis channel q (analysis-channels.ts)
- *   detector  f[patchCols·(H + 3 + 6) + 7j + q]   = detector channel q (detector-channels.ts)
+ *   detector  f[patchCols·(H + 3 + 6) + 11j + q]  = detector channel q (detector-channels.ts)
  *
- * (v = 1 when the values channel is on.) F = patchCols·(H + 3·values + 6·analyses + 7·detector):
- * 256 / 268 / 292 / 320 for H = 64, patchCols = 4. Defaults: raster 64×256, patchCols 4 → P = 64.
+ * (v = 1 when the values channel is on.) F = patchCols·(H + 3·values + 6·analyses + 11·detector):
+ * 256 / 268 / 292 / 336 for H = 64, patchCols = 4. Defaults: raster 64×256, patchCols 4 → P = 64.
  * Pure and deterministic: the same series and options give the same bytes.
  */
 import { ConfigError } from '../errors.js';
@@ -101,7 +101,7 @@ export function patchFeatures(series: ArrayLike<number>, opts: FeatureOptions = 
   const values = o.variant === 'plot' ? undefined : valueColumns(x, W);
   const withDetector = o.variant === 'plot+values+analyses+detector';
   const analyses = o.variant === 'plot+values+analyses' || withDetector ? analysisColumns(x, W) : undefined;
-  const detector = withDetector ? detectorColumns(Float64Array.from(series), W) : undefined;
+  const detector = withDetector ? detectorColumns(Float64Array.from(series), W, pc) : undefined;
   const A = ANALYSIS_CHANNELS.length;
   const D = DETECTOR_CHANNELS.length;
   const F = o.featureSize;

@@ -8,14 +8,38 @@ import { indexRangeOfColumn } from '../../shared/plot/mapping.js';
 import { ANOMALY_TYPES } from '../../shared/series/labels.js';
 import { DETECTOR_CHANNELS, detectorColumns } from '../../shared/policy/detector-channels.js';
 import { patchFeatures, resolveFeatureOptions } from '../../shared/policy/features.js';
+import { DEFAULT_POSITION_LAYOUT, PositionMap } from '../../shared/policy/positions.js';
 import { variantOf } from '../../learner/policy-setup.js';
 import { ConfigError } from '../../shared/errors.js';
 
 const D = DETECTOR_CHANNELS.length;
 
-test('the detector variant adds 7 channels per column: F = 320 for 64×256 and 4-column patches', () => {
-  assert.is(D, 1 + ANOMALY_TYPES.length);
-  assert.is(resolveFeatureOptions({ variant: 'plot+values+analyses+detector' }).featureSize, 320);
+test('the detector variant adds 11 channels per column: F = 336 for 64×256 and 4-column patches', () => {
+  assert.is(D, 1 + ANOMALY_TYPES.length + 4);
+  assert.is(resolveFeatureOptions({ variant: 'plot+values+analyses+detector' }).featureSize, 336);
+});
+
+test('the start/end channels name the exact pointer and offset tokens of the detector\'s answer', () => {
+  let checked = 0;
+  for (const task of ['point', 'range', 'freq'] as const) {
+    for (const rec of generateTask(task, { count: 4, seed: 21 })) {
+      const n = rec.series.length;
+      const det = detect(rec.series);
+      const cols = detectorColumns(rec.series, 256);
+      const map = new PositionMap(n, DEFAULT_POSITION_LAYOUT);
+      const S = 1 + ANOMALY_TYPES.length;
+      const starts: number[] = [], ends: number[] = [];
+      for (let c = 0; c < 256; c++) {
+        const k = Math.floor(c / 4);
+        if (cols[c * D + S] === 1) starts.push(map.decode(k, Math.round(cols[c * D + S + 1] * 32)));
+        if (cols[c * D + S + 2] === 1) ends.push(map.decode(k, Math.round(cols[c * D + S + 3] * 32)));
+      }
+      assert.equal(starts, det.intervals.map(([s]) => s), `${rec.id} starts`);
+      assert.equal(ends, det.intervals.map(([, e]) => e), `${rec.id} ends`);
+      checked += det.intervals.length;
+    }
+  }
+  assert.ok(checked >= 8, `${checked} intervals checked`);
 });
 
 test('coverage fraction and type one-hot match the detector on planted anomalies (plain loop)', () => {
@@ -44,8 +68,8 @@ test('patch features carry the detector channels after the analyses, and nothing
   const b = patchFeatures(rec.series, { variant: 'plot+values+analyses+detector' });
   const cols = detectorColumns(rec.series, 256);
   for (let k = 0; k < 64; k++) {
-    for (let i = 0; i < 292; i++) assert.is(b.data[k * 320 + i], a.data[k * 292 + i]);
-    for (let j = 0; j < 4; j++) for (let q = 0; q < D; q++) assert.is(b.data[k * 320 + 292 + j * D + q], cols[(k * 4 + j) * D + q]);
+    for (let i = 0; i < 292; i++) assert.is(b.data[k * 336 + i], a.data[k * 292 + i]);
+    for (let j = 0; j < 4; j++) for (let q = 0; q < D; q++) assert.is(b.data[k * 336 + 292 + j * D + q], cols[(k * 4 + j) * D + q]);
   }
 });
 
@@ -56,7 +80,7 @@ test('short series (n < width) fill empty columns from the next point, and stay 
   const c2 = detectorColumns(Float64Array.from(x), 256);
   assert.equal(Array.from(c1), Array.from(c2));
   for (let c = 0; c < 256; c++) {
-    const s = c1.subarray(c * D + 1, c * D + D).reduce((p, v) => p + v, 0);
+    const s = c1.subarray(c * D + 1, c * D + 1 + ANOMALY_TYPES.length).reduce((p, v) => p + v, 0);
     assert.is(s, 1, `column ${c} has exactly one type`);
   }
 });
