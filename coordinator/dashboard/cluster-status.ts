@@ -7,8 +7,14 @@
  * worker not heard from within `lostAfterMs` (the lease timeout: by then its leases have
  * expired and been requeued) reads "lost" — a SIGKILLed worker turns "lost" there, one that
  * exited on SIGTERM reads "stopped" at once.
+ *
+ * The "weights" table (one row per version, newest first) comes from the Weights service's
+ * broadcast log (service/broadcast-log.ts): bytes sent and workers updated are counted as
+ * FetchWeights streams; "x/y" divides by the workers alive now, so a version fetched by a
+ * worker since lost can read 3/2.
  */
 import type { GetStatusResponse, WorkerState } from '../../proto/types.js';
+import type { BroadcastEntry } from '../service/broadcast-log.js';
 import type { ClusterStatus, StatusProvider, WorkerStatus } from './status.js';
 
 /** Wire state → the one-word state the table shows (and styles as `state-<word>`). */
@@ -27,6 +33,8 @@ export interface ClusterStatusOptions {
   readonly staleness: readonly number[];
   /** A worker silent for longer than this (ms) is "lost" (use the lease timeout). */
   readonly lostAfterMs: number;
+  /** The Weights service's broadcast log, newest first (absent = no rows). */
+  readonly broadcasts?: readonly BroadcastEntry[];
 }
 
 /** One GetStatus snapshot as the dashboard's cluster table. */
@@ -54,11 +62,18 @@ export function clusterStatusOf(s: GetStatusResponse, o: ClusterStatusOptions): 
     staleness: [...o.staleness],
     // The latest broadcast: how many of the workers still alive hold it.
     broadcast: s.weight_version === 0 ? null : { version: s.weight_version, workersAt: active.filter((w) => (w.weightVersion ?? 0) >= s.weight_version).length, workersTotal: active.length },
+    broadcasts: (o.broadcasts ?? []).map((b) => ({
+      version: b.version, bytes: b.bytes, bytesSent: b.bytesSent, workersUpdated: b.workersUpdated, workersTotal: active.length, publishedAtMs: b.publishedAtMs, seconds: b.seconds,
+    })),
     weightVersion: s.weight_version,
   };
 }
 
-/** A dashboard status provider reading a coordinator service in this process. */
-export function coordinatorStatus(service: { getStatus(): Promise<GetStatusResponse>; stalenessCounts(): readonly number[] }, lostAfterMs: number): StatusProvider {
-  return async () => clusterStatusOf(await service.getStatus(), { staleness: service.stalenessCounts(), lostAfterMs });
+/** A dashboard status provider reading a coordinator service (and its broadcast log, when given) in this process. */
+export function coordinatorStatus(
+  service: { getStatus(): Promise<GetStatusResponse>; stalenessCounts(): readonly number[] },
+  lostAfterMs: number,
+  broadcasts?: { list(): readonly BroadcastEntry[] },
+): StatusProvider {
+  return async () => clusterStatusOf(await service.getStatus(), { staleness: service.stalenessCounts(), lostAfterMs, broadcasts: broadcasts?.list() });
 }

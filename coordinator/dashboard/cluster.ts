@@ -41,7 +41,7 @@ export async function startCoordinatorDashboard(c: Coordinator, job: JobConfig, 
     port: o.port,
     job: { ...jobHeader(job), cluster: true },
     // A worker silent for a lease timeout has lost its leases: the table says "lost".
-    status: coordinatorStatus(c.service, c.settings.leaseTimeoutMs),
+    status: coordinatorStatus(c.service, c.settings.leaseTimeoutMs, c.registry.broadcasts),
     statusIntervalMs: o.statusIntervalMs,
     log: o.log,
   }).catch((err: unknown) => {

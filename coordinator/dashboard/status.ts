@@ -6,6 +6,7 @@
  * the one in-process worker of `anomseer train`, from the trainer's own events.
  */
 import type { TrainEvent } from '../../learner/trainer.js';
+import { BroadcastLog } from '../service/broadcast-log.js';
 
 export interface WorkerStatus {
   readonly id: string;
@@ -32,8 +33,27 @@ export interface ClusterStatus {
   readonly staleness: readonly number[];
   /** Progress of the latest weight broadcast; null when there has been none. */
   readonly broadcast: { readonly version: number; readonly workersAt: number; readonly workersTotal: number } | null;
+  /** The last (at most 20) weight versions and how each reached the workers, newest first. */
+  readonly broadcasts: readonly BroadcastStatus[];
   /** The learner's current policy version. */
   readonly weightVersion: number;
+}
+
+/** One weight version's broadcast (the page's "weights" table). */
+export interface BroadcastStatus {
+  readonly version: number;
+  /** Size of the weight file, bytes (0 in a single-process run: nothing is sent). */
+  readonly bytes: number;
+  /** Bytes streamed to workers for this version, every fetch counted (a resumed or repeated fetch adds its chunks). */
+  readonly bytesSent: number;
+  /** Distinct workers that completed a fetch of it. */
+  readonly workersUpdated: number;
+  /** Workers alive now (not lost, not stopped): the "y" of "x/y". */
+  readonly workersTotal: number;
+  /** When it was published, ms since the epoch (coordinator clock). */
+  readonly publishedAtMs: number;
+  /** Seconds from publish to the last completed fetch; null while no worker has it. */
+  readonly seconds: number | null;
 }
 
 export type StatusProvider = () => ClusterStatus | Promise<ClusterStatus>;
@@ -57,8 +77,12 @@ export class LocalStatus {
   private lastBeat: number | null = null;
   private rate = 0;
   private done = 0;
+  /** One row per version the trainer reached: in-process, the one worker has it at once. */
+  private readonly versions: BroadcastLog;
 
-  constructor(private readonly opts: LocalStatusOptions) {}
+  constructor(private readonly opts: LocalStatusOptions) {
+    this.versions = new BroadcastLog({ clock: opts.clock });
+  }
 
   observe(e: TrainEvent): void {
     this.lastBeat = this.opts.clock();
@@ -69,6 +93,8 @@ export class LocalStatus {
       case 'step': {
         this.state = 'sampling';
         this.weightVersion = e.weightVersion;
+        // No bytes travel: size and sent are 0, the worker is updated with no delay.
+        if (this.versions.published(e.weightVersion, 0)) this.versions.fetched(e.weightVersion, 'local-0');
         const prompts = e.samples.length;
         this.done += prompts;
         const secs = e.seconds.generate + e.seconds.update;
@@ -110,6 +136,7 @@ export class LocalStatus {
       // In one process every group is sampled with the current weights: staleness 0.
       staleness: this.done > 0 ? [this.done] : [],
       broadcast: this.weightVersion === null ? null : { version: this.weightVersion, workersAt: 1, workersTotal: 1 },
+      broadcasts: this.versions.list().map((b) => ({ version: b.version, bytes: 0, bytesSent: 0, workersUpdated: 1, workersTotal: 1, publishedAtMs: b.publishedAtMs, seconds: b.seconds })),
       weightVersion: this.weightVersion ?? 0,
     };
   };

@@ -10,6 +10,7 @@ import type { WeightChunk, WeightVersion } from '../../proto/types.js';
 import { ConfigError } from '../../shared/errors.js';
 import type { JobRecord, StateStore } from '../state/store.js';
 import { StateConflictError } from '../state/errors.js';
+import { BroadcastLog } from './broadcast-log.js';
 
 export interface StoredVersion {
   readonly info: WeightVersion;
@@ -26,6 +27,8 @@ export interface WeightRegistryDeps {
   readonly keep: number;
   /** Chunk size FetchWeights uses, bytes (default 1 MiB). */
   readonly chunkBytes?: number;
+  /** Versions the broadcast log keeps for the dashboard (default 20). */
+  readonly broadcastsKept?: number;
 }
 
 /** The answer for "nothing published yet". */
@@ -36,9 +39,12 @@ export class WeightRegistry {
   readonly #listeners = new Set<VersionListener>();
   #latest = 0;
   readonly chunkBytes: number;
+  /** How each version reached the workers (published here; FetchWeights reports sends and completions). */
+  readonly broadcasts: BroadcastLog;
 
   constructor(private readonly deps: WeightRegistryDeps) {
     this.chunkBytes = deps.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.broadcasts = new BroadcastLog({ clock: deps.clock, keep: deps.broadcastsKept });
   }
 
   get latest(): number {
@@ -89,6 +95,7 @@ export class WeightRegistry {
     }
     const info = describeWeights(bytes, { version, step, chunkBytes: this.chunkBytes, publishedAtMs: this.deps.clock() });
     this.#versions.set(version, { info, bytes });
+    this.broadcasts.published(version, info.total_bytes, info.published_at_ms);
     this.#latest = Math.max(this.#latest, version);
     for (const v of [...this.#versions.keys()]) if (v <= this.#latest - this.deps.keep) this.#versions.delete(v);
     for (const l of this.#listeners) l(info);

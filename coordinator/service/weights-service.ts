@@ -3,6 +3,7 @@
  * (client stream, sha256 checked before the version becomes visible), GetVersion, FetchWeights
  * (server stream from `start_index`, so a broken fetch resumes) and WatchVersions (the latest
  * version newer than `after_version` at once, then every new one, until the client cancels).
+ * FetchWeights reports the bytes it writes and each completed stream to `registry.broadcasts`.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { chunkWeights } from '../../proto/chunks.js';
@@ -26,8 +27,11 @@ export function weightsHandlers(deps: WeightsServiceDeps): WeightsHandlers {
         for (const chunk of chunkWeights(bytes, { version: info.version, step: info.step, chunkBytes: info.chunk_bytes, startIndex: call.request.start_index })) {
           if (call.cancelled) return;
           call.write(chunk);
+          registry.broadcasts.sent(info.version, chunk.data.length);
         }
         call.end();
+        // Every chunk was handed to the stream: this worker is at the version (the dashboard's weights table).
+        registry.broadcasts.fetched(info.version, call.request.worker_id);
       } catch (err) {
         call.emit('error', toStatus(err));
       }

@@ -2,15 +2,17 @@
 // one port on loopback, printed at start-up without the token; 401 and no data without the
 // cluster token on HTTP and on the websocket; the cluster table comes from the coordinator's
 // state (a silent worker turns "lost"); the learner's ReportProgress events show up in the
-// same snapshot the page gets; --no-dashboard serves nothing.
+// same snapshot the page gets; the weights table counts what FetchWeights streamed to whom;
+// --no-dashboard serves nothing.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { unary } from '../../proto/call.js';
-import type { GetStatusResponse } from '../../proto/types.js';
+import { chunkWeights } from '../../proto/chunks.js';
+import { collect, unary } from '../../proto/call.js';
+import type { GetStatusResponse, WeightVersion, WeightsClient } from '../../proto/types.js';
 import { runCoordinator } from '../../coordinator/main.js';
 import type { CoordinatorProcess } from '../../coordinator/main.js';
 import { clusterStatusOf } from '../../coordinator/dashboard/cluster-status.js';
@@ -112,6 +114,49 @@ test('workers come from the coordinator\'s state, a silent one turns "lost", and
   }
 });
 
+/** PublishWeights as the learner does it: the file in chunks of `chunkBytes`. */
+function publish(weights: WeightsClient, bytes: Uint8Array, version: number, step: number, chunkBytes = 7): Promise<{ published: WeightVersion | null }> {
+  return new Promise((resolve, reject) => {
+    const call = weights.PublishWeights((err, res) => (err ? reject(err) : resolve(res!)));
+    for (const ch of chunkWeights(bytes, { version, step, chunkBytes })) call.write(ch);
+    call.end();
+  });
+}
+
+test('the weights table shows a published version with the bytes streamed and the workers that fetched it', async () => {
+  const c = await runCoordinator({ jobFile: 'examples/smoke.yaml', set: sets, dashboard: { port: 0 }, env: { ANOMSEER_TOKEN: TOKEN }, log: () => {} });
+  const cl = clients(c.address);
+  try {
+    const WEIGHTS = Buffer.from('pretend these are the bytes of model.safetensors, version one');
+    let s = await snapshot(c.dashboardUrl!);
+    assert.equal(s.cluster!.broadcasts, []);
+
+    for (const id of ['a', 'b']) {
+      await unary(cl.coord, cl.coord.RegisterWorker, { worker_id: id, host: `box:${id}`, device: 'cpu', capabilities: null });
+      await unary(cl.coord, cl.coord.Heartbeat, { worker_id: id, state: 'WORKER_STATE_IDLE', weight_version: 0, rollouts_per_second: 0, lease_ids: [], sent_at_ms: Date.now() });
+    }
+    const before = Date.now();
+    const { published } = await publish(cl.weights, WEIGHTS, 1, 0);
+    assert.is(published!.total_bytes, WEIGHTS.length);
+    s = await snapshot(c.dashboardUrl!);
+    assert.equal(s.cluster!.broadcasts.map((b) => [b.version, b.bytes, b.bytesSent, b.workersUpdated, b.workersTotal, b.seconds]), [[1, WEIGHTS.length, 0, 0, 2, null]]);
+
+    for (const id of ['a', 'b']) {
+      const chunks = await collect(cl.weights.FetchWeights({ version: 0, start_index: 0, worker_id: id }));
+      assert.is(Buffer.concat(chunks.map((ch) => ch.data)).length, WEIGHTS.length);
+    }
+    s = await snapshot(c.dashboardUrl!);
+    const [b] = s.cluster!.broadcasts;
+    assert.equal([b!.version, b!.bytes, b!.bytesSent, b!.workersUpdated, b!.workersTotal], [1, WEIGHTS.length, 2 * WEIGHTS.length, 2, 2]);
+    assert.ok(b!.publishedAtMs >= before && b!.publishedAtMs <= Date.now(), 'published on the coordinator clock');
+    assert.ok(b!.seconds !== null && b!.seconds >= 0 && b!.seconds < 60, `seconds ${b!.seconds}`);
+    assert.equal(s.cluster!.broadcast, { version: 1, workersAt: 0, workersTotal: 2 }, 'the latest-version meter still reads the heartbeats');
+  } finally {
+    cl.close();
+    await c.close();
+  }
+});
+
 test('with a generated token the link names the token file; with the dashboard off nothing is served', async () => {
   const lines: string[] = [];
   const gen = await runCoordinator({ jobFile: 'examples/smoke.yaml', set: sets, dashboard: { port: 0 }, env: {}, log: (l) => lines.push(l) });
@@ -124,7 +169,7 @@ test('with a generated token the link names the token file; with the dashboard o
   assert.ok(off.every((l) => !l.includes('dashboard')), off.join('\n'));
 });
 
-test('clusterStatusOf: states in words, "lost" after the timeout, broadcast over live workers only', () => {
+test('clusterStatusOf: states in words, "lost" after the timeout, broadcasts over live workers only', () => {
   const w = (id: string, state: GetStatusResponse['workers'][number]['state'], version: number, beat: number) => ({
     worker_id: id, host: 'h', device: 'cpu', state, weight_version: version, rollouts_per_second: 2, leases_held: 1, groups_submitted: 0, registered_at_ms: 0, last_heartbeat_at_ms: beat,
   });
@@ -133,13 +178,26 @@ test('clusterStatusOf: states in words, "lost" after the timeout, broadcast over
     workers: [w('a', 'WORKER_STATE_ROLLING_OUT', 3, 9_900), w('b', 'WORKER_STATE_IDLE', 2, 9_000), w('c', 'WORKER_STATE_ROLLING_OUT', 2, 4_000), w('d', 'WORKER_STATE_STOPPED', 2, 2_000)],
     prompts: { total: 12, done: 7, in_flight: 2, queued: 3, requeued: 1, duplicates_dropped: 0, stale_dropped: 0, groups_ready: 0 },
   };
-  const out = clusterStatusOf(s, { staleness: [5, 2], lostAfterMs: 5000 });
+  const out = clusterStatusOf(s, {
+    staleness: [5, 2],
+    lostAfterMs: 5000,
+    broadcasts: [
+      { version: 3, bytes: 100, bytesSent: 100, workersUpdated: 1, publishedAtMs: 9_000, lastFetchAtMs: 9_500, seconds: 0.5 },
+      { version: 2, bytes: 90, bytesSent: 360, workersUpdated: 3, publishedAtMs: 1_000, lastFetchAtMs: 3_000, seconds: 2 },
+    ],
+  });
   assert.equal(out.workers.map((x) => x.state), ['sampling', 'idle', 'lost', 'stopped']);
   assert.equal(out.workers.map((x) => x.rolloutsPerSecond), [2, 2, 0, 0]);
   assert.equal(out.prompts, { done: 7, inFlight: 2, requeued: 1 });
   assert.is(out.queueDepth, 3);
   assert.equal(out.staleness, [5, 2]);
   assert.equal(out.broadcast, { version: 3, workersAt: 1, workersTotal: 2 });
+  // Per version: x of the workers alive now (a and b), so v2, fetched by c since lost, reads 3/2.
+  assert.equal(out.broadcasts, [
+    { version: 3, bytes: 100, bytesSent: 100, workersUpdated: 1, workersTotal: 2, publishedAtMs: 9_000, seconds: 0.5 },
+    { version: 2, bytes: 90, bytesSent: 360, workersUpdated: 3, workersTotal: 2, publishedAtMs: 1_000, seconds: 2 },
+  ]);
+  assert.equal(clusterStatusOf(s, { staleness: [], lostAfterMs: 5000 }).broadcasts, [], 'no log: no rows');
   assert.is(out.weightVersion, 3);
 });
 

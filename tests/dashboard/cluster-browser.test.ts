@@ -2,8 +2,8 @@
 // and two workers as processes) prints the coordinator's dashboard link; without the token the
 // page is 401 with no data; with it the reward chart gains points step by step from the
 // learner's ReportProgress events, the worker table lists both workers from the coordinator's
-// state, a SIGKILLed worker's row turns "lost" within the lease timeout, and a sample trace shows
-// with its annotated plot. With UPDATE_SCREENSHOTS=1 it saves docs/img/dashboard.png.
+// state, a SIGKILLed worker's row turns "lost" within the lease timeout, a sample trace shows
+// with its annotated plot, and the weights table lists the versions the workers fetched. With UPDATE_SCREENSHOTS=1 it saves docs/img/dashboard.png.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -88,6 +88,14 @@ test('train --workers 2: the coordinator\'s dashboard shows steps, both workers,
   await page.waitForSelector('#traces article.trace img', { timeout: 30_000 });
   await page.waitForFunction("[...document.querySelectorAll('#traces img')].length > 0 && [...document.querySelectorAll('#traces img')].every((i) => i.complete && i.naturalWidth === 1000)", undefined, { timeout: 15_000 });
   assert.match(String(await page.evaluate("document.querySelector('#traces article.trace').textContent")), /Â grounded/);
+
+  // The weights table: a row per published version, newest first, fetched by the workers.
+  await page.waitForSelector('#broadcasts tr[data-version]', { timeout: 15_000 });
+  const rows = (await page.evaluate("[...document.querySelectorAll('#broadcasts tr[data-version]')].map((r) => [...r.cells].map((c) => c.textContent))")) as string[][];
+  const versions = rows.map((r) => Number(r[0]!.slice(1)));
+  assert.ok(versions.length >= 2 && versions.every((v, i) => i === 0 || v < versions[i - 1]!), `versions newest first: ${versions}`);
+  const fetched = rows.filter((r) => Number(r[3]!.split('/')[0]) >= 1);
+  assert.ok(fetched.length >= 1 && fetched.every((r) => /\d( B|\.\d [KMG]iB)$/.test(r[2]!) && / s$/.test(r[4]!)), `rows: ${JSON.stringify(rows)}`);
 
   await page.waitForFunction("/anomseer \\(step \\d+\\)/.test(document.querySelector('#eval-table tr.ours').textContent)", undefined, { timeout: 60_000 });
   // docs/img/dashboard.png is refreshed on request only, so a test run leaves the tree clean.

@@ -16,6 +16,7 @@ const status: ClusterStatus = {
   queueDepth: 6,
   staleness: [8, 2],
   broadcast: { version: 3, workersAt: 1, workersTotal: 1 },
+  broadcasts: [{ version: 3, bytes: 2048, bytesSent: 2048, workersUpdated: 1, workersTotal: 1, publishedAtMs: 900, seconds: 0.1 }],
   weightVersion: 3,
 };
 const series = Float64Array.from({ length: 100 }, (_, i) => Math.sin(i / 5) * 0.5);
@@ -127,6 +128,7 @@ test('a client gets the snapshot first, then live steps, traces, evals and clust
   assert.is(snap.job.name, 'unit');
   assert.is(snap.traces.length, 4, 'two traces per step, window of 4');
   assert.is(snap.cluster?.workers[0].id, 'w-7');
+  assert.equal(snap.cluster?.broadcasts.map((b) => [b.version, b.bytesSent, b.workersUpdated]), [[3, 2048, 1]], 'the weights rows travel in the snapshot');
 
   dash.publish(fakeStep(3));
   const step = await c.next((m) => m.type === 'step');

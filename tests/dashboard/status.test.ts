@@ -15,6 +15,7 @@ test('before any event the one worker is starting, with no weights and no heartb
   assert.is(st.workers.length, 1);
   assert.equal([st.workers[0].id, st.workers[0].state, st.workers[0].weightVersion, st.workers[0].lastHeartbeatMs], ['local-0', 'starting', null, null]);
   assert.is(st.broadcast, null);
+  assert.equal(st.broadcasts, []);
 });
 
 test('a step sets the version, counts its prompts, rates traces per second and beats the heartbeat', () => {
@@ -28,6 +29,19 @@ test('a step sets the version, counts its prompts, rates traces per second and b
   assert.equal(st.prompts, { done: 2, inFlight: 2, requeued: 0 });
   assert.equal(st.staleness, [2]);
   assert.equal(st.broadcast, { version: 2, workersAt: 1, workersTotal: 1 });
+});
+
+test('each version the trainer reaches is one weights row: nothing sent, the one worker updated at once', () => {
+  const { s, tick } = make();
+  tick(500);
+  s.observe(fakeStep(1)); // version 2
+  s.observe(fakeStep(1)); // the same version again: one row
+  tick(1_000);
+  s.observe(fakeStep(2)); // version 3
+  assert.equal(s.status().broadcasts, [
+    { version: 3, bytes: 0, bytesSent: 0, workersUpdated: 1, workersTotal: 1, publishedAtMs: 2_500, seconds: 0 },
+    { version: 2, bytes: 0, bytesSent: 0, workersUpdated: 1, workersTotal: 1, publishedAtMs: 1_500, seconds: 0 },
+  ]);
 });
 
 test('finish marks the worker done with nothing in flight', () => {

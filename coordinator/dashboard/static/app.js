@@ -207,6 +207,7 @@
     body.replaceChildren();
     if (!st) {
       $('#cluster-summary').textContent = 'no status yet';
+      renderBroadcasts([]);
       return;
     }
     for (const w of st.workers) {
@@ -234,6 +235,32 @@
       const b = st.broadcast;
       const meter = el('span', { class: 'meter' }, el('span', { style: `width:${(100 * b.workersAt) / Math.max(1, b.workersTotal)}%` }));
       sum.append(el('span', {}, `weights v${b.version} `, meter, ` ${b.workersAt}/${b.workersTotal}`));
+    }
+    renderBroadcasts(st.broadcasts ?? []);
+  }
+
+  /** 1536 → "1.5 KiB"; 0 → "—" (a single-process run sends nothing). */
+  const bytes = (n) => {
+    if (!n) return '—';
+    const units = ['B', 'KiB', 'MiB', 'GiB'];
+    let k = 0;
+    while (n >= 1024 && k < units.length - 1) { n /= 1024; k += 1; }
+    return `${k === 0 ? n : n.toFixed(1)} ${units[k]}`;
+  };
+
+  /** The "weights" table: one row per version (bytes sent, workers updated x/y, publish → last fetch). */
+  function renderBroadcasts(rows) {
+    $('#broadcasts-box').hidden = rows.length === 0;
+    const body = $('#broadcasts tbody');
+    body.replaceChildren();
+    for (const b of rows) {
+      const partial = b.workersUpdated < b.workersTotal;
+      body.append(el('tr', { 'data-version': String(b.version) },
+        el('td', { text: `v${b.version}` }),
+        el('td', { text: bytes(b.bytes) }),
+        el('td', { text: bytes(b.bytesSent), title: `${b.bytesSent} bytes` }),
+        el('td', { class: partial ? 'partial' : '', text: `${b.workersUpdated}/${b.workersTotal}` }),
+        el('td', { text: b.seconds === null ? '—' : `${fmt(b.seconds, b.seconds < 10 ? 2 : 1)} s`, title: `published ${new Date(b.publishedAtMs).toLocaleTimeString()}` })));
     }
   }
   setInterval(renderCluster, 1000);
