@@ -25,6 +25,8 @@ export interface WorkerMainOptions {
   readonly workerId?: string;
   /** Serve /metrics (bearer token) and /healthz here; absent = no metrics (docs/DEPLOY.md "Metrics"). */
   readonly metrics?: MetricsListen;
+  /** When the coordinator says the job is done: exit (default), or stay up until SIGTERM (for Deployments). */
+  readonly whenDone?: 'exit' | 'wait';
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (line: string) => void;
 }
@@ -80,6 +82,18 @@ export async function runWorker(o: WorkerMainOptions): Promise<number> {
     }, 50);
     void ran.finally(() => clearInterval(check));
   })]);
+  if (worker.jobDone && o.whenDone === 'wait' && signalled === undefined) {
+    // A Deployment restarts a container that exits, even with 0: stay up (healthy) until told to stop.
+    o.log(`worker ${worker.id}: the job is done after ${worker.submitted} accepted group(s); waiting for SIGTERM (--when-done wait)`);
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (signalled !== undefined) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 100);
+    });
+  }
   o.log(`worker ${worker.id}: stopped after ${worker.submitted} accepted group(s)`);
   coord.close();
   weights.close();

@@ -19,6 +19,8 @@ export interface WorkerView {
   readonly state: WorkerState;
   readonly leasesHeld: number;
   readonly weightVersion: number;
+  /** The job is done: a worker kept alive by `--when-done wait` is healthy while it waits. */
+  readonly jobDone: boolean;
 }
 
 export interface WorkerMetrics {
@@ -28,7 +30,7 @@ export interface WorkerMetrics {
   readonly interceptor: grpc.Interceptor;
   /** Point the scrape-time gauges and /healthz at the worker (it is built after the clients). */
   attach(worker: WorkerView): void;
-  /** /healthz: registered with the coordinator and not stopped. */
+  /** /healthz: registered with the coordinator and not stopped (or stopped because the job is done). */
   health(): Health;
 }
 
@@ -84,8 +86,9 @@ export function createWorkerMetrics(opts: { registry?: Registry } = {}): WorkerM
     },
     health() {
       const registered = worker !== undefined && worker.id !== '';
-      const running = worker !== undefined && worker.state !== 'WORKER_STATE_STOPPED';
-      return { ok: registered && running, checks: { registered, running } };
+      const jobDone = worker !== undefined && worker.jobDone;
+      const running = worker !== undefined && (worker.state !== 'WORKER_STATE_STOPPED' || jobDone);
+      return { ok: registered && running, checks: { registered, running, jobDone } };
     },
   };
 }

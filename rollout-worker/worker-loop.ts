@@ -99,6 +99,7 @@ export class RolloutWorker {
   #sampler: Sampler | undefined;
   #latest = 0;
   #state: WorkerState = 'WORKER_STATE_STARTING';
+  #jobDone = false;
   /** Leases held now (renewed by heartbeats). */
   readonly #held = new Set<string>();
   /** Leases the coordinator said we lost: their work is dropped. */
@@ -122,6 +123,11 @@ export class RolloutWorker {
   }
 
   /** What the heartbeat reports: STARTING until registered, STOPPED after run() ends. */
+  /** True once the coordinator has said the job is done (run() then returns). */
+  get jobDone(): boolean {
+    return this.#jobDone;
+  }
+
   get state(): WorkerState {
     return this.#state;
   }
@@ -229,7 +235,10 @@ export class RolloutWorker {
           }
           const done = await this.#batch(this.#sampler);
           failures = 0;
-          if (done) break;
+          if (done) {
+            this.#jobDone = true;
+            break;
+          }
         } catch (err) {
           if (this.#stopping) break;
           if (err instanceof StaleWeightsError) {

@@ -13,6 +13,7 @@ interface Flags extends MetricsFlags {
   tokenFile?: string;
   maxPrompts: string;
   id?: string;
+  whenDone: string;
 }
 
 export function registerWorker(program: Command): void {
@@ -25,14 +26,16 @@ export function registerWorker(program: Command): void {
     .option('--token-file <file>', 'read the cluster token from this file')
     .option('--max-prompts <n>', 'prompts leased per request', '2')
     .option('--id <worker-id>', 'worker id to register with (default: the coordinator picks)')
+    .option('--when-done <exit|wait>', 'when the job is done: exit 0, or stay up (healthy) until SIGTERM — what a Kubernetes Deployment needs', 'exit')
     .action(async (flags: Flags) => {
       exitWithParent(process.env, (line) => process.stderr.write(`worker: ${line}\n`));
       const threads = Number(flags.threads);
       const maxPrompts = Number(flags.maxPrompts);
       if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ConfigError('--threads', `must be an integer in [1, 64], got "${flags.threads}"`);
       if (!Number.isInteger(maxPrompts) || maxPrompts < 1 || maxPrompts > 1024) throw new ConfigError('--max-prompts', `must be an integer in [1, 1024], got "${flags.maxPrompts}"`);
+      if (flags.whenDone !== 'exit' && flags.whenDone !== 'wait') throw new ConfigError('--when-done', `must be exit or wait, got "${flags.whenDone}"`);
       await runWorker({
-        coordinator: flags.coordinator, device: flags.device, threads, tokenFile: flags.tokenFile, maxPrompts, workerId: flags.id, metrics: metricsFromFlags(flags),
+        coordinator: flags.coordinator, device: flags.device, threads, tokenFile: flags.tokenFile, maxPrompts, workerId: flags.id, metrics: metricsFromFlags(flags), whenDone: flags.whenDone,
         env: process.env, log: (line) => process.stdout.write(`${line}\n`),
       });
     });

@@ -141,10 +141,14 @@ test('the manifests\' coordinator, learner and 2 workers run the smoke job to th
           else last.set(r.name, f);
           if (!probed.has(r.name)) {
             const probes = probesOf(r.pod);
-            const answers = await Promise.all(probes.map(async (p) => p.http === undefined ? tcpOpen(p.port) : (await get(p.port, p.http)).status === 200));
-            if (answers.every(Boolean)) {
-              assert.is((await get(port, '/metrics')).status, 401, `${r.name}: /metrics without a token`);
-              assert.is((await get(port, '/metrics', 'wrong-token-0123456789abcdef')).status, 401, `${r.name}: /metrics with a wrong token`);
+            // A request that times out on a loaded machine is asked again on the next round.
+            const status = (port: number, path: string, token?: string) => get(port, path, token).then((res) => res.status, () => undefined);
+            const answers = await Promise.all(probes.map(async (p) => p.http === undefined ? tcpOpen(p.port) : (await status(p.port, p.http)) === 200));
+            const noToken = await status(port, '/metrics');
+            const wrongToken = await status(port, '/metrics', 'wrong-token-0123456789abcdef');
+            if (answers.every(Boolean) && noToken !== undefined && wrongToken !== undefined) {
+              assert.is(noToken, 401, `${r.name}: /metrics without a token`);
+              assert.is(wrongToken, 401, `${r.name}: /metrics with a wrong token`);
               probed.add(r.name);
             }
           }
@@ -157,7 +161,17 @@ test('the manifests\' coordinator, learner and 2 workers run the smoke job to th
     const code = await Promise.race([learner.exited, deadline(240_000).then(() => 'timeout')]);
     await lastStepScrape;
     assert.is(code, 0, `learner exit ${code}:\n${learner.lines.slice(-30).join('\n')}`);
-    await Promise.all(running.filter((r) => r.name.startsWith('worker')).map((r) => Promise.race([r.exited, deadline(15_000)])));
+    // The workers run with --when-done wait: after job_done they stay up and healthy (a
+    // Deployment would restart a container that exits), and SIGTERM ends them with 0.
+    const workers = running.filter((r) => r.name.startsWith('worker'));
+    for (const w of workers) {
+      for (let i = 0; i < 150 && !w.lines.some((l) => /the job is done .* waiting for SIGTERM/.test(l)); i++) await sleep(100);
+      assert.ok(w.lines.some((l) => /the job is done .* waiting for SIGTERM \(--when-done wait\)/.test(l)), `${w.name}:\n${w.lines.slice(-10).join('\n')}`);
+      assert.is(w.child.exitCode, null, `${w.name} is still running after the job`);
+      const h = await get(metricsPort(w.pod), '/healthz');
+      assert.is(h.status, 200, `${w.name} /healthz after the job`);
+      assert.is(((await h.json()) as { checks: { jobDone: boolean } }).checks.jobDone, true);
+    }
 
     // Status the way an operator asks for it (docs/DEPLOY.md), against the coordinator.
     const st = spawnSync(process.execPath, [bin, 'status', '--coordinator', grpcAddress, '--json'], { cwd: tmp, env: { ...process.env, ANOMSEER_TOKEN: TOKEN }, encoding: 'utf8' });
@@ -216,6 +230,9 @@ test('the manifests\' coordinator, learner and 2 workers run the smoke job to th
       assert.ok(sumOf(fw!, 'anomseer_rpc_client_duration_seconds_count', { method: 'LeasePrompts' }) >= 1, `${name} LeasePrompts observed`);
     }
     assert.ok(workerRollouts > 0 && workerRollouts <= total * groupSize * 2, `worker rollouts ${workerRollouts}`);
+
+    for (const w of workers) w.child.kill('SIGTERM');
+    for (const w of workers) assert.is(await Promise.race([w.exited, deadline(15_000).then(() => 'timeout')]), 0, `${w.name} exits 0 on SIGTERM`);
   } finally {
     for (const r of running) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
     await Promise.all(running.map((r) => r.exited));

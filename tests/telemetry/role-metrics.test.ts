@@ -141,11 +141,11 @@ test('learner: step events become steps, reward parts, and step timings', async 
 test('worker: hooks and the attached worker become series; /healthz needs a registered, running worker', async () => {
   const wm = createWorkerMetrics();
   assert.is(wm.health().ok, false, 'nothing attached');
-  const view = { id: '', state: 'WORKER_STATE_STARTING' as const, leasesHeld: 0, weightVersion: 0 };
+  const view = { id: '', state: 'WORKER_STATE_STARTING' as const, leasesHeld: 0, weightVersion: 0, jobDone: false };
   wm.attach(view);
   assert.is(wm.health().ok, false, 'not registered');
   wm.attach({ ...view, id: 'w1', state: 'WORKER_STATE_ROLLING_OUT' as never, leasesHeld: 2, weightVersion: 3 });
-  assert.equal(wm.health(), { ok: true, checks: { registered: true, running: true } });
+  assert.equal(wm.health(), { ok: true, checks: { registered: true, running: true, jobDone: false } });
   wm.hooks.weightsLoaded?.(3, 1000, 0.01, 0.2);
   wm.hooks.leased?.(2);
   wm.hooks.sampled?.(2, 1.5);
@@ -163,7 +163,10 @@ test('worker: hooks and the attached worker become series; /healthz needs a regi
   assert.is(valueOf(f, 'anomseer_worker_state', { ...lab, state: 'rolling_out' }), 1);
   assert.is(valueOf(f, 'anomseer_worker_sample_seconds_count', lab), 1);
   wm.attach({ ...view, id: 'w1', state: 'WORKER_STATE_STOPPED' as never });
-  assert.equal(wm.health(), { ok: false, checks: { registered: true, running: false } });
+  assert.equal(wm.health(), { ok: false, checks: { registered: true, running: false, jobDone: false } });
+  // Stopped because the job is done (--when-done wait keeps the process up): still healthy.
+  wm.attach({ ...view, id: 'w1', state: 'WORKER_STATE_STOPPED' as never, jobDone: true });
+  assert.equal(wm.health(), { ok: true, checks: { registered: true, running: true, jobDone: true } });
 });
 
 test.run();
