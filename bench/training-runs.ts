@@ -64,7 +64,7 @@ function means(history: Summary['history'], every: number): number[] {
 
 /** Line chart of the 5-step moving mean of rollout reward per run (plain SVG, no dependency). */
 function curvesSvg(runs: readonly { label: string; s: Summary }[]): string {
-  const W = 900, H = 360, L = 56, R = 330, T = 20, B = 40;
+  const W = 980, H = 360, L = 56, R = 390, T = 20, B = 40;
   const colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#17becf'];
   const maxStep = Math.max(...runs.map((r) => r.s.history.length));
   const smooth = (h: Summary['history']) => h.map((_, i) => {
@@ -102,7 +102,7 @@ function main(): void {
   const lines: string[] = [];
   lines.push('## training — the policy on the AnomLLM eval split: input variants, warm start, TimerPO vs GRPO', '');
   lines.push('Command that wrote this section: `node --import tsx bench/training-runs.ts` (reads the run summaries in bench/results/training/).', '');
-  lines.push('Every run: `examples/anomllm.yaml` (seed 3407; warm start 400 steps × 32 compact expert traces unless noted; 60 RL steps × 16 prompts × G = 5) with the overrides shown, scored on all 3,200 eval series (seed 42) by greedy constrained decoding. 2-core CPU, 1 ORT thread per run; **two runs shared the machine at a time**, with other jobs, so wall times are about twice a run alone.', '');
+  lines.push('Every run: `examples/anomllm.yaml` (seed 3407; warm start 400 steps × 32 compact expert traces unless noted; 60 RL steps × 16 prompts × G = 5) with the overrides shown, scored on all 3,200 eval series (seed 42) by greedy constrained decoding. 2-core CPU, 1 ORT thread per run; **two or three runs shared the machine at a time**, with tests and other jobs; the wall times include that sharing (no run was timed alone).', '');
   lines.push('| model | class acc | freq F1 | trend F1 | range F1 | point F1 | avg F1 | point-wise F1 | IoU | wall min |', '|---|---|---|---|---|---|---|---|---|---|');
   for (const p of PAPER_ROWS.filter((r) => r.model.startsWith('AnomSeer'))) lines.push(`| ${p.model} (paper) | ${[p.classAcc, p.freq, p.trend, p.range, p.point, p.avg].map(f1).join(' | ')} | | | |`);
   lines.push(row('classical baseline (blind)', baseline, ['—']));
