@@ -31,11 +31,12 @@ export interface PolicySpec {
   readonly vocabTokens: readonly string[];
 }
 
-export function variantOf(inputs: { plot: boolean; values: boolean; analyses: boolean; detector: boolean }): FeatureVariant {
+export function variantOf(inputs: { plot: boolean; values: boolean; analyses: boolean; detector: boolean; detectorOrdinals?: boolean }): FeatureVariant {
   if (!inputs.plot) throw new ConfigError('policy.inputs.plot', 'must be true: the policy always reads the plot (values and analyses are extra channels)');
   if (inputs.analyses && !inputs.values) throw new ConfigError('policy.inputs.analyses', 'needs policy.inputs.values: true (the analyses variant is plot + values + analyses)');
   if (inputs.detector && !inputs.analyses) throw new ConfigError('policy.inputs.detector', 'needs policy.inputs.analyses: true (the detector variant is plot + values + analyses + detector)');
-  if (inputs.detector) return 'plot+values+analyses+detector';
+  if (inputs.detectorOrdinals === true && !inputs.detector) throw new ConfigError('policy.inputs.detectorOrdinals', 'needs policy.inputs.detector: true (ordinals index the detector\'s intervals)');
+  if (inputs.detector) return inputs.detectorOrdinals === true ? 'plot+values+analyses+detector+ordinals' : 'plot+values+analyses+detector';
   return inputs.analyses ? 'plot+values+analyses' : inputs.values ? 'plot+values' : 'plot';
 }
 

@@ -40,6 +40,7 @@ const POLICY_INPUTS = t.object(
     values: t.boolean({ default: true, doc: 'Show the policy the series values as numbers.' }),
     analyses: t.boolean({ default: false, doc: 'Show the policy the classical analyses (stats, FFT, matrix profile) as text.' }),
     detector: t.boolean({ default: false, doc: "Show the policy the blind classical detector's verdict (detected intervals per column, detected type); needs analyses." }),
+    detectorOrdinals: t.boolean({ default: false, doc: "Also show which detected interval (1st, 2nd, …) starts and ends in each column, and how many there are; needs detector." }),
   },
   {
     doc: 'What the policy sees; the input variants (plot, + values, + analyses, + detector). At least one must be true.',

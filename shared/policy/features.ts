@@ -8,9 +8,10 @@
  *             normalised values whose points lie in column c, clipped to ±VALUE_CLIP
  *   analyses  f[patchCols·(H + 3·v) + 6j + q]     = analysis channel q (analysis-channels.ts)
  *   detector  f[patchCols·(H + 3 + 6) + 11j + q]  = detector channel q (detector-channels.ts)
+ *   ordinals  f[patchCols·(H + 3 + 6 + 11) + 37j + q] = ordinal channel q (detector-channels.ts)
  *
  * (v = 1 when the values channel is on.) F = patchCols·(H + 3·values + 6·analyses + 11·detector):
- * 256 / 268 / 292 / 336 for H = 64, patchCols = 4. Defaults: raster 64×256, patchCols 4 → P = 64.
+ * 256 / 268 / 292 / 336 (/ 484 with ordinals) for H = 64, patchCols = 4. Defaults: raster 64×256, patchCols 4 → P = 64.
  * Pure and deterministic: the same series and options give the same bytes.
  */
 import { ConfigError } from '../errors.js';
@@ -19,9 +20,10 @@ import { normalizeForPlot } from '../plot/normalize.js';
 import type { NormalizeMode } from '../plot/normalize.js';
 import { modelRaster } from '../plot/raster.js';
 import { ANALYSIS_CHANNELS, analysisColumns } from './analysis-channels.js';
-import { DETECTOR_CHANNELS, detectorColumns } from './detector-channels.js';
+import { DETECTOR_CHANNELS, ORDINAL_CHANNELS, detectorColumns, detectorOrdinalColumns } from './detector-channels.js';
+import { detect } from '../baseline/detect.js';
 
-export const FEATURE_VARIANTS = ['plot', 'plot+values', 'plot+values+analyses', 'plot+values+analyses+detector'] as const;
+export const FEATURE_VARIANTS = ['plot', 'plot+values', 'plot+values+analyses', 'plot+values+analyses+detector', 'plot+values+analyses+detector+ordinals'] as const;
 export type FeatureVariant = (typeof FEATURE_VARIANTS)[number];
 export const VALUE_CLIP = 3;
 
@@ -68,8 +70,10 @@ export function resolveFeatureOptions(opts: FeatureOptions = {}): ResolvedFeatur
   if (!Number.isInteger(patchCols) || patchCols < 1 || width % patchCols !== 0) {
     throw new ConfigError('features.patchCols', `must be an integer >= 1 dividing width = ${width}, got ${patchCols}`);
   }
-  const analyses = variant === 'plot+values+analyses' || variant === 'plot+values+analyses+detector';
-  const perCol = height + (variant === 'plot' ? 0 : 3) + (analyses ? ANALYSIS_CHANNELS.length : 0) + (variant === 'plot+values+analyses+detector' ? DETECTOR_CHANNELS.length : 0);
+  const analyses = variant.startsWith('plot+values+analyses');
+  const detector = variant.startsWith('plot+values+analyses+detector');
+  const ordinals = variant === 'plot+values+analyses+detector+ordinals';
+  const perCol = height + (variant === 'plot' ? 0 : 3) + (analyses ? ANALYSIS_CHANNELS.length : 0) + (detector ? DETECTOR_CHANNELS.length : 0) + (ordinals ? ORDINAL_CHANNELS.length : 0);
   return { height, width, patchCols, normalize: opts.normalize ?? 'none', variant, numPatches: width / patchCols, featureSize: perCol * patchCols };
 }
 
@@ -99,11 +103,15 @@ export function patchFeatures(series: ArrayLike<number>, opts: FeatureOptions = 
   const raster = modelRaster(series, { height: H, width: W, normalize: o.normalize });
   const x = normalizeForPlot(series, o.normalize);
   const values = o.variant === 'plot' ? undefined : valueColumns(x, W);
-  const withDetector = o.variant === 'plot+values+analyses+detector';
-  const analyses = o.variant === 'plot+values+analyses' || withDetector ? analysisColumns(x, W) : undefined;
-  const detector = withDetector ? detectorColumns(Float64Array.from(series), W, pc) : undefined;
+  const withDetector = o.variant.startsWith('plot+values+analyses+detector');
+  const analyses = o.variant.startsWith('plot+values+analyses') ? analysisColumns(x, W) : undefined;
+  const raw = Float64Array.from(series);
+  const detection = withDetector ? detect(raw) : undefined;
+  const detector = detection !== undefined ? detectorColumns(raw, W, pc, undefined, detection) : undefined;
+  const ordinals = detection !== undefined && o.variant === 'plot+values+analyses+detector+ordinals' ? detectorOrdinalColumns(raw, W, detection) : undefined;
   const A = ANALYSIS_CHANNELS.length;
   const D = DETECTOR_CHANNELS.length;
+  const O = ORDINAL_CHANNELS.length;
   const F = o.featureSize;
   const data = new Float32Array(o.numPatches * F);
   for (let k = 0; k < o.numPatches; k++) {
@@ -114,6 +122,7 @@ export function patchFeatures(series: ArrayLike<number>, opts: FeatureOptions = 
       if (values !== undefined) f.set(values.subarray(c * 3, c * 3 + 3), pc * H + 3 * j);
       if (analyses !== undefined) f.set(analyses.subarray(c * A, c * A + A), pc * (H + 3) + A * j);
       if (detector !== undefined) f.set(detector.subarray(c * D, c * D + D), pc * (H + 3 + A) + D * j);
+      if (ordinals !== undefined) f.set(ordinals.subarray(c * O, c * O + O), pc * (H + 3 + A + D) + O * j);
     }
   }
   return { numPatches: o.numPatches, featureSize: F, data };

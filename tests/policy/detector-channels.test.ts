@@ -6,7 +6,7 @@ import { detect } from '../../shared/baseline/detect.js';
 import { generateTask } from '../../shared/anomllm/generate.js';
 import { indexRangeOfColumn } from '../../shared/plot/mapping.js';
 import { ANOMALY_TYPES } from '../../shared/series/labels.js';
-import { DETECTOR_CHANNELS, detectorColumns } from '../../shared/policy/detector-channels.js';
+import { DETECTOR_CHANNELS, ORDINAL_CHANNELS, ORDINAL_SLOTS, detectorColumns, detectorOrdinalColumns } from '../../shared/policy/detector-channels.js';
 import { patchFeatures, resolveFeatureOptions } from '../../shared/policy/features.js';
 import { DEFAULT_POSITION_LAYOUT, PositionMap } from '../../shared/policy/positions.js';
 import { variantOf } from '../../learner/policy-setup.js';
@@ -89,6 +89,47 @@ test('policy.inputs.detector needs analyses, and selects the fourth variant', ()
   assert.is(variantOf({ plot: true, values: true, analyses: true, detector: true }), 'plot+values+analyses+detector');
   assert.is(variantOf({ plot: true, values: true, analyses: true, detector: false }), 'plot+values+analyses');
   assert.throws(() => variantOf({ plot: true, values: true, analyses: false, detector: true }), (e: unknown) => e instanceof ConfigError && /needs policy.inputs.analyses/.test(String((e as Error).message)));
+});
+
+test('ordinals: the i-th detected interval is one-hot i at its start and end columns, and the count is broadcast', () => {
+  const O = ORDINAL_CHANNELS.length;
+  assert.is(O, 3 * ORDINAL_SLOTS + 1);
+  assert.is(resolveFeatureOptions({ variant: 'plot+values+analyses+detector+ordinals' }).featureSize, 336 + 4 * O);
+  let multi = 0;
+  for (const rec of generateTask('range', { count: 12, seed: 4 })) {
+    const n = rec.series.length;
+    const det = detect(rec.series);
+    const cols = detectorOrdinalColumns(rec.series, 256);
+    if (det.intervals.length > 1) multi++;
+    const starts: number[][] = [], ends: number[][] = [];
+    for (let c = 0; c < 256; c++) {
+      for (let i = 0; i < ORDINAL_SLOTS; i++) {
+        if (cols[c * O + i] === 1) starts.push([i, c]);
+        if (cols[c * O + ORDINAL_SLOTS + i] === 1) ends.push([i, c]);
+      }
+      const count = cols.subarray(c * O + 2 * ORDINAL_SLOTS, (c + 1) * O);
+      assert.is(count.reduce((a, v) => a + v, 0), 1);
+      assert.is(count[Math.min(ORDINAL_SLOTS, det.intervals.length)], 1);
+    }
+    const byOrdinal = (xs: number[][]) => xs.sort((a, b) => a[0] - b[0]).map(([, c]) => c);
+    assert.equal(byOrdinal(starts), det.intervals.map(([s]) => Math.floor(((2 * s + 1) * 256) / (2 * n))), `${rec.id} start columns`);
+    assert.equal(byOrdinal(ends), det.intervals.map(([, e]) => Math.floor(((2 * (e - 1) + 1) * 256) / (2 * n))), `${rec.id} end columns`);
+  }
+  assert.ok(multi >= 2, `${multi} series with several intervals`);
+});
+
+test('the ordinals variant appends its channels after the detector channels', () => {
+  const [rec] = generateTask('range', { count: 1, seed: 5 });
+  const a = patchFeatures(rec.series, { variant: 'plot+values+analyses+detector' });
+  const b = patchFeatures(rec.series, { variant: 'plot+values+analyses+detector+ordinals' });
+  const O = ORDINAL_CHANNELS.length;
+  const F = 336 + 4 * O;
+  const cols = detectorOrdinalColumns(rec.series, 256);
+  for (let k = 0; k < 64; k++) {
+    for (let i = 0; i < 336; i++) assert.is(b.data[k * F + i], a.data[k * 336 + i]);
+    for (let j = 0; j < 4; j++) for (let q = 0; q < O; q++) assert.is(b.data[k * F + 336 + j * O + q], cols[(k * 4 + j) * O + q]);
+  }
+  assert.throws(() => variantOf({ plot: true, values: true, analyses: true, detector: false, detectorOrdinals: true }), /needs policy.inputs.detector/);
 });
 
 test.run();
