@@ -102,7 +102,7 @@ function main(): void {
   const lines: string[] = [];
   lines.push('## training — the policy on the AnomLLM eval split: input variants, warm start, TimerPO vs GRPO', '');
   lines.push('Command that wrote this section: `node --import tsx bench/training-runs.ts` (reads the run summaries in bench/results/training/).', '');
-  lines.push('Every run: `examples/anomllm.yaml` (seed 3407; warm start 400 steps × 32 compact expert traces unless noted; 60 RL steps × 16 prompts × G = 5) with the overrides shown, scored on all 3,200 eval series (seed 42) by greedy constrained decoding. 2-core CPU, 1 ORT thread per run; **two or three runs shared the machine at a time**, with tests and other jobs; the wall times include that sharing (no run was timed alone).', '');
+  lines.push('Every run: `examples/anomllm.yaml` (seed 3407; warm start 400 steps × 32 compact expert traces unless noted; 60 RL steps × 16 prompts × G = 5) with the overrides shown, scored on all 3,200 eval series (seed 42) by greedy constrained decoding. 2-core CPU, 1 ORT thread per run; **the first six runs shared the machine two or three at a time**, with tests and other jobs, and their wall times include that sharing; the last (shipped) run had the machine mostly to itself. Each command is as of the commit shown (job files have changed since).', '');
   lines.push('| model | class acc | freq F1 | trend F1 | range F1 | point F1 | avg F1 | point-wise F1 | IoU | wall min |', '|---|---|---|---|---|---|---|---|---|---|');
   for (const p of PAPER_ROWS.filter((r) => r.model.startsWith('AnomSeer'))) lines.push(`| ${p.model} (paper) | ${[p.classAcc, p.freq, p.trend, p.range, p.point, p.avg].map(f1).join(' | ')} | | | |`);
   lines.push(row('classical baseline (blind)', baseline, ['—']));
