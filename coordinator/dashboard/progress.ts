@@ -21,7 +21,7 @@
  */
 import { ConfigError } from '../../shared/errors.js';
 import type { ReportProgressRequest, ReportProgressResponse } from '../../proto/types.js';
-import { DEFAULT_LIMITS, pickStepSamples } from './state.js';
+import { DEFAULT_LIMITS, pickStepSamples, traceSampleOf } from './state.js';
 import type { DashboardEvent, RecordLike, StepEvent, TraceSample } from './state.js';
 
 /** Largest event_json the coordinator accepts, bytes (UTF-8): 1 MiB. */
@@ -29,16 +29,6 @@ export const PROGRESS_MAX_BYTES = 1024 * 1024;
 
 /** Samples (with records) per step sent over the wire: what the dashboard shows of a step. */
 export const PROGRESS_TRACES_PER_STEP = DEFAULT_LIMITS.tracesPerStep;
-
-const sampleJson = (s: TraceSample) => ({
-  sample: { promptId: s.sample.promptId, sampleIndex: s.sample.sampleIndex, text: s.sample.text },
-  reward: { total: s.reward.total, format: s.reward.format, cls: s.reward.cls, localization: s.reward.localization },
-  grounded: s.grounded,
-  advMain: s.advMain,
-  advGrounded: s.advGrounded,
-  advProjected: s.advProjected,
-  advantage: s.advantage,
-});
 
 const recordJson = (r: RecordLike) => ({
   series: Array.from(r.series),
@@ -61,7 +51,7 @@ export function encodeProgress(e: DashboardEvent, tracesPerStep = PROGRESS_TRACE
     metrics: e.metrics,
     seconds: { generate: e.seconds.generate, update: e.seconds.update },
     // One sample per group, so records[p] stays the prompt of samples[p].
-    samples: picked.map((p) => [sampleJson(p.sample)]),
+    samples: picked.map((p) => [traceSampleOf(p.sample)]),
     ...(withRecords ? { records: picked.map((p) => recordJson(p.record!)) } : {}),
   });
 }

@@ -48,6 +48,19 @@ export interface TraceSample {
   readonly advantage: number;
 }
 
+/** Exactly the TraceSample fields of a sample (a ScoredSample carries tokens and log-probs too). */
+export function traceSampleOf(s: TraceSample): TraceSample {
+  return {
+    sample: { promptId: s.sample.promptId, sampleIndex: s.sample.sampleIndex, text: s.sample.text },
+    reward: { total: s.reward.total, format: s.reward.format, cls: s.reward.cls, localization: s.reward.localization },
+    grounded: s.grounded,
+    advMain: s.advMain,
+    advGrounded: s.advGrounded,
+    advProjected: s.advProjected,
+    advantage: s.advantage,
+  };
+}
+
 /** A step as the dashboard needs it: a TrainEvent step, or the same decoded from the wire (progress.ts). */
 export interface StepEvent {
   readonly kind: 'step';
@@ -68,8 +81,8 @@ export interface StepEvent {
  */
 export type DashboardEvent = Exclude<TrainEvent, { kind: 'step' }> | StepEvent;
 
-/** One sample trace as the reasoning panel shows it. */
-export interface TraceView {
+/** One sample trace as the reasoning panel shows it: the sample's fields, flattened, and more. */
+export interface TraceView extends Omit<TraceSample, 'sample'> {
   /** Sequence number of the trace on this server; names its plot: /plot/<id>.png. */
   readonly id: number;
   readonly step: number;
@@ -77,12 +90,6 @@ export interface TraceView {
   readonly promptId: string;
   readonly sampleIndex: number;
   readonly text: string;
-  readonly reward: { readonly total: number; readonly format: number; readonly cls: number; readonly localization: number };
-  readonly grounded: number;
-  readonly advMain: number;
-  readonly advGrounded: number;
-  readonly advProjected: number;
-  readonly advantage: number;
   /** Parsed answer; null when the trace has no parseable answer. */
   readonly predicted: Interval[] | null;
   readonly predictedType: string | null;
@@ -257,19 +264,15 @@ export class DashboardState {
     const rec = fromEvent ?? this.lookupRecord?.(s.sample.promptId);
     const parsed = parseTrace(s.sample.text, rec?.series.length ?? Number.MAX_SAFE_INTEGER);
     const id = this.nextTraceId++;
+    const { sample, ...scores } = traceSampleOf(s);
     const view: TraceView = {
       id,
       step,
       weightVersion,
-      promptId: s.sample.promptId,
-      sampleIndex: s.sample.sampleIndex,
-      text: s.sample.text,
-      reward: { total: s.reward.total, format: s.reward.format, cls: s.reward.cls, localization: s.reward.localization },
-      grounded: s.grounded,
-      advMain: s.advMain,
-      advGrounded: s.advGrounded,
-      advProjected: s.advProjected,
-      advantage: s.advantage,
+      promptId: sample.promptId,
+      sampleIndex: sample.sampleIndex,
+      text: sample.text,
+      ...scores,
       predicted: parsed.intervals,
       predictedType: parsed.type ?? null,
       truth: rec === undefined ? null : rec.intervals.map(([a, b]) => [a, b] as const),
