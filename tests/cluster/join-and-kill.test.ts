@@ -56,7 +56,10 @@ test('workers join and die mid-run; every prompt is still trained exactly once',
     await leaseHeldBy(cl.coord, 'b');
     b.child.kill('SIGTERM');
     assert.is(await b.exited, 0);
-    assert.ok(b.lines.some((l) => /released \d+ lease/.test(l)), b.lines.slice(-5).join('\n'));
+    // b held a lease a moment ago, but may have submitted it before the SIGTERM landed: count what it released.
+    const releasedLine = b.lines.find((l) => /released \d+ lease/.test(l));
+    assert.ok(releasedLine, b.lines.slice(-5).join('\n'));
+    const released = Number(/released (\d+) lease/.exec(releasedLine!)![1]);
     const left = (await status(cl.coord)).leases.filter((l) => l.worker_id === 'b');
     assert.equal(left, [], 'a stopped worker leaves no lease to expire');
 
@@ -67,7 +70,7 @@ test('workers join and die mid-run; every prompt is still trained exactly once',
     assert.is(s.cluster.groupsTrained, 40);
     assert.is(s.cluster.untrainedItems, 0, 'every planned prompt was trained');
     assert.is(s.cluster.extraGroups, 0, 'no prompt was trained twice');
-    assert.ok(s.promptsRequeued >= orphaned.length + 1, `requeued ${s.promptsRequeued}`);
+    assert.ok(s.promptsRequeued >= orphaned.length + released, `requeued ${s.promptsRequeued}, orphaned ${orphaned.length}, released ${released}`);
     assert.is(s.workers, 3);
     assert.ok(s.cluster.groupsByWorker.c > 0, 'the worker that joined mid-run got work');
     assert.is(await c.exited, 0, 'the remaining worker stops when the job is done');
