@@ -19,7 +19,7 @@ import { modelRaster } from '../shared/plot/raster.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const outDir = `${root}docs/img`;
-const nabDir = '/work/shared/data/nab';
+const nabDir = new URL('../data/nab', import.meta.url).pathname;
 
 /** AnomLLM-style "point" series: sin(2π·0.03·t), values replaced by N(0, 0.5) inside each interval. */
 function pointSeries(rng: Rng, n: number, truth: readonly Interval[]): Float64Array {

@@ -90,7 +90,7 @@ if (!process.argv.includes('--skip-baseline')) {
     '## baseline — the blind classical detector on the AnomLLM eval split',
     '',
     `Command: \`node bin/anomseer.mjs baseline --data anomllm:eval --json /tmp/baseline.json\` (${date}, ${machine}), run by \`node --import tsx bench/task-core.ts\`; wall time ${wall.toFixed(1)} s including start-up and generating the 3,200 series.`,
-    'The paper rows are SPEC §7 (Table 1, AnomLLM test split); our row is the blind detector of shared/baseline, whose thresholds were tuned on the train split (seed 3407) only — this is the eval split (seed 42). The detector and its ExpCoT are described in docs/EXPCOT.md.',
+    'The paper rows are docs/METHOD.md §7 (Table 1, AnomLLM test split); our row is the blind detector of shared/baseline, whose thresholds were tuned on the train split (seed 3407) only — this is the eval split (seed 42). The detector and its ExpCoT are described in docs/EXPCOT.md.',
     '',
     '```',
     table,

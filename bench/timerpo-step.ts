@@ -13,10 +13,10 @@ import { AdamW } from '../shared/optim/adamw.js';
 import { countParams, initParams } from '../shared/policy/model-config.js';
 import { Rng } from '../shared/rng.js';
 import { LearnerModel } from '../learner/learner-model.js';
-import { policySpecFromJob, tokenizerOf } from '../learner/policy-setup.js';
-import { PromptCache } from '../learner/prompt-cache.js';
+import { policySpecFromJob, tokenizerOf } from '../shared/policy/spec.js';
+import { PromptCache } from '../shared/policy/prompt-cache.js';
 import { timerpoStep } from '../learner/timerpo-step.js';
-import { RolloutPolicy } from '../rollout-worker/rollout-policy.js';
+import { RolloutPolicy } from '../shared/policy/rollout-policy.js';
 import { writeBenchSection } from './bench-doc.js';
 
 const arg = (name: string, dflt: number) => {

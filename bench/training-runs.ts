@@ -109,7 +109,7 @@ function main(): void {
   for (const r of runs) lines.push(row(`anomseer: ${r.label}`, r.s.finalEval, [(r.s.wallSeconds / 60).toFixed(1)]));
   lines.push('', 'Runs (command, then inputs / estimator / warm start):', '');
   for (const r of runs) lines.push(`- **${r.label}** — \`${r.command}\` at ${r.commit} — ${r.inputs}; ${r.estimator}; ${r.warmStart ? `warm start ${r.s.warmStartSteps} steps` : 'no warm start'}; per RL step generate ${r.s.secondsPerStep.generate.toFixed(1)} s + update ${r.s.secondsPerStep.update.toFixed(1)} s.`);
-  lines.push('', '### Learning curves', '', 'Mean rollout reward per 10 RL steps (reward in [0, 1]: format, class and localization parts, SPEC §5):', '');
+  lines.push('', '### Learning curves', '', 'Mean rollout reward per 10 RL steps (reward in [0, 1]: format, class and localization parts, docs/METHOD.md §5):', '');
   const blocks = Math.max(...runs.map((r) => Math.ceil(r.s.history.length / 10)));
   lines.push(`| run | ${Array.from({ length: blocks }, (_, i) => `${i * 10 + 1}–${i * 10 + 10}`).join(' | ')} | mean grounded s |`, `|---|${'---|'.repeat(blocks + 1)}`);
   for (const r of runs) {

@@ -24,11 +24,11 @@ import { ConfigError } from '../shared/errors.js';
 import { MemoryStore } from './state/memory-store.js';
 import { RedisStore } from './state/redis-store.js';
 import type { StateStore } from './state/store.js';
-import { jobIdOf } from './service/job-plan.js';
+import { jobIdOf } from '../shared/job/plan.js';
 import { createCoordinator, serveCoordinator } from './service/server.js';
 import type { RunningServer } from './service/server.js';
-import { startCoordinatorDashboard } from './dashboard/cluster.js';
-import type { Dashboard } from './dashboard/server.js';
+import { startCoordinatorDashboard } from './dashboard.js';
+import type { Dashboard } from '../dashboard/server.js';
 import { createCoordinatorMetrics } from './metrics.js';
 import { serveMetrics } from '../telemetry/metrics-server.js';
 import type { MetricsListen, MetricsServer } from '../telemetry/metrics-server.js';
@@ -77,7 +77,7 @@ function redisConnector(url: string): () => Redis {
   }
   if (parsed.protocol !== 'redis:') throw new ConfigError('--redis', `is "${url}"; expected redis://host:port`);
   const retry = exponentialBackoff({ baseMs: 100, maxMs: 5000, maxAttempts: 20, rng: Math.random });
-  return () => new Redis({ host: parsed.hostname, port: Number(parsed.port || 6379), retryStrategy: (attempt) => retry(attempt) ?? null });
+  return () => new Redis({ host: parsed.hostname, port: Number(parsed.port || 6379), retryStrategy: (attempt) => retry(attempt, 0) });
 }
 
 export async function runCoordinator(o: CoordinatorMainOptions): Promise<CoordinatorProcess> {

@@ -1,5 +1,5 @@
 /**
- * The grounded reward of every rollout (SPEC §6 step 2): optimal transport between the
+ * The grounded reward of every rollout (docs/METHOD.md §6 step 2): optimal transport between the
  * policy's final hidden states over its response tokens (H, from the learner's score
  * pass) and over the ExpCoT tokens of its prompt (E, from a text-only pass: the ExpCoT
  * read with an all-zero series input, our analogue of the paper's text-only pass).

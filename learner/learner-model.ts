@@ -4,7 +4,7 @@
  * update needs no session rebuild:
  *
  *   score     → logp (B, T), entropy (B, T), hidden (B, T, d)      (no gradient)
- *   timerpo   → loss, grad.<param>, stats.*                        (SPEC §6 step 5)
+ *   timerpo   → loss, grad.<param>, stats.*                        (docs/METHOD.md §6 step 5)
  *   imitation → loss = token-mean NLL of the target trace, grad.<param>   (warm start)
  */
 import type { GraphBuilder, Tensor } from '../shared/onnx/index.js';
@@ -17,7 +17,7 @@ import { timerpoLossBuilder } from '../shared/policy/timerpo-loss.js';
 import type { SurrogateOptions } from '../shared/timerpo/surrogate.js';
 import type { PackedBatch } from './sequence-batch.js';
 
-export type Params = Record<string, Float32Array>;
+import type { Params } from '../shared/policy/model-config.js';
 
 /** Token-mean negative log-likelihood over the response mask (teacher forcing). */
 export const imitationLoss: LossBuilder = (g: GraphBuilder, t: ScoreTensors): Tensor => {

@@ -10,18 +10,20 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import sharp from 'sharp';
-import { bearerInterceptor } from '../proto/auth.js';
+import { bearerInterceptor, tokenFrom } from '../proto/auth.js';
 import { unary } from '../proto/call.js';
 import { createClient } from '../proto/load.js';
-import { isRetryable } from '../proto/status.js';
-import { ProgressReporter } from '../coordinator/dashboard/progress.js';
+import { ProgressReporter } from './progress-reporter.js';
 import { channelOptions } from '../proto/options.js';
 import { applyOverrides, loadJobFile, parseSetFlags } from '../shared/config/load.js';
-import { tokenFrom } from '../rollout-worker/main.js';
 import { serveMetrics } from '../telemetry/metrics-server.js';
 import type { MetricsListen, MetricsServer } from '../telemetry/metrics-server.js';
 import { createLearnerMetrics } from './metrics.js';
 import { runRemoteTraining } from './remote-loop.js';
+
+/** The single-process trainer (`anomseer train` without --workers): the CLI wires its dashboard. */
+export { runTraining } from './trainer.js';
+export type { TrainDeps, TrainSummary } from './trainer.js';
 import type { RemoteTrainSummary } from './remote-loop.js';
 
 export interface LearnerMainOptions {
@@ -49,7 +51,6 @@ export async function runLearner(o: LearnerMainOptions): Promise<RemoteTrainSumm
   const progress = new ProgressReporter({
     learnerId: `learner-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
     send: (req) => unary(coord, coord.ReportProgress, req, { deadlineMs: Math.min(job.cluster.rpcDeadline, 10_000) }),
-    isRetryable,
     log: o.log,
   });
   let metricsServer: MetricsServer | undefined;

@@ -12,7 +12,7 @@ import { createRoleRegistry } from '../telemetry/metrics-server.js';
 import type { Health } from '../telemetry/metrics-server.js';
 import { clientMetricsInterceptor, createRpcMetrics } from '../telemetry/rpc-metrics.js';
 import type { CallObserver } from '../telemetry/rpc-metrics.js';
-import type { TrainEvent } from './trainer.js';
+import type { TrainEvent } from '../shared/training/events.js';
 
 export interface LearnerMetrics {
   readonly registry: Registry;

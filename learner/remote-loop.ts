@@ -15,7 +15,9 @@
  */
 import { chunkWeights } from '../proto/chunks.js';
 import { unary } from '../proto/call.js';
-import { fromStatus, isRetryable } from '../proto/status.js';
+import { fromStatus } from '../proto/status.js';
+import { DEFAULT_BACKOFF, exponentialBackoff, withRetry } from '../proto/retry.js';
+import type { RetryPolicy } from '../proto/retry.js';
 import type { CompletedGroup, CoordinatorClient, GetStatusResponse, PublishWeightsResponse, WeightsClient } from '../proto/types.js';
 import type { JobConfig } from '../shared/config/job.js';
 import { loadDataSpec } from '../shared/datasets/spec.js';
@@ -27,17 +29,17 @@ import { countParams, initParams } from '../shared/policy/model-config.js';
 import type { Sample } from '../shared/policy/sample.js';
 import { Rng } from '../shared/rng.js';
 import type { SeriesRecord } from '../shared/series/record.js';
-import { jobIdOf, planSteps, recordIdOf } from '../coordinator/service/job-plan.js';
-import { encodePublishedWeights } from '../rollout-worker/published-weights.js';
+import { jobIdOf, planSteps, recordIdOf } from '../shared/job/plan.js';
+import { encodePublishedWeights } from '../shared/policy/published-weights.js';
 import { LearnerModel } from './learner-model.js';
-import type { Params } from './learner-model.js';
-import { policySpecFromJob, tokenizerOf } from './policy-setup.js';
-import { PromptCache } from './prompt-cache.js';
-import type { PreparedPrompt } from './prompt-cache.js';
+import type { Params } from '../shared/policy/model-config.js';
+import { policySpecFromJob, tokenizerOf } from '../shared/policy/spec.js';
+import { PromptCache } from '../shared/policy/prompt-cache.js';
+import type { PreparedPrompt } from '../shared/policy/prompt-cache.js';
 import { timerpoStep } from './timerpo-step.js';
 import { evalSubset } from './trainer.js';
 import type { TrainDeps, TrainSummary } from './trainer.js';
-import { epochOrder, evaluateParams, makeOptimizer, runWarmStart, saveStepCheckpoint } from './training-parts.js';
+import { evaluateParams, makeOptimizer, runWarmStart, saveStepCheckpoint } from './training-parts.js';
 
 export interface RemoteDeps extends TrainDeps {
   readonly coord: CoordinatorClient;
@@ -47,6 +49,8 @@ export interface RemoteDeps extends TrainDeps {
   /** How long one TakeGroups call waits for groups, ms (default 10 s). */
   readonly takeWaitMs?: number;
   readonly sleep: (ms: number) => Promise<void>;
+  /** Backoff for failed calls (default DEFAULT_BACKOFF, 8 attempts, jitter from the job's seed). */
+  readonly retry?: RetryPolicy;
 }
 
 /** The coordinator's accounting at the end of the run. */
@@ -54,7 +58,7 @@ export interface ClusterAccounting {
   readonly jobId: string;
   /** Groups the learner trained on (one per item). */
   readonly groupsTrained: number;
-  /** Planned items (job-plan.ts) no trained group covered: 0 when every prompt was trained. */
+  /** Planned items (shared/job/plan.ts) no trained group covered: 0 when every prompt was trained. */
   readonly untrainedItems: number;
   /** Trained groups beyond the plan (a prompt trained twice): 0 when each was trained once. */
   readonly extraGroups: number;
@@ -68,17 +72,6 @@ export interface ClusterAccounting {
 
 export interface RemoteTrainSummary extends TrainSummary {
   readonly cluster: ClusterAccounting;
-}
-
-async function retrying<T>(call: () => Promise<T>, sleep: (ms: number) => Promise<void>, attempts = 8): Promise<T> {
-  for (let a = 1; ; a++) {
-    try {
-      return await call();
-    } catch (err) {
-      if (!isRetryable(err) || a >= attempts) throw err;
-      await sleep(Math.min(5000, 100 * 2 ** a));
-    }
-  }
 }
 
 function publish(weights: WeightsClient, bytes: Uint8Array, version: number, step: number, deadlineMs: number): Promise<PublishWeightsResponse> {
@@ -95,7 +88,10 @@ function publish(weights: WeightsClient, bytes: Uint8Array, version: number, ste
 export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promise<RemoteTrainSummary> {
   const started = deps.clock().getTime();
   const { coord } = deps;
-  const status0 = await retrying(() => unary(coord, coord.GetStatus, {}, { deadlineMs: deps.rpcDeadlineMs }), deps.sleep);
+  const jitter = new Rng(job.seed).fork('retry');
+  const policy = deps.retry ?? exponentialBackoff({ ...DEFAULT_BACKOFF, maxAttempts: 8, rng: () => jitter.uniform() });
+  const retrying = <T>(call: () => Promise<T>): Promise<T> => withRetry(call, policy, deps.sleep);
+  const status0 = await retrying(() => unary(coord, coord.GetStatus, {}, { deadlineMs: deps.rpcDeadlineMs }));
   if (status0.job_id !== jobIdOf(job)) {
     throw new ConfigError('job', `the coordinator runs job "${status0.job_id}", this learner's config is "${jobIdOf(job)}"; start both from the same job file and --set flags`);
   }
@@ -119,7 +115,7 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   const evaluate = (records: readonly SeriesRecord[], step: number): Promise<EvalReport> => evaluateParams(loop, weightVersion, records, step);
   const publishVersion = async (step: number) => {
     const bytes = encodePublishedWeights(spec, params, job.rollout.temperature);
-    const res = await retrying(() => publish(deps.weights, bytes, weightVersion + 1, step, deps.rpcDeadlineMs), deps.sleep);
+    const res = await retrying(() => publish(deps.weights, bytes, weightVersion + 1, step, deps.rpcDeadlineMs));
     weightVersion += 1;
     lastSha = res.published?.sha256 ?? '';
   };
@@ -147,7 +143,7 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   const history: { step: number; reward: number; grounded: number }[] = [];
   const saveAt = (step: number, metrics?: Record<string, unknown>) => saveStepCheckpoint(loop, { optimizer, step, weightVersion, rng, now: deps.clock(), metrics });
   const take = async (max: number, min: number, wait: number) => {
-    const res = await retrying(() => unary(coord, coord.TakeGroups, { learner_id: 'learner', max_groups: max, min_groups: min, wait_ms: wait, ack_batch_id: ack }, { deadlineMs: wait + deps.rpcDeadlineMs }), deps.sleep);
+    const res = await retrying(() => unary(coord, coord.TakeGroups, { learner_id: 'learner', max_groups: max, min_groups: min, wait_ms: wait, ack_batch_id: ack }, { deadlineMs: wait + deps.rpcDeadlineMs }));
     ack = res.batch_id === 0 ? 0 : res.batch_id;
     return res;
   };
@@ -200,7 +196,7 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   const finalJson = reportToJson(finalReport) as Record<string, unknown>;
   const dir = await saveAt(job.train.steps, { eval: finalJson });
   await model.dispose();
-  const status: GetStatusResponse = await retrying(() => unary(coord, coord.GetStatus, {}, { deadlineMs: deps.rpcDeadlineMs }), deps.sleep);
+  const status: GetStatusResponse = await retrying(() => unary(coord, coord.GetStatus, {}, { deadlineMs: deps.rpcDeadlineMs }));
   const n = Math.max(1, job.train.steps);
   return {
     steps: job.train.steps,

@@ -1,7 +1,7 @@
 /**
- * One TimerPO update (SPEC §6) from complete groups of rollouts:
+ * One TimerPO update (docs/METHOD.md §6) from complete groups of rollouts:
  *
- *   1. reward R_i of each trace (format, class, localization; SPEC §5)
+ *   1. reward R_i of each trace (format, class, localization; docs/METHOD.md §5)
  *   2. learner score passes: response hidden states H and log-probs under the current
  *      weights, log-probs under the frozen reference weights, ExpCoT hidden states E
  *   3. grounded reward s_i = exp(−W_i/τ) by Sinkhorn OT between H_i and E_p
@@ -23,10 +23,12 @@ import { estimatorByName } from '../shared/timerpo/advantage.js';
 import type { AdvantageParts } from '../shared/timerpo/advantage.js';
 import { parseTrace } from '../shared/trace/parse.js';
 import { groundedRewards } from './grounding.js';
-import type { LearnerModel, Params } from './learner-model.js';
-import type { PolicySpec } from './policy-setup.js';
-import type { PreparedPrompt } from './prompt-cache.js';
+import type { LearnerModel } from './learner-model.js';
+import type { Params } from '../shared/policy/model-config.js';
+import type { PolicySpec } from '../shared/policy/spec.js';
+import type { PreparedPrompt } from '../shared/policy/prompt-cache.js';
 import { packSequences } from './sequence-batch.js';
+import type { RlStepMetrics, ScoredSample, StepTimings } from '../shared/training/events.js';
 
 export interface RlStepContext {
   readonly model: LearnerModel;
@@ -42,43 +44,6 @@ export interface RlStepContext {
 }
 
 /** Seconds spent in each phase of one step. */
-export interface StepTimings {
-  readonly reward: number;
-  readonly score: number;
-  readonly ot: number;
-  readonly update: number;
-}
-
-export interface RlStepMetrics {
-  readonly reward: number;
-  readonly rewardFormat: number;
-  readonly rewardClass: number;
-  readonly rewardLocalization: number;
-  readonly grounded: number;
-  readonly otDistance: number;
-  readonly loss: number;
-  readonly surrogate: number;
-  readonly kl: number;
-  readonly entropy: number;
-  readonly clipFraction: number;
-  readonly gradNorm: number;
-  /** 1 when the update was applied, 0 when skipped (non-finite gradient). */
-  readonly applied: number;
-  /** Largest |sampler log-prob − learner log-prob| over the batch (should be ~1e-5). */
-  readonly logpMismatch: number;
-  readonly tokens: number;
-}
-
-export interface ScoredSample {
-  readonly sample: Sample;
-  readonly reward: RewardBreakdown;
-  readonly grounded: number;
-  readonly advMain: number;
-  readonly advGrounded: number;
-  readonly advProjected: number;
-  readonly advantage: number;
-}
-
 export async function timerpoStep(
   ctx: RlStepContext,
   prompts: readonly PreparedPrompt[],

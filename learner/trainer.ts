@@ -16,31 +16,16 @@ import { scheduleFromConfig } from '../shared/optim/schedule.js';
 import { countParams, initParams } from '../shared/policy/model-config.js';
 import { Rng } from '../shared/rng.js';
 import type { SeriesRecord } from '../shared/series/record.js';
-import { RolloutPolicy } from '../rollout-worker/rollout-policy.js';
+import { RolloutPolicy } from '../shared/policy/rollout-policy.js';
 import { LearnerModel } from './learner-model.js';
-import type { Params } from './learner-model.js';
-import { policySpecFromJob, tokenizerOf } from './policy-setup.js';
-import type { PolicySpec } from './policy-setup.js';
-import { PromptCache } from './prompt-cache.js';
+import type { Params } from '../shared/policy/model-config.js';
+import { policySpecFromJob, tokenizerOf } from '../shared/policy/spec.js';
+import type { PolicySpec } from '../shared/policy/spec.js';
+import { PromptCache } from '../shared/policy/prompt-cache.js';
 import { timerpoStep } from './timerpo-step.js';
-import type { RlStepMetrics, ScoredSample } from './timerpo-step.js';
-import { epochOrder, evaluateParams, makeOptimizer, runWarmStart, saveStepCheckpoint } from './training-parts.js';
-
-export type TrainEvent =
-  | { readonly kind: 'warm-start'; readonly step: number; readonly loss: number; readonly gradNorm: number }
-  | {
-      readonly kind: 'step';
-      readonly step: number;
-      readonly weightVersion: number;
-      readonly metrics: RlStepMetrics;
-      readonly seconds: { generate: number; update: number };
-      /** samples[p][i]: sample i of prompt p, scored. */
-      readonly samples: readonly ScoredSample[][];
-      /** records[p]: the labelled series of prompt p (for plots of the traces). */
-      readonly records?: readonly SeriesRecord[];
-    }
-  | { readonly kind: 'eval'; readonly step: number; readonly report: Record<string, unknown> }
-  | { readonly kind: 'checkpoint'; readonly step: number; readonly dir: string };
+import type { TrainEvent } from '../shared/training/events.js';
+import { evaluateParams, makeOptimizer, runWarmStart, saveStepCheckpoint } from './training-parts.js';
+import { planSteps, recordIdOf } from '../shared/job/plan.js';
 
 export interface TrainDeps {
   /** Wall clock (injected; checkpoints record it). */
@@ -106,7 +91,9 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
   const optimizer = makeOptimizer(params, job, job.optim.lr);
   const totalUpdates = job.train.steps * job.train.updatesPerBatch;
   const lrAt = scheduleFromConfig({ name: job.optim.schedule, lr: job.optim.lr, warmupSteps: job.optim.warmupSteps, totalSteps: Math.max(totalUpdates, job.optim.warmupSteps + 1) });
-  const order = epochOrder(train.length, rng, 'rl');
+  // The same plan the coordinator hands out in a cluster run (shared/job/plan.ts).
+  const plan = planSteps(job.seed, train.map((r) => r.id), job.train.steps, job.rollout.promptsPerStep);
+  const byId = new Map(train.map((r) => [r.id, r]));
   const rolloutRng = rng.fork('rollout');
   let promptsTrained = 0;
   let genSeconds = 0, updSeconds = 0;
@@ -114,7 +101,7 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
   const saveAt = (step: number, metrics?: Record<string, unknown>) => saveStepCheckpoint(loop, { optimizer, step, weightVersion, rng, now: deps.clock(), metrics });
 
   for (let step = 1; step <= job.train.steps; step++) {
-    const prompts = Array.from({ length: job.rollout.promptsPerStep }, () => cache.get(train[order.next().value as number]));
+    const prompts = plan.promptsOf(step).map((id) => cache.get(byId.get(recordIdOf(id))!));
     const t0 = deps.clock().getTime();
     const policy = await RolloutPolicy.create(spec.model, tokenizer, params, weightVersion, runOpts);
     const groups = await policy.sample(

@@ -12,21 +12,18 @@ import { AdamW } from '../shared/optim/adamw.js';
 import type { Tokenizer } from '../shared/policy/tokenizer.js';
 import type { Rng } from '../shared/rng.js';
 import type { SeriesRecord } from '../shared/series/record.js';
-import { RolloutPolicy } from '../rollout-worker/rollout-policy.js';
-import { predictRecords } from './evaluate.js';
-import type { LearnerModel, Params } from './learner-model.js';
-import type { PolicySpec } from './policy-setup.js';
-import type { PromptCache } from './prompt-cache.js';
-import { savePolicyCheckpoint } from './policy-checkpoint.js';
+import { epochOrder } from '../shared/job/plan.js';
+import { RolloutPolicy } from '../shared/policy/rollout-policy.js';
+import { predictRecords } from '../shared/policy/inference.js';
+import type { LearnerModel } from './learner-model.js';
+import type { Params } from '../shared/policy/model-config.js';
+import type { PolicySpec } from '../shared/policy/spec.js';
+import type { PromptCache } from '../shared/policy/prompt-cache.js';
+import { savePolicyCheckpoint } from '../shared/policy/checkpoint.js';
 import { imitationStep } from './warm-start.js';
 
 /** No weight decay for biases and layer-norm gains/biases. */
 export const noDecay = (name: string): boolean => /\.(b|b1|b2)$/.test(name) || /\.ln\d*\.[gb]$|^(enc|dec)\.ln\.[gb]$/.test(name);
-
-/** An endless shuffled stream of indices 0..n−1, reshuffled per epoch by a keyed fork. */
-export function* epochOrder(n: number, rng: Rng, key: string): Generator<number> {
-  for (let epoch = 0; ; epoch++) yield* rng.fork(`${key}/epoch/${epoch}`).shuffle(Array.from({ length: n }, (_, i) => i));
-}
 
 /** AdamW over `params` with the job's betas, eps and weight decay, at learning rate `lr`. */
 export function makeOptimizer(params: Params, job: JobConfig, lr: number): AdamW {

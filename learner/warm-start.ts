@@ -8,9 +8,10 @@ import type { AdamW } from '../shared/optim/adamw.js';
 import { clipGradNorm } from '../shared/optim/grad-clip.js';
 import { TraceGrammar } from '../shared/policy/grammar.js';
 import type { Tokenizer } from '../shared/policy/tokenizer.js';
-import type { LearnerModel, Params } from './learner-model.js';
-import type { PolicySpec } from './policy-setup.js';
-import type { PreparedPrompt } from './prompt-cache.js';
+import type { LearnerModel } from './learner-model.js';
+import type { Params } from '../shared/policy/model-config.js';
+import type { PolicySpec } from '../shared/policy/spec.js';
+import type { PreparedPrompt } from '../shared/policy/prompt-cache.js';
 import { packSequences } from './sequence-batch.js';
 
 export interface ImitationContext {

@@ -15,6 +15,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ConfigError } from '../shared/errors.js';
 import { UnauthenticatedError } from './errors.js';
 import { toStatus } from './status.js';
@@ -35,6 +36,22 @@ export function validateToken(input: unknown, field = 'token'): string {
   }
   if (!TOKEN_CHARS.test(input)) throw new ConfigError(field, 'must be visible ASCII without spaces (it travels in an HTTP/2 header)');
   return input;
+}
+
+/** The cluster token: the token file when given, else ANOMSEER_TOKEN. */
+export function tokenFrom(env: Readonly<Record<string, string | undefined>>, tokenFile: string | undefined): string {
+  if (tokenFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(tokenFile, 'utf8');
+    } catch (err) {
+      throw new ConfigError('--token-file', `cannot read ${tokenFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give the file the coordinator wrote its token to`);
+    }
+    return validateToken(text.trim(), '--token-file');
+  }
+  const t = env.ANOMSEER_TOKEN;
+  if (t === undefined || t === '') throw new ConfigError('ANOMSEER_TOKEN', 'is not set; export the cluster token the coordinator printed the path of, or pass --token-file');
+  return validateToken(t, 'ANOMSEER_TOKEN');
 }
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();

@@ -1,24 +1,31 @@
 /**
- * Retrying failed calls: a pure backoff policy `(attempt) => ms | null` and a loop that retries
- * only what `isRetryable` allows (UNAVAILABLE, DEADLINE_EXCEEDED; see proto/status.ts).
- * Chance and time are injected, so a test replays a retry sequence exactly.
+ * Retrying failed calls: a pure backoff policy `(attempt, elapsedMs) => ms | null` (the shape of
+ * ioredis's `retryStrategy`) and a loop that retries only what `isRetryable` allows
+ * (UNAVAILABLE, DEADLINE_EXCEEDED; see proto/status.ts). Chance and time are injected, so a
+ * test replays a retry sequence exactly. Every process retries through this module: the
+ * learner's calls, the worker's calls and weight fetches, and the learner's progress reports.
  *
- * Example (base 100 ms, factor 2, cap 5 s, 6 attempts, full jitter):
+ * Example (base 100 ms, cap 5 s, 6 attempts, full jitter):
  *   attempt 1 → up to 100 ms, 2 → up to 200 ms, 3 → 400, 4 → 800, 5 → 1600, 6 → null (give up)
  */
 import { ConfigError } from '../shared/errors.js';
 import { isRetryable } from './status.js';
 
-/** Wait before retry number `attempt` (1 = first retry), ms; null = give up. */
-export type RetryPolicy = (attempt: number) => number | null;
+/**
+ * Wait before retry number `attempt` (1 = first retry), ms; null = give up. `elapsedMs` is the
+ * time since the first try started (policies bounded by time use it; others ignore it).
+ */
+export type RetryPolicy = (attempt: number, elapsedMs: number) => number | null;
 
 export interface BackoffOptions {
   /** Delay ceiling before the first retry, ms. */
   baseMs: number;
   /** Largest delay, ms. */
   maxMs: number;
-  /** Give up when this attempt would start (attempts include the first call). */
-  maxAttempts: number;
+  /** Give up when this attempt would start (attempts include the first call); default unbounded. */
+  maxAttempts?: number;
+  /** Give up when this much time has passed since the first try, ms; default unbounded. */
+  maxElapsedMs?: number;
   /** Uniform [0, 1) source; the delay is rng() × ceiling ("full jitter"). Inject a seeded one. */
   rng: () => number;
 }
@@ -27,26 +34,46 @@ export interface BackoffOptions {
 export function exponentialBackoff(opts: BackoffOptions): RetryPolicy {
   if (!(opts.baseMs > 0) || !Number.isFinite(opts.baseMs)) throw new ConfigError('retry.baseMs', `is ${opts.baseMs}; expected a finite number > 0`);
   if (!(opts.maxMs >= opts.baseMs) || !Number.isFinite(opts.maxMs)) throw new ConfigError('retry.maxMs', `is ${opts.maxMs}; expected a finite number >= retry.baseMs (${opts.baseMs})`);
-  if (!Number.isInteger(opts.maxAttempts) || opts.maxAttempts < 1) throw new ConfigError('retry.maxAttempts', `is ${opts.maxAttempts}; expected an integer >= 1`);
-  return (attempt) => {
-    if (attempt + 1 > opts.maxAttempts) return null;
-    const ceiling = Math.min(opts.maxMs, opts.baseMs * 2 ** (attempt - 1));
+  const maxAttempts = opts.maxAttempts ?? Number.POSITIVE_INFINITY;
+  if (maxAttempts !== Number.POSITIVE_INFINITY && (!Number.isInteger(maxAttempts) || maxAttempts < 1)) throw new ConfigError('retry.maxAttempts', `is ${opts.maxAttempts}; expected an integer >= 1`);
+  const maxElapsed = opts.maxElapsedMs ?? Number.POSITIVE_INFINITY;
+  if (!(maxElapsed >= 0)) throw new ConfigError('retry.maxElapsedMs', `is ${opts.maxElapsedMs}; expected a number >= 0`);
+  return (attempt, elapsedMs = 0) => {
+    if (attempt + 1 > maxAttempts || elapsedMs >= maxElapsed) return null;
+    // 2 ** attempt overflows to Infinity long after maxMs caps it; min() keeps it finite.
+    const ceiling = Math.min(opts.maxMs, opts.baseMs * 2 ** Math.min(attempt - 1, 60));
     return Math.floor(opts.rng() * ceiling);
   };
+}
+
+export interface RetryHooks {
+  /** Clock for `elapsedMs`, ms (default Date.now). */
+  readonly now?: () => number;
+  /** Called before each wait: the error, the retry number and the wait (log it once per outage). */
+  readonly onRetry?: (err: unknown, attempt: number, waitMs: number) => void;
+  /** Which errors may be retried (default proto/status isRetryable). */
+  readonly retryable?: (err: unknown) => boolean;
 }
 
 /**
  * Run `call` until it succeeds, fails with a non-retryable error, or the policy gives up; the
  * last error is rethrown. `sleep` is injected (tests pass one that records and resolves at once).
  */
-export async function withRetry<T>(call: () => Promise<T>, policy: RetryPolicy, sleep: (ms: number) => Promise<void>): Promise<T> {
+export async function withRetry<T>(call: () => Promise<T>, policy: RetryPolicy, sleep: (ms: number) => Promise<void>, hooks: RetryHooks = {}): Promise<T> {
+  const now = hooks.now ?? Date.now;
+  const retryable = hooks.retryable ?? isRetryable;
+  const started = now();
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await call();
     } catch (err) {
-      const wait = isRetryable(err) ? policy(attempt) : null;
+      const wait = retryable(err) ? policy(attempt, now() - started) : null;
       if (wait === null) throw err;
+      hooks.onRetry?.(err, attempt, wait);
       await sleep(wait);
     }
   }
 }
+
+/** The backoff every role uses unless told otherwise: 200 ms doubling to 5 s, full jitter. */
+export const DEFAULT_BACKOFF = Object.freeze({ baseMs: 200, maxMs: 5000 });

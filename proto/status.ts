@@ -10,6 +10,7 @@
  *
  *   class                 code                  why
  *   ConfigError           INVALID_ARGUMENT (3)  the request is wrong; retrying sends it again
+ *   InvalidArgumentError  INVALID_ARGUMENT (3)  a request field or wire payload is malformed
  *   DataError             INVALID_ARGUMENT (3)
  *   ShapeError            INVALID_ARGUMENT (3)  e.g. G rollouts expected, got another count
  *   NotFoundError         NOT_FOUND (5)         unknown id: a bug or a restarted coordinator
@@ -27,7 +28,7 @@
  * over the size limit, and the same message fails the same way every time.
  */
 import * as grpc from '@grpc/grpc-js';
-import { AnomseerError, ConfigError, DataError, ShapeError } from '../shared/errors.js';
+import { AnomseerError, ConfigError, DataError, InvalidArgumentError, ShapeError } from '../shared/errors.js';
 import { ChecksumMismatchError, LeaseExpiredError, MessageTooLargeError, NotFoundError, RpcError, StaleWeightsError, UnauthenticatedError } from './errors.js';
 
 /** Metadata key of the error payload (binary: UTF-8 JSON `{ name, fields }`). */
@@ -76,6 +77,7 @@ function row<E extends AnomseerError>(
 /** The one mapping from anomseer error classes to gRPC codes (first match wins). */
 export const ERROR_TABLE: readonly ErrorCodec[] = Object.freeze([
   row(ConfigError, grpc.status.INVALID_ARGUMENT, (e) => ({ field: e.field }), (f, m) => new ConfigError(str(f.field), after(m, str(f.field)))),
+  row(InvalidArgumentError, grpc.status.INVALID_ARGUMENT, (e) => ({ field: e.field }), (f, m) => new InvalidArgumentError(str(f.field), after(m, str(f.field)))),
   row(
     DataError,
     grpc.status.INVALID_ARGUMENT,

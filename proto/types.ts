@@ -298,7 +298,7 @@ export interface ReportProgressRequest {
   learner_id: string;
   /** 1, 2, 3, … per learner_id; a retry repeats it. */
   sequence: number;
-  /** One TrainEvent as JSON (coordinator/dashboard/progress.ts); at most 1 MiB. */
+  /** One TrainEvent as JSON (shared/training/progress-codec.ts); at most 1 MiB. */
   event_json: string;
 }
 

@@ -4,13 +4,12 @@
  * SIGTERM/SIGINT: stop leasing, release held leases (they are requeued at once), exit 0.
  * The only place the worker's real dependencies are wired.
  */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
-import { bearerInterceptor, validateToken } from '../proto/auth.js';
+import { bearerInterceptor, tokenFrom } from '../proto/auth.js';
 import { createClient } from '../proto/load.js';
 import { channelOptions } from '../proto/options.js';
-import { ConfigError } from '../shared/errors.js';
+import { parseDevice } from '../shared/onnx/runtime.js';
 import { serveMetrics } from '../telemetry/metrics-server.js';
 import type { MetricsListen, MetricsServer } from '../telemetry/metrics-server.js';
 import { createWorkerMetrics } from './metrics.js';
@@ -31,22 +30,10 @@ export interface WorkerMainOptions {
   readonly log: (line: string) => void;
 }
 
-/** The cluster token: the token file when given, else ANOMSEER_TOKEN. */
-export function tokenFrom(env: Readonly<Record<string, string | undefined>>, tokenFile: string | undefined): string {
-  if (tokenFile !== undefined) return validateToken(readFileSync(tokenFile, 'utf8').trim(), '--token-file');
-  const t = env.ANOMSEER_TOKEN;
-  if (t === undefined || t === '') throw new ConfigError('ANOMSEER_TOKEN', 'is not set; export the cluster token the coordinator printed the path of, or pass --token-file');
-  return validateToken(t, 'ANOMSEER_TOKEN');
-}
-
-export function validateDevice(device: string): string {
-  if (!/^(cpu|cuda:\d+)$/.test(device)) throw new ConfigError('--device', `is "${device}"; expected cpu or cuda:N`);
-  return device;
-}
-
 export async function runWorker(o: WorkerMainOptions): Promise<number> {
   const token = tokenFrom(o.env, o.tokenFile);
-  const device = validateDevice(o.device);
+  const device = o.device;
+  parseDevice(device, '--device');
   const metrics = o.metrics === undefined ? undefined : createWorkerMetrics();
   const opts = { ...channelOptions(), interceptors: [bearerInterceptor(token), ...(metrics === undefined ? [] : [metrics.interceptor])] };
   const coord = createClient('Coordinator', o.coordinator, grpc.credentials.createInsecure(), opts);

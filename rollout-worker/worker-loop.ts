@@ -14,15 +14,17 @@ import { assembleWeights } from '../proto/chunks.js';
 import { collect, unary } from '../proto/call.js';
 import { NotFoundError, StaleWeightsError } from '../proto/errors.js';
 import { isRetryable } from '../proto/status.js';
+import { DEFAULT_BACKOFF, exponentialBackoff } from '../proto/retry.js';
+import type { RetryPolicy } from '../proto/retry.js';
 import type { CoordinatorClient, PromptLease, Rollout, WeightChunk, WeightsClient, WorkerState } from '../proto/types.js';
 import { AnomseerError, ConfigError } from '../shared/errors.js';
 import { patchFeatures } from '../shared/policy/features.js';
 import type { Sample } from '../shared/policy/sample.js';
 import { Rng } from '../shared/rng.js';
-import { tokenizerOf } from '../learner/policy-setup.js';
-import { decodePublishedWeights } from './published-weights.js';
-import type { PublishedPolicy } from './published-weights.js';
-import { RolloutPolicy } from './rollout-policy.js';
+import { tokenizerOf } from '../shared/policy/spec.js';
+import { decodePublishedWeights } from '../shared/policy/published-weights.js';
+import type { PublishedPolicy } from '../shared/policy/published-weights.js';
+import { RolloutPolicy } from '../shared/policy/rollout-policy.js';
 
 /** What a worker samples with: one weight version, built between batches. */
 export interface Sampler {
@@ -82,6 +84,11 @@ export interface WorkerOptions {
   /** Reuse an id (empty = the coordinator picks). */
   readonly workerId?: string;
   readonly hooks?: WorkerHooks;
+  /**
+   * Backoff between retries of a failed round or a broken weight stream (default
+   * DEFAULT_BACKOFF, 20 attempts, jitter from a generator keyed by the host).
+   */
+  readonly retry?: RetryPolicy;
 }
 
 /** `<seed>/rollout` → the rollout generator of the job. */
@@ -114,8 +121,12 @@ export class RolloutWorker {
   /** Groups this worker had accepted. */
   submitted = 0;
 
+  readonly #retry: RetryPolicy;
+
   constructor(o: WorkerOptions) {
     this.#o = o;
+    const jitter = new Rng(0).fork(`retry/${o.host}`);
+    this.#retry = o.retry ?? exponentialBackoff({ ...DEFAULT_BACKOFF, maxAttempts: 20, rng: () => jitter.uniform() });
   }
 
   get id(): string {
@@ -175,6 +186,7 @@ export class RolloutWorker {
    */
   async #fetchChunks(version: number, totalBytes: number): Promise<WeightChunk[]> {
     const chunks: WeightChunk[] = [];
+    const started = this.#o.clock();
     for (let attempt = 1; ; attempt++) {
       const deadline = new Date(this.#o.clock() + (this.#o.rpcDeadlineMs ?? 30_000) + Math.ceil(totalBytes / 1_048_576) * 1000);
       const stream = this.#o.weights.FetchWeights({ version, start_index: chunks.length, worker_id: this.#id }, { deadline });
@@ -183,9 +195,10 @@ export class RolloutWorker {
         await collect(stream);
         return chunks;
       } catch (err) {
-        if (!isRetryable(err) || attempt >= 5) throw err;
+        const wait = isRetryable(err) ? this.#retry(attempt, this.#o.clock() - started) : null;
+        if (wait === null) throw err;
         this.#o.logger(`worker ${this.#id}: weight fetch broke after ${chunks.length} chunk(s) (${(err as Error).message}); resuming`);
-        await this.#o.sleep(200 * attempt);
+        await this.#o.sleep(wait);
       }
     }
   }
@@ -254,10 +267,11 @@ export class RolloutWorker {
             await this.#o.sleep(1000);
             continue;
           }
-          if (isRetryable(err) && failures < 20) {
+          const wait = isRetryable(err) ? this.#retry(failures + 1, 0) : null;
+          if (wait !== null) {
             failures += 1;
             this.#o.logger(`worker ${this.#id}: ${(err as Error).message}; retrying`);
-            await this.#o.sleep(Math.min(5000, 200 * 2 ** failures));
+            await this.#o.sleep(wait);
             continue;
           }
           throw err;

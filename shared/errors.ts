@@ -39,6 +39,19 @@ export class DataError extends AnomseerError {
   }
 }
 
+/**
+ * A request or wire payload from another process is malformed: names the field path
+ * (`rollouts[2].token_ids[7]`) and what it must be. Servers answer INVALID_ARGUMENT; unlike a
+ * ConfigError it says nothing about the receiver's own configuration.
+ */
+export class InvalidArgumentError extends AnomseerError {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super('E_INVALID_ARGUMENT', `${field}: ${message}`);
+    this.field = field;
+  }
+}
+
 /** A tensor, array or message has the wrong shape or size. */
 export class ShapeError extends AnomseerError {
   constructor(message: string) {

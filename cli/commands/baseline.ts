@@ -1,6 +1,6 @@
 /**
  * `anomseer baseline`: run the blind classical detector (shared/baseline) on
- * every series of a data source, score it like any model (SPEC §7) and print
+ * every series of a data source, score it like any model (docs/METHOD.md §7) and print
  * the table beside the paper's rows. It is the floor the learned policy must beat.
  *
  *   anomseer baseline --data anomllm:eval
@@ -90,7 +90,7 @@ async function baselineAction(flags: BaselineFlags): Promise<void> {
 export function registerBaseline(program: Command): void {
   program
     .command('baseline')
-    .description('Run the blind classical detector on labelled data and print the SPEC §7 table (the floor to beat).')
+    .description('Run the blind classical detector on labelled data and print the results table (docs/METHOD.md §7) (the floor to beat).')
     .requiredOption('--data <spec>', 'the labelled data: anomllm:<split>[?count=N&tasks=a,b], jsonl:<path>, nab:<dir>, ucr:<dir>, tsb:<path>')
     .option('--json <file>', 'also write the report as JSON')
     .option('--save-predictions <file>', 'write {"id","text","intervals","type"} per series (text = the blind ExpCoT)')

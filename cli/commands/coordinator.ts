@@ -4,7 +4,8 @@
  * dashboard (`--dashboard-port`, `--dashboard-host`, `--no-dashboard`; docs/DASHBOARD.md).
  */
 import type { Command } from 'commander';
-import { exitWithParent } from '../../coordinator/service/local-cluster.js';
+import { exitWithParent } from '../launch/exit-with-parent.js';
+import { parsePortFlag } from './flags.js';
 import { runCoordinator } from '../../coordinator/main.js';
 import { ConfigError } from '../../shared/errors.js';
 import { addMetricsOptions, metricsFromFlags } from '../../telemetry/cli-flags.js';
@@ -50,11 +51,7 @@ export function registerCoordinator(program: Command): void {
 /** --no-dashboard, --dashboard-port, --dashboard-host → runCoordinator's `dashboard` option. */
 function dashboardOf(flags: Flags): false | { host?: string; port?: number } {
   if (!flags.dashboard) return false;
-  let port: number | undefined;
-  if (flags.dashboardPort !== undefined) {
-    port = Number(flags.dashboardPort);
-    if (flags.dashboardPort.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('--dashboard-port', `must be an integer in [0, 65535], got "${flags.dashboardPort}"`);
-  }
+  const port = flags.dashboardPort === undefined ? undefined : parsePortFlag('--dashboard-port', flags.dashboardPort);
   if (flags.dashboardHost !== undefined && flags.dashboardHost.trim() === '') throw new ConfigError('--dashboard-host', 'is empty; give an interface address such as 127.0.0.1 or 0.0.0.0');
   return { host: flags.dashboardHost, port };
 }

@@ -8,15 +8,14 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { parseThreads } from './flags.js';
 import sharp from 'sharp';
 import { parseValuesCsv } from '../../shared/datasets/values-csv.js';
 import { readText } from '../../shared/datasets/files.js';
 import { ConfigError } from '../../shared/errors.js';
 import { annotatedPng } from '../../shared/plot/annotate.js';
 import { parseNormalizeMode } from '../../shared/plot/normalize.js';
-import { loadPolicy } from '../../learner/policy-checkpoint.js';
-import { detectSeries } from '../../rollout-worker/detect.js';
-import { RolloutPolicy } from '../../rollout-worker/rollout-policy.js';
+import { detectSeries, openPolicy } from '../../shared/policy/inference.js';
 import { DEFAULT_CHECKPOINT } from './eval.js';
 
 interface DetectFlags {
@@ -43,16 +42,15 @@ export function registerDetect(program: Command): void {
       const normalize = parseNormalizeMode(flags.normalize, '--normalize');
       const window = Number(flags.window);
       if (!Number.isInteger(window) || window < 16 || window > 1984) throw new ConfigError('--window', `must be an integer in [16, 1984], got "${flags.window}"`);
-      const threads = Number(flags.threads);
-      if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ConfigError('--threads', `must be an integer in [1, 64], got "${flags.threads}"`);
+      const threads = parseThreads(flags.threads);
       const dir = flags.checkpoint ?? DEFAULT_CHECKPOINT;
       if (!existsSync(dir)) throw new ConfigError('--checkpoint', `${dir} does not exist; train one with \`anomseer train examples/anomllm.yaml\``);
       const { values, column } = parseValuesCsv(readText(file, 'series file'), file, flags.column);
       sharp.cache(false);
-      const pol = await loadPolicy(dir);
-      const policy = await RolloutPolicy.create(pol.spec.model, pol.tokenizer, pol.params, pol.weightVersion, { threads });
+      const open = await openPolicy(dir, { threads });
+      const { spec } = open.loaded;
       try {
-        const r = await detectSeries(policy, values, { features: pol.spec.features, grammar: pol.spec.grammar, windowLength: window, normalize });
+        const r = await detectSeries(open.policy, values, { features: spec.features, grammar: spec.grammar, windowLength: window, normalize });
         mkdirSync(flags.out, { recursive: true });
         writeFileSync(join(flags.out, 'plot.png'), await annotatedPng(r.normalized, { predicted: r.intervals, normalize: 'none' }));
         const result = {
@@ -68,7 +66,7 @@ export function registerDetect(program: Command): void {
         const ivs = r.intervals.map(([s, e]) => `[${s}, ${e})`).join(', ') || 'none';
         process.stdout.write(`${file} (${values.length} points, column ${column}): ${r.type}\nintervals: ${ivs}\nreasoning: ${r.explanation}\nwrote ${join(flags.out, 'plot.png')} and ${join(flags.out, 'result.json')}\n`);
       } finally {
-        await policy.dispose();
+        await open.dispose();
       }
     });
 }

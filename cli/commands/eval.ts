@@ -1,5 +1,5 @@
 /**
- * `anomseer eval`: score predictions against labelled data (SPEC §7) and print
+ * `anomseer eval`: score predictions against labelled data (docs/METHOD.md §7) and print
  * the results table beside the paper's.
  *
  *   anomseer eval --predictions preds.jsonl --data anomllm:eval
@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
+import { parseThreads } from './flags.js';
 import { ConfigError } from '../../shared/errors.js';
 import type { SeriesRecord } from '../../shared/series/record.js';
 import { loadDataSpec } from '../../shared/datasets/spec.js';
@@ -19,7 +20,7 @@ import { readText } from '../../shared/datasets/files.js';
 import { parsePredictionsJsonl } from '../../shared/eval/predictions.js';
 import { type EvalReport, type Prediction, reportToJson, scoreAll } from '../../shared/eval/score.js';
 import { formatTable } from '../../shared/eval/table.js';
-import { predictWithCheckpoint } from '../../learner/checkpoint-predict.js';
+import { predictWithCheckpoint } from '../../shared/policy/inference.js';
 
 export interface RunEvalOptions {
   readonly records: readonly SeriesRecord[];
@@ -95,8 +96,7 @@ async function evalAction(flags: EvalFlags): Promise<void> {
   if (!existsSync(dir)) {
     throw new ConfigError('--checkpoint', `${dir} does not exist; train one with \`anomseer train examples/anomllm.yaml\` or pass --predictions FILE`);
   }
-  const threads = Number(flags.threads);
-  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ConfigError('--threads', `must be an integer in [1, 64], got "${flags.threads}"`);
+  const threads = parseThreads(flags.threads);
   const { predictions, lines } = await predictWithCheckpoint(dir, records, { threads, onProgress: progressBar('eval') });
   if (flags.savePredictions !== undefined) {
     mkdirSync(dirname(flags.savePredictions), { recursive: true });
@@ -108,7 +108,7 @@ async function evalAction(flags: EvalFlags): Promise<void> {
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description('Score a checkpoint, or saved predictions (JSONL of {"id","text"} or {"id","intervals","type"}), against labelled data; print the SPEC §7 table.')
+    .description('Score a checkpoint, or saved predictions (JSONL of {"id","text"} or {"id","intervals","type"}), against labelled data; print the results table (docs/METHOD.md §7).')
     .option('--predictions <file>', 'predictions to score, one JSON object per line')
     .option('--checkpoint <dir>', 'run this trained policy on the data instead (default: the shipped checkpoints/default)')
     .option('--save-predictions <file>', 'with a checkpoint: write one {"id","text","intervals","type"} line per series')

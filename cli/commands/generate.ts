@@ -1,5 +1,5 @@
 /**
- * `anomseer generate`: write seeded AnomLLM-protocol series (SPEC §3) as JSONL.
+ * `anomseer generate`: write seeded AnomLLM-protocol series (docs/METHOD.md §3) as JSONL.
  *
  *   anomseer generate --task all --split eval --out data/eval.jsonl
  *   anomseer generate --task range,freq --split train --count 50 --length 500 --out /tmp/small.jsonl
@@ -90,7 +90,7 @@ function runGenerate(flags: GenerateFlags): void {
 export function registerGenerate(program: Command): void {
   program
     .command('generate')
-    .description('Write seeded AnomLLM-protocol series (SPEC §3) as JSONL, one record per line.')
+    .description('Write seeded AnomLLM-protocol series (docs/METHOD.md §3) as JSONL, one record per line.')
     .requiredOption('--task <name|all>', `a task, a comma-separated list, or "all" (${ANOMLLM_TASKS.join(', ')}); also: shapelet`)
     .requiredOption('--split <train|eval>', 'split name used in ids; also picks the default seed (train 3407, eval 42)')
     .option('--seed <n>', 'seed in [0, 4294967295] (default: the split seed)')

@@ -1,6 +1,7 @@
 /** `anomseer learner <job.yaml> --coordinator ADDR`: the learner of a cluster run (docs/CLUSTER.md). */
 import type { Command } from 'commander';
-import { exitWithParent } from '../../coordinator/service/local-cluster.js';
+import { parseDeviceFlag, parseThreads } from './flags.js';
+import { exitWithParent } from '../launch/exit-with-parent.js';
 import { runLearner } from '../../learner/main.js';
 import { ConfigError } from '../../shared/errors.js';
 import { addMetricsOptions, metricsFromFlags } from '../../telemetry/cli-flags.js';
@@ -28,10 +29,9 @@ export function registerLearner(program: Command): void {
     .option('--token-file <file>', 'read the cluster token from this file')
     .action(async (file: string, flags: Flags) => {
       exitWithParent(process.env, (line) => process.stderr.write(`learner: ${line}\n`));
-      const threads = Number(flags.threads);
-      if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ConfigError('--threads', `must be an integer in [1, 64], got "${flags.threads}"`);
+      const threads = parseThreads(flags.threads);
       await runLearner({
-        jobFile: file, set: flags.set, coordinator: flags.coordinator, summary: flags.summary, device: flags.device, threads, tokenFile: flags.tokenFile, metrics: metricsFromFlags(flags),
+        jobFile: file, set: flags.set, coordinator: flags.coordinator, summary: flags.summary, device: parseDeviceFlag(flags.device), threads, tokenFile: flags.tokenFile, metrics: metricsFromFlags(flags),
         env: process.env, log: (line) => process.stdout.write(`${line}\n`),
       });
     });

@@ -12,12 +12,11 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
-import { bearerInterceptor } from '../../proto/auth.js';
+import { bearerInterceptor, tokenFrom } from '../../proto/auth.js';
 import { unary } from '../../proto/call.js';
 import { createClient } from '../../proto/load.js';
 import { channelOptions } from '../../proto/options.js';
 import type { GetStatusResponse, WorkerStatus } from '../../proto/types.js';
-import { tokenFrom } from '../../rollout-worker/main.js';
 import { ConfigError } from '../../shared/errors.js';
 
 interface Flags {

@@ -1,12 +1,11 @@
 /** `anomseer status --coordinator ADDR [--json]`: one GetStatus snapshot, as a table or JSON. */
 import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
-import { bearerInterceptor } from '../../proto/auth.js';
+import { bearerInterceptor, tokenFrom } from '../../proto/auth.js';
 import { unary } from '../../proto/call.js';
 import { createClient } from '../../proto/load.js';
 import { channelOptions } from '../../proto/options.js';
 import type { GetStatusResponse } from '../../proto/types.js';
-import { tokenFrom } from '../../rollout-worker/main.js';
 
 interface Flags {
   coordinator: string;

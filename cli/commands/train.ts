@@ -7,15 +7,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
+import { parseDeviceFlag, parseIntFlag, parsePortFlag, parseThreads } from './flags.js';
 import sharp from 'sharp';
 import { applyOverrides, loadJobFile, parseSetFlags } from '../../shared/config/load.js';
 import { ConfigError } from '../../shared/errors.js';
-import { runTraining } from '../../learner/trainer.js';
-import { runLocalCluster } from '../../coordinator/service/local-cluster.js';
+import { runTraining } from '../../learner/main.js';
+import { runLocalCluster } from '../launch/local-cluster.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { validateToken } from '../../proto/auth.js';
-import { startLocalDashboard } from '../../coordinator/dashboard/local.js';
+import { startLocalDashboard } from '../../dashboard/local.js';
 
 interface TrainFlags {
   set: string[];
@@ -40,14 +41,13 @@ export function registerTrain(program: Command): void {
     .option('--no-dashboard', 'do not start the live dashboard')
     .option('--workers <n>', 'run as a local cluster: coordinator, learner and N rollout workers as separate processes on loopback (absent or 0: everything in this process; docs/CLUSTER.md)')
     .action(async (file: string, flags: TrainFlags) => {
-      const threads = Number(flags.threads);
-      if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ConfigError('--threads', `must be an integer in [1, 64], got "${flags.threads}"`);
-      const workers = flags.workers === undefined ? 0 : Number(flags.workers);
-      if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new ConfigError('--workers', `must be an integer in [0, 64], got "${flags.workers}"`);
+      const threads = parseThreads(flags.threads);
+      const device = parseDeviceFlag(flags.device);
+      const workers = flags.workers === undefined ? 0 : parseIntFlag('--workers', flags.workers, 0, 64);
       if (workers > 0) {
         process.exitCode = await runLocalCluster({
-          jobFile: file, set: flags.set, workers, summary: flags.summary, device: flags.device, threads,
-          dashboard: flags.dashboard, dashboardPort: flags.dashboardPort === undefined ? undefined : dashboardPortOf(flags.dashboardPort),
+          jobFile: file, set: flags.set, workers, summary: flags.summary, device, threads,
+          dashboard: flags.dashboard, dashboardPort: flags.dashboardPort === undefined ? undefined : parsePortFlag('--dashboard-port', flags.dashboardPort),
           node: process.execPath, bin: new URL('../../bin/anomseer.mjs', import.meta.url).pathname, env: process.env,
           log: (line) => process.stdout.write(`${line}\n`),
         });
@@ -61,7 +61,7 @@ export function registerTrain(program: Command): void {
         clock: () => new Date(),
         log,
         onEvent: dashboard?.onEvent,
-        device: flags.device,
+        device,
         threads,
       }).finally(() => dashboard?.close());
       process.stdout.write(`train: done in ${summary.wallSeconds.toFixed(1)}s; checkpoint ${summary.checkpoint}\n`);
@@ -74,16 +74,10 @@ export function registerTrain(program: Command): void {
 
 /** The live dashboard of this run; its token is ANOMSEER_TOKEN, or a fresh one printed once. */
 async function startTrainDashboard(job: Parameters<typeof runTraining>[0], flags: TrainFlags, log: (line: string) => void) {
-  const port = flags.dashboardPort === undefined ? job.cluster.dashboardPort : dashboardPortOf(flags.dashboardPort);
+  const port = flags.dashboardPort === undefined ? job.cluster.dashboardPort : parsePortFlag('--dashboard-port', flags.dashboardPort);
   const fromEnv = process.env.ANOMSEER_TOKEN;
   const token = fromEnv === undefined || fromEnv === '' ? randomBytes(32).toString('hex') : validateToken(fromEnv, 'ANOMSEER_TOKEN');
   const dash = await startLocalDashboard(job, { token, port, hostname: hostname(), device: flags.device, now: () => Date.now(), log });
   log(fromEnv ? `dashboard: ${dash.url}?token=<ANOMSEER_TOKEN>` : `dashboard: ${dash.url}?token=${token}  (token generated; set ANOMSEER_TOKEN to choose it)`);
   return dash;
-}
-
-function dashboardPortOf(flag: string): number {
-  const port = Number(flag);
-  if (flag.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('--dashboard-port', `must be an integer in [0, 65535], got "${flag}"`);
-  return port;
 }

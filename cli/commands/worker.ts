@@ -1,6 +1,7 @@
 /** `anomseer worker --coordinator ADDR [--device cpu|cuda:N]`: one rollout worker (docs/CLUSTER.md). */
 import type { Command } from 'commander';
-import { exitWithParent } from '../../coordinator/service/local-cluster.js';
+import { parseDeviceFlag, parseThreads } from './flags.js';
+import { exitWithParent } from '../launch/exit-with-parent.js';
 import { runWorker } from '../../rollout-worker/main.js';
 import { ConfigError } from '../../shared/errors.js';
 import { addMetricsOptions, metricsFromFlags } from '../../telemetry/cli-flags.js';
@@ -29,13 +30,12 @@ export function registerWorker(program: Command): void {
     .option('--when-done <exit|wait>', 'when the job is done: exit 0, or stay up (healthy) until SIGTERM — what a Kubernetes Deployment needs', 'exit')
     .action(async (flags: Flags) => {
       exitWithParent(process.env, (line) => process.stderr.write(`worker: ${line}\n`));
-      const threads = Number(flags.threads);
+      const threads = parseThreads(flags.threads);
       const maxPrompts = Number(flags.maxPrompts);
-      if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ConfigError('--threads', `must be an integer in [1, 64], got "${flags.threads}"`);
       if (!Number.isInteger(maxPrompts) || maxPrompts < 1 || maxPrompts > 1024) throw new ConfigError('--max-prompts', `must be an integer in [1, 1024], got "${flags.maxPrompts}"`);
       if (flags.whenDone !== 'exit' && flags.whenDone !== 'wait') throw new ConfigError('--when-done', `must be exit or wait, got "${flags.whenDone}"`);
       await runWorker({
-        coordinator: flags.coordinator, device: flags.device, threads, tokenFile: flags.tokenFile, maxPrompts, workerId: flags.id, metrics: metricsFromFlags(flags), whenDone: flags.whenDone,
+        coordinator: flags.coordinator, device: parseDeviceFlag(flags.device), threads, tokenFile: flags.tokenFile, maxPrompts, workerId: flags.id, metrics: metricsFromFlags(flags), whenDone: flags.whenDone,
         env: process.env, log: (line) => process.stdout.write(`${line}\n`),
       });
     });

@@ -12,7 +12,7 @@
  *   GetStatus       counters, workers, leases, throughput
  *   ReportProgress  the learner's training events (JSON, at most 1 MiB) for the dashboard
  *
- * Steps are released to the queue as weight versions appear (job-plan.ts): step k is enqueued
+ * Steps are released to the queue as weight versions appear (shared/job/plan.ts): step k is enqueued
  * once version k − maxStaleness is published, so with maxStaleness 0 every group of step k is
  * sampled with version k. The class holds the logic (methods take and return wire messages);
  * `handlers()` wraps it for grpc-js with every error going through toStatus.
@@ -41,16 +41,16 @@ import type {
   WorkerCommand,
   WorkerState,
 } from '../../proto/types.js';
-import { AnomseerError, ConfigError, ShapeError } from '../../shared/errors.js';
+import { AnomseerError, InvalidArgumentError, ShapeError } from '../../shared/errors.js';
 import type { SeriesRecord } from '../../shared/series/record.js';
-import { PROGRESS_MAX_BYTES, decodeProgress } from '../dashboard/progress.js';
-import type { DashboardEvent } from '../dashboard/state.js';
+import { PROGRESS_MAX_BYTES, decodeProgress } from '../../shared/training/progress-codec.js';
+import type { DashboardEvent } from '../../shared/training/events.js';
 import { checkRollout, minWeightVersion } from '../scheduling/staleness.js';
 import type { StateStore } from '../state/store.js';
-import { recordIdOf } from './job-plan.js';
+import { recordIdOf } from '../../shared/job/plan.js';
 import { LearnerIntake } from './learner-intake.js';
 import type { GroupPayload } from './learner-intake.js';
-import type { StepPlan } from './job-plan.js';
+import type { StepPlan } from '../../shared/job/plan.js';
 import type { WeightRegistry } from './weight-registry.js';
 
 /** Settings of one coordinator, compiled from the job (all durations in ms). */
@@ -208,7 +208,7 @@ export class CoordinatorService {
       do id = `w${++this.#nextWorker}`;
       while (known.has(id));
     }
-    if (!/^[A-Za-z0-9._:-]{1,100}$/.test(id)) throw new ConfigError('worker_id', `is ${JSON.stringify(id)}; use 1–100 letters, digits, ".", "_", ":" or "-"`);
+    if (!/^[A-Za-z0-9._:-]{1,100}$/.test(id)) throw new InvalidArgumentError('worker_id', `is ${JSON.stringify(id)}; use 1–100 letters, digits, ".", "_", ":" or "-"`);
     await this.#d.store.registerWorker(id, { host: req.host, device: req.device }, this.#d.clock());
     this.#live.set(id, { state: 'WORKER_STATE_STARTING', weightVersion: 0, rolloutsPerSecond: 0, leasesHeld: 0, drain: false });
     this.#d.logger(`coordinator: worker ${id} registered (host ${req.host || '?'}, device ${req.device || '?'})`);
@@ -250,7 +250,7 @@ export class CoordinatorService {
 
   async leasePrompts(req: LeasePromptsRequest): Promise<LeasePromptsResponse> {
     const s = this.#d.settings;
-    if (!Number.isInteger(req.max_prompts) || req.max_prompts < 1) throw new ConfigError('max_prompts', `is ${req.max_prompts}; expected an integer >= 1`);
+    if (!Number.isInteger(req.max_prompts) || req.max_prompts < 1) throw new InvalidArgumentError('max_prompts', `is ${req.max_prompts}; expected an integer >= 1`);
     const latest = this.#d.registry.latest;
     const verdict = checkRollout(latest, req.weight_version, s.maxStaleness);
     if (!verdict.ok && verdict.reason === 'no-weights') return { leases: [], retry_after_ms: s.retryAfterMs, job_done: false };
@@ -293,7 +293,7 @@ export class CoordinatorService {
       if (r.logprobs.length !== r.token_ids.length) throw new ShapeError(`lease ${req.lease_id}: rollout ${i} has ${r.token_ids.length} tokens and ${r.logprobs.length} logprobs`);
     });
     const leased = this.#leasePrompt.get(req.lease_id);
-    if (leased !== undefined && leased !== req.prompt_id) throw new ConfigError('prompt_id', `is "${req.prompt_id}"; lease ${req.lease_id} is for prompt "${leased}"`);
+    if (leased !== undefined && leased !== req.prompt_id) throw new InvalidArgumentError('prompt_id', `is "${req.prompt_id}"; lease ${req.lease_id} is for prompt "${leased}"`);
     const payload: GroupPayload = { prompt_id: req.prompt_id, rollouts: req.rollouts, timing: req.timing };
     const now = this.#d.clock();
     const result = await this.#d.store.submitGroup({ leaseId: req.lease_id, weightVersion: req.weight_version, payload: JSON.stringify(payload), now });
@@ -329,14 +329,14 @@ export class CoordinatorService {
 
   /**
    * The learner's progress for the dashboard: check the size (MessageTooLargeError, i.e.
-   * RESOURCE_EXHAUSTED, over PROGRESS_MAX_BYTES) and the event (ConfigError naming the field,
+   * RESOURCE_EXHAUSTED, over PROGRESS_MAX_BYTES) and the event (InvalidArgumentError naming the field,
    * i.e. INVALID_ARGUMENT), drop a sequence already seen from this learner (a retry), pass the
    * rest to `onProgress`. Nothing here touches the job's state.
    */
   async reportProgress(req: ReportProgressRequest): Promise<ReportProgressResponse> {
     const bytes = Buffer.byteLength(req.event_json, 'utf8');
     if (bytes > PROGRESS_MAX_BYTES) throw new MessageTooLargeError('event_json', bytes, PROGRESS_MAX_BYTES);
-    if (!Number.isSafeInteger(req.sequence) || req.sequence < 1) throw new ConfigError('sequence', `is ${req.sequence}; expected 1, 2, 3, … per learner_id`);
+    if (!Number.isSafeInteger(req.sequence) || req.sequence < 1) throw new InvalidArgumentError('sequence', `is ${req.sequence}; expected 1, 2, 3, … per learner_id`);
     const event = decodeProgress(req.event_json);
     const learner = req.learner_id === '' ? 'learner' : req.learner_id;
     if (req.sequence <= (this.#progressSeq.get(learner) ?? 0)) return { accepted: false, duplicate: true };

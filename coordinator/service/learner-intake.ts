@@ -7,11 +7,11 @@
  * not acknowledged within `ackTimeoutMs`, e.g. after a coordinator restart).
  */
 import type { CompletedGroup, Rollout, RolloutTiming, TakeGroupsRequest, TakeGroupsResponse } from '../../proto/types.js';
-import { ConfigError } from '../../shared/errors.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
 import type { SeriesRecord } from '../../shared/series/record.js';
 import type { Batch, StateStore, StoredGroup } from '../state/store.js';
 import type { Timers } from './coordinator-service.js';
-import { labelOf } from './job-plan.js';
+import { labelOf } from './labels.js';
 
 /** What SubmitGroup stores as a group's payload (series and label are added back on take). */
 export interface GroupPayload {
@@ -58,8 +58,8 @@ export class LearnerIntake {
   }
 
   async take(req: TakeGroupsRequest): Promise<TakeGroupsResponse> {
-    if (!Number.isInteger(req.max_groups) || req.max_groups < 1) throw new ConfigError('max_groups', `is ${req.max_groups}; expected an integer >= 1`);
-    if (req.min_groups > req.max_groups) throw new ConfigError('min_groups', `is ${req.min_groups}; must be <= max_groups (${req.max_groups})`);
+    if (!Number.isInteger(req.max_groups) || req.max_groups < 1) throw new InvalidArgumentError('max_groups', `is ${req.max_groups}; expected an integer >= 1`);
+    if (req.min_groups > req.max_groups) throw new InvalidArgumentError('min_groups', `is ${req.min_groups}; must be <= max_groups (${req.max_groups})`);
     const learner = req.learner_id === '' ? 'learner' : req.learner_id;
     const held = this.#outstanding.get(learner);
     if (req.ack_batch_id > 0) {

@@ -10,10 +10,10 @@ import { serverOptions } from '../../proto/options.js';
 import type { JobConfig } from '../../shared/config/job.js';
 import type { SeriesRecord } from '../../shared/series/record.js';
 import type { StateStore } from '../state/store.js';
-import type { DashboardEvent } from '../dashboard/state.js';
+import type { DashboardEvent } from '../../shared/training/events.js';
 import { CoordinatorService } from './coordinator-service.js';
 import type { CoordinatorSettings, Timers } from './coordinator-service.js';
-import { configHashOf, jobIdOf, planSteps } from './job-plan.js';
+import { configHashOf, jobIdOf, planSteps } from '../../shared/job/plan.js';
 import { WeightRegistry } from './weight-registry.js';
 import { weightsHandlers } from './weights-service.js';
 

@@ -7,10 +7,10 @@
 import { assembleWeights, describeWeights, DEFAULT_CHUNK_BYTES } from '../../proto/chunks.js';
 import { NotFoundError } from '../../proto/errors.js';
 import type { WeightChunk, WeightVersion } from '../../proto/types.js';
-import { ConfigError } from '../../shared/errors.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
 import type { JobRecord, StateStore } from '../state/store.js';
 import { StateConflictError } from '../state/errors.js';
-import { BroadcastLog } from './broadcast-log.js';
+import { BroadcastLog } from '../../dashboard/broadcast-log.js';
 
 export interface StoredVersion {
   readonly info: WeightVersion;
@@ -80,7 +80,7 @@ export class WeightRegistry {
   /**
    * Publish the file carried by `chunks`: checks order, sizes and sha256 (ChecksumMismatchError),
    * records it in the store (latest + 1; the same version and sha256 again is a no-op), keeps the
-   * bytes and tells every listener. A gap or a rewritten version is a ConfigError naming `version`.
+   * bytes and tells every listener. A gap or a rewritten version is an InvalidArgumentError naming `version`.
    */
   async publish(chunks: readonly WeightChunk[]): Promise<WeightVersion> {
     const bytes = assembleWeights(chunks);
@@ -90,7 +90,7 @@ export class WeightRegistry {
     try {
       await this.deps.store.publishVersion({ version, step, sha256: chunks[0]!.sha256, now: this.deps.clock() });
     } catch (err) {
-      if (err instanceof StateConflictError) throw new ConfigError('version', err.message);
+      if (err instanceof StateConflictError) throw new InvalidArgumentError('version', err.message);
       throw err;
     }
     const info = describeWeights(bytes, { version, step, chunkBytes: this.chunkBytes, publishedAtMs: this.deps.clock() });

@@ -1,6 +1,6 @@
 /**
  * Classical time-series analyses: the evidence behind the expert chain of
- * thought (SPEC §4) and the classical baseline detectors. All pure functions
+ * thought (docs/METHOD.md §4) and the classical baseline detectors. All pure functions
  * over numeric arrays; inputs are never mutated.
  */
 export {

@@ -5,7 +5,7 @@ import { asFloat64, requireInt } from './checks.js';
  * Matrix profile (Yeh et al. 2016): for every subsequence of length m, the
  * z-normalised Euclidean distance to its nearest neighbour elsewhere in the
  * series. Its maximum is the top discord — the subsequence least like any
- * other — which the ExpCoT cites as evidence of a shapelet anomaly (SPEC §4).
+ * other — which the ExpCoT cites as evidence of a shapelet anomaly (docs/METHOD.md §4).
  *
  * Exact algorithm, SCAMP form of STOMP (Zimmerman et al. 2019): walk every
  * diagonal k = j − i of the distance matrix once, updating the centred

@@ -4,7 +4,7 @@ import { parabolicOffset } from './spectral-peak.js';
 /**
  * Frequency track of a series: the dominant frequency of a short window
  * around every sample. The ExpCoT uses it to find where a sine changes
- * frequency (the `freq` task's seasonal anomalies, SPEC §3).
+ * frequency (the `freq` task's seasonal anomalies, docs/METHOD.md §3).
  */
 
 /**

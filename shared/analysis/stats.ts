@@ -3,7 +3,7 @@ import { asFloat64, requireInt, requireLength } from './checks.js';
 
 /**
  * Global summary statistics and their rolling versions: the "global scan"
- * of the ExpCoT (SPEC §4) and the point detectors of the classical baseline.
+ * of the ExpCoT (docs/METHOD.md §4) and the point detectors of the classical baseline.
  *
  * All functions take a series x of length n (finite values), never mutate it,
  * and return plain numbers or a new Float64Array of length n. The scalar

@@ -1,5 +1,5 @@
 /**
- * freq (SPEC §3, label `seasonal`): a phase-continuous sine whose local
+ * freq (docs/METHOD.md §3, label `seasonal`): a phase-continuous sine whose local
  * frequency is f = 0.03 cycles/sample outside the intervals and f·3 or f/3
  * (50/50 per interval) inside. "Phase continuous" means the sine of the
  * cumulative frequency, x_t = sin(2π·Σ_{k≤t} f_k) (AnomLLM's inclusive
@@ -18,7 +18,7 @@ export interface FreqParams {
   readonly multiplier: number;
 }
 
-/** SPEC §3 defaults (AnomLLM `synthetic_dataset_with_frequency_anomalies`). */
+/** docs/METHOD.md §3 defaults (AnomLLM `synthetic_dataset_with_frequency_anomalies`). */
 export const FREQ_PARAMS: FreqParams = {
   placement: { meanGap: 450, minGap: 20, meanDur: 15, minDur: 7, maxCount: Infinity },
   frequency: 0.03,

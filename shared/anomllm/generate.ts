@@ -1,5 +1,5 @@
 /**
- * Public entry of the seeded AnomLLM-protocol generator (SPEC §3).
+ * Public entry of the seeded AnomLLM-protocol generator (docs/METHOD.md §3).
  *
  * Streams: a task's stream is `new Rng(seed).fork(task)` and series i of it
  * draws from `taskStream.fork(String(i))`. So a task's output does not depend
@@ -19,7 +19,7 @@ import { TASK_SPECS } from './tasks.js';
 export const SPLIT_SEEDS = { train: 3407, eval: 42 } as const;
 export type Split = 'train' | 'eval';
 
-/** SPEC §3 defaults. */
+/** docs/METHOD.md §3 defaults. */
 export const DEFAULT_LENGTH = 1000;
 export const DEFAULT_COUNT = 400;
 /** Largest accepted series length and per-task count (keeps a typo from filling the disk). */

@@ -1,5 +1,5 @@
 /**
- * Anomaly interval placement of the AnomLLM protocol (SPEC §3).
+ * Anomaly interval placement of the AnomLLM protocol (docs/METHOD.md §3).
  *
  * From the left: a normal gap of length max(minGap, Exp(meanGap)), then an
  * anomaly of length max(minDur, Exp(meanDur)) clipped at the series end, and

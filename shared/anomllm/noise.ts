@@ -1,5 +1,5 @@
 /**
- * The noisy-* variants of SPEC §3: the base task's series, then i.i.d.
+ * The noisy-* variants of docs/METHOD.md §3: the base task's series, then i.i.d.
  * N(0, std) added to every sample (inside and outside the intervals), with
  * the base task's intervals unchanged. AnomLLM adds the noise after the
  * whole base series is built, so noisy-trend may leave [-1, 1] slightly.
@@ -7,7 +7,7 @@
 import type { Rng } from '../rng.js';
 import type { Draw, DrawFn } from './draw.js';
 
-/** SPEC §3: std of the noise added by the noisy-* tasks. */
+/** docs/METHOD.md §3: std of the noise added by the noisy-* tasks. */
 export const NOISE_STD = 0.08;
 
 /** A copy of `series` (shape (n,)) with N(0, std) added to each value. */

@@ -1,5 +1,5 @@
 /**
- * point (SPEC §3, label `contextual point`): the sine sin(2π·f·t), t = 0, 1, …,
+ * point (docs/METHOD.md §3, label `contextual point`): the sine sin(2π·f·t), t = 0, 1, …,
  * with every value inside an interval replaced by fresh N(0, anomalyStd)
  * noise. The noise stays mostly inside the sine's range, so the anomaly is
  * contextual: the values are plausible, only the pattern is broken.
@@ -16,7 +16,7 @@ export interface PointParams {
   readonly anomalyStd: number;
 }
 
-/** SPEC §3 defaults (AnomLLM `synthetic_dataset_with_point_anomalies`). */
+/** docs/METHOD.md §3 defaults (AnomLLM `synthetic_dataset_with_point_anomalies`). */
 export const POINT_PARAMS: PointParams = {
   placement: { meanGap: 800, minGap: 200, meanDur: 30, minDur: 5, maxCount: 8 },
   frequency: 0.03,

@@ -1,5 +1,5 @@
 /**
- * range (SPEC §3, label `global point`): i.i.d. N(0, baseStd) noise; inside
+ * range (docs/METHOD.md §3, label `global point`): i.i.d. N(0, baseStd) noise; inside
  * each interval a shift of one sign for the whole interval (+ or −, 50/50)
  * and a fresh magnitude U(shift[0], shift[1]) for every sample.
  *
@@ -18,7 +18,7 @@ export interface RangeParams {
   readonly shift: readonly [number, number];
 }
 
-/** SPEC §3 defaults (AnomLLM `synthetic_dataset_with_out_of_range_anomalies`). */
+/** docs/METHOD.md §3 defaults (AnomLLM `synthetic_dataset_with_out_of_range_anomalies`). */
 export const RANGE_PARAMS: RangeParams = {
   placement: { meanGap: 800, minGap: 10, meanDur: 20, minDur: 5, maxCount: 8 },
   baseStd: 0.1,

@@ -1,6 +1,6 @@
 /**
  * Registry of the generator tasks: each task name maps to its label
- * (SPEC §3 table) and the function that draws one series.
+ * (docs/METHOD.md §3 table) and the function that draws one series.
  */
 import type { AnomalyType, TaskName } from '../series/labels.js';
 import type { DrawFn } from './draw.js';

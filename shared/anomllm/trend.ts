@@ -1,5 +1,5 @@
 /**
- * trend and flat-trend (SPEC §3, label `trend`): sin(2π·f·t) plus a
+ * trend and flat-trend (docs/METHOD.md §3, label `trend`): sin(2π·f·t) plus a
  * piecewise-linear level, then the whole series min-max scaled to [-1, 1].
  *
  * Slopes are "per series length": a slope s raises the level by s over the
@@ -31,10 +31,10 @@ export interface TrendParams {
 
 const TREND_PLACEMENT: Placement = { meanGap: 1700, minGap: 800, meanDur: 100, minDur: 50, maxCount: 8 };
 
-/** SPEC §3 trend (AnomLLM `synthetic_dataset_with_trend_anomalies`, inverse_ratio 0). */
+/** docs/METHOD.md §3 trend (AnomLLM `synthetic_dataset_with_trend_anomalies`, inverse_ratio 0). */
 export const TREND_PARAMS: TrendParams = { placement: TREND_PLACEMENT, frequency: 0.02, normalSlope: 3, anomalySlope: [6, 20] };
 
-/** SPEC §3 flat-trend: as trend, with a subtle anomalous slope U(4.5, 6). */
+/** docs/METHOD.md §3 flat-trend: as trend, with a subtle anomalous slope U(4.5, 6). */
 export const FLAT_TREND_PARAMS: TrendParams = { ...TREND_PARAMS, anomalySlope: [4.5, 6] };
 
 /**

@@ -8,7 +8,7 @@
  * Keys are camelCase in TypeScript and in YAML alike (`seriesLength`, not
  * `series_length`; the snake_case spelling is refused with a hint).
  * Durations compile to milliseconds and sizes to bytes. Defaults marked
- * (paper) are SPEC §5–§6's; the policy's size knobs are placeholders that a
+ * (paper) are docs/METHOD.md §5–§6's; the policy's size knobs are placeholders that a
  * later issue tunes. docs/CONFIG.md is generated from the doc strings here.
  */
 import { ConfigError } from '../errors.js';
@@ -88,7 +88,7 @@ const REWARD_WEIGHTS = t.object(
     localization: t.number({ min: 0, default: DEFAULT_REWARD_WEIGHTS.localization, doc: 'Weight of the localization term (paper: 0.7).' }),
   },
   {
-    doc: 'R = format·w_f + class·w_c + localization·w_l (SPEC §5); need not sum to 1.',
+    doc: 'R = format·w_f + class·w_c + localization·w_l (docs/METHOD.md §5); need not sum to 1.',
     refine: (v, path) => {
       validateRewardWeights(v, path);
       if (v.format + v.class + v.localization === 0) throw new ConfigError(path, 'all weights are 0; at least one must be > 0 or every reward is 0');
@@ -108,7 +108,7 @@ const TIMERPO = t.object(
     klCoef: t.number({ min: 0, max: 10, default: SURROGATE_DEFAULTS.klCoef, doc: 'Coefficient of the k3 KL to the frozen reference policy (paper: 0.001).' }),
     entropyCoef: t.number({ min: 0, max: 10, default: SURROGATE_DEFAULTS.entropyCoef, doc: 'Entropy bonus coefficient (paper: 0.001).' }),
   },
-  { doc: 'TimerPO advantage and loss (SPEC §6).' },
+  { doc: 'TimerPO advantage and loss (docs/METHOD.md §6).' },
 );
 
 const OPTIM = t.object(
@@ -190,7 +190,7 @@ export const JOB_SCHEMA = t.object(
     data: DATA,
     policy: POLICY,
     rollout: ROLLOUT,
-    reward: t.object({ weights: REWARD_WEIGHTS }, { doc: 'The reward of SPEC §5.' }),
+    reward: t.object({ weights: REWARD_WEIGHTS }, { doc: 'The reward of docs/METHOD.md §5.' }),
     timerpo: TIMERPO,
     optim: OPTIM,
     train: TRAIN,

@@ -1,5 +1,5 @@
 /**
- * Scoring a set of predictions the way SPEC §7 (and AnomLLM) does: every
+ * Scoring a set of predictions the way docs/METHOD.md §7 (and AnomLLM) does: every
  * series gets its own metrics on 0/1 vectors of its own length; a category's
  * figure is the mean over its series; the table's average is the mean of the
  * four paper categories (freq, trend, range, point) that are present.

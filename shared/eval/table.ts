@@ -1,5 +1,5 @@
 /**
- * The results table of SPEC §7 as plain text: the paper's Table 1 rows with
+ * The results table of docs/METHOD.md §7 as plain text: the paper's Table 1 rows with
  * ours beneath, in the same columns (class accuracy, affiliation F1 per
  * category, their average; all percent), then point-wise F1 and mean IoU, and
  * any category outside the paper's four (shapelet, real data) on its own line.
@@ -17,7 +17,7 @@ export interface PaperRow {
   readonly avg: number;
 }
 
-/** Paper Table 1, AnomLLM test split (SPEC §7), percent. */
+/** Paper Table 1, AnomLLM test split (docs/METHOD.md §7), percent. */
 export const PAPER_ROWS: readonly PaperRow[] = Object.freeze([
   { model: 'GPT-4o (prompted)', classAcc: 17.2, freq: 10.9, trend: 43.5, range: 57.0, point: 53.4, avg: 41.2 },
   { model: 'Gemini-2.5-Pro (prompted)', classAcc: 12.6, freq: 19.1, trend: 59.0, range: 81.3, point: 74.5, avg: 58.5 },

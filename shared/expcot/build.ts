@@ -1,5 +1,5 @@
 /**
- * Build an expert chain of thought (SPEC §4): Observation, Reasoning &
+ * Build an expert chain of thought (docs/METHOD.md §4): Observation, Reasoning &
  * Validation, Conclusion, each a run of fixed-template sentences whose
  * numbers are computed from the series, then the paper's output template.
  *

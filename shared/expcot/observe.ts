@@ -1,5 +1,5 @@
 /**
- * The Observation part of an ExpCoT (SPEC §4, step 1): what any series shows
+ * The Observation part of an ExpCoT (docs/METHOD.md §4, step 1): what any series shows
  * before a type is argued, in the paper's order — a global scan (mean, std,
  * largest |z|, HBOS outlier score), then structure (smoothed gradient, FFT
  * dominant period), then local pattern (matrix-profile discord, window ≈ 50).
@@ -8,7 +8,7 @@
 import { dominantPeriod, GRADIENT_WINDOW, hbosOutlierScore, matrixProfile, discordsFromProfile, exclusionZone, smoothedGradient } from '../analysis/index.js';
 import type { Phrase } from './phrases.js';
 
-/** Subsequence length of the discord search (SPEC §4: "window about 50"). */
+/** Subsequence length of the discord search (docs/METHOD.md §4: "window about 50"). */
 export const EXPCOT_DISCORD_WINDOW = 50;
 
 export interface ObservationEvidence {

@@ -1,5 +1,5 @@
 /**
- * The fixed sentence templates of the expert chain of thought (SPEC §4).
+ * The fixed sentence templates of the expert chain of thought (docs/METHOD.md §4).
  *
  * Every ExpCoT sentence is one of these templates with its slots filled, so
  * the set of words is closed (a fixed vocabulary can tokenise any ExpCoT) and

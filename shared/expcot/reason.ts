@@ -1,5 +1,5 @@
 /**
- * The Reasoning & Validation part of an ExpCoT (SPEC §4, step 2): the
+ * The Reasoning & Validation part of an ExpCoT (docs/METHOD.md §4, step 2): the
  * evidence that fits the answered type, measured on the series for each
  * answered interval.
  *

@@ -2,7 +2,7 @@
  * Affiliation precision and recall (Huet, Navarro & Rossi, KDD 2022, "Local
  * Evaluation of Time Series Anomaly Detection Algorithms"), computed as the
  * public `affiliation-metrics-py` package does, which is what AnomLLM and the
- * paper score with (SPEC §5, §7).
+ * paper score with (docs/METHOD.md §5, §7).
  *
  * Intervals are continuous segments: the half-open index interval [s, e) is
  * the segment from s to e (a point i covers [i, i+1)), exactly as the

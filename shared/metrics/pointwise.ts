@@ -1,5 +1,5 @@
 /**
- * Point-wise precision, recall and F1 on 0/1 vectors (SPEC §5, §7), computed
+ * Point-wise precision, recall and F1 on 0/1 vectors (docs/METHOD.md §5, §7), computed
  * from interval overlaps instead of materialising the vectors: with sorted,
  * disjoint half-open intervals the true positives are the summed overlaps.
  *

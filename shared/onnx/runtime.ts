@@ -42,12 +42,12 @@ export const CUDA_INSTALL_HINT =
 
 const ORT_TYPE: Readonly<Record<DType, ort.Tensor.Type>> = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', bool: 'bool' };
 
-/** Parses 'cpu' or 'cuda:N' (N a non-negative integer). */
-export function parseDevice(device: string): Device {
+/** Parses 'cpu' or 'cuda:N' (N a non-negative integer); the one device parser (flags use it too). */
+export function parseDevice(device: string, field = 'device'): Device {
   if (device === 'cpu') return { kind: 'cpu' };
   const m = /^cuda:(\d+)$/.exec(device);
   if (m !== null) return { kind: 'cuda', deviceId: Number(m[1]) };
-  throw new ConfigError('device', `must be 'cpu' or 'cuda:N' (N = GPU index, e.g. cuda:0), got ${JSON.stringify(device)}`);
+  throw new ConfigError(field, `must be 'cpu' or 'cuda:N' (N = GPU index, e.g. cuda:0), got ${JSON.stringify(device)}`);
 }
 
 /** Path where onnxruntime-node expects its CUDA provider library on this platform. */

@@ -1,5 +1,5 @@
 /**
- * The clean line chart the policy looks at (SPEC §2): one dark line on white,
+ * The clean line chart the policy looks at (docs/METHOD.md §2): one dark line on white,
  * y fixed to [-1, 1], x = index spread over the width. It takes only the
  * values, never a record or its labels, so no pixel can hint at the true
  * anomaly.

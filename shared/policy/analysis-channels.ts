@@ -1,7 +1,7 @@
 /**
  * The optional "analyses" input channels (docs/POLICY.md §features): six per-point
  * classical analyses of the (plot-normalised) series, pooled per raster column, so the
- * encoder sees the same evidence the ExpCoT is written from (SPEC §4).
+ * encoder sees the same evidence the ExpCoT is written from (docs/METHOD.md §4).
  *
  *   q  per-point series                                   pooled   scaled
  *   0  |robust z|                                          max      log1p(·)

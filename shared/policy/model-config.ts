@@ -106,7 +106,10 @@ export const INIT_STD = 0.02;
  * gains 1; biases 0. Each tensor draws from rng.fork(name), so adding a parameter does not
  * change the others.
  */
-export function initParams(cfg: PolicyModelConfig, rng: Rng): Record<string, Float32Array> {
+/** The policy's parameters by name (shapes: paramShapes), float32. */
+export type Params = Record<string, Float32Array>;
+
+export function initParams(cfg: PolicyModelConfig, rng: Rng): Params {
   const out: Record<string, Float32Array> = {};
   for (const [name, shape] of Object.entries(paramShapes(cfg))) {
     const n = shape.reduce((p, x) => p * x, 1);

@@ -1,5 +1,5 @@
 /**
- * The TimerPO loss (SPEC §6, step 5) as a score-graph LossBuilder, so one learner
+ * The TimerPO loss (docs/METHOD.md §6, step 5) as a score-graph LossBuilder, so one learner
  * session returns the loss and every parameter gradient. Same formula and token mean
  * as the float64 reference `timerpoLoss` in shared/timerpo/surrogate.ts:
  *

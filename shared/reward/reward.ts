@@ -1,5 +1,5 @@
 /**
- * The paper's reward (SPEC §5):
+ * The paper's reward (docs/METHOD.md §5):
  *
  *   R = 0.1·format + 0.2·class + 0.7·localization
  *

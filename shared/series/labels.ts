@@ -1,6 +1,6 @@
 /**
- * The six class labels of SPEC §2, the generator task names of SPEC §3, and
- * the categories that the paper's table reports (SPEC §7).
+ * The six class labels of docs/METHOD.md §2, the generator task names of docs/METHOD.md §3, and
+ * the categories that the paper's table reports (docs/METHOD.md §7).
  */
 export const ANOMALY_TYPES = ['contextual point', 'global point', 'seasonal', 'trend', 'shapelet', 'normal'] as const;
 export type AnomalyType = (typeof ANOMALY_TYPES)[number];
@@ -25,7 +25,7 @@ export function isAnomalyType(x: unknown): x is AnomalyType {
 }
 
 /**
- * Normalise a class string as SPEC §2 says: case-insensitive, surrounding
+ * Normalise a class string as docs/METHOD.md §2 says: case-insensitive, surrounding
  * space and quotes dropped, inner whitespace/underscores/hyphens folded,
  * "contextual" → "contextual point", "global" → "global point".
  * Returns undefined when the text names no known class.

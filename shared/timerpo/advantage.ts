@@ -1,5 +1,5 @@
 /**
- * TimerPO advantages (SPEC §6, steps 1, 3, 4). All arrays hold B = groups × G
+ * TimerPO advantages (docs/METHOD.md §6, steps 1, 3, 4). All arrays hold B = groups × G
  * values laid out group by group: entry g*G + i is response i of group g.
  *
  *   Â_main_i = R_i − mean_g(R)            (optionally ÷ (std_g(R) + 1e-6))

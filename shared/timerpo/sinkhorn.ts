@@ -1,5 +1,5 @@
 /**
- * Entropic optimal transport for TimerPO's grounded reward (SPEC §6, step 2).
+ * Entropic optimal transport for TimerPO's grounded reward (docs/METHOD.md §6, step 2).
  *
  * Given the policy's final hidden states over its response tokens H (T × d)
  * and over the ExpCoT tokens E (S × d), the cost is C_ts = max(0, 1 − cos(h_t, e_s)),

@@ -1,5 +1,5 @@
 /**
- * Per-token TimerPO loss terms (SPEC §6, step 5), in plain float64. The learner's
+ * Per-token TimerPO loss terms (docs/METHOD.md §6, step 5), in plain float64. The learner's
  * ONNX graph computes the same quantities with gradients; these functions are the
  * reference it is tested against.
  *

@@ -1,5 +1,5 @@
 /**
- * The paper's output template (SPEC §2): one reasoning block, one answer of
+ * The paper's output template (docs/METHOD.md §2): one reasoning block, one answer of
  * half-open index intervals, one class label.
  *
  *   <think> Observation: … Reasoning & Validation: … Conclusion: … </think>

@@ -1,5 +1,5 @@
 /**
- * Read a policy's trace back into intervals and a class (SPEC §2), leniently
+ * Read a policy's trace back into intervals and a class (docs/METHOD.md §2), leniently
  * about form and strictly about content:
  *
  * - tags are case-insensitive and may hold spaces (`< Answer >`, `</ANSWER >`);

@@ -6,7 +6,7 @@ import { SPLIT_SEEDS, generateSplit, generateTask } from '../../shared/anomllm/g
 import { ANOMLLM_TASKS, TASKS, type TaskName } from '../../shared/series/labels.js';
 import { type SeriesRecord, recordToJson, validateRecord } from '../../shared/series/record.js';
 
-// SPEC §3 table, the label of a series with at least one interval.
+// docs/METHOD.md §3 table, the label of a series with at least one interval.
 const LABELS: Record<TaskName, string> = {
   range: 'global point', point: 'contextual point', freq: 'seasonal', trend: 'trend', 'flat-trend': 'trend',
   'noisy-point': 'contextual point', 'noisy-freq': 'seasonal', 'noisy-trend': 'trend', shapelet: 'shapelet',

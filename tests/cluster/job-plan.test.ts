@@ -1,7 +1,8 @@
 // The step plan: which prompts each step hands out, and the ids derived from a job.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { jobIdOf, labelOf, planSteps, recordIdOf } from '../../coordinator/service/job-plan.js';
+import { jobIdOf, planSteps, recordIdOf } from '../../shared/job/plan.js';
+import { labelOf } from '../../coordinator/service/labels.js';
 import { Rng } from '../../shared/rng.js';
 import { fakeRecords, smokeJob } from './helpers.js';
 

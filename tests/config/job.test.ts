@@ -16,7 +16,7 @@ test('defaults compile from {}, from undefined and from null alike', () => {
   assert.equal(compileJobConfig(null), DEFAULT_JOB);
 });
 
-test('the defaults are the paper defaults (SPEC §5–§6)', () => {
+test('the defaults are the paper defaults (docs/METHOD.md §5–§6)', () => {
   const j = DEFAULT_JOB;
   assert.is(j.seed, 3407);
   assert.is(j.outputDir, 'runs/anomseer');

@@ -3,7 +3,7 @@
 // manual clock, the newest 20 versions kept, unknown versions ignored.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BroadcastLog, DEFAULT_BROADCASTS_KEPT } from '../../coordinator/service/broadcast-log.js';
+import { BroadcastLog, DEFAULT_BROADCASTS_KEPT } from '../../dashboard/broadcast-log.js';
 
 /** A log on a manual clock starting at 1000 ms. */
 const make = (keep?: number) => {

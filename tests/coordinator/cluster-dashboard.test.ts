@@ -1,4 +1,4 @@
-// The coordinator serves the dashboard (coordinator/main.ts + coordinator/dashboard/cluster.ts):
+// The coordinator serves the dashboard (coordinator/main.ts + coordinator/dashboard.ts):
 // one port on loopback, printed at start-up without the token; 401 and no data without the
 // cluster token on HTTP and on the websocket; the cluster table comes from the coordinator's
 // state (a silent worker turns "lost"); the learner's ReportProgress events show up in the
@@ -15,9 +15,9 @@ import { collect, unary } from '../../proto/call.js';
 import type { GetStatusResponse, WeightVersion, WeightsClient } from '../../proto/types.js';
 import { runCoordinator } from '../../coordinator/main.js';
 import type { CoordinatorProcess } from '../../coordinator/main.js';
-import { clusterStatusOf } from '../../coordinator/dashboard/cluster-status.js';
-import { encodeProgress } from '../../coordinator/dashboard/progress.js';
-import type { Snapshot } from '../../coordinator/dashboard/state.js';
+import { clusterStatusOf } from '../../dashboard/cluster-status.js';
+import { encodeProgress } from '../../shared/training/progress-codec.js';
+import type { Snapshot } from '../../dashboard/state.js';
 import { TOKEN, clients } from '../cluster/helpers.js';
 import { fakeStep } from '../dashboard/fake-events.js';
 

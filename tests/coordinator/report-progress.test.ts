@@ -12,9 +12,10 @@ import type { CoordinatorClient, ReportProgressRequest } from '../../proto/types
 import { MemoryStore } from '../../coordinator/state/memory-store.js';
 import { createCoordinator, serveCoordinator } from '../../coordinator/service/server.js';
 import type { RunningServer } from '../../coordinator/service/server.js';
-import { PROGRESS_MAX_BYTES, ProgressReporter, decodeProgress, encodeProgress } from '../../coordinator/dashboard/progress.js';
-import type { DashboardEvent } from '../../coordinator/dashboard/state.js';
-import { ConfigError } from '../../shared/errors.js';
+import { PROGRESS_MAX_BYTES, decodeProgress, encodeProgress } from '../../shared/training/progress-codec.js';
+import { ProgressReporter } from '../../learner/progress-reporter.js';
+import type { DashboardEvent } from '../../shared/training/events.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
 import { TOKEN, clients, fakeRecords, manualClock, smokeJob } from '../cluster/helpers.js';
 import { fakeEval, fakeStep } from '../dashboard/fake-events.js';
 
@@ -114,7 +115,7 @@ test('malformed JSON and malformed events are INVALID_ARGUMENT with a message na
     ];
     for (const [json, message] of cases) {
       const err = await report(t.coord, { event_json: json }).catch((e: unknown) => e);
-      assert.instance(err, ConfigError, json.slice(0, 60));
+      assert.instance(err, InvalidArgumentError, json.slice(0, 60));
       assert.match((err as Error).message, message);
     }
     const zero = await report(t.coord, { sequence: 0, event_json: encodeProgress(fakeEval(1)) }).catch((e: unknown) => e);
@@ -156,8 +157,8 @@ test('the reporter sends in order, never throws, shrinks an oversized step, and 
   const lines: string[] = [];
   let fail: unknown;
   const r = new ProgressReporter({
-    learnerId: 'L', log: (l) => lines.push(l), maxBytes: 3000, retryDelayMs: 1,
-    isRetryable: (e) => e === 'flaky',
+    learnerId: 'L', log: (l) => lines.push(l), maxBytes: 3000, retry: (attempt) => (attempt === 1 ? 1 : null),
+    retryable: (e) => e === 'flaky',
     send: async (req) => {
       await new Promise((res) => setTimeout(res, 2));
       if (fail !== undefined) {

@@ -1,7 +1,7 @@
 // Dashboard access: the token comes as ?token= or as a Bearer header; anything else is refused.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { offeredToken, tokenChecker } from '../../coordinator/dashboard/auth.js';
+import { offeredToken, tokenChecker } from '../../dashboard/auth.js';
 import { ConfigError } from '../../shared/errors.js';
 
 const TOKEN = 'a1b2c3d4e5f6a7b8c9d0e1f2';

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import type { Snapshot } from '../../coordinator/dashboard/state.js';
+import type { Snapshot } from '../../dashboard/state.js';
 import { killAll, startRole } from '../cluster/procs.js';
 import { CHROMIUM, launchChromium } from './chromium.js';
 

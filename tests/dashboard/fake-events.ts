@@ -1,6 +1,6 @@
 // Hand-made TrainEvents for the dashboard tests (no model involved).
-import type { TrainEvent } from '../../learner/trainer.js';
-import type { RlStepMetrics, ScoredSample } from '../../learner/timerpo-step.js';
+import type { TrainEvent } from '../../shared/training/events.js';
+import type { RlStepMetrics, ScoredSample } from '../../shared/training/events.js';
 import type { SeriesRecord } from '../../shared/series/record.js';
 
 const prf = { precision: 0.5, recall: 0.5, f1: 0.5 };

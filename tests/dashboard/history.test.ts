@@ -3,7 +3,7 @@
 // weighted means; the rolling window keeps the newest items.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DownsampledTable, RollingWindow, numericLeaves } from '../../coordinator/dashboard/history.js';
+import { DownsampledTable, RollingWindow, numericLeaves } from '../../dashboard/history.js';
 
 test('a table never holds more than maxPoints rows, over 10,000 appends', () => {
   const t = new DownsampledTable(64);

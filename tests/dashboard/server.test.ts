@@ -3,10 +3,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebSocket } from 'ws';
-import { startDashboard } from '../../coordinator/dashboard/server.js';
-import type { Dashboard } from '../../coordinator/dashboard/server.js';
-import type { ServerMessage, Snapshot } from '../../coordinator/dashboard/state.js';
-import type { ClusterStatus } from '../../coordinator/dashboard/status.js';
+import { startDashboard } from '../../dashboard/server.js';
+import type { Dashboard } from '../../dashboard/server.js';
+import type { ServerMessage, Snapshot } from '../../dashboard/state.js';
+import type { ClusterStatus } from '../../dashboard/status.js';
 import { fakeEval, fakeStep } from './fake-events.js';
 
 const TOKEN = 'test-token-0123456789abcdef';

@@ -3,7 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SeriesRecord } from '../../shared/series/record.js';
-import { DashboardState, evalValues, spreadIndices } from '../../coordinator/dashboard/state.js';
+import { DashboardState, evalValues } from '../../dashboard/state.js';
+import { spreadIndices } from '../../shared/training/events.js';
 import { fakeEval, fakeStep } from './fake-events.js';
 
 const series = new Float64Array(64);

@@ -1,7 +1,7 @@
 // The single-process status provider: one worker, moved by training events and a manual clock.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LocalStatus } from '../../coordinator/dashboard/status.js';
+import { LocalStatus } from '../../dashboard/status.js';
 import { fakeStep } from './fake-events.js';
 
 const make = () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { compileJobConfig } from '../../shared/config/job.js';
 import { DataError } from '../../shared/errors.js';
 import { runTraining } from '../../learner/trainer.js';
-import { loadPolicy } from '../../learner/policy-checkpoint.js';
+import { loadPolicy } from '../../shared/policy/checkpoint.js';
 
 const root = mkdtempSync(join(tmpdir(), 'anomseer-ckpt-'));
 

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { generateSplit } from '../../shared/anomllm/generate.js';
 import { buildExpCot, splitSentences } from '../../shared/expcot/index.js';
 import { parseTrace } from '../../shared/trace/parse.js';
-import { responseThink, responseTrace } from '../../learner/response-target.js';
+import { responseThink, responseTrace } from '../../shared/policy/response-target.js';
 
 const records = generateSplit('train', { count: 6 });
 

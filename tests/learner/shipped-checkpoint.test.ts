@@ -17,7 +17,7 @@ test('eval without --checkpoint runs the shipped policy and beats AnomSeer-7B on
     assert.match(r.stdout, /eval of checkpoint .*checkpoints\/default/);
     const j = JSON.parse(readFileSync(out, 'utf8'));
     assert.is(j.count, 40);
-    // AnomSeer-7B, SPEC §7: class acc 65.0, avg affiliation F1 84.4
+    // AnomSeer-7B, docs/METHOD.md §7: class acc 65.0, avg affiliation F1 84.4
     assert.ok(j.classAccuracy > 65.0, `class acc ${j.classAccuracy}`);
     assert.ok(j.affiliationF1.average > 84.4, `avg F1 ${j.affiliationF1.average}`);
   } finally {

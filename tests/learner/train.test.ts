@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { compileJobConfig } from '../../shared/config/job.js';
 import { runTraining } from '../../learner/trainer.js';
-import type { TrainEvent } from '../../learner/trainer.js';
+import type { TrainEvent } from '../../shared/training/events.js';
 
 const root = mkdtempSync(join(tmpdir(), 'anomseer-train-'));
 

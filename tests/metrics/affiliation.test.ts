@@ -13,7 +13,7 @@ interface FixtureCase {
   precision: number;
   recall: number;
 }
-const fixture = JSON.parse(readFileSync('/work/shared/data/affiliation-cases.json', 'utf8')) as { cases: FixtureCase[] };
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/affiliation-cases.json', import.meta.url), 'utf8')) as { cases: FixtureCase[] };
 
 const close = (a: number, b: number, tol: number) => Math.abs(a - b) <= tol;
 

@@ -7,7 +7,7 @@ import { Rng } from '../../shared/rng.js';
 import { mask, randomIntervals } from './random-intervals.js';
 import type { Interval } from '../../shared/series/record.js';
 
-/** The plain reference: loop over the 0/1 vectors, with SPEC §7's empty conventions. */
+/** The plain reference: loop over the 0/1 vectors, with docs/METHOD.md §7's empty conventions. */
 function referencePRF(truth: readonly Interval[], pred: readonly Interval[], length: number) {
   const t = mask(truth, length);
   const p = mask(pred, length);

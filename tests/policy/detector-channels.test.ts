@@ -9,7 +9,7 @@ import { ANOMALY_TYPES } from '../../shared/series/labels.js';
 import { DETECTOR_CHANNELS, ORDINAL_CHANNELS, ORDINAL_SLOTS, detectorColumns, detectorOrdinalColumns } from '../../shared/policy/detector-channels.js';
 import { patchFeatures, resolveFeatureOptions } from '../../shared/policy/features.js';
 import { DEFAULT_POSITION_LAYOUT, PositionMap } from '../../shared/policy/positions.js';
-import { variantOf } from '../../learner/policy-setup.js';
+import { variantOf } from '../../shared/policy/spec.js';
 import { ConfigError } from '../../shared/errors.js';
 
 const D = DETECTOR_CHANNELS.length;

@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { unary } from '../../proto/call.js';
 import { ChecksumMismatchError, LeaseExpiredError, MessageTooLargeError, NotFoundError, RpcError, StaleWeightsError, UnauthenticatedError } from '../../proto/errors.js';
 import { ERROR_METADATA_KEY, ERROR_TABLE, RETRYABLE_CODES, codeName, fromStatus, isRetryable, toStatus } from '../../proto/status.js';
-import { AnomseerError, ConfigError, DataError, ShapeError } from '../../shared/errors.js';
+import { AnomseerError, ConfigError, DataError, InvalidArgumentError, ShapeError } from '../../shared/errors.js';
 import { coordinatorHandlers, rejection, startServer } from './helpers.js';
 
 // [error, expected code, typed fields to compare after the round trip]
@@ -14,6 +14,7 @@ const CASES: [AnomseerError, grpc.status, string[]][] = [
   [new ConfigError('cluster.maxStaleness', 'is -1; expected an integer in [0, 1000]'), grpc.status.INVALID_ARGUMENT, ['field']],
   [new DataError('series/ucr-041.csv', 'value "abc" is not a number', { line: 17, field: 'value' }), grpc.status.INVALID_ARGUMENT, ['file', 'line', 'field']],
   [new DataError('prompts.jsonl', 'empty file'), grpc.status.INVALID_ARGUMENT, ['file', 'line', 'field']],
+  [new InvalidArgumentError('rollouts[2].token_ids[7]', 'is 4000000000; expected a token id in [0, 215)'), grpc.status.INVALID_ARGUMENT, ['field']],
   [new ShapeError('group has 7 rollouts; the lease asks for G = 8'), grpc.status.INVALID_ARGUMENT, []],
   [new NotFoundError('lease', 'lease-41'), grpc.status.NOT_FOUND, ['kind', 'id']],
   [new NotFoundError('worker', 'w-9', 'register again: the coordinator restarted'), grpc.status.NOT_FOUND, ['kind', 'id']],

@@ -1,0 +1,100 @@
+/**
+ * `anomseer train <job.yaml> --workers N`: the whole cluster on this machine, each role in its
+ * own process on loopback with embedded state — a coordinator (`--listen 127.0.0.1:0`, its
+ * printed address parsed from stdout), a learner and N rollout workers, all sharing one token
+ * through ANOMSEER_TOKEN (the caller's, or a generated one). Children's output is forwarded
+ * line by line with a `[role]` prefix. The coordinator serves the dashboard; the launcher
+ * prints its link once, like single-process `train`:
+ *   dashboard: http://127.0.0.1:<port>/?token=<token>  (token generated; …)   or  ?token=<ANOMSEER_TOKEN> When the learner exits, the workers and then the coordinator get SIGTERM
+ * (SIGKILL after `graceMs`); any early failure stops everything. Returns the learner's exit code.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { validateToken } from '../../proto/auth.js';
+import { AnomseerError } from '../../shared/errors.js';
+import { EXIT_WITH_PARENT_ENV } from './exit-with-parent.js';
+
+export interface LocalClusterOptions {
+  readonly jobFile: string;
+  readonly set: readonly string[];
+  readonly workers: number;
+  readonly summary?: string;
+  readonly device: string;
+  readonly threads: number;
+  /** Node executable and the anomseer entry script (bin/anomseer.mjs). */
+  readonly node: string;
+  readonly bin: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly log: (line: string) => void;
+  /** Serve the dashboard from the coordinator (default true). */
+  readonly dashboard?: boolean;
+  /** Its port (default the job's cluster.dashboardPort; 0 = any free port). */
+  readonly dashboardPort?: number;
+  /** How long a child may take to exit after SIGTERM, ms (default 10 s). */
+  readonly graceMs?: number;
+  /** Give up when the coordinator has not printed its address within this, ms (default 60 s). */
+  readonly startTimeoutMs?: number;
+}
+
+interface Child {
+  readonly name: string;
+  readonly proc: ChildProcess;
+  readonly exited: Promise<number>;
+}
+
+export async function runLocalCluster(o: LocalClusterOptions): Promise<number> {
+  const fromEnv = o.env.ANOMSEER_TOKEN;
+  const token = fromEnv === undefined || fromEnv === '' ? randomBytes(32).toString('hex') : validateToken(fromEnv, 'ANOMSEER_TOKEN');
+  const dashboardArgs = o.dashboard === false ? ['--no-dashboard'] : o.dashboardPort === undefined ? [] : ['--dashboard-port', String(o.dashboardPort)];
+  const env = { ...o.env, ANOMSEER_TOKEN: token, [EXIT_WITH_PARENT_ENV]: '1' };
+  const sets = o.set.flatMap((s) => ['--set', s]);
+  const children: Child[] = [];
+  const start = (name: string, args: string[], onLine?: (line: string) => void): Child => {
+    const proc = spawn(o.node, [o.bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    for (const stream of [proc.stdout!, proc.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        o.log(`[${name}] ${line}`);
+        onLine?.(line);
+      });
+    }
+    const exited = new Promise<number>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128))));
+    const child = { name, proc, exited };
+    children.push(child);
+    return child;
+  };
+  const stop = async (c: Child) => {
+    if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
+    c.proc.kill('SIGTERM');
+    const timer = setTimeout(() => c.proc.kill('SIGKILL'), o.graceMs ?? 10_000);
+    await c.exited;
+    clearTimeout(timer);
+  };
+
+  try {
+    let address: string | undefined;
+    const coordinator = start('coordinator', ['coordinator', o.jobFile, ...sets, '--listen', '127.0.0.1:0', ...dashboardArgs], (line) => {
+      address ??= /listening on (\S+)/.exec(line)?.[1];
+      const dashboard = /^coordinator: dashboard (http:\/\/\S+\/)\?/.exec(line)?.[1];
+      if (dashboard !== undefined) {
+        o.log(fromEnv ? `dashboard: ${dashboard}?token=<ANOMSEER_TOKEN>` : `dashboard: ${dashboard}?token=${token}  (token generated; set ANOMSEER_TOKEN to choose it)`);
+      }
+    });
+    const startedAt = Date.now();
+    while (address === undefined) {
+      if (coordinator.proc.exitCode !== null) throw new AnomseerError('E_CLUSTER', `the coordinator exited with code ${coordinator.proc.exitCode} before serving`);
+      if (Date.now() - startedAt > (o.startTimeoutMs ?? 60_000)) throw new AnomseerError('E_CLUSTER', 'the coordinator printed no address within the start timeout');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    o.log(`train: local cluster on ${address}: 1 learner, ${o.workers} worker(s)`);
+    const learner = start('learner', ['learner', o.jobFile, ...sets, '--coordinator', address, '--device', o.device, '--threads', String(o.threads), ...(o.summary === undefined ? [] : ['--summary', o.summary])]);
+    for (let i = 1; i <= o.workers; i++) start(`worker ${i}`, ['worker', '--coordinator', address, '--device', o.device, '--threads', String(o.threads)]);
+    const code = await Promise.race([learner.exited, coordinator.exited.then((c) => (learner.proc.exitCode === null ? Math.max(1, c) : c))]);
+    return code;
+  } finally {
+    // Workers first (they release leases to a live coordinator), then the coordinator.
+    await Promise.all(children.filter((c) => c.name !== 'coordinator').map(stop));
+    await Promise.all(children.filter((c) => c.name === 'coordinator').map(stop));
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The trained policy used on its own, outside training: open a checkpoint, answer prompts by
+ * greedy (argmax) constrained decoding, score labelled records (`anomseer eval`, periodic evals
+ * during training) and detect anomalies in a user's long series by windows (`anomseer detect`).
+ * Every caller goes through `greedyTraces`, so eval, detect and training evals decode alike.
+ *
+ * Windowed detection: the series is normalised once (default `robust`, docs/PLOTS.md — the
+ * policy was trained on AnomLLM's scale, around [-1, 1]), cut into windows of the trained
+ * length, each window answered, and the windows' intervals merged back into series indices.
+ * The type is the one whose windows claim the most anomalous points.
+ */
+import { mergeWindowIntervals, windowStarts } from '../datasets/window.js';
+import { predictionFromTrace } from '../eval/score.js';
+import type { Prediction } from '../eval/score.js';
+import { normalizeForPlot } from '../plot/normalize.js';
+import type { NormalizeMode } from '../plot/normalize.js';
+import { Rng } from '../rng.js';
+import type { AnomalyType } from '../series/labels.js';
+import type { Interval, SeriesRecord } from '../series/record.js';
+import { firstTagContent, parseTrace } from '../trace/parse.js';
+import { loadPolicy } from './checkpoint.js';
+import type { LoadedPolicy } from './checkpoint.js';
+import { patchFeatures } from './features.js';
+import type { PatchFeatures, ResolvedFeatureOptions } from './features.js';
+import type { GrammarOptions } from './grammar.js';
+import { PromptCache } from './prompt-cache.js';
+import { RolloutPolicy } from './rollout-policy.js';
+import type { RolloutPrompt } from './rollout-policy.js';
+
+/** Where and how sessions run: device 'cpu' or 'cuda:N', ONNX Runtime intra-op threads. */
+export interface RunOptions {
+  readonly device?: string;
+  readonly threads?: number;
+}
+
+/** A checkpoint opened for inference: its spec and tokenizer, and sessions with its weights. */
+export interface OpenPolicy {
+  readonly loaded: LoadedPolicy;
+  readonly policy: RolloutPolicy;
+  dispose(): Promise<void>;
+}
+
+/** Load `dir` (a checkpoint or a shipped policy; checksums verified) and build its sessions. */
+export async function openPolicy(dir: string, run: RunOptions = {}): Promise<OpenPolicy> {
+  const loaded = await loadPolicy(dir);
+  const policy = await RolloutPolicy.create(loaded.spec.model, loaded.tokenizer, loaded.params, loaded.weightVersion, run);
+  return { loaded, policy, dispose: () => policy.dispose() };
+}
+
+/** One greedy trace per prompt, in prompt order (prompts decoded `batchPrompts` at a time, default 64). */
+export async function greedyTraces(policy: RolloutPolicy, prompts: readonly RolloutPrompt[], grammar: GrammarOptions, batchPrompts = 64): Promise<string[]> {
+  const groups = await policy.sample(prompts, { groupSize: 1, greedy: true, rng: new Rng(0), grammar, batchPrompts });
+  return groups.map((g) => g[0]!.text);
+}
+
+export interface PredictionLine {
+  readonly id: string;
+  readonly text: string;
+  readonly intervals: readonly (readonly [number, number])[] | null;
+  readonly type: string | null;
+}
+
+export interface PredictOptions {
+  readonly grammar: GrammarOptions;
+  readonly features: (r: SeriesRecord) => PatchFeatures;
+  /** Prompts decoded together (default 64). */
+  readonly batchPrompts?: number;
+  /** Called after each batch with (done, total). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * The policy's answers on labelled records, one greedy trace per series, parsed into
+ * predictions that shared/eval scores exactly as it scores anyone else's answers
+ * (`anomseer eval --predictions`).
+ */
+export async function predictRecords(
+  policy: RolloutPolicy,
+  records: readonly SeriesRecord[],
+  o: PredictOptions,
+): Promise<{ predictions: Map<string, Prediction>; lines: PredictionLine[] }> {
+  const per = o.batchPrompts ?? 64;
+  const predictions = new Map<string, Prediction>();
+  const lines: PredictionLine[] = [];
+  for (let i = 0; i < records.length; i += per) {
+    const chunk = records.slice(i, i + per);
+    const texts = await greedyTraces(policy, chunk.map((r) => ({ promptId: r.id, n: r.series.length, features: o.features(r) })), o.grammar, per);
+    chunk.forEach((r, k) => {
+      const text = texts[k]!;
+      const p = predictionFromTrace(text, r.series.length);
+      predictions.set(r.id, p);
+      lines.push({ id: r.id, text, intervals: p.intervals === null ? null : p.intervals.map(([s, e]) => [s, e] as const), type: p.type ?? null });
+    });
+    o.onProgress?.(Math.min(records.length, i + per), records.length);
+  }
+  return { predictions, lines };
+}
+
+/** Run a saved policy (a checkpoint directory) on records: greedy traces and predictions. */
+export async function predictWithCheckpoint(
+  dir: string,
+  records: readonly SeriesRecord[],
+  opts: RunOptions & { onProgress?: (done: number, total: number) => void } = {},
+): Promise<{ predictions: Map<string, Prediction>; lines: PredictionLine[] }> {
+  const open = await openPolicy(dir, opts);
+  const cache = new PromptCache(open.loaded.spec, open.loaded.tokenizer);
+  try {
+    return await predictRecords(open.policy, records, { grammar: open.loaded.spec.grammar, features: (r) => cache.features(r), onProgress: opts.onProgress });
+  } finally {
+    await open.dispose();
+  }
+}
+
+export interface DetectOptions {
+  readonly features: ResolvedFeatureOptions;
+  readonly grammar: GrammarOptions;
+  /** Points per window (default 1000, the benchmark length the policy was trained on). */
+  readonly windowLength?: number;
+  /** Window step (default = windowLength: no overlap). */
+  readonly stride?: number;
+  /** How the raw values are scaled before plotting (default 'robust'). */
+  readonly normalize?: NormalizeMode;
+}
+
+export interface WindowAnswer {
+  readonly start: number;
+  readonly length: number;
+  readonly text: string;
+  /** Window-relative, half-open. */
+  readonly intervals: readonly Interval[];
+  readonly type: AnomalyType | undefined;
+}
+
+export interface DetectResult {
+  /** Series-relative, half-open, merged across windows. */
+  readonly intervals: Interval[];
+  readonly type: AnomalyType;
+  /** The reasoning of the window with the most anomalous points (or the first window). */
+  readonly explanation: string;
+  readonly normalized: Float64Array;
+  readonly windows: readonly WindowAnswer[];
+}
+
+/** The policy on a user's series of any length: windows of the trained length, merged back. */
+export async function detectSeries(policy: RolloutPolicy, values: Float64Array, o: DetectOptions): Promise<DetectResult> {
+  const n = values.length;
+  const L = Math.min(o.windowLength ?? 1000, n);
+  const x = normalizeForPlot(values, o.normalize ?? 'robust');
+  const starts = windowStarts(n, L, o.stride ?? L);
+  const feats = { ...o.features, normalize: 'none' as const };
+  const prompts = starts.map((s) => ({ promptId: `window-${s}`, n: Math.min(L, n - s), features: patchFeatures(x.subarray(s, s + Math.min(L, n - s)), feats) }));
+  const texts = await greedyTraces(policy, prompts, o.grammar, 32);
+  const windows: WindowAnswer[] = texts.map((text, k) => {
+    const p = parseTrace(text, prompts[k]!.n);
+    return { start: starts[k]!, length: prompts[k]!.n, text, intervals: p.intervals ?? [], type: p.type };
+  });
+  const intervals = mergeWindowIntervals(windows.filter((w) => w.type !== 'normal'), n);
+  const claimed = new Map<AnomalyType, number>();
+  let best: WindowAnswer = windows[0]!;
+  let bestLen = 0;
+  for (const w of windows) {
+    if (w.type === undefined || w.type === 'normal') continue;
+    const len = w.intervals.reduce((t, [a, b]) => t + b - a, 0);
+    claimed.set(w.type, (claimed.get(w.type) ?? 0) + len);
+    if (len > bestLen) [best, bestLen] = [w, len];
+  }
+  let type: AnomalyType = 'normal';
+  let most = 0;
+  for (const [t, len] of claimed) if (len > most) [type, most] = [t, len];
+  if (intervals.length === 0) type = 'normal';
+  return { intervals, type, explanation: firstTagContent(best.text, 'think') ?? '', normalized: x, windows };
+}

@@ -1,0 +1,95 @@
+/**
+ * The policy as a rollout worker runs it: one encode session and one decode-step
+ * session per weight version, with that version's weights baked in as initializers
+ * (a worker swaps versions by building the next pair between batches). Sampling is
+ * shared/policy/sample.ts: G traces per prompt, keyed streams, grammar-constrained.
+ */
+import type { Rng } from '../rng.js';
+import { createSession } from '../onnx/runtime.js';
+import type { HostTensor, OrtSession } from '../onnx/runtime.js';
+import { batchFeatures } from './features.js';
+import type { PatchFeatures } from './features.js';
+import type { GrammarOptions } from './grammar.js';
+import type { PolicyModelConfig } from './model-config.js';
+import { buildDecodeStepGraph, buildEncodeGraph, paramsFor, viewNames } from './model.js';
+import { sampleGroups } from './sample.js';
+import type { Sample } from './sample.js';
+import type { Tokenizer } from './tokenizer.js';
+
+export interface RolloutPrompt {
+  readonly promptId: string;
+  /** Series length n (pointer decoding and grammar). */
+  readonly n: number;
+  readonly features: PatchFeatures;
+}
+
+export interface RolloutOptions {
+  readonly groupSize: number;
+  readonly rng: Rng;
+  /** Softmax temperature; `greedy` decodes the most likely allowed token instead. */
+  readonly temperature?: number;
+  readonly greedy?: boolean;
+  readonly grammar?: GrammarOptions;
+  /** Prompts per decode batch (bounds memory; default 32). */
+  readonly batchPrompts?: number;
+}
+
+/** A temperature this small turns the masked softmax into an argmax (ties are measure-zero). */
+const GREEDY_TEMPERATURE = 1e-6;
+
+export class RolloutPolicy {
+  private constructor(
+    readonly cfg: PolicyModelConfig,
+    readonly tokenizer: Tokenizer,
+    readonly weightVersion: number,
+    private readonly encode: OrtSession,
+    private readonly step: OrtSession,
+  ) {}
+
+  /** Builds the sessions for `params` at `weightVersion` (device 'cpu' or 'cuda:N'). */
+  static async create(
+    cfg: PolicyModelConfig,
+    tokenizer: Tokenizer,
+    params: Readonly<Record<string, Float32Array>>,
+    weightVersion: number,
+    opts: { device?: string; threads?: number } = {},
+  ): Promise<RolloutPolicy> {
+    const e = buildEncodeGraph(cfg, { views: true });
+    const s = buildDecodeStepGraph(cfg, { input: 'views' });
+    const sessionOpts = { device: opts.device ?? 'cpu', threads: opts.threads ?? 1 };
+    const [enc, step] = await Promise.all([
+      createSession(e.toModel({ bakedParams: paramsFor(e, params) }), sessionOpts),
+      createSession(s.toModel({ bakedParams: paramsFor(s, params) }), sessionOpts),
+    ]);
+    return new RolloutPolicy(cfg, tokenizer, weightVersion, enc, step);
+  }
+
+  /** G samples per prompt, result[p][i]; prompts are decoded in batches of `batchPrompts`. */
+  async sample(prompts: readonly RolloutPrompt[], opts: RolloutOptions): Promise<Sample[][]> {
+    const per = opts.batchPrompts ?? 32;
+    const out: Sample[][] = [];
+    for (let i = 0; i < prompts.length; i += per) {
+      const chunk = prompts.slice(i, i + per);
+      const encoded = await this.encode.run({ features: batchFeatures(chunk.map((p) => p.features)) });
+      const promptFeeds: Record<string, HostTensor> = Object.fromEntries(viewNames(this.cfg).map((n) => [n, encoded[n]]));
+      const groups = await sampleGroups({
+        cfg: this.cfg,
+        tokenizer: this.tokenizer,
+        step: (f) => this.step.run(f),
+        promptFeeds,
+        prompts: chunk.map((p) => ({ promptId: p.promptId, n: p.n })),
+        groupSize: opts.groupSize,
+        weightVersion: this.weightVersion,
+        rng: opts.rng,
+        temperature: opts.greedy === true ? GREEDY_TEMPERATURE : opts.temperature,
+        grammar: opts.grammar,
+      });
+      out.push(...groups);
+    }
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.encode.dispose(), this.step.dispose()]);
+  }
+}
