@@ -72,7 +72,10 @@ function bruteForceProfile(x: Float64Array, m: number): Float64Array {
   return p;
 }
 
-interface Timing { median: number; best: number }
+interface Timing {
+  median: number;
+  best: number;
+}
 
 /**
  * ms per call over batches filling ~`budgetMs`, after a warm-up: the median
@@ -81,7 +84,10 @@ interface Timing { median: number; best: number }
 function time(fn: () => unknown, budgetMs = 300): Timing {
   const warm = performance.now();
   let calls = 0;
-  while (performance.now() - warm < budgetMs / 4 || calls < 3) { fn(); calls++; }
+  while (performance.now() - warm < budgetMs / 4 || calls < 3) {
+    fn();
+    calls++;
+  }
   const perCall = (performance.now() - warm) / calls;
   const batch = Math.max(1, Math.round(20 / Math.max(perCall, 1e-3)));
   const samples: number[] = [];

@@ -39,7 +39,10 @@ const length = arg('length') !== undefined ? Number(arg('length')) : undefined;
 const tasks = (arg('tasks')?.split(',') ?? ANOMLLM_TASKS) as TaskName[];
 const base = parseSet(arg('set'));
 const records = tasks.includes('shapelet')
-  ? [...generateSplit(split, { count, length, tasks: tasks.filter((t) => t !== 'shapelet') }), ...generateTask('shapelet', { seed: SPLIT_SEEDS[split], count, length, split })]
+  ? [
+      ...generateSplit(split, { count, length, tasks: tasks.filter((t) => t !== 'shapelet') }),
+      ...generateTask('shapelet', { seed: SPLIT_SEEDS[split], count, length, split }),
+    ]
   : generateSplit(split, { count, length, tasks });
 
 function run(over: Partial<BaselineThresholds>, verbose: boolean): string {
@@ -52,8 +55,12 @@ function run(over: Partial<BaselineThresholds>, verbose: boolean): string {
   const ms = (performance.now() - t0) / records.length;
   const rep = scoreAll(records, preds);
   const f1 = rep.affiliationF1;
-  const head = `acc ${rep.classAccuracy?.toFixed(2)} avgF1 ${f1.average?.toFixed(2)} | ` +
-    ['freq', 'trend', 'range', 'point', 'shapelet'].filter((c) => f1[c] !== undefined).map((c) => `${c} ${f1[c].toFixed(2)}/${rep.perCategory[c].classAccuracy?.toFixed(1)}`).join(' ') +
+  const head =
+    `acc ${rep.classAccuracy?.toFixed(2)} avgF1 ${f1.average?.toFixed(2)} | ` +
+    ['freq', 'trend', 'range', 'point', 'shapelet']
+      .filter((c) => f1[c] !== undefined)
+      .map((c) => `${c} ${f1[c].toFixed(2)}/${rep.perCategory[c].classAccuracy?.toFixed(1)}`)
+      .join(' ') +
     ` | ${ms.toFixed(2)} ms/series`;
   if (!verbose) return head;
   const lines = [head];
@@ -61,10 +68,12 @@ function run(over: Partial<BaselineThresholds>, verbose: boolean): string {
   rep.series.forEach((s, i) => {
     const t = records[i].task ?? '?';
     const e = byTask.get(t) ?? { f1: 0, acc: 0, k: 0 };
-    e.f1 += s.affiliation.f1; e.acc += s.classCorrect ? 1 : 0; e.k++;
+    e.f1 += s.affiliation.f1;
+    e.acc += s.classCorrect ? 1 : 0;
+    e.k++;
     byTask.set(t, e);
   });
-  for (const [t, e] of byTask) lines.push(`  ${t.padEnd(12)} F1 ${(100 * e.f1 / e.k).toFixed(2)}  acc ${(100 * e.acc / e.k).toFixed(1)}`);
+  for (const [t, e] of byTask) lines.push(`  ${t.padEnd(12)} F1 ${((100 * e.f1) / e.k).toFixed(2)}  acc ${((100 * e.acc) / e.k).toFixed(1)}`);
   if (process.argv.includes('--confusion')) {
     const conf = new Map<string, number>();
     rep.series.forEach((s, i) => {
@@ -78,7 +87,9 @@ function run(over: Partial<BaselineThresholds>, verbose: boolean): string {
     rep.series.forEach((s, i) => {
       if (records[i].task !== failTask || (s.affiliation.f1 > 0.6 && s.classCorrect)) return;
       const p = preds.get(s.id)!;
-      lines.push(`  ${s.id} f1 ${s.affiliation.f1.toFixed(2)} truth ${records[i].type} ${JSON.stringify(records[i].intervals)} pred ${p.type} ${JSON.stringify(p.intervals)}`);
+      lines.push(
+        `  ${s.id} f1 ${s.affiliation.f1.toFixed(2)} truth ${records[i].type} ${JSON.stringify(records[i].intervals)} pred ${p.type} ${JSON.stringify(p.intervals)}`,
+      );
     });
   }
   return lines.join('\n');

@@ -12,18 +12,29 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeBenchSection } from './bench-doc.js';
 
-const STEPS = 6, PROMPTS = 8, G = 4;
+const STEPS = 6,
+  PROMPTS = 8,
+  G = 4;
 const dir = mkdtempSync(join(tmpdir(), 'anomseer-bench-cluster-'));
 const base = [
-  'name=bench', `train.steps=${STEPS}`, `rollout.promptsPerStep=${PROMPTS}`, `rollout.groupSize=${G}`,
-  'train.warmStart.enabled=false', 'train.evalEvery=0', 'train.checkpointEvery=0',
+  'name=bench',
+  `train.steps=${STEPS}`,
+  `rollout.promptsPerStep=${PROMPTS}`,
+  `rollout.groupSize=${G}`,
+  'train.warmStart.enabled=false',
+  'train.evalEvery=0',
+  'train.checkpointEvery=0',
 ];
 
 function run(workers: number, staleness: number): { seconds: number; summary: Record<string, unknown> } {
   const summary = join(dir, `s-${workers}-${staleness}.json`);
   const sets = [...base, `cluster.maxStaleness=${staleness}`, `outputDir=${join(dir, `run-${workers}-${staleness}`)}`].flatMap((s) => ['--set', s]);
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['bin/anomseer.mjs', 'train', 'examples/smoke.yaml', '--workers', String(workers), '--no-dashboard', '--summary', summary, ...sets], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['bin/anomseer.mjs', 'train', 'examples/smoke.yaml', '--workers', String(workers), '--no-dashboard', '--summary', summary, ...sets],
+    { encoding: 'utf8' },
+  );
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`workers=${workers} staleness=${staleness} failed:\n${r.stdout}\n${r.stderr}`);
   return { seconds, summary: JSON.parse(readFileSync(summary, 'utf8')) };
@@ -32,9 +43,16 @@ function run(workers: number, staleness: number): { seconds: number; summary: Re
 const rows: string[] = [];
 const rollouts = STEPS * PROMPTS * G;
 const one = run(1, 0);
-for (const [w, s] of [[1, 0], [2, 0], [4, 0], [2, 2]] as const) {
+for (const [w, s] of [
+  [1, 0],
+  [2, 0],
+  [4, 0],
+  [2, 2],
+] as const) {
   const r = w === 1 && s === 0 ? one : run(w, s);
-  rows.push(`| ${w} | ${s} | ${r.seconds.toFixed(1)} | ${(rollouts / r.seconds).toFixed(1)} | ${(one.seconds / r.seconds).toFixed(2)}× | ${String(r.summary.promptsTrained)} | ${String(r.summary.promptsRequeued)} | ${String(r.summary.duplicatesDropped)} |`);
+  rows.push(
+    `| ${w} | ${s} | ${r.seconds.toFixed(1)} | ${(rollouts / r.seconds).toFixed(1)} | ${(one.seconds / r.seconds).toFixed(2)}× | ${String(r.summary.promptsTrained)} | ${String(r.summary.promptsRequeued)} | ${String(r.summary.duplicatesDropped)} |`,
+  );
 }
 rmSync(dir, { recursive: true, force: true });
 const body = [

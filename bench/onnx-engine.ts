@@ -91,7 +91,6 @@ function table(head: string[], rows: string[][]): string[] {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
 }
 
-
 async function main(): Promise<void> {
   const load = loadavg()[0].toFixed(1);
   const mm = [await matmulRow(256, 256, 256), await matmulRow(64, 512, 512)];

@@ -31,7 +31,11 @@ function pointSeries(rng: Rng, n: number, truth: readonly Interval[]): Float64Ar
 
 /** A NAB `timestamp,value` CSV and its labelled windows as half-open index intervals. */
 function loadNab(key: string): { values: Float64Array; truth: Interval[] } {
-  const rows = readFileSync(`${nabDir}/data/${key}`, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const rows = readFileSync(`${nabDir}/data/${key}`, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
   const windows = (JSON.parse(readFileSync(`${nabDir}/labels/combined_windows.json`, 'utf8')) as Record<string, [string, string][]>)[key];
   const stamps = rows.map((r) => r[0].slice(0, 19));
   const truth = windows.map(([a, b]): Interval => {
@@ -45,8 +49,14 @@ function loadNab(key: string): { values: Float64Array; truth: Interval[] } {
 async function main(): Promise<void> {
   sharp.cache(false);
   mkdirSync(outDir, { recursive: true });
-  const truth: Interval[] = [[300, 330], [720, 745]];
-  const predicted: Interval[] = [[310, 345], [560, 580]]; // one hit (shifted), one miss, one false alarm
+  const truth: Interval[] = [
+    [300, 330],
+    [720, 745],
+  ];
+  const predicted: Interval[] = [
+    [310, 345],
+    [560, 580],
+  ]; // one hit (shifted), one miss, one false alarm
   const values = pointSeries(new Rng(3407).fork('docs/plot-example'), 1000, truth);
 
   writeFileSync(`${outDir}/plot-chart.png`, await chartPng(values));

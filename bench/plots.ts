@@ -51,7 +51,8 @@ async function main(): Promise<void> {
   const inputs = Array.from({ length: SERIES }, (_, k) => makeSeries(rng, k));
   const charts = inputs.map((x) => renderChart(x));
   const chartOf = new Map(inputs.map((x, k) => [x, charts[k]]));
-  const truth: [number, number][] = [[400, 430]], predicted: [number, number][] = [[395, 440]];
+  const truth: [number, number][] = [[400, 430]],
+    predicted: [number, number][] = [[395, 440]];
 
   const rows: [string, number][] = [
     ['charts/s (renderChart, 1000×150)', await rate((x) => renderChart(x), inputs)],
@@ -89,6 +90,5 @@ async function main(): Promise<void> {
   ].join('\n');
   writeBenchSection('plots', section);
 }
-
 
 await main();

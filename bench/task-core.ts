@@ -15,7 +15,6 @@
  * Rewrites the sections `task-core` and `baseline` of docs/BENCHMARKS.md.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { generateSplit, generateTask } from '../shared/anomllm/generate.js';
 import { detect } from '../shared/baseline/detect.js';
@@ -47,7 +46,10 @@ const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const loadStart = loadavg()[0];
 
 const rows: [string, number][] = [];
-rows.push(['series generated/s (generateTask, one task at a time, 50 per call)', 50 * (await perSecond((i) => generateTask(ANOMLLM_TASKS[i % 8], { seed: i, count: 50 })))]);
+rows.push([
+  'series generated/s (generateTask, one task at a time, 50 per call)',
+  50 * (await perSecond((i) => generateTask(ANOMLLM_TASKS[i % 8], { seed: i, count: 50 }))),
+]);
 rows.push(['ExpCoTs built/s (buildExpCot, true answer)', await perSecond((i) => buildExpCot(pick(i)))]);
 rows.push(['baseline detections/s (detect)', await perSecond((i) => detect(pick(i).series))]);
 rows.push(['blind ExpCoTs/s (detect + blindExpCot)', await perSecond((i) => blindExpCot(pick(i).series))]);
@@ -84,7 +86,11 @@ if (!process.argv.includes('--skip-baseline')) {
   if (res.status !== 0) throw new Error(`baseline CLI failed (exit ${res.status}): ${res.stderr}`);
   console.log(res.stdout);
   console.log(`wall time ${wall.toFixed(1)} s`);
-  const table = res.stdout.split('\n').filter((l) => !l.startsWith('wrote ')).join('\n').trimEnd();
+  const table = res.stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('wrote '))
+    .join('\n')
+    .trimEnd();
   const baselineSection = [
     '<!-- bench:baseline:start -->',
     '## baseline — the blind classical detector on the AnomLLM eval split',
@@ -100,4 +106,3 @@ if (!process.argv.includes('--skip-baseline')) {
   writeBenchSection('baseline', baselineSection);
 }
 console.log(`updated ${docs}`);
-

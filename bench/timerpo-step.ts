@@ -27,7 +27,10 @@ const promptsPerStep = arg('prompts', 16);
 const steps = arg('steps', 3);
 const analyses = process.argv.includes('--analyses');
 
-const job = compileJobConfig({ policy: { inputs: { plot: true, values: true, analyses }, maxTraceTokens: 256 }, rollout: { promptsPerStep, maxNewTokens: 256 } });
+const job = compileJobConfig({
+  policy: { inputs: { plot: true, values: true, analyses }, maxTraceTokens: 256 },
+  rollout: { promptsPerStep, maxNewTokens: 256 },
+});
 const spec = policySpecFromJob(job);
 const tokenizer = tokenizerOf(spec);
 const cache = new PromptCache(spec, tokenizer);
@@ -36,14 +39,20 @@ const rng = new Rng(1);
 const params = initParams(spec.model, rng.fork('init'));
 const ref = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.slice()]));
 const model = await LearnerModel.create(spec.model, {});
-const optimizer = new AdamW(Object.entries(params).map(([name, data]) => ({ name, data })), { lr: 1e-4 });
+const optimizer = new AdamW(
+  Object.entries(params).map(([name, data]) => ({ name, data })),
+  { lr: 1e-4 },
+);
 
 const rows: Record<string, number[]> = { generate: [], reward: [], score: [], ot: [], update: [], tokens: [] };
 for (let s = 0; s < steps + 1; s++) {
   const prompts = records.slice(s * promptsPerStep, (s + 1) * promptsPerStep).map((r) => cache.get(r));
   const t0 = performance.now();
   const policy = await RolloutPolicy.create(spec.model, tokenizer, params, s, {});
-  const groups = await policy.sample(prompts.map((p) => ({ promptId: p.record.id, n: p.record.series.length, features: p.features })), { groupSize: 5, rng: rng.fork('r'), grammar: spec.grammar });
+  const groups = await policy.sample(
+    prompts.map((p) => ({ promptId: p.record.id, n: p.record.series.length, features: p.features })),
+    { groupSize: 5, rng: rng.fork('r'), grammar: spec.grammar },
+  );
   await policy.dispose();
   const gen = (performance.now() - t0) / 1000;
   const r = await timerpoStep({ model, spec, tokenizer, job, params, refParams: ref, optimizer, lr: 1e-4 }, prompts, groups);

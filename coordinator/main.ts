@@ -99,7 +99,8 @@ export async function runCoordinator(o: CoordinatorMainOptions): Promise<Coordin
   validateToken(token, 'ANOMSEER_TOKEN');
 
   const dashboardPort = o.dashboard === false ? 0 : (o.dashboard?.port ?? job.cluster.dashboardPort);
-  if (!Number.isInteger(dashboardPort) || dashboardPort < 0 || dashboardPort > 65535) throw new ConfigError('--dashboard-port', `must be an integer in [0, 65535], got "${dashboardPort}"`);
+  if (!Number.isInteger(dashboardPort) || dashboardPort < 0 || dashboardPort > 65535)
+    throw new ConfigError('--dashboard-port', `must be an integer in [0, 65535], got "${dashboardPort}"`);
   const jobId = jobIdOf(job);
   const store: StateStore = o.redis === undefined ? new MemoryStore({ jobId }) : await RedisStore.open({ jobId, connect: redisConnector(o.redis) });
   let dashboard: Dashboard | undefined;
@@ -116,7 +117,13 @@ export async function runCoordinator(o: CoordinatorMainOptions): Promise<Coordin
   let server: RunningServer;
   let metricsServer: MetricsServer | undefined;
   try {
-    server = await serveCoordinator(coordinator, { listen: o.listen ?? job.cluster.listen, token, maxMessageBytes: job.cluster.maxMessageBytes, logger: o.log, interceptors: metrics === undefined ? [] : [metrics.interceptor] });
+    server = await serveCoordinator(coordinator, {
+      listen: o.listen ?? job.cluster.listen,
+      token,
+      maxMessageBytes: job.cluster.maxMessageBytes,
+      logger: o.log,
+      interceptors: metrics === undefined ? [] : [metrics.interceptor],
+    });
   } catch (err) {
     await dashboard?.close();
     await store.close();
@@ -143,7 +150,9 @@ export async function runCoordinator(o: CoordinatorMainOptions): Promise<Coordin
       o.log('coordinator: the dashboard is reachable from other machines over plain HTTP: its token travels unencrypted (docs/DASHBOARD.md)');
     }
   }
-  o.log(`coordinator: ${records.length} training records, ${job.train.steps} steps × ${job.rollout.promptsPerStep} prompts, G = ${job.rollout.groupSize}, max staleness ${job.cluster.maxStaleness}, store ${o.redis === undefined ? 'memory' : 'redis'}`);
+  o.log(
+    `coordinator: ${records.length} training records, ${job.train.steps} steps × ${job.rollout.promptsPerStep} prompts, G = ${job.rollout.groupSize}, max staleness ${job.cluster.maxStaleness}, store ${o.redis === undefined ? 'memory' : 'redis'}`,
+  );
   return {
     address: server.address,
     jobId,

@@ -61,9 +61,25 @@ export function createCoordinatorMetrics(d: CoordinatorMetricsDeps): Coordinator
   };
   /** A counter that mirrors a durable store counter at scrape time. */
   const storeCounter = (name: string, help: string, read: (s: Snapshot) => number) =>
-    new Counter({ name, help, registers, async collect() { const v = read(await snapshot()); this.reset(); this.inc(v); } });
+    new Counter({
+      name,
+      help,
+      registers,
+      async collect() {
+        const v = read(await snapshot());
+        this.reset();
+        this.inc(v);
+      },
+    });
   const storeGauge = (name: string, help: string, read: (s: Snapshot) => number) =>
-    new Gauge({ name, help, registers, async collect() { this.set(read(await snapshot())); } });
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        this.set(read(await snapshot()));
+      },
+    });
 
   storeGauge('anomseer_coordinator_step', 'Learner step of the latest published weight version', (s) => s.status.step);
   storeGauge('anomseer_coordinator_weight_version', 'Latest published weight version (0 before the first)', (s) => s.status.weight_version);
@@ -74,7 +90,11 @@ export function createCoordinatorMetrics(d: CoordinatorMetricsDeps): Coordinator
   storeCounter('anomseer_coordinator_prompts_enqueued_total', 'Prompts (items) enqueued over all released steps', (s) => s.counters.promptsTotal);
   storeCounter('anomseer_coordinator_prompts_done_total', 'Prompts whose group was accepted (each at most once)', (s) => s.counters.promptsDone);
   storeCounter('anomseer_coordinator_prompts_requeued_total', 'Times a prompt went back to the queue (expired + released leases)', (s) => s.counters.requeued);
-  storeCounter('anomseer_coordinator_leases_expired_total', 'Leases that expired (worker died or stalled past cluster.leaseTimeout)', (s) => s.counters.expired);
+  storeCounter(
+    'anomseer_coordinator_leases_expired_total',
+    'Leases that expired (worker died or stalled past cluster.leaseTimeout)',
+    (s) => s.counters.expired,
+  );
   storeCounter('anomseer_coordinator_leases_released_total', 'Leases released by their worker (SIGTERM, drain)', (s) => s.counters.released);
   storeCounter('anomseer_coordinator_groups_duplicate_total', 'Submitted groups dropped as duplicates', (s) => s.counters.duplicatesDropped);
   storeCounter('anomseer_coordinator_groups_stale_total', 'Submitted groups refused as older than their lease allows', (s) => s.counters.staleDropped);
@@ -94,19 +114,38 @@ export function createCoordinatorMetrics(d: CoordinatorMetricsDeps): Coordinator
     name: 'anomseer_coordinator_weight_bytes',
     help: 'Size of the latest weight version held for FetchWeights, bytes (0 when only its record survived a restart)',
     registers,
-    collect() { this.set(d.registry.latestInfo().total_bytes); },
+    collect() {
+      this.set(d.registry.latestInfo().total_bytes);
+    },
   });
 
-  const granted = new Counter({ name: 'anomseer_coordinator_leases_granted_total', help: 'Leases handed out by LeasePrompts (since this process started)', registers });
-  const rollouts = new Counter({ name: 'anomseer_coordinator_rollouts_total', help: 'Rollouts in accepted groups (G per group; since this process started)', registers });
-  const tokens = new Counter({ name: 'anomseer_coordinator_tokens_total', help: 'Generated tokens in accepted groups (since this process started)', registers });
+  const granted = new Counter({
+    name: 'anomseer_coordinator_leases_granted_total',
+    help: 'Leases handed out by LeasePrompts (since this process started)',
+    registers,
+  });
+  const rollouts = new Counter({
+    name: 'anomseer_coordinator_rollouts_total',
+    help: 'Rollouts in accepted groups (G per group; since this process started)',
+    registers,
+  });
+  const tokens = new Counter({
+    name: 'anomseer_coordinator_tokens_total',
+    help: 'Generated tokens in accepted groups (since this process started)',
+    registers,
+  });
   const staleness = new Histogram({
     name: 'anomseer_coordinator_staleness_versions',
     help: 'Weight versions between the policy that sampled an accepted group and the latest published one at acceptance',
     buckets: [...STALENESS_BUCKETS],
     registers,
   });
-  const weightBytes = new Counter({ name: 'anomseer_coordinator_weight_bytes_total', help: 'Weight file bytes moved through the coordinator, by direction (received = PublishWeights, sent = FetchWeights)', labelNames: ['direction'], registers });
+  const weightBytes = new Counter({
+    name: 'anomseer_coordinator_weight_bytes_total',
+    help: 'Weight file bytes moved through the coordinator, by direction (received = PublishWeights, sent = FetchWeights)',
+    labelNames: ['direction'],
+    registers,
+  });
 
   const observe = (method: string): CallObserver | undefined => {
     switch (method) {
@@ -115,7 +154,9 @@ export function createCoordinatorMetrics(d: CoordinatorMetricsDeps): Coordinator
       case 'SubmitGroup': {
         let req: SubmitGroupRequest | undefined;
         return {
-          onRequest: (m) => { req = m as SubmitGroupRequest; },
+          onRequest: (m) => {
+            req = m as SubmitGroupRequest;
+          },
           onResponse: (m) => {
             if (req === undefined || !(m as SubmitGroupResponse).accepted) return;
             rollouts.inc(req.rollouts.length);
@@ -137,7 +178,9 @@ export function createCoordinatorMetrics(d: CoordinatorMetricsDeps): Coordinator
   return {
     registry,
     interceptor: serverMetricsInterceptor(rpc, observe),
-    setServing: (s) => { serving = s; },
+    setServing: (s) => {
+      serving = s;
+    },
     async health() {
       let store = false;
       try {

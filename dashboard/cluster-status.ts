@@ -61,9 +61,18 @@ export function clusterStatusOf(s: GetStatusResponse, o: ClusterStatusOptions): 
     queueDepth: p?.queued ?? 0,
     staleness: [...o.staleness],
     // The latest broadcast: how many of the workers still alive hold it.
-    broadcast: s.weight_version === 0 ? null : { version: s.weight_version, workersAt: active.filter((w) => (w.weightVersion ?? 0) >= s.weight_version).length, workersTotal: active.length },
+    broadcast:
+      s.weight_version === 0
+        ? null
+        : { version: s.weight_version, workersAt: active.filter((w) => (w.weightVersion ?? 0) >= s.weight_version).length, workersTotal: active.length },
     broadcasts: (o.broadcasts ?? []).map((b) => ({
-      version: b.version, bytes: b.bytes, bytesSent: b.bytesSent, workersUpdated: b.workersUpdated, workersTotal: active.length, publishedAtMs: b.publishedAtMs, seconds: b.seconds,
+      version: b.version,
+      bytes: b.bytes,
+      bytesSent: b.bytesSent,
+      workersUpdated: b.workersUpdated,
+      workersTotal: active.length,
+      publishedAtMs: b.publishedAtMs,
+      seconds: b.seconds,
     })),
     weightVersion: s.weight_version,
   };

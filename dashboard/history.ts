@@ -84,7 +84,8 @@ export class DownsampledTable {
 
     const w = this.weights;
     const mean = (xs: number[], rows: number[]): number => {
-      let s = 0, ws = 0;
+      let s = 0,
+        ws = 0;
       for (const r of rows) {
         if (Number.isFinite(xs[r])) {
           s += xs[r] * w[r];
@@ -94,7 +95,11 @@ export class DownsampledTable {
       return ws > 0 ? s / ws : Number.NaN;
     };
     const steps = keep.map((rows) => mean(this.steps, rows));
-    for (const [name, col] of this.cols) this.cols.set(name, keep.map((rows) => mean(col, rows)));
+    for (const [name, col] of this.cols)
+      this.cols.set(
+        name,
+        keep.map((rows) => mean(col, rows)),
+      );
     this.weights = keep.map((rows) => rows.reduce((a, r) => a + w[r], 0));
     this.steps = steps;
   }

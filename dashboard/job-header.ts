@@ -4,7 +4,12 @@ import { ConfigError } from '../shared/errors.js';
 
 /** The header fields the page shows for a job. */
 export function jobHeader(job: JobConfig): Record<string, unknown> {
-  return { name: job.name, steps: job.train.steps, warmStartSteps: job.train.warmStart.enabled ? job.train.warmStart.steps : 0, estimator: job.timerpo.estimator };
+  return {
+    name: job.name,
+    steps: job.train.steps,
+    warmStartSteps: job.train.warmStart.enabled ? job.train.warmStart.steps : 0,
+    estimator: job.timerpo.estimator,
+  };
 }
 
 /** A port in use becomes a ConfigError naming the flag that chose it. */

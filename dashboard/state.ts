@@ -137,7 +137,8 @@ export class DashboardState {
         if (!this.steps.append(e.step, values)) return [];
         this.lastStep = { type: 'step', step: e.step, weightVersion: e.weightVersion, values };
         const out: LiveMessage[] = [this.lastStep];
-        for (const { sample, record } of pickStepSamples(e, this.limits.tracesPerStep)) out.push({ type: 'trace', trace: this.addTrace(e.step, e.weightVersion, sample, record) });
+        for (const { sample, record } of pickStepSamples(e, this.limits.tracesPerStep))
+          out.push({ type: 'trace', trace: this.addTrace(e.step, e.weightVersion, sample, record) });
         return out;
       }
       case 'eval': {

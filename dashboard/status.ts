@@ -136,7 +136,9 @@ export class LocalStatus {
       // In one process every group is sampled with the current weights: staleness 0.
       staleness: this.done > 0 ? [this.done] : [],
       broadcast: this.weightVersion === null ? null : { version: this.weightVersion, workersAt: 1, workersTotal: 1 },
-      broadcasts: this.versions.list().map((b) => ({ version: b.version, bytes: 0, bytesSent: 0, workersUpdated: 1, workersTotal: 1, publishedAtMs: b.publishedAtMs, seconds: b.seconds })),
+      broadcasts: this.versions
+        .list()
+        .map((b) => ({ version: b.version, bytes: 0, bytesSent: 0, workersUpdated: 1, workersTotal: 1, publishedAtMs: b.publishedAtMs, seconds: b.seconds })),
       weightVersion: this.weightVersion ?? 0,
     };
   };

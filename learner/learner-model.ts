@@ -66,7 +66,11 @@ export class LearnerModel {
   }
 
   /** TimerPO loss and gradients; `advantage` is one value per row, `logpOld`/`logpRef` (B, T). */
-  async timerpoGrads(params: Params, batch: PackedBatch, extra: { logpOld: Float32Array; logpRef: Float32Array; advantage: Float32Array }): Promise<GradResult> {
+  async timerpoGrads(
+    params: Params,
+    batch: PackedBatch,
+    extra: { logpOld: Float32Array; logpRef: Float32Array; advantage: Float32Array },
+  ): Promise<GradResult> {
     const feeds: Record<string, HostTensor> = {
       ...batch.feeds,
       logp_old: { data: extra.logpOld, dims: [batch.B, batch.T] },

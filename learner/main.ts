@@ -44,7 +44,10 @@ export async function runLearner(o: LearnerMainOptions): Promise<RemoteTrainSumm
   const job = applyOverrides(loadJobFile(o.jobFile), parseSetFlags([...(o.set ?? [])]));
   const token = tokenFrom(o.env, o.tokenFile);
   const metrics = o.metrics === undefined ? undefined : createLearnerMetrics();
-  const opts = { ...channelOptions({ maxMessageBytes: job.cluster.maxMessageBytes }), interceptors: [bearerInterceptor(token), ...(metrics === undefined ? [] : [metrics.interceptor])] };
+  const opts = {
+    ...channelOptions({ maxMessageBytes: job.cluster.maxMessageBytes }),
+    interceptors: [bearerInterceptor(token), ...(metrics === undefined ? [] : [metrics.interceptor])],
+  };
   const coord = createClient('Coordinator', o.coordinator, grpc.credentials.createInsecure(), opts);
   const weights = createClient('Weights', o.coordinator, grpc.credentials.createInsecure(), opts);
   sharp.cache(false);
@@ -60,12 +63,26 @@ export async function runLearner(o: LearnerMainOptions): Promise<RemoteTrainSumm
   }
   try {
     const summary = await runRemoteTraining(job, {
-      coord, weights, rpcDeadlineMs: job.cluster.rpcDeadline, sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-      clock: () => new Date(), log: o.log, device: o.device, threads: o.threads,
-      onEvent: metrics === undefined ? progress.report : (e) => { metrics.onEvent(e); progress.report(e); },
+      coord,
+      weights,
+      rpcDeadlineMs: job.cluster.rpcDeadline,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      clock: () => new Date(),
+      log: o.log,
+      device: o.device,
+      threads: o.threads,
+      onEvent:
+        metrics === undefined
+          ? progress.report
+          : (e) => {
+              metrics.onEvent(e);
+              progress.report(e);
+            },
     });
     await progress.flush(job.cluster.rpcDeadline);
-    o.log(`learner: done in ${summary.wallSeconds.toFixed(1)}s; checkpoint ${summary.checkpoint}; ${summary.promptsTrained} prompts trained, ${summary.promptsRequeued} requeued, ${summary.duplicatesDropped} duplicates dropped, ${summary.workers} workers`);
+    o.log(
+      `learner: done in ${summary.wallSeconds.toFixed(1)}s; checkpoint ${summary.checkpoint}; ${summary.promptsTrained} prompts trained, ${summary.promptsRequeued} requeued, ${summary.duplicatesDropped} duplicates dropped, ${summary.workers} workers`,
+    );
     if (o.summary !== undefined) {
       mkdirSync(dirname(o.summary), { recursive: true });
       writeFileSync(o.summary, JSON.stringify(summary, null, 2) + '\n');

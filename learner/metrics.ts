@@ -40,7 +40,7 @@ export function createLearnerMetrics(opts: { registry?: Registry } = {}): Learne
   const version = new Gauge({ name: 'anomseer_learner_weight_version', help: 'Weight version published after the last step', registers });
   const reward = new Gauge({
     name: 'anomseer_learner_reward',
-    help: 'Mean reward of the last step\'s rollouts and its parts (total = format + class + localization; grounded = the grounded reward)',
+    help: "Mean reward of the last step's rollouts and its parts (total = format + class + localization; grounded = the grounded reward)",
     labelNames: ['part'],
     registers,
   });
@@ -50,22 +50,40 @@ export function createLearnerMetrics(opts: { registry?: Registry } = {}): Learne
   const groups = new Counter({ name: 'anomseer_learner_groups_trained_total', help: 'Groups (prompts × G rollouts) the updates trained on', registers });
   const stepSeconds = new Histogram({
     name: 'anomseer_learner_step_seconds',
-    help: 'Time of one step by phase: wait = taking the step\'s groups from the coordinator, update = TimerPO update + publish, seconds',
+    help: "Time of one step by phase: wait = taking the step's groups from the coordinator, update = TimerPO update + publish, seconds",
     labelNames: ['phase'],
     buckets: STEP_BUCKETS,
     registers,
   });
-  const publishSeconds = new Histogram({ name: 'anomseer_learner_weight_publish_seconds', help: 'Time to publish one weight version (PublishWeights, all chunks, until the coordinator checked it), seconds', buckets: PUBLISH_BUCKETS, registers });
+  const publishSeconds = new Histogram({
+    name: 'anomseer_learner_weight_publish_seconds',
+    help: 'Time to publish one weight version (PublishWeights, all chunks, until the coordinator checked it), seconds',
+    buckets: PUBLISH_BUCKETS,
+    registers,
+  });
   const publishBytes = new Counter({ name: 'anomseer_learner_weight_publish_bytes_total', help: 'Weight file bytes published', registers });
-  const published = new Counter({ name: 'anomseer_learner_weight_publishes_total', help: 'Weight versions published, by result code', labelNames: ['code'], registers });
+  const published = new Counter({
+    name: 'anomseer_learner_weight_publishes_total',
+    help: 'Weight versions published, by result code',
+    labelNames: ['code'],
+    registers,
+  });
 
   let answered = 0;
   let lastCode = '';
   const observe = (method: string): CallObserver => {
-    if (method !== 'PublishWeights') return { onEnd: (code) => { lastCode = code; if (!DISCONNECTED.has(code)) answered += 1; } };
+    if (method !== 'PublishWeights')
+      return {
+        onEnd: (code) => {
+          lastCode = code;
+          if (!DISCONNECTED.has(code)) answered += 1;
+        },
+      };
     let bytes = 0;
     return {
-      onRequest: (m) => { bytes += (m as WeightChunk).data.length; },
+      onRequest: (m) => {
+        bytes += (m as WeightChunk).data.length;
+      },
       onEnd(code, seconds) {
         lastCode = code;
         if (!DISCONNECTED.has(code)) answered += 1;

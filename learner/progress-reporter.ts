@@ -63,14 +63,19 @@ export class ProgressReporter {
     if (Buffer.byteLength(json, 'utf8') > limit && e.kind === 'step') json = encodeProgress(e, 0);
     if (Buffer.byteLength(json, 'utf8') > limit) {
       this.dropped += 1;
-      this.#once(`large-${e.kind}`, `dashboard progress: a ${e.kind} event is ${Buffer.byteLength(json, 'utf8')} bytes, over the ${limit}-byte limit; not sent`);
+      this.#once(
+        `large-${e.kind}`,
+        `dashboard progress: a ${e.kind} event is ${Buffer.byteLength(json, 'utf8')} bytes, over the ${limit}-byte limit; not sent`,
+      );
       return;
     }
     const req: ReportProgressRequest = { learner_id: this.#o.learnerId, sequence: ++this.#sequence, event_json: json };
     this.#pending += 1;
-    this.#chain = this.#chain.then(() => this.#deliver(req)).finally(() => {
-      this.#pending -= 1;
-    });
+    this.#chain = this.#chain
+      .then(() => this.#deliver(req))
+      .finally(() => {
+        this.#pending -= 1;
+      });
   };
 
   /**

@@ -93,7 +93,10 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   const retrying = <T>(call: () => Promise<T>): Promise<T> => withRetry(call, policy, deps.sleep);
   const status0 = await retrying(() => unary(coord, coord.GetStatus, {}, { deadlineMs: deps.rpcDeadlineMs }));
   if (status0.job_id !== jobIdOf(job)) {
-    throw new ConfigError('job', `the coordinator runs job "${status0.job_id}", this learner's config is "${jobIdOf(job)}"; start both from the same job file and --set flags`);
+    throw new ConfigError(
+      'job',
+      `the coordinator runs job "${status0.job_id}", this learner's config is "${jobIdOf(job)}"; start both from the same job file and --set flags`,
+    );
   }
   const rng = new Rng(job.seed);
   const spec = policySpecFromJob(job);
@@ -103,11 +106,12 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   const byId = new Map(train.map((r) => [r.id, r]));
   const evalAll = (await loadDataSpec(job.data.eval)).filter((r) => r.type !== 'unknown');
   const evalSmall = evalSubset(evalAll, job.train.evalCount);
-  deps.log(`learner: ${train.length} training series, ${evalAll.length} eval series; inputs ${spec.variant}; ${countParams(spec.model)} parameters; coordinator job ${status0.job_id}`);
+  deps.log(
+    `learner: ${train.length} training series, ${evalAll.length} eval series; inputs ${spec.variant}; ${countParams(spec.model)} parameters; coordinator job ${status0.job_id}`,
+  );
 
   const params: Params = initParams(spec.model, rng.fork('init'));
   const model = await LearnerModel.create(spec.model, { clipEps: job.timerpo.clipEps, klCoef: job.timerpo.klCoef, entropyCoef: job.timerpo.entropyCoef }, deps);
-  const runOpts = { device: deps.device, threads: deps.threads };
   let weightVersion = 0;
   let lastSha = '';
 
@@ -128,22 +132,41 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   const refParams: Params = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.slice()]));
   const optimizer = makeOptimizer(params, job, job.optim.lr);
   const totalUpdates = job.train.steps * job.train.updatesPerBatch;
-  const lrAt = scheduleFromConfig({ name: job.optim.schedule, lr: job.optim.lr, warmupSteps: job.optim.warmupSteps, totalSteps: Math.max(totalUpdates, job.optim.warmupSteps + 1) });
+  const lrAt = scheduleFromConfig({
+    name: job.optim.schedule,
+    lr: job.optim.lr,
+    warmupSteps: job.optim.warmupSteps,
+    totalSteps: Math.max(totalUpdates, job.optim.warmupSteps + 1),
+  });
   const P = job.rollout.promptsPerStep;
   const waitMs = deps.takeWaitMs ?? 10_000;
   let ack = 0;
   const buffer: CompletedGroup[] = [];
   // The plan the coordinator hands out: each planned prompt must be trained exactly once.
-  const plan = planSteps(job.seed, train.map((r) => r.id), job.train.steps, P);
+  const plan = planSteps(
+    job.seed,
+    train.map((r) => r.id),
+    job.train.steps,
+    P,
+  );
   const unplanned = new Map<string, number>();
   for (let k = 1; k <= plan.steps; k++) for (const id of plan.promptsOf(k)) unplanned.set(id, (unplanned.get(id) ?? 0) + 1);
   let extraGroups = 0;
   let groupsTrained = 0;
-  let genSeconds = 0, updSeconds = 0;
+  let genSeconds = 0,
+    updSeconds = 0;
   const history: { step: number; reward: number; grounded: number }[] = [];
-  const saveAt = (step: number, metrics?: Record<string, unknown>) => saveStepCheckpoint(loop, { optimizer, step, weightVersion, rng, now: deps.clock(), metrics });
+  const saveAt = (step: number, metrics?: Record<string, unknown>) =>
+    saveStepCheckpoint(loop, { optimizer, step, weightVersion, rng, now: deps.clock(), metrics });
   const take = async (max: number, min: number, wait: number) => {
-    const res = await retrying(() => unary(coord, coord.TakeGroups, { learner_id: 'learner', max_groups: max, min_groups: min, wait_ms: wait, ack_batch_id: ack }, { deadlineMs: wait + deps.rpcDeadlineMs }));
+    const res = await retrying(() =>
+      unary(
+        coord,
+        coord.TakeGroups,
+        { learner_id: 'learner', max_groups: max, min_groups: min, wait_ms: wait, ack_batch_id: ack },
+        { deadlineMs: wait + deps.rpcDeadlineMs },
+      ),
+    );
     ack = res.batch_id === 0 ? 0 : res.batch_id;
     return res;
   };
@@ -153,7 +176,8 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
     while (buffer.length < P) {
       const res = await take(P - buffer.length, P - buffer.length, waitMs);
       buffer.push(...res.groups);
-      if (res.job_done && buffer.length < P) throw new DataError('coordinator', `says the job is done with ${buffer.length} of ${P} groups of step ${step} received`);
+      if (res.job_done && buffer.length < P)
+        throw new DataError('coordinator', `says the job is done with ${buffer.length} of ${P} groups of step ${step} received`);
     }
     const groups = buffer.splice(0, P).sort((a, b) => (a.prompt_id < b.prompt_id ? -1 : a.prompt_id > b.prompt_id ? 1 : a.lease_id < b.lease_id ? -1 : 1));
     const prompts: PreparedPrompt[] = groups.map((g) => {
@@ -161,7 +185,9 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
       if (r === undefined) throw new DataError('coordinator', `group for prompt "${g.prompt_id}" names no training record of this job`);
       return cache.get(r);
     });
-    const samples: Sample[][] = groups.map((g) => g.rollouts.map((r) => ({ promptId: g.prompt_id, sampleIndex: r.index, ids: r.token_ids, logps: Float64Array.from(r.logprobs), text: r.text })));
+    const samples: Sample[][] = groups.map((g) =>
+      g.rollouts.map((r) => ({ promptId: g.prompt_id, sampleIndex: r.index, ids: r.token_ids, logps: Float64Array.from(r.logprobs), text: r.text })),
+    );
     for (const g of groups) {
       const left = unplanned.get(g.prompt_id) ?? 0;
       if (left === 0) extraGroups += 1;
@@ -179,7 +205,15 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
     updSeconds += (t2 - t1) / 1000;
     const m = last!.metrics;
     history.push({ step, reward: m.reward, grounded: m.grounded });
-    deps.onEvent?.({ kind: 'step', step, weightVersion, metrics: m, seconds: { generate: (t1 - t0) / 1000, update: (t2 - t1) / 1000 }, samples: last!.scored, records: prompts.map((p) => p.record) });
+    deps.onEvent?.({
+      kind: 'step',
+      step,
+      weightVersion,
+      metrics: m,
+      seconds: { generate: (t1 - t0) / 1000, update: (t2 - t1) / 1000 },
+      samples: last!.scored,
+      records: prompts.map((p) => p.record),
+    });
     const versions = [...new Set(groups.map((g) => g.weight_version))].join(',');
     deps.log(
       `step ${step}/${job.train.steps} v${weightVersion}: reward ${m.reward.toFixed(3)} (fmt ${m.rewardFormat.toFixed(2)} cls ${m.rewardClass.toFixed(2)} loc ${m.rewardLocalization.toFixed(3)})` +
@@ -223,4 +257,3 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
     },
   };
 }
-

@@ -18,7 +18,6 @@ import { TraceGrammar } from '../shared/policy/grammar.js';
 import type { Sample } from '../shared/policy/sample.js';
 import type { Tokenizer } from '../shared/policy/tokenizer.js';
 import { reward } from '../shared/reward/reward.js';
-import type { RewardBreakdown } from '../shared/reward/reward.js';
 import { estimatorByName } from '../shared/timerpo/advantage.js';
 import type { AdvantageParts } from '../shared/timerpo/advantage.js';
 import { parseTrace } from '../shared/trace/parse.js';
@@ -68,11 +67,21 @@ export async function timerpoStep(
 
   // 2. score passes: current weights (H, logp check), reference weights (logp_ref), ExpCoT read as text (E)
   const grammars = samples.map((_, i) => new TraceGrammar(tokenizer, prompts[rowPrompt(i)].record.series.length, spec.grammar));
-  const batch = packSequences(samples.map((s) => s.ids), samples.map((_, i) => prompts[rowPrompt(i)].features), grammars, pack);
+  const batch = packSequences(
+    samples.map((s) => s.ids),
+    samples.map((_, i) => prompts[rowPrompt(i)].features),
+    grammars,
+    pack,
+  );
   const cur = await model.score(ctx.params, batch);
   const ref = await model.score(ctx.refParams, batch);
   const blank = { ...prompts[0].features, data: new Float32Array(prompts[0].features.data.length) };
-  const expBatch = packSequences(prompts.map((p) => p.expcotIds), prompts.map(() => blank), undefined, pack);
+  const expBatch = packSequences(
+    prompts.map((p) => p.expcotIds),
+    prompts.map(() => blank),
+    undefined,
+    pack,
+  );
   const exp = await model.score(ctx.params, expBatch);
 
   const t2 = now();
@@ -89,11 +98,15 @@ export async function timerpoStep(
   const t3 = now();
 
   // 4. advantages
-  const adv: AdvantageParts = estimatorByName(job.timerpo.estimator)(rewards.map((r) => r.total), s, {
-    groupSize: G,
-    alpha: job.timerpo.alpha,
-    normalizeStd: job.timerpo.normalizeStd,
-  });
+  const adv: AdvantageParts = estimatorByName(job.timerpo.estimator)(
+    rewards.map((r) => r.total),
+    s,
+    {
+      groupSize: G,
+      alpha: job.timerpo.alpha,
+      normalizeStd: job.timerpo.normalizeStd,
+    },
+  );
 
   // 5. loss, gradients, clip, AdamW
   const logpOld = new Float32Array(batch.B * batch.T);
@@ -127,10 +140,20 @@ export async function timerpoStep(
     logpMismatch,
     tokens: batch.lengths.reduce((a, b) => a + b, 0),
   };
-  const scored = groups.map((grp, p) => grp.map((sample, i) => {
-    const r = p * G + i;
-    return { sample, reward: rewards[r], grounded: s[r], advMain: adv.advMain[r], advGrounded: adv.advGrounded[r], advProjected: adv.advProjected[r], advantage: adv.advantage[r] };
-  }));
+  const scored = groups.map((grp, p) =>
+    grp.map((sample, i) => {
+      const r = p * G + i;
+      return {
+        sample,
+        reward: rewards[r],
+        grounded: s[r],
+        advMain: adv.advMain[r],
+        advGrounded: adv.advGrounded[r],
+        advProjected: adv.advProjected[r],
+        advantage: adv.advantage[r],
+      };
+    }),
+  );
   const timings: StepTimings = { reward: (t1 - t0) / 1000, score: (t2 - t1) / 1000, ot: (t3 - t2) / 1000, update: (t4 - t3) / 1000 };
   return { metrics, scored, timings };
 }

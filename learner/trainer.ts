@@ -51,7 +51,6 @@ export interface TrainSummary {
   readonly history: readonly { step: number; reward: number; grounded: number }[];
 }
 
-
 /** The first `count` records of each task (or category), in data order. */
 export function evalSubset(records: readonly SeriesRecord[], count: number): SeriesRecord[] {
   const seen = new Map<string, number>();
@@ -72,7 +71,9 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
   const train = (await loadDataSpec(job.data.train)).filter((r) => r.type !== 'unknown');
   const evalAll = (await loadDataSpec(job.data.eval)).filter((r) => r.type !== 'unknown');
   const evalSmall = evalSubset(evalAll, job.train.evalCount);
-  deps.log(`train: ${train.length} training series, ${evalAll.length} eval series (${evalSmall.length} in periodic evals); inputs ${spec.variant}; ${countParams(spec.model)} parameters`);
+  deps.log(
+    `train: ${train.length} training series, ${evalAll.length} eval series (${evalSmall.length} in periodic evals); inputs ${spec.variant}; ${countParams(spec.model)} parameters`,
+  );
 
   const params: Params = initParams(spec.model, rng.fork('init'));
   const model = await LearnerModel.create(spec.model, { clipEps: job.timerpo.clipEps, klCoef: job.timerpo.klCoef, entropyCoef: job.timerpo.entropyCoef }, deps);
@@ -90,15 +91,27 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
   const refParams: Params = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.slice()]));
   const optimizer = makeOptimizer(params, job, job.optim.lr);
   const totalUpdates = job.train.steps * job.train.updatesPerBatch;
-  const lrAt = scheduleFromConfig({ name: job.optim.schedule, lr: job.optim.lr, warmupSteps: job.optim.warmupSteps, totalSteps: Math.max(totalUpdates, job.optim.warmupSteps + 1) });
+  const lrAt = scheduleFromConfig({
+    name: job.optim.schedule,
+    lr: job.optim.lr,
+    warmupSteps: job.optim.warmupSteps,
+    totalSteps: Math.max(totalUpdates, job.optim.warmupSteps + 1),
+  });
   // The same plan the coordinator hands out in a cluster run (shared/job/plan.ts).
-  const plan = planSteps(job.seed, train.map((r) => r.id), job.train.steps, job.rollout.promptsPerStep);
+  const plan = planSteps(
+    job.seed,
+    train.map((r) => r.id),
+    job.train.steps,
+    job.rollout.promptsPerStep,
+  );
   const byId = new Map(train.map((r) => [r.id, r]));
   const rolloutRng = rng.fork('rollout');
   let promptsTrained = 0;
-  let genSeconds = 0, updSeconds = 0;
+  let genSeconds = 0,
+    updSeconds = 0;
   const history: { step: number; reward: number; grounded: number }[] = [];
-  const saveAt = (step: number, metrics?: Record<string, unknown>) => saveStepCheckpoint(loop, { optimizer, step, weightVersion, rng, now: deps.clock(), metrics });
+  const saveAt = (step: number, metrics?: Record<string, unknown>) =>
+    saveStepCheckpoint(loop, { optimizer, step, weightVersion, rng, now: deps.clock(), metrics });
 
   for (let step = 1; step <= job.train.steps; step++) {
     const prompts = plan.promptsOf(step).map((id) => cache.get(byId.get(recordIdOf(id))!));
@@ -121,7 +134,15 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
     updSeconds += (t2 - t1) / 1000;
     const m = last!.metrics;
     history.push({ step, reward: m.reward, grounded: m.grounded });
-    deps.onEvent?.({ kind: 'step', step, weightVersion, metrics: m, seconds: { generate: (t1 - t0) / 1000, update: (t2 - t1) / 1000 }, samples: last!.scored, records: prompts.map((p) => p.record) });
+    deps.onEvent?.({
+      kind: 'step',
+      step,
+      weightVersion,
+      metrics: m,
+      seconds: { generate: (t1 - t0) / 1000, update: (t2 - t1) / 1000 },
+      samples: last!.scored,
+      records: prompts.map((p) => p.record),
+    });
     deps.log(
       `step ${step}/${job.train.steps} v${weightVersion}: reward ${m.reward.toFixed(3)} (fmt ${m.rewardFormat.toFixed(2)} cls ${m.rewardClass.toFixed(2)} loc ${m.rewardLocalization.toFixed(3)})` +
         `  grounded ${m.grounded.toFixed(3)}  kl ${m.kl.toExponential(2)}  clip ${m.clipFraction.toFixed(3)}  |g| ${m.gradNorm.toFixed(3)}` +
@@ -153,4 +174,3 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
     history,
   };
 }
-

@@ -57,7 +57,19 @@ export async function runWarmStart(c: LoopContext, train: readonly SeriesRecord[
   const order = epochOrder(train.length, rng, 'warm');
   for (let s = 1; s <= ws.steps; s++) {
     const batch = Array.from({ length: ws.batchSize }, () => c.cache.get(train[order.next().value as number]));
-    const r = await imitationStep({ model: c.model, spec: c.spec, tokenizer: c.tokenizer, params: c.params, optimizer: opt, lr: ws.lr, gradClip: c.job.optim.gradClip, answerWeight: ws.answerWeight }, batch);
+    const r = await imitationStep(
+      {
+        model: c.model,
+        spec: c.spec,
+        tokenizer: c.tokenizer,
+        params: c.params,
+        optimizer: opt,
+        lr: ws.lr,
+        gradClip: c.job.optim.gradClip,
+        answerWeight: ws.answerWeight,
+      },
+      batch,
+    );
     c.onEvent?.({ kind: 'warm-start', step: s, loss: r.loss, gradNorm: r.gradNorm });
     if (s === 1 || s % 10 === 0 || s === ws.steps) c.log(`warm-start ${s}/${ws.steps}: nll/token ${r.loss.toFixed(4)}  grad norm ${r.gradNorm.toFixed(3)}`);
   }
@@ -85,7 +97,17 @@ export async function saveStepCheckpoint(
   a: { optimizer: AdamW; step: number; weightVersion: number; rng: Rng; now: Date; metrics?: Record<string, unknown> },
 ): Promise<string> {
   const dir = join(c.job.outputDir, checkpointDirName(a.step));
-  await savePolicyCheckpoint(dir, { spec: c.spec, params: c.params, optimizer: a.optimizer, step: a.step, weightVersion: a.weightVersion, rng: a.rng, job: c.job, now: a.now, metrics: a.metrics });
+  await savePolicyCheckpoint(dir, {
+    spec: c.spec,
+    params: c.params,
+    optimizer: a.optimizer,
+    step: a.step,
+    weightVersion: a.weightVersion,
+    rng: a.rng,
+    job: c.job,
+    now: a.now,
+    metrics: a.metrics,
+  });
   c.onEvent?.({ kind: 'checkpoint', step: a.step, dir });
   return dir;
 }

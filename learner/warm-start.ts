@@ -56,13 +56,26 @@ export async function imitationStep(ctx: ImitationContext, prompts: readonly Pre
     { bos: v.bos, pad: v.pad, outputSize: ctx.tokenizer.outputSize, maxLen: ctx.spec.model.maxLen },
   );
   const w = ctx.answerWeight ?? 1;
-  const weighted = w === 1 ? batch : {
-    ...batch,
-    feeds: {
-      ...batch.feeds,
-      response_mask: { data: answerWeightedMask(batch.feeds.response_mask.data as Float32Array, batch.feeds.targets.data as BigInt64Array, batch.B, batch.T, v.thinkClose, w), dims: batch.feeds.response_mask.dims },
-    },
-  };
+  const weighted =
+    w === 1
+      ? batch
+      : {
+          ...batch,
+          feeds: {
+            ...batch.feeds,
+            response_mask: {
+              data: answerWeightedMask(
+                batch.feeds.response_mask.data as Float32Array,
+                batch.feeds.targets.data as BigInt64Array,
+                batch.B,
+                batch.T,
+                v.thinkClose,
+                w,
+              ),
+              dims: batch.feeds.response_mask.dims,
+            },
+          },
+        };
   const g = await ctx.model.imitationGrads(ctx.params, weighted);
   const clip = clipGradNorm(g.grads, ctx.gradClip > 0 ? ctx.gradClip : Infinity);
   if (clip.finite) ctx.optimizer.step(g.grads, { lr: ctx.lr, gradScale: clip.scale });

@@ -45,12 +45,16 @@ export function tokenFrom(env: Readonly<Record<string, string | undefined>>, tok
     try {
       text = readFileSync(tokenFile, 'utf8');
     } catch (err) {
-      throw new ConfigError('--token-file', `cannot read ${tokenFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give the file the coordinator wrote its token to`);
+      throw new ConfigError(
+        '--token-file',
+        `cannot read ${tokenFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give the file the coordinator wrote its token to`,
+      );
     }
     return validateToken(text.trim(), '--token-file');
   }
   const t = env.ANOMSEER_TOKEN;
-  if (t === undefined || t === '') throw new ConfigError('ANOMSEER_TOKEN', 'is not set; export the cluster token the coordinator printed the path of, or pass --token-file');
+  if (t === undefined || t === '')
+    throw new ConfigError('ANOMSEER_TOKEN', 'is not set; export the cluster token the coordinator printed the path of, or pass --token-file');
   return validateToken(t, 'ANOMSEER_TOKEN');
 }
 
@@ -85,7 +89,9 @@ export function bearerCallCredentials(token: string): grpc.CallCredentials {
 function rejection(metadata: grpc.Metadata, expected: Buffer): UnauthenticatedError | undefined {
   const values = metadata.get(AUTH_METADATA_KEY);
   if (values.length === 0) {
-    return new UnauthenticatedError(`missing "${AUTH_METADATA_KEY}" metadata: every call must send "${AUTH_METADATA_KEY}: Bearer <token>" with the cluster token`);
+    return new UnauthenticatedError(
+      `missing "${AUTH_METADATA_KEY}" metadata: every call must send "${AUTH_METADATA_KEY}: Bearer <token>" with the cluster token`,
+    );
   }
   if (values.length > 1) return new UnauthenticatedError(`${values.length} "${AUTH_METADATA_KEY}" values; send exactly one "Bearer <token>"`);
   const value = values[0];

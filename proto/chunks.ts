@@ -20,10 +20,7 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /** Describe a file as the WeightVersion the coordinator announces. */
-export function describeWeights(
-  bytes: Uint8Array,
-  opts: { version: number; step: number; chunkBytes?: number; publishedAtMs?: number },
-): WeightVersion {
+export function describeWeights(bytes: Uint8Array, opts: { version: number; step: number; chunkBytes?: number; publishedAtMs?: number }): WeightVersion {
   const chunkBytes = checkChunkBytes(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES);
   return {
     version: opts.version,
@@ -45,10 +42,7 @@ function checkChunkBytes(n: number): number {
  * The chunks of one file, in order, starting at `startIndex` (resume). An empty file is one
  * empty chunk, so a receiver always sees `total` >= 1. Chunk data are views of `bytes`, not copies.
  */
-export function* chunkWeights(
-  bytes: Uint8Array,
-  opts: { version: number; step: number; chunkBytes?: number; startIndex?: number },
-): Generator<WeightChunk> {
+export function* chunkWeights(bytes: Uint8Array, opts: { version: number; step: number; chunkBytes?: number; startIndex?: number }): Generator<WeightChunk> {
   const info = describeWeights(bytes, opts);
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let index = opts.startIndex ?? 0; index < info.chunk_count; index += 1) {
@@ -78,14 +72,19 @@ export function assembleWeights(chunks: readonly WeightChunk[]): Buffer {
   let offset = 0;
   chunks.forEach((c, i) => {
     if (c.version !== first.version || c.sha256 !== first.sha256 || c.total !== first.total || c.total_bytes !== first.total_bytes) {
-      throw new ShapeError(`weight chunk ${i} belongs to version ${c.version} (sha256 ${c.sha256}); expected version ${first.version} (sha256 ${first.sha256})`);
+      throw new ShapeError(
+        `weight chunk ${i} belongs to version ${c.version} (sha256 ${c.sha256}); expected version ${first.version} (sha256 ${first.sha256})`,
+      );
     }
     if (c.index !== i) throw new ShapeError(`weight chunk at position ${i} has index ${c.index}; chunks must arrive in order`);
     if (c.offset !== offset) throw new ShapeError(`weight chunk ${i} starts at byte ${c.offset}; expected ${offset}`);
     offset += c.data.length;
   });
   if (offset !== first.total_bytes) throw new ShapeError(`weight chunks hold ${offset} bytes; version ${first.version} has ${first.total_bytes}`);
-  const file = Buffer.concat(chunks.map((c) => c.data), offset);
+  const file = Buffer.concat(
+    chunks.map((c) => c.data),
+    offset,
+  );
   const actual = sha256Hex(file);
   if (actual !== first.sha256) throw new ChecksumMismatchError(first.version, first.sha256, actual);
   return file;

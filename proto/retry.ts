@@ -33,9 +33,11 @@ export interface BackoffOptions {
 /** Exponential backoff with full jitter: ceiling(attempt) = min(maxMs, baseMs · 2^(attempt−1)). */
 export function exponentialBackoff(opts: BackoffOptions): RetryPolicy {
   if (!(opts.baseMs > 0) || !Number.isFinite(opts.baseMs)) throw new ConfigError('retry.baseMs', `is ${opts.baseMs}; expected a finite number > 0`);
-  if (!(opts.maxMs >= opts.baseMs) || !Number.isFinite(opts.maxMs)) throw new ConfigError('retry.maxMs', `is ${opts.maxMs}; expected a finite number >= retry.baseMs (${opts.baseMs})`);
+  if (!(opts.maxMs >= opts.baseMs) || !Number.isFinite(opts.maxMs))
+    throw new ConfigError('retry.maxMs', `is ${opts.maxMs}; expected a finite number >= retry.baseMs (${opts.baseMs})`);
   const maxAttempts = opts.maxAttempts ?? Number.POSITIVE_INFINITY;
-  if (maxAttempts !== Number.POSITIVE_INFINITY && (!Number.isInteger(maxAttempts) || maxAttempts < 1)) throw new ConfigError('retry.maxAttempts', `is ${opts.maxAttempts}; expected an integer >= 1`);
+  if (maxAttempts !== Number.POSITIVE_INFINITY && (!Number.isInteger(maxAttempts) || maxAttempts < 1))
+    throw new ConfigError('retry.maxAttempts', `is ${opts.maxAttempts}; expected an integer >= 1`);
   const maxElapsed = opts.maxElapsedMs ?? Number.POSITIVE_INFINITY;
   if (!(maxElapsed >= 0)) throw new ConfigError('retry.maxElapsedMs', `is ${opts.maxElapsedMs}; expected a number >= 0`);
   return (attempt, elapsedMs = 0) => {

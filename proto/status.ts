@@ -76,8 +76,18 @@ function row<E extends AnomseerError>(
 
 /** The one mapping from anomseer error classes to gRPC codes (first match wins). */
 export const ERROR_TABLE: readonly ErrorCodec[] = Object.freeze([
-  row(ConfigError, grpc.status.INVALID_ARGUMENT, (e) => ({ field: e.field }), (f, m) => new ConfigError(str(f.field), after(m, str(f.field)))),
-  row(InvalidArgumentError, grpc.status.INVALID_ARGUMENT, (e) => ({ field: e.field }), (f, m) => new InvalidArgumentError(str(f.field), after(m, str(f.field)))),
+  row(
+    ConfigError,
+    grpc.status.INVALID_ARGUMENT,
+    (e) => ({ field: e.field }),
+    (f, m) => new ConfigError(str(f.field), after(m, str(f.field))),
+  ),
+  row(
+    InvalidArgumentError,
+    grpc.status.INVALID_ARGUMENT,
+    (e) => ({ field: e.field }),
+    (f, m) => new InvalidArgumentError(str(f.field), after(m, str(f.field))),
+  ),
   row(
     DataError,
     grpc.status.INVALID_ARGUMENT,
@@ -91,13 +101,33 @@ export const ERROR_TABLE: readonly ErrorCodec[] = Object.freeze([
       return new DataError(str(f.file), m.startsWith(where) ? m.slice(where.length) : m, opts);
     },
   ),
-  row(ShapeError, grpc.status.INVALID_ARGUMENT, () => ({}), (_f, m) => new ShapeError(m)),
-  row(NotFoundError, grpc.status.NOT_FOUND, (e) => ({ kind: e.kind, id: e.id }), (f, m) => {
-    const base = `unknown ${str(f.kind)} "${str(f.id)}"`;
-    return new NotFoundError(str(f.kind), str(f.id), m.startsWith(`${base}; `) ? m.slice(base.length + 2) : '');
-  }),
-  row(LeaseExpiredError, grpc.status.FAILED_PRECONDITION, (e) => ({ leaseId: e.leaseId, deadlineMs: e.deadlineMs }), (f) => new LeaseExpiredError(str(f.leaseId), num(f.deadlineMs))),
-  row(StaleWeightsError, grpc.status.FAILED_PRECONDITION, (e) => ({ used: e.used, min: e.min }), (f) => new StaleWeightsError(num(f.used), num(f.min))),
+  row(
+    ShapeError,
+    grpc.status.INVALID_ARGUMENT,
+    () => ({}),
+    (_f, m) => new ShapeError(m),
+  ),
+  row(
+    NotFoundError,
+    grpc.status.NOT_FOUND,
+    (e) => ({ kind: e.kind, id: e.id }),
+    (f, m) => {
+      const base = `unknown ${str(f.kind)} "${str(f.id)}"`;
+      return new NotFoundError(str(f.kind), str(f.id), m.startsWith(`${base}; `) ? m.slice(base.length + 2) : '');
+    },
+  ),
+  row(
+    LeaseExpiredError,
+    grpc.status.FAILED_PRECONDITION,
+    (e) => ({ leaseId: e.leaseId, deadlineMs: e.deadlineMs }),
+    (f) => new LeaseExpiredError(str(f.leaseId), num(f.deadlineMs)),
+  ),
+  row(
+    StaleWeightsError,
+    grpc.status.FAILED_PRECONDITION,
+    (e) => ({ used: e.used, min: e.min }),
+    (f) => new StaleWeightsError(num(f.used), num(f.min)),
+  ),
   row(
     ChecksumMismatchError,
     grpc.status.DATA_LOSS,
@@ -110,7 +140,12 @@ export const ERROR_TABLE: readonly ErrorCodec[] = Object.freeze([
     (e) => ({ field: e.field, bytes: e.bytes, limit: e.limit }),
     (f) => new MessageTooLargeError(str(f.field), num(f.bytes), num(f.limit)),
   ),
-  row(UnauthenticatedError, grpc.status.UNAUTHENTICATED, () => ({}), (_f, m) => new UnauthenticatedError(m)),
+  row(
+    UnauthenticatedError,
+    grpc.status.UNAUTHENTICATED,
+    () => ({}),
+    (_f, m) => new UnauthenticatedError(m),
+  ),
 ]);
 
 /** Codes worth retrying with backoff; everything else fails the call at once. */
@@ -122,7 +157,14 @@ export function codeName(code: number): string {
 }
 
 function isStatusLike(err: unknown): err is { code: number; details?: unknown; message?: unknown; metadata?: unknown } {
-  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'number' && Number.isInteger((err as { code: number }).code) && (err as { code: number }).code >= 0 && (err as { code: number }).code <= 16;
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    typeof (err as { code?: unknown }).code === 'number' &&
+    Number.isInteger((err as { code: number }).code) &&
+    (err as { code: number }).code >= 0 &&
+    (err as { code: number }).code <= 16
+  );
 }
 
 /**

@@ -39,9 +39,17 @@ export async function runWorker(o: WorkerMainOptions): Promise<number> {
   const coord = createClient('Coordinator', o.coordinator, grpc.credentials.createInsecure(), opts);
   const weights = createClient('Weights', o.coordinator, grpc.credentials.createInsecure(), opts);
   const worker = new RolloutWorker({
-    coord, weights, buildSampler: onnxSamplerFactory({ device, threads: o.threads }),
-    clock: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), logger: o.log,
-    host: `${hostname()}:${process.pid}`, device, maxPrompts: o.maxPrompts, workerId: o.workerId, hooks: metrics?.hooks,
+    coord,
+    weights,
+    buildSampler: onnxSamplerFactory({ device, threads: o.threads }),
+    clock: Date.now,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    logger: o.log,
+    host: `${hostname()}:${process.pid}`,
+    device,
+    maxPrompts: o.maxPrompts,
+    workerId: o.workerId,
+    hooks: metrics?.hooks,
   });
   let metricsServer: MetricsServer | undefined;
   if (metrics !== undefined && o.metrics !== undefined) {
@@ -60,15 +68,18 @@ export async function runWorker(o: WorkerMainOptions): Promise<number> {
   // A failed run must not leave the metrics server holding the process open.
   void ran.catch(() => metricsServer?.close());
   // Exit as soon as a signal's release is done, without waiting for a batch in progress.
-  await Promise.race([ran, new Promise<void>((resolve) => {
-    const check = setInterval(() => {
-      if (signalled !== undefined) {
-        clearInterval(check);
-        void signalled.then(resolve, resolve);
-      }
-    }, 50);
-    void ran.finally(() => clearInterval(check));
-  })]);
+  await Promise.race([
+    ran,
+    new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (signalled !== undefined) {
+          clearInterval(check);
+          void signalled.then(resolve, resolve);
+        }
+      }, 50);
+      void ran.finally(() => clearInterval(check));
+    }),
+  ]);
   if (worker.jobDone && o.whenDone === 'wait' && signalled === undefined) {
     // A Deployment restarts a container that exits, even with 0: stay up (healthy) until told to stop.
     o.log(`worker ${worker.id}: the job is done after ${worker.submitted} accepted group(s); waiting for SIGTERM (--when-done wait)`);

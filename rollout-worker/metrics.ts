@@ -47,17 +47,51 @@ export function createWorkerMetrics(opts: { registry?: Registry } = {}): WorkerM
 
   const rollouts = new Counter({ name: 'anomseer_worker_rollouts_total', help: 'Rollouts (traces) submitted to the coordinator', registers });
   const tokens = new Counter({ name: 'anomseer_worker_tokens_total', help: 'Generated tokens submitted to the coordinator', registers });
-  const groups = new Counter({ name: 'anomseer_worker_groups_submitted_total', help: 'Groups submitted, by the coordinator\'s answer (accepted or duplicate)', labelNames: ['result'], registers });
+  const groups = new Counter({
+    name: 'anomseer_worker_groups_submitted_total',
+    help: "Groups submitted, by the coordinator's answer (accepted or duplicate)",
+    labelNames: ['result'],
+    registers,
+  });
   const leases = new Counter({ name: 'anomseer_worker_leases_received_total', help: 'Leases received from LeasePrompts', registers });
-  const sample = new Histogram({ name: 'anomseer_worker_sample_seconds', help: 'Time to sample one leased batch (G traces per prompt), seconds', buckets: SAMPLE_BUCKETS, registers });
-  const fetch = new Histogram({ name: 'anomseer_worker_weight_fetch_seconds', help: 'Time to fetch one weight version (FetchWeights, all chunks), seconds', buckets: FETCH_BUCKETS, registers });
-  const build = new Histogram({ name: 'anomseer_worker_weight_load_seconds', help: 'Time to build the sampler (ONNX sessions) from fetched weights, seconds', buckets: FETCH_BUCKETS, registers });
+  const sample = new Histogram({
+    name: 'anomseer_worker_sample_seconds',
+    help: 'Time to sample one leased batch (G traces per prompt), seconds',
+    buckets: SAMPLE_BUCKETS,
+    registers,
+  });
+  const fetch = new Histogram({
+    name: 'anomseer_worker_weight_fetch_seconds',
+    help: 'Time to fetch one weight version (FetchWeights, all chunks), seconds',
+    buckets: FETCH_BUCKETS,
+    registers,
+  });
+  const build = new Histogram({
+    name: 'anomseer_worker_weight_load_seconds',
+    help: 'Time to build the sampler (ONNX sessions) from fetched weights, seconds',
+    buckets: FETCH_BUCKETS,
+    registers,
+  });
   const fetchBytes = new Counter({ name: 'anomseer_worker_weight_fetch_bytes_total', help: 'Weight file bytes fetched', registers });
-  new Gauge({ name: 'anomseer_worker_leases_held', help: 'Leases this worker holds now', registers, collect() { this.set(worker?.leasesHeld ?? 0); } });
-  new Gauge({ name: 'anomseer_worker_weight_version', help: 'Weight version this worker samples with (0 before the first)', registers, collect() { this.set(worker?.weightVersion ?? 0); } });
+  new Gauge({
+    name: 'anomseer_worker_leases_held',
+    help: 'Leases this worker holds now',
+    registers,
+    collect() {
+      this.set(worker?.leasesHeld ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'anomseer_worker_weight_version',
+    help: 'Weight version this worker samples with (0 before the first)',
+    registers,
+    collect() {
+      this.set(worker?.weightVersion ?? 0);
+    },
+  });
   new Gauge({
     name: 'anomseer_worker_state',
-    help: 'The worker\'s state as it reports it in heartbeats (1 for the current state)',
+    help: "The worker's state as it reports it in heartbeats (1 for the current state)",
     labelNames: ['state'],
     registers,
     collect() {
@@ -69,7 +103,9 @@ export function createWorkerMetrics(opts: { registry?: Registry } = {}): WorkerM
   return {
     registry,
     interceptor: clientMetricsInterceptor(rpc),
-    attach: (w) => { worker = w; },
+    attach: (w) => {
+      worker = w;
+    },
     hooks: {
       weightsLoaded(_version, bytes, fetchSeconds, buildSeconds) {
         fetch.observe(fetchSeconds);

@@ -154,12 +154,19 @@ export class RolloutWorker {
   }
 
   async #register(): Promise<void> {
-    const r = await unary(this.#o.coord, this.#o.coord.RegisterWorker, { worker_id: this.#id || (this.#o.workerId ?? ''), host: this.#o.host, device: this.#o.device, capabilities: null }, { deadlineMs: this.#o.rpcDeadlineMs });
+    const r = await unary(
+      this.#o.coord,
+      this.#o.coord.RegisterWorker,
+      { worker_id: this.#id || (this.#o.workerId ?? ''), host: this.#o.host, device: this.#o.device, capabilities: null },
+      { deadlineMs: this.#o.rpcDeadlineMs },
+    );
     this.#id = r.worker_id;
     this.#groupSize = r.group_size;
     this.#heartbeatMs = r.heartbeat_interval_ms;
     this.#latest = Math.max(this.#latest, r.weight_version);
-    this.#o.logger(`worker ${this.#id}: registered with job ${r.job_id} (G = ${r.group_size}, heartbeat ${r.heartbeat_interval_ms} ms, lease ${r.lease_timeout_ms} ms)`);
+    this.#o.logger(
+      `worker ${this.#id}: registered with job ${r.job_id} (G = ${r.group_size}, heartbeat ${r.heartbeat_interval_ms} ms, lease ${r.lease_timeout_ms} ms)`,
+    );
   }
 
   /** Load `version` (0 = latest) unless it is the one held. */
@@ -217,9 +224,19 @@ export class RolloutWorker {
     this.#rollouts = 0;
     this.#lastBeat = now;
     const held = [...this.#held];
-    const r = await unary(this.#o.coord, this.#o.coord.Heartbeat, {
-      worker_id: this.#id, state: this.#state, weight_version: this.#sampler?.version ?? 0, rollouts_per_second: rps, lease_ids: held, sent_at_ms: now,
-    }, { deadlineMs: Math.min(this.#o.rpcDeadlineMs ?? 30_000, this.#heartbeatMs) });
+    const r = await unary(
+      this.#o.coord,
+      this.#o.coord.Heartbeat,
+      {
+        worker_id: this.#id,
+        state: this.#state,
+        weight_version: this.#sampler?.version ?? 0,
+        rollouts_per_second: rps,
+        lease_ids: held,
+        sent_at_ms: now,
+      },
+      { deadlineMs: Math.min(this.#o.rpcDeadlineMs ?? 30_000, this.#heartbeatMs) },
+    );
     this.#latest = Math.max(this.#latest, r.latest_weight_version);
     for (const id of r.lost_lease_ids) {
       this.#lost.add(id);
@@ -228,7 +245,8 @@ export class RolloutWorker {
     for (const c of r.commands) {
       if (c.action === 'drain') this.#draining = true;
       if (c.action === 'stop') void this.stop();
-      if (c.action === 'fetch_weights' && c.fetch_weights !== null && c.fetch_weights !== undefined) this.#latest = Math.max(this.#latest, c.fetch_weights.version);
+      if (c.action === 'fetch_weights' && c.fetch_weights !== null && c.fetch_weights !== undefined)
+        this.#latest = Math.max(this.#latest, c.fetch_weights.version);
     }
   }
 
@@ -288,9 +306,17 @@ export class RolloutWorker {
   /** One lease → sample → submit round; true when the coordinator says the job is done. */
   async #batch(sampler: Sampler): Promise<boolean> {
     this.#state = 'WORKER_STATE_IDLE';
-    const res = await unary(this.#o.coord, this.#o.coord.LeasePrompts, {
-      worker_id: this.#id, max_prompts: this.#o.maxPrompts ?? 2, weight_version: sampler.version, request_id: `${this.#id}-${++this.#requests}`,
-    }, { deadlineMs: this.#o.rpcDeadlineMs });
+    const res = await unary(
+      this.#o.coord,
+      this.#o.coord.LeasePrompts,
+      {
+        worker_id: this.#id,
+        max_prompts: this.#o.maxPrompts ?? 2,
+        weight_version: sampler.version,
+        request_id: `${this.#id}-${++this.#requests}`,
+      },
+      { deadlineMs: this.#o.rpcDeadlineMs },
+    );
     if (res.job_done) return true;
     this.#o.hooks?.leased?.(res.leases.length);
     if (res.leases.length === 0) {
@@ -310,10 +336,19 @@ export class RolloutWorker {
       if (this.#lost.delete(l.lease_id)) continue; // expired or cancelled: the coordinator may still accept it, but it asked us to drop it
       const rollouts: Rollout[] = groups[p]!.map((s, i) => ({ index: i, token_ids: s.ids, logprobs: Array.from(s.logps), text: s.text, truncated: false }));
       const tokens = rollouts.reduce((a, r) => a + r.token_ids.length, 0);
-      const r = await unary(this.#o.coord, this.#o.coord.SubmitGroup, {
-        worker_id: this.#id, lease_id: l.lease_id, prompt_id: l.prompt_id, weight_version: sampler.version, rollouts,
-        timing: { started_at_ms: started, finished_at_ms: finished, render_ms: 0, generate_ms: finished - started, tokens_generated: tokens },
-      }, { deadlineMs: this.#o.rpcDeadlineMs });
+      const r = await unary(
+        this.#o.coord,
+        this.#o.coord.SubmitGroup,
+        {
+          worker_id: this.#id,
+          lease_id: l.lease_id,
+          prompt_id: l.prompt_id,
+          weight_version: sampler.version,
+          rollouts,
+          timing: { started_at_ms: started, finished_at_ms: finished, render_ms: 0, generate_ms: finished - started, tokens_generated: tokens },
+        },
+        { deadlineMs: this.#o.rpcDeadlineMs },
+      );
       this.#held.delete(l.lease_id);
       this.#rollouts += rollouts.length;
       if (r.accepted) this.submitted += 1;
@@ -338,7 +373,12 @@ export class RolloutWorker {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     if (this.#id === '') return;
     try {
-      const r = await unary(this.#o.coord, this.#o.coord.ReleaseLeases, { worker_id: this.#id, lease_ids: [...this.#held], reason: 'RELEASE_REASON_SHUTDOWN', detail: 'worker stopping' }, { deadlineMs: 3000 });
+      const r = await unary(
+        this.#o.coord,
+        this.#o.coord.ReleaseLeases,
+        { worker_id: this.#id, lease_ids: [...this.#held], reason: 'RELEASE_REASON_SHUTDOWN', detail: 'worker stopping' },
+        { deadlineMs: 3000 },
+      );
       this.#o.logger(`worker ${this.#id}: released ${r.released} lease(s)`);
     } catch (err) {
       if (!(err instanceof AnomseerError)) throw err;

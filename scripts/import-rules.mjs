@@ -51,16 +51,20 @@ export function importSpecifiers(text) {
 
 function walk(dir) {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).sort().flatMap((name) => {
-    const p = join(dir, name);
-    if (name === 'node_modules' || name === 'static' || name.startsWith('.')) return [];
-    return statSync(p).isDirectory() ? walk(p) : /\.(ts|mts|mjs|js)$/.test(name) && !name.endsWith('.d.ts') ? [p] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const p = join(dir, name);
+      if (name === 'node_modules' || name === 'static' || name.startsWith('.')) return [];
+      return statSync(p).isDirectory() ? walk(p) : /\.(ts|mts|mjs|js)$/.test(name) && !name.endsWith('.d.ts') ? [p] : [];
+    });
 }
 
 /** The source files of the checked parts: [{ path (relative to root, '/'-separated), text }]. */
 export function readSources(root) {
-  return Object.keys(ALLOWED).flatMap((part) => walk(join(root, part)).map((p) => ({ path: relative(root, p).split('\\').join('/'), text: readFileSync(p, 'utf8') })));
+  return Object.keys(ALLOWED).flatMap((part) =>
+    walk(join(root, part)).map((p) => ({ path: relative(root, p).split('\\').join('/'), text: readFileSync(p, 'utf8') })),
+  );
 }
 
 /** Resolve a relative specifier of `from` (a repo path) to a repo path ('.js' → '.ts' when that exists in `known`). */
@@ -96,18 +100,31 @@ export function cycles(nodes, arrows) {
   const adj = new Map(nodes.map((n) => [n, []]));
   for (const [a, b] of arrows) if (a !== b) (adj.get(a) ?? adj.set(a, []).get(a)).push(b);
   let index = 0;
-  const idx = new Map(), low = new Map(), onStack = new Set(), stack = [], out = [];
+  const idx = new Map(),
+    low = new Map(),
+    onStack = new Set(),
+    stack = [],
+    out = [];
   const strong = (v) => {
-    idx.set(v, index); low.set(v, index); index += 1;
-    stack.push(v); onStack.add(v);
+    idx.set(v, index);
+    low.set(v, index);
+    index += 1;
+    stack.push(v);
+    onStack.add(v);
     for (const w of adj.get(v) ?? []) {
-      if (!idx.has(w)) { strong(w); low.set(v, Math.min(low.get(v), low.get(w))); }
-      else if (onStack.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
+      if (!idx.has(w)) {
+        strong(w);
+        low.set(v, Math.min(low.get(v), low.get(w)));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
     }
     if (low.get(v) === idx.get(v)) {
       const comp = [];
       let w;
-      do { w = stack.pop(); onStack.delete(w); comp.push(w); } while (w !== v);
+      do {
+        w = stack.pop();
+        onStack.delete(w);
+        comp.push(w);
+      } while (w !== v);
       if (comp.length > 1) out.push(comp.sort());
     }
   };
@@ -120,7 +137,8 @@ export function importViolations(files) {
   const { edges, packages } = importGraph(files);
   const out = [];
   for (const { from, to } of edges) {
-    const a = partOf(from), b = partOf(to);
+    const a = partOf(from),
+      b = partOf(to);
     if (a === b) continue;
     const allowed = ALLOWED[a];
     if (allowed === undefined) continue;
@@ -128,7 +146,8 @@ export function importViolations(files) {
     else if (ROLES.includes(b) && to !== `${b}/main.ts`) out.push(`${from} imports ${to}: outside ${b}/, import only its entry ${b}/main.ts`);
   }
   for (const { from, pkg } of packages) {
-    if (partOf(from) === 'shared' && SHARED_FORBIDDEN_PACKAGES.includes(pkg)) out.push(`${from} imports ${pkg}: shared/ is pure and talks to no network (wire it in a role's main.ts)`);
+    if (partOf(from) === 'shared' && SHARED_FORBIDDEN_PACKAGES.includes(pkg))
+      out.push(`${from} imports ${pkg}: shared/ is pure and talks to no network (wire it in a role's main.ts)`);
   }
   const dirs = [...new Set(files.map((f) => dirname(f.path)))];
   const arrows = edges.map(({ from, to }) => [dirname(from), dirname(to)]).filter(([a, b]) => a !== b);

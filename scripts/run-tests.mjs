@@ -28,7 +28,9 @@ function walk(dir) {
 
 const files = walk(join(root, 'tests')).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 const failures = [];
 
 function runOne(file) {
@@ -72,9 +74,11 @@ function runOne(file) {
 }
 
 const queue = files.slice();
-await Promise.all(Array.from({ length: Math.max(1, jobs) }, async () => {
-  while (queue.length > 0) await runOne(queue.shift());
-}));
+await Promise.all(
+  Array.from({ length: Math.max(1, jobs) }, async () => {
+    while (queue.length > 0) await runOne(queue.shift());
+  }),
+);
 
 for (const f of failures) {
   console.log(`\n──── output of ${f.rel} ────\n${f.text.trimEnd()}`);

@@ -17,7 +17,10 @@ export interface MetricsFlags {
 /** Adds --metrics-port and --metrics-host to a subcommand. */
 export function addMetricsOptions(cmd: Command): Command {
   return cmd
-    .option('--metrics-port <n>', 'serve Prometheus /metrics (needs the cluster token as a bearer token) and /healthz on this port (0 = any free port; default: no metrics server)')
+    .option(
+      '--metrics-port <n>',
+      'serve Prometheus /metrics (needs the cluster token as a bearer token) and /healthz on this port (0 = any free port; default: no metrics server)',
+    )
     .option('--metrics-host <host>', `address the metrics server binds to (default ${DEFAULT_METRICS_HOST}; 0.0.0.0 in containers)`);
 }
 

@@ -36,7 +36,8 @@ export const DEFAULT_METRICS_HOST = '127.0.0.1';
  */
 export function metricsListenFrom(flags: { metricsPort?: string; metricsHost?: string }): MetricsListen | undefined {
   if (flags.metricsPort === undefined) {
-    if (flags.metricsHost !== undefined) throw new ConfigError('--metrics-host', 'is set but --metrics-port is not; give both (metrics are off without a port)');
+    if (flags.metricsHost !== undefined)
+      throw new ConfigError('--metrics-host', 'is set but --metrics-port is not; give both (metrics are off without a port)');
     return undefined;
   }
   const port = Number(flags.metricsPort);
@@ -119,12 +120,16 @@ export async function serveMetrics(o: MetricsServerOptions): Promise<MetricsServ
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'GET only\n', { allow: 'GET, HEAD' });
     if (path === '/healthz') {
-      void healthOf(o).then((h) => send(res, h.ok ? 200 : 503, 'application/json', `${JSON.stringify({ status: h.ok ? 'ok' : 'unavailable', role: o.role, checks: h.checks })}\n`));
+      void healthOf(o).then((h) =>
+        send(res, h.ok ? 200 : 503, 'application/json', `${JSON.stringify({ status: h.ok ? 'ok' : 'unavailable', role: o.role, checks: h.checks })}\n`),
+      );
       return;
     }
     if (path === '/metrics') {
       if (!authorized(req, expected)) {
-        return send(res, 401, 'text/plain', 'send "Authorization: Bearer <cluster token>" (docs/DEPLOY.md "Metrics")\n', { 'www-authenticate': 'Bearer realm="anomseer"' });
+        return send(res, 401, 'text/plain', 'send "Authorization: Bearer <cluster token>" (docs/DEPLOY.md "Metrics")\n', {
+          'www-authenticate': 'Bearer realm="anomseer"',
+        });
       }
       o.registry.metrics().then(
         (text) => send(res, 200, o.registry.contentType, text),
@@ -146,9 +151,10 @@ export async function serveMetrics(o: MetricsServerOptions): Promise<MetricsServ
   return {
     address: `${o.host}:${port}`,
     port,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -38,7 +38,9 @@ export interface RpcMetrics {
 }
 
 const CODE_NAMES: ReadonlyMap<number, string> = new Map(
-  Object.entries(grpc.status).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v as number, k]),
+  Object.entries(grpc.status)
+    .filter(([, v]) => typeof v === 'number')
+    .map(([k, v]) => [v as number, k]),
 );
 
 /** 14 → "UNAVAILABLE"; unknown numbers stay numeric strings. */

@@ -41,17 +41,35 @@ test('proto/ may import shared/ but not a role; the dashboard may not import the
     file('dashboard/cluster.ts', '../coordinator/service/server.js'),
     file('coordinator/service/server.ts'),
   ]);
-  assert.equal(v.map((l) => l.split(':')[0]), ['proto/auth.ts imports rollout-worker/main.ts', 'dashboard/cluster.ts imports coordinator/service/server.ts']);
+  assert.equal(
+    v.map((l) => l.split(':')[0]),
+    ['proto/auth.ts imports rollout-worker/main.ts', 'dashboard/cluster.ts imports coordinator/service/server.ts'],
+  );
 });
 
 test('the CLI imports a role only through its main.ts', () => {
-  const v = violations([file('cli/commands/detect.ts', '../../rollout-worker/detect.js', '../../rollout-worker/main.js'), file('rollout-worker/detect.ts'), file('rollout-worker/main.ts')]);
+  const v = violations([
+    file('cli/commands/detect.ts', '../../rollout-worker/detect.js', '../../rollout-worker/main.js'),
+    file('rollout-worker/detect.ts'),
+    file('rollout-worker/main.ts'),
+  ]);
   assert.is(v.length, 1);
   assert.match(v[0]!, /cli\/commands\/detect\.ts imports rollout-worker\/detect\.ts: outside rollout-worker\/, import only its entry rollout-worker\/main\.ts/);
 });
 
 test('a folder cycle is found even when every single arrow is allowed', () => {
-  assert.equal(cycles(['a', 'b', 'c', 'd'], [['a', 'b'], ['b', 'c'], ['c', 'a'], ['c', 'd']]), [['a', 'b', 'c']]);
+  assert.equal(
+    cycles(
+      ['a', 'b', 'c', 'd'],
+      [
+        ['a', 'b'],
+        ['b', 'c'],
+        ['c', 'a'],
+        ['c', 'd'],
+      ],
+    ),
+    [['a', 'b', 'c']],
+  );
   const v = violations([file('coordinator/service/x.ts', '../state/y.js'), file('coordinator/state/y.ts', '../service/x.js')]);
   assert.equal(v, ['folder cycle: coordinator/service ↔ coordinator/state']);
 });

@@ -13,7 +13,11 @@ function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
     if (SKIP.has(name)) return [];
-    return statSync(p).isDirectory() ? walk(p) : /\.(ts|mjs|js|md|yaml|yml|json|html|css|sh)$|^Dockerfile|^run$/.test(name) && name !== 'package-lock.json' ? [p] : [];
+    return statSync(p).isDirectory()
+      ? walk(p)
+      : /\.(ts|mjs|js|md|yaml|yml|json|html|css|sh)$|^Dockerfile|^run$/.test(name) && name !== 'package-lock.json'
+        ? [p]
+        : [];
   });
 }
 const files = walk(root).map((p) => ({ path: relative(root, p), text: readFileSync(p, 'utf8') }));
@@ -28,11 +32,15 @@ test('every docs/<NAME>.md a file cites exists', () => {
   const cited = new Set<string>();
   for (const f of files) for (const m of f.text.matchAll(/\bdocs\/([A-Z][A-Z0-9-]*\.md)/g)) cited.add(m[1]!);
   assert.ok(cited.has('METHOD.md'), 'comments cite the method page');
-  assert.equal([...cited].filter((d) => !existsSync(join(root, 'docs', d))), []);
+  assert.equal(
+    [...cited].filter((d) => !existsSync(join(root, 'docs', d))),
+    [],
+  );
 });
 
 test('the real data the tests read is in data/, with its licence and source', () => {
-  for (const p of ['data/README.md', 'data/nab/LICENSE.txt', 'data/nab/labels/combined_windows.json', 'data/nab/data/realTraffic/TravelTime_387.csv']) assert.ok(existsSync(join(root, p)), p);
+  for (const p of ['data/README.md', 'data/nab/LICENSE.txt', 'data/nab/labels/combined_windows.json', 'data/nab/data/realTraffic/TravelTime_387.csv'])
+    assert.ok(existsSync(join(root, p)), p);
   assert.match(readFileSync(join(root, 'data/README.md'), 'utf8'), /commit `ea702d7`/);
 });
 

@@ -36,7 +36,10 @@ export interface BaselineLine {
 }
 
 /** Detect on every record; returns predictions, the lines to save, the report and the wall time (ms). */
-export function runBaseline(records: readonly SeriesRecord[], opts: BaselineRunOptions = {}): {
+export function runBaseline(
+  records: readonly SeriesRecord[],
+  opts: BaselineRunOptions = {},
+): {
   predictions: Map<string, Prediction>;
   lines: BaselineLine[];
   report: EvalReport;
@@ -69,7 +72,10 @@ function writeFile(path: string, text: string): void {
 }
 
 async function baselineAction(flags: BaselineFlags): Promise<void> {
-  for (const [flag, v] of [['--json', flags.json], ['--save-predictions', flags.savePredictions]] as const) {
+  for (const [flag, v] of [
+    ['--json', flags.json],
+    ['--save-predictions', flags.savePredictions],
+  ] as const) {
     if (v !== undefined && v.trim() === '') throw new ConfigError(flag, 'must name a file, got an empty path');
   }
   const records = await loadDataSpec(flags.data);

@@ -22,13 +22,12 @@ interface Flags extends MetricsFlags {
 }
 
 export function registerCoordinator(program: Command): void {
-  addMetricsOptions(program
-    .command('coordinator'))
+  addMetricsOptions(program.command('coordinator'))
     .description('Serve a training job to rollout workers and a learner over gRPC (prints the bound address; token from ANOMSEER_TOKEN or generated).')
     .argument('<job.yaml>', 'job file (docs/CONFIG.md)')
     .option('--set <key=value>', 'override a config key (repeatable); the learner must use the same', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--redis <url>', 'keep the job state in Redis (redis://host:port) instead of in this process')
-    .option('--listen <host:port>', 'address to serve on (default: the job\'s cluster.listen, 127.0.0.1:0)')
+    .option('--listen <host:port>', "address to serve on (default: the job's cluster.listen, 127.0.0.1:0)")
     .option('--token-file <file>', 'where a generated token is written (default <outputDir>/cluster.token)')
     .option('--dashboard-port <port>', 'port of the live dashboard (docs/DASHBOARD.md); default cluster.dashboardPort, 0 = any free port')
     .option('--dashboard-host <host>', 'interface of the dashboard (default 127.0.0.1; 0.0.0.0 serves every interface over plain HTTP)')
@@ -36,7 +35,17 @@ export function registerCoordinator(program: Command): void {
     .action(async (file: string, flags: Flags) => {
       exitWithParent(process.env, (line) => process.stderr.write(`coordinator: ${line}\n`));
       const log = (line: string) => process.stdout.write(`${line}\n`);
-      const c = await runCoordinator({ jobFile: file, set: flags.set, redis: flags.redis, listen: flags.listen, tokenFile: flags.tokenFile, metrics: metricsFromFlags(flags), dashboard: dashboardOf(flags), env: process.env, log });
+      const c = await runCoordinator({
+        jobFile: file,
+        set: flags.set,
+        redis: flags.redis,
+        listen: flags.listen,
+        tokenFile: flags.tokenFile,
+        metrics: metricsFromFlags(flags),
+        dashboard: dashboardOf(flags),
+        env: process.env,
+        log,
+      });
       await new Promise<void>((resolve) => {
         const stop = (sig: string) => {
           log(`coordinator: ${sig}; shutting down`);
@@ -52,6 +61,7 @@ export function registerCoordinator(program: Command): void {
 function dashboardOf(flags: Flags): false | { host?: string; port?: number } {
   if (!flags.dashboard) return false;
   const port = flags.dashboardPort === undefined ? undefined : parsePortFlag('--dashboard-port', flags.dashboardPort);
-  if (flags.dashboardHost !== undefined && flags.dashboardHost.trim() === '') throw new ConfigError('--dashboard-host', 'is empty; give an interface address such as 127.0.0.1 or 0.0.0.0');
+  if (flags.dashboardHost !== undefined && flags.dashboardHost.trim() === '')
+    throw new ConfigError('--dashboard-host', 'is empty; give an interface address such as 127.0.0.1 or 0.0.0.0');
   return { host: flags.dashboardHost, port };
 }

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { parseThreads } from './flags.js';
+import { parseIntFlag, parseThreads } from './flags.js';
 import sharp from 'sharp';
 import { parseValuesCsv } from '../../shared/datasets/values-csv.js';
 import { readText } from '../../shared/datasets/files.js';
@@ -40,8 +40,7 @@ export function registerDetect(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime threads', '1')
     .action(async (file: string, flags: DetectFlags) => {
       const normalize = parseNormalizeMode(flags.normalize, '--normalize');
-      const window = Number(flags.window);
-      if (!Number.isInteger(window) || window < 16 || window > 1984) throw new ConfigError('--window', `must be an integer in [16, 1984], got "${flags.window}"`);
+      const window = parseIntFlag('--window', flags.window, 16, 1984);
       const threads = parseThreads(flags.threads);
       const dir = flags.checkpoint ?? DEFAULT_CHECKPOINT;
       if (!existsSync(dir)) throw new ConfigError('--checkpoint', `${dir} does not exist; train one with \`anomseer train examples/anomllm.yaml\``);
@@ -64,7 +63,9 @@ export function registerDetect(program: Command): void {
         };
         writeFileSync(join(flags.out, 'result.json'), JSON.stringify(result, null, 2) + '\n');
         const ivs = r.intervals.map(([s, e]) => `[${s}, ${e})`).join(', ') || 'none';
-        process.stdout.write(`${file} (${values.length} points, column ${column}): ${r.type}\nintervals: ${ivs}\nreasoning: ${r.explanation}\nwrote ${join(flags.out, 'plot.png')} and ${join(flags.out, 'result.json')}\n`);
+        process.stdout.write(
+          `${file} (${values.length} points, column ${column}): ${r.type}\nintervals: ${ivs}\nreasoning: ${r.explanation}\nwrote ${join(flags.out, 'plot.png')} and ${join(flags.out, 'result.json')}\n`,
+        );
       } finally {
         await open.dispose();
       }

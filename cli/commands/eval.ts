@@ -73,7 +73,8 @@ export const DEFAULT_CHECKPOINT = fileURLToPath(new URL('../../checkpoints/defau
 /** A one-line progress bar on stderr: `eval [#####-----] 120/400`. */
 function progressBar(label: string): (done: number, total: number) => void {
   return (done, total) => {
-    const w = 30, k = Math.round((w * done) / Math.max(1, total));
+    const w = 30,
+      k = Math.round((w * done) / Math.max(1, total));
     process.stderr.write(`\r${label} [${'#'.repeat(k)}${'-'.repeat(w - k)}] ${done}/${total}${done === total ? '\n' : ''}`);
   };
 }
@@ -108,7 +109,9 @@ async function evalAction(flags: EvalFlags): Promise<void> {
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description('Score a checkpoint, or saved predictions (JSONL of {"id","text"} or {"id","intervals","type"}), against labelled data; print the results table (docs/METHOD.md §7).')
+    .description(
+      'Score a checkpoint, or saved predictions (JSONL of {"id","text"} or {"id","intervals","type"}), against labelled data; print the results table (docs/METHOD.md §7).',
+    )
     .option('--predictions <file>', 'predictions to score, one JSON object per line')
     .option('--checkpoint <dir>', 'run this trained policy on the data instead (default: the shipped checkpoints/default)')
     .option('--save-predictions <file>', 'with a checkpoint: write one {"id","text","intervals","type"} line per series')

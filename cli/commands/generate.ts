@@ -78,7 +78,11 @@ function runGenerate(flags: GenerateFlags): void {
     closeSync(fd);
     renameSync(tmp, flags.out);
   } catch (err) {
-    try { closeSync(fd); } catch { /* already closed */ }
+    try {
+      closeSync(fd);
+    } catch {
+      /* already closed */
+    }
     rmSync(tmp, { force: true });
     throw err;
   }

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { parseDeviceFlag, parseThreads } from './flags.js';
 import { exitWithParent } from '../launch/exit-with-parent.js';
 import { runLearner } from '../../learner/main.js';
-import { ConfigError } from '../../shared/errors.js';
 import { addMetricsOptions, metricsFromFlags } from '../../telemetry/cli-flags.js';
 import type { MetricsFlags } from '../../telemetry/cli-flags.js';
 
@@ -17,8 +16,7 @@ interface Flags extends MetricsFlags {
 }
 
 export function registerLearner(program: Command): void {
-  addMetricsOptions(program
-    .command('learner'))
+  addMetricsOptions(program.command('learner'))
     .description('Run the learner: take complete groups from the coordinator, TimerPO updates, publish weights, checkpoints, final eval.')
     .argument('<job.yaml>', 'the job file the coordinator was started with (with the same --set flags)')
     .requiredOption('--coordinator <host:port>', 'address the coordinator printed')
@@ -31,8 +29,16 @@ export function registerLearner(program: Command): void {
       exitWithParent(process.env, (line) => process.stderr.write(`learner: ${line}\n`));
       const threads = parseThreads(flags.threads);
       await runLearner({
-        jobFile: file, set: flags.set, coordinator: flags.coordinator, summary: flags.summary, device: parseDeviceFlag(flags.device), threads, tokenFile: flags.tokenFile, metrics: metricsFromFlags(flags),
-        env: process.env, log: (line) => process.stdout.write(`${line}\n`),
+        jobFile: file,
+        set: flags.set,
+        coordinator: flags.coordinator,
+        summary: flags.summary,
+        device: parseDeviceFlag(flags.device),
+        threads,
+        tokenFile: flags.tokenFile,
+        metrics: metricsFromFlags(flags),
+        env: process.env,
+        log: (line) => process.stdout.write(`${line}\n`),
       });
     });
 }

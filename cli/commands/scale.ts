@@ -53,7 +53,10 @@ export function registerScale(program: Command): void {
       if (!Number.isInteger(want) || want < 0 || want > 256) throw new ConfigError('--workers', `must be an integer in [0, 256], got "${flags.workers}"`);
       if (!Number.isInteger(liveWithin) || liveWithin < 1) throw new ConfigError('--live-within', `must be a positive integer (ms), got "${flags.liveWithin}"`);
       const token = tokenFrom(process.env, flags.tokenFile);
-      const coord = createClient('Coordinator', flags.coordinator, grpc.credentials.createInsecure(), { ...channelOptions(), interceptors: [bearerInterceptor(token)] });
+      const coord = createClient('Coordinator', flags.coordinator, grpc.credentials.createInsecure(), {
+        ...channelOptions(),
+        interceptors: [bearerInterceptor(token)],
+      });
       let s: GetStatusResponse;
       try {
         s = await unary(coord, coord.GetStatus, {}, { deadlineMs: 10_000 });
@@ -78,7 +81,9 @@ export function registerScale(program: Command): void {
         for (let i = local.length; i < want; i++) {
           const log = openSync(join(flags.logDir, `worker-${Date.now()}-${i}.log`), 'a');
           const child = spawn(process.execPath, [bin, 'worker', '--coordinator', flags.coordinator, '--device', flags.device], {
-            detached: true, stdio: ['ignore', log, log], env: { ...process.env, ANOMSEER_TOKEN: token },
+            detached: true,
+            stdio: ['ignore', log, log],
+            env: { ...process.env, ANOMSEER_TOKEN: token },
           });
           child.unref();
           out(`scale: started a worker (pid ${child.pid})`);

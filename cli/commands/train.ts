@@ -10,7 +10,6 @@ import type { Command } from 'commander';
 import { parseDeviceFlag, parseIntFlag, parsePortFlag, parseThreads } from './flags.js';
 import sharp from 'sharp';
 import { applyOverrides, loadJobFile, parseSetFlags } from '../../shared/config/load.js';
-import { ConfigError } from '../../shared/errors.js';
 import { runTraining } from '../../learner/main.js';
 import { runLocalCluster } from '../launch/local-cluster.js';
 import { randomBytes } from 'node:crypto';
@@ -39,16 +38,27 @@ export function registerTrain(program: Command): void {
     .option('--device <device>', 'cpu or cuda:N', 'cpu')
     .option('--dashboard-port <port>', 'port of the live dashboard (docs/DASHBOARD.md); default cluster.dashboardPort, 0 = any free port')
     .option('--no-dashboard', 'do not start the live dashboard')
-    .option('--workers <n>', 'run as a local cluster: coordinator, learner and N rollout workers as separate processes on loopback (absent or 0: everything in this process; docs/CLUSTER.md)')
+    .option(
+      '--workers <n>',
+      'run as a local cluster: coordinator, learner and N rollout workers as separate processes on loopback (absent or 0: everything in this process; docs/CLUSTER.md)',
+    )
     .action(async (file: string, flags: TrainFlags) => {
       const threads = parseThreads(flags.threads);
       const device = parseDeviceFlag(flags.device);
       const workers = flags.workers === undefined ? 0 : parseIntFlag('--workers', flags.workers, 0, 64);
       if (workers > 0) {
         process.exitCode = await runLocalCluster({
-          jobFile: file, set: flags.set, workers, summary: flags.summary, device, threads,
-          dashboard: flags.dashboard, dashboardPort: flags.dashboardPort === undefined ? undefined : parsePortFlag('--dashboard-port', flags.dashboardPort),
-          node: process.execPath, bin: new URL('../../bin/anomseer.mjs', import.meta.url).pathname, env: process.env,
+          jobFile: file,
+          set: flags.set,
+          workers,
+          summary: flags.summary,
+          device,
+          threads,
+          dashboard: flags.dashboard,
+          dashboardPort: flags.dashboardPort === undefined ? undefined : parsePortFlag('--dashboard-port', flags.dashboardPort),
+          node: process.execPath,
+          bin: new URL('../../bin/anomseer.mjs', import.meta.url).pathname,
+          env: process.env,
           log: (line) => process.stdout.write(`${line}\n`),
         });
         return;

@@ -1,6 +1,6 @@
 /** `anomseer worker --coordinator ADDR [--device cpu|cuda:N]`: one rollout worker (docs/CLUSTER.md). */
 import type { Command } from 'commander';
-import { parseDeviceFlag, parseThreads } from './flags.js';
+import { parseDeviceFlag, parseIntFlag, parseThreads } from './flags.js';
 import { exitWithParent } from '../launch/exit-with-parent.js';
 import { runWorker } from '../../rollout-worker/main.js';
 import { ConfigError } from '../../shared/errors.js';
@@ -18,8 +18,7 @@ interface Flags extends MetricsFlags {
 }
 
 export function registerWorker(program: Command): void {
-  addMetricsOptions(program
-    .command('worker'))
+  addMetricsOptions(program.command('worker'))
     .description('Run a rollout worker: lease prompts, sample G traces each with the latest weights, submit (token from ANOMSEER_TOKEN or --token-file).')
     .requiredOption('--coordinator <host:port>', 'address the coordinator printed')
     .option('--device <device>', 'cpu or cuda:N', 'cpu')
@@ -31,12 +30,19 @@ export function registerWorker(program: Command): void {
     .action(async (flags: Flags) => {
       exitWithParent(process.env, (line) => process.stderr.write(`worker: ${line}\n`));
       const threads = parseThreads(flags.threads);
-      const maxPrompts = Number(flags.maxPrompts);
-      if (!Number.isInteger(maxPrompts) || maxPrompts < 1 || maxPrompts > 1024) throw new ConfigError('--max-prompts', `must be an integer in [1, 1024], got "${flags.maxPrompts}"`);
+      const maxPrompts = parseIntFlag('--max-prompts', flags.maxPrompts, 1, 1024);
       if (flags.whenDone !== 'exit' && flags.whenDone !== 'wait') throw new ConfigError('--when-done', `must be exit or wait, got "${flags.whenDone}"`);
       await runWorker({
-        coordinator: flags.coordinator, device: parseDeviceFlag(flags.device), threads, tokenFile: flags.tokenFile, maxPrompts, workerId: flags.id, metrics: metricsFromFlags(flags), whenDone: flags.whenDone,
-        env: process.env, log: (line) => process.stdout.write(`${line}\n`),
+        coordinator: flags.coordinator,
+        device: parseDeviceFlag(flags.device),
+        threads,
+        tokenFile: flags.tokenFile,
+        maxPrompts,
+        workerId: flags.id,
+        metrics: metricsFromFlags(flags),
+        whenDone: flags.whenDone,
+        env: process.env,
+        log: (line) => process.stdout.write(`${line}\n`),
       });
     });
 }

@@ -78,17 +78,34 @@ export async function runLocalCluster(o: LocalClusterOptions): Promise<number> {
       address ??= /listening on (\S+)/.exec(line)?.[1];
       const dashboard = /^coordinator: dashboard (http:\/\/\S+\/)\?/.exec(line)?.[1];
       if (dashboard !== undefined) {
-        o.log(fromEnv ? `dashboard: ${dashboard}?token=<ANOMSEER_TOKEN>` : `dashboard: ${dashboard}?token=${token}  (token generated; set ANOMSEER_TOKEN to choose it)`);
+        o.log(
+          fromEnv
+            ? `dashboard: ${dashboard}?token=<ANOMSEER_TOKEN>`
+            : `dashboard: ${dashboard}?token=${token}  (token generated; set ANOMSEER_TOKEN to choose it)`,
+        );
       }
     });
     const startedAt = Date.now();
     while (address === undefined) {
-      if (coordinator.proc.exitCode !== null) throw new AnomseerError('E_CLUSTER', `the coordinator exited with code ${coordinator.proc.exitCode} before serving`);
-      if (Date.now() - startedAt > (o.startTimeoutMs ?? 60_000)) throw new AnomseerError('E_CLUSTER', 'the coordinator printed no address within the start timeout');
+      if (coordinator.proc.exitCode !== null)
+        throw new AnomseerError('E_CLUSTER', `the coordinator exited with code ${coordinator.proc.exitCode} before serving`);
+      if (Date.now() - startedAt > (o.startTimeoutMs ?? 60_000))
+        throw new AnomseerError('E_CLUSTER', 'the coordinator printed no address within the start timeout');
       await new Promise((r) => setTimeout(r, 50));
     }
     o.log(`train: local cluster on ${address}: 1 learner, ${o.workers} worker(s)`);
-    const learner = start('learner', ['learner', o.jobFile, ...sets, '--coordinator', address, '--device', o.device, '--threads', String(o.threads), ...(o.summary === undefined ? [] : ['--summary', o.summary])]);
+    const learner = start('learner', [
+      'learner',
+      o.jobFile,
+      ...sets,
+      '--coordinator',
+      address,
+      '--device',
+      o.device,
+      '--threads',
+      String(o.threads),
+      ...(o.summary === undefined ? [] : ['--summary', o.summary]),
+    ]);
     for (let i = 1; i <= o.workers; i++) start(`worker ${i}`, ['worker', '--coordinator', address, '--device', o.device, '--threads', String(o.threads)]);
     const code = await Promise.race([learner.exited, coordinator.exited.then((c) => (learner.proc.exitCode === null ? Math.max(1, c) : c))]);
     return code;

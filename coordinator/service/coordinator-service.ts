@@ -135,8 +135,13 @@ export class CoordinatorService {
     this.#timers = deps.timers ?? REAL_TIMERS;
     this.startedAtMs = deps.clock();
     this.#intake = new LearnerIntake({
-      store: deps.store, clock: deps.clock, timers: this.#timers, ackTimeoutMs: deps.settings.ackTimeoutMs, seedKey: deps.settings.seedKey,
-      record: (id) => this.#record(id), jobDone: () => this.#jobDone(),
+      store: deps.store,
+      clock: deps.clock,
+      timers: this.#timers,
+      ackTimeoutMs: deps.settings.ackTimeoutMs,
+      seedKey: deps.settings.seedKey,
+      record: (id) => this.#record(id),
+      jobDone: () => this.#jobDone(),
     });
   }
 
@@ -208,7 +213,8 @@ export class CoordinatorService {
       do id = `w${++this.#nextWorker}`;
       while (known.has(id));
     }
-    if (!/^[A-Za-z0-9._:-]{1,100}$/.test(id)) throw new InvalidArgumentError('worker_id', `is ${JSON.stringify(id)}; use 1–100 letters, digits, ".", "_", ":" or "-"`);
+    if (!/^[A-Za-z0-9._:-]{1,100}$/.test(id))
+      throw new InvalidArgumentError('worker_id', `is ${JSON.stringify(id)}; use 1–100 letters, digits, ".", "_", ":" or "-"`);
     await this.#d.store.registerWorker(id, { host: req.host, device: req.device }, this.#d.clock());
     this.#live.set(id, { state: 'WORKER_STATE_STARTING', weightVersion: 0, rolloutsPerSecond: 0, leasesHeld: 0, drain: false });
     this.#d.logger(`coordinator: worker ${id} registered (host ${req.host || '?'}, device ${req.device || '?'})`);
@@ -234,9 +240,19 @@ export class CoordinatorService {
 
   async heartbeat(req: HeartbeatRequest): Promise<HeartbeatResponse> {
     const s = this.#d.settings;
-    const { lost } = await this.#d.store.heartbeat({ workerId: req.worker_id, now: this.#d.clock(), leaseIds: req.lease_ids, leaseTimeoutMs: s.leaseTimeoutMs });
+    const { lost } = await this.#d.store.heartbeat({
+      workerId: req.worker_id,
+      now: this.#d.clock(),
+      leaseIds: req.lease_ids,
+      leaseTimeoutMs: s.leaseTimeoutMs,
+    });
     const live = this.#live.get(req.worker_id) ?? { state: req.state, weightVersion: 0, rolloutsPerSecond: 0, leasesHeld: 0, drain: false };
-    Object.assign(live, { state: req.state, weightVersion: req.weight_version, rolloutsPerSecond: req.rollouts_per_second, leasesHeld: req.lease_ids.length - lost.length });
+    Object.assign(live, {
+      state: req.state,
+      weightVersion: req.weight_version,
+      rolloutsPerSecond: req.rollouts_per_second,
+      leasesHeld: req.lease_ids.length - lost.length,
+    });
     this.#live.set(req.worker_id, live);
     const latest = this.#d.registry.latest;
     const commands: WorkerCommand[] = [];
@@ -250,7 +266,8 @@ export class CoordinatorService {
 
   async leasePrompts(req: LeasePromptsRequest): Promise<LeasePromptsResponse> {
     const s = this.#d.settings;
-    if (!Number.isInteger(req.max_prompts) || req.max_prompts < 1) throw new InvalidArgumentError('max_prompts', `is ${req.max_prompts}; expected an integer >= 1`);
+    if (!Number.isInteger(req.max_prompts) || req.max_prompts < 1)
+      throw new InvalidArgumentError('max_prompts', `is ${req.max_prompts}; expected an integer >= 1`);
     const latest = this.#d.registry.latest;
     const verdict = checkRollout(latest, req.weight_version, s.maxStaleness);
     if (!verdict.ok && verdict.reason === 'no-weights') return { leases: [], retry_after_ms: s.retryAfterMs, job_done: false };
@@ -260,7 +277,12 @@ export class CoordinatorService {
     if (this.#live.get(req.worker_id)?.drain === true) return { leases: [], retry_after_ms: s.retryAfterMs, job_done: false };
     const now = this.#d.clock();
     const taken = await this.#d.store.takeLeases({
-      workerId: req.worker_id, max: req.max_prompts, now, leaseTimeoutMs: s.leaseTimeoutMs, minWeightVersion: floor, requestId: req.request_id,
+      workerId: req.worker_id,
+      max: req.max_prompts,
+      now,
+      leaseTimeoutMs: s.leaseTimeoutMs,
+      minWeightVersion: floor,
+      requestId: req.request_id,
     });
     if (taken.length === 0) return { leases: [], retry_after_ms: s.retryAfterMs, job_done: (await this.#jobDone()).leasing };
     const leases: PromptLease[] = taken.map((l) => {
@@ -290,10 +312,12 @@ export class CoordinatorService {
     if (req.rollouts.length !== G) throw new ShapeError(`lease ${req.lease_id}: ${req.rollouts.length} rollouts submitted; the job's group size is ${G}`);
     req.rollouts.forEach((r, i) => {
       if (r.index !== i) throw new ShapeError(`lease ${req.lease_id}: rollout at position ${i} has index ${r.index}; send index 0..${G - 1} in order`);
-      if (r.logprobs.length !== r.token_ids.length) throw new ShapeError(`lease ${req.lease_id}: rollout ${i} has ${r.token_ids.length} tokens and ${r.logprobs.length} logprobs`);
+      if (r.logprobs.length !== r.token_ids.length)
+        throw new ShapeError(`lease ${req.lease_id}: rollout ${i} has ${r.token_ids.length} tokens and ${r.logprobs.length} logprobs`);
     });
     const leased = this.#leasePrompt.get(req.lease_id);
-    if (leased !== undefined && leased !== req.prompt_id) throw new InvalidArgumentError('prompt_id', `is "${req.prompt_id}"; lease ${req.lease_id} is for prompt "${leased}"`);
+    if (leased !== undefined && leased !== req.prompt_id)
+      throw new InvalidArgumentError('prompt_id', `is "${req.prompt_id}"; lease ${req.lease_id} is for prompt "${leased}"`);
     const payload: GroupPayload = { prompt_id: req.prompt_id, rollouts: req.rollouts, timing: req.timing };
     const now = this.#d.clock();
     const result = await this.#d.store.submitGroup({ leaseId: req.lease_id, weightVersion: req.weight_version, payload: JSON.stringify(payload), now });
@@ -336,7 +360,8 @@ export class CoordinatorService {
   async reportProgress(req: ReportProgressRequest): Promise<ReportProgressResponse> {
     const bytes = Buffer.byteLength(req.event_json, 'utf8');
     if (bytes > PROGRESS_MAX_BYTES) throw new MessageTooLargeError('event_json', bytes, PROGRESS_MAX_BYTES);
-    if (!Number.isSafeInteger(req.sequence) || req.sequence < 1) throw new InvalidArgumentError('sequence', `is ${req.sequence}; expected 1, 2, 3, … per learner_id`);
+    if (!Number.isSafeInteger(req.sequence) || req.sequence < 1)
+      throw new InvalidArgumentError('sequence', `is ${req.sequence}; expected 1, 2, 3, … per learner_id`);
     const event = decodeProgress(req.event_json);
     const learner = req.learner_id === '' ? 'learner' : req.learner_id;
     if (req.sequence <= (this.#progressSeq.get(learner) ?? 0)) return { accepted: false, duplicate: true };
@@ -361,7 +386,12 @@ export class CoordinatorService {
 
   async getStatus(): Promise<GetStatusResponse> {
     const now = this.#d.clock();
-    const [job, c, workers, leases] = await Promise.all([this.#d.store.getJob(), this.#d.store.counters(), this.#d.store.listWorkers(), this.#d.store.listLeases()]);
+    const [job, c, workers, leases] = await Promise.all([
+      this.#d.store.getJob(),
+      this.#d.store.counters(),
+      this.#d.store.listWorkers(),
+      this.#d.store.listLeases(),
+    ]);
     this.#accepted = this.#accepted.filter((a) => a.t > now - THROUGHPUT_WINDOW_MS);
     const span = Math.max(1, Math.min(THROUGHPUT_WINDOW_MS, now - this.startedAtMs)) / 1000;
     const held = new Map<string, number>();
@@ -387,7 +417,13 @@ export class CoordinatorService {
           last_heartbeat_at_ms: w.lastSeenMs,
         };
       }),
-      leases: leases.map((l) => ({ lease_id: l.leaseId, prompt_id: l.promptId, worker_id: l.workerId, deadline_ms: l.deadlineMs, min_weight_version: l.minWeightVersion })),
+      leases: leases.map((l) => ({
+        lease_id: l.leaseId,
+        prompt_id: l.promptId,
+        worker_id: l.workerId,
+        deadline_ms: l.deadlineMs,
+        min_weight_version: l.minWeightVersion,
+      })),
       prompts: {
         total: this.#d.plan.total,
         done: c.promptsDone,
@@ -409,15 +445,17 @@ export class CoordinatorService {
   /** The grpc-js handler table (wrap it with requireTokenAll before serving). */
   handlers(): CoordinatorHandlers {
     const log = this.#d.logger;
-    const unary = <Req, Res>(name: string, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> => (call, callback) => {
-      fn(call.request).then(
-        (res) => callback(null, res),
-        (err: unknown) => {
-          if (!(err instanceof AnomseerError)) log(`coordinator: ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-          callback(toStatus(err), null);
-        },
-      );
-    };
+    const unary =
+      <Req, Res>(name: string, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> =>
+      (call, callback) => {
+        fn(call.request).then(
+          (res) => callback(null, res),
+          (err: unknown) => {
+            if (!(err instanceof AnomseerError)) log(`coordinator: ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+            callback(toStatus(err), null);
+          },
+        );
+      };
     return {
       RegisterWorker: unary('RegisterWorker', (r: RegisterWorkerRequest) => this.registerWorker(r)),
       Heartbeat: unary('Heartbeat', (r: HeartbeatRequest) => this.heartbeat(r)),

@@ -77,10 +77,12 @@ export class LearnerIntake {
 
   async #waitForGroups(min: number, waitMs: number): Promise<void> {
     let timedOut = waitMs <= 0;
-    const timer = timedOut ? undefined : this.#d.timers.setTimeout(() => {
-      timedOut = true;
-      this.notify();
-    }, waitMs);
+    const timer = timedOut
+      ? undefined
+      : this.#d.timers.setTimeout(() => {
+          timedOut = true;
+          this.notify();
+        }, waitMs);
     try {
       for (;;) {
         const c = await this.#d.store.counters();

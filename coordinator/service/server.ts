@@ -59,10 +59,23 @@ export function settingsOf(job: JobConfig): CoordinatorSettings {
 
 export function createCoordinator(job: JobConfig, deps: CoordinatorDeps): Coordinator {
   const settings = { ...settingsOf(job), ...deps.settings };
-  const plan = planSteps(job.seed, deps.records.map((r) => r.id), job.train.steps, job.rollout.promptsPerStep);
+  const plan = planSteps(
+    job.seed,
+    deps.records.map((r) => r.id),
+    job.train.steps,
+    job.rollout.promptsPerStep,
+  );
   const registry = new WeightRegistry({ store: deps.store, clock: deps.clock, keep: Math.max(2, settings.maxStaleness + 2), chunkBytes: deps.chunkBytes });
   const service = new CoordinatorService({
-    store: deps.store, clock: deps.clock, registry, plan, records: new Map(deps.records.map((r) => [r.id, r])), settings, logger: deps.logger, timers: deps.timers, onProgress: deps.onProgress,
+    store: deps.store,
+    clock: deps.clock,
+    registry,
+    plan,
+    records: new Map(deps.records.map((r) => [r.id, r])),
+    settings,
+    logger: deps.logger,
+    timers: deps.timers,
+    onProgress: deps.onProgress,
   });
   return { service, registry, settings };
 }
@@ -76,9 +89,15 @@ export interface RunningServer {
 }
 
 /** Serve both services on `listen` ("host:port", port 0 = any free port), every call behind `token`. */
-export async function serveCoordinator(c: Coordinator, opts: { listen: string; token: string; maxMessageBytes?: number; logger: (line: string) => void; interceptors?: grpc.ServerInterceptor[] }): Promise<RunningServer> {
+export async function serveCoordinator(
+  c: Coordinator,
+  opts: { listen: string; token: string; maxMessageBytes?: number; logger: (line: string) => void; interceptors?: grpc.ServerInterceptor[] },
+): Promise<RunningServer> {
   // interceptors: e.g. coordinator/metrics.ts's RPC timing (sees every call, refused ones too).
-  const server = new grpc.Server({ ...serverOptions(opts.maxMessageBytes === undefined ? undefined : { maxMessageBytes: opts.maxMessageBytes }), interceptors: opts.interceptors ?? [] });
+  const server = new grpc.Server({
+    ...serverOptions(opts.maxMessageBytes === undefined ? undefined : { maxMessageBytes: opts.maxMessageBytes }),
+    interceptors: opts.interceptors ?? [],
+  });
   addService(server, 'Coordinator', requireTokenAll(c.service.handlers(), opts.token));
   addService(server, 'Weights', requireTokenAll(weightsHandlers({ registry: c.registry, logger: opts.logger }), opts.token));
   const port = await new Promise<number>((resolve, reject) => {
@@ -89,16 +108,17 @@ export async function serveCoordinator(c: Coordinator, opts: { listen: string; t
   return {
     address: `${host}:${port}`,
     port,
-    close: (graceMs = 2000) => new Promise<void>((resolve) => {
-      c.service.stop();
-      const force = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, graceMs);
-      server.tryShutdown(() => {
-        clearTimeout(force);
-        resolve();
-      });
-    }),
+    close: (graceMs = 2000) =>
+      new Promise<void>((resolve) => {
+        c.service.stop();
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
   };
 }

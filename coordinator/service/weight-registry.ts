@@ -72,7 +72,13 @@ export class WeightRegistry {
   get(version: number): StoredVersion {
     const v = this.#versions.get(version === 0 ? this.#latest : version);
     if (v === undefined) {
-      throw new NotFoundError('weight version', String(version), this.#latest === 0 ? 'nothing is published yet; wait for the learner' : `the coordinator keeps versions ${Math.max(1, this.#latest - this.deps.keep + 1)}..${this.#latest}; fetch the latest (0)`);
+      throw new NotFoundError(
+        'weight version',
+        String(version),
+        this.#latest === 0
+          ? 'nothing is published yet; wait for the learner'
+          : `the coordinator keeps versions ${Math.max(1, this.#latest - this.deps.keep + 1)}..${this.#latest}; fetch the latest (0)`,
+      );
     }
     return v;
   }

@@ -24,7 +24,12 @@ export function weightsHandlers(deps: WeightsServiceDeps): WeightsHandlers {
     FetchWeights: (call: grpc.ServerWritableStream<FetchWeightsRequest, WeightChunk>) => {
       try {
         const { info, bytes } = registry.get(call.request.version);
-        for (const chunk of chunkWeights(bytes, { version: info.version, step: info.step, chunkBytes: info.chunk_bytes, startIndex: call.request.start_index })) {
+        for (const chunk of chunkWeights(bytes, {
+          version: info.version,
+          step: info.step,
+          chunkBytes: info.chunk_bytes,
+          startIndex: call.request.start_index,
+        })) {
           if (call.cancelled) return;
           call.write(chunk);
           registry.broadcasts.sent(info.version, chunk.data.length);
@@ -44,7 +49,9 @@ export function weightsHandlers(deps: WeightsServiceDeps): WeightsHandlers {
       call.on('end', () => {
         registry.publish(chunks).then(
           (published) => {
-            logger(`weights: version ${published.version} (step ${published.step}, ${published.total_bytes} bytes, sha256 ${published.sha256.slice(0, 12)}…) published`);
+            logger(
+              `weights: version ${published.version} (step ${published.step}, ${published.total_bytes} bytes, sha256 ${published.sha256.slice(0, 12)}…) published`,
+            );
             callback(null, { published });
           },
           (err: unknown) => callback(toStatus(err), null),

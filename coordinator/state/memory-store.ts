@@ -65,8 +65,18 @@ export class MemoryStore implements StateStore {
   #nextLeaseId = 0;
   #nextBatchId = 0;
   readonly #c: MutableCounters = {
-    promptsTotal: 0, promptsDone: 0, inFlight: 0, queued: 0, requeued: 0, expired: 0, released: 0,
-    duplicatesDropped: 0, staleDropped: 0, groupsReady: 0, groupsTaken: 0, groupsAcked: 0,
+    promptsTotal: 0,
+    promptsDone: 0,
+    inFlight: 0,
+    queued: 0,
+    requeued: 0,
+    expired: 0,
+    released: 0,
+    duplicatesDropped: 0,
+    staleDropped: 0,
+    groupsReady: 0,
+    groupsTaken: 0,
+    groupsAcked: 0,
   };
 
   constructor(opts: { jobId: string }) {
@@ -165,7 +175,11 @@ export class MemoryStore implements StateStore {
       this.#liveByItem.set(item, lease.leaseId);
       out.push(lease);
     }
-    if (input.requestId !== '') this.#requests.set(input.requestId, out.map((l) => l.leaseId));
+    if (input.requestId !== '')
+      this.#requests.set(
+        input.requestId,
+        out.map((l) => l.leaseId),
+      );
     return out;
   }
 
@@ -185,7 +199,12 @@ export class MemoryStore implements StateStore {
   }
 
   async releaseLeases(workerId: string, leaseIds: readonly string[] | 'all', _now: number): Promise<ReleaseResult> {
-    const ids = leaseIds === 'all' ? this.#liveLeases().filter((l) => l.workerId === workerId).map((l) => l.leaseId) : leaseIds;
+    const ids =
+      leaseIds === 'all'
+        ? this.#liveLeases()
+            .filter((l) => l.workerId === workerId)
+            .map((l) => l.leaseId)
+        : leaseIds;
     const released: string[] = [];
     const unknown: string[] = [];
     for (const id of ids) {
@@ -197,10 +216,12 @@ export class MemoryStore implements StateStore {
       this.#unlive(row, 'released');
       released.push(id);
     }
-    this.#requeueFront(released.map((id) => {
-      const l = this.#leases.get(id)!.lease;
-      return itemKey(l.epoch, l.promptId);
-    }));
+    this.#requeueFront(
+      released.map((id) => {
+        const l = this.#leases.get(id)!.lease;
+        return itemKey(l.epoch, l.promptId);
+      }),
+    );
     this.#c.released += released.length;
     return { released, unknown };
   }

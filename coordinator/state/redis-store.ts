@@ -119,7 +119,15 @@ function parseJob(flat: string[]): JobRecord {
 }
 
 const COUNTER_FIELDS = [
-  'promptsTotal', 'promptsDone', 'requeued', 'expired', 'released', 'duplicatesDropped', 'staleDropped', 'groupsTaken', 'groupsAcked',
+  'promptsTotal',
+  'promptsDone',
+  'requeued',
+  'expired',
+  'released',
+  'duplicatesDropped',
+  'staleDropped',
+  'groupsTaken',
+  'groupsAcked',
 ] as const;
 
 export class RedisStore implements StateStore {
@@ -209,12 +217,9 @@ export class RedisStore implements StateStore {
   async heartbeat(input: HeartbeatInput): Promise<{ lost: string[] }> {
     await this.expireLeases(input.now);
     const k = this.#k;
-    const r = await this.#run(
-      'workerHeartbeat',
-      [k.workers, k.leases, k.deadlines],
-      [input.workerId, input.now, input.leaseTimeoutMs, ...input.leaseIds],
-      { workerId: input.workerId },
-    );
+    const r = await this.#run('workerHeartbeat', [k.workers, k.leases, k.deadlines], [input.workerId, input.now, input.leaseTimeoutMs, ...input.leaseIds], {
+      workerId: input.workerId,
+    });
     return { lost: r.slice(1) as string[] };
   }
 
@@ -285,7 +290,13 @@ export class RedisStore implements StateStore {
   async counters(): Promise<Counters> {
     const k = this.#k;
     // MULTI so the counters and the gauges are one snapshot.
-    const res = await this.#redis.multi().hmget(k.counters, ...COUNTER_FIELDS).zcard(k.deadlines).llen(k.queue).llen(k.ready).exec();
+    const res = await this.#redis
+      .multi()
+      .hmget(k.counters, ...COUNTER_FIELDS)
+      .zcard(k.deadlines)
+      .llen(k.queue)
+      .llen(k.ready)
+      .exec();
     if (res === null) throw new AnomseerError('E_STATE', 'counters: MULTI was aborted');
     for (const [err] of res) if (err) throw err;
     const vals = res[0]![1] as (string | null)[];

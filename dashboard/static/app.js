@@ -18,9 +18,16 @@
       this.step = json ? json.step.slice() : [];
       this.weight = json ? json.weight.slice() : [];
       this.cols = new Map();
-      if (json) for (const [k, v] of Object.entries(json.columns)) this.cols.set(k, v.map((x) => (x === null ? NaN : x)));
+      if (json)
+        for (const [k, v] of Object.entries(json.columns))
+          this.cols.set(
+            k,
+            v.map((x) => (x === null ? NaN : x)),
+          );
     }
-    get length() { return this.step.length; }
+    get length() {
+      return this.step.length;
+    }
     append(step, values) {
       const n = this.step.length;
       if (n > 0 && step <= this.step[n - 1]) return false;
@@ -32,7 +39,8 @@
       return true;
     }
     compact() {
-      const n = this.step.length, midEnd = n - Math.floor(this.max / 2);
+      const n = this.step.length,
+        midEnd = n - Math.floor(this.max / 2);
       const groups = [[0]];
       let i = 1;
       for (; i + 1 < midEnd; i += 2) groups.push([i, i + 1]);
@@ -40,12 +48,21 @@
       for (let j = midEnd; j < n; j++) groups.push([j]);
       const w = this.weight;
       const mean = (xs, rows) => {
-        let s = 0, ws = 0;
-        for (const r of rows) if (Number.isFinite(xs[r])) { s += xs[r] * w[r]; ws += w[r]; }
+        let s = 0,
+          ws = 0;
+        for (const r of rows)
+          if (Number.isFinite(xs[r])) {
+            s += xs[r] * w[r];
+            ws += w[r];
+          }
         return ws > 0 ? s / ws : NaN;
       };
       const step = groups.map((g) => mean(this.step, g));
-      for (const [k, col] of this.cols) this.cols.set(k, groups.map((g) => mean(col, g)));
+      for (const [k, col] of this.cols)
+        this.cols.set(
+          k,
+          groups.map((g) => mean(col, g)),
+        );
       this.weight = groups.map((g) => g.reduce((a, r) => a + w[r], 0));
       this.step = step;
     }
@@ -57,18 +74,44 @@
 
   /** The charts: which table, which columns, labels; `scale: 'y2'` puts a series on the right axis. */
   const CHARTS = [
-    { id: 'reward', table: 'steps', title: 'Reward R = 0.1·format + 0.2·class + 0.7·localization', series: [
-      { key: 'reward', label: 'R', width: 2.5 }, { key: 'rewardFormat', label: 'format' }, { key: 'rewardClass', label: 'class' }, { key: 'rewardLocalization', label: 'localization' }] },
-    { id: 'grounded', table: 'steps', title: 'Grounded reward s and OT distance W', series: [
-      { key: 'grounded', label: 's' }, { key: 'otDistance', label: 'W (right)', scale: 'y2' }] },
+    {
+      id: 'reward',
+      table: 'steps',
+      title: 'Reward R = 0.1·format + 0.2·class + 0.7·localization',
+      series: [
+        { key: 'reward', label: 'R', width: 2.5 },
+        { key: 'rewardFormat', label: 'format' },
+        { key: 'rewardClass', label: 'class' },
+        { key: 'rewardLocalization', label: 'localization' },
+      ],
+    },
+    {
+      id: 'grounded',
+      table: 'steps',
+      title: 'Grounded reward s and OT distance W',
+      series: [
+        { key: 'grounded', label: 's' },
+        { key: 'otDistance', label: 'W (right)', scale: 'y2' },
+      ],
+    },
     { id: 'kl', table: 'steps', title: 'KL to the reference policy (k3)', series: [{ key: 'kl', label: 'KL' }] },
     { id: 'entropy', table: 'steps', title: 'Entropy (nats/token)', series: [{ key: 'entropy', label: 'entropy' }] },
     { id: 'gradNorm', table: 'steps', title: 'Gradient norm (before clipping)', series: [{ key: 'gradNorm', label: '|g|' }] },
     { id: 'clipFraction', table: 'steps', title: 'PPO clip fraction', series: [{ key: 'clipFraction', label: 'clipped' }] },
     { id: 'evalAcc', table: 'evals', title: 'Eval: class accuracy (%)', points: true, series: [{ key: 'classAccuracy', label: 'class acc' }] },
-    { id: 'evalF1', table: 'evals', title: 'Eval: affiliation F1 per category (%)', points: true, series: [
-      { key: 'affiliationF1.freq', label: 'freq' }, { key: 'affiliationF1.trend', label: 'trend' }, { key: 'affiliationF1.range', label: 'range' },
-      { key: 'affiliationF1.point', label: 'point' }, { key: 'affiliationF1.average', label: 'avg', width: 2.5 }] },
+    {
+      id: 'evalF1',
+      table: 'evals',
+      title: 'Eval: affiliation F1 per category (%)',
+      points: true,
+      series: [
+        { key: 'affiliationF1.freq', label: 'freq' },
+        { key: 'affiliationF1.trend', label: 'trend' },
+        { key: 'affiliationF1.range', label: 'range' },
+        { key: 'affiliationF1.point', label: 'point' },
+        { key: 'affiliationF1.average', label: 'avg', width: 2.5 },
+      ],
+    },
     { id: 'warm', table: 'warmStart', title: 'Warm start: NLL per token', xLabel: 'warm-start step', series: [{ key: 'loss', label: 'NLL' }] },
   ];
 
@@ -95,7 +138,8 @@
     for (const k of kids) e.append(k);
     return e;
   };
-  const fmt = (x, d = 3) => (x === null || x === undefined || Number.isNaN(x) ? '—' : Math.abs(x) !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(1) : x.toFixed(d));
+  const fmt = (x, d = 3) =>
+    x === null || x === undefined || Number.isNaN(x) ? '—' : Math.abs(x) !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(1) : x.toFixed(d);
   /** Axis ticks: exponent form for tiny magnitudes (KL ~1e-4), else trimmed decimals. */
   const tick = (v) => {
     if (v === null) return '';
@@ -119,7 +163,8 @@
     const scales = { x: { time: false } };
     // Steps are integers: no 2.5 ticks. A flat series gets a small range above its value.
     const INT_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
-    const yRange = (_u, min, max) => (min === null ? [0, 1] : min === max ? [Math.min(0, min), max === 0 ? 1 : Math.abs(max) * 1.25] : [min - (max - min) * 0.05, max + (max - min) * 0.05]);
+    const yRange = (_u, min, max) =>
+      min === null ? [0, 1] : min === max ? [Math.min(0, min), max === 0 ? 1 : Math.abs(max) * 1.25] : [min - (max - min) * 0.05, max + (max - min) * 0.05];
     scales.y = { range: yRange };
     const axes = [
       { label: def.xLabel ?? 'step', size: 36, labelSize: 16, incrs: INT_INCRS },
@@ -191,7 +236,9 @@
     const total = state.job.steps ? ` / ${state.job.steps}` : '';
     $('#progress').textContent = s
       ? `step ${s.step}${total} · weights v${s.weightVersion} · R ${fmt(s.values.reward)} · ${fmt(s.values['seconds.generate'], 1)} s sampling + ${fmt(s.values['seconds.update'], 1)} s update`
-      : state.tables.warmStart.length > 0 ? `warm start, step ${state.tables.warmStart.step.at(-1)}` : 'waiting for the first step…';
+      : state.tables.warmStart.length > 0
+        ? `warm start, step ${state.tables.warmStart.step.at(-1)}`
+        : 'waiting for the first step…';
   }
 
   // ---- cluster ------------------------------------------------------------------------
@@ -212,12 +259,20 @@
     }
     for (const w of st.workers) {
       const lag = w.weightVersion === null ? null : st.weightVersion - w.weightVersion;
-      body.append(el('tr', { 'data-worker': w.id },
-        el('td', { text: w.id }), el('td', { text: w.host }), el('td', { text: w.device }),
-        el('td', { class: `state-${w.state}`, text: w.state }),
-        el('td', { class: lag !== null && lag > 0 ? 'stale' : '', text: w.weightVersion === null ? '—' : `v${w.weightVersion}${lag ? ` (−${lag})` : ''}` }),
-        el('td', { text: fmt(w.rolloutsPerSecond, 1) }), el('td', { text: String(w.leasesHeld) }),
-        el('td', { text: ago(w.lastHeartbeatMs) })));
+      body.append(
+        el(
+          'tr',
+          { 'data-worker': w.id },
+          el('td', { text: w.id }),
+          el('td', { text: w.host }),
+          el('td', { text: w.device }),
+          el('td', { class: `state-${w.state}`, text: w.state }),
+          el('td', { class: lag !== null && lag > 0 ? 'stale' : '', text: w.weightVersion === null ? '—' : `v${w.weightVersion}${lag ? ` (−${lag})` : ''}` }),
+          el('td', { text: fmt(w.rolloutsPerSecond, 1) }),
+          el('td', { text: String(w.leasesHeld) }),
+          el('td', { text: ago(w.lastHeartbeatMs) }),
+        ),
+      );
     }
     const sum = $('#cluster-summary');
     sum.replaceChildren();
@@ -244,7 +299,10 @@
     if (!n) return '—';
     const units = ['B', 'KiB', 'MiB', 'GiB'];
     let k = 0;
-    while (n >= 1024 && k < units.length - 1) { n /= 1024; k += 1; }
+    while (n >= 1024 && k < units.length - 1) {
+      n /= 1024;
+      k += 1;
+    }
     return `${k === 0 ? n : n.toFixed(1)} ${units[k]}`;
   };
 
@@ -255,12 +313,20 @@
     body.replaceChildren();
     for (const b of rows) {
       const partial = b.workersUpdated < b.workersTotal;
-      body.append(el('tr', { 'data-version': String(b.version) },
-        el('td', { text: `v${b.version}` }),
-        el('td', { text: bytes(b.bytes) }),
-        el('td', { text: bytes(b.bytesSent), title: `${b.bytesSent} bytes` }),
-        el('td', { class: partial ? 'partial' : '', text: `${b.workersUpdated}/${b.workersTotal}` }),
-        el('td', { text: b.seconds === null ? '—' : `${fmt(b.seconds, b.seconds < 10 ? 2 : 1)} s`, title: `published ${new Date(b.publishedAtMs).toLocaleTimeString()}` })));
+      body.append(
+        el(
+          'tr',
+          { 'data-version': String(b.version) },
+          el('td', { text: `v${b.version}` }),
+          el('td', { text: bytes(b.bytes) }),
+          el('td', { text: bytes(b.bytesSent), title: `${b.bytesSent} bytes` }),
+          el('td', { class: partial ? 'partial' : '', text: `${b.workersUpdated}/${b.workersTotal}` }),
+          el('td', {
+            text: b.seconds === null ? '—' : `${fmt(b.seconds, b.seconds < 10 ? 2 : 1)} s`,
+            title: `published ${new Date(b.publishedAtMs).toLocaleTimeString()}`,
+          }),
+        ),
+      );
     }
   }
   setInterval(renderCluster, 1000);
@@ -274,9 +340,17 @@
     }
     const e = state.latestEval;
     const f = e?.report?.affiliationF1 ?? {};
-    body.append(el('tr', { class: 'ours' }, el('td', { text: e ? `anomseer (step ${e.step})` : 'anomseer (no eval yet)' }),
-      ...[e?.report?.classAccuracy, f.freq, f.trend, f.range, f.point, f.average].map((x) => el('td', { text: pct(x) }))));
-    $('#eval-when').textContent = e ? `latest at step ${e.step}, ${e.report.count ?? '?'} series; point-wise F1 ${pct(e.report.pointF1)}, mean IoU ${pct(e.report.iou)}` : '';
+    body.append(
+      el(
+        'tr',
+        { class: 'ours' },
+        el('td', { text: e ? `anomseer (step ${e.step})` : 'anomseer (no eval yet)' }),
+        ...[e?.report?.classAccuracy, f.freq, f.trend, f.range, f.point, f.average].map((x) => el('td', { text: pct(x) })),
+      ),
+    );
+    $('#eval-when').textContent = e
+      ? `latest at step ${e.step}, ${e.report.count ?? '?'} series; point-wise F1 ${pct(e.report.pointF1)}, mean IoU ${pct(e.report.iou)}`
+      : '';
   }
 
   // ---- traces -------------------------------------------------------------------------
@@ -295,12 +369,27 @@
     pair('class', `${t.predictedType ?? '?'}${t.trueType ? ` (true: ${t.trueType})` : ''}`);
     pair('A final', signed(t.advantage));
     const plot = t.plot
-      ? el('img', { src: `plot/${t.id}.png?${AUTH}`, alt: `series ${t.promptId}: true ${ivs(t.truth)}, predicted ${ivs(t.predicted)}`, width: '1000', height: '150' })
+      ? el('img', {
+          src: `plot/${t.id}.png?${AUTH}`,
+          alt: `series ${t.promptId}: true ${ivs(t.truth)}, predicted ${ivs(t.predicted)}`,
+          width: '1000',
+          height: '150',
+        })
       : el('div', { class: 'noplot', text: 'no plot: the series of this prompt is not known to the dashboard' });
-    return el('article', { class: 'trace', 'data-trace': String(t.id), 'data-step': String(t.step) },
-      el('header', {}, el('span', { class: 'id', text: `step ${t.step}` }), el('span', { text: `prompt ${t.promptId} · sample ${t.sampleIndex} · weights v${t.weightVersion}` }),
-        el('span', { text: `truth ${t.truth ? ivs(t.truth) : '?'} · predicted ${ivs(t.predicted)}` })),
-      plot, el('pre', { text: t.text }), nums);
+    return el(
+      'article',
+      { class: 'trace', 'data-trace': String(t.id), 'data-step': String(t.step) },
+      el(
+        'header',
+        {},
+        el('span', { class: 'id', text: `step ${t.step}` }),
+        el('span', { text: `prompt ${t.promptId} · sample ${t.sampleIndex} · weights v${t.weightVersion}` }),
+        el('span', { text: `truth ${t.truth ? ivs(t.truth) : '?'} · predicted ${ivs(t.predicted)}` }),
+      ),
+      plot,
+      el('pre', { text: t.text }),
+      nums,
+    );
   }
 
   /** Newest step first; within a step, in the server's order (best reward first). */
@@ -336,7 +425,8 @@
 
   function onMessage(m) {
     switch (m.type) {
-      case 'snapshot': return onSnapshot(m);
+      case 'snapshot':
+        return onSnapshot(m);
       case 'step':
         if (state.tables.steps.append(m.step, m.values)) markDirty('steps');
         state.lastStep = m;
@@ -348,11 +438,13 @@
         if (state.tables.evals.append(m.step, m.values)) markDirty('evals');
         state.latestEval = { step: m.step, report: m.report };
         return renderEval();
-      case 'trace': return addTrace(m.trace);
+      case 'trace':
+        return addTrace(m.trace);
       case 'cluster':
         state.cluster = m.status;
         return renderCluster();
-      default: return undefined;
+      default:
+        return undefined;
     }
   }
 

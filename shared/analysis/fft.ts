@@ -61,8 +61,12 @@ function fftRadix2(re: Float64Array, im: Float64Array): void {
   for (let i = 0; i < n; i++) {
     const j = rev[i];
     if (j > i) {
-      let t = re[i]; re[i] = re[j]; re[j] = t;
-      t = im[i]; im[i] = im[j]; im[j] = t;
+      let t = re[i];
+      re[i] = re[j];
+      re[j] = t;
+      t = im[i];
+      im[i] = im[j];
+      im[j] = t;
     }
   }
   for (let size = 2; size <= n; size <<= 1) {
@@ -70,12 +74,16 @@ function fftRadix2(re: Float64Array, im: Float64Array): void {
     const stride = n / size;
     for (let start = 0; start < n; start += size) {
       for (let k = 0, tw = 0; k < half; k++, tw += stride) {
-        const a = start + k, b = a + half;
-        const wr = cos[tw], wi = sin[tw];
+        const a = start + k,
+          b = a + half;
+        const wr = cos[tw],
+          wi = sin[tw];
         const xr = re[b] * wr - im[b] * wi;
         const xi = re[b] * wi + im[b] * wr;
-        re[b] = re[a] - xr; im[b] = im[a] - xi;
-        re[a] += xr; im[a] += xi;
+        re[b] = re[a] - xr;
+        im[b] = im[a] - xi;
+        re[a] += xr;
+        im[a] += xi;
       }
     }
   }
@@ -111,15 +119,18 @@ function bluesteinPlan(n: number): BluesteinPlan {
   if (plan !== undefined) return plan;
   let m = 1;
   while (m < 2 * n - 1) m <<= 1;
-  const wr = new Float64Array(n), wi = new Float64Array(n);
+  const wr = new Float64Array(n),
+    wi = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     // k² mod 2n keeps the angle small so cos/sin stay exact to 1 ulp for large k.
     const a = (Math.PI * ((k * k) % (2 * n))) / n;
     wr[k] = Math.cos(a);
     wi[k] = -Math.sin(a);
   }
-  const br = new Float64Array(m), bi = new Float64Array(m);
-  br[0] = wr[0]; bi[0] = -wi[0];
+  const br = new Float64Array(m),
+    bi = new Float64Array(m);
+  br[0] = wr[0];
+  bi[0] = -wi[0];
   for (let k = 1; k < n; k++) {
     br[k] = br[m - k] = wr[k];
     bi[k] = bi[m - k] = -wi[k];
@@ -132,14 +143,17 @@ function bluesteinPlan(n: number): BluesteinPlan {
 export function fftComplex(reIn: ArrayLike<number>, imIn: ArrayLike<number>): { re: Float64Array; im: Float64Array } {
   const n = reIn.length;
   if ((n & (n - 1)) === 0) {
-    const re = Float64Array.from(reIn), im = Float64Array.from(imIn);
+    const re = Float64Array.from(reIn),
+      im = Float64Array.from(imIn);
     fftRadix2(re, im);
     return { re, im };
   }
   const { m, wr, wi, br, bi } = bluesteinPlan(n);
-  const ar = new Float64Array(m), ai = new Float64Array(m);
+  const ar = new Float64Array(m),
+    ai = new Float64Array(m);
   for (let k = 0; k < n; k++) {
-    const xr = reIn[k], xi = imIn[k];
+    const xr = reIn[k],
+      xi = imIn[k];
     ar[k] = xr * wr[k] - xi * wi[k];
     ai[k] = xr * wi[k] + xi * wr[k];
   }
@@ -152,9 +166,11 @@ export function fftComplex(reIn: ArrayLike<number>, imIn: ArrayLike<number>): { 
   // Inverse FFT by conjugation: ifft(z) = conj(fft(conj(z))) / m.
   for (let k = 0; k < m; k++) ai[k] = -ai[k];
   fftRadix2(ar, ai);
-  const re = new Float64Array(n), im = new Float64Array(n);
+  const re = new Float64Array(n),
+    im = new Float64Array(n);
   for (let k = 0; k < n; k++) {
-    const cr = ar[k] / m, ci = -ai[k] / m;
+    const cr = ar[k] / m,
+      ci = -ai[k] / m;
     re[k] = cr * wr[k] - ci * wi[k];
     im[k] = cr * wi[k] + ci * wr[k];
   }
@@ -168,7 +184,8 @@ function splitTwiddle(n: number): { cos: Float64Array; sin: Float64Array } {
   const tw = splitTwiddles.get(n);
   if (tw !== undefined) return tw;
   const half = n >> 1;
-  const cos = new Float64Array(half + 1), sin = new Float64Array(half + 1);
+  const cos = new Float64Array(half + 1),
+    sin = new Float64Array(half + 1);
   for (let k = 0; k <= half; k++) {
     cos[k] = Math.cos((2 * Math.PI * k) / n);
     sin[k] = -Math.sin((2 * Math.PI * k) / n);
@@ -194,17 +211,28 @@ export function rfft(x: ArrayLike<number>): Spectrum {
     return { re: full.re.slice(0, bins), im: full.im.slice(0, bins) };
   }
   const half = n >> 1;
-  const zr = new Float64Array(half), zi = new Float64Array(half);
-  for (let t = 0; t < half; t++) { zr[t] = x[2 * t]; zi[t] = x[2 * t + 1]; }
+  const zr = new Float64Array(half),
+    zi = new Float64Array(half);
+  for (let t = 0; t < half; t++) {
+    zr[t] = x[2 * t];
+    zi[t] = x[2 * t + 1];
+  }
   const z = fftComplex(zr, zi);
   const { cos, sin } = splitTwiddle(n);
-  const re = new Float64Array(bins), im = new Float64Array(bins);
+  const re = new Float64Array(bins),
+    im = new Float64Array(bins);
   for (let k = 0; k <= half; k++) {
-    const a = k === half ? 0 : k, b = k === 0 ? 0 : half - k;
-    const ar = z.re[a], ai = z.im[a], br = z.re[b], bi = -z.im[b]; // Z_k and conj Z_{n/2−k}
-    const er = 0.5 * (ar + br), ei = 0.5 * (ai + bi);
+    const a = k === half ? 0 : k,
+      b = k === 0 ? 0 : half - k;
+    const ar = z.re[a],
+      ai = z.im[a],
+      br = z.re[b],
+      bi = -z.im[b]; // Z_k and conj Z_{n/2−k}
+    const er = 0.5 * (ar + br),
+      ei = 0.5 * (ai + bi);
     // O_k = (Z_k − conj Z_{n/2−k}) / (2i) = (d_i − i·d_r)/2 with d = Z_k − conj Z_{n/2−k}.
-    const or = 0.5 * (ai - bi), oi = -0.5 * (ar - br);
+    const or = 0.5 * (ai - bi),
+      oi = -0.5 * (ar - br);
     re[k] = er + cos[k] * or - sin[k] * oi;
     im[k] = ei + cos[k] * oi + sin[k] * or;
   }
@@ -256,16 +284,25 @@ export interface DominantPeriod {
 export function dominantPeriod(x: ArrayLike<number>): DominantPeriod {
   const { re, im } = centredRfft('dominantPeriod', x);
   const n = x.length;
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < n; i++) { lo = Math.min(lo, x[i]); hi = Math.max(hi, x[i]); }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    lo = Math.min(lo, x[i]);
+    hi = Math.max(hi, x[i]);
+  }
   // Mean removal can leave ~1e-17 residue in a constant series; that is not a period.
   if (lo === hi) return { period: Infinity, frequency: 0, share: 0 };
   const kMax = re.length - 1;
-  let best = 0, bestPow = 0, total = 0;
+  let best = 0,
+    bestPow = 0,
+    total = 0;
   for (let k = 1; k <= kMax; k++) {
     const q = re[k] * re[k] + im[k] * im[k];
     total += q;
-    if (q > bestPow) { bestPow = q; best = k; }
+    if (q > bestPow) {
+      bestPow = q;
+      best = k;
+    }
   }
   if (best === 0 || !(total > 0)) return { period: Infinity, frequency: 0, share: 0 };
   const offset = best > 1 && best < kMax ? jacobsenOffset(re, im, best) : 0;

@@ -49,7 +49,8 @@ export function hbosModel(x: ArrayLike<number>, opts: HbosOptions = {}): HbosMod
   const v = asFloat64(x);
   const n = v.length;
   const nb = resolveBins(n, opts.bins);
-  let min = Infinity, max = -Infinity;
+  let min = Infinity,
+    max = -Infinity;
   for (let i = 0; i < n; i++) {
     if (v[i] < min) min = v[i];
     if (v[i] > max) max = v[i];

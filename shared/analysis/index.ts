@@ -3,29 +3,8 @@
  * thought (docs/METHOD.md §4) and the classical baseline detectors. All pure functions
  * over numeric arrays; inputs are never mutated.
  */
-export {
-  mean,
-  std,
-  median,
-  quantile,
-  quantiles,
-  zScores,
-  mad,
-  MAD_TO_STD,
-  robustZ,
-  centredWindow,
-  rollingMean,
-  rollingStd,
-} from './stats.js';
-export {
-  hbos,
-  hbosModel,
-  hbosOutlierScore,
-  EMPTY_BIN_HEIGHT_FACTOR,
-  HBOS_TOP_FRACTION,
-  type HbosModel,
-  type HbosOptions,
-} from './hbos.js';
+export { mean, std, median, quantile, quantiles, zScores, mad, MAD_TO_STD, robustZ, centredWindow, rollingMean, rollingStd } from './stats.js';
+export { hbos, hbosModel, hbosOutlierScore, EMPTY_BIN_HEIGHT_FACTOR, HBOS_TOP_FRACTION, type HbosModel, type HbosOptions } from './hbos.js';
 export { savgolCoefficients, savgolWeightsAt, savgolFilter, smoothedGradient, GRADIENT_WINDOW } from './savgol.js';
 export {
   rfft,
@@ -38,12 +17,4 @@ export {
   type DominantPeriod,
   type Spectrum,
 } from './fft.js';
-export {
-  matrixProfile,
-  discord,
-  topDiscords,
-  discordsFromProfile,
-  exclusionZone,
-  type Discord,
-  type MatrixProfile,
-} from './matrix-profile.js';
+export { matrixProfile, discord, topDiscords, discordsFromProfile, exclusionZone, type Discord, type MatrixProfile } from './matrix-profile.js';

@@ -85,7 +85,7 @@ export function matrixProfile(x: ArrayLike<number>, m: number): MatrixProfile {
   const dg = new Float64Array(l);
   for (let i = 0; i + 1 < l; i++) {
     df[i] = (y[i + m] - y[i]) / 2;
-    dg[i] = (y[i + m] - mu[i + 1]) + (y[i] - mu[i]);
+    dg[i] = y[i + m] - mu[i + 1] + (y[i] - mu[i]);
   }
 
   // Best Pearson correlation per row; ρ = 1 ⇔ d = 0, ρ = ½ ⇔ d = √m. In this loop a
@@ -126,7 +126,8 @@ interface Sweep {
 /** Centred cross-product of the windows starting at i and j, computed directly (O(m)). */
 function directCov(sw: Sweep, i: number, j: number): number {
   const { y, mu, m } = sw;
-  const mi = mu[i], mj = mu[j];
+  const mi = mu[i],
+    mj = mu[j];
   let c = 0;
   for (let t = 0; t < m; t++) c += (y[i + t] - mi) * (y[j + t] - mj);
   return c;
@@ -141,8 +142,14 @@ function sweepOne(sw: Sweep, k: number, from: number, to: number): void {
     for (let i = i0, j = i0 + k; i < iEnd; i++, j++) {
       if (i > i0) cov += df[i - 1] * dg[j - 1] + df[j - 1] * dg[i - 1];
       const rho = cov * inv[i] * inv[j];
-      if (rho > best[i]) { best[i] = rho; index[i] = j; }
-      if (rho > best[j]) { best[j] = rho; index[j] = i; }
+      if (rho > best[i]) {
+        best[i] = rho;
+        index[i] = j;
+      }
+      if (rho > best[j]) {
+        best[j] = rho;
+        index[j] = i;
+      }
     }
   }
 }
@@ -162,7 +169,8 @@ function sweepFour(sw: Sweep, k: number, len: number): void {
     for (let i = i0; i < iEnd; i++) {
       const j = i + k;
       if (i > i0) {
-        const dfi = df[i - 1], dgi = dg[i - 1];
+        const dfi = df[i - 1],
+          dgi = dg[i - 1];
         c0 += dfi * dg[j - 1] + df[j - 1] * dgi;
         c1 += dfi * dg[j] + df[j] * dgi;
         c2 += dfi * dg[j + 1] + df[j + 1] * dgi;
@@ -173,16 +181,44 @@ function sweepFour(sw: Sweep, k: number, len: number): void {
       const r1 = c1 * invi * inv[j + 1];
       const r2 = c2 * invi * inv[j + 2];
       const r3 = c3 * invi * inv[j + 3];
-      let b = best[i], at = -1;
-      if (r0 > b) { b = r0; at = j; }
-      if (r1 > b) { b = r1; at = j + 1; }
-      if (r2 > b) { b = r2; at = j + 2; }
-      if (r3 > b) { b = r3; at = j + 3; }
-      if (at >= 0) { best[i] = b; index[i] = at; }
-      if (r0 > best[j]) { best[j] = r0; index[j] = i; }
-      if (r1 > best[j + 1]) { best[j + 1] = r1; index[j + 1] = i; }
-      if (r2 > best[j + 2]) { best[j + 2] = r2; index[j + 2] = i; }
-      if (r3 > best[j + 3]) { best[j + 3] = r3; index[j + 3] = i; }
+      let b = best[i],
+        at = -1;
+      if (r0 > b) {
+        b = r0;
+        at = j;
+      }
+      if (r1 > b) {
+        b = r1;
+        at = j + 1;
+      }
+      if (r2 > b) {
+        b = r2;
+        at = j + 2;
+      }
+      if (r3 > b) {
+        b = r3;
+        at = j + 3;
+      }
+      if (at >= 0) {
+        best[i] = b;
+        index[i] = at;
+      }
+      if (r0 > best[j]) {
+        best[j] = r0;
+        index[j] = i;
+      }
+      if (r1 > best[j + 1]) {
+        best[j + 1] = r1;
+        index[j + 1] = i;
+      }
+      if (r2 > best[j + 2]) {
+        best[j + 2] = r2;
+        index[j + 2] = i;
+      }
+      if (r3 > best[j + 3]) {
+        best[j + 3] = r3;
+        index[j + 3] = i;
+      }
     }
   }
   // Diagonal k + d (d < 3) has 3 − d more cells than the shared rows: start them afresh.
@@ -197,12 +233,15 @@ function sweepFour(sw: Sweep, k: number, len: number): void {
  * window exists iff the first or the last one lies outside the zone.
  */
 function applyConstantPairs(best: Float64Array, index: Int32Array, inv: Float64Array, constStarts: number[], excl: number): void {
-  const first = constStarts[0], last = constStarts[constStarts.length - 1];
+  const first = constStarts[0],
+    last = constStarts[constStarts.length - 1];
   for (let i = 0; i < best.length; i++) {
     const far = Math.abs(first - i) > excl ? first : Math.abs(last - i) > excl ? last : -1;
     if (inv[i] === 0) {
-      if (far >= 0) { best[i] = 1; index[i] = far; }
-      else if (index[i] >= 0) best[i] = 0.5;
+      if (far >= 0) {
+        best[i] = 1;
+        index[i] = far;
+      } else if (index[i] >= 0) best[i] = 0.5;
     } else if (far >= 0 && best[i] < 0.5) {
       best[i] = 0.5;
       index[i] = far;
@@ -242,9 +281,7 @@ export function discord(x: ArrayLike<number>, m: number): Discord {
   const { profile } = matrixProfile(x, m);
   const [top] = discordsFromProfile(profile, m, 1);
   if (top === undefined) {
-    throw new ShapeError(
-      `discord: the series has ${x.length} value(s); with m = ${m} a discord needs at least ${m + exclusionZone(m) + 1}`,
-    );
+    throw new ShapeError(`discord: the series has ${x.length} value(s); with m = ${m} a discord needs at least ${m + exclusionZone(m) + 1}`);
   }
   return top;
 }

@@ -27,19 +27,30 @@ function invertInPlace(g: Float64Array, size: number): Float64Array {
   for (let r = 0; r < size; r++) inv[r * size + r] = 1;
   const swapRows = (a: Float64Array, r1: number, r2: number) => {
     for (let k = 0; k < size; k++) {
-      const t = a[r1 * size + k]; a[r1 * size + k] = a[r2 * size + k]; a[r2 * size + k] = t;
+      const t = a[r1 * size + k];
+      a[r1 * size + k] = a[r2 * size + k];
+      a[r2 * size + k] = t;
     }
   };
   for (let c = 0; c < size; c++) {
     let piv = c;
     for (let r = c + 1; r < size; r++) if (Math.abs(g[r * size + c]) > Math.abs(g[piv * size + c])) piv = r;
-    if (piv !== c) { swapRows(g, c, piv); swapRows(inv, c, piv); }
+    if (piv !== c) {
+      swapRows(g, c, piv);
+      swapRows(inv, c, piv);
+    }
     const d = g[c * size + c];
-    for (let k = 0; k < size; k++) { g[c * size + k] /= d; inv[c * size + k] /= d; }
+    for (let k = 0; k < size; k++) {
+      g[c * size + k] /= d;
+      inv[c * size + k] /= d;
+    }
     for (let r = 0; r < size; r++) {
       const f = g[r * size + c];
       if (r === c || f === 0) continue;
-      for (let k = 0; k < size; k++) { g[r * size + k] -= f * g[c * size + k]; inv[r * size + k] -= f * inv[c * size + k]; }
+      for (let k = 0; k < size; k++) {
+        g[r * size + k] -= f * g[c * size + k];
+        inv[r * size + k] -= f * inv[c * size + k];
+      }
     }
   }
   return inv;
@@ -74,7 +85,10 @@ function projector(window: number, order: number): Projector {
   const powSums = new Float64Array(2 * order + 1);
   for (let j = 0; j < window; j++) {
     let q = 1;
-    for (let e = 0; e <= 2 * order; e++) { powSums[e] += q; q *= t[j]; }
+    for (let e = 0; e <= 2 * order; e++) {
+      powSums[e] += q;
+      q *= t[j];
+    }
   }
   const g = new Float64Array(size * size);
   for (let k = 0; k < size; k++) for (let l = 0; l < size; l++) g[k * size + l] = powSums[k + l];

@@ -99,7 +99,8 @@ class WindowDft {
   direct(v: Float64Array, s: number): void {
     const { w, nBins, cr, ci, xr, xi } = this;
     for (let k = 0; k < nBins; k++) {
-      let sr = 0, si = 0;
+      let sr = 0,
+        si = 0;
       for (let t = 0, idx = 0; t < w; t++) {
         sr += v[s + t] * cr[idx];
         si += v[s + t] * ci[idx];
@@ -118,7 +119,8 @@ class WindowDft {
   slide(d: number): void {
     const { nBins, er, ei, xr, xi } = this;
     for (let k = 0; k < nBins; k++) {
-      const ar = xr[k] + d, ai = xi[k];
+      const ar = xr[k] + d,
+        ai = xi[k];
       xr[k] = ar * er[k] - ai * ei[k];
       xi[k] = ar * ei[k] + ai * er[k];
     }
@@ -132,16 +134,23 @@ class WindowDft {
    */
   hannPeak(): number {
     const { w, kTop, xr, xi, pow } = this;
-    let best = 0, bestPow = 0, sumPow = 0;
+    let best = 0,
+      bestPow = 0,
+      sumPow = 0;
     for (let k = 1; k <= kTop; k++) {
-      const lr = k === 1 ? 0 : xr[k - 1], li = k === 1 ? 0 : xi[k - 1];
-      const rr = k + 1 === w ? 0 : xr[k + 1], ri = k + 1 === w ? 0 : xi[k + 1];
+      const lr = k === 1 ? 0 : xr[k - 1],
+        li = k === 1 ? 0 : xi[k - 1];
+      const rr = k + 1 === w ? 0 : xr[k + 1],
+        ri = k + 1 === w ? 0 : xi[k + 1];
       const hr = 0.5 * xr[k] - 0.25 * (lr + rr);
       const hi = 0.5 * xi[k] - 0.25 * (li + ri);
       const q = hr * hr + hi * hi;
       pow[k] = q;
       sumPow += q;
-      if (q > bestPow) { bestPow = q; best = k; }
+      if (q > bestPow) {
+        bestPow = q;
+        best = k;
+      }
     }
     // A flat window leaves only rounding residue (|H_k| ~ 1e-16·|X_0|) in the non-DC bins.
     if (best === 0 || !(bestPow > 1e-22 * (xr[0] * xr[0] + xi[0] * xi[0] + sumPow))) return 0;

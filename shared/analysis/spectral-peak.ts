@@ -20,8 +20,10 @@ export function parabolicOffset(a: number, b: number, c: number): number {
  * δ = Re[(X_{k−1} − X_{k+1}) / (2X_k − X_{k−1} − X_{k+1})]. Needs 1 ≤ k < re.length − 1.
  */
 export function jacobsenOffset(re: ArrayLike<number>, im: ArrayLike<number>, k: number): number {
-  const nr = re[k - 1] - re[k + 1], ni = im[k - 1] - im[k + 1];
-  const dr = 2 * re[k] - re[k - 1] - re[k + 1], di = 2 * im[k] - im[k - 1] - im[k + 1];
+  const nr = re[k - 1] - re[k + 1],
+    ni = im[k - 1] - im[k + 1];
+  const dr = 2 * re[k] - re[k - 1] - re[k + 1],
+    di = 2 * im[k] - im[k - 1] - im[k + 1];
   const den = dr * dr + di * di;
   if (!(den > 0)) return 0;
   const d = (nr * dr + ni * di) / den;

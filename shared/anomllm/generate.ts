@@ -74,10 +74,7 @@ export function generateTask(task: TaskName, opts: { seed: number; count: number
  * the eight AnomLLM tasks, never shapelet), in task order. The seed defaults
  * to SPLIT_SEEDS[split].
  */
-export function generateSplit(
-  split: Split,
-  opts: { seed?: number; count?: number; tasks?: readonly TaskName[]; length?: number } = {},
-): SeriesRecord[] {
+export function generateSplit(split: Split, opts: { seed?: number; count?: number; tasks?: readonly TaskName[]; length?: number } = {}): SeriesRecord[] {
   if (split !== 'train' && split !== 'eval') throw new ConfigError('split', `must be "train" or "eval", got "${String(split)}"`);
   const seed = opts.seed ?? SPLIT_SEEDS[split];
   const count = opts.count ?? DEFAULT_COUNT;
@@ -87,4 +84,3 @@ export function generateSplit(
   }
   return out;
 }
-

@@ -63,7 +63,8 @@ export function drawShapelet(rng: Rng, length: number, p: ShapeletParams = SHAPE
   const intervals: Interval[] = [];
   for (const [c0, c1] of cycleIntervals) {
     const shape = SHAPES[rng.int(SHAPES.length)];
-    const s = c0 * period, e = c1 * period;
+    const s = c0 * period,
+      e = c1 * period;
     // (t − s) mod P is an exact integer, so φ = j/P is exact and ½ is hit exactly for even P.
     for (let t = s; t < e; t++) series[t] = amplitude * waveform(shape, ((t - s) % period) / period);
     intervals.push([s, e]);

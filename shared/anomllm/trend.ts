@@ -42,7 +42,8 @@ export const FLAT_TREND_PARAMS: TrendParams = { ...TREND_PARAMS, anomalySlope: [
  * A constant series (max = min, e.g. length 1) maps to all zeros.
  */
 export function minMaxScale(x: Float64Array): Float64Array {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < x.length; i++) {
     if (x[i] < lo) lo = x[i];
     if (x[i] > hi) hi = x[i];

@@ -55,7 +55,8 @@ export interface DetectOptions {
 export function resolveThresholds(over: Partial<BaselineThresholds> | undefined): BaselineThresholds {
   if (over === undefined) return BASELINE_THRESHOLDS;
   for (const [k, v] of Object.entries(over)) {
-    if (!(k in BASELINE_THRESHOLDS)) throw new ConfigError(`thresholds.${k}`, `is not a baseline threshold; valid names: ${Object.keys(BASELINE_THRESHOLDS).join(', ')}`);
+    if (!(k in BASELINE_THRESHOLDS))
+      throw new ConfigError(`thresholds.${k}`, `is not a baseline threshold; valid names: ${Object.keys(BASELINE_THRESHOLDS).join(', ')}`);
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`thresholds.${k}`, `must be a finite number, got ${String(v)}`);
   }
   return Object.freeze({ ...BASELINE_THRESHOLDS, ...over });

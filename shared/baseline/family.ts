@@ -41,9 +41,12 @@ export function fitLine(x: ArrayLike<number>): { intercept: number; slope: numbe
   let xm = 0;
   for (let t = 0; t < n; t++) xm += x[t];
   xm /= n;
-  let stt = 0, stx = 0, sxx = 0;
+  let stt = 0,
+    stx = 0,
+    sxx = 0;
   for (let t = 0; t < n; t++) {
-    const dt = t - tm, dx = x[t] - xm;
+    const dt = t - tm,
+      dx = x[t] - xm;
     stt += dt * dt;
     stx += dt * dx;
     sxx += dx * dx;

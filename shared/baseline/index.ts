@@ -5,6 +5,14 @@ export { FAMILIES, fitLine, inferFamily, roughness, type Family, type FamilyEvid
 export { detectLevel, levelIntervalStats, levelZ, type LevelEvidence, type LevelIntervalStats } from './level.js';
 export { detectTrend, localSlopes, trendIntervalStats, trendWindow, type LocalSlopes, type TrendEvidence, type TrendIntervalStats } from './trend.js';
 export { detectPeriodic, periodicModel, phaseTrack, refineFrequencyByPhase, type PeriodicEvidence } from './periodic.js';
-export { classifyPeriodicInterval, lag1Autocorrelation, levelCrossings, localFrequency, periodicIntervalStats, type PeriodicIntervalStats, type PeriodicModel } from './periodic-stats.js';
+export {
+  classifyPeriodicInterval,
+  lag1Autocorrelation,
+  levelCrossings,
+  localFrequency,
+  periodicIntervalStats,
+  type PeriodicIntervalStats,
+  type PeriodicModel,
+} from './periodic-stats.js';
 export { coveringMin, medianOf, windowSineFits, type WindowFits } from './sine-fit.js';
 export { dropShort, growRuns, hysteresisRuns, mergeRuns, runsMask, coveredLength } from './runs.js';

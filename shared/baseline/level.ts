@@ -48,21 +48,30 @@ export function levelZ(x: ArrayLike<number>): { z: Float64Array; level: number; 
 export function detectLevel(x: ArrayLike<number>, T: BaselineThresholds = BASELINE_THRESHOLDS): { intervals: Interval[]; evidence: LevelEvidence } {
   const n = x.length;
   const { z, level, scale } = levelZ(x);
-  let maxAbsZ = 0, argMaxAbsZ = 0;
+  let maxAbsZ = 0,
+    argMaxAbsZ = 0;
   for (let t = 0; t < n; t++) {
-    if (Math.abs(z[t]) > maxAbsZ) { maxAbsZ = Math.abs(z[t]); argMaxAbsZ = t; }
+    if (Math.abs(z[t]) > maxAbsZ) {
+      maxAbsZ = Math.abs(z[t]);
+      argMaxAbsZ = t;
+    }
   }
   // Core: |mean of z over t−1, t, t+1| ≥ coreZ; shoulders: own |z| ≥ edgeZ with the same sign.
   const runs: Interval[] = [];
   let t = 0;
   while (t < n) {
-    const lo = Math.max(0, t - 1), hi = Math.min(n, t + 2);
+    const lo = Math.max(0, t - 1),
+      hi = Math.min(n, t + 2);
     let s = 0;
     for (let k = lo; k < hi; k++) s += z[k];
     const m3 = s / (hi - lo);
-    if (!(Math.abs(m3) >= T.levelCoreZ)) { t++; continue; }
+    if (!(Math.abs(m3) >= T.levelCoreZ)) {
+      t++;
+      continue;
+    }
     const sign = Math.sign(m3);
-    let a = t, b = t + 1;
+    let a = t,
+      b = t + 1;
     while (a > 0 && sign * z[a - 1] >= T.levelEdgeZ) a--;
     while (b < n && sign * z[b] >= T.levelEdgeZ) b++;
     const last = runs[runs.length - 1];
@@ -89,7 +98,8 @@ export interface LevelIntervalStats {
 /** Level statistics of x on iv = [s, e) given the series' level and scale (from `levelZ`). */
 export function levelIntervalStats(x: ArrayLike<number>, level: number, scale: number, iv: Interval): LevelIntervalStats {
   const [s, e] = iv;
-  let sum = 0, maxAbsZ = 0;
+  let sum = 0,
+    maxAbsZ = 0;
   for (let t = s; t < e; t++) {
     sum += x[t];
     const z = scale > 0 ? Math.abs(x[t] - level) / scale : 0;

@@ -72,7 +72,8 @@ export function lag1Autocorrelation(x: ArrayLike<number>, s: number, e: number):
   let m = 0;
   for (let t = s; t < e; t++) m += x[t];
   m /= e - s;
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   for (let t = s; t < e; t++) {
     const d = x[t] - m;
     den += d * d;
@@ -83,7 +84,8 @@ export function lag1Autocorrelation(x: ArrayLike<number>, s: number, e: number):
 
 /** Crossings of `level` in x[s, e) with a dead band of ±band (a crossing needs to pass the far side). */
 export function levelCrossings(x: ArrayLike<number>, s: number, e: number, level: number, band: number): number {
-  let side = 0, count = 0;
+  let side = 0,
+    count = 0;
   for (let t = s; t < e; t++) {
     const d = x[t] - level;
     const now = d > band ? 1 : d < -band ? -1 : 0;
@@ -114,7 +116,8 @@ export function periodicIntervalStats(x: ArrayLike<number>, model: PeriodicModel
   m /= e - s;
   let v = 0;
   for (let t = s; t < e; t++) v += (x[t] - m) ** 2;
-  const a = Math.max(0, s - w), b = Math.min(n, e + w);
+  const a = Math.max(0, s - w),
+    b = Math.min(n, e + w);
   const wide = Array.prototype.slice.call(x, a, b) as number[];
   const fitRms = wide.length >= 4 ? windowSineFits(wide, model.frequency, wide.length).rms[0] : 0;
   // Near the ends the side window is clipped to what exists, down to `minSide` samples.

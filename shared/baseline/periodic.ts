@@ -76,7 +76,10 @@ export function phaseTrack(x: ArrayLike<number>, f: number, w: number): Float64A
 }
 
 /** Fit the periodic model of x: frequency, amplitude, noise and the per-sample scores. */
-export function periodicModel(x: ArrayLike<number>, T: BaselineThresholds = BASELINE_THRESHOLDS): {
+export function periodicModel(
+  x: ArrayLike<number>,
+  T: BaselineThresholds = BASELINE_THRESHOLDS,
+): {
   model: PeriodicModel;
   fitScore: Float64Array;
   rate: Float64Array;
@@ -96,7 +99,8 @@ export function periodicModel(x: ArrayLike<number>, T: BaselineThresholds = BASE
   const track = phaseTrack(x, frequency, w2);
   const rate = new Float64Array(n);
   for (let t = 0; t < n; t++) {
-    const a = Math.max(0, t - k), b = Math.min(n - 1, t + k);
+    const a = Math.max(0, t - k),
+      b = Math.min(n - 1, t + k);
     rate[t] = b > a ? (track[b] - track[a]) / (b - a) : 0;
   }
   const rateSpread = MAD_TO_STD * mad(rate);
@@ -109,7 +113,10 @@ export function periodicModel(x: ArrayLike<number>, T: BaselineThresholds = BASE
 }
 
 /** Detect breaks of the oscillation in x; intervals, the series type, evidence and per-interval stats. */
-export function detectPeriodic(x: ArrayLike<number>, T: BaselineThresholds = BASELINE_THRESHOLDS): {
+export function detectPeriodic(
+  x: ArrayLike<number>,
+  T: BaselineThresholds = BASELINE_THRESHOLDS,
+): {
   intervals: Interval[];
   type: AnomalyType;
   stats: PeriodicIntervalStats[];
@@ -121,14 +128,24 @@ export function detectPeriodic(x: ArrayLike<number>, T: BaselineThresholds = BAS
   const omega = 2 * Math.PI * model.frequency;
   const fitThreshold = Math.max(T.periodicFitFloor * model.amplitude, T.periodicFitK * model.noise, 1e-9);
   const rateThreshold = Math.max(T.periodicRateFloor * omega, T.periodicRateK * model.rateSpread);
-  const fitRatio = new Float64Array(n), rateRatio = new Float64Array(n);
-  let maxFit = 0, argMaxFit = 0, maxRate = 0, argMaxRate = 0;
+  const fitRatio = new Float64Array(n),
+    rateRatio = new Float64Array(n);
+  let maxFit = 0,
+    argMaxFit = 0,
+    maxRate = 0,
+    argMaxRate = 0;
   for (let t = 0; t < n; t++) {
     const r = Math.abs(rate[t]);
     fitRatio[t] = fitScore[t] / fitThreshold;
     rateRatio[t] = r / rateThreshold;
-    if (fitScore[t] > maxFit) { maxFit = fitScore[t]; argMaxFit = t; }
-    if (r > maxRate) { maxRate = r; argMaxRate = t; }
+    if (fitScore[t] > maxFit) {
+      maxFit = fitScore[t];
+      argMaxFit = t;
+    }
+    if (r > maxRate) {
+      maxRate = r;
+      argMaxRate = t;
+    }
   }
   // A run opens where either score reaches 1. The fit score is sharp (a healthy sample always
   // has a clean window); the phase rate is smeared over the phase window and the rate lag. So a
@@ -142,8 +159,13 @@ export function detectPeriodic(x: ArrayLike<number>, T: BaselineThresholds = BAS
   const labels: Exclude<AnomalyType, 'normal'>[] = [];
   const cores: Interval[] = [];
   for (const [s, e] of runs) {
-    let a = -1, b = -1;
-    for (let t = s; t < e; t++) if (fitRatio[t] >= T.periodicCoreLevel) { if (a < 0) a = t; b = t + 1; }
+    let a = -1,
+      b = -1;
+    for (let t = s; t < e; t++)
+      if (fitRatio[t] >= T.periodicCoreLevel) {
+        if (a < 0) a = t;
+        b = t + 1;
+      }
     // A core too short for an autocorrelation is widened around its middle (within the run).
     if (a >= 0 && b - a < T.periodicMinLength) {
       const mid = (a + b) >> 1;
@@ -165,7 +187,12 @@ export function detectPeriodic(x: ArrayLike<number>, T: BaselineThresholds = BAS
   // Series type: the class with the most core samples behind it.
   const votes = new Map<AnomalyType, number>();
   cores.forEach(([a, b], i) => votes.set(labels[i], (votes.get(labels[i]) ?? 0) + (b - a)));
-  let type: AnomalyType = 'normal', best = 0;
-  for (const [c, v] of votes) if (v > best) { best = v; type = c; }
+  let type: AnomalyType = 'normal',
+    best = 0;
+  for (const [c, v] of votes)
+    if (v > best) {
+      best = v;
+      type = c;
+    }
   return { intervals, type, stats, labels, evidence: { model, fitThreshold, rateThreshold, maxFit, argMaxFit, maxRate, argMaxRate } };
 }

@@ -16,7 +16,10 @@ export function hysteresisRuns(score: ArrayLike<number>, high: number, low: numb
   const n = score.length;
   let t = 0;
   while (t < n) {
-    if (!(score[t] >= low)) { t++; continue; }
+    if (!(score[t] >= low)) {
+      t++;
+      continue;
+    }
     const s = t;
     let strong = false;
     while (t < n && score[t] >= low) {

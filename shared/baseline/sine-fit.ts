@@ -32,7 +32,9 @@ export interface WindowFits {
 export function windowSineFits(x: ArrayLike<number>, f: number, w: number): WindowFits {
   const n = x.length;
   const count = Math.max(0, n - w + 1);
-  const rms = new Float64Array(count), amplitude = new Float64Array(count), phase = new Float64Array(count);
+  const rms = new Float64Array(count),
+    amplitude = new Float64Array(count),
+    phase = new Float64Array(count);
   if (count === 0) return { rms, amplitude, phase };
   // Prefix sums of s², c², sc, s, c, xs, xc, x, x² (k = 0 … 8), centred x to keep precision.
   let mu = 0;
@@ -41,8 +43,11 @@ export function windowSineFits(x: ArrayLike<number>, f: number, w: number): Wind
   const P = new Float64Array(9 * (n + 1));
   const omega = 2 * Math.PI * f;
   for (let t = 0; t < n; t++) {
-    const s = Math.sin(omega * t), c = Math.cos(omega * t), v = x[t] - mu;
-    const o = 9 * t, q = o + 9;
+    const s = Math.sin(omega * t),
+      c = Math.cos(omega * t),
+      v = x[t] - mu;
+    const o = 9 * t,
+      q = o + 9;
     P[q] = P[o] + s * s;
     P[q + 1] = P[o + 1] + c * c;
     P[q + 2] = P[o + 2] + s * c;
@@ -54,12 +59,21 @@ export function windowSineFits(x: ArrayLike<number>, f: number, w: number): Wind
     P[q + 8] = P[o + 8] + v * v;
   }
   for (let a = 0; a < count; a++) {
-    const lo = 9 * a, hi = 9 * (a + w);
-    const ss = P[hi] - P[lo], cc = P[hi + 1] - P[lo + 1], sc = P[hi + 2] - P[lo + 2];
-    const s1 = P[hi + 3] - P[lo + 3], c1 = P[hi + 4] - P[lo + 4];
-    const xs = P[hi + 5] - P[lo + 5], xc = P[hi + 6] - P[lo + 6], x1 = P[hi + 7] - P[lo + 7], xx = P[hi + 8] - P[lo + 8];
+    const lo = 9 * a,
+      hi = 9 * (a + w);
+    const ss = P[hi] - P[lo],
+      cc = P[hi + 1] - P[lo + 1],
+      sc = P[hi + 2] - P[lo + 2];
+    const s1 = P[hi + 3] - P[lo + 3],
+      c1 = P[hi + 4] - P[lo + 4];
+    const xs = P[hi + 5] - P[lo + 5],
+      xc = P[hi + 6] - P[lo + 6],
+      x1 = P[hi + 7] - P[lo + 7],
+      xx = P[hi + 8] - P[lo + 8];
     // Normal equations [[ss, sc, s1], [sc, cc, c1], [s1, c1, w]]·(α, β, γ) = (xs, xc, x1), by Cramer's rule.
-    const m00 = cc * w - c1 * c1, m01 = sc * w - c1 * s1, m02 = sc * c1 - cc * s1;
+    const m00 = cc * w - c1 * c1,
+      m01 = sc * w - c1 * s1,
+      m02 = sc * c1 - cc * s1;
     const det = ss * m00 - sc * m01 + s1 * m02;
     if (!(Math.abs(det) > 1e-12)) {
       rms[a] = Math.sqrt(Math.max(0, xx - (x1 * x1) / w) / w);
@@ -101,17 +115,26 @@ export function coveringMin(windowValues: ArrayLike<number>, w: number, n: numbe
  */
 export function refineFrequency(x: ArrayLike<number>, guess: number, w: number, span = 0.12, iterations = 24): number {
   const cost = (f: number): number => medianOf(windowSineFits(x, f, w).rms);
-  let lo = guess * (1 - span), hi = guess * (1 + span);
+  let lo = guess * (1 - span),
+    hi = guess * (1 + span);
   const g = (Math.sqrt(5) - 1) / 2;
-  let c = hi - g * (hi - lo), d = lo + g * (hi - lo);
-  let fc = cost(c), fd = cost(d);
+  let c = hi - g * (hi - lo),
+    d = lo + g * (hi - lo);
+  let fc = cost(c),
+    fd = cost(d);
   for (let i = 0; i < iterations; i++) {
     if (fc <= fd) {
-      hi = d; d = c; fd = fc;
-      c = hi - g * (hi - lo); fc = cost(c);
+      hi = d;
+      d = c;
+      fd = fc;
+      c = hi - g * (hi - lo);
+      fc = cost(c);
     } else {
-      lo = c; c = d; fc = fd;
-      d = lo + g * (hi - lo); fd = cost(d);
+      lo = c;
+      c = d;
+      fc = fd;
+      d = lo + g * (hi - lo);
+      fd = cost(d);
     }
   }
   return fc <= fd ? c : d;

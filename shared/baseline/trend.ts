@@ -14,7 +14,7 @@
  * over 2P + 1 samples: at the start of a steeper stretch it crosses halfway
  * near the true change point, which is where the run begins.
  */
-import { median, mad, MAD_TO_STD } from '../analysis/index.js';
+import { median } from '../analysis/index.js';
 import type { Interval } from '../series/record.js';
 import { dropShort, hysteresisRuns, mergeRuns } from './runs.js';
 import { BASELINE_THRESHOLDS, type BaselineThresholds } from './thresholds.js';
@@ -47,8 +47,14 @@ export function solveInPlace(a: Float64Array, y: Float64Array, k: number, out: F
     for (let r = c + 1; r < k; r++) if (Math.abs(a[r * k + c]) > Math.abs(a[p * k + c])) p = r;
     if (!(Math.abs(a[p * k + c]) > 1e-12)) return false;
     if (p !== c) {
-      for (let j = 0; j < k; j++) { const tmp = a[c * k + j]; a[c * k + j] = a[p * k + j]; a[p * k + j] = tmp; }
-      const tmp = y[c]; y[c] = y[p]; y[p] = tmp;
+      for (let j = 0; j < k; j++) {
+        const tmp = a[c * k + j];
+        a[c * k + j] = a[p * k + j];
+        a[p * k + j] = tmp;
+      }
+      const tmp = y[c];
+      y[c] = y[p];
+      y[p] = tmp;
     }
     for (let r = c + 1; r < k; r++) {
       const f = a[r * k + c] / a[c * k + c];
@@ -100,20 +106,29 @@ export function localSlopes(x: ArrayLike<number>, period: number, h: number): Lo
       phi[3] = Math.cos((2 * Math.PI * t) / period);
     }
     const v = x[t] - mu;
-    const o = stride * t, q = o + stride;
+    const o = stride * t,
+      q = o + stride;
     let idx = 0;
     for (let i = 0; i < k; i++) for (let j = i; j < k; j++, idx++) P[q + idx] = P[o + idx] + phi[i] * phi[j];
     for (let i = 0; i < k; i++) P[q + nm + i] = P[o + nm + i] + v * phi[i];
     P[q + nm + k] = P[o + nm + k] + v * v;
   }
-  const slope = new Float64Array(n), seFactor = new Float64Array(n), rms = new Float64Array(n);
-  const M = new Float64Array(k * k), A = new Float64Array(k * k);
-  const rhs = new Float64Array(k), y = new Float64Array(k), theta = new Float64Array(k), e1 = new Float64Array(k);
+  const slope = new Float64Array(n),
+    seFactor = new Float64Array(n),
+    rms = new Float64Array(n);
+  const M = new Float64Array(k * k),
+    A = new Float64Array(k * k);
+  const rhs = new Float64Array(k),
+    y = new Float64Array(k),
+    theta = new Float64Array(k),
+    e1 = new Float64Array(k);
   for (let t = 0; t < n; t++) {
-    const lo = Math.max(0, t - h), hi = Math.min(n, t + h + 1);
+    const lo = Math.max(0, t - h),
+      hi = Math.min(n, t + h + 1);
     const cnt = hi - lo;
     if (cnt < k + 2) continue;
-    const a = stride * lo, b = stride * hi;
+    const a = stride * lo,
+      b = stride * hi;
     let idx = 0;
     for (let i = 0; i < k; i++) {
       for (let j = i; j < k; j++, idx++) {
@@ -123,9 +138,12 @@ export function localSlopes(x: ArrayLike<number>, period: number, h: number): Lo
       }
     }
     for (let i = 0; i < k; i++) rhs[i] = P[b + nm + i] - P[a + nm + i];
-    A.set(M); y.set(rhs);
+    A.set(M);
+    y.set(rhs);
     if (!solveInPlace(A, y, k, theta)) continue;
-    A.set(M); y.fill(0); y[1] = 1;
+    A.set(M);
+    y.fill(0);
+    y[1] = 1;
     solveInPlace(A, y, k, e1);
     let fitDot = 0;
     for (let i = 0; i < k; i++) fitDot += theta[i] * rhs[i];
@@ -154,7 +172,11 @@ export function trendWindow(period: number, n: number, T: BaselineThresholds = B
  * `trendRatio`·|typical| and by at least `trendZ` standard errors (the error
  * grows near the ends, where the window is one-sided).
  */
-export function detectTrend(x: ArrayLike<number>, period: number, T: BaselineThresholds = BASELINE_THRESHOLDS): { intervals: Interval[]; fits: LocalSlopes; evidence: TrendEvidence } {
+export function detectTrend(
+  x: ArrayLike<number>,
+  period: number,
+  T: BaselineThresholds = BASELINE_THRESHOLDS,
+): { intervals: Interval[]; fits: LocalSlopes; evidence: TrendEvidence } {
   const n = x.length;
   const { period: p0, halfWindow: h } = trendWindow(period, n, T);
   const p = Number.isFinite(p0) ? p0 : 0;
@@ -164,23 +186,31 @@ export function detectTrend(x: ArrayLike<number>, period: number, T: BaselineThr
   const scale = Math.abs(typicalSlope);
   // Score = deviation in units of the larger of the two thresholds, so ≥ 1 passes both.
   const score = new Float64Array(n);
-  let maxRatio = 0, argMaxRatio = 0;
+  let maxRatio = 0,
+    argMaxRatio = 0;
   for (let t = 0; t < n; t++) {
     const dev = Math.abs(fits.slope[t] - typicalSlope);
     const need = Math.max(T.trendRatio * scale, T.trendZ * noise * fits.seFactor[t], 1e-12);
     score[t] = dev / need;
     const ratio = scale > 0 ? dev / scale : 0;
-    if (ratio > maxRatio) { maxRatio = ratio; argMaxRatio = t; }
+    if (ratio > maxRatio) {
+      maxRatio = ratio;
+      argMaxRatio = t;
+    }
   }
   const unit = p || h;
-  const runs = dropShort(mergeRuns(hysteresisRuns(score, 1, T.trendEdgeFraction), Math.round(T.trendMergePeriods * unit)), Math.round(T.trendMinLengthPeriods * unit));
+  const runs = dropShort(
+    mergeRuns(hysteresisRuns(score, 1, T.trendEdgeFraction), Math.round(T.trendMergePeriods * unit)),
+    Math.round(T.trendMinLengthPeriods * unit),
+  );
   // The windowed slope ramps up over 2h samples around a change, reaching half its height at
   // the change itself: trim each run to where the deviation is at least `trendPeakFraction`
   // of the run's own peak (a large change would otherwise open the run up to h samples early).
   const intervals = runs.map(([a, b]): Interval => {
     let peak = 0;
     for (let t = a; t < b; t++) peak = Math.max(peak, Math.abs(fits.slope[t] - typicalSlope));
-    let s0 = a, e0 = b;
+    let s0 = a,
+      e0 = b;
     while (s0 < e0 - 1 && Math.abs(fits.slope[s0] - typicalSlope) < T.trendPeakFraction * peak) s0++;
     while (e0 - 1 > s0 && Math.abs(fits.slope[e0 - 1] - typicalSlope) < T.trendPeakFraction * peak) e0--;
     return [s0, e0];

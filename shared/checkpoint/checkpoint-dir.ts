@@ -24,8 +24,14 @@ import { DataError, ShapeError } from '../errors.js';
 import type { RngState } from '../rng.js';
 import type { Tensor } from './safetensors.js';
 import {
-  canonicalJson, checkOptimizerMatchesWeights, decodeModelFile, decodeOptimizerFile,
-  encodeModelFile, encodeOptimizerFile, sha256Hex, type OptimizerTensors,
+  canonicalJson,
+  checkOptimizerMatchesWeights,
+  decodeModelFile,
+  decodeOptimizerFile,
+  encodeModelFile,
+  encodeOptimizerFile,
+  sha256Hex,
+  type OptimizerTensors,
 } from './checkpoint-files.js';
 
 export const MODEL_FILE = 'model.safetensors';
@@ -74,7 +80,8 @@ function checkRng(rng: unknown, fail: (msg: string, field: string) => Error): Rn
 function checkHeader(c: Omit<Checkpoint, 'model' | 'optimizer'>, fail: (msg: string, field: string) => Error): void {
   if (!isUint(c.step)) throw fail(`must be a non-negative integer, got ${c.step}`, 'step');
   if (!isUint(c.weightVersion)) throw fail(`must be a non-negative integer, got ${c.weightVersion}`, 'weightVersion');
-  if (typeof c.createdAt !== 'string' || Number.isNaN(Date.parse(c.createdAt))) throw fail(`must be an ISO 8601 time string, got ${JSON.stringify(c.createdAt)}`, 'createdAt');
+  if (typeof c.createdAt !== 'string' || Number.isNaN(Date.parse(c.createdAt)))
+    throw fail(`must be an ISO 8601 time string, got ${JSON.stringify(c.createdAt)}`, 'createdAt');
   checkRng(c.rng, fail);
 }
 
@@ -101,7 +108,10 @@ async function syncDir(path: string): Promise<void> {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -187,7 +197,10 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     const bytes = await readRequired(dir, name);
     const got = sha256Hex(bytes);
     if (got !== want) {
-      throw new DataError(join(dir, name), `sha256 is ${got} (${bytes.length} bytes) but state.json records ${want}: the file was truncated or altered. Load an earlier checkpoint`);
+      throw new DataError(
+        join(dir, name),
+        `sha256 is ${got} (${bytes.length} bytes) but state.json records ${want}: the file was truncated or altered. Load an earlier checkpoint`,
+      );
     }
     files[name] = bytes;
   }

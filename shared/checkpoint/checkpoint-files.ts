@@ -65,7 +65,9 @@ export function encodeModelFile(weights: Readonly<Record<string, Tensor>>, model
 export function decodeModelFile(bytes: Uint8Array, file: string): { weights: Record<string, Tensor>; modelConfig: unknown } {
   const { tensors, metadata } = decodeSafetensors(bytes, file);
   if (metadata.format !== POLICY_FORMAT) {
-    throw new DataError(file, `format is ${JSON.stringify(metadata.format)}, expected "${POLICY_FORMAT}"; this is not an anomseer policy file`, { field: '__metadata__.format' });
+    throw new DataError(file, `format is ${JSON.stringify(metadata.format)}, expected "${POLICY_FORMAT}"; this is not an anomseer policy file`, {
+      field: '__metadata__.format',
+    });
   }
   let modelConfig: unknown;
   try {

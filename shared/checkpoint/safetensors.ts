@@ -64,12 +64,18 @@ function compareUtf8(a: string, b: string): number {
 
 function arrayMatches(dtype: Dtype, data: TensorData): boolean {
   switch (dtype) {
-    case 'F32': return data instanceof Float32Array;
-    case 'F64': return data instanceof Float64Array;
-    case 'I64': return data instanceof BigInt64Array;
-    case 'I32': return data instanceof Int32Array;
-    case 'U8': return data instanceof Uint8Array;
-    default: return false; // F16/BF16 are read-only here
+    case 'F32':
+      return data instanceof Float32Array;
+    case 'F64':
+      return data instanceof Float64Array;
+    case 'I64':
+      return data instanceof BigInt64Array;
+    case 'I32':
+      return data instanceof Int32Array;
+    case 'U8':
+      return data instanceof Uint8Array;
+    default:
+      return false; // F16/BF16 are read-only here
   }
 }
 
@@ -96,13 +102,18 @@ export function encodeSafetensors(tensors: Readonly<Record<string, Tensor>>, met
   for (const name of names) {
     const t = tensors[name];
     if (name === '' || name === METADATA_KEY) throw new ShapeError(`safetensors: tensor name ${JSON.stringify(name)} is reserved; rename the tensor`);
-    if (!Object.hasOwn(DTYPE_INFO, t.dtype)) throw new ShapeError(`safetensors: tensor "${name}" has unknown dtype ${JSON.stringify(t.dtype)}; use one of ${Object.keys(DTYPE_INFO).join(', ')}`);
+    if (!Object.hasOwn(DTYPE_INFO, t.dtype))
+      throw new ShapeError(`safetensors: tensor "${name}" has unknown dtype ${JSON.stringify(t.dtype)}; use one of ${Object.keys(DTYPE_INFO).join(', ')}`);
     if (!arrayMatches(t.dtype, t.data)) {
-      throw new ShapeError(`safetensors: tensor "${name}" has dtype ${t.dtype} but a ${t.data.constructor.name}; ` +
-        `expected F32↔Float32Array, F64↔Float64Array, I64↔BigInt64Array, I32↔Int32Array, U8↔Uint8Array (F16/BF16 cannot be written)`);
+      throw new ShapeError(
+        `safetensors: tensor "${name}" has dtype ${t.dtype} but a ${t.data.constructor.name}; ` +
+          `expected F32↔Float32Array, F64↔Float64Array, I64↔BigInt64Array, I32↔Int32Array, U8↔Uint8Array (F16/BF16 cannot be written)`,
+      );
     }
-    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new ShapeError(`safetensors: tensor "${name}" has shape [${t.shape.join(', ')}]; dimensions must be non-negative integers`);
-    if (numel(t.shape) !== t.data.length) throw new ShapeError(`safetensors: tensor "${name}" has shape [${t.shape.join(', ')}] (${numel(t.shape)} elements) but ${t.data.length} values`);
+    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      throw new ShapeError(`safetensors: tensor "${name}" has shape [${t.shape.join(', ')}]; dimensions must be non-negative integers`);
+    if (numel(t.shape) !== t.data.length)
+      throw new ShapeError(`safetensors: tensor "${name}" has shape [${t.shape.join(', ')}] (${numel(t.shape)} elements) but ${t.data.length} values`);
   }
   names.sort((a, b) => DTYPE_INFO[tensors[b].dtype].rank - DTYPE_INFO[tensors[a].dtype].rank || compareUtf8(a, b));
 
@@ -149,7 +160,8 @@ interface Entry {
 
 function parseEntry(file: string, name: string, raw: unknown, dataLength: number): Entry {
   const bad = (field: string, msg: string) => new DataError(file, msg, { field: `${name}.${field}` });
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DataError(file, `tensor entry must be an object with dtype, shape, data_offsets`, { field: name });
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new DataError(file, `tensor entry must be an object with dtype, shape, data_offsets`, { field: name });
   const o = raw as Record<string, unknown>;
   if (typeof o.dtype !== 'string' || !Object.hasOwn(DTYPE_INFO, o.dtype)) {
     throw bad('dtype', `unsupported dtype ${JSON.stringify(o.dtype)}; this reader knows ${Object.keys(DTYPE_INFO).join(', ')}`);
@@ -177,13 +189,20 @@ function readData(bytes: Uint8Array, at: number, e: Entry): TensorData {
   // slice() copies into a fresh, aligned ArrayBuffer: safe for any source offset.
   const buf = bytes.buffer.slice(bytes.byteOffset + at + e.begin, bytes.byteOffset + at + e.end);
   switch (e.dtype) {
-    case 'F32': return new Float32Array(buf);
-    case 'F64': return new Float64Array(buf);
-    case 'I64': return new BigInt64Array(buf);
-    case 'I32': return new Int32Array(buf);
-    case 'U8': return new Uint8Array(buf);
-    case 'F16': return f16BitsToF32(new Uint16Array(buf));
-    case 'BF16': return bf16BitsToF32(new Uint16Array(buf));
+    case 'F32':
+      return new Float32Array(buf);
+    case 'F64':
+      return new Float64Array(buf);
+    case 'I64':
+      return new BigInt64Array(buf);
+    case 'I32':
+      return new Int32Array(buf);
+    case 'U8':
+      return new Uint8Array(buf);
+    case 'F16':
+      return f16BitsToF32(new Uint16Array(buf));
+    case 'BF16':
+      return bf16BitsToF32(new Uint16Array(buf));
   }
 }
 
@@ -197,7 +216,8 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<safetensors>'): Sa
   if (!LITTLE_ENDIAN) throw new DataError(file, 'this platform is big-endian; only little-endian hosts are supported');
   if (bytes.length < 8) throw new DataError(file, `is ${bytes.length} bytes; a safetensors file starts with an 8-byte header length`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-  if (n > BigInt(bytes.length - 8)) throw new DataError(file, `header length ${n} exceeds the ${bytes.length - 8} bytes after the length field; the file is truncated or not safetensors`);
+  if (n > BigInt(bytes.length - 8))
+    throw new DataError(file, `header length ${n} exceeds the ${bytes.length - 8} bytes after the length field; the file is truncated or not safetensors`);
   if (n > BigInt(MAX_HEADER_BYTES)) throw new DataError(file, `header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   const hl = Number(n);
   let text: string;
@@ -232,12 +252,19 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<safetensors>'): Sa
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let expected = 0;
   for (const e of entries) {
-    if (e.begin < expected) throw new DataError(file, `bytes [${e.begin}, ${e.end}) overlap the previous tensor, which ends at ${expected}`, { field: `${e.name}.data_offsets` });
-    if (e.begin > expected) throw new DataError(file, `starts at ${e.begin} but the previous tensor ends at ${expected}; tensors must be contiguous`, { field: `${e.name}.data_offsets` });
+    if (e.begin < expected)
+      throw new DataError(file, `bytes [${e.begin}, ${e.end}) overlap the previous tensor, which ends at ${expected}`, { field: `${e.name}.data_offsets` });
+    if (e.begin > expected)
+      throw new DataError(file, `starts at ${e.begin} but the previous tensor ends at ${expected}; tensors must be contiguous`, {
+        field: `${e.name}.data_offsets`,
+      });
     expected = e.end;
   }
   if (expected !== dataLength) {
-    throw new DataError(file, `tensors cover ${expected} bytes of the ${dataLength}-byte data buffer; ${dataLength - expected} trailing bytes are not part of any tensor`);
+    throw new DataError(
+      file,
+      `tensors cover ${expected} bytes of the ${dataLength}-byte data buffer; ${dataLength - expected} trailing bytes are not part of any tensor`,
+    );
   }
 
   const at = 8 + hl;

@@ -28,8 +28,17 @@ const DATA = t.object(
   {
     train: t.dataSpec({ default: 'anomllm:train', doc: 'Training records (seed 3407, 400 series per task by default).' }),
     eval: t.dataSpec({ default: 'anomllm:eval', doc: 'Evaluation records for periodic and final eval (seed 42).' }),
-    seriesLength: t.number({ integer: true, min: 8, max: 1_000_000, default: 1000, doc: 'Points per prompt; records of other lengths are brought to it by `fit`.' }),
-    fit: t.enum(FIT_MODES, { default: 'window', doc: 'How a record of another length becomes prompts: cut into windows, mean-pool to the length, or keep as is.' }),
+    seriesLength: t.number({
+      integer: true,
+      min: 8,
+      max: 1_000_000,
+      default: 1000,
+      doc: 'Points per prompt; records of other lengths are brought to it by `fit`.',
+    }),
+    fit: t.enum(FIT_MODES, {
+      default: 'window',
+      doc: 'How a record of another length becomes prompts: cut into windows, mean-pool to the length, or keep as is.',
+    }),
   },
   { doc: 'Where the series come from and how they are shaped into prompts.' },
 );
@@ -39,8 +48,14 @@ const POLICY_INPUTS = t.object(
     plot: t.boolean({ default: true, doc: 'Show the policy the clean line chart, as a raster.' }),
     values: t.boolean({ default: true, doc: 'Show the policy the series values as numbers.' }),
     analyses: t.boolean({ default: false, doc: 'Show the policy the classical analyses (stats, FFT, matrix profile) as text.' }),
-    detector: t.boolean({ default: false, doc: "Show the policy the blind classical detector's verdict (detected intervals per column, detected type); needs analyses." }),
-    detectorOrdinals: t.boolean({ default: false, doc: "Also show which detected interval (1st, 2nd, …) starts and ends in each column, and how many there are; needs detector." }),
+    detector: t.boolean({
+      default: false,
+      doc: "Show the policy the blind classical detector's verdict (detected intervals per column, detected type); needs analyses.",
+    }),
+    detectorOrdinals: t.boolean({
+      default: false,
+      doc: 'Also show which detected interval (1st, 2nd, …) starts and ends in each column, and how many there are; needs detector.',
+    }),
   },
   {
     doc: 'What the policy sees; the input variants (plot, + values, + analyses, + detector). At least one must be true.',
@@ -54,13 +69,25 @@ const POLICY = t.object(
   {
     inputs: POLICY_INPUTS,
     rasterHeight: t.number({ integer: true, min: 8, max: 1024, default: 64, doc: 'Rows of the chart raster the policy sees.' }),
-    rasterWidth: t.number({ integer: true, min: 8, max: 4096, default: 256, doc: 'Columns of the chart raster (one column covers about 3.9 points of a 1000-point series).' }),
+    rasterWidth: t.number({
+      integer: true,
+      min: 8,
+      max: 4096,
+      default: 256,
+      doc: 'Columns of the chart raster (one column covers about 3.9 points of a 1000-point series).',
+    }),
     dModel: t.number({ integer: true, min: 8, max: 4096, default: 128, doc: 'Model width (placeholder, tuned later).' }),
     encoderLayers: t.number({ integer: true, min: 1, max: 48, default: 2, doc: 'Encoder layers over the series inputs (placeholder).' }),
     decoderLayers: t.number({ integer: true, min: 1, max: 48, default: 2, doc: 'Decoder layers that write the trace (placeholder).' }),
     heads: t.number({ integer: true, min: 1, max: 64, default: 4, doc: 'Attention heads; must divide dModel (placeholder).' }),
     ffnDim: t.number({ integer: true, min: 8, max: 16384, default: 256, doc: 'Feed-forward hidden width (placeholder).' }),
-    maxTraceTokens: t.number({ integer: true, min: 16, max: 8192, default: 160, doc: 'Longest trace the policy can hold, in tokens (ExpCoT traces and rollouts).' }),
+    maxTraceTokens: t.number({
+      integer: true,
+      min: 16,
+      max: 8192,
+      default: 160,
+      doc: 'Longest trace the policy can hold, in tokens (ExpCoT traces and rollouts).',
+    }),
     constrainedDecoding: t.boolean({ default: true, doc: 'Sample only tokens that keep the trace in the `<think>`/`<answer>`/`<class>` template.' }),
   },
   {
@@ -73,7 +100,13 @@ const POLICY = t.object(
 
 const ROLLOUT = t.object(
   {
-    groupSize: t.number({ integer: true, min: 2, max: 256, default: 5, doc: 'Traces sampled per prompt, G (paper: 5); advantages are relative within a group.' }),
+    groupSize: t.number({
+      integer: true,
+      min: 2,
+      max: 256,
+      default: 5,
+      doc: 'Traces sampled per prompt, G (paper: 5); advantages are relative within a group.',
+    }),
     temperature: t.number({ min: 0, max: 10, minExclusive: true, default: 1.0, doc: 'Sampling temperature.' }),
     promptsPerStep: t.number({ integer: true, min: 1, max: 1_000_000, default: 128, doc: 'Prompts per training step (paper: 128, so 640 traces per step).' }),
     maxNewTokens: t.number({ integer: true, min: 1, max: 8192, default: 160, doc: 'Sampling stops after this many tokens; at most policy.maxTraceTokens.' }),
@@ -98,7 +131,10 @@ const REWARD_WEIGHTS = t.object(
 
 const TIMERPO = t.object(
   {
-    estimator: t.enum(Object.keys(ESTIMATORS) as EstimatorName[], { default: 'timerpo', doc: 'Advantage estimator: grpo (main only), timerpo-no-proj (no projection), timerpo (full).' }),
+    estimator: t.enum(Object.keys(ESTIMATORS) as EstimatorName[], {
+      default: 'timerpo',
+      doc: 'Advantage estimator: grpo (main only), timerpo-no-proj (no projection), timerpo (full).',
+    }),
     alpha: t.number({ min: 0, max: 10, default: 0.3, doc: 'Weight α of the grounded advantage (paper: 0.3; stable over 0.3–0.7).' }),
     normalizeStd: t.boolean({ default: false, doc: "Divide the main advantage by the group's reward std (the paper's code does not)." }),
     epsOt: t.number({ min: 0, minExclusive: true, max: 10, default: OT_DEFAULTS.epsOt, doc: 'Sinkhorn entropic regularisation ε_OT (paper: 0.08).' }),
@@ -114,12 +150,25 @@ const TIMERPO = t.object(
 const OPTIM = t.object(
   {
     lr: t.number({ min: 0, max: 1, minExclusive: true, default: 1e-4, doc: 'AdamW learning rate for RL (placeholder, tuned later).' }),
-    betas: t.array(t.number({ min: 0, max: 1, maxExclusive: true, doc: 'Adam β.' }), { minItems: 2, maxItems: 2, default: [0.9, 0.999], doc: 'AdamW (β1, β2).' }),
+    betas: t.array(t.number({ min: 0, max: 1, maxExclusive: true, doc: 'Adam β.' }), {
+      minItems: 2,
+      maxItems: 2,
+      default: [0.9, 0.999],
+      doc: 'AdamW (β1, β2).',
+    }),
     eps: t.number({ min: 0, max: 1, minExclusive: true, default: 1e-8, doc: 'AdamW ε.' }),
     weightDecay: t.number({ min: 0, max: 1, default: 0.01, doc: 'AdamW decoupled weight decay.' }),
     gradClip: t.number({ min: 0, default: 1.0, doc: 'Clip the global gradient norm to this (paper: 1.0); 0 turns clipping off.' }),
-    schedule: t.enum(Object.keys(SCHEDULES) as ScheduleName[], { default: 'constant', doc: 'Learning-rate schedule: constant, warmup-constant (linear warmup), or warmup-cosine (warmup then cosine decay).' }),
-    warmupSteps: t.number({ integer: true, min: 0, default: 0, doc: 'Linear warmup length in optimizer steps (warmup schedules; 0 = none); fewer than the run has.' }),
+    schedule: t.enum(Object.keys(SCHEDULES) as ScheduleName[], {
+      default: 'constant',
+      doc: 'Learning-rate schedule: constant, warmup-constant (linear warmup), or warmup-cosine (warmup then cosine decay).',
+    }),
+    warmupSteps: t.number({
+      integer: true,
+      min: 0,
+      default: 0,
+      doc: 'Linear warmup length in optimizer steps (warmup schedules; 0 = none); fewer than the run has.',
+    }),
   },
   { doc: 'The optimizer (AdamW) of the learner.' },
 );
@@ -130,7 +179,12 @@ const WARM_START = t.object(
     steps: t.number({ integer: true, min: 1, max: 1_000_000, default: 200, doc: 'Supervised steps.' }),
     batchSize: t.number({ integer: true, min: 1, max: 65_536, default: 32, doc: 'Traces per supervised step.' }),
     lr: t.number({ min: 0, max: 1, minExclusive: true, default: 1e-3, doc: 'Supervised learning rate.' }),
-    answerWeight: t.number({ min: 1, max: 1000, default: 1, doc: 'Weight of the tokens after </think> (answer and class) in the NLL, against 1 for the think text; the loss is the weighted token mean.' }),
+    answerWeight: t.number({
+      min: 1,
+      max: 1000,
+      default: 1,
+      doc: 'Weight of the tokens after </think> (answer and class) in the NLL, against 1 for the think text; the loss is the weighted token mean.',
+    }),
   },
   { doc: 'Supervised imitation of ExpCoT traces before RL.' },
 );
@@ -170,7 +224,10 @@ const CLUSTER = t.object(
     doc: 'The coordinator, its workers and the wire between them.',
     refine: (v, path) => {
       if (v.heartbeatInterval >= v.leaseTimeout) {
-        throw new ConfigError(`${path}.heartbeatInterval`, `is ${v.heartbeatInterval}ms; must be shorter than ${path}.leaseTimeout (${v.leaseTimeout}ms) or leases expire between heartbeats`);
+        throw new ConfigError(
+          `${path}.heartbeatInterval`,
+          `is ${v.heartbeatInterval}ms; must be shorter than ${path}.leaseTimeout (${v.leaseTimeout}ms) or leases expire between heartbeats`,
+        );
       }
     },
   },
@@ -204,7 +261,10 @@ export const JOB_SCHEMA = t.object(
       }
       const updates = v.train.steps * v.train.updatesPerBatch;
       if (v.optim.schedule !== 'constant' && v.optim.warmupSteps >= updates) {
-        throw new ConfigError('optim.warmupSteps', `is ${v.optim.warmupSteps}; must be < the run's optimizer steps, train.steps × train.updatesPerBatch (${updates})`);
+        throw new ConfigError(
+          'optim.warmupSteps',
+          `is ${v.optim.warmupSteps}; must be < the run's optimizer steps, train.steps × train.updatesPerBatch (${updates})`,
+        );
       }
     },
   },

@@ -106,19 +106,20 @@ export type Field =
 export type Schema = { readonly [key: string]: Field };
 
 /** The compiled type of a field. */
-export type Infer<F> = F extends ObjectField<infer S>
-  ? InferSchema<S>
-  : F extends ArrayField<infer I>
-    ? readonly Infer<I>[]
-    : F extends EnumField<infer V>
-      ? V
-      : F extends { readonly kind: 'boolean' }
-        ? boolean
-        : F extends { readonly kind: 'number' | 'duration' | 'size' }
-          ? number
-          : F extends { readonly kind: 'string' | 'dataSpec' }
-            ? string
-            : never;
+export type Infer<F> =
+  F extends ObjectField<infer S>
+    ? InferSchema<S>
+    : F extends ArrayField<infer I>
+      ? readonly Infer<I>[]
+      : F extends EnumField<infer V>
+        ? V
+        : F extends { readonly kind: 'boolean' }
+          ? boolean
+          : F extends { readonly kind: 'number' | 'duration' | 'size' }
+            ? number
+            : F extends { readonly kind: 'string' | 'dataSpec' }
+              ? string
+              : never;
 
 /** The compiled type of an object schema: every key present, everything readonly. */
 export type InferSchema<S extends Schema> = { readonly [K in keyof S]: Infer<S[K]> };

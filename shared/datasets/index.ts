@@ -4,7 +4,18 @@
  * model length. See docs/DATA.md.
  */
 export { parseJsonl, formatJsonl, readJsonl, writeJsonl } from './jsonl.js';
-export { loadNab, parseNabCsv, parseNabWindows, parseNabTimestamp, nabRecord, windowToInterval, NAB_WINDOWS_FILE, type NabSeries, type NabWindows, type NabEntry } from './nab.js';
+export {
+  loadNab,
+  parseNabCsv,
+  parseNabWindows,
+  parseNabTimestamp,
+  nabRecord,
+  windowToInterval,
+  NAB_WINDOWS_FILE,
+  type NabSeries,
+  type NabWindows,
+  type NabEntry,
+} from './nab.js';
 export { loadUcr, parseUcrFile, parseUcrName, parseUcrValues, UCR_NAME_PATTERN, type UcrName } from './ucr.js';
 export { loadTsb, parseTsbCsv } from './tsb.js';
 export { parseDataSpec, formatDataSpec, loadDataSpec, loadDataSpecSync, DATA_SPEC_FORMS, type DataSpec, type LoadOptions } from './spec.js';

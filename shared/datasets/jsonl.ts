@@ -72,7 +72,8 @@ export function parseJsonl(text: string, file = '<text>'): SeriesRecord[] {
     }
     const rec = toRecord(value, file, line);
     const seen = firstLine.get(rec.id);
-    if (seen !== undefined) throw new DataError(file, `duplicate id "${rec.id}" (first on line ${seen}, again on line ${line}); ids must be unique`, { line, field: 'id' });
+    if (seen !== undefined)
+      throw new DataError(file, `duplicate id "${rec.id}" (first on line ${seen}, again on line ${line}); ids must be unique`, { line, field: 'id' });
     firstLine.set(rec.id, line);
     out.push(rec);
   }
@@ -90,7 +91,8 @@ export function formatJsonl(records: readonly SeriesRecord[], file = '<text>'): 
   records.forEach((r, i) => {
     validateRecord(r, file, i + 1);
     const first = seen.get(r.id);
-    if (first !== undefined) throw new DataError(file, `duplicate id "${r.id}" (records ${first} and ${i + 1}); ids must be unique`, { line: i + 1, field: 'id' });
+    if (first !== undefined)
+      throw new DataError(file, `duplicate id "${r.id}" (records ${first} and ${i + 1}); ids must be unique`, { line: i + 1, field: 'id' });
     seen.set(r.id, i + 1);
     lines.push(JSON.stringify(recordToJson(r)));
   });

@@ -72,7 +72,8 @@ export function parseNabCsv(text: string, file: string): NabSeries {
     if (parts.length !== 2) throw new DataError(file, `has ${parts.length} column(s); expected 2 (timestamp,value)`, { line, field: 'row' });
     const t = parseNabTimestamp(parts[0]!);
     if (t === undefined) throw new DataError(file, `"${parts[0]!.trim()}" is not a timestamp; expected YYYY-MM-DD HH:MM:SS`, { line, field: 'timestamp' });
-    if (i > 0 && t < timestamps[i - 1]!) throw new DataError(file, `"${parts[0]!.trim()}" is earlier than the row before; NAB rows must be in time order`, { line, field: 'timestamp' });
+    if (i > 0 && t < timestamps[i - 1]!)
+      throw new DataError(file, `"${parts[0]!.trim()}" is earlier than the row before; NAB rows must be in time order`, { line, field: 'timestamp' });
     timestamps[i] = t;
     values[i] = parseNumberField(parts[1]!, file, line, 'value');
   });
@@ -161,7 +162,10 @@ export function nabRecord(key: string, data: NabSeries, entry: NabEntry, labelsF
   const intervals = entry.windows.map(([s, e], k) => {
     const iv = windowToInterval(data.timestamps, s, e);
     if (iv[0] >= iv[1]) {
-      throw new DataError(labelsFile, `window ${k} of "${key}" covers no row of ${csvFile}; check that the labels belong to this file`, { line: entry.line, field: key });
+      throw new DataError(labelsFile, `window ${k} of "${key}" covers no row of ${csvFile}; check that the labels belong to this file`, {
+        line: entry.line,
+        field: key,
+      });
     }
     return iv;
   });

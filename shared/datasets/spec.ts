@@ -67,14 +67,18 @@ function parseAnomllm(spec: string, rest: string): DataSpec {
     const eq = pair.indexOf('=');
     const key = eq < 0 ? pair : pair.slice(0, eq);
     const value = eq < 0 ? '' : decodeURIComponent(pair.slice(eq + 1));
-    if (!(ANOMLLM_KEYS as readonly string[]).includes(key)) throw new ConfigError(FIELD, `"${spec}": unknown option "${key}"; allowed: ${ANOMLLM_KEYS.join(', ')}`);
+    if (!(ANOMLLM_KEYS as readonly string[]).includes(key))
+      throw new ConfigError(FIELD, `"${spec}": unknown option "${key}"; allowed: ${ANOMLLM_KEYS.join(', ')}`);
     if (seen.has(key)) throw new ConfigError(FIELD, `"${spec}": option "${key}" is given twice`);
     seen.add(key);
     if (key === 'count') out.count = intOption(spec, key, value, 1, 1_000_000);
     else if (key === 'seed') out.seed = intOption(spec, key, value, 0, 0xffffffff);
     else if (key === 'length') out.length = intOption(spec, key, value, 1, 1_000_000);
     else {
-      const tasks = value.split(',').map((t) => t.trim()).filter((t) => t !== '');
+      const tasks = value
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== '');
       if (tasks.length === 0) throw new ConfigError(FIELD, `"${spec}": tasks= is empty; valid tasks: ${TASKS.join(', ')}`);
       for (const t of tasks) {
         if (!(TASKS as readonly string[]).includes(t)) throw new ConfigError(FIELD, `"${spec}": unknown task "${t}"; valid tasks: ${TASKS.join(', ')}`);
@@ -111,7 +115,10 @@ export function parseDataSpec(spec: string): DataSpec {
     case 'anomllm':
       return parseAnomllm(spec, rest);
     default:
-      throw new ConfigError(FIELD, `"${spec}" is not a data spec${prefix === '' ? '' : ` (unknown prefix "${prefix}")`}; valid forms: ${DATA_SPEC_FORMS.join(', ')}`);
+      throw new ConfigError(
+        FIELD,
+        `"${spec}" is not a data spec${prefix === '' ? '' : ` (unknown prefix "${prefix}")`}; valid forms: ${DATA_SPEC_FORMS.join(', ')}`,
+      );
   }
 }
 

@@ -81,7 +81,10 @@ export function runsToIntervals(labels: ArrayLike<number>): Interval[] {
  * Does not mutate its input.
  */
 export function mergeIntervals(intervals: readonly Interval[], joinTouching = false): Interval[] {
-  const sorted = intervals.filter(([s, e]) => e > s).slice().sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const sorted = intervals
+    .filter(([s, e]) => e > s)
+    .slice()
+    .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
   const out: [number, number][] = [];
   for (const [s, e] of sorted) {
     const last = out[out.length - 1];

@@ -39,13 +39,19 @@ function layoutOf(first: string, file: string, column: string | undefined): Layo
   const fields = first.split(',');
   const header = fields.some((f) => !isNumberText(unquote(f)));
   if (!header) {
-    if (column !== undefined) throw new DataError(file, `has no header, so column "${column}" cannot be selected; drop the #${column}`, { line: 1, field: column });
-    if (fields.length !== 2) throw new DataError(file, `has ${fields.length} columns and no header; a header-less TSB-UAD file has 2 (value,label)`, { line: 1, field: 'row' });
+    if (column !== undefined)
+      throw new DataError(file, `has no header, so column "${column}" cannot be selected; drop the #${column}`, { line: 1, field: column });
+    if (fields.length !== 2)
+      throw new DataError(file, `has ${fields.length} columns and no header; a header-less TSB-UAD file has 2 (value,label)`, { line: 1, field: 'row' });
     return { header, ncols: 2, valueCol: 0, valueName: 'value', labelCol: 1 };
   }
   const names = fields.map(unquote);
   const labelCol = names.findIndex((n) => n.toLowerCase() === 'label');
-  if (labelCol < 0) throw new DataError(file, `header "${first}" has no Label column (case-insensitive); TSB-AD files end with a 0/1 "Label" column`, { line: 1, field: 'Label' });
+  if (labelCol < 0)
+    throw new DataError(file, `header "${first}" has no Label column (case-insensitive); TSB-AD files end with a 0/1 "Label" column`, {
+      line: 1,
+      field: 'Label',
+    });
   const valueCols = names.map((_, i) => i).filter((i) => i !== labelCol);
   if (valueCols.length === 0) throw new DataError(file, `header "${first}" has a Label column but no value column`, { line: 1, field: 'header' });
   let valueCol = valueCols[0]!;
@@ -53,7 +59,8 @@ function layoutOf(first: string, file: string, column: string | undefined): Layo
     const exact = valueCols.find((i) => names[i] === column);
     const loose = valueCols.find((i) => names[i]!.toLowerCase() === column.toLowerCase());
     const found = exact ?? loose;
-    if (found === undefined) throw new DataError(file, `has no value column "${column}"; value columns: ${valueCols.map((i) => names[i]).join(', ')}`, { line: 1, field: column });
+    if (found === undefined)
+      throw new DataError(file, `has no value column "${column}"; value columns: ${valueCols.map((i) => names[i]).join(', ')}`, { line: 1, field: column });
     valueCol = found;
   }
   return { header, ncols: names.length, valueCol, valueName: names[valueCol]!, labelCol };

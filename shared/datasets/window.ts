@@ -29,7 +29,8 @@ export function windowStarts(n: number, length: number, stride: number = length)
   requirePositiveInt('length', length);
   requirePositiveInt('stride', stride);
   // A longer stride would skip points, and a detector would never look at them.
-  if (stride > length) throw new ConfigError('stride', `${stride} is longer than the window length ${length}; use a stride in [1, ${length}] so every point is in a window`);
+  if (stride > length)
+    throw new ConfigError('stride', `${stride} is longer than the window length ${length}; use a stride in [1, ${length}] so every point is in a window`);
   if (n <= length) return [0];
   const starts: number[] = [];
   for (let s = 0; s + length <= n; s += stride) starts.push(s);

@@ -78,7 +78,15 @@ export function scoreSeries(record: SeriesRecord, prediction: Prediction | undef
   const base = { id: record.id, category: recordCategory(record), typeKnown };
   if (prediction === undefined || prediction.intervals === null) {
     const missing = prediction === undefined;
-    return { ...base, classCorrect: !missing && typeKnown && prediction.type === record.type, formatOk: false, missing, pointwise: ZERO, affiliation: ZERO, iou: 0 };
+    return {
+      ...base,
+      classCorrect: !missing && typeKnown && prediction.type === record.type,
+      formatOk: false,
+      missing,
+      pointwise: ZERO,
+      affiliation: ZERO,
+      iou: 0,
+    };
   }
   // Clean again so hand-built predictions (unsorted, overlapping, past the end) score as parsed ones would.
   const pred = cleanIntervals(prediction.intervals, length);

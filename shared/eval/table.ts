@@ -49,7 +49,11 @@ export function formatTable(report: EvalReport, opts: TableOptions = {}): string
   const ours = [label, fmtPct(report.classAccuracy), ...CATEGORIES.map((c) => fmtPct(f1[c])), fmtPct(f1.average)];
   const all = [['model', ...HEAD], ...rows, ours];
   const widths = all[0].map((_, k) => Math.max(...all.map((r) => r[k].length)));
-  const line = (r: string[]) => r.map((cell, k) => (k === 0 ? cell.padEnd(widths[k]) : cell.padStart(widths[k]))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((cell, k) => (k === 0 ? cell.padEnd(widths[k]) : cell.padStart(widths[k])))
+      .join('  ')
+      .trimEnd();
   const rule = '-'.repeat(widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1));
   const out: string[] = [];
   out.push(`${opts.title ?? 'evaluation'}: ${report.count} series${report.missing > 0 ? `, ${report.missing} without a prediction (scored 0)` : ''}`);

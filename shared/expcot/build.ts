@@ -44,9 +44,7 @@ export interface ExpCot {
 
 /** The conclusion sentence for an answer. */
 function conclude(intervals: readonly Interval[], type: AnomalyType): Phrase {
-  return type === 'normal' || intervals.length === 0
-    ? { id: 'con.normal', values: {} }
-    : { id: 'con.anomaly', values: { type, intervals } };
+  return type === 'normal' || intervals.length === 0 ? { id: 'con.normal', values: {} } : { id: 'con.anomaly', values: { type, intervals } };
 }
 
 /**
@@ -62,11 +60,7 @@ export function composeExpCot(x: Float64Array, intervals: readonly Interval[], t
   const thresholds = resolveThresholds(opts.thresholds);
   const obs = observe(x);
   const family = inferFamily(x, thresholds);
-  const phrases: Phrase[] = [
-    ...obs.phrases,
-    ...reason({ x, intervals, type, family, observation: obs.evidence, thresholds }),
-    conclude(intervals, type),
-  ];
+  const phrases: Phrase[] = [...obs.phrases, ...reason({ x, intervals, type, family, observation: obs.evidence, thresholds }), conclude(intervals, type)];
   const think = phrases.map((p) => renderPhrase(p.id, p.values)).join(' ');
   const text = formatTrace({ think, intervals, type: intervals.length === 0 ? 'normal' : type });
   return { text, think, evidence: { phrases, family, observation: obs.evidence } };
@@ -79,7 +73,9 @@ export function composeExpCot(x: Float64Array, intervals: readonly Interval[], t
  */
 export function buildExpCot(record: SeriesRecord, opts: ExpCotOptions = {}): ExpCot {
   if (record.type === 'unknown') {
-    throw new DataError(record.id, 'has type "unknown"; an ExpCoT argues for a known type, so label the record or leave it out of ExpCoT building', { field: 'type' });
+    throw new DataError(record.id, 'has type "unknown"; an ExpCoT argues for a known type, so label the record or leave it out of ExpCoT building', {
+      field: 'type',
+    });
   }
   return composeExpCot(record.series, record.intervals, record.type, opts, record.id);
 }
@@ -96,7 +92,17 @@ export function blindExpCot(x: Float64Array, opts: ExpCotOptions & { detection?:
     const think = renderPhrase(only.id, only.values);
     const family = detection.evidence.family;
     const observation: ObservationEvidence = {
-      n: x.length, mean: 0, std: 0, maxAbsZ: 0, argMaxAbsZ: 0, hbos: 0, gradientWindow: 0, gradientMean: 0, gradientStd: 0, period: Infinity, periodShare: 0,
+      n: x.length,
+      mean: 0,
+      std: 0,
+      maxAbsZ: 0,
+      argMaxAbsZ: 0,
+      hbos: 0,
+      gradientWindow: 0,
+      gradientMean: 0,
+      gradientStd: 0,
+      period: Infinity,
+      periodShare: 0,
     };
     const text = formatTrace({ think, intervals: detection.intervals, type: detection.type });
     return { text, think, evidence: { phrases: [only], family, observation }, detection };

@@ -57,11 +57,15 @@ function meanStd(x: ArrayLike<number>): [number, number] {
 export function observe(x: Float64Array): { phrases: Phrase[]; evidence: ObservationEvidence } {
   const n = x.length;
   const [mean, std] = meanStd(x);
-  let maxAbsZ = 0, argMaxAbsZ = 0;
+  let maxAbsZ = 0,
+    argMaxAbsZ = 0;
   if (std > 0) {
     for (let t = 0; t < n; t++) {
       const z = Math.abs(x[t] - mean) / std;
-      if (z > maxAbsZ) { maxAbsZ = z; argMaxAbsZ = t; }
+      if (z > maxAbsZ) {
+        maxAbsZ = z;
+        argMaxAbsZ = t;
+      }
     }
   }
   const hbos = hbosOutlierScore(x);
@@ -77,8 +81,19 @@ export function observe(x: Float64Array): { phrases: Phrase[]; evidence: Observa
     if (top !== undefined) discord = { m, start: top.start, distance: top.distance };
   }
   const evidence: ObservationEvidence = {
-    n, mean, std, maxAbsZ, argMaxAbsZ, hbos, gradientWindow: gw, gradientMean, gradientStd,
-    period: dom.period, periodShare: dom.share, discord, profile,
+    n,
+    mean,
+    std,
+    maxAbsZ,
+    argMaxAbsZ,
+    hbos,
+    gradientWindow: gw,
+    gradientMean,
+    gradientStd,
+    period: dom.period,
+    periodShare: dom.share,
+    discord,
+    profile,
   };
   const phrases: Phrase[] = [
     { id: 'obs.summary', values: { n, mean, std } },

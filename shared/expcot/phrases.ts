@@ -34,16 +34,20 @@ export const EXPCOT_PHRASES = Object.freeze({
   'rsn.level.interval': 'In [{s:int}, {e:int}) the values average {mean:f2}, a robust z-score of {meanZ:f2} that peaks at {maxZ:f2}.',
   'rsn.level.outside': 'Outside these intervals the largest robust z-score is {outZ:f2}.',
   'rsn.periodic': 'The oscillation has period {period:f2} points, amplitude {amplitude:f2} and noise {noise:f2} around local sine fits.',
-  'rsn.point.interval': 'In [{s:int}, {e:int}) the values stop following the sine: lag-1 autocorrelation {ac1:f2} and sine-fit residual {fitRms:f2}, while the largest robust z-score is only {maxZ:f2}.',
-  'rsn.seasonal.interval': 'In [{s:int}, {e:int}) the pace changes: the local frequency is {fIn:f2} cycles per 100 points against {fOut:f2} elsewhere, with a level-crossing count of {crossings:int} against {expected:f2} expected.',
-  'rsn.shapelet.interval': 'In [{s:int}, {e:int}) the cycle changes shape: the matrix profile reaches {mpMax:f2} against a median of {mpMedian:f2}, and the sine-fit residual is {fitRms:f2}.',
+  'rsn.point.interval':
+    'In [{s:int}, {e:int}) the values stop following the sine: lag-1 autocorrelation {ac1:f2} and sine-fit residual {fitRms:f2}, while the largest robust z-score is only {maxZ:f2}.',
+  'rsn.seasonal.interval':
+    'In [{s:int}, {e:int}) the pace changes: the local frequency is {fIn:f2} cycles per 100 points against {fOut:f2} elsewhere, with a level-crossing count of {crossings:int} against {expected:f2} expected.',
+  'rsn.shapelet.interval':
+    'In [{s:int}, {e:int}) the cycle changes shape: the matrix profile reaches {mpMax:f2} against a median of {mpMedian:f2}, and the sine-fit residual is {fitRms:f2}.',
   'rsn.phase': 'Across [{s:int}, {e:int}) the phase of the sine shifts by {shift:f2} radians.',
   'rsn.trend': 'With the period {period:f2} oscillation removed, the typical local slope is {typical:f2} per 100 points.',
   'rsn.trend.no-period': 'The typical local slope is {typical:f2} per 100 points.',
   'rsn.trend.interval': 'In [{s:int}, {e:int}) the local slope is {slope:f2} per 100 points, {ratio:f2} times the typical slope.',
   'rsn.more': 'The other {k:int} intervals show the same pattern.',
   'rsn.normal.level': 'No stretch leaves the level: the largest robust z-score is {maxZ:f2} and the largest 3-point mean z-score is {max3:f2}.',
-  'rsn.normal.periodic': 'The oscillation holds throughout: the local sine fit leaves at most {maxFit:f2}, and the phase drifts at most {maxRate:f2} radians per point.',
+  'rsn.normal.periodic':
+    'The oscillation holds throughout: the local sine fit leaves at most {maxFit:f2}, and the phase drifts at most {maxRate:f2} radians per point.',
   'rsn.normal.trend': 'The slope holds throughout: the local slope stays between {min:f2} and {max:f2} per 100 points.',
   'con.anomaly': 'Conclusion: a {type:type} anomaly in {intervals:intervals}.',
   'con.normal': 'Conclusion: nothing stands out, the series is normal.',
@@ -118,7 +122,11 @@ const SLOT_PATTERNS: Record<string, string> = {
   intervals: '(\\[\\d+, \\d+\\)(?:, \\[\\d+, \\d+\\))*)',
 };
 
-interface Matcher { readonly id: PhraseId; readonly re: RegExp; readonly slots: readonly [string, string][] }
+interface Matcher {
+  readonly id: PhraseId;
+  readonly re: RegExp;
+  readonly slots: readonly [string, string][];
+}
 
 const MATCHERS: readonly Matcher[] = (Object.keys(EXPCOT_PHRASES) as PhraseId[]).map((id) => {
   const tpl = EXPCOT_PHRASES[id];

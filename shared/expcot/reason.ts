@@ -75,7 +75,8 @@ function levelPhrases(inp: ReasonInput): Phrase[] {
   } else {
     let max3 = 0;
     for (let t = 0; t < x.length; t++) {
-      const lo = Math.max(0, t - 1), hi = Math.min(x.length, t + 2);
+      const lo = Math.max(0, t - 1),
+        hi = Math.min(x.length, t + 2);
       let sum = 0;
       for (let k2 = lo; k2 < hi; k2++) sum += z[k2];
       max3 = Math.max(max3, Math.abs(sum / (hi - lo)));
@@ -105,7 +106,14 @@ function periodicPhrases(inp: ReasonInput): Phrase[] {
       const st = periodicIntervalStats(x, model, iv);
       out.push({
         id: 'rsn.seasonal.interval',
-        values: { s: iv[0], e: iv[1], fIn: 100 * st.localFrequency, fOut: 100 * model.frequency, crossings: st.crossings, expected: 2 * model.frequency * (iv[1] - iv[0]) },
+        values: {
+          s: iv[0],
+          e: iv[1],
+          fIn: 100 * st.localFrequency,
+          fOut: 100 * model.frequency,
+          crossings: st.crossings,
+          expected: 2 * model.frequency * (iv[1] - iv[0]),
+        },
       });
       out.push(...phasePhrase(iv, st.phaseShift));
     }
@@ -116,7 +124,8 @@ function periodicPhrases(inp: ReasonInput): Phrase[] {
       const st = periodicIntervalStats(x, model, iv);
       if (profile !== undefined && m > 0) {
         let mpMax = 0;
-        const lo = Math.max(0, iv[0] - m + 1), hi = Math.min(profile.length, iv[1]);
+        const lo = Math.max(0, iv[0] - m + 1),
+          hi = Math.min(profile.length, iv[1]);
         for (let a = lo; a < hi; a++) if (Number.isFinite(profile[a])) mpMax = Math.max(mpMax, profile[a]);
         out.push({ id: 'rsn.shapelet.interval', values: { s: iv[0], e: iv[1], mpMax, mpMedian: finiteMedian(profile), fitRms: st.fitRms } });
       }
@@ -124,7 +133,8 @@ function periodicPhrases(inp: ReasonInput): Phrase[] {
     }
   } else {
     // normal: the two break scores of the detector stay low everywhere.
-    let maxFit = 0, maxRate = 0;
+    let maxFit = 0,
+      maxRate = 0;
     for (let t = 0; t < x.length; t++) {
       if (Number.isFinite(fitScore[t])) maxFit = Math.max(maxFit, fitScore[t]);
       maxRate = Math.max(maxRate, Math.abs(rate[t]));
@@ -158,8 +168,12 @@ function trendPhrases(inp: ReasonInput): Phrase[] {
   }
   out.push(...more(k));
   if (intervals.length === 0) {
-    let lo = Infinity, hi = -Infinity;
-    for (let t = 0; t < slope.length; t++) { lo = Math.min(lo, slope[t]); hi = Math.max(hi, slope[t]); }
+    let lo = Infinity,
+      hi = -Infinity;
+    for (let t = 0; t < slope.length; t++) {
+      lo = Math.min(lo, slope[t]);
+      hi = Math.max(hi, slope[t]);
+    }
     out.push({ id: 'rsn.normal.trend', values: { min: 100 * lo, max: 100 * hi } });
   }
   return out;
@@ -168,10 +182,16 @@ function trendPhrases(inp: ReasonInput): Phrase[] {
 /** The model an answer is argued with: by the answered type, or by the data's family for `normal`. */
 export function reasoningModel(type: AnomalyType, family: FamilyEvidence['family']): 'level' | 'periodic' | 'trend' {
   switch (type) {
-    case 'global point': return 'level';
-    case 'trend': return 'trend';
-    case 'contextual point': case 'seasonal': case 'shapelet': return 'periodic';
-    default: return family === 'level' ? 'level' : family === 'trending' ? 'trend' : 'periodic';
+    case 'global point':
+      return 'level';
+    case 'trend':
+      return 'trend';
+    case 'contextual point':
+    case 'seasonal':
+    case 'shapelet':
+      return 'periodic';
+    default:
+      return family === 'level' ? 'level' : family === 'trending' ? 'trend' : 'periodic';
   }
 }
 

@@ -44,11 +44,13 @@ export function planSteps(seed: number, recordIds: readonly string[], steps: num
   const pieces: string[][] = [];
   for (let k = 0; k < steps; k++) {
     const seen = new Map<string, number>();
-    pieces.push(stream.slice(k * promptsPerStep, (k + 1) * promptsPerStep).map((id) => {
-      const c = (seen.get(id) ?? 0) + 1;
-      seen.set(id, c);
-      return c === 1 ? id : `${id}#${c}`;
-    }));
+    pieces.push(
+      stream.slice(k * promptsPerStep, (k + 1) * promptsPerStep).map((id) => {
+        const c = (seen.get(id) ?? 0) + 1;
+        seen.set(id, c);
+        return c === 1 ? id : `${id}#${c}`;
+      }),
+    );
   }
   return {
     steps,

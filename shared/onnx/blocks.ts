@@ -53,7 +53,8 @@ export function causalMask(g: GraphBuilder, x: Tensor, axis: number): Tensor {
  * Tk − Tq steps): query i sits at absolute position Tk − Tq + i and sees keys j ≤ that.
  */
 export function offsetCausalMask(g: GraphBuilder, q: Tensor, qAxis: number, k: Tensor, kAxis: number): Tensor {
-  const tq = dimScalar(g, q, qAxis), tk = dimScalar(g, k, kAxis);
+  const tq = dimScalar(g, q, qAxis),
+    tk = dimScalar(g, k, kAxis);
   const qpos = range(g, g.sub(tk, tq), tk, q.shape[qAxis]);
   const kpos = range(g, g.scalar(0, 'int64'), tk, k.shape[kAxis]);
   return g.greaterOrEqual(g.unsqueeze(qpos, [1]), g.unsqueeze(kpos, [0]));

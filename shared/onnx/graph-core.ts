@@ -118,7 +118,13 @@ export class GraphCore {
 
   /** A cached 1-D int64 constant, for axes, shapes, pads and the like. */
   ints(values: readonly number[]): Tensor {
-    return this.cached(`i:${values.join(',')}`, () => this.const(values.map((v) => BigInt(v)), [values.length], 'int64'));
+    return this.cached(`i:${values.join(',')}`, () =>
+      this.const(
+        values.map((v) => BigInt(v)),
+        [values.length],
+        'int64',
+      ),
+    );
   }
 
   /** Declares `t` as graph output `name` (through an Identity node, so any tensor can be an output). */

@@ -28,22 +28,50 @@ export const SLICE_END = Number.MAX_SAFE_INTEGER;
 export class GraphBuilder extends GraphCore {
   // ---- elementwise -------------------------------------------------------------------------
 
-  add(a: Operand, b: Operand): Tensor { return this.binary('Add', a, b); }
-  sub(a: Operand, b: Operand): Tensor { return this.binary('Sub', a, b); }
-  mul(a: Operand, b: Operand): Tensor { return this.binary('Mul', a, b); }
-  div(a: Operand, b: Operand): Tensor { return this.binary('Div', a, b); }
+  add(a: Operand, b: Operand): Tensor {
+    return this.binary('Add', a, b);
+  }
+  sub(a: Operand, b: Operand): Tensor {
+    return this.binary('Sub', a, b);
+  }
+  mul(a: Operand, b: Operand): Tensor {
+    return this.binary('Mul', a, b);
+  }
+  div(a: Operand, b: Operand): Tensor {
+    return this.binary('Div', a, b);
+  }
   /** Elementwise minimum / maximum of two tensors (broadcast). */
-  min(a: Operand, b: Operand): Tensor { return this.binary('Min', a, b); }
-  max(a: Operand, b: Operand): Tensor { return this.binary('Max', a, b); }
+  min(a: Operand, b: Operand): Tensor {
+    return this.binary('Min', a, b);
+  }
+  max(a: Operand, b: Operand): Tensor {
+    return this.binary('Max', a, b);
+  }
 
-  neg(x: Tensor): Tensor { return this.unary('Neg', x); }
-  exp(x: Tensor): Tensor { return this.unary('Exp', x); }
-  log(x: Tensor): Tensor { return this.unary('Log', x); }
-  tanh(x: Tensor): Tensor { return this.unary('Tanh', x); }
-  relu(x: Tensor): Tensor { return this.unary('Relu', x); }
-  sigmoid(x: Tensor): Tensor { return this.unary('Sigmoid', x); }
-  sqrt(x: Tensor): Tensor { return this.unary('Sqrt', x); }
-  identity(x: Tensor): Tensor { return this.emit('Identity', [x], {}, [x])[0]; }
+  neg(x: Tensor): Tensor {
+    return this.unary('Neg', x);
+  }
+  exp(x: Tensor): Tensor {
+    return this.unary('Exp', x);
+  }
+  log(x: Tensor): Tensor {
+    return this.unary('Log', x);
+  }
+  tanh(x: Tensor): Tensor {
+    return this.unary('Tanh', x);
+  }
+  relu(x: Tensor): Tensor {
+    return this.unary('Relu', x);
+  }
+  sigmoid(x: Tensor): Tensor {
+    return this.unary('Sigmoid', x);
+  }
+  sqrt(x: Tensor): Tensor {
+    return this.unary('Sqrt', x);
+  }
+  identity(x: Tensor): Tensor {
+    return this.emit('Identity', [x], {}, [x])[0];
+  }
 
   /** x ** p for a constant exponent p. */
   pow(x: Tensor, p: number): Tensor {
@@ -66,11 +94,21 @@ export class GraphBuilder extends GraphCore {
     return this.emit('Where', [cond, ta, tb], {}, [{ dtype: ta.dtype, shape }])[0];
   }
 
-  greater(a: Operand, b: Operand): Tensor { return this.compare('Greater', a, b); }
-  less(a: Operand, b: Operand): Tensor { return this.compare('Less', a, b); }
-  greaterOrEqual(a: Operand, b: Operand): Tensor { return this.compare('GreaterOrEqual', a, b); }
-  lessOrEqual(a: Operand, b: Operand): Tensor { return this.compare('LessOrEqual', a, b); }
-  equal(a: Operand, b: Operand): Tensor { return this.compare('Equal', a, b); }
+  greater(a: Operand, b: Operand): Tensor {
+    return this.compare('Greater', a, b);
+  }
+  less(a: Operand, b: Operand): Tensor {
+    return this.compare('Less', a, b);
+  }
+  greaterOrEqual(a: Operand, b: Operand): Tensor {
+    return this.compare('GreaterOrEqual', a, b);
+  }
+  lessOrEqual(a: Operand, b: Operand): Tensor {
+    return this.compare('LessOrEqual', a, b);
+  }
+  equal(a: Operand, b: Operand): Tensor {
+    return this.compare('Equal', a, b);
+  }
 
   and(a: Tensor, b: Tensor): Tensor {
     if (a.dtype !== 'bool' || b.dtype !== 'bool') throw new DTypeError(`And: needs bool operands, got ${a} and ${b}`);
@@ -83,10 +121,14 @@ export class GraphBuilder extends GraphCore {
   }
 
   /** GELU, tanh approximation, from primitives (see layers.ts). */
-  gelu(x: Tensor): Tensor { return gelu(this, x); }
+  gelu(x: Tensor): Tensor {
+    return gelu(this, x);
+  }
 
   /** Layer norm over the last axis with optional affine (gamma, beta), from primitives. */
-  layerNorm(x: Tensor, gamma?: Tensor, beta?: Tensor, eps = 1e-5): Tensor { return layerNorm(this, x, gamma, beta, eps); }
+  layerNorm(x: Tensor, gamma?: Tensor, beta?: Tensor, eps = 1e-5): Tensor {
+    return layerNorm(this, x, gamma, beta, eps);
+  }
 
   // ---- linear algebra and reductions -------------------------------------------------------
 
@@ -112,7 +154,9 @@ export class GraphBuilder extends GraphCore {
   reduceMean(x: Tensor, axes?: readonly number[], keepdims = false): Tensor {
     const ax = this.axes('ReduceMean', x, axes);
     const out = reducedShape(x.shape, ax, keepdims);
-    return this.emit('ReduceMean', [x], { axes: { type: 'ints', value: ax }, keepdims: { type: 'int', value: keepdims ? 1 : 0 } }, [{ dtype: x.dtype, shape: out }])[0];
+    return this.emit('ReduceMean', [x], { axes: { type: 'ints', value: ax }, keepdims: { type: 'int', value: keepdims ? 1 : 0 } }, [
+      { dtype: x.dtype, shape: out },
+    ])[0];
   }
 
   /** Softmax along one axis (default last). */

@@ -109,12 +109,24 @@ function writeNode(w: ProtoWriter, n: NodeDef): void {
 function writeAttribute(w: ProtoWriter, name: string, a: AttributeValue): void {
   w.string(1, name);
   switch (a.type) {
-    case 'float': w.float(2, a.value); break;
-    case 'int': w.varint(3, a.value); break;
-    case 'string': w.string(4, a.value); break;
-    case 'tensor': w.message(5, (x) => writeTensor(x, a.value)); break;
-    case 'floats': w.packedFloats(7, a.value); break;
-    case 'ints': w.packedVarints(8, a.value); break;
+    case 'float':
+      w.float(2, a.value);
+      break;
+    case 'int':
+      w.varint(3, a.value);
+      break;
+    case 'string':
+      w.string(4, a.value);
+      break;
+    case 'tensor':
+      w.message(5, (x) => writeTensor(x, a.value));
+      break;
+    case 'floats':
+      w.packedFloats(7, a.value);
+      break;
+    case 'ints':
+      w.packedVarints(8, a.value);
+      break;
   }
   w.varint(20, ATTR_TYPE[a.type]);
 }

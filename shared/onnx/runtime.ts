@@ -38,7 +38,7 @@ export const CUDA_INSTALL_HINT =
   'the installed onnxruntime-node has no CUDA execution provider. On a GPU node with CUDA 12 and cuDNN 9, run ' +
   '`ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` ' +
   '(or `--onnxruntime-node-install=cuda12`), which downloads libonnxruntime_providers_cuda.so next to the CPU build; ' +
-  "or use --device cpu";
+  'or use --device cpu';
 
 const ORT_TYPE: Readonly<Record<DType, ort.Tensor.Type>> = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', bool: 'bool' };
 
@@ -75,8 +75,7 @@ export class OrtSession {
     const threads = opts.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 0) throw new ConfigError('threads', `must be an integer >= 0 (0 = ORT default), got ${threads}`);
     if (device.kind === 'cuda' && !cudaAvailable()) throw new DeviceError(deviceName, CUDA_INSTALL_HINT);
-    const providers: ort.InferenceSession.ExecutionProviderConfig[] =
-      device.kind === 'cuda' ? [{ name: 'cuda', deviceId: device.deviceId }, 'cpu'] : ['cpu'];
+    const providers: ort.InferenceSession.ExecutionProviderConfig[] = device.kind === 'cuda' ? [{ name: 'cuda', deviceId: device.deviceId }, 'cpu'] : ['cpu'];
     try {
       const session = await ort.InferenceSession.create(model, {
         executionProviders: providers,

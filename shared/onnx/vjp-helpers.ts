@@ -57,7 +57,10 @@ export function splitLike(g: GraphBuilder, x: Tensor, axis: number, parts: reado
   const sizes = parts.map((p) => p.shape[axis]);
   const split = sizes.every((d) => typeof d === 'number')
     ? g.ints(sizes as number[])
-    : g.concat(parts.map((p) => g.gather(g.shapeOf(p), g.ints([axis]))), 0);
+    : g.concat(
+        parts.map((p) => g.gather(g.shapeOf(p), g.ints([axis]))),
+        0,
+      );
   return g.emit('Split', [x, split], { axis: { type: 'int', value: axis } }, parts);
 }
 

@@ -35,14 +35,19 @@ const swapLast = (rank: number): number[] => [...Array.from({ length: rank - 2 }
 const invert = (perm: readonly number[]): number[] => perm.map((_, i) => perm.indexOf(i));
 
 /** d/dx of an elementwise op whose local derivative is `dydx` (same shape as y). */
-const elementwise = (dydx: (g: GraphBuilder, n: Node) => Tensor): VjpRule => (g, n, gy) => [g.mul(gy, dydx(g, n))];
+const elementwise =
+  (dydx: (g: GraphBuilder, n: Node) => Tensor): VjpRule =>
+  (g, n, gy) => [g.mul(gy, dydx(g, n))];
 
 /** Max/Min: the gradient goes to the operand that was picked (ties go to `a`). */
-const select = (pickA: (g: GraphBuilder, a: Tensor, b: Tensor) => Tensor): VjpRule => (g, n, gy, needs) => {
-  const a = inp(n, 0), b = inp(n, 1);
-  const m = pickA(g, a, b);
-  return [needs[0] ? unbroadcast(g, g.where(m, gy, 0), a) : undefined, needs[1] ? unbroadcast(g, g.where(m, 0, gy), b) : undefined];
-};
+const select =
+  (pickA: (g: GraphBuilder, a: Tensor, b: Tensor) => Tensor): VjpRule =>
+  (g, n, gy, needs) => {
+    const a = inp(n, 0),
+      b = inp(n, 1);
+    const m = pickA(g, a, b);
+    return [needs[0] ? unbroadcast(g, g.where(m, gy, 0), a) : undefined, needs[1] ? unbroadcast(g, g.where(m, 0, gy), b) : undefined];
+  };
 
 export const VJP_RULES: Readonly<Record<string, VjpRule>> = Object.freeze({
   Identity: (_g, _n, gy) => [gy],
@@ -78,7 +83,9 @@ export const VJP_RULES: Readonly<Record<string, VjpRule>> = Object.freeze({
   },
   // Pass-through inside [lo, hi] (inclusive), zero outside.
   Clip: (g, n, gy) => {
-    const x = inp(n, 0), lo = n.inputs[1] ?? null, hi = n.inputs[2] ?? null;
+    const x = inp(n, 0),
+      lo = n.inputs[1] ?? null,
+      hi = n.inputs[2] ?? null;
     let inside: Tensor | undefined;
     if (lo !== null) inside = g.greaterOrEqual(x, lo);
     if (hi !== null) inside = inside === undefined ? g.lessOrEqual(x, hi) : g.and(inside, g.lessOrEqual(x, hi));
@@ -86,17 +93,23 @@ export const VJP_RULES: Readonly<Record<string, VjpRule>> = Object.freeze({
   },
   Where: (g, n, gy, needs) => {
     const c = inp(n, 0);
-    return [undefined, needs[1] ? unbroadcast(g, g.where(c, gy, 0), inp(n, 1)) : undefined, needs[2] ? unbroadcast(g, g.where(c, 0, gy), inp(n, 2)) : undefined];
+    return [
+      undefined,
+      needs[1] ? unbroadcast(g, g.where(c, gy, 0), inp(n, 1)) : undefined,
+      needs[2] ? unbroadcast(g, g.where(c, 0, gy), inp(n, 2)) : undefined,
+    ];
   },
   Cast: (g, n, gy) => [isFloat(inp(n, 0).dtype) ? g.cast(gy, inp(n, 0).dtype) : undefined],
 
   // y = a @ b: da = gy @ bᵀ, db = aᵀ @ gy (batch dims summed back by unbroadcast).
   MatMul: (g, n, gy, needs) => {
-    const a = inp(n, 0), b = inp(n, 1);
+    const a = inp(n, 0),
+      b = inp(n, 1);
     const da = needs[0] ? unbroadcast(g, g.matmul(gy, g.transpose(b, swapLast(b.rank))), a) : undefined;
     let db: Tensor | undefined;
     if (needs[1]) {
-      const k = a.shape[a.rank - 1], m = b.shape[b.rank - 1];
+      const k = a.shape[a.rank - 1],
+        m = b.shape[b.rank - 1];
       if (b.rank === 2 && a.rank > 2 && typeof k === 'number' && typeof m === 'number') {
         // Weight of a batched product: one (K, B·T) @ (B·T, N) GEMM instead of a batch + sum.
         db = g.matmul(g.transpose(g.reshape(a, [-1, k]), [1, 0]), g.reshape(gy, [-1, m]));
@@ -109,17 +122,20 @@ export const VJP_RULES: Readonly<Record<string, VjpRule>> = Object.freeze({
   // Broadcast gy back over the summed axes (empty axes = all, as noop_with_empty_axes = 0).
   ReduceSum: (g, n, gy) => [expandBack(g, n, gy, constInts(n, 1)), undefined],
   ReduceMean: (g, n, gy) => {
-    const x = inp(n, 0), axes = intsAttr(n, 'axes');
+    const x = inp(n, 0),
+      axes = intsAttr(n, 'axes');
     return [g.div(expandBack(g, n, gy, axes), countOf(g, x, axes.length > 0 ? axes : range(0, x.rank)))];
   },
   // dx = y ⊙ (gy − Σ_axis gy⊙y)
   Softmax: (g, n, gy) => {
-    const y = out(n), axis = intAttr(n, 'axis', -1);
+    const y = out(n),
+      axis = intAttr(n, 'axis', -1);
     return [g.mul(y, g.sub(gy, g.reduceSum(g.mul(gy, y), [axis], true)))];
   },
   // dx = gy − softmax(x) ⊙ Σ_axis gy, softmax(x) = exp(y)
   LogSoftmax: (g, n, gy) => {
-    const y = out(n), axis = intAttr(n, 'axis', -1);
+    const y = out(n),
+      axis = intAttr(n, 'axis', -1);
     return [g.sub(gy, g.mul(g.exp(y), g.reduceSum(gy, [axis], true)))];
   },
 
@@ -134,7 +150,10 @@ export const VJP_RULES: Readonly<Record<string, VjpRule>> = Object.freeze({
   },
   // Zero-pad gy back to x's extent on the sliced axis (builder slices are single-axis, step 1).
   Slice: (g, n, gy) => {
-    const x = inp(n, 0), [start] = constInts(n, 1), [end] = constInts(n, 2), [axis] = constInts(n, 3);
+    const x = inp(n, 0),
+      [start] = constInts(n, 1),
+      [end] = constInts(n, 2),
+      [axis] = constInts(n, 3);
     const d = x.shape[axis];
     let before: number, after: number;
     if (typeof d === 'number') {
@@ -156,13 +175,20 @@ export const VJP_RULES: Readonly<Record<string, VjpRule>> = Object.freeze({
   // Embedding-style lookup: scatter-add gy rows into zeros (duplicates accumulate).
   // Indices are assumed non-negative. A non-zero axis is moved to the front and back.
   Gather: (g, n, gy) => {
-    const data = inp(n, 0), idx = inp(n, 1), a = intAttr(n, 'axis');
+    const data = inp(n, 0),
+      idx = inp(n, 1),
+      a = intAttr(n, 'axis');
     const where = g.unsqueeze(idx, [-1]);
     if (a === 0) return [scatterNDAdd(g, g.zerosLike(data), where, gy), undefined];
-    const q = idx.rank, r = data.rank;
+    const q = idx.rank,
+      r = data.rank;
     const permData = [a, ...range(0, a), ...range(a + 1, r)];
     const permGy = [...range(a, a + q), ...range(0, a), ...range(a + q, gy.rank)];
-    const zeros = g.zeros(permutedShape(g, data, permData), permData.map((p) => data.shape[p]), data.dtype);
+    const zeros = g.zeros(
+      permutedShape(g, data, permData),
+      permData.map((p) => data.shape[p]),
+      data.dtype,
+    );
     const moved = scatterNDAdd(g, zeros, where, g.transpose(gy, permGy));
     return [g.transpose(moved, invert(permData)), undefined];
   },

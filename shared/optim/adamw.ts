@@ -124,7 +124,8 @@ export class AdamW {
     checkLr(lr, 'lr');
     if (!(Number.isFinite(scale) && scale >= 0)) throw new ConfigError('gradScale', `must be a finite number ≥ 0, got ${scale}`);
     for (const name of Object.keys(grads)) {
-      if (!this.byName.has(name)) throw new ShapeError(`AdamW.step: gradient "${name}" matches no parameter; parameters are ${[...this.byName.keys()].join(', ')}`);
+      if (!this.byName.has(name))
+        throw new ShapeError(`AdamW.step: gradient "${name}" matches no parameter; parameters are ${[...this.byName.keys()].join(', ')}`);
     }
     for (const s of this.slots) {
       const g = Object.hasOwn(grads, s.p.name) ? grads[s.p.name] : undefined;
@@ -136,7 +137,10 @@ export class AdamW {
     const stepSize = lr / (1 - beta1 ** this.t);
     const bc2Sqrt = Math.sqrt(1 - beta2 ** this.t);
     for (const s of this.slots) {
-      const p = s.p.data, m = s.m, v = s.v, g = grads[s.p.name];
+      const p = s.p.data,
+        m = s.m,
+        v = s.v,
+        g = grads[s.p.name];
       const keep = s.decay ? 1 - lr * this.weightDecay : 1;
       for (let i = 0; i < p.length; i++) {
         const gi = g[i] * scale;
@@ -171,7 +175,8 @@ export class AdamW {
     const fetch = (name: string, n: number): ArrayLike<number> => {
       const t = Object.hasOwn(state.tensors, name) ? state.tensors[name] : undefined;
       if (t === undefined) throw new ShapeError(`AdamW.loadState: missing "${name}"; the optimizer state does not match the model`);
-      if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) throw new ShapeError(`AdamW.loadState: "${name}" must be F32 or F64, got ${t.dtype}`);
+      if (!(t.data instanceof Float32Array || t.data instanceof Float64Array))
+        throw new ShapeError(`AdamW.loadState: "${name}" must be F32 or F64, got ${t.dtype}`);
       if (t.data.length !== n) throw new ShapeError(`AdamW.loadState: "${name}" has ${t.data.length} values, parameter has ${n}`);
       return t.data;
     };

@@ -94,6 +94,7 @@ export type ScheduleName = keyof typeof SCHEDULES;
 /** Validate `config` and return its schedule; an unknown name lists the valid ones. */
 export function scheduleFromConfig(config: ScheduleConfig): LrSchedule {
   const make = Object.hasOwn(SCHEDULES, config.name) ? SCHEDULES[config.name] : undefined;
-  if (make === undefined) throw new ConfigError('schedule.name', `unknown schedule ${JSON.stringify(config.name)}; valid: ${Object.keys(SCHEDULES).join(', ')}`);
+  if (make === undefined)
+    throw new ConfigError('schedule.name', `unknown schedule ${JSON.stringify(config.name)}; valid: ${Object.keys(SCHEDULES).join(', ')}`);
   return make(config);
 }

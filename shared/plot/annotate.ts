@@ -60,7 +60,8 @@ export function renderAnnotated(values: ArrayLike<number>, opts: AnnotateOptions
   // Background per column: white, then truth over it, then the prediction over that.
   const bg = new Float64Array(width * 3);
   for (let c = 0; c < width; c++) {
-    const at = SHADE_ALPHA * covT[c], ap = SHADE_ALPHA * covP[c];
+    const at = SHADE_ALPHA * covT[c],
+      ap = SHADE_ALPHA * covP[c];
     for (let ch = 0; ch < 3; ch++) {
       const withTruth = 255 * (1 - at) + TRUTH_RGB[ch] * at;
       bg[c * 3 + ch] = withTruth * (1 - ap) + PREDICTED_RGB[ch] * ap;

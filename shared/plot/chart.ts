@@ -53,7 +53,8 @@ export function chartInk(values: ArrayLike<number>, opts: ChartOptions = {}): In
   // Points k = 1 … n sit at their band centres; points 0 and n+1 repeat the
   // end values at the left and right edges, so the line spans the full width
   // (each end value is held flat over the outer half of its own band).
-  const xs = new Float64Array(n + 2), ys = new Float64Array(n + 2);
+  const xs = new Float64Array(n + 2),
+    ys = new Float64Array(n + 2);
   for (let i = 0; i < n; i++) {
     xs[i + 1] = xOfIndex(i, n, o.width);
     ys[i + 1] = yOfValue(v[i], o.height); // clips to the frame: |v| > 1 sits on the edge row

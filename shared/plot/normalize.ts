@@ -63,7 +63,8 @@ export function normalizeForPlot(series: ArrayLike<number>, mode: NormalizeMode 
 }
 
 function minmaxInPlace(x: Float64Array): Float64Array {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < x.length; i++) {
     if (x[i] < lo) lo = x[i];
     if (x[i] > hi) hi = x[i];

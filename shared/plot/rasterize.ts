@@ -31,19 +31,15 @@ export function newCanvas(width: number, height: number): InkCanvas {
  * (r, c) spans [c, c+1) × [r, r+1)) with round caps, `lineWidth` pixels wide,
  * at full strength `strength` ∈ (0, 1]. Parts outside the canvas are dropped.
  */
-export function drawSegment(
-  canvas: InkCanvas,
-  x0: number, y0: number, x1: number, y1: number,
-  lineWidth: number,
-  strength = 1,
-): void {
+export function drawSegment(canvas: InkCanvas, x0: number, y0: number, x1: number, y1: number, lineWidth: number, strength = 1): void {
   const { width, height, ink } = canvas;
   const reach = lineWidth / 2 + 0.5; // beyond this distance a pixel centre gets no ink
   const cMin = Math.max(0, Math.floor(Math.min(x0, x1) - reach));
   const cMax = Math.min(width - 1, Math.ceil(Math.max(x0, x1) + reach));
   const rMin = Math.max(0, Math.floor(Math.min(y0, y1) - reach));
   const rMax = Math.min(height - 1, Math.ceil(Math.max(y0, y1) + reach));
-  const dx = x1 - x0, dy = y1 - y0;
+  const dx = x1 - x0,
+    dy = y1 - y0;
   const len2 = dx * dx + dy * dy;
   for (let r = rMin; r <= rMax; r++) {
     const py = r + 0.5;
@@ -53,7 +49,8 @@ export function drawSegment(
       // Closest point of the segment to the pixel centre: projection clamped to [0, 1].
       let t = len2 > 0 ? ((px - x0) * dx + (py - y0) * dy) / len2 : 0;
       t = t < 0 ? 0 : t > 1 ? 1 : t;
-      const ex = px - (x0 + t * dx), ey = py - (y0 + t * dy);
+      const ex = px - (x0 + t * dx),
+        ey = py - (y0 + t * dy);
       const cover = reach - Math.sqrt(ex * ex + ey * ey);
       if (cover <= 0) continue;
       const v = (cover > 1 ? 1 : cover) * strength;
@@ -77,7 +74,15 @@ export function drawPolyline(canvas: InkCanvas, xs: ArrayLike<number>, ys: Array
 /** Ink the one-pixel border of the canvas at `strength` (the frame). */
 export function drawBorder(canvas: InkCanvas, strength: number): void {
   const { width, height, ink } = canvas;
-  const put = (i: number) => { if (strength > ink[i]) ink[i] = strength; };
-  for (let c = 0; c < width; c++) { put(c); put((height - 1) * width + c); }
-  for (let r = 0; r < height; r++) { put(r * width); put(r * width + width - 1); }
+  const put = (i: number) => {
+    if (strength > ink[i]) ink[i] = strength;
+  };
+  for (let c = 0; c < width; c++) {
+    put(c);
+    put((height - 1) * width + c);
+  }
+  for (let r = 0; r < height; r++) {
+    put(r * width);
+    put(r * width + width - 1);
+  }
 }

@@ -27,7 +27,8 @@ function axisWeights(S: number, D: number): AxisWeights {
   const w: number[] = [];
   for (let j = 0; j < D; j++) {
     off[j] = idx.length;
-    const a = j * S, b = (j + 1) * S; // output span in 1/D units
+    const a = j * S,
+      b = (j + 1) * S; // output span in 1/D units
     for (let k = Math.floor(a / D); k * D < b && k < S; k++) {
       const overlap = Math.min((k + 1) * D, b) - Math.max(k * D, a);
       if (overlap > 0) {
@@ -41,7 +42,10 @@ function axisWeights(S: number, D: number): AxisWeights {
 }
 
 function checkShape(len: number, h: number, w: number, what: string): void {
-  for (const [name, v] of [['height', h], ['width', w]] as const) {
+  for (const [name, v] of [
+    ['height', h],
+    ['width', w],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new ShapeError(`boxResize: ${what} ${name} ${v} must be an integer ≥ 1`);
   }
   if (len !== h * w) throw new ShapeError(`boxResize: ${what} has ${len} values, expected height·width = ${h}·${w} = ${h * w}`);
@@ -63,14 +67,16 @@ export function boxResize(src: ArrayLike<number>, srcH: number, srcW: number, ds
   for (let i = 0; i < dstH; i++) {
     const rowOut = i * srcW;
     for (let p = wy.off[i]; p < wy.off[i + 1]; p++) {
-      const wt = wy.w[p], rowIn = wy.idx[p] * srcW;
+      const wt = wy.w[p],
+        rowIn = wy.idx[p] * srcW;
       for (let c = 0; c < srcW; c++) tmp[rowOut + c] += wt * src[rowIn + c];
     }
   }
   // Horizontal pass, (dstH, srcW) → (dstH, dstW).
   const out = new Float64Array(dstH * dstW);
   for (let i = 0; i < dstH; i++) {
-    const rowIn = i * srcW, rowOut = i * dstW;
+    const rowIn = i * srcW,
+      rowOut = i * dstW;
     for (let j = 0; j < dstW; j++) {
       let acc = 0;
       for (let p = wx.off[j]; p < wx.off[j + 1]; p++) acc += wx.w[p] * tmp[rowIn + wx.idx[p]];

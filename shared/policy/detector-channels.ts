@@ -53,7 +53,8 @@ export function detectorColumns(
   const map = new PositionMap(n, { width, patchCols, offsetsPerPatch });
   const START = 1 + ANOMALY_TYPES.length;
   for (const [s, e] of intervals) {
-    const cs = columnOfIndex(s, n, width), ce = columnOfIndex(e - 1, n, width);
+    const cs = columnOfIndex(s, n, width),
+      ce = columnOfIndex(e - 1, n, width);
     if (out[cs * D + START] === 0) out.set([1, map.encodeStart(s)[1] / offsetsPerPatch], cs * D + START);
     if (out[ce * D + START + 2] === 0) out.set([1, map.encodeEnd(e)[1] / offsetsPerPatch], ce * D + START + 2);
   }

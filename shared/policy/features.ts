@@ -23,7 +23,13 @@ import { ANALYSIS_CHANNELS, analysisColumns } from './analysis-channels.js';
 import { DETECTOR_CHANNELS, ORDINAL_CHANNELS, detectorColumns, detectorOrdinalColumns } from './detector-channels.js';
 import { detect } from '../baseline/detect.js';
 
-export const FEATURE_VARIANTS = ['plot', 'plot+values', 'plot+values+analyses', 'plot+values+analyses+detector', 'plot+values+analyses+detector+ordinals'] as const;
+export const FEATURE_VARIANTS = [
+  'plot',
+  'plot+values',
+  'plot+values+analyses',
+  'plot+values+analyses+detector',
+  'plot+values+analyses+detector+ordinals',
+] as const;
 export type FeatureVariant = (typeof FEATURE_VARIANTS)[number];
 export const VALUE_CLIP = 3;
 
@@ -73,7 +79,12 @@ export function resolveFeatureOptions(opts: FeatureOptions = {}): ResolvedFeatur
   const analyses = variant.startsWith('plot+values+analyses');
   const detector = variant.startsWith('plot+values+analyses+detector');
   const ordinals = variant === 'plot+values+analyses+detector+ordinals';
-  const perCol = height + (variant === 'plot' ? 0 : 3) + (analyses ? ANALYSIS_CHANNELS.length : 0) + (detector ? DETECTOR_CHANNELS.length : 0) + (ordinals ? ORDINAL_CHANNELS.length : 0);
+  const perCol =
+    height +
+    (variant === 'plot' ? 0 : 3) +
+    (analyses ? ANALYSIS_CHANNELS.length : 0) +
+    (detector ? DETECTOR_CHANNELS.length : 0) +
+    (ordinals ? ORDINAL_CHANNELS.length : 0);
   return { height, width, patchCols, normalize: opts.normalize ?? 'none', variant, numPatches: width / patchCols, featureSize: perCol * patchCols };
 }
 
@@ -84,7 +95,9 @@ export function valueColumns(x: Float64Array, width: number): Float32Array {
   for (let c = 0; c < width; c++) {
     let [lo, hi] = indexRangeOfColumn(c, n, width);
     if (lo === hi) [lo, hi] = [Math.min(lo, n - 1), Math.min(lo, n - 1) + 1];
-    let sum = 0, mn = Infinity, mx = -Infinity;
+    let sum = 0,
+      mn = Infinity,
+      mx = -Infinity;
     for (let i = lo; i < hi; i++) {
       const v = Math.max(-VALUE_CLIP, Math.min(VALUE_CLIP, x[i]));
       sum += v;

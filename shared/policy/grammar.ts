@@ -18,9 +18,25 @@ import { PositionMap } from './positions.js';
 import type { Tokenizer } from './tokenizer.js';
 
 export type Phase =
-  | 'think-open' | 'think' | 'answer-open' | 'list-open' | 'list-first' | 'start-ptr' | 'start-off'
-  | 'pair-comma' | 'end-ptr' | 'end-off' | 'pair-close' | 'list-next' | 'pair-open' | 'answer-close'
-  | 'class-open' | 'class' | 'class-close' | 'eos' | 'done';
+  | 'think-open'
+  | 'think'
+  | 'answer-open'
+  | 'list-open'
+  | 'list-first'
+  | 'start-ptr'
+  | 'start-off'
+  | 'pair-comma'
+  | 'end-ptr'
+  | 'end-off'
+  | 'pair-close'
+  | 'list-next'
+  | 'pair-open'
+  | 'answer-close'
+  | 'class-open'
+  | 'class'
+  | 'class-close'
+  | 'eos'
+  | 'done';
 
 export interface GrammarState {
   readonly phase: Phase;
@@ -58,11 +74,17 @@ export class TraceGrammar {
   readonly maxLength: number;
   private readonly pm: PositionMap;
 
-  constructor(readonly tokenizer: Tokenizer, readonly n: number, opts: GrammarOptions = {}) {
+  constructor(
+    readonly tokenizer: Tokenizer,
+    readonly n: number,
+    opts: GrammarOptions = {},
+  ) {
     this.maxThinkTokens = opts.maxThinkTokens ?? DEFAULT_GRAMMAR.maxThinkTokens;
     this.maxIntervals = opts.maxIntervals ?? DEFAULT_GRAMMAR.maxIntervals;
-    if (!Number.isInteger(this.maxThinkTokens) || this.maxThinkTokens < 0) throw new ConfigError('grammar.maxThinkTokens', `must be an integer >= 0, got ${this.maxThinkTokens}`);
-    if (!Number.isInteger(this.maxIntervals) || this.maxIntervals < 0) throw new ConfigError('grammar.maxIntervals', `must be an integer >= 0, got ${this.maxIntervals}`);
+    if (!Number.isInteger(this.maxThinkTokens) || this.maxThinkTokens < 0)
+      throw new ConfigError('grammar.maxThinkTokens', `must be an integer >= 0, got ${this.maxThinkTokens}`);
+    if (!Number.isInteger(this.maxIntervals) || this.maxIntervals < 0)
+      throw new ConfigError('grammar.maxIntervals', `must be an integer >= 0, got ${this.maxIntervals}`);
     this.pm = new PositionMap(n, tokenizer.layout);
     this.outputSize = tokenizer.outputSize;
     this.maxLength = 1 + this.maxThinkTokens + 4 + Math.max(0, 8 * this.maxIntervals - 1) + 6;
@@ -81,9 +103,13 @@ export class TraceGrammar {
     const v = this.tokenizer.vocab;
     const m = new Uint8Array(this.outputSize);
     const P = this.pm.numPatches;
-    const one = (id: number) => { m[id] = 1; };
+    const one = (id: number) => {
+      m[id] = 1;
+    };
     switch (s.phase) {
-      case 'think-open': one(v.thinkOpen); break;
+      case 'think-open':
+        one(v.thinkOpen);
+        break;
       case 'think':
         if (s.thinkLen < this.maxThinkTokens) {
           m.set(v.thinkMask);
@@ -92,8 +118,12 @@ export class TraceGrammar {
         }
         one(v.thinkClose);
         break;
-      case 'answer-open': one(v.answerOpen); break;
-      case 'list-open': one(v.lbracket); break;
+      case 'answer-open':
+        one(v.answerOpen);
+        break;
+      case 'list-open':
+        one(v.lbracket);
+        break;
       case 'list-first':
         if (this.maxIntervals > 0 && this.canStart(s.prevEnd)) one(v.lbracket);
         one(v.rbracket);
@@ -104,25 +134,43 @@ export class TraceGrammar {
       case 'start-off':
         for (let j = 0; j <= this.pm.maxStartOffset(s.ptr); j++) if (this.pm.decode(s.ptr, j) >= s.prevEnd) one(v.offsetBase + j);
         break;
-      case 'pair-comma': one(v.comma); break;
+      case 'pair-comma':
+        one(v.comma);
+        break;
       case 'end-ptr':
         for (let k = this.pm.patchOf(s.start); k < P; k++) if (this.pm.maxEndOffset(k) >= 1) one(v.size + k);
         break;
       case 'end-off':
         for (let j = 1; j <= this.pm.maxEndOffset(s.ptr); j++) if (this.pm.decode(s.ptr, j) > s.start) one(v.offsetBase + j);
         break;
-      case 'pair-close': one(v.rbracket); break;
+      case 'pair-close':
+        one(v.rbracket);
+        break;
       case 'list-next':
         if (s.count < this.maxIntervals && this.canStart(s.prevEnd)) one(v.comma);
         one(v.rbracket);
         break;
-      case 'pair-open': one(v.lbracket); break;
-      case 'answer-close': one(v.answerClose); break;
-      case 'class-open': one(v.classOpen); break;
-      case 'class': for (const c of v.classIds) one(c); break;
-      case 'class-close': one(v.classClose); break;
-      case 'eos': one(v.eos); break;
-      case 'done': one(v.pad); break;
+      case 'pair-open':
+        one(v.lbracket);
+        break;
+      case 'answer-close':
+        one(v.answerClose);
+        break;
+      case 'class-open':
+        one(v.classOpen);
+        break;
+      case 'class':
+        for (const c of v.classIds) one(c);
+        break;
+      case 'class-close':
+        one(v.classClose);
+        break;
+      case 'eos':
+        one(v.eos);
+        break;
+      case 'done':
+        one(v.pad);
+        break;
     }
     return m;
   }
@@ -135,27 +183,45 @@ export class TraceGrammar {
     const v = this.tokenizer.vocab;
     const to = (phase: Phase, patch: Partial<GrammarState> = {}): GrammarState => ({ ...s, ...patch, phase });
     switch (s.phase) {
-      case 'think-open': return to('think');
+      case 'think-open':
+        return to('think');
       case 'think':
         if (token === v.thinkClose) return to('answer-open');
         return to('think', { thinkLen: s.thinkLen + 1, prevKind: token === v.space ? 2 : v.letterEnd[token] === 1 ? 1 : 0 });
-      case 'answer-open': return to('list-open');
-      case 'list-open': return to('list-first');
-      case 'list-first': return token === v.rbracket ? to('answer-close') : to('start-ptr');
-      case 'start-ptr': return to('start-off', { ptr: token - v.size });
-      case 'start-off': return to('pair-comma', { start: this.pm.decode(s.ptr, token - v.offsetBase), ptr: -1 });
-      case 'pair-comma': return to('end-ptr');
-      case 'end-ptr': return to('end-off', { ptr: token - v.size });
-      case 'end-off': return to('pair-close', { prevEnd: this.pm.decode(s.ptr, token - v.offsetBase), ptr: -1 });
-      case 'pair-close': return to('list-next', { count: s.count + 1 });
-      case 'list-next': return token === v.rbracket ? to('answer-close') : to('pair-open');
-      case 'pair-open': return to('start-ptr');
-      case 'answer-close': return to('class-open');
-      case 'class-open': return to('class');
-      case 'class': return to('class-close');
-      case 'class-close': return to('eos');
-      case 'eos': return to('done');
-      case 'done': return s;
+      case 'answer-open':
+        return to('list-open');
+      case 'list-open':
+        return to('list-first');
+      case 'list-first':
+        return token === v.rbracket ? to('answer-close') : to('start-ptr');
+      case 'start-ptr':
+        return to('start-off', { ptr: token - v.size });
+      case 'start-off':
+        return to('pair-comma', { start: this.pm.decode(s.ptr, token - v.offsetBase), ptr: -1 });
+      case 'pair-comma':
+        return to('end-ptr');
+      case 'end-ptr':
+        return to('end-off', { ptr: token - v.size });
+      case 'end-off':
+        return to('pair-close', { prevEnd: this.pm.decode(s.ptr, token - v.offsetBase), ptr: -1 });
+      case 'pair-close':
+        return to('list-next', { count: s.count + 1 });
+      case 'list-next':
+        return token === v.rbracket ? to('answer-close') : to('pair-open');
+      case 'pair-open':
+        return to('start-ptr');
+      case 'answer-close':
+        return to('class-open');
+      case 'class-open':
+        return to('class');
+      case 'class':
+        return to('class-close');
+      case 'class-close':
+        return to('eos');
+      case 'eos':
+        return to('done');
+      case 'done':
+        return s;
     }
   }
 

@@ -84,7 +84,12 @@ export async function predictRecords(
   const lines: PredictionLine[] = [];
   for (let i = 0; i < records.length; i += per) {
     const chunk = records.slice(i, i + per);
-    const texts = await greedyTraces(policy, chunk.map((r) => ({ promptId: r.id, n: r.series.length, features: o.features(r) })), o.grammar, per);
+    const texts = await greedyTraces(
+      policy,
+      chunk.map((r) => ({ promptId: r.id, n: r.series.length, features: o.features(r) })),
+      o.grammar,
+      per,
+    );
     chunk.forEach((r, k) => {
       const text = texts[k]!;
       const p = predictionFromTrace(text, r.series.length);
@@ -148,13 +153,20 @@ export async function detectSeries(policy: RolloutPolicy, values: Float64Array, 
   const x = normalizeForPlot(values, o.normalize ?? 'robust');
   const starts = windowStarts(n, L, o.stride ?? L);
   const feats = { ...o.features, normalize: 'none' as const };
-  const prompts = starts.map((s) => ({ promptId: `window-${s}`, n: Math.min(L, n - s), features: patchFeatures(x.subarray(s, s + Math.min(L, n - s)), feats) }));
+  const prompts = starts.map((s) => ({
+    promptId: `window-${s}`,
+    n: Math.min(L, n - s),
+    features: patchFeatures(x.subarray(s, s + Math.min(L, n - s)), feats),
+  }));
   const texts = await greedyTraces(policy, prompts, o.grammar, 32);
   const windows: WindowAnswer[] = texts.map((text, k) => {
     const p = parseTrace(text, prompts[k]!.n);
     return { start: starts[k]!, length: prompts[k]!.n, text, intervals: p.intervals ?? [], type: p.type };
   });
-  const intervals = mergeWindowIntervals(windows.filter((w) => w.type !== 'normal'), n);
+  const intervals = mergeWindowIntervals(
+    windows.filter((w) => w.type !== 'normal'),
+    n,
+  );
   const claimed = new Map<AnomalyType, number>();
   let best: WindowAnswer = windows[0]!;
   let bestLen = 0;

@@ -38,7 +38,14 @@ export interface PolicyModelConfig {
 }
 
 export const DEFAULT_MODEL_CONFIG: Omit<PolicyModelConfig, 'vocabSize'> = Object.freeze({
-  featureSize: 256, numPatches: 64, width: 128, heads: 4, encLayers: 2, decLayers: 3, mlpHidden: 512, maxLen: 1024,
+  featureSize: 256,
+  numPatches: 64,
+  width: 128,
+  heads: 4,
+  encLayers: 2,
+  decLayers: 3,
+  mlpHidden: 512,
+  maxLen: 1024,
 });
 
 /** Fills defaults and checks every field; errors name the field, the value and the range. */
@@ -70,19 +77,39 @@ export function outputSize(cfg: PolicyModelConfig): number {
 export function paramShapes(cfg: PolicyModelConfig): Record<string, number[]> {
   const { featureSize: F, numPatches: P, vocabSize: V, width: d, mlpHidden: h, maxLen } = cfg;
   const s: Record<string, number[]> = {};
-  const ln = (p: string) => { s[`${p}.g`] = [d]; s[`${p}.b`] = [d]; };
-  const attn = (p: string) => { for (const w of ['wq', 'wk', 'wv', 'wo']) s[`${p}.${w}`] = [d, d]; };
-  const mlp = (p: string) => { s[`${p}.w1`] = [d, h]; s[`${p}.b1`] = [h]; s[`${p}.w2`] = [h, d]; s[`${p}.b2`] = [d]; };
+  const ln = (p: string) => {
+    s[`${p}.g`] = [d];
+    s[`${p}.b`] = [d];
+  };
+  const attn = (p: string) => {
+    for (const w of ['wq', 'wk', 'wv', 'wo']) s[`${p}.${w}`] = [d, d];
+  };
+  const mlp = (p: string) => {
+    s[`${p}.w1`] = [d, h];
+    s[`${p}.b1`] = [h];
+    s[`${p}.w2`] = [h, d];
+    s[`${p}.b2`] = [d];
+  };
   s['enc.patch.w'] = [F, d];
   s['enc.patch.b'] = [d];
   s['enc.pos'] = [P, d];
-  for (let i = 0; i < cfg.encLayers; i++) { ln(`enc.${i}.ln1`); attn(`enc.${i}.attn`); ln(`enc.${i}.ln2`); mlp(`enc.${i}.mlp`); }
+  for (let i = 0; i < cfg.encLayers; i++) {
+    ln(`enc.${i}.ln1`);
+    attn(`enc.${i}.attn`);
+    ln(`enc.${i}.ln2`);
+    mlp(`enc.${i}.mlp`);
+  }
   ln('enc.ln');
   s['dec.tok'] = [V, d];
   s['dec.pos'] = [maxLen, d];
   s['dec.ptr.in'] = [d, d];
   for (let i = 0; i < cfg.decLayers; i++) {
-    ln(`dec.${i}.ln1`); attn(`dec.${i}.self`); ln(`dec.${i}.ln2`); attn(`dec.${i}.cross`); ln(`dec.${i}.ln3`); mlp(`dec.${i}.mlp`);
+    ln(`dec.${i}.ln1`);
+    attn(`dec.${i}.self`);
+    ln(`dec.${i}.ln2`);
+    attn(`dec.${i}.cross`);
+    ln(`dec.${i}.ln3`);
+    mlp(`dec.${i}.mlp`);
   }
   ln('dec.ln');
   s['dec.out.w'] = [d, V];

@@ -101,7 +101,15 @@ export function embedTokens(g: GraphBuilder, p: ParamScope, cfg: PolicyModelConf
 }
 
 /** One pre-LN decoder layer; with `past` the self-attention uses and grows the KV cache. */
-export function decoderLayer(g: GraphBuilder, p: ParamScope, cfg: PolicyModelConfig, i: number, x: Tensor, cross: KvCache, past?: KvCache): { x: Tensor; present?: KvCache } {
+export function decoderLayer(
+  g: GraphBuilder,
+  p: ParamScope,
+  cfg: PolicyModelConfig,
+  i: number,
+  x: Tensor,
+  cross: KvCache,
+  past?: KvCache,
+): { x: Tensor; present?: KvCache } {
   const h = norm(g, p, `dec.${i}.ln1`, x);
   const w = attnWeights(p, `dec.${i}.self`);
   let present: KvCache | undefined;

@@ -57,7 +57,9 @@ export interface ScoreOptions extends GraphBuildOptions {
 
 /** Names of the memory-view tensors (encode outputs / decodeStep inputs with `views`). */
 export const viewNames = (cfg: PolicyModelConfig): string[] => [
-  ...Array.from({ length: cfg.decLayers }, (_, i) => [`cross.${i}.k`, `cross.${i}.v`]).flat(), 'ptr.in', 'ptr.keys',
+  ...Array.from({ length: cfg.decLayers }, (_, i) => [`cross.${i}.k`, `cross.${i}.v`]).flat(),
+  'ptr.in',
+  'ptr.keys',
 ];
 
 export function buildEncodeGraph(cfg: PolicyModelConfig, opts: GraphBuildOptions & { readonly views?: boolean } = {}): GraphBuilder {
@@ -67,7 +69,10 @@ export function buildEncodeGraph(cfg: PolicyModelConfig, opts: GraphBuildOptions
   g.output('memory', memory);
   if (opts.views === true) {
     const v = memoryViews(g, p, cfg, memory);
-    v.cross.forEach((kv, i) => { g.output(`cross.${i}.k`, kv.k); g.output(`cross.${i}.v`, kv.v); });
+    v.cross.forEach((kv, i) => {
+      g.output(`cross.${i}.k`, kv.k);
+      g.output(`cross.${i}.v`, kv.v);
+    });
     g.output('ptr.in', v.ptrIn);
     g.output('ptr.keys', v.ptrKeys);
   }
@@ -84,13 +89,17 @@ export function buildDecodeStepGraph(cfg: PolicyModelConfig, opts: GraphBuildOpt
   const token = g.input('token', ['B', 1], 'int64');
   const position = g.input('position', [1], 'int64');
   const [P, d, dh] = [cfg.numPatches, cfg.width, cfg.width / cfg.heads];
-  const views: MemoryViews = (opts.input ?? 'memory') === 'memory'
-    ? memoryViews(g, p, cfg, g.input('memory', ['B', P, d]))
-    : {
-      cross: Array.from({ length: cfg.decLayers }, (_, i) => ({ k: g.input(`cross.${i}.k`, ['B', cfg.heads, P, dh]), v: g.input(`cross.${i}.v`, ['B', cfg.heads, P, dh]) })),
-      ptrIn: g.input('ptr.in', ['B', P, d]),
-      ptrKeys: g.input('ptr.keys', ['B', P, d]),
-    };
+  const views: MemoryViews =
+    (opts.input ?? 'memory') === 'memory'
+      ? memoryViews(g, p, cfg, g.input('memory', ['B', P, d]))
+      : {
+          cross: Array.from({ length: cfg.decLayers }, (_, i) => ({
+            k: g.input(`cross.${i}.k`, ['B', cfg.heads, P, dh]),
+            v: g.input(`cross.${i}.v`, ['B', cfg.heads, P, dh]),
+          })),
+          ptrIn: g.input('ptr.in', ['B', P, d]),
+          ptrKeys: g.input('ptr.keys', ['B', P, d]),
+        };
   let x = embedTokens(g, p, cfg, token, position, views.ptrIn);
   for (let i = 0; i < cfg.decLayers; i++) {
     const names = pastNames(i);
@@ -112,9 +121,10 @@ export function buildScoreGraph(cfg: PolicyModelConfig, opts: ScoreOptions = {})
   const inputs = g.input('inputs', ['B', 'T'], 'int64');
   const targets = g.input('targets', ['B', 'T'], 'int64');
   const positions = g.input('positions', ['T'], 'int64');
-  const memory = (opts.source ?? 'features') === 'features'
-    ? encoder(g, p, cfg, g.input('features', ['B', cfg.numPatches, cfg.featureSize]))
-    : g.input('memory', ['B', cfg.numPatches, cfg.width]);
+  const memory =
+    (opts.source ?? 'features') === 'features'
+      ? encoder(g, p, cfg, g.input('features', ['B', cfg.numPatches, cfg.featureSize]))
+      : g.input('memory', ['B', cfg.numPatches, cfg.width]);
   const views = memoryViews(g, p, cfg, memory);
   let x = embedTokens(g, p, cfg, inputs, positions, views.ptrIn);
   for (let i = 0; i < cfg.decLayers; i++) x = decoderLayer(g, p, cfg, i, x, views.cross[i]).x;

@@ -80,7 +80,8 @@ export class PositionMap {
   /** The patch whose columns hold point i (0 ≤ i < n). */
   patchOf(i: number): number {
     if (!Number.isInteger(i) || i < 0 || i >= this.n) throw new ShapeError(`patchOf: index ${i} is outside [0, ${this.n})`);
-    let lo = 0, hi = this.numPatches - 1; // largest k with starts[k] <= i
+    let lo = 0,
+      hi = this.numPatches - 1; // largest k with starts[k] <= i
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (this.starts[mid] <= i) lo = mid;

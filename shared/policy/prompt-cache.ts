@@ -22,7 +22,10 @@ export interface PreparedPrompt {
 
 export class PromptCache {
   private readonly cache = new Map<string, PreparedPrompt>();
-  constructor(private readonly spec: PolicySpec, private readonly tokenizer: Tokenizer) {}
+  constructor(
+    private readonly spec: PolicySpec,
+    private readonly tokenizer: Tokenizer,
+  ) {}
 
   /** Features only (eval and detect need no ExpCoT). */
   features(record: SeriesRecord): PatchFeatures {

@@ -17,7 +17,9 @@ export interface PublishedPolicy {
 
 /** Encode params (name → Float32Array in paramShapes order) with the spec and temperature. */
 export function encodePublishedWeights(spec: PolicySpec, params: Readonly<Record<string, Float32Array>>, temperature: number): Uint8Array {
-  const weights = Object.fromEntries(Object.entries(paramShapes(spec.model)).map(([name, shape]) => [name, { dtype: 'F32' as const, shape, data: params[name]! }]));
+  const weights = Object.fromEntries(
+    Object.entries(paramShapes(spec.model)).map(([name, shape]) => [name, { dtype: 'F32' as const, shape, data: params[name]! }]),
+  );
   return encodeModelFile(weights, { ...spec, sampling: { temperature } });
 }
 
@@ -33,7 +35,8 @@ export function decodePublishedWeights(bytes: Uint8Array, version: number): Publ
   for (const [name, shape] of Object.entries(paramShapes(spec.model))) {
     const t = weights[name];
     const n = shape.reduce((a, b) => a * b, 1);
-    if (t === undefined || !(t.data instanceof Float32Array) || t.data.length !== n) throw new ConfigError(file, `parameter "${name}" is missing or not F32 of shape [${shape.join(', ')}]`);
+    if (t === undefined || !(t.data instanceof Float32Array) || t.data.length !== n)
+      throw new ConfigError(file, `parameter "${name}" is missing or not F32 of shape [${shape.join(', ')}]`);
     params[name] = t.data;
   }
   return { spec: spec as PolicySpec, temperature, params };

@@ -67,13 +67,20 @@ export async function sampleGroups(o: SampleOptions): Promise<Sample[][]> {
   if (!(temperature > 0)) throw new ConfigError('temperature', `must be > 0, got ${temperature}`);
   if (!Number.isInteger(G) || G < 1) throw new ConfigError('groupSize', `must be an integer >= 1, got ${G}`);
   if (tokenizer.vocab.size !== cfg.vocabSize || tokenizer.numPatches !== cfg.numPatches) {
-    throw new ConfigError('tokenizer', `has V = ${tokenizer.vocab.size}, P = ${tokenizer.numPatches}; the model has vocabSize = ${cfg.vocabSize}, numPatches = ${cfg.numPatches}`);
+    throw new ConfigError(
+      'tokenizer',
+      `has V = ${tokenizer.vocab.size}, P = ${tokenizer.numPatches}; the model has vocabSize = ${cfg.vocabSize}, numPatches = ${cfg.numPatches}`,
+    );
   }
   const B = prompts.length * G;
   const W = tokenizer.outputSize;
   const grammars = prompts.map((p) => new TraceGrammar(tokenizer, p.n, o.grammar));
   const maxSteps = Math.max(...grammars.map((g) => g.maxLength));
-  if (maxSteps > cfg.maxLen) throw new ConfigError('grammar.maxThinkTokens', `the longest trace (${maxSteps} tokens) exceeds model.maxLen = ${cfg.maxLen}; lower maxThinkTokens or maxIntervals`);
+  if (maxSteps > cfg.maxLen)
+    throw new ConfigError(
+      'grammar.maxThinkTokens',
+      `the longest trace (${maxSteps} tokens) exceeds model.maxLen = ${cfg.maxLen}; lower maxThinkTokens or maxIntervals`,
+    );
 
   const rowFeeds: Record<string, HostTensor> = {};
   for (const [name, t] of Object.entries(o.promptFeeds)) rowFeeds[name] = repeatRows(name, t, prompts.length, G);
@@ -87,11 +94,19 @@ export async function sampleGroups(o: SampleOptions): Promise<Sample[][]> {
   let prev = new Array<number>(B).fill(tokenizer.vocab.bos);
 
   for (let t = 0; t < maxSteps && states.some((s, r) => !grammars[Math.floor(r / G)].isDone(s)); t++) {
-    const out = await o.step({ token: { data: BigInt64Array.from(prev.map(BigInt)), dims: [B, 1] }, position: { data: BigInt64Array.of(BigInt(t)), dims: [1] }, ...rowFeeds, ...cache });
+    const out = await o.step({
+      token: { data: BigInt64Array.from(prev.map(BigInt)), dims: [B, 1] },
+      position: { data: BigInt64Array.of(BigInt(t)), dims: [1] },
+      ...rowFeeds,
+      ...cache,
+    });
     const logits = out.logits.data as Float32Array;
     for (let r = 0; r < B; r++) {
       const gr = grammars[Math.floor(r / G)];
-      if (gr.isDone(states[r])) { prev[r] = tokenizer.vocab.pad; continue; }
+      if (gr.isDone(states[r])) {
+        prev[r] = tokenizer.vocab.pad;
+        continue;
+      }
       const [id, lp] = drawMasked(logits.subarray(r * W, (r + 1) * W), gr.allowedMask(states[r]), temperature, rngs[r]);
       ids[r].push(id);
       logps[r].push(lp);
@@ -104,10 +119,12 @@ export async function sampleGroups(o: SampleOptions): Promise<Sample[][]> {
       cache[pastNames(i).v] = out[presentNames(i).v];
     }
   }
-  return prompts.map((p, pi) => Array.from({ length: G }, (_, i) => {
-    const r = pi * G + i;
-    return { promptId: p.promptId, sampleIndex: i, ids: ids[r], logps: Float64Array.from(logps[r]), text: tokenizer.decodeTrace(ids[r], p.n) };
-  }));
+  return prompts.map((p, pi) =>
+    Array.from({ length: G }, (_, i) => {
+      const r = pi * G + i;
+      return { promptId: p.promptId, sampleIndex: i, ids: ids[r], logps: Float64Array.from(logps[r]), text: tokenizer.decodeTrace(ids[r], p.n) };
+    }),
+  );
 }
 
 /** Repeats each of the `count` leading rows of t G times (prompt p → rows p·G … p·G + G − 1). */

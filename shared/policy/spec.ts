@@ -33,9 +33,12 @@ export interface PolicySpec {
 
 export function variantOf(inputs: { plot: boolean; values: boolean; analyses: boolean; detector: boolean; detectorOrdinals?: boolean }): FeatureVariant {
   if (!inputs.plot) throw new ConfigError('policy.inputs.plot', 'must be true: the policy always reads the plot (values and analyses are extra channels)');
-  if (inputs.analyses && !inputs.values) throw new ConfigError('policy.inputs.analyses', 'needs policy.inputs.values: true (the analyses variant is plot + values + analyses)');
-  if (inputs.detector && !inputs.analyses) throw new ConfigError('policy.inputs.detector', 'needs policy.inputs.analyses: true (the detector variant is plot + values + analyses + detector)');
-  if (inputs.detectorOrdinals === true && !inputs.detector) throw new ConfigError('policy.inputs.detectorOrdinals', 'needs policy.inputs.detector: true (ordinals index the detector\'s intervals)');
+  if (inputs.analyses && !inputs.values)
+    throw new ConfigError('policy.inputs.analyses', 'needs policy.inputs.values: true (the analyses variant is plot + values + analyses)');
+  if (inputs.detector && !inputs.analyses)
+    throw new ConfigError('policy.inputs.detector', 'needs policy.inputs.analyses: true (the detector variant is plot + values + analyses + detector)');
+  if (inputs.detectorOrdinals === true && !inputs.detector)
+    throw new ConfigError('policy.inputs.detectorOrdinals', "needs policy.inputs.detector: true (ordinals index the detector's intervals)");
   if (inputs.detector) return inputs.detectorOrdinals === true ? 'plot+values+analyses+detector+ordinals' : 'plot+values+analyses+detector';
   return inputs.analyses ? 'plot+values+analyses' : inputs.values ? 'plot+values' : 'plot';
 }
@@ -47,7 +50,10 @@ export function policySpecFromJob(job: JobConfig): PolicySpec {
   const vocab = buildPolicyVocab();
   const maxThinkTokens = p.maxTraceTokens - TEMPLATE_OVERHEAD;
   if (maxThinkTokens < 16) {
-    throw new ConfigError('policy.maxTraceTokens', `is ${p.maxTraceTokens}; must be at least ${TEMPLATE_OVERHEAD + 16} (the answer template with ${MAX_ANSWER_INTERVALS} intervals takes ${TEMPLATE_OVERHEAD})`);
+    throw new ConfigError(
+      'policy.maxTraceTokens',
+      `is ${p.maxTraceTokens}; must be at least ${TEMPLATE_OVERHEAD + 16} (the answer template with ${MAX_ANSWER_INTERVALS} intervals takes ${TEMPLATE_OVERHEAD})`,
+    );
   }
   const model = resolveModelConfig({
     vocabSize: vocab.size,
@@ -67,7 +73,10 @@ export function policySpecFromJob(job: JobConfig): PolicySpec {
 export function tokenizerOf(spec: PolicySpec): Tokenizer {
   const vocab = buildPolicyVocab();
   if (vocab.tokens.length !== spec.vocabTokens.length || vocab.tokens.some((t, i) => t !== spec.vocabTokens[i])) {
-    throw new ConfigError('checkpoint.vocab', 'the vocabulary of this checkpoint differs from the one this build of anomseer makes (the ExpCoT templates changed); retrain or use a matching version');
+    throw new ConfigError(
+      'checkpoint.vocab',
+      'the vocabulary of this checkpoint differs from the one this build of anomseer makes (the ExpCoT templates changed); retrain or use a matching version',
+    );
   }
   return new Tokenizer(vocab, { width: spec.features.width, patchCols: spec.features.patchCols, offsetsPerPatch: vocab.offsetsPerPatch });
 }

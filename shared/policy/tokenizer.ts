@@ -58,7 +58,11 @@ export class Tokenizer {
       const piece = nextPiece(think, at, v.multiWord);
       const id = v.idOf(prefix + piece);
       if (id === undefined) {
-        throw new DataError('trace', `"${piece}" at character ${at} of the think text is not in the policy vocabulary (${v.size} tokens built from the ExpCoT phrases)`, { field: 'think' });
+        throw new DataError(
+          'trace',
+          `"${piece}" at character ${at} of the think text is not in the policy vocabulary (${v.size} tokens built from the ExpCoT phrases)`,
+          { field: 'think' },
+        );
       }
       out.push(id);
       i = at + piece.length;
@@ -69,7 +73,8 @@ export class Tokenizer {
   /** Token ids of a trace in formatTrace's layout, for a series of n points; ends with <eos>. */
   encodeTrace(text: string, n: number): number[] {
     const m = TRACE_LAYOUT.exec(text);
-    if (m === null) throw new DataError('trace', 'does not have the template layout "<think> … </think>\\n<answer>[…]</answer>\\n<class>…</class>"', { field: 'text' });
+    if (m === null)
+      throw new DataError('trace', 'does not have the template layout "<think> … </think>\\n<answer>[…]</answer>\\n<class>…</class>"', { field: 'text' });
     const [, think, answer, cls] = m;
     const v = this.vocab;
     const ids = [v.thinkOpen, ...this.encodeThink(think), v.thinkClose, v.answerOpen, ...this.encodeAnswer(answer, n), v.answerClose, v.classOpen];
@@ -88,7 +93,9 @@ export class Tokenizer {
     let prevEnd = 0;
     for (const [s, e] of pairs) {
       if (!Number.isInteger(s) || !Number.isInteger(e) || s < prevEnd || s >= e || e > n) {
-        throw new DataError('trace', `interval [${s}, ${e}] must have integers with ${prevEnd} <= start < end <= ${n} (sorted, disjoint, inside the series)`, { field: 'answer' });
+        throw new DataError('trace', `interval [${s}, ${e}] must have integers with ${prevEnd} <= start < end <= ${n} (sorted, disjoint, inside the series)`, {
+          field: 'answer',
+        });
       }
       prevEnd = e;
     }
@@ -96,9 +103,11 @@ export class Tokenizer {
     const v = this.vocab;
     const quantised: [number, number][] = [];
     for (const [s0, e0] of pairs) {
-      const s = pm.decode(...pm.encodeStart(s0)), e = pm.decode(...pm.encodeEnd(e0));
+      const s = pm.decode(...pm.encodeStart(s0)),
+        e = pm.decode(...pm.encodeEnd(e0));
       const last = quantised[quantised.length - 1];
-      if (last !== undefined && s < last[1]) last[1] = Math.max(last[1], e); // only when stride > 1
+      if (last !== undefined && s < last[1])
+        last[1] = Math.max(last[1], e); // only when stride > 1
       else quantised.push([s, e]);
     }
     const out = [v.lbracket];
@@ -145,9 +154,13 @@ export class Tokenizer {
       flushPointer();
       if (id === v.thinkOpen) out += '<think> ';
       else if (id === v.thinkClose) out += ' </think>\n';
-      else if (id === v.answerOpen) { out += '<answer>'; inAnswer = true; }
-      else if (id === v.answerClose) { out += '</answer>\n'; inAnswer = false; }
-      else if (inAnswer && id === v.comma) out += ', ';
+      else if (id === v.answerOpen) {
+        out += '<answer>';
+        inAnswer = true;
+      } else if (id === v.answerClose) {
+        out += '</answer>\n';
+        inAnswer = false;
+      } else if (inAnswer && id === v.comma) out += ', ';
       else out += v.tokens[id];
     }
     flushPointer();

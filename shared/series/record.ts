@@ -56,7 +56,8 @@ export function validateRecord(r: SeriesRecord, file: string, line?: number): Se
   for (let i = 0; i < r.series.length; i++) {
     if (!Number.isFinite(r.series[i])) throw at('series', `value ${i} is ${r.series[i]}; every value must be a finite number`);
   }
-  if (!isAnomalyType(r.type) && r.type !== 'unknown') throw at('type', `"${String(r.type)}" is not one of the six labels (or "unknown" for real data of unlabelled type)`);
+  if (!isAnomalyType(r.type) && r.type !== 'unknown')
+    throw at('type', `"${String(r.type)}" is not one of the six labels (or "unknown" for real data of unlabelled type)`);
   let prevEnd = -1;
   for (let k = 0; k < r.intervals.length; k++) {
     const iv = r.intervals[k];

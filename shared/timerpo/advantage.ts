@@ -56,7 +56,8 @@ export function projectOrthogonal(advTsr: ArrayLike<number>, advMainV: ArrayLike
   const out = new Float64Array(advTsr.length);
   for (let g = 0; g < groups; g++) {
     const o = g * groupSize;
-    let dot = 0, nn = 0;
+    let dot = 0,
+      nn = 0;
     for (let i = 0; i < groupSize; i++) {
       dot += advTsr[o + i] * advMainV[o + i];
       nn += advMainV[o + i] * advMainV[o + i];

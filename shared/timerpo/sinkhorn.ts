@@ -29,14 +29,7 @@ export const OT_DEFAULTS = Object.freeze({ epsOt: 0.08, iterations: 50, tau: 0.5
  * Sinkhorn–Knopp iterations on cost C (rows × cols) with marginals a (rows) and b (cols).
  * A division by an underflowed K·v entry yields 0 mass for that row instead of NaN.
  */
-export function sinkhorn(
-  C: Float64Array,
-  rows: number,
-  cols: number,
-  a: Float64Array,
-  b: Float64Array,
-  opts: SinkhornOptions = {},
-): SinkhornResult {
+export function sinkhorn(C: Float64Array, rows: number, cols: number, a: Float64Array, b: Float64Array, opts: SinkhornOptions = {}): SinkhornResult {
   const epsOt = opts.epsOt ?? OT_DEFAULTS.epsOt;
   const iterations = opts.iterations ?? OT_DEFAULTS.iterations;
   if (C.length !== rows * cols) throw new RangeError(`sinkhorn: C has ${C.length} entries, expected rows*cols = ${rows * cols}`);

@@ -58,7 +58,11 @@ export function timerpoLoss(b: TokenBatch, opts: SurrogateOptions = {}): LossPar
   const clipEps = opts.clipEps ?? SURROGATE_DEFAULTS.clipEps;
   const klCoef = opts.klCoef ?? SURROGATE_DEFAULTS.klCoef;
   const entropyCoef = opts.entropyCoef ?? SURROGATE_DEFAULTS.entropyCoef;
-  let n = 0, sur = 0, kl = 0, ent = 0, clipped = 0;
+  let n = 0,
+    sur = 0,
+    kl = 0,
+    ent = 0,
+    clipped = 0;
   for (let t = 0; t < b.mask.length; t++) {
     if (!b.mask[t]) continue;
     n++;

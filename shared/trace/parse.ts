@@ -52,10 +52,25 @@ function tokenize(s: string): Token[] | null {
   let i = 0;
   while (i < s.length) {
     const c = s[i];
-    if (/\s/.test(c)) { i++; continue; }
-    if (c === '[' || c === '(') { out.push('['); i++; continue; }
-    if (c === ']' || c === ')') { out.push(']'); i++; continue; }
-    if (c === ',') { out.push(','); i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if (c === '[' || c === '(') {
+      out.push('[');
+      i++;
+      continue;
+    }
+    if (c === ']' || c === ')') {
+      out.push(']');
+      i++;
+      continue;
+    }
+    if (c === ',') {
+      out.push(',');
+      i++;
+      continue;
+    }
     const m = NUMBER.exec(s.slice(i));
     if (!m) return null;
     out.push(Number(m[0]));

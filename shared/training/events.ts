@@ -144,4 +144,3 @@ export function spreadIndices(n: number, k: number): number[] {
   for (let j = 0; j < Math.min(k, n); j++) out.add(Math.round((j * (n - 1)) / (Math.min(k, n) - 1)));
   return [...out];
 }
-

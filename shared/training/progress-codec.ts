@@ -60,7 +60,16 @@ export function encodeProgress(e: DashboardEvent, tracesPerStep = PROGRESS_TRACE
 type Json = Record<string, unknown>;
 
 const where = (path: string) => `event_json${path === '' ? '' : `.${path}`}`;
-const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v === 'object' ? 'an object' : String(v));
+const describe = (v: unknown): string =>
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'an array'
+      : typeof v === 'string'
+        ? JSON.stringify(v.slice(0, 40))
+        : typeof v === 'object'
+          ? 'an object'
+          : String(v);
 
 function obj(v: unknown, path: string): Json {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgumentError(where(path), `is ${describe(v)}; expected an object`);
@@ -89,8 +98,17 @@ function decodeSample(v: unknown, path: string): TraceSample {
   const s = obj(o.sample, `${path}.sample`);
   const r = obj(o.reward, `${path}.reward`);
   return {
-    sample: { promptId: str(s.promptId, `${path}.sample.promptId`), sampleIndex: int(s.sampleIndex, `${path}.sample.sampleIndex`), text: str(s.text, `${path}.sample.text`) },
-    reward: { total: num(r.total, `${path}.reward.total`), format: num(r.format, `${path}.reward.format`), cls: num(r.cls, `${path}.reward.cls`), localization: num(r.localization, `${path}.reward.localization`) },
+    sample: {
+      promptId: str(s.promptId, `${path}.sample.promptId`),
+      sampleIndex: int(s.sampleIndex, `${path}.sample.sampleIndex`),
+      text: str(s.text, `${path}.sample.text`),
+    },
+    reward: {
+      total: num(r.total, `${path}.reward.total`),
+      format: num(r.format, `${path}.reward.format`),
+      cls: num(r.cls, `${path}.reward.cls`),
+      localization: num(r.localization, `${path}.reward.localization`),
+    },
     grounded: num(o.grounded, `${path}.grounded`),
     advMain: num(o.advMain, `${path}.advMain`),
     advGrounded: num(o.advGrounded, `${path}.advGrounded`),
@@ -106,7 +124,11 @@ function decodeRecord(v: unknown, path: string): RecordLike {
     const pair = arr(iv, `${path}.intervals[${i}]`);
     const a = int(pair[0], `${path}.intervals[${i}][0]`);
     const b = int(pair[1], `${path}.intervals[${i}][1]`);
-    if (pair.length !== 2 || b < a || b > series.length) throw new InvalidArgumentError(where(`${path}.intervals[${i}]`), `is ${JSON.stringify(pair)}; expected [start, end] with start <= end <= ${series.length}`);
+    if (pair.length !== 2 || b < a || b > series.length)
+      throw new InvalidArgumentError(
+        where(`${path}.intervals[${i}]`),
+        `is ${JSON.stringify(pair)}; expected [start, end] with start <= end <= ${series.length}`,
+      );
     return [a, b] as const;
   });
   return { series, intervals, ...(o.type === undefined ? {} : { type: str(o.type, `${path}.type`) }) };
@@ -118,7 +140,11 @@ function decodeStep(o: Json, step: number): StepEvent {
   let records: RecordLike[] | undefined;
   if (o.records !== undefined) {
     records = arr(o.records, 'records').map((r, p) => decodeRecord(r, `records[${p}]`));
-    if (records.length !== samples.length) throw new InvalidArgumentError(where('records'), `has ${records.length} entries for ${samples.length} sample groups; records[p] is the prompt of samples[p]`);
+    if (records.length !== samples.length)
+      throw new InvalidArgumentError(
+        where('records'),
+        `has ${records.length} entries for ${samples.length} sample groups; records[p] is the prompt of samples[p]`,
+      );
   }
   return {
     kind: 'step',
@@ -137,7 +163,10 @@ export function decodeProgress(json: string): DashboardEvent {
   try {
     parsed = JSON.parse(json);
   } catch (err) {
-    throw new InvalidArgumentError('event_json', `is not valid JSON (${(err as Error).message}); send one TrainEvent as JSON, e.g. {"kind":"checkpoint","step":3,"dir":"runs/x/step-000003"}`);
+    throw new InvalidArgumentError(
+      'event_json',
+      `is not valid JSON (${(err as Error).message}); send one TrainEvent as JSON, e.g. {"kind":"checkpoint","step":3,"dir":"runs/x/step-000003"}`,
+    );
   }
   const o = obj(parsed, '');
   const step = int(o.step, 'step');
@@ -154,4 +183,3 @@ export function decodeProgress(json: string): DashboardEvent {
       throw new InvalidArgumentError(where('kind'), `is ${describe(o.kind)}; expected one of "step", "warm-start", "eval", "checkpoint"`);
   }
 }
-

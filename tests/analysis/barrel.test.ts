@@ -4,11 +4,27 @@ import { Rng } from '../../shared/rng.js';
 import * as analysis from '../../shared/analysis/index.js';
 
 const REQUIRED = [
-  'mean', 'std', 'median', 'quantile', 'zScores', 'mad', 'robustZ', 'rollingMean', 'rollingStd',
-  'hbos', 'hbosOutlierScore',
-  'savgolCoefficients', 'savgolFilter', 'smoothedGradient',
-  'rfft', 'powerSpectrum', 'dominantPeriod', 'slidingDominantFrequency',
-  'matrixProfile', 'discord', 'topDiscords',
+  'mean',
+  'std',
+  'median',
+  'quantile',
+  'zScores',
+  'mad',
+  'robustZ',
+  'rollingMean',
+  'rollingStd',
+  'hbos',
+  'hbosOutlierScore',
+  'savgolCoefficients',
+  'savgolFilter',
+  'smoothedGradient',
+  'rfft',
+  'powerSpectrum',
+  'dominantPeriod',
+  'slidingDominantFrequency',
+  'matrixProfile',
+  'discord',
+  'topDiscords',
 ] as const;
 
 test('the barrel exports every analysis the ExpCoT and the baseline are built on', () => {

@@ -7,9 +7,11 @@ import { dominantPeriod, fftComplex, parabolicOffset, powerSpectrum, rfft, slidi
 /** O(n²) reference DFT, bins 0…⌊n/2⌋, angles reduced mod n so they stay exact. */
 function dft(x: ArrayLike<number>): { re: number[]; im: number[] } {
   const n = x.length;
-  const re: number[] = [], im: number[] = [];
+  const re: number[] = [],
+    im: number[] = [];
   for (let k = 0; k <= n >> 1; k++) {
-    let sr = 0, si = 0;
+    let sr = 0,
+      si = 0;
     for (let t = 0; t < n; t++) {
       const a = (-2 * Math.PI * ((k * t) % n)) / n;
       sr += x[t] * Math.cos(a);
@@ -43,7 +45,8 @@ test('rfft equals the O(n²) DFT to 1e-9 relative on odd, even and power-of-two 
     const got = rfft(x);
     const want = dft(x);
     assert.is(got.re.length, (n >> 1) + 1);
-    let scale = 0, err = 0;
+    let scale = 0,
+      err = 0;
     for (let k = 0; k < want.re.length; k++) scale = Math.max(scale, Math.hypot(want.re[k], want.im[k]));
     for (let k = 0; k < want.re.length; k++) err = Math.max(err, Math.hypot(got.re[k] - want.re[k], got.im[k] - want.im[k]));
     assert.ok(err <= 1e-9 * scale, `n=${n}: error ${err} vs scale ${scale}`);
@@ -54,17 +57,20 @@ test('rfft stays exact after many distinct lengths have cycled through the plan 
   for (let n = 101; n < 101 + 2 * 40; n += 2) rfft(randomSeries(n, n));
   for (const n of [101, 998, 1000]) {
     const x = randomSeries(n + 7, n);
-    const got = rfft(x), want = dft(x);
+    const got = rfft(x),
+      want = dft(x);
     for (let k = 0; k < want.re.length; k++) assert.ok(Math.hypot(got.re[k] - want.re[k], got.im[k] - want.im[k]) < 1e-9, `n=${n} k=${k}`);
   }
 });
 
 test('the complex FFT equals the DFT on complex input of a non-power-of-two length', () => {
   const n = 45;
-  const xr = randomSeries(1, n), xi = randomSeries(2, n);
+  const xr = randomSeries(1, n),
+    xi = randomSeries(2, n);
   const got = fftComplex(xr, xi);
   for (let k = 0; k < n; k++) {
-    let sr = 0, si = 0;
+    let sr = 0,
+      si = 0;
     for (let t = 0; t < n; t++) {
       const a = (-2 * Math.PI * ((k * t) % n)) / n;
       sr += xr[t] * Math.cos(a) - xi[t] * Math.sin(a);
@@ -183,7 +189,12 @@ function refSliding(x: number[], w: number): number[] {
 }
 
 test('slidingDominantFrequency equals a per-window tapered periodogram, odd and even windows', () => {
-  for (const [seed, n, w] of [[1, 300, 64], [2, 257, 51], [3, 40, 100], [4, 600, 2]]) {
+  for (const [seed, n, w] of [
+    [1, 300, 64],
+    [2, 257, 51],
+    [3, 40, 100],
+    [4, 600, 2],
+  ]) {
     const r = new Rng(seed);
     const x = Array.from({ length: n }, (_, t) => Math.sin(0.3 * t + 0.001 * t * t) + r.normal(0, 0.3));
     const got = slidingDominantFrequency(x, w);
@@ -213,9 +224,18 @@ test('slidingDominantFrequency gives 0 on flat stretches', () => {
 });
 
 test('bad arguments are rejected with errors naming the field', () => {
-  assert.throws(() => rfft([]), (e: unknown) => e instanceof ShapeError && /rfft/.test((e as Error).message));
-  assert.throws(() => slidingDominantFrequency([1, 2, 3], 1), (e: unknown) => e instanceof ConfigError && /slidingDominantFrequency\.window.*got 1/.test((e as Error).message));
-  assert.throws(() => slidingDominantFrequency([1, 2, 3], 8, 0), (e: unknown) => e instanceof ConfigError && /step/.test((e as Error).message));
+  assert.throws(
+    () => rfft([]),
+    (e: unknown) => e instanceof ShapeError && /rfft/.test((e as Error).message),
+  );
+  assert.throws(
+    () => slidingDominantFrequency([1, 2, 3], 1),
+    (e: unknown) => e instanceof ConfigError && /slidingDominantFrequency\.window.*got 1/.test((e as Error).message),
+  );
+  assert.throws(
+    () => slidingDominantFrequency([1, 2, 3], 8, 0),
+    (e: unknown) => e instanceof ConfigError && /step/.test((e as Error).message),
+  );
 });
 
 test.run();

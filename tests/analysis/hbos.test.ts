@@ -10,7 +10,8 @@ import { hbos, hbosModel, hbosOutlierScore } from '../../shared/analysis/hbos.js
  * −log(count / tallest count).
  */
 function refHbos(x: number[], bins: number): number[] {
-  const min = Math.min(...x), max = Math.max(...x);
+  const min = Math.min(...x),
+    max = Math.max(...x);
   const binOf = (v: number) => (max === min ? 0 : Math.min(bins - 1, Math.floor(((v - min) / (max - min)) * bins)));
   const counts = new Array<number>(bins).fill(0);
   for (const v of x) counts[binOf(v)]++;
@@ -19,7 +20,13 @@ function refHbos(x: number[], bins: number): number[] {
 }
 
 test('hbos matches a plain counting loop on random series, default and explicit bins', () => {
-  for (const [seed, n, bins] of [[1, 10, undefined], [2, 100, undefined], [3, 1000, undefined], [4, 257, 7], [5, 50, 1]] as const) {
+  for (const [seed, n, bins] of [
+    [1, 10, undefined],
+    [2, 100, undefined],
+    [3, 1000, undefined],
+    [4, 257, 7],
+    [5, 50, 1],
+  ] as const) {
     const r = new Rng(seed);
     const x = Array.from({ length: n }, () => r.normal(0, 1));
     const nb = bins ?? Math.ceil(Math.sqrt(n));
@@ -38,13 +45,20 @@ test('the worked example: [0, 0, 0, 1] with 2 bins scores [0, 0, 0, log 3]', () 
 function plantedSeries(): { x: number[]; planted: Map<number, number> } {
   const r = new Rng(11);
   const x = Array.from({ length: 1000 }, () => r.normal(0, 0.1));
-  const planted = new Map([[100, 0.9], [101, 1.3], [503, -1.0], [640, 1.7], [877, -1.5]]);
+  const planted = new Map([
+    [100, 0.9],
+    [101, 1.3],
+    [503, -1.0],
+    [640, 1.7],
+    [877, -1.5],
+  ]);
   for (const [i, v] of planted) x[i] = v;
   return { x, planted };
 }
 
 function plantedVsOthers(s: Float64Array, planted: Map<number, number>): { lowestPlanted: number; highestOther: number } {
-  let lowestPlanted = Infinity, highestOther = -Infinity;
+  let lowestPlanted = Infinity,
+    highestOther = -Infinity;
   s.forEach((v, i) => {
     if (planted.has(i)) lowestPlanted = Math.min(lowestPlanted, v);
     else highestOther = Math.max(highestOther, v);
@@ -100,8 +114,14 @@ test('hbos does not mutate its input', () => {
 });
 
 test('bad bins and an empty series are rejected with errors naming the problem', () => {
-  assert.throws(() => hbos([1, 2, 3], { bins: 0 }), (e: unknown) => e instanceof ConfigError && /hbos\.bins.*got 0/.test((e as Error).message));
-  assert.throws(() => hbos([]), (e: unknown) => e instanceof ShapeError && /hbos/.test((e as Error).message));
+  assert.throws(
+    () => hbos([1, 2, 3], { bins: 0 }),
+    (e: unknown) => e instanceof ConfigError && /hbos\.bins.*got 0/.test((e as Error).message),
+  );
+  assert.throws(
+    () => hbos([]),
+    (e: unknown) => e instanceof ShapeError && /hbos/.test((e as Error).message),
+  );
 });
 
 test.run();

@@ -27,13 +27,18 @@ function bruteForce(x: number[], m: number): { profile: number[]; index: number[
   const excl = Math.ceil(m / 4);
   const subs = Array.from({ length: l }, (_, i) => znorm(x.slice(i, i + m)));
   const dist = (i: number, j: number) => znormDistance(subs[i], subs[j]);
-  const profile: number[] = [], index: number[] = [];
+  const profile: number[] = [],
+    index: number[] = [];
   for (let i = 0; i < l; i++) {
-    let best = Infinity, at = -1;
+    let best = Infinity,
+      at = -1;
     for (let j = 0; j < l; j++) {
       if (Math.abs(i - j) <= excl) continue;
       const d = dist(i, j);
-      if (d < best) { best = d; at = j; }
+      if (d < best) {
+        best = d;
+        at = j;
+      }
     }
     profile.push(best);
     index.push(at);
@@ -60,7 +65,14 @@ function checkAgainstBruteForce(x: number[], m: number, label: string): void {
 }
 
 test('the matrix profile equals brute force on random series of several lengths and m', () => {
-  const cases: Array<[number, number]> = [[10, 3], [50, 4], [120, 10], [200, 25], [300, 50], [64, 2]];
+  const cases: Array<[number, number]> = [
+    [10, 3],
+    [50, 4],
+    [120, 10],
+    [200, 25],
+    [300, 50],
+    [64, 2],
+  ];
   for (const [n, m] of cases) {
     const r = new Rng(n * 100 + m);
     const x = Array.from({ length: n }, () => r.normal(0, 1));
@@ -119,7 +131,8 @@ test('subsequences with no non-trivial neighbour get Infinity and index −1', (
 
 test('a planted discord in a noisy sine is found', () => {
   const r = new Rng(9);
-  const n = 1000, m = 50;
+  const n = 1000,
+    m = 50;
   const x = Array.from({ length: n }, (_, t) => Math.sin(2 * Math.PI * 0.02 * t) + r.normal(0, 0.05));
   // Replace one period by a sawtooth: a shapelet anomaly.
   for (let t = 600; t < 650; t++) x[t] = ((t - 600) / 50) * 2 - 1;
@@ -140,20 +153,36 @@ test('topDiscords are ordered by distance and never overlap', () => {
     if (a > 0) assert.ok(top[a].distance <= top[a - 1].distance);
     for (let b = a + 1; b < top.length; b++) assert.ok(Math.abs(top[a].start - top[b].start) >= 40);
   }
-  const hits = top.slice(0, 2).map((d) => d.start).sort((a, b) => a - b);
+  const hits = top
+    .slice(0, 2)
+    .map((d) => d.start)
+    .sort((a, b) => a - b);
   assert.ok(hits[0] > 200 - 40 && hits[0] < 230, `${hits}`);
   assert.ok(hits[1] > 550 - 40 && hits[1] < 570, `${hits}`);
 });
 
 test('discordsFromProfile skips Infinity entries and returns fewer than k when the profile runs out', () => {
-  assert.equal(discordsFromProfile([1, Infinity, 3, 2, 0.5], 2, 5), [{ start: 2, distance: 3 }, { start: 0, distance: 1 }, { start: 4, distance: 0.5 }]);
+  assert.equal(discordsFromProfile([1, Infinity, 3, 2, 0.5], 2, 5), [
+    { start: 2, distance: 3 },
+    { start: 0, distance: 1 },
+    { start: 4, distance: 0.5 },
+  ]);
   assert.equal(discordsFromProfile([1, 2], 2, 0), []);
 });
 
 test('bad m, a too-short series and one without any discord are rejected', () => {
-  assert.throws(() => matrixProfile([1, 2, 3], 1), (e: unknown) => e instanceof ConfigError && /matrixProfile\.m.*got 1/.test((e as Error).message));
-  assert.throws(() => matrixProfile([1, 2, 3], 4), (e: unknown) => e instanceof ShapeError && /need at least m = 4/.test((e as Error).message));
-  assert.throws(() => discord([1, 2, 3, 4, 5, 6, 7, 8], 8), (e: unknown) => e instanceof ShapeError && /at least 11/.test((e as Error).message));
+  assert.throws(
+    () => matrixProfile([1, 2, 3], 1),
+    (e: unknown) => e instanceof ConfigError && /matrixProfile\.m.*got 1/.test((e as Error).message),
+  );
+  assert.throws(
+    () => matrixProfile([1, 2, 3], 4),
+    (e: unknown) => e instanceof ShapeError && /need at least m = 4/.test((e as Error).message),
+  );
+  assert.throws(
+    () => discord([1, 2, 3, 4, 5, 6, 7, 8], 8),
+    (e: unknown) => e instanceof ShapeError && /at least 11/.test((e as Error).message),
+  );
 });
 
 test.run();

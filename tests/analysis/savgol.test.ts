@@ -40,7 +40,8 @@ function fitAndEval(y: number[], order: number, at: number, d: number): number {
 
 /** Reference filter: centred fit inside, first/last whole window at the edges. */
 function refFilter(x: number[], w: number, order: number, d: number): number[] {
-  const h = (w - 1) / 2, n = x.length;
+  const h = (w - 1) / 2,
+    n = x.length;
   return x.map((_, i) => {
     const start = Math.min(n - w, Math.max(0, i - h));
     return fitAndEval(x.slice(start, start + w), order, i - start, d);
@@ -48,7 +49,8 @@ function refFilter(x: number[], w: number, order: number, d: number): number[] {
 }
 
 const maxRelErr = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let scale = 0, err = 0;
+  let scale = 0,
+    err = 0;
   for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
   for (let i = 0; i < b.length; i++) err = Math.max(err, Math.abs(a[i] - b[i]));
   return err / Math.max(scale, 1e-300);
@@ -60,16 +62,32 @@ test('window 5, order 2 smoothing coefficients are [−3, 12, 17, 12, −3]/35',
 });
 
 test('coefficients equal the least-squares fit at the centre, for several windows, orders and derivatives', () => {
-  const cases: Array<[number, number, number]> = [[5, 2, 0], [7, 3, 1], [9, 4, 2], [11, 2, 1], [21, 5, 3], [51, 2, 1], [3, 0, 0], [7, 2, 3]];
+  const cases: Array<[number, number, number]> = [
+    [5, 2, 0],
+    [7, 3, 1],
+    [9, 4, 2],
+    [11, 2, 1],
+    [21, 5, 3],
+    [51, 2, 1],
+    [3, 0, 0],
+    [7, 2, 3],
+  ];
   for (const [w, order, d] of cases) {
     const c = savgolCoefficients(w, order, d);
     // The weight of sample j is the fit applied to the unit impulse at j.
-    const want = Array.from({ length: w }, (_, j) => fitAndEval(Array.from({ length: w }, (_, t) => (t === j ? 1 : 0)), order, (w - 1) / 2, d));
+    const want = Array.from({ length: w }, (_, j) =>
+      fitAndEval(
+        Array.from({ length: w }, (_, t) => (t === j ? 1 : 0)),
+        order,
+        (w - 1) / 2,
+        d,
+      ),
+    );
     assert.ok(maxRelErr(c, want) < 1e-9 || (d > order && c.every((v) => v === 0)), `w=${w} order=${order} d=${d}`);
   }
 });
 
-test('smoothing coefficients sum to 1 and first-derivative coefficients recover a line\'s slope', () => {
+test("smoothing coefficients sum to 1 and first-derivative coefficients recover a line's slope", () => {
   const c0 = savgolCoefficients(15, 3);
   assert.ok(Math.abs(c0.reduce((a, b) => a + b, 0) - 1) < 1e-13);
   const c1 = savgolCoefficients(15, 3, 1);
@@ -79,7 +97,13 @@ test('smoothing coefficients sum to 1 and first-derivative coefficients recover 
 
 test('savgolFilter matches per-window least-squares fits, edges included, on random series', () => {
   const r = new Rng(5);
-  const cases: Array<[number, number, number, number]> = [[30, 5, 2, 0], [30, 7, 3, 1], [64, 11, 4, 2], [200, 51, 2, 1], [9, 9, 3, 0]];
+  const cases: Array<[number, number, number, number]> = [
+    [30, 5, 2, 0],
+    [30, 7, 3, 1],
+    [64, 11, 4, 2],
+    [200, 51, 2, 1],
+    [9, 9, 3, 0],
+  ];
   for (const [n, w, order, d] of cases) {
     const x = Array.from({ length: n }, () => r.normal(0, 1));
     const got = savgolFilter(x, w, order, d);
@@ -90,8 +114,16 @@ test('savgolFilter matches per-window least-squares fits, edges included, on ran
 test('savgolFilter agrees with scipy.signal.savgol_filter(mode="interp") on a fixed series', () => {
   // x_t = sin(0.7t) + 0.01t², t = 0…19; values printed by scipy 1.17.1.
   const x = Array.from({ length: 20 }, (_, t) => Math.sin(t * 0.7) + 0.01 * t * t);
-  const smooth = [0.09169807028573, 0.6147287567702405, 0.8774730154191192, 0.8799308462323673, 0.46655074325451285, -0.07100496426343278, -0.4375870212473587, -0.40905143949766615, 0.06232208231403319, 0.8253865552798993, 1.601214490876071, 2.11428185717767, 2.222051336254826, 1.9820098520021276, 1.6246315715730284, 1.4449823033093807, 1.6639454365478241, 2.2283868860314984, 3.1307700058952017, 4.371094796138934];
-  const deriv = [1.083110968372479, 0.5003717395592319, 0.0466136311370311, -0.27816335689412336, -0.5511330656174815, -0.5272710318547549, -0.20839363043049608, 0.26493242667724587, 0.6795008113956635, 0.8497398470906057, 0.704989767725052, 0.32273510991562326, -0.1078374753674965, -0.37481666087480414, -0.3432316514887447, -0.018531058144346774, 0.45597966903041526, 0.7679888873804039, 1.0281332016703193, 1.2364126119001597];
+  const smooth = [
+    0.09169807028573, 0.6147287567702405, 0.8774730154191192, 0.8799308462323673, 0.46655074325451285, -0.07100496426343278, -0.4375870212473587,
+    -0.40905143949766615, 0.06232208231403319, 0.8253865552798993, 1.601214490876071, 2.11428185717767, 2.222051336254826, 1.9820098520021276,
+    1.6246315715730284, 1.4449823033093807, 1.6639454365478241, 2.2283868860314984, 3.1307700058952017, 4.371094796138934,
+  ];
+  const deriv = [
+    1.083110968372479, 0.5003717395592319, 0.0466136311370311, -0.27816335689412336, -0.5511330656174815, -0.5272710318547549, -0.20839363043049608,
+    0.26493242667724587, 0.6795008113956635, 0.8497398470906057, 0.704989767725052, 0.32273510991562326, -0.1078374753674965, -0.37481666087480414,
+    -0.3432316514887447, -0.018531058144346774, 0.45597966903041526, 0.7679888873804039, 1.0281332016703193, 1.2364126119001597,
+  ];
   assert.ok(maxRelErr(savgolFilter(x, 7, 2), smooth) < 1e-12);
   assert.ok(maxRelErr(savgolFilter(x, 7, 3, 1), deriv) < 1e-12);
 });
@@ -142,7 +174,10 @@ test('bad windows and orders are ConfigErrors; a series shorter than the window 
     [() => savgolFilter([1, 2, 3], 5, 2, 1.5), /savgol\.deriv/],
   ];
   for (const [f, msg] of cases) assert.throws(f, (e: unknown) => e instanceof ConfigError && msg.test((e as Error).message));
-  assert.throws(() => savgolFilter([1, 2, 3], 5, 2), (e: unknown) => e instanceof ShapeError && /need at least window = 5/.test((e as Error).message));
+  assert.throws(
+    () => savgolFilter([1, 2, 3], 5, 2),
+    (e: unknown) => e instanceof ShapeError && /need at least window = 5/.test((e as Error).message),
+  );
 });
 
 test.run();

@@ -2,18 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Rng } from '../../shared/rng.js';
 import { ConfigError, ShapeError } from '../../shared/errors.js';
-import {
-  mad,
-  mean,
-  median,
-  quantile,
-  quantiles,
-  robustZ,
-  rollingMean,
-  rollingStd,
-  std,
-  zScores,
-} from '../../shared/analysis/stats.js';
+import { mad, mean, median, quantile, quantiles, robustZ, rollingMean, rollingStd, std, zScores } from '../../shared/analysis/stats.js';
 
 const close = (a: number, b: number, tol = 1e-12) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
 
@@ -30,7 +19,12 @@ const refStd = (x: number[]) => {
 };
 
 test('mean and std match the direct formulas on random series', () => {
-  for (const [seed, n] of [[1, 1], [2, 2], [3, 17], [4, 1000]]) {
+  for (const [seed, n] of [
+    [1, 1],
+    [2, 2],
+    [3, 17],
+    [4, 1000],
+  ]) {
     const x = randomSeries(seed, n, 5);
     assert.ok(close(mean(x), refMean(x)));
     assert.ok(close(std(x), refStd(x)));
@@ -81,13 +75,19 @@ test('median is the middle value, or the mean of the two middle values', () => {
 test('inputs are not mutated', () => {
   const x = new Float64Array([3, 1, 2, 9, -4]);
   const copy = x.slice();
-  median(x); quantile(x, 0.3); mad(x); robustZ(x); zScores(x); rollingStd(x, 3);
+  median(x);
+  quantile(x, 0.3);
+  mad(x);
+  robustZ(x);
+  zScores(x);
+  rollingStd(x, 3);
   assert.equal(Array.from(x), Array.from(copy));
 });
 
 test('zScores is (x − mean)/std, and all zeros for a constant series', () => {
   const x = randomSeries(7, 200);
-  const m = refMean(x), s = refStd(x);
+  const m = refMean(x),
+    s = refStd(x);
   const z = zScores(x);
   x.forEach((v, i) => assert.ok(close(z[i], (v - m) / s)));
   assert.equal(Array.from(zScores([2, 2, 2])), [0, 0, 0]);
@@ -116,7 +116,8 @@ test('robustZ falls back to the std when MAD is 0, and to zeros for a constant s
 
 /** Reference: average/std over the centred window [i − ⌊w/2⌋, i − ⌊w/2⌋ + w) ∩ [0, n). */
 function refRolling(x: number[], w: number): { m: number[]; s: number[] } {
-  const m: number[] = [], s: number[] = [];
+  const m: number[] = [],
+    s: number[] = [];
   for (let i = 0; i < x.length; i++) {
     const lo = Math.max(0, i - Math.floor(w / 2));
     const hi = Math.min(x.length, i - Math.floor(w / 2) + w);
@@ -128,10 +129,17 @@ function refRolling(x: number[], w: number): { m: number[]; s: number[] } {
 }
 
 test('rollingMean and rollingStd match per-window loops, edges truncated, odd and even w', () => {
-  for (const [seed, n, w, offset] of [[1, 50, 1, 0], [2, 50, 5, 0], [3, 50, 6, 3], [4, 300, 51, 100], [5, 7, 20, 0]]) {
+  for (const [seed, n, w, offset] of [
+    [1, 50, 1, 0],
+    [2, 50, 5, 0],
+    [3, 50, 6, 3],
+    [4, 300, 51, 100],
+    [5, 7, 20, 0],
+  ]) {
     const x = randomSeries(seed, n, offset);
     const ref = refRolling(x, w);
-    const gm = rollingMean(x, w), gs = rollingStd(x, w);
+    const gm = rollingMean(x, w),
+      gs = rollingStd(x, w);
     for (let i = 0; i < n; i++) {
       assert.ok(close(gm[i], ref.m[i], 1e-10), `mean n=${n} w=${w} i=${i}`);
       assert.ok(Math.abs(gs[i] - ref.s[i]) < 1e-8, `std n=${n} w=${w} i=${i}: ${gs[i]} vs ${ref.s[i]}`);
@@ -153,7 +161,11 @@ test('rollingStd is exactly 0 on a flat stretch inside a noisy series', () => {
 });
 
 test('the scalar statistics reject an empty series with ShapeError naming the function', () => {
-  for (const [name, f] of [['mean', () => mean([])], ['median', () => median([])], ['quantile', () => quantile([], 0.5)]] as const) {
+  for (const [name, f] of [
+    ['mean', () => mean([])],
+    ['median', () => median([])],
+    ['quantile', () => quantile([], 0.5)],
+  ] as const) {
     try {
       f();
       assert.unreachable(`${name} accepted []`);
@@ -165,9 +177,18 @@ test('the scalar statistics reject an empty series with ShapeError naming the fu
 });
 
 test('bad parameters are ConfigErrors naming the field and the value', () => {
-  assert.throws(() => quantile([1, 2], 1.5), (e: unknown) => e instanceof ConfigError && /quantile\.q.*1\.5/.test((e as Error).message));
-  assert.throws(() => rollingMean([1, 2], 0), (e: unknown) => e instanceof ConfigError && /rollingMean\.w.*got 0/.test((e as Error).message));
-  assert.throws(() => rollingStd([1, 2], 2.5), (e: unknown) => e instanceof ConfigError && /rollingStd\.w/.test((e as Error).message));
+  assert.throws(
+    () => quantile([1, 2], 1.5),
+    (e: unknown) => e instanceof ConfigError && /quantile\.q.*1\.5/.test((e as Error).message),
+  );
+  assert.throws(
+    () => rollingMean([1, 2], 0),
+    (e: unknown) => e instanceof ConfigError && /rollingMean\.w.*got 0/.test((e as Error).message),
+  );
+  assert.throws(
+    () => rollingStd([1, 2], 2.5),
+    (e: unknown) => e instanceof ConfigError && /rollingStd\.w/.test((e as Error).message),
+  );
 });
 
 test.run();

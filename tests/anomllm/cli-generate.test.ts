@@ -21,8 +21,14 @@ test('generate writes one JSON record per line, equal to generateTask, and print
   assert.is(r.status, 0, r.stderr);
   const lines = readFileSync(out, 'utf8').split('\n');
   assert.is(lines.pop(), '', 'file ends with a newline');
-  const want = [...generateTask('range', { seed: 5, count: 3, length: 100, split: 'eval' }), ...generateTask('shapelet', { seed: 5, count: 3, length: 100, split: 'eval' })];
-  assert.equal(lines.map((l) => JSON.parse(l)), want.map(recordToJson));
+  const want = [
+    ...generateTask('range', { seed: 5, count: 3, length: 100, split: 'eval' }),
+    ...generateTask('shapelet', { seed: 5, count: 3, length: 100, split: 'eval' }),
+  ];
+  assert.equal(
+    lines.map((l) => JSON.parse(l)),
+    want.map(recordToJson),
+  );
   assert.is(r.stdout.trim().split('\n').length, 1);
   assert.match(r.stdout, /wrote 6 records/);
   for (const task of ['range', 'shapelet']) {
@@ -36,10 +42,19 @@ test('--task all writes the 8 AnomLLM tasks with the split seed by default', () 
   const out = join(dir, 'all.jsonl');
   const r = run('--task', 'all', '--split', 'train', '--count', '2', '--length', '50', '--out', out);
   assert.is(r.status, 0, r.stderr);
-  const recs = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.equal(recs.map((x) => x.task), ANOMLLM_TASKS.flatMap((t) => [t, t]));
+  const recs = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.equal(
+    recs.map((x) => x.task),
+    ANOMLLM_TASKS.flatMap((t) => [t, t]),
+  );
   const trend = generateTask('trend', { seed: SPLIT_SEEDS.train, count: 2, length: 50, split: 'train' }).map(recordToJson);
-  assert.equal(recs.filter((x) => x.task === 'trend'), trend);
+  assert.equal(
+    recs.filter((x) => x.task === 'trend'),
+    trend,
+  );
 });
 
 test('an unknown task exits 2 with a message listing the valid names, and writes nothing', () => {

@@ -35,10 +35,12 @@ test('the sine is phase continuous: no step exceeds what the fastest frequency a
 });
 
 test('each interval oscillates at 0.03·3 or 0.03/3 (zero-crossing count), about half of each', () => {
-  let fast = 0, slow = 0;
+  let fast = 0,
+    slow = 0;
   for (const r of records) {
     for (const [s, e] of r.intervals) {
-      const d = e - s, c = crossings(r.series, s, e);
+      const d = e - s,
+        c = crossings(r.series, s, e);
       assert.ok(fits(c, 0.09, d) || fits(c, 0.01, d), `${r.id} [${s}, ${e}): ${c} crossings`);
       // From d = 20 on the two hypotheses cannot both fit (≥ 3 crossings vs ≤ 1).
       if (d >= 20) fits(c, 0.09, d) ? fast++ : slow++;
@@ -62,7 +64,8 @@ test('long intervals really change the local frequency: their crossing count doe
 });
 
 test('outside intervals the crossing rate is 2·0.03 per step', () => {
-  let c = 0, steps = 0;
+  let c = 0,
+    steps = 0;
   for (const r of records) {
     let prev = 0;
     for (const [s, e] of [...r.intervals, [1000, 1000] as const]) {
@@ -82,7 +85,10 @@ test('the mean unclipped duration matches E[floor(max(7, Exp(15)))]', () => {
 
 test('freq has no cap: long series get more than 8 intervals', () => {
   const long = generateTask('freq', { seed: 32, count: 10, length: 20_000 });
-  assert.ok(long.some((r) => r.intervals.length > 8), `max ${Math.max(...long.map((r) => r.intervals.length))}`);
+  assert.ok(
+    long.some((r) => r.intervals.length > 8),
+    `max ${Math.max(...long.map((r) => r.intervals.length))}`,
+  );
 });
 
 test.run();

@@ -8,8 +8,15 @@ import { type SeriesRecord, recordToJson, validateRecord } from '../../shared/se
 
 // docs/METHOD.md §3 table, the label of a series with at least one interval.
 const LABELS: Record<TaskName, string> = {
-  range: 'global point', point: 'contextual point', freq: 'seasonal', trend: 'trend', 'flat-trend': 'trend',
-  'noisy-point': 'contextual point', 'noisy-freq': 'seasonal', 'noisy-trend': 'trend', shapelet: 'shapelet',
+  range: 'global point',
+  point: 'contextual point',
+  freq: 'seasonal',
+  trend: 'trend',
+  'flat-trend': 'trend',
+  'noisy-point': 'contextual point',
+  'noisy-freq': 'seasonal',
+  'noisy-trend': 'trend',
+  shapelet: 'shapelet',
 };
 
 const jsonl = (rs: readonly SeriesRecord[]) => rs.map((r) => JSON.stringify(recordToJson(r)) + '\n').join('');
@@ -34,7 +41,10 @@ test('ids are split/task/index padded to 4 digits; type is the task label or nor
   const recs = generateSplit('train', { count: 12, tasks: TASKS });
   for (const task of TASKS) {
     const mine = recs.filter((r) => r.task === task);
-    assert.equal(mine.map((r) => r.id), Array.from({ length: 12 }, (_, i) => `train/${task}/${i < 10 ? '000' : '00'}${i}`));
+    assert.equal(
+      mine.map((r) => r.id),
+      Array.from({ length: 12 }, (_, i) => `train/${task}/${i < 10 ? '000' : '00'}${i}`),
+    );
     for (const r of mine) assert.is(r.type, r.intervals.length === 0 ? 'normal' : LABELS[task]);
   }
   assert.is(generateTask('range', { seed: 1, count: 1 })[0].id, 'custom/range/0000');
@@ -57,7 +67,10 @@ test('the split seed is the default seed; the split name only changes ids', () =
   const b = generateTask('range', { seed: 42, count: 3, split: 'eval' });
   assert.is(jsonl(a), jsonl(b));
   const c = generateSplit('train', { seed: 42, count: 3, tasks: ['range'] });
-  assert.equal(c.map((r) => Array.from(r.series)), b.map((r) => Array.from(r.series)));
+  assert.equal(
+    c.map((r) => Array.from(r.series)),
+    b.map((r) => Array.from(r.series)),
+  );
 });
 
 test('a task does not depend on which other tasks are generated, nor on their order', () => {
@@ -90,7 +103,10 @@ test('pinned: the sha256 of a small seeded eval split over all nine tasks', () =
 
 test('bad task, seed, count, length and split are ConfigErrors naming the field and the allowed values', () => {
   const cases: [() => unknown, RegExp][] = [
-    [() => generateTask('nope' as TaskName, { seed: 1, count: 1 }), /^task: unknown task "nope"; valid tasks: range, point, freq, trend, flat-trend, noisy-point, noisy-freq, noisy-trend, shapelet$/],
+    [
+      () => generateTask('nope' as TaskName, { seed: 1, count: 1 }),
+      /^task: unknown task "nope"; valid tasks: range, point, freq, trend, flat-trend, noisy-point, noisy-freq, noisy-trend, shapelet$/,
+    ],
     [() => generateTask('range', { seed: -1, count: 1 }), /^seed: must be an integer in \[0, 4294967295\], got -1$/],
     [() => generateTask('range', { seed: 1.5, count: 1 }), /^seed: must be an integer/],
     [() => generateTask('range', { seed: 1, count: -2 }), /^count: must be an integer in \[0, 1000000\], got -2$/],

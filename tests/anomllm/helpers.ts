@@ -42,12 +42,7 @@ export function outside(intervals: readonly Interval[], length: number): number[
  * inside [0, length), the first start and every gap at least `minGap`,
  * every duration at least `minDur` unless clipped at `length`, at most `maxCount`.
  */
-export function checkPlacement(
-  intervals: readonly Interval[],
-  length: number,
-  p: { minGap: number; minDur: number; maxCount: number },
-  where = '',
-): void {
+export function checkPlacement(intervals: readonly Interval[], length: number, p: { minGap: number; minDur: number; maxCount: number }, where = ''): void {
   if (intervals.length > p.maxCount) throw new Error(`${where}: ${intervals.length} intervals > maxCount ${p.maxCount}`);
   let prevEnd = 0;
   for (const [s, e] of intervals) {

@@ -38,12 +38,23 @@ test('the mean anomaly duration is E[floor(max(min, Exp(mean)))] when nothing is
   assert.ok(Math.abs(mean(durs) - (5 + 20 * Math.exp(-0.25))) > 4 * stderr(durs), 'the test can tell floored from unfloored durations');
   const wantGap = expectedFlooredMax(10, 800);
   assert.ok(Math.abs(mean(gaps) - wantGap) < 4 * stderr(gaps), `mean gap ${mean(gaps)} vs ${wantGap}`);
-  assert.is(durs.reduce((a, b) => Math.min(a, b)), 5);
-  assert.is(gaps.reduce((a, b) => Math.min(a, b)), 10);
+  assert.is(
+    durs.reduce((a, b) => Math.min(a, b)),
+    5,
+  );
+  assert.is(
+    gaps.reduce((a, b) => Math.min(a, b)),
+    10,
+  );
 });
 
 test('a series has no interval with probability exp(−length/meanGap) (first gap reaches the end)', () => {
-  const cases: [Placement, number][] = [[RANGE, 1000], [TREND, 1000], [FREQ, 1000], [RANGE, 300]];
+  const cases: [Placement, number][] = [
+    [RANGE, 1000],
+    [TREND, 1000],
+    [FREQ, 1000],
+    [RANGE, 300],
+  ];
   for (const [spec, length] of cases) {
     const rng = new Rng(3);
     const n = 4000;

@@ -5,7 +5,11 @@ import { TASK_SPECS } from '../../shared/anomllm/tasks.js';
 import { Rng } from '../../shared/rng.js';
 import { mean, outside, std, stderr } from './helpers.js';
 
-const PAIRS = [['noisy-point', 'point'], ['noisy-freq', 'freq'], ['noisy-trend', 'trend']] as const;
+const PAIRS = [
+  ['noisy-point', 'point'],
+  ['noisy-freq', 'freq'],
+  ['noisy-trend', 'trend'],
+] as const;
 
 test('a noisy series is its base task drawn from the same stream plus white N(0, 0.08) noise, with the same intervals', () => {
   for (const [noisy, base] of PAIRS) {

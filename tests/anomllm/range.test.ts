@@ -26,7 +26,8 @@ test('the baseline outside intervals is N(0, 0.1)', () => {
 
 test('without baseline noise the shift is exactly visible: one sign per interval, |shift| in [0.5, 0.8), zero elsewhere', () => {
   const rng = new Rng(12);
-  let positive = 0, intervals = 0;
+  let positive = 0,
+    intervals = 0;
   for (let i = 0; i < 2000; i++) {
     const { series, intervals: iv } = drawRange(rng.fork(String(i)), 1000, { ...RANGE_PARAMS, baseStd: 0 });
     for (const t of outside(iv, 1000)) assert.is(series[t], 0);

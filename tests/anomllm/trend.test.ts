@@ -43,8 +43,12 @@ function checkSlopes(records: SeriesRecord[], lo: number, hi: number): number[] 
 
 test('trend series are min-max scaled: every value in [-1, 1], min exactly -1 and max exactly 1', () => {
   for (const r of [...trend, ...flat]) {
-    let lo = Infinity, hi = -Infinity;
-    for (const v of r.series) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    let lo = Infinity,
+      hi = -Infinity;
+    for (const v of r.series) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
     assert.ok(lo >= -1 - 1e-12 && hi <= 1 + 1e-12, r.id);
     assert.ok(Math.abs(lo + 1) < 1e-12 && Math.abs(hi - 1) < 1e-12, r.id);
   }
@@ -88,9 +92,18 @@ test('flat-trend anomalies have the subtle slope U(4.5, 6)', () => {
 
 test('minMaxScale maps min to -1 and max to 1 linearly, and a constant series to zeros', () => {
   const cases: [number[], number[]][] = [
-    [[0, 5, 10], [-1, 0, 1]],
-    [[3, 1, 2], [1, -1, 0]],
-    [[7, 7], [0, 0]],
+    [
+      [0, 5, 10],
+      [-1, 0, 1],
+    ],
+    [
+      [3, 1, 2],
+      [1, -1, 0],
+    ],
+    [
+      [7, 7],
+      [0, 0],
+    ],
     [[4], [0]],
   ];
   for (const [x, want] of cases) assert.equal(Array.from(minMaxScale(Float64Array.from(x))), want);

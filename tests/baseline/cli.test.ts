@@ -10,7 +10,13 @@ const root = new URL('../..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'anomseer-baseline-'));
 const run = (cmd: string, ...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/anomseer.mjs'), cmd, ...args], { cwd: dir, encoding: 'utf8' });
 const spec = 'anomllm:eval?count=2';
-const ourRow = (stdout: string, label: string) => stdout.split('\n').find((l) => l.startsWith(label))?.slice(label.length).trim().split(/\s+/);
+const ourRow = (stdout: string, label: string) =>
+  stdout
+    .split('\n')
+    .find((l) => l.startsWith(label))
+    ?.slice(label.length)
+    .trim()
+    .split(/\s+/);
 
 const res = run('baseline', '--data', spec, '--json', 'out/report.json', '--save-predictions', 'out/preds.jsonl');
 
@@ -31,7 +37,10 @@ test('--json writes the report of the 16 series', () => {
 });
 
 test('--save-predictions writes one line per series whose trace parses to its own intervals and type', () => {
-  const lines = readFileSync(join(dir, 'out/preds.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(join(dir, 'out/preds.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.is(lines.length, 16);
   for (const l of lines) {
     assert.equal(Object.keys(l), ['id', 'text', 'intervals', 'type']);
@@ -50,7 +59,10 @@ test('anomseer eval scores the saved predictions exactly as baseline did', () =>
 });
 
 test('bad input exits 2 with one line and no stack trace', () => {
-  for (const args of [['--data', 'anomllm:nope'], ['--data', spec, '--json', ' ']]) {
+  for (const args of [
+    ['--data', 'anomllm:nope'],
+    ['--data', spec, '--json', ' '],
+  ]) {
     const bad = run('baseline', ...args);
     assert.is(bad.status, 2, bad.stderr);
     assert.match(bad.stderr, /^anomseer: /);

@@ -10,10 +10,14 @@ const sample = generateSplit('eval', { count: 4, seed: 7 });
 
 test('the same values give the same answer and evidence', () => {
   for (const r of sample) {
-    const a = detect(r.series), b = detect(Float64Array.from(r.series));
+    const a = detect(r.series),
+      b = detect(Float64Array.from(r.series));
     assert.equal(a.intervals, b.intervals);
     assert.is(a.type, b.type);
-    assert.equal(JSON.stringify(a.evidence, (_k, v) => (v instanceof Float64Array ? Array.from(v) : v)), JSON.stringify(b.evidence, (_k, v) => (v instanceof Float64Array ? Array.from(v) : v)));
+    assert.equal(
+      JSON.stringify(a.evidence, (_k, v) => (v instanceof Float64Array ? Array.from(v) : v)),
+      JSON.stringify(b.evidence, (_k, v) => (v instanceof Float64Array ? Array.from(v) : v)),
+    );
   }
 });
 
@@ -54,15 +58,24 @@ test('a constant series is normal', () => {
 test('a non-finite value is a ShapeError naming its index', () => {
   const x = noise(1, 1, 50);
   x[17] = NaN;
-  assert.throws(() => detect(x), (e: unknown) => e instanceof ShapeError && /value 17 is NaN/.test((e as Error).message));
+  assert.throws(
+    () => detect(x),
+    (e: unknown) => e instanceof ShapeError && /value 17 is NaN/.test((e as Error).message),
+  );
 });
 
 test('threshold overrides change the answer; unknown names and bad values are ConfigErrors', () => {
   const x = shift(noise(2, 0.1), [400, 420], 0.45);
   assert.is(detect(x).type, 'global point');
   assert.is(detect(x, { thresholds: { levelCoreZ: 50 } }).type, 'normal');
-  assert.throws(() => detect(x, { thresholds: { nope: 1 } as never }), (e: unknown) => e instanceof ConfigError && /thresholds\.nope.*valid names/.test((e as Error).message));
-  assert.throws(() => detect(x, { thresholds: { levelCoreZ: NaN } }), (e: unknown) => e instanceof ConfigError && /levelCoreZ/.test((e as Error).message));
+  assert.throws(
+    () => detect(x, { thresholds: { nope: 1 } as never }),
+    (e: unknown) => e instanceof ConfigError && /thresholds\.nope.*valid names/.test((e as Error).message),
+  );
+  assert.throws(
+    () => detect(x, { thresholds: { levelCoreZ: NaN } }),
+    (e: unknown) => e instanceof ConfigError && /levelCoreZ/.test((e as Error).message),
+  );
   assert.is(resolveThresholds(undefined), BASELINE_THRESHOLDS);
 });
 

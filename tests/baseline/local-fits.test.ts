@@ -36,11 +36,13 @@ const rng = new Rng(5);
 const x = Float64Array.from({ length: 300 }, (_, t) => 0.8 * Math.sin(2 * Math.PI * 0.037 * t + 0.4) + 0.01 * t + rng.normal(0, 0.1));
 
 test('window sine fits match a plain least-squares loop, window by window', () => {
-  const f = 0.035, w = 14;
+  const f = 0.035,
+    w = 14;
   const fits = windowSineFits(x, f, w);
   assert.is(fits.rms.length, x.length - w + 1);
   for (const a of [0, 1, 57, 150, x.length - w]) {
-    const rows = [], y = [];
+    const rows = [],
+      y = [];
     for (let t = a; t < a + w; t++) {
       rows.push([Math.sin(2 * Math.PI * f * t), Math.cos(2 * Math.PI * f * t), 1]);
       y.push(x[t]);
@@ -54,7 +56,8 @@ test('window sine fits match a plain least-squares loop, window by window', () =
 
 test('covering min is the smallest window value over the windows that hold each sample', () => {
   const v = Float64Array.from({ length: 20 }, () => rng.uniform());
-  const w = 5, n = v.length + w - 1;
+  const w = 5,
+    n = v.length + w - 1;
   const got = coveringMin(v, w, n);
   for (let t = 0; t < n; t++) {
     let want = Infinity;
@@ -64,10 +67,12 @@ test('covering min is the smallest window value over the windows that hold each 
 });
 
 test('local slopes (line + sine fit, clipped windows) match a plain least-squares loop', () => {
-  const period = 27, h = 20;
+  const period = 27,
+    h = 20;
   const { slope, rms } = localSlopes(x, period, h);
   for (const t of [0, 5, 100, 299]) {
-    const rows = [], y = [];
+    const rows = [],
+      y = [];
     for (let u = Math.max(0, t - h); u < Math.min(x.length, t + h + 1); u++) {
       rows.push([1, u, Math.sin((2 * Math.PI * u) / period), Math.cos((2 * Math.PI * u) / period)]);
       y.push(x[u]);
@@ -88,7 +93,12 @@ test('solveInPlace solves a pivoting-needing system and reports a singular one',
   const out = new Float64Array(3);
   assert.ok(solveInPlace(Float64Array.from([0, 1, 2, 1, 0, 3, 4, -3, 8]), Float64Array.from([5, 7, 9]), 3, out));
   // Check A·out = b with the original matrix.
-  const A = [[0, 1, 2], [1, 0, 3], [4, -3, 8]], b = [5, 7, 9];
+  const A = [
+      [0, 1, 2],
+      [1, 0, 3],
+      [4, -3, 8],
+    ],
+    b = [5, 7, 9];
   A.forEach((row, i) => assert.ok(Math.abs(row.reduce((s, v, j) => s + v * out[j], 0) - b[i]) < 1e-12));
   assert.not.ok(solveInPlace(Float64Array.from([1, 2, 2, 4]), Float64Array.from([1, 2]), 2, new Float64Array(2)));
 });
@@ -103,7 +113,13 @@ test('local frequency undoes the phase gained over a stretch, whole turns set by
   const f0 = 0.03;
   const wrap = (a: number) => a - 2 * Math.PI * Math.round(a / (2 * Math.PI));
   // [true pace, length, crossings a sine at that pace makes over the stretch]
-  for (const [f, L, c] of [[0.01, 7, 0], [0.01, 35, 1], [0.09, 15, 3], [0.09, 33, 6], [0.03, 40, 2]]) {
+  for (const [f, L, c] of [
+    [0.01, 7, 0],
+    [0.01, 35, 1],
+    [0.09, 15, 3],
+    [0.09, 33, 6],
+    [0.03, 40, 2],
+  ]) {
     const shift = wrap(2 * Math.PI * (f - f0) * L);
     assert.ok(Math.abs(localFrequency(f0, shift, c, L) - f) < 0.006, `f ${f} over ${L}: ${localFrequency(f0, shift, c, L)}`);
   }

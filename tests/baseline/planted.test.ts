@@ -5,7 +5,11 @@ import type { Interval } from '../../shared/series/record.js';
 import { add, burst, foundNear, noise, shift, sine, squareCycle, trendSeries } from './planted.js';
 
 test('a level shift in noise is a global point at the right place (±3 samples)', () => {
-  for (const [delta, iv] of [[0.7, [400, 430]], [-0.6, [120, 128]], [0.55, [850, 905]]] as [number, Interval][]) {
+  for (const [delta, iv] of [
+    [0.7, [400, 430]],
+    [-0.6, [120, 128]],
+    [0.55, [850, 905]],
+  ] as [number, Interval][]) {
     const d = detect(shift(noise(1, 0.1), iv, delta));
     assert.is(d.type, 'global point', `shift ${delta} on ${iv}`);
     assert.is(d.intervals.length, 1, JSON.stringify(d.intervals));
@@ -15,7 +19,10 @@ test('a level shift in noise is a global point at the right place (±3 samples)'
 });
 
 test('a noise burst inside a sine is a contextual point (±5 samples), clean or noisy', () => {
-  for (const [base, iv] of [[sine(0.03), [500, 530]], [add(sine(0.025), noise(2, 0.08)), [300, 312]]] as [Float64Array, Interval][]) {
+  for (const [base, iv] of [
+    [sine(0.03), [500, 530]],
+    [add(sine(0.025), noise(2, 0.08)), [300, 312]],
+  ] as [Float64Array, Interval][]) {
     const d = detect(burst(base, iv, 0.5, 9));
     assert.is(d.type, 'contextual point');
     assert.is(d.intervals.length, 1, JSON.stringify(d.intervals));
@@ -24,8 +31,19 @@ test('a noise burst inside a sine is a contextual point (±5 samples), clean or 
 });
 
 test('a faster and a slower stretch of a sine are seasonal, each found (±12 samples)', () => {
-  const fast: Interval = [300, 330], slow: Interval = [600, 615];
-  const d = detect(add(sine(0.03, { changes: [[fast, 3], [slow, 1 / 3]] }), noise(3, 0.05)));
+  const fast: Interval = [300, 330],
+    slow: Interval = [600, 615];
+  const d = detect(
+    add(
+      sine(0.03, {
+        changes: [
+          [fast, 3],
+          [slow, 1 / 3],
+        ],
+      }),
+      noise(3, 0.05),
+    ),
+  );
   assert.is(d.type, 'seasonal');
   assert.ok(foundNear(d.intervals, fast, 12), JSON.stringify(d.intervals));
   assert.ok(foundNear(d.intervals, slow, 12), JSON.stringify(d.intervals));

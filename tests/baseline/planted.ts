@@ -51,8 +51,12 @@ export function trendSeries(f: number, slope: number, steep?: readonly [Interval
     if (t > 0) level += (inside ? steep![1] : slope) / n;
     raw[t] = Math.sin(2 * Math.PI * f * t) + level;
   }
-  let lo = Infinity, hi = -Infinity;
-  for (const v of raw) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const v of raw) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
   return raw.map((v) => (2 * (v - lo)) / (hi - lo) - 1);
 }
 

@@ -20,7 +20,15 @@ test('hysteresis keeps the low-level runs that hold a high sample (table)', () =
   const cases: [number[], number, number, Interval[]][] = [
     [[0, 1, 2, 1, 0], 2, 1, [[1, 4]]],
     [[0, 1, 1, 1, 0], 2, 1, []],
-    [[2, 0, 2], 2, 1, [[0, 1], [2, 3]]],
+    [
+      [2, 0, 2],
+      2,
+      1,
+      [
+        [0, 1],
+        [2, 3],
+      ],
+    ],
     [[1, 3, 1, 0.5, 1, 1], 2, 1, [[0, 3]]],
     [[], 2, 1, []],
     [[NaN, 3, NaN], 2, 1, [[1, 2]]],
@@ -38,16 +46,87 @@ test('hysteresis matches the reference loop on random scores', () => {
 });
 
 test('merging joins runs whose gap is at most maxGap, and nothing else', () => {
-  assert.equal(mergeRuns([[0, 5], [7, 9], [12, 20]], 2), [[0, 9], [12, 20]]);
-  assert.equal(mergeRuns([[0, 5], [7, 9], [12, 20]], 3), [[0, 20]]);
-  assert.equal(mergeRuns([[0, 5], [5, 9]], 0), [[0, 9]]);
+  assert.equal(
+    mergeRuns(
+      [
+        [0, 5],
+        [7, 9],
+        [12, 20],
+      ],
+      2,
+    ),
+    [
+      [0, 9],
+      [12, 20],
+    ],
+  );
+  assert.equal(
+    mergeRuns(
+      [
+        [0, 5],
+        [7, 9],
+        [12, 20],
+      ],
+      3,
+    ),
+    [[0, 20]],
+  );
+  assert.equal(
+    mergeRuns(
+      [
+        [0, 5],
+        [5, 9],
+      ],
+      0,
+    ),
+    [[0, 9]],
+  );
   assert.equal(mergeRuns([], 5), []);
 });
 
 test('dropShort removes runs under the minimum length; growRuns clips to the series and merges', () => {
-  assert.equal(dropShort([[0, 2], [5, 8], [10, 13]], 3), [[5, 8], [10, 13]]);
-  assert.equal(growRuns([[1, 3], [8, 9]], 1, 1, 9), [[0, 4], [7, 9]]);
-  assert.equal(growRuns([[1, 3], [6, 8]], 2, 1, 9), [[0, 9]], 'grown runs that touch become one');
+  assert.equal(
+    dropShort(
+      [
+        [0, 2],
+        [5, 8],
+        [10, 13],
+      ],
+      3,
+    ),
+    [
+      [5, 8],
+      [10, 13],
+    ],
+  );
+  assert.equal(
+    growRuns(
+      [
+        [1, 3],
+        [8, 9],
+      ],
+      1,
+      1,
+      9,
+    ),
+    [
+      [0, 4],
+      [7, 9],
+    ],
+  );
+  assert.equal(
+    growRuns(
+      [
+        [1, 3],
+        [6, 8],
+      ],
+      2,
+      1,
+      9,
+    ),
+    [[0, 9]],
+    'grown runs that touch become one',
+  );
 });
 
 test.run();

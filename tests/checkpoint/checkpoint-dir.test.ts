@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import {
-  checkpointDirName, checkpointPath, latestCheckpoint, listCheckpoints, loadCheckpoint, saveCheckpoint, type Checkpoint,
+  checkpointDirName,
+  checkpointPath,
+  latestCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  saveCheckpoint,
+  type Checkpoint,
 } from '../../shared/checkpoint/checkpoint-dir.js';
 import { weightsChecksum } from '../../shared/checkpoint/checkpoint-files.js';
 import { decodeSafetensors } from '../../shared/checkpoint/safetensors.js';
@@ -64,7 +70,10 @@ async function rejects(p: Promise<unknown>, check: (e: unknown) => void): Promis
 test('checkpoint directory names carry the step with six digits', () => {
   assert.is(checkpointDirName(123), 'step-000123');
   assert.is(checkpointDirName(1234567), 'step-1234567');
-  assert.throws(() => checkpointDirName(-1), (e: unknown) => e instanceof ShapeError);
+  assert.throws(
+    () => checkpointDirName(-1),
+    (e: unknown) => e instanceof ShapeError,
+  );
 });
 
 test('a saved checkpoint loads back with the same values, and the model checksum is the weight checksum', async () => {
@@ -182,12 +191,17 @@ test('saving over an existing checkpoint replaces it and leaves no temp or old d
 test('invalid input is rejected before anything is written', async () => {
   const root = tempRoot();
   const bad = sample(4);
-  const ck: Checkpoint = { ...bad, optimizer: { step: 4, tensors: { ...bad.optimizer.tensors, 'm.ghost': { dtype: 'F32', shape: [1], data: new Float32Array(1) } } } };
+  const ck: Checkpoint = {
+    ...bad,
+    optimizer: { step: 4, tensors: { ...bad.optimizer.tensors, 'm.ghost': { dtype: 'F32', shape: [1], data: new Float32Array(1) } } },
+  };
   await rejects(saveCheckpoint(checkpointPath(root, 4), ck), (e) => {
     assert.instance(e, ShapeError);
     assert.match((e as Error).message, /optimizer tensor "m\.ghost" is a moment for "ghost", which is not a model weight/);
   });
-  await rejects(saveCheckpoint(checkpointPath(root, 4), { ...bad, createdAt: 'yesterday' }), (e) => assert.match((e as Error).message, /createdAt must be an ISO 8601 time string/));
+  await rejects(saveCheckpoint(checkpointPath(root, 4), { ...bad, createdAt: 'yesterday' }), (e) =>
+    assert.match((e as Error).message, /createdAt must be an ISO 8601 time string/),
+  );
   assert.equal(readdirSync(root), []);
 });
 
@@ -196,7 +210,10 @@ test('listCheckpoints sorts by step number, skips files and other names, and a m
   for (const s of [10, 2, 1000000]) mkdirSync(join(root, checkpointDirName(s)));
   mkdirSync(join(root, 'step-12'));
   writeFileSync(join(root, 'step-000003'), 'not a dir');
-  assert.equal((await listCheckpoints(root)).map((c) => c.step), [2, 10, 1000000]);
+  assert.equal(
+    (await listCheckpoints(root)).map((c) => c.step),
+    [2, 10, 1000000],
+  );
   assert.equal(await listCheckpoints(join(root, 'nope')), []);
   assert.is(await latestCheckpoint(join(root, 'nope')), undefined);
   assert.ok(!existsSync(join(root, 'nope')));

@@ -1,7 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  canonicalJson, checkOptimizerMatchesWeights, decodeModelFile, decodeOptimizerFile, encodeModelFile, encodeOptimizerFile, sha256Hex,
+  canonicalJson,
+  checkOptimizerMatchesWeights,
+  decodeModelFile,
+  decodeOptimizerFile,
+  encodeModelFile,
+  encodeOptimizerFile,
+  sha256Hex,
 } from '../../shared/checkpoint/checkpoint-files.js';
 import { encodeSafetensors, type Tensor } from '../../shared/checkpoint/safetensors.js';
 import { ConfigError, DataError } from '../../shared/errors.js';
@@ -14,8 +20,14 @@ test('canonical JSON sorts keys at every level and keeps arrays in order', () =>
 });
 
 test('canonical JSON refuses values JSON would silently change, naming the path', () => {
-  assert.throws(() => canonicalJson({ a: [1, NaN] }, 'modelConfig'), (e: unknown) => e instanceof ConfigError && /modelConfig\.a\[1\]: NaN cannot be stored/.test((e as Error).message));
-  assert.throws(() => canonicalJson({ f: () => 1 }), (e: unknown) => e instanceof ConfigError && /value\.f: a function/.test((e as Error).message));
+  assert.throws(
+    () => canonicalJson({ a: [1, NaN] }, 'modelConfig'),
+    (e: unknown) => e instanceof ConfigError && /modelConfig\.a\[1\]: NaN cannot be stored/.test((e as Error).message),
+  );
+  assert.throws(
+    () => canonicalJson({ f: () => 1 }),
+    (e: unknown) => e instanceof ConfigError && /value\.f: a function/.test((e as Error).message),
+  );
 });
 
 test('sha256Hex is the standard digest ("abc" test vector)', () => {
@@ -29,8 +41,10 @@ test('the model file round-trips weights and config', () => {
 });
 
 test('a safetensors file without the policy format tag is not accepted as a model file', () => {
-  assert.throws(() => decodeModelFile(encodeSafetensors(w, { format: 'pt' }), 'm.st'),
-    isData(/m\.st, field "__metadata__\.format": format is "pt", expected "anomseer-policy\/1"/));
+  assert.throws(
+    () => decodeModelFile(encodeSafetensors(w, { format: 'pt' }), 'm.st'),
+    isData(/m\.st, field "__metadata__\.format": format is "pt", expected "anomseer-policy\/1"/),
+  );
 });
 
 test('the optimizer file keeps the update count; a bad count is named', () => {

@@ -18,10 +18,10 @@ test('a round trip keeps every dtype, shape and value', () => {
   const tensors: Record<string, Tensor> = {
     'w.f32': { dtype: 'F32', shape: [3, 4], data: Float32Array.from({ length: 12 }, () => r.normal()) },
     'w.f64': { dtype: 'F64', shape: [5], data: Float64Array.from({ length: 5 }, () => r.normal()) },
-    'ids': { dtype: 'I64', shape: [2, 1], data: BigInt64Array.from([-3n, 9007199254740993n]) },
-    'count': { dtype: 'I32', shape: [], data: Int32Array.from([-7]) },
-    'mask': { dtype: 'U8', shape: [3], data: Uint8Array.from([0, 1, 255]) },
-    'empty': { dtype: 'F32', shape: [0, 4], data: new Float32Array(0) },
+    ids: { dtype: 'I64', shape: [2, 1], data: BigInt64Array.from([-3n, 9007199254740993n]) },
+    count: { dtype: 'I32', shape: [], data: Int32Array.from([-7]) },
+    mask: { dtype: 'U8', shape: [3], data: Uint8Array.from([0, 1, 255]) },
+    empty: { dtype: 'F32', shape: [0, 4], data: new Float32Array(0) },
   };
   const back = decodeSafetensors(encodeSafetensors(tensors, { note: 'hi' }));
   assert.equal(back.metadata, { note: 'hi' });
@@ -60,16 +60,13 @@ test('byte-exact layout: no tensors gives "{}" plus 6 spaces; metadata alone is 
 
 // What safetensors.torch.save_file({"weight": f32[2,2], "bias": f32[2], "step": i64[]}, metadata={"format": "pt"})
 // writes: __metadata__ first, tensors by dtype alignment (I64 before F32) then name, header padded to 8.
-const pyHeader = '{"__metadata__":{"format":"pt"},' +
+const pyHeader =
+  '{"__metadata__":{"format":"pt"},' +
   '"step":{"dtype":"I64","shape":[],"data_offsets":[0,8]},' +
   '"bias":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},' +
   '"weight":{"dtype":"F32","shape":[2,2],"data_offsets":[16,32]}}';
 const pyPadded = pyHeader + ' '.repeat((8 - (pyHeader.length % 8)) % 8);
-const pyData = [
-  ...bytesOf(BigInt64Array.from([250n])),
-  ...bytesOf(Float32Array.from([0.5, -0.25])),
-  ...bytesOf(Float32Array.from([1, 2, 3, 4])),
-];
+const pyData = [...bytesOf(BigInt64Array.from([250n])), ...bytesOf(Float32Array.from([0.5, -0.25])), ...bytesOf(Float32Array.from([1, 2, 3, 4]))];
 
 test('a file in the Python library layout decodes to its tensors and metadata', () => {
   const got = decodeSafetensors(build(pyPadded, pyData), 'py.safetensors');
@@ -81,11 +78,14 @@ test('a file in the Python library layout decodes to its tensors and metadata', 
 });
 
 test('the encoder writes the same bytes as the Python library for the same tensors', () => {
-  const out = encodeSafetensors({
-    weight: { dtype: 'F32', shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) },
-    bias: { dtype: 'F32', shape: [2], data: Float32Array.from([0.5, -0.25]) },
-    step: { dtype: 'I64', shape: [], data: BigInt64Array.from([250n]) },
-  }, { format: 'pt' });
+  const out = encodeSafetensors(
+    {
+      weight: { dtype: 'F32', shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) },
+      bias: { dtype: 'F32', shape: [2], data: Float32Array.from([0.5, -0.25]) },
+      step: { dtype: 'I64', shape: [], data: BigInt64Array.from([250n]) },
+    },
+    { format: 'pt' },
+  );
   assert.equal([...out], [...build(pyPadded, pyData)]);
 });
 
@@ -139,9 +139,18 @@ test('the same tensors and metadata in a different insertion order give the same
 });
 
 test('encoding rejects a dtype that does not match the array, and a shape that does not match the length', () => {
-  assert.throws(() => encodeSafetensors({ w: { dtype: 'F64', shape: [1], data: Float32Array.from([1]) } }), (e: unknown) => e instanceof ShapeError && /"w".*F64.*Float32Array/.test((e as Error).message));
-  assert.throws(() => encodeSafetensors({ w: { dtype: 'F32', shape: [2, 2], data: Float32Array.from([1]) } }), (e: unknown) => e instanceof ShapeError && /"w".*\[2, 2\].*4 elements.*1 values/.test((e as Error).message));
-  assert.throws(() => encodeSafetensors({ __metadata__: { dtype: 'F32', shape: [0], data: new Float32Array(0) } }), (e: unknown) => e instanceof ShapeError && /reserved/.test((e as Error).message));
+  assert.throws(
+    () => encodeSafetensors({ w: { dtype: 'F64', shape: [1], data: Float32Array.from([1]) } }),
+    (e: unknown) => e instanceof ShapeError && /"w".*F64.*Float32Array/.test((e as Error).message),
+  );
+  assert.throws(
+    () => encodeSafetensors({ w: { dtype: 'F32', shape: [2, 2], data: Float32Array.from([1]) } }),
+    (e: unknown) => e instanceof ShapeError && /"w".*\[2, 2\].*4 elements.*1 values/.test((e as Error).message),
+  );
+  assert.throws(
+    () => encodeSafetensors({ __metadata__: { dtype: 'F32', shape: [0], data: new Float32Array(0) } }),
+    (e: unknown) => e instanceof ShapeError && /reserved/.test((e as Error).message),
+  );
 });
 
 const ok = '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}';
@@ -156,11 +165,27 @@ const corrupt: [string, () => Uint8Array, RegExp][] = [
   ['unknown dtype', () => build('{"a":{"dtype":"Q4","shape":[2],"data_offsets":[0,8]}}', eight), /field "a\.dtype": unsupported dtype "Q4"/],
   ['shape with a negative dimension', () => build('{"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}', eight), /field "a\.shape"/],
   ['missing data_offsets', () => build('{"a":{"dtype":"F32","shape":[2]}}', eight), /field "a\.data_offsets": must be \[begin, end\]/],
-  ['shape × dtype size ≠ span', () => build('{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}', eight), /field "a\.data_offsets": span 8 bytes does not match shape \[3\] × 4 bytes \(F32\) = 12/],
+  [
+    'shape × dtype size ≠ span',
+    () => build('{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}', eight),
+    /field "a\.data_offsets": span 8 bytes does not match shape \[3\] × 4 bytes \(F32\) = 12/,
+  ],
   ['begin after end', () => build('{"a":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}}', eight), /field "a\.data_offsets": begin 8 is after end 0/],
-  ['offsets past the data', () => build('{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}', eight), /field "a\.data_offsets": end 16 is past the 8-byte data buffer/],
-  ['overlapping tensors', () => build('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', eight), /field "b\.data_offsets": bytes \[4, 8\) overlap/],
-  ['a gap between tensors', () => build('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[2],"data_offsets":[6,8]}}', eight), /field "b\.data_offsets": starts at 6 but the previous tensor ends at 4/],
+  [
+    'offsets past the data',
+    () => build('{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}', eight),
+    /field "a\.data_offsets": end 16 is past the 8-byte data buffer/,
+  ],
+  [
+    'overlapping tensors',
+    () => build('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', eight),
+    /field "b\.data_offsets": bytes \[4, 8\) overlap/,
+  ],
+  [
+    'a gap between tensors',
+    () => build('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[2],"data_offsets":[6,8]}}', eight),
+    /field "b\.data_offsets": starts at 6 but the previous tensor ends at 4/,
+  ],
   ['trailing garbage', () => build(ok, [...eight, 1, 2, 3]), /tensors cover 8 bytes of the 11-byte data buffer; 3 trailing bytes/],
   ['metadata value not a string', () => build('{"__metadata__":{"step":3}}', []), /field "__metadata__\.step": value must be a string/],
   ['a tensor entry that is not an object', () => build('{"a":5}', []), /field "a": tensor entry must be an object/],

@@ -30,7 +30,10 @@ test('without ANOMSEER_TOKEN a token is generated, written 0600 to a file and pr
       const token = readFileSync(join(dir, 'cluster.token'), 'utf8').trim();
       assert.is(token.length, 64);
       assert.is(statSync(join(dir, 'cluster.token')).mode & 0o777, 0o600);
-      assert.ok(lines.every((l) => !l.includes(token)), 'the full token is never logged');
+      assert.ok(
+        lines.every((l) => !l.includes(token)),
+        'the full token is never logged',
+      );
       assert.ok(lines.some((l) => l.includes(`${token.slice(0, 4)}…${token.slice(-4)}`)));
       assert.match(c.address, /^127\.0\.0\.1:\d+$/);
       assert.ok(lines.some((l) => l.includes(`listening on ${c.address}`)));
@@ -64,11 +67,18 @@ test('with --redis a restarted coordinator keeps workers, leases, versions and c
       const s = await unary(cl.coord, cl.coord.GetStatus, {});
       assert.is(s.job_id, first.jobId);
       assert.is(s.weight_version, 1);
-      assert.equal(s.workers.map((w) => w.worker_id), ['a']);
+      assert.equal(
+        s.workers.map((w) => w.worker_id),
+        ['a'],
+      );
       assert.equal(s.leases.map((l) => l.lease_id).sort(), leases.map((l) => l.lease_id).sort());
       assert.is(s.prompts!.queued, 2, 'step 1 stays enqueued once, not twice');
       const again = await unary(cl.coord, cl.coord.LeasePrompts, { worker_id: 'a', max_prompts: 2, weight_version: 1, request_id: 'r1' });
-      assert.equal(again.leases.map((l) => l.lease_id), leases.map((l) => l.lease_id), 'request ids survive the restart');
+      assert.equal(
+        again.leases.map((l) => l.lease_id),
+        leases.map((l) => l.lease_id),
+        'request ids survive the restart',
+      );
     } finally {
       cl.close();
       await second.close();

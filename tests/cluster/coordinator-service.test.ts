@@ -31,7 +31,17 @@ async function setup(overrides: Record<string, string> = {}): Promise<Ctx> {
   const c = createCoordinator(job, { store: new MemoryStore({ jobId: 'test' }), clock: clock.now, logger: () => {}, records: fakeRecords(6), chunkBytes: 16 });
   const srv = await serveCoordinator(c, { listen: '127.0.0.1:0', token: TOKEN, logger: () => {} });
   const cl = clients(srv.address);
-  return { c, srv, coord: cl.coord, weights: cl.weights, clock, close: async () => { cl.close(); await srv.close(); } };
+  return {
+    c,
+    srv,
+    coord: cl.coord,
+    weights: cl.weights,
+    clock,
+    close: async () => {
+      cl.close();
+      await srv.close();
+    },
+  };
 }
 
 function publish(weights: WeightsClient, bytes: Uint8Array, version: number, step: number, chunkBytes = 7): Promise<{ published: WeightVersion | null }> {
@@ -45,9 +55,17 @@ function publish(weights: WeightsClient, bytes: Uint8Array, version: number, ste
 const register = (coord: CoordinatorClient, id = '') => unary(coord, coord.RegisterWorker, { worker_id: id, host: 'h', device: 'cpu', capabilities: null });
 const lease = (coord: CoordinatorClient, worker: string, version: number, max = 2, requestId = '') =>
   unary(coord, coord.LeasePrompts, { worker_id: worker, max_prompts: max, weight_version: version, request_id: requestId });
-const rollouts = (n: number) => Array.from({ length: n }, (_, i) => ({ index: i, token_ids: [1, 2, i], logprobs: [-0.5, -0.25, -1], text: `t${i}`, truncated: false }));
+const rollouts = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ index: i, token_ids: [1, 2, i], logprobs: [-0.5, -0.25, -1], text: `t${i}`, truncated: false }));
 const submit = (coord: CoordinatorClient, worker: string, l: { lease_id: string; prompt_id: string }, version: number, n = 4) =>
-  unary(coord, coord.SubmitGroup, { worker_id: worker, lease_id: l.lease_id, prompt_id: l.prompt_id, weight_version: version, rollouts: rollouts(n), timing: null });
+  unary(coord, coord.SubmitGroup, {
+    worker_id: worker,
+    lease_id: l.lease_id,
+    prompt_id: l.prompt_id,
+    weight_version: version,
+    rollouts: rollouts(n),
+    timing: null,
+  });
 const take = (coord: CoordinatorClient, ack = 0, min = 0, max = 8, wait = 0) =>
   unary(coord, coord.TakeGroups, { learner_id: 'L', max_groups: max, min_groups: min, wait_ms: wait, ack_batch_id: ack });
 
@@ -135,7 +153,14 @@ test('with max_staleness 0 a worker on an old version gets no lease, a StaleWeig
     const err = await lease(t.coord, 'a', 1).catch((e: unknown) => e);
     assert.instance(err, StaleWeightsError);
     assert.is((err as StaleWeightsError).min, 2);
-    const hb = await unary(t.coord, t.coord.Heartbeat, { worker_id: 'a', state: 'WORKER_STATE_IDLE', weight_version: 1, rollouts_per_second: 0, lease_ids: [], sent_at_ms: 0 });
+    const hb = await unary(t.coord, t.coord.Heartbeat, {
+      worker_id: 'a',
+      state: 'WORKER_STATE_IDLE',
+      weight_version: 1,
+      rollouts_per_second: 0,
+      lease_ids: [],
+      sent_at_ms: 0,
+    });
     assert.is(hb.commands[0]!.action, 'fetch_weights');
     assert.is(hb.commands[0]!.fetch_weights!.version, 2);
     assert.is((await lease(t.coord, 'a', 2)).leases.length, 2);
@@ -155,7 +180,11 @@ test('a lease carries the series and seed key; a group is accepted once, its rep
     assert.is(leases[0]!.seed_key, '3407/rollout');
     assert.is(leases[0]!.min_weight_version, 1);
     const again = await lease(t.coord, 'a', 1, 2, 'req-1');
-    assert.equal(again.leases.map((l) => l.lease_id), leases.map((l) => l.lease_id), 'same request id, same leases');
+    assert.equal(
+      again.leases.map((l) => l.lease_id),
+      leases.map((l) => l.lease_id),
+      'same request id, same leases',
+    );
     assert.equal(await submit(t.coord, 'a', leases[0]!, 1), { accepted: true, duplicate: false });
     assert.equal(await submit(t.coord, 'a', leases[0]!, 1), { accepted: false, duplicate: true });
     const wrong = await submit(t.coord, 'a', leases[1]!, 1, 3).catch((e: unknown) => e);
@@ -220,7 +249,14 @@ test('an expired lease is lost to its worker, requeued, and leased by another wo
     const { leases } = await lease(t.coord, 'a', 1, 1);
     t.clock.advance(10_000);
     assert.is(await t.c.service.expireNow(), 1);
-    const hb = await unary(t.coord, t.coord.Heartbeat, { worker_id: 'a', state: 'WORKER_STATE_ROLLING_OUT', weight_version: 1, rollouts_per_second: 0, lease_ids: [leases[0]!.lease_id], sent_at_ms: 0 });
+    const hb = await unary(t.coord, t.coord.Heartbeat, {
+      worker_id: 'a',
+      state: 'WORKER_STATE_ROLLING_OUT',
+      weight_version: 1,
+      rollouts_per_second: 0,
+      lease_ids: [leases[0]!.lease_id],
+      sent_at_ms: 0,
+    });
     assert.equal(hb.lost_lease_ids, [leases[0]!.lease_id]);
     const other = await lease(t.coord, 'b', 1, 1);
     assert.is(other.leases[0]!.prompt_id, leases[0]!.prompt_id);
@@ -239,7 +275,12 @@ test('released leases go back to the queue at once', async () => {
     const { leases } = await lease(t.coord, 'a', 1, 2);
     const r = await unary(t.coord, t.coord.ReleaseLeases, { worker_id: 'a', lease_ids: [], reason: 'RELEASE_REASON_SHUTDOWN', detail: '' });
     assert.is(r.released, 2);
-    const again = await unary(t.coord, t.coord.ReleaseLeases, { worker_id: 'a', lease_ids: [leases[0]!.lease_id], reason: 'RELEASE_REASON_SHUTDOWN', detail: '' });
+    const again = await unary(t.coord, t.coord.ReleaseLeases, {
+      worker_id: 'a',
+      lease_ids: [leases[0]!.lease_id],
+      reason: 'RELEASE_REASON_SHUTDOWN',
+      detail: '',
+    });
     assert.equal(again.unknown_lease_ids, [leases[0]!.lease_id]);
     const s = await unary(t.coord, t.coord.GetStatus, {});
     assert.is(s.prompts!.queued, 4);
@@ -278,7 +319,14 @@ test('a late group for an expired lease wins when it is first; the requeued copy
     assert.is(other.leases[0]!.prompt_id, leases[0]!.prompt_id);
     assert.equal(await submit(t.coord, 'a', leases[0]!, 1), { accepted: true, duplicate: false });
     assert.equal(await submit(t.coord, 'b', other.leases[0]!, 1), { accepted: false, duplicate: true });
-    const hb = await unary(t.coord, t.coord.Heartbeat, { worker_id: 'b', state: 'WORKER_STATE_ROLLING_OUT', weight_version: 1, rollouts_per_second: 0, lease_ids: [other.leases[0]!.lease_id], sent_at_ms: 0 });
+    const hb = await unary(t.coord, t.coord.Heartbeat, {
+      worker_id: 'b',
+      state: 'WORKER_STATE_ROLLING_OUT',
+      weight_version: 1,
+      rollouts_per_second: 0,
+      lease_ids: [other.leases[0]!.lease_id],
+      sent_at_ms: 0,
+    });
     assert.equal(hb.lost_lease_ids, [other.leases[0]!.lease_id], 'the loser hears its lease was cancelled');
   } finally {
     await t.close();
@@ -291,8 +339,18 @@ test('a drained worker is told so on its next heartbeat and gets no more leases'
     await register(t.coord, 'a');
     await publish(t.weights, WEIGHTS, 1, 0);
     assert.ok(t.c.service.drainWorker('a'));
-    const hb = await unary(t.coord, t.coord.Heartbeat, { worker_id: 'a', state: 'WORKER_STATE_IDLE', weight_version: 1, rollouts_per_second: 0, lease_ids: [], sent_at_ms: 0 });
-    assert.equal(hb.commands.map((c) => c.action), ['drain']);
+    const hb = await unary(t.coord, t.coord.Heartbeat, {
+      worker_id: 'a',
+      state: 'WORKER_STATE_IDLE',
+      weight_version: 1,
+      rollouts_per_second: 0,
+      lease_ids: [],
+      sent_at_ms: 0,
+    });
+    assert.equal(
+      hb.commands.map((c) => c.action),
+      ['drain'],
+    );
     assert.equal((await lease(t.coord, 'a', 1)).leases, []);
   } finally {
     await t.close();
@@ -339,7 +397,12 @@ test('a learner started with another config than the coordinator refuses to trai
   const t = await setup();
   try {
     const err = await runRemoteTraining(smokeJob({ 'train.steps': '2', 'optim.lr': '0.001' }), {
-      coord: t.coord, weights: t.weights, rpcDeadlineMs: 5000, sleep: async () => {}, clock: () => new Date(), log: () => {},
+      coord: t.coord,
+      weights: t.weights,
+      rpcDeadlineMs: 5000,
+      sleep: async () => {},
+      clock: () => new Date(),
+      log: () => {},
     }).catch((e: unknown) => e);
     assert.instance(err, ConfigError);
     assert.match((err as Error).message, /same job file/);

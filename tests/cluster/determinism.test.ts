@@ -19,18 +19,42 @@ import { TOKEN, clients, smokeJob } from './helpers.js';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function clusterRun(outputDir: string, seed: string, staleness = '0', steps = '2', log: (line: string) => void = () => {}): Promise<RemoteTrainSummary> {
-  const job = smokeJob({ outputDir, seed, 'train.steps': steps, 'cluster.maxStaleness': staleness, 'train.warmStart.enabled': 'false', 'data.eval': 'anomllm:eval?count=1&length=64' });
+  const job = smokeJob({
+    outputDir,
+    seed,
+    'train.steps': steps,
+    'cluster.maxStaleness': staleness,
+    'train.warmStart.enabled': 'false',
+    'data.eval': 'anomllm:eval?count=1&length=64',
+  });
   const records = (await loadDataSpec(job.data.train)).filter((r) => r.type !== 'unknown');
   const c = createCoordinator(job, { store: new MemoryStore({ jobId: 'det' }), clock: Date.now, logger: () => {}, records });
   const srv = await serveCoordinator(c, { listen: '127.0.0.1:0', token: TOKEN, logger: () => {} });
   const conns = [clients(srv.address), clients(srv.address), clients(srv.address)];
   try {
-    const workers = [0, 1].map((i) => new RolloutWorker({
-      coord: conns[i]!.coord, weights: conns[i]!.weights, buildSampler: onnxSamplerFactory({ device: 'cpu', threads: 1 }),
-      clock: Date.now, sleep, logger: () => {}, host: `test-${i}`, device: 'cpu', maxPrompts: 1 + i,
-    }));
+    const workers = [0, 1].map(
+      (i) =>
+        new RolloutWorker({
+          coord: conns[i]!.coord,
+          weights: conns[i]!.weights,
+          buildSampler: onnxSamplerFactory({ device: 'cpu', threads: 1 }),
+          clock: Date.now,
+          sleep,
+          logger: () => {},
+          host: `test-${i}`,
+          device: 'cpu',
+          maxPrompts: 1 + i,
+        }),
+    );
     const running = workers.map((w) => w.run());
-    const summary = await runRemoteTraining(job, { coord: conns[2]!.coord, weights: conns[2]!.weights, rpcDeadlineMs: 10_000, sleep, clock: () => new Date(), log });
+    const summary = await runRemoteTraining(job, {
+      coord: conns[2]!.coord,
+      weights: conns[2]!.weights,
+      rpcDeadlineMs: 10_000,
+      sleep,
+      clock: () => new Date(),
+      log,
+    });
     await Promise.all(running);
     return summary;
   } finally {

@@ -29,11 +29,23 @@ export function clients(address: string, token = TOKEN): { coord: CoordinatorCli
   const opts = { ...channelOptions(), interceptors: [bearerInterceptor(token)] };
   const coord = createClient('Coordinator', address, grpc.credentials.createInsecure(), opts);
   const weights = createClient('Weights', address, grpc.credentials.createInsecure(), opts);
-  return { coord, weights, close: () => { coord.close(); weights.close(); } };
+  return {
+    coord,
+    weights,
+    close: () => {
+      coord.close();
+      weights.close();
+    },
+  };
 }
 
 /** A manual clock: read with now(), move with advance(ms). */
 export function manualClock(start = 1_800_000_000_000): { now: () => number; advance(ms: number): void } {
   let t = start;
-  return { now: () => t, advance: (ms) => { t += ms; } };
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }

@@ -11,7 +11,12 @@ const ids = Array.from({ length: 10 }, (_, i) => `r${i}`);
 test('steps are consecutive pieces of the per-epoch shuffles the single-process trainer uses', () => {
   const plan = planSteps(3407, ids, 3, 4);
   const rng = new Rng(3407);
-  const stream = [0, 1].flatMap((e) => rng.fork(`rl/epoch/${e}`).shuffle(ids.map((_, i) => i)).map((i) => ids[i]!));
+  const stream = [0, 1].flatMap((e) =>
+    rng
+      .fork(`rl/epoch/${e}`)
+      .shuffle(ids.map((_, i) => i))
+      .map((i) => ids[i]!),
+  );
   assert.equal([...plan.promptsOf(1)], stream.slice(0, 4));
   assert.equal([...plan.promptsOf(2)], stream.slice(4, 8));
   assert.is(plan.total, 12);

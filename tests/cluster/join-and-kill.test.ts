@@ -27,7 +27,14 @@ async function leaseHeldBy(coord: CoordinatorClient, worker: string, timeoutMs =
 
 test('workers join and die mid-run; every prompt is still trained exactly once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'anomseer-join-kill-'));
-  const sets = [`outputDir=${join(dir, 'run')}`, 'train.steps=10', 'train.warmStart.enabled=false', 'cluster.leaseTimeout=3s', 'cluster.heartbeatInterval=500ms', 'data.eval=anomllm:eval?count=1&length=64'];
+  const sets = [
+    `outputDir=${join(dir, 'run')}`,
+    'train.steps=10',
+    'train.warmStart.enabled=false',
+    'cluster.leaseTimeout=3s',
+    'cluster.heartbeatInterval=500ms',
+    'data.eval=anomllm:eval?count=1&length=64',
+  ];
   const setFlags = sets.flatMap((s) => ['--set', s]);
   let cl: ReturnType<typeof clients> | undefined;
   try {

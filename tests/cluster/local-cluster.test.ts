@@ -25,7 +25,17 @@ test('two workers and a learner run the smoke job to step 3; every planned promp
   const dir = mkdtempSync(join(tmpdir(), 'anomseer-cluster-'));
   try {
     const summaryFile = join(dir, 'summary.json');
-    const r = await run(['train', 'examples/smoke.yaml', '--workers', '2', '--no-dashboard', '--set', `outputDir=${join(dir, 'run')}`, '--summary', summaryFile]);
+    const r = await run([
+      'train',
+      'examples/smoke.yaml',
+      '--workers',
+      '2',
+      '--no-dashboard',
+      '--set',
+      `outputDir=${join(dir, 'run')}`,
+      '--summary',
+      summaryFile,
+    ]);
     assert.is(r.code, 0, r.out);
     assert.match(r.out, /\[coordinator\] coordinator: job smoke-\w+ listening on 127\.0\.0\.1:\d+/);
     assert.match(r.out, /\[learner\] step 3\/3 v4/);
@@ -39,7 +49,10 @@ test('two workers and a learner run the smoke job to step 3; every planned promp
     assert.is(s.cluster.groupsTrained, 12);
     assert.is(s.cluster.untrainedItems, 0);
     assert.is(s.cluster.extraGroups, 0);
-    assert.is(Object.values(s.cluster.groupsByWorker as Record<string, number>).reduce((a, b) => a + b, 0), 12);
+    assert.is(
+      Object.values(s.cluster.groupsByWorker as Record<string, number>).reduce((a, b) => a + b, 0),
+      12,
+    );
     assert.ok(existsSync(join(s.checkpoint, 'model.safetensors')));
   } finally {
     rmSync(dir, { recursive: true, force: true });

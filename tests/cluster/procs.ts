@@ -18,7 +18,10 @@ const started: Proc[] = [];
 
 export function startRole(name: string, args: string[], env: Record<string, string> = {}): Proc {
   // stdin is a pipe and ANOMSEER_EXIT_WITH_PARENT is set: if this test process dies, the role does too.
-  const child = spawn(process.execPath, ['bin/anomseer.mjs', ...args], { env: { ...process.env, ANOMSEER_TOKEN: TOKEN, ANOMSEER_EXIT_WITH_PARENT: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/anomseer.mjs', ...args], {
+    env: { ...process.env, ANOMSEER_TOKEN: TOKEN, ANOMSEER_EXIT_WITH_PARENT: '1', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
   for (const s of [child.stdout!, child.stderr!]) {
@@ -46,9 +49,21 @@ export function startRole(name: string, args: string[], env: Record<string, stri
           const m = re.exec(l);
           if (m !== null) return resolve(m);
         }
-        const timer = setTimeout(() => reject(new Error(`${name}: no line matching ${re} within ${timeoutMs} ms; last lines:\n${lines.slice(-15).join('\n')}`)), timeoutMs);
-        waiters.push({ re, resolve: (m) => { clearTimeout(timer); resolve(m); } });
-        void exited.then((code) => { clearTimeout(timer); reject(new Error(`${name} exited (${code}) before printing ${re}; last lines:\n${lines.slice(-15).join('\n')}`)); });
+        const timer = setTimeout(
+          () => reject(new Error(`${name}: no line matching ${re} within ${timeoutMs} ms; last lines:\n${lines.slice(-15).join('\n')}`)),
+          timeoutMs,
+        );
+        waiters.push({
+          re,
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        });
+        void exited.then((code) => {
+          clearTimeout(timer);
+          reject(new Error(`${name} exited (${code}) before printing ${re}; last lines:\n${lines.slice(-15).join('\n')}`));
+        });
       }),
   };
   started.push(proc);

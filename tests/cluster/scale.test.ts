@@ -49,7 +49,10 @@ test('scale starts the missing workers and stops the surplus ones; status shows 
     assert.is(await table.exited, 0);
     assert.match(table.lines.join('\n'), /workers \(2\):/);
     const down = await scale(1);
-    assert.ok(down.some((l) => /stopping w\d+/.test(l)), down.join('\n'));
+    assert.ok(
+      down.some((l) => /stopping w\d+/.test(l)),
+      down.join('\n'),
+    );
     await liveCount(cl.coord, 1);
     await scale(0);
     await liveCount(cl.coord, 0);

@@ -37,7 +37,15 @@ test('the defaults are the paper defaults (docs/METHOD.md §5–§6)', () => {
   assert.equal([j.optim.betas, j.optim.eps, j.optim.weightDecay, j.optim.gradClip], [[0.9, 0.999], 1e-8, 0.01, 1]);
   assert.equal([j.train.steps, j.train.updatesPerBatch, j.train.warmStart.enabled], [250, 1, false]);
   assert.equal(
-    [j.cluster.maxStaleness, j.cluster.leaseTimeout, j.cluster.heartbeatInterval, j.cluster.workers, j.cluster.listen, j.cluster.dashboardPort, j.cluster.maxMessageBytes],
+    [
+      j.cluster.maxStaleness,
+      j.cluster.leaseTimeout,
+      j.cluster.heartbeatInterval,
+      j.cluster.workers,
+      j.cluster.listen,
+      j.cluster.dashboardPort,
+      j.cluster.maxMessageBytes,
+    ],
     [0, 60_000, 5000, 2, '127.0.0.1:0', 0, 64 * 1024 * 1024],
   );
 });
@@ -125,8 +133,20 @@ const BAD: [string, unknown, string, ...string[]][] = [
   ['no policy input', { policy: { inputs: { plot: false, values: false } } }, 'policy.inputs', 'at least one input must be true'],
   ['heads that do not divide dModel', { policy: { heads: 3 } }, 'policy.heads', 'is 3', 'must divide policy.dModel (128)'],
   ['heartbeat not shorter than the lease', { cluster: { leaseTimeout: '5s' } }, 'cluster.heartbeatInterval', 'is 5000ms', 'cluster.leaseTimeout (5000ms)'],
-  ['warmup as long as training', { optim: { schedule: 'warmup-constant', warmupSteps: 250 } }, 'optim.warmupSteps', 'is 250', 'train.steps × train.updatesPerBatch (250)'],
-  ['warmup counts optimizer steps', { train: { steps: 10, updatesPerBatch: 2 }, optim: { schedule: 'warmup-cosine', warmupSteps: 20 } }, 'optim.warmupSteps', 'is 20', '(20)'],
+  [
+    'warmup as long as training',
+    { optim: { schedule: 'warmup-constant', warmupSteps: 250 } },
+    'optim.warmupSteps',
+    'is 250',
+    'train.steps × train.updatesPerBatch (250)',
+  ],
+  [
+    'warmup counts optimizer steps',
+    { train: { steps: 10, updatesPerBatch: 2 }, optim: { schedule: 'warmup-cosine', warmupSteps: 20 } },
+    'optim.warmupSteps',
+    'is 20',
+    '(20)',
+  ],
   ['rollouts longer than a trace', { rollout: { maxNewTokens: 200 } }, 'rollout.maxNewTokens', 'is 200', 'policy.maxTraceTokens (160)'],
   ['section given as a scalar', { cluster: 3 }, 'cluster', 'is a number', 'must be a mapping'],
   ['root given as a list', [1], '(root)', 'is a list'],

@@ -66,7 +66,12 @@ test('a duplicate key is a YAML error on its line', () => {
 test('a value the schema refuses names the key path, the file and the line', () => {
   const text = 'name: x\ncluster:\n  workers: 2\n  leaseTimeout: soon\n';
   throwsConfig(() => parseJobYaml(text, 'job.yaml'), 'cluster.leaseTimeout', 'is "soon"', '(job.yaml, line 4)');
-  throwsConfig(() => parseJobYaml('data:\n  train: anomllm:train\n  serieLength: 5\n', 'job.yaml'), 'data.serieLength', 'did you mean "seriesLength"?', 'line 3');
+  throwsConfig(
+    () => parseJobYaml('data:\n  train: anomllm:train\n  serieLength: 5\n', 'job.yaml'),
+    'data.serieLength',
+    'did you mean "seriesLength"?',
+    'line 3',
+  );
 });
 
 test('a missing file is a ConfigError naming it', () => {
@@ -184,7 +189,15 @@ test('describeConfig redacts secrets, and only secrets', () => {
   const text = describeConfig(compile(S, {}), S);
   assert.not.match(text, /s3cr3t|hunter2|abc/);
   assert.equal(parseYaml(text), { token: '<redacted>', redisPassword: '<redacted>', maxNewTokens: 160, nested: { authToken: '<redacted>' } });
-  const names: [string, boolean][] = [['token', true], ['password', true], ['Secret', true], ['apiToken', true], ['maxTraceTokens', false], ['tokenizer', false], ['passwordless', false]];
+  const names: [string, boolean][] = [
+    ['token', true],
+    ['password', true],
+    ['Secret', true],
+    ['apiToken', true],
+    ['maxTraceTokens', false],
+    ['tokenizer', false],
+    ['passwordless', false],
+  ];
   for (const [k, secret] of names) assert.is(isSecretKey(k), secret, k);
 });
 

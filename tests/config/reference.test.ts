@@ -9,7 +9,7 @@ import { t } from '../../shared/config/schema.js';
 import { ConfigError } from '../../shared/errors.js';
 import { repoRoot } from './helpers.js';
 
-const HOW = 'regenerate with: node --import tsx -e "import(\'./shared/config/reference.ts\').then((m) => m.writeConfigDoc(\'docs/CONFIG.md\'))"';
+const HOW = "regenerate with: node --import tsx -e \"import('./shared/config/reference.ts').then((m) => m.writeConfigDoc('docs/CONFIG.md'))\"";
 
 test('docs/CONFIG.md holds exactly configReference() between the markers', () => {
   const doc = readFileSync(join(repoRoot, 'docs', 'CONFIG.md'), 'utf8');
@@ -74,7 +74,10 @@ test('spliceReference replaces only the text between the markers', () => {
   assert.is(out, `# T\n\nintro\n\n${REFERENCE_START}\nnew\n${REFERENCE_END}\n\noutro\n`);
   assert.is(extractReference(out), 'new\n');
   assert.is(spliceReference(out, 'new\n'), out);
-  assert.throws(() => spliceReference('# no markers'), (e: unknown) => e instanceof ConfigError);
+  assert.throws(
+    () => spliceReference('# no markers'),
+    (e: unknown) => e instanceof ConfigError,
+  );
 });
 
 test.run();

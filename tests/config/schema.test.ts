@@ -35,7 +35,17 @@ type C = Infer<typeof S>;
 
 test('defaults fill every absent key; durations and sizes become numbers', () => {
   const c: C = compile(S, { name: 'x' });
-  assert.equal(c, { name: 'x', size: 3, ratio: 0.5, mode: 'fast', wait: 2000, cap: 1024, pair: [1, 2], dir: 'out/x', inner: { on: false, heartbeatInterval: 1 } });
+  assert.equal(c, {
+    name: 'x',
+    size: 3,
+    ratio: 0.5,
+    mode: 'fast',
+    wait: 2000,
+    cap: 1024,
+    pair: [1, 2],
+    dir: 'out/x',
+    inner: { on: false, heartbeatInterval: 1 },
+  });
 });
 
 test('keys come out in schema order, derived keys included', () => {
@@ -64,7 +74,13 @@ const BAD: [string, unknown, string, ...string[]][] = [
   ['missing required key', {}, 'name', 'is required', 'Required name'],
   ['unknown top-level key', { name: 'x', colour: 1 }, 'colour', 'unknown key', 'valid keys here: name, size, ratio, mode, wait, cap, pair, dir, inner'],
   ['typo suggests the closest key', { name: 'x', sizee: 1 }, 'sizee', 'did you mean "size"?'],
-  ['nested typo names the full path', { name: 'x', inner: { heartbeatIntervall: 1 } }, 'inner.heartbeatIntervall', 'did you mean "heartbeatInterval"?', 'valid keys here: on, heartbeatInterval'],
+  [
+    'nested typo names the full path',
+    { name: 'x', inner: { heartbeatIntervall: 1 } },
+    'inner.heartbeatIntervall',
+    'did you mean "heartbeatInterval"?',
+    'valid keys here: on, heartbeatInterval',
+  ],
   ['snake_case gets a camelCase hint', { name: 'x', inner: { heartbeat_interval: 1 } }, 'inner.heartbeat_interval', 'camelCase', '"heartbeatInterval"'],
   ['wrong type', { name: 'x', size: 'big' }, 'size', 'is "big"', 'an integer in [1, 10]'],
   ['not an integer', { name: 'x', size: 2.5 }, 'size', 'is 2.5', 'integer in [1, 10]'],
@@ -135,7 +151,13 @@ test('allowedText phrases', () => {
 });
 
 test('levenshtein and closest', () => {
-  const cases: [string, string, number][] = [['', 'abc', 3], ['kitten', 'sitting', 3], ['seed', 'seed', 0], ['sede', 'seed', 2], ['lr', 'lrr', 1]];
+  const cases: [string, string, number][] = [
+    ['', 'abc', 3],
+    ['kitten', 'sitting', 3],
+    ['seed', 'seed', 0],
+    ['sede', 'seed', 2],
+    ['lr', 'lrr', 1],
+  ];
   for (const [a, b, d] of cases) assert.is(levenshtein(a, b), d, `${a} ~ ${b}`);
   assert.is(closest('SEED', ['name', 'seed']), 'seed');
   assert.is(closest('zzzzzz', ['name', 'seed']), undefined);

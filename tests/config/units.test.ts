@@ -30,7 +30,15 @@ test('durations parse to milliseconds', () => {
 });
 
 test('formatDuration picks the largest exact unit', () => {
-  const cases: [number, string][] = [[60_000, '1m'], [90_000, '90s'], [250, '250ms'], [3_600_000, '1h'], [5000, '5s'], [0, '0ms'], [1.5, '1.5ms']];
+  const cases: [number, string][] = [
+    [60_000, '1m'],
+    [90_000, '90s'],
+    [250, '250ms'],
+    [3_600_000, '1h'],
+    [5000, '5s'],
+    [0, '0ms'],
+    [1.5, '1.5ms'],
+  ];
   for (const [ms, text] of cases) assert.is(formatDuration(ms), text);
 });
 

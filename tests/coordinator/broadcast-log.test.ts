@@ -8,7 +8,12 @@ import { BroadcastLog, DEFAULT_BROADCASTS_KEPT } from '../../dashboard/broadcast
 /** A log on a manual clock starting at 1000 ms. */
 const make = (keep?: number) => {
   let t = 1_000;
-  const clock = { now: () => t, advance: (ms: number) => { t += ms; } };
+  const clock = {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
   return { log: new BroadcastLog({ clock: clock.now, keep }), clock };
 };
 
@@ -61,7 +66,14 @@ test('versions are listed newest first, each with its own counts, whatever the o
   log.published(1, 10); // late, but the log is not full: kept
   log.published(3, 30);
   log.fetched(2, 'w1');
-  assert.equal(log.list().map((e) => [e.version, e.bytes, e.workersUpdated]), [[3, 30, 0], [2, 20, 1], [1, 10, 0]]);
+  assert.equal(
+    log.list().map((e) => [e.version, e.bytes, e.workersUpdated]),
+    [
+      [3, 30, 0],
+      [2, 20, 1],
+      [1, 10, 0],
+    ],
+  );
 });
 
 test(`only the newest ${DEFAULT_BROADCASTS_KEPT} versions are kept`, () => {
@@ -85,7 +97,13 @@ test('unknown, evicted or republished versions are ignored and reported with fal
   assert.is(log.fetched(9, 'w1'), false);
   clock.advance(500);
   assert.is(log.published(3, 99), false, 'versions are immutable: the first publish stands');
-  assert.equal(log.list().map((e) => [e.version, e.bytes, e.bytesSent, e.workersUpdated, e.publishedAtMs]), [[3, 30, 0, 0, 1_000], [2, 20, 0, 0, 1_000]]);
+  assert.equal(
+    log.list().map((e) => [e.version, e.bytes, e.bytesSent, e.workersUpdated, e.publishedAtMs]),
+    [
+      [3, 30, 0, 0, 1_000],
+      [2, 20, 0, 0, 1_000],
+    ],
+  );
 });
 
 test('keep must be an integer >= 1', () => {

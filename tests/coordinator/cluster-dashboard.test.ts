@@ -49,18 +49,33 @@ function firstMessage(url: string): Promise<Snapshot> {
   });
 }
 
-const snapshot = async (url: string): Promise<Snapshot> => (await (await fetch(`${url}api/snapshot`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as Snapshot;
+const snapshot = async (url: string): Promise<Snapshot> =>
+  (await (await fetch(`${url}api/snapshot`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as Snapshot;
 
 test('the dashboard is served on loopback, printed without the token, and refuses anyone without it', async () => {
   const lines: string[] = [];
-  const c = await runCoordinator({ jobFile: 'examples/smoke.yaml', set: sets, dashboard: { port: 0 }, env: { ANOMSEER_TOKEN: TOKEN }, log: (l) => lines.push(l) });
+  const c = await runCoordinator({
+    jobFile: 'examples/smoke.yaml',
+    set: sets,
+    dashboard: { port: 0 },
+    env: { ANOMSEER_TOKEN: TOKEN },
+    log: (l) => lines.push(l),
+  });
   try {
     const url = c.dashboardUrl!;
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
     assert.ok(lines.includes(`coordinator: dashboard ${url}?token=<ANOMSEER_TOKEN>`), lines.join('\n'));
-    assert.ok(lines.every((l) => !l.includes(TOKEN)), 'the token is never printed');
+    assert.ok(
+      lines.every((l) => !l.includes(TOKEN)),
+      'the token is never printed',
+    );
 
-    for (const [path, headers] of [['', {}], ['api/snapshot', {}], [`api/snapshot?token=wrong-token-0123456789`, {}], ['api/snapshot', { authorization: 'Bearer wrong-token-0123456789' }]] as const) {
+    for (const [path, headers] of [
+      ['', {}],
+      ['api/snapshot', {}],
+      [`api/snapshot?token=wrong-token-0123456789`, {}],
+      ['api/snapshot', { authorization: 'Bearer wrong-token-0123456789' }],
+    ] as const) {
       const res = await fetch(`${url}${path}`, { headers });
       assert.is(res.status, 401, path);
       assert.not.match(await res.text(), /smoke|workers|snapshot/);
@@ -80,16 +95,36 @@ test('the dashboard is served on loopback, printed without the token, and refuse
 });
 
 test('workers come from the coordinator\'s state, a silent one turns "lost", and learner events fill the charts', async () => {
-  const c: CoordinatorProcess = await runCoordinator({ jobFile: 'examples/smoke.yaml', set: sets, dashboard: { port: 0 }, env: { ANOMSEER_TOKEN: TOKEN }, log: () => {} });
+  const c: CoordinatorProcess = await runCoordinator({
+    jobFile: 'examples/smoke.yaml',
+    set: sets,
+    dashboard: { port: 0 },
+    env: { ANOMSEER_TOKEN: TOKEN },
+    log: () => {},
+  });
   const cl = clients(c.address);
   try {
     await unary(cl.coord, cl.coord.RegisterWorker, { worker_id: 'a', host: 'box:1', device: 'cpu', capabilities: null });
     await unary(cl.coord, cl.coord.RegisterWorker, { worker_id: 'b', host: 'box:2', device: 'cuda:0', capabilities: null });
-    const beat = (id: string) => unary(cl.coord, cl.coord.Heartbeat, { worker_id: id, state: 'WORKER_STATE_IDLE', weight_version: 0, rollouts_per_second: 3, lease_ids: [], sent_at_ms: Date.now() });
+    const beat = (id: string) =>
+      unary(cl.coord, cl.coord.Heartbeat, {
+        worker_id: id,
+        state: 'WORKER_STATE_IDLE',
+        weight_version: 0,
+        rollouts_per_second: 3,
+        lease_ids: [],
+        sent_at_ms: Date.now(),
+      });
     await beat('a');
     await beat('b');
     let s = await snapshot(c.dashboardUrl!);
-    assert.equal(s.cluster!.workers.map((w) => [w.id, w.host, w.device, w.state]), [['a', 'box:1', 'cpu', 'idle'], ['b', 'box:2', 'cuda:0', 'idle']]);
+    assert.equal(
+      s.cluster!.workers.map((w) => [w.id, w.host, w.device, w.state]),
+      [
+        ['a', 'box:1', 'cpu', 'idle'],
+        ['b', 'box:2', 'cuda:0', 'idle'],
+      ],
+    );
 
     // b keeps beating, a goes silent for longer than the lease timeout (1 s).
     const until = Date.now() + 1500;
@@ -98,14 +133,25 @@ test('workers come from the coordinator\'s state, a silent one turns "lost", and
       await new Promise((r) => setTimeout(r, 200));
     }
     s = await snapshot(c.dashboardUrl!);
-    assert.equal(s.cluster!.workers.map((w) => [w.id, w.state]), [['a', 'lost'], ['b', 'idle']]);
+    assert.equal(
+      s.cluster!.workers.map((w) => [w.id, w.state]),
+      [
+        ['a', 'lost'],
+        ['b', 'idle'],
+      ],
+    );
 
-    const step = encodeProgress(fakeStep(1, ['p-1'], [{ id: 'p-1', series: Float64Array.from({ length: 32 }, (_, i) => i / 32), intervals: [[3, 5]], type: 'global point' }]));
+    const step = encodeProgress(
+      fakeStep(1, ['p-1'], [{ id: 'p-1', series: Float64Array.from({ length: 32 }, (_, i) => i / 32), intervals: [[3, 5]], type: 'global point' }]),
+    );
     assert.equal(await unary(cl.coord, cl.coord.ReportProgress, { learner_id: 'L', sequence: 1, event_json: step }), { accepted: true, duplicate: false });
     s = await snapshot(c.dashboardUrl!);
     assert.equal(s.steps.step, [1]);
     assert.is(s.traces.length, 2);
-    assert.ok(s.traces.every((t) => t.plot), 'the traces carry their series: plots');
+    assert.ok(
+      s.traces.every((t) => t.plot),
+      'the traces carry their series: plots',
+    );
     const png = await fetch(`${c.dashboardUrl!}plot/${s.traces[0]!.id}.png`, { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.is(png.headers.get('content-type'), 'image/png');
   } finally {
@@ -133,13 +179,23 @@ test('the weights table shows a published version with the bytes streamed and th
 
     for (const id of ['a', 'b']) {
       await unary(cl.coord, cl.coord.RegisterWorker, { worker_id: id, host: `box:${id}`, device: 'cpu', capabilities: null });
-      await unary(cl.coord, cl.coord.Heartbeat, { worker_id: id, state: 'WORKER_STATE_IDLE', weight_version: 0, rollouts_per_second: 0, lease_ids: [], sent_at_ms: Date.now() });
+      await unary(cl.coord, cl.coord.Heartbeat, {
+        worker_id: id,
+        state: 'WORKER_STATE_IDLE',
+        weight_version: 0,
+        rollouts_per_second: 0,
+        lease_ids: [],
+        sent_at_ms: Date.now(),
+      });
     }
     const before = Date.now();
     const { published } = await publish(cl.weights, WEIGHTS, 1, 0);
     assert.is(published!.total_bytes, WEIGHTS.length);
     s = await snapshot(c.dashboardUrl!);
-    assert.equal(s.cluster!.broadcasts.map((b) => [b.version, b.bytes, b.bytesSent, b.workersUpdated, b.workersTotal, b.seconds]), [[1, WEIGHTS.length, 0, 0, 2, null]]);
+    assert.equal(
+      s.cluster!.broadcasts.map((b) => [b.version, b.bytes, b.bytesSent, b.workersUpdated, b.workersTotal, b.seconds]),
+      [[1, WEIGHTS.length, 0, 0, 2, null]],
+    );
 
     for (const id of ['a', 'b']) {
       const chunks = await collect(cl.weights.FetchWeights({ version: 0, start_index: 0, worker_id: id }));
@@ -161,21 +217,47 @@ test('with a generated token the link names the token file; with the dashboard o
   const lines: string[] = [];
   const gen = await runCoordinator({ jobFile: 'examples/smoke.yaml', set: sets, dashboard: { port: 0 }, env: {}, log: (l) => lines.push(l) });
   await gen.close();
-  assert.ok(lines.some((l) => l === `coordinator: dashboard ${gen.dashboardUrl}?token=<the token in ${join(dir, 'cluster.token')}>`), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l === `coordinator: dashboard ${gen.dashboardUrl}?token=<the token in ${join(dir, 'cluster.token')}>`),
+    lines.join('\n'),
+  );
   const off: string[] = [];
   const c = await runCoordinator({ jobFile: 'examples/smoke.yaml', set: sets, dashboard: false, env: { ANOMSEER_TOKEN: TOKEN }, log: (l) => off.push(l) });
   await c.close();
   assert.is(c.dashboardUrl, undefined);
-  assert.ok(off.every((l) => !l.includes('dashboard')), off.join('\n'));
+  assert.ok(
+    off.every((l) => !l.includes('dashboard')),
+    off.join('\n'),
+  );
 });
 
 test('clusterStatusOf: states in words, "lost" after the timeout, broadcasts over live workers only', () => {
   const w = (id: string, state: GetStatusResponse['workers'][number]['state'], version: number, beat: number) => ({
-    worker_id: id, host: 'h', device: 'cpu', state, weight_version: version, rollouts_per_second: 2, leases_held: 1, groups_submitted: 0, registered_at_ms: 0, last_heartbeat_at_ms: beat,
+    worker_id: id,
+    host: 'h',
+    device: 'cpu',
+    state,
+    weight_version: version,
+    rollouts_per_second: 2,
+    leases_held: 1,
+    groups_submitted: 0,
+    registered_at_ms: 0,
+    last_heartbeat_at_ms: beat,
   });
   const s: GetStatusResponse = {
-    job_id: 'j', step: 2, weight_version: 3, started_at_ms: 0, now_ms: 10_000, leases: [], throughput: null,
-    workers: [w('a', 'WORKER_STATE_ROLLING_OUT', 3, 9_900), w('b', 'WORKER_STATE_IDLE', 2, 9_000), w('c', 'WORKER_STATE_ROLLING_OUT', 2, 4_000), w('d', 'WORKER_STATE_STOPPED', 2, 2_000)],
+    job_id: 'j',
+    step: 2,
+    weight_version: 3,
+    started_at_ms: 0,
+    now_ms: 10_000,
+    leases: [],
+    throughput: null,
+    workers: [
+      w('a', 'WORKER_STATE_ROLLING_OUT', 3, 9_900),
+      w('b', 'WORKER_STATE_IDLE', 2, 9_000),
+      w('c', 'WORKER_STATE_ROLLING_OUT', 2, 4_000),
+      w('d', 'WORKER_STATE_STOPPED', 2, 2_000),
+    ],
     prompts: { total: 12, done: 7, in_flight: 2, queued: 3, requeued: 1, duplicates_dropped: 0, stale_dropped: 0, groups_ready: 0 },
   };
   const out = clusterStatusOf(s, {
@@ -186,8 +268,14 @@ test('clusterStatusOf: states in words, "lost" after the timeout, broadcasts ove
       { version: 2, bytes: 90, bytesSent: 360, workersUpdated: 3, publishedAtMs: 1_000, lastFetchAtMs: 3_000, seconds: 2 },
     ],
   });
-  assert.equal(out.workers.map((x) => x.state), ['sampling', 'idle', 'lost', 'stopped']);
-  assert.equal(out.workers.map((x) => x.rolloutsPerSecond), [2, 2, 0, 0]);
+  assert.equal(
+    out.workers.map((x) => x.state),
+    ['sampling', 'idle', 'lost', 'stopped'],
+  );
+  assert.equal(
+    out.workers.map((x) => x.rolloutsPerSecond),
+    [2, 2, 0, 0],
+  );
   assert.equal(out.prompts, { done: 7, inFlight: 2, requeued: 1 });
   assert.is(out.queueDepth, 3);
   assert.equal(out.staleness, [5, 2]);

@@ -30,7 +30,11 @@ test('redis: every script is NAME-<keys>.lua with a header listing its KEYS, ARG
   for (const s of scripts) {
     const header = /^--\[\[([\s\S]*?)\]\]/.exec(s.lua)?.[1] ?? '';
     const keys = [...header.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1]));
-    assert.equal(keys, Array.from({ length: s.numberOfKeys }, (_, i) => i + 1), `${s.file}: KEYS[1..${s.numberOfKeys}] in the header`);
+    assert.equal(
+      keys,
+      Array.from({ length: s.numberOfKeys }, (_, i) => i + 1),
+      `${s.file}: KEYS[1..${s.numberOfKeys}] in the header`,
+    );
     assert.match(header, /ARGV\[1\]/, `${s.file}: ARGV listed`);
     assert.match(header, /Result:/, `${s.file}: result documented`);
     const used = Math.max(0, ...[...s.lua.slice(header.length).matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1])));

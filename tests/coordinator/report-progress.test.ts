@@ -29,11 +29,23 @@ interface Ctx {
 async function setup(): Promise<Ctx> {
   const events: DashboardEvent[] = [];
   const c = createCoordinator(smokeJob({ 'train.steps': '2' }), {
-    store: new MemoryStore({ jobId: 'test' }), clock: manualClock().now, logger: () => {}, records: fakeRecords(6), onProgress: (e) => events.push(e),
+    store: new MemoryStore({ jobId: 'test' }),
+    clock: manualClock().now,
+    logger: () => {},
+    records: fakeRecords(6),
+    onProgress: (e) => events.push(e),
   });
   const srv = await serveCoordinator(c, { listen: '127.0.0.1:0', token: TOKEN, logger: () => {} });
   const cl = clients(srv.address);
-  return { srv, coord: cl.coord, events, close: async () => { cl.close(); await srv.close(); } };
+  return {
+    srv,
+    coord: cl.coord,
+    events,
+    close: async () => {
+      cl.close();
+      await srv.close();
+    },
+  };
 }
 
 const report = (coord: CoordinatorClient, req: Partial<ReportProgressRequest>) =>
@@ -57,7 +69,11 @@ test('a step travels as its metrics and the traces the dashboard shows, with the
     assert.is(got.weightVersion, 4);
     assert.ok(Math.abs((got.metrics as Record<string, number>).reward! - 0.33) < 1e-12);
     assert.is(got.samples.length, 2, 'best and worst of 6 samples');
-    assert.equal(got.samples.map((g) => g[0]!.reward.total), [0.5, 0], 'best first, then worst');
+    assert.equal(
+      got.samples.map((g) => g[0]!.reward.total),
+      [0.5, 0],
+      'best first, then worst',
+    );
     assert.equal(Array.from(got.records![0]!.series), Array.from(series));
     assert.equal(got.records![0]!.intervals, [[10, 20]]);
     await report(t.coord, { sequence: 2, event_json: encodeProgress(fakeEval(3)) });
@@ -109,9 +125,15 @@ test('malformed JSON and malformed events are INVALID_ARGUMENT with a message na
       ['{"kind":"party","step":1}', /event_json\.kind: is "party"; expected one of "step", "warm-start", "eval", "checkpoint"/],
       ['{"kind":"checkpoint","step":-1,"dir":"d"}', /event_json\.step: is -1; expected an integer >= 0/],
       ['{"kind":"warm-start","step":1,"loss":"low","gradNorm":1}', /event_json\.loss: is "low"; expected a number/],
-      [JSON.stringify({ ...JSON.parse(encodeProgress(fakeStep(1, ['p-1'], [record]))), records: [] }), /event_json\.records: has 0 entries for 2 sample groups/],
+      [
+        JSON.stringify({ ...JSON.parse(encodeProgress(fakeStep(1, ['p-1'], [record]))), records: [] }),
+        /event_json\.records: has 0 entries for 2 sample groups/,
+      ],
       [encodeProgress(fakeStep(1)).replace('"text":"', '"text":7,"x":"'), /event_json\.samples\[0\]\[0\]\.sample\.text: is 7; expected a string/],
-      [encodeProgress(fakeStep(1, ['p-1'], [{ ...record, intervals: [[10, 99] as const] }])), /event_json\.records\[0\]\.intervals\[0\]: is \[10,99\]; expected \[start, end\] with start <= end <= 64/],
+      [
+        encodeProgress(fakeStep(1, ['p-1'], [{ ...record, intervals: [[10, 99] as const] }])),
+        /event_json\.records\[0\]\.intervals\[0\]: is \[10,99\]; expected \[start, end\] with start <= end <= 64/,
+      ],
     ];
     for (const [json, message] of cases) {
       const err = await report(t.coord, { event_json: json }).catch((e: unknown) => e);
@@ -157,7 +179,10 @@ test('the reporter sends in order, never throws, shrinks an oversized step, and 
   const lines: string[] = [];
   let fail: unknown;
   const r = new ProgressReporter({
-    learnerId: 'L', log: (l) => lines.push(l), maxBytes: 3000, retry: (attempt) => (attempt === 1 ? 1 : null),
+    learnerId: 'L',
+    log: (l) => lines.push(l),
+    maxBytes: 3000,
+    retry: (attempt) => (attempt === 1 ? 1 : null),
     retryable: (e) => e === 'flaky',
     send: async (req) => {
       await new Promise((res) => setTimeout(res, 2));
@@ -173,13 +198,20 @@ test('the reporter sends in order, never throws, shrinks an oversized step, and 
   r.report(fakeEval(1));
   r.report(fakeStep(2, ['p-1'], [{ ...record, series: new Float64Array(400).fill(0.123456789) }]));
   await r.flush();
-  assert.equal(sent.map((q) => q.sequence), [1, 2]);
+  assert.equal(
+    sent.map((q) => q.sequence),
+    [1, 2],
+  );
   assert.ok(!sent[1]!.event_json.includes('"samples":[[{'), 'a step over the limit goes without its traces');
   assert.is(JSON.parse(sent[1]!.event_json).step, 2);
   fail = 'flaky';
   r.report(fakeEval(3));
   await r.flush();
-  assert.equal(sent.map((q) => q.sequence), [1, 2, 3], 'a retryable failure is tried once more, same sequence');
+  assert.equal(
+    sent.map((q) => q.sequence),
+    [1, 2, 3],
+    'a retryable failure is tried once more, same sequence',
+  );
   fail = Object.assign(new Error('gRPC UNIMPLEMENTED (12): unknown method'), { grpcCode: 12 });
   r.report(fakeEval(4));
   r.report(fakeEval(5));
@@ -188,7 +220,10 @@ test('the reporter sends in order, never throws, shrinks an oversized step, and 
   r.report(fakeEval(6));
   await r.flush();
   assert.is(sent.length, 3, 'an old coordinator without ReportProgress: reporting turns off');
-  assert.ok(lines.some((l) => /turned off/.test(l)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => /turned off/.test(l)),
+    lines.join('\n'),
+  );
 });
 
 test.run();

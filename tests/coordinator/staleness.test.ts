@@ -55,7 +55,10 @@ test('every version a leasing worker may hold is accepted by the lease it gets',
 test('validateMaxStaleness accepts integers in [0, 1000] and names the field otherwise', () => {
   assert.equal([validateMaxStaleness(0), validateMaxStaleness(1000)], [0, 1000]);
   for (const bad of [-1, 1.5, 1001, '2', null]) {
-    assert.throws(() => validateMaxStaleness(bad), (e: unknown) => e instanceof ConfigError && /^cluster\.maxStaleness: must be an integer in \[0, 1000\]/.test((e as Error).message));
+    assert.throws(
+      () => validateMaxStaleness(bad),
+      (e: unknown) => e instanceof ConfigError && /^cluster\.maxStaleness: must be an integer in \[0, 1000\]/.test((e as Error).message),
+    );
   }
 });
 

@@ -11,7 +11,12 @@ const CASES: [number, Parameters<typeof errorFromCode>[1], new (...a: never[]) =
   [CODE.STALE_WEIGHTS, { jobId: 'j', details: [2, 4] }, StaleWeightsError, /^weight version 2 is older than the minimum 4/],
   [CODE.UNKNOWN_BATCH, { jobId: 'j', batchId: 7 }, NotFoundError, /^unknown batch "7"/],
   [CODE.CONFIG_CONFLICT, { jobId: 'j', details: ['a', 'b'] }, StateConflictError, /^configHash: job "j" was started with config a, not b/],
-  [CODE.VERSION_CONFLICT, { jobId: 'j', details: [3, 'x', 5, 'y'] }, StateConflictError, /^weightVersion: job "j" has latest version 3 .*cannot publish version 5/],
+  [
+    CODE.VERSION_CONFLICT,
+    { jobId: 'j', details: [3, 'x', 5, 'y'] },
+    StateConflictError,
+    /^weightVersion: job "j" has latest version 3 .*cannot publish version 5/,
+  ],
   [CODE.NO_JOB, { jobId: 'j' }, NotFoundError, /^unknown job "j"; call initJob first/],
   [-99, { jobId: 'j' }, AnomseerError, /unexpected code -99/],
 ];

@@ -45,7 +45,12 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
     const h = await makeStore(`contract-${n}`);
     await h.store.initJob('cfg', T0);
     for (const w of workers) await h.store.registerWorker(w, INFO, T0);
-    if (prompts > 0) await h.store.enqueueEpoch(0, Array.from({ length: prompts }, (_, i) => `p${i}`), T0);
+    if (prompts > 0)
+      await h.store.enqueueEpoch(
+        0,
+        Array.from({ length: prompts }, (_, i) => `p${i}`),
+        T0,
+      );
     return h;
   };
   const take = (s: StateStore, workerId: string, max: number, now: number, extra: { requestId?: string; minWeightVersion?: number } = {}) =>
@@ -72,7 +77,11 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
     const v1 = await store.publishVersion({ version: 1, step: 0, sha256: 'aa', now: T0 + 1 });
     assert.equal([v1.weightVersion, v1.step, v1.weightSha256, v1.updatedAtMs], [1, 0, 'aa', T0 + 1]);
     assert.equal(await store.publishVersion({ version: 1, step: 0, sha256: 'aa', now: T0 + 2 }), v1);
-    await rejects(store.publishVersion({ version: 1, step: 0, sha256: 'bb', now: T0 }), StateConflictError, /latest version 1 .*cannot publish version 1 \(sha256 bb\)/);
+    await rejects(
+      store.publishVersion({ version: 1, step: 0, sha256: 'bb', now: T0 }),
+      StateConflictError,
+      /latest version 1 .*cannot publish version 1 \(sha256 bb\)/,
+    );
     await rejects(store.publishVersion({ version: 3, step: 2, sha256: 'cc', now: T0 }), StateConflictError, /cannot publish version 3/);
     const v2 = await store.publishVersion({ version: 2, step: 1, sha256: 'dd', now: T0 + 3 });
     assert.equal([v2.weightVersion, v2.step, v2.weightSha256], [2, 1, 'dd']);
@@ -87,7 +96,15 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
     assert.is(await store.enqueueEpoch(0, ['x'], T0), false, 'an epoch is enqueued once');
     assert.is(await store.enqueueEpoch(1, ['p0', 'p1'], T0), true);
     const ls = await take(store, 'w1', 4, T0);
-    assert.equal(ls.map((l) => [l.epoch, l.promptId]), [[0, 'p0'], [0, 'p1'], [0, 'p2'], [1, 'p0']]);
+    assert.equal(
+      ls.map((l) => [l.epoch, l.promptId]),
+      [
+        [0, 'p0'],
+        [0, 'p1'],
+        [0, 'p2'],
+        [1, 'p0'],
+      ],
+    );
     assert.ok(ls.every((l) => l.workerId === 'w1' && l.deadlineMs === T0 + TIMEOUT && l.takenAtMs === T0));
     assert.is(new Set(ls.map((l) => l.leaseId)).size, 4);
     const c = await store.counters();
@@ -146,7 +163,10 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
     assert.equal(hb.lost, [c!.leaseId, 'L-nope']);
     const expired = await store.expireLeases(T0 + TIMEOUT);
     assert.equal(expired.map((l) => l.leaseId).sort(), [b!.leaseId, c!.leaseId].sort(), 'the renewed lease lives on');
-    assert.equal((await store.listLeases()).map((l) => [l.leaseId, l.deadlineMs]), [[a!.leaseId, T0 + 1900]]);
+    assert.equal(
+      (await store.listLeases()).map((l) => [l.leaseId, l.deadlineMs]),
+      [[a!.leaseId, T0 + 1900]],
+    );
     const later = await store.heartbeat({ workerId: 'w1', now: T0 + 1900, leaseIds: [a!.leaseId, b!.leaseId], leaseTimeoutMs: TIMEOUT });
     assert.equal(later.lost, [a!.leaseId, b!.leaseId], 'a lease is lost from its deadline on');
     const w1 = (await store.listWorkers()).find((w) => w.workerId === 'w1');
@@ -160,7 +180,10 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
     const mine = await take(store, 'w1', 3, T0);
     const [theirs] = await take(store, 'w2', 1, T0);
     const r = await store.releaseLeases('w1', 'all', T0 + 5);
-    assert.equal(r.released, mine.map((l) => l.leaseId));
+    assert.equal(
+      r.released,
+      mine.map((l) => l.leaseId),
+    );
     assert.equal(r.unknown, []);
     const again = await store.releaseLeases('w1', [mine[0]!.leaseId, theirs!.leaseId], T0 + 6);
     assert.equal(again, { released: [], unknown: [mine[0]!.leaseId, theirs!.leaseId] }, 'released twice, or not mine: unknown');
@@ -184,7 +207,10 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
     await take(store, 'w1', 2, T0);
     assert.is(await store.deregisterWorker('w1', T0 + 1), true);
     assert.is(await store.deregisterWorker('w1', T0 + 2), false);
-    assert.equal((await store.listWorkers()).map((w) => w.workerId), ['w2']);
+    assert.equal(
+      (await store.listWorkers()).map((w) => w.workerId),
+      ['w2'],
+    );
     const c = await store.counters();
     assert.equal([c.inFlight, c.queued, c.released], [0, 2, 2]);
     await rejects(take(store, 'w1', 1, T0 + 3), NotFoundError, /unknown worker "w1"/);
@@ -290,10 +316,16 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
     assert.is(await store.takeBatch({ max: 4, now: T0, ackTimeoutMs: 500 }), null);
     await fill(store, 5);
     const b1 = await store.takeBatch({ max: 4, now: T0 + 2, ackTimeoutMs: 500 });
-    assert.equal(b1!.groups.map((g) => g.promptId), ['p0', 'p1', 'p2', 'p3']);
+    assert.equal(
+      b1!.groups.map((g) => g.promptId),
+      ['p0', 'p1', 'p2', 'p3'],
+    );
     assert.equal([b1!.delivery, b1!.ackDeadlineMs], [1, T0 + 502]);
     const b2 = await store.takeBatch({ max: 4, now: T0 + 3, ackTimeoutMs: 500 });
-    assert.equal(b2!.groups.map((g) => g.promptId), ['p4']);
+    assert.equal(
+      b2!.groups.map((g) => g.promptId),
+      ['p4'],
+    );
     assert.is.not(b2!.batchId, b1!.batchId);
     assert.is(await store.takeBatch({ max: 4, now: T0 + 4, ackTimeoutMs: 500 }), null, 'nothing due, nothing ready');
     const c = await store.counters();
@@ -331,7 +363,10 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
     await store.registerWorker('w0', INFO, T0 + 1);
     const b = await store.registerWorker('w1', { host: 'h2', device: 'cuda:0' }, T0 + 50);
     assert.equal(b, { workerId: 'w1', host: 'h2', device: 'cuda:0', registeredAtMs: T0, lastSeenMs: T0 + 50, groupsAccepted: 0 });
-    assert.equal((await store.listWorkers()).map((w) => w.workerId), ['w0', 'w1']);
+    assert.equal(
+      (await store.listWorkers()).map((w) => w.workerId),
+      ['w0', 'w1'],
+    );
     await store.close();
   });
 

@@ -43,7 +43,11 @@ export async function simulate(store: StateStore, seed: number): Promise<SimStat
   const trace: string[] = [];
   let held: Batch | null = null;
 
-  await store.enqueueEpoch(0, Array.from({ length: P }, (_, i) => `s${i}`), now);
+  await store.enqueueEpoch(
+    0,
+    Array.from({ length: P }, (_, i) => `s${i}`),
+    now,
+  );
   let step = 0;
   for (; step < 20_000; step++) {
     now += 20 + rng.int(200);
@@ -52,7 +56,11 @@ export async function simulate(store: StateStore, seed: number): Promise<SimStat
     if (expired.length > 0) trace.push(`${now} expired ${expired.map((l) => l.leaseId).join(',')}`);
     if (step === 150) {
       assert.is(await store.enqueueEpoch(0, ['again'], now), false);
-      await store.enqueueEpoch(1, Array.from({ length: P }, (_, i) => `s${i}`), now);
+      await store.enqueueEpoch(
+        1,
+        Array.from({ length: P }, (_, i) => `s${i}`),
+        now,
+      );
     }
     const u = rng.uniform();
     if (alive.size < 2 || u < 0.04) {

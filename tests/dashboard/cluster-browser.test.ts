@@ -19,8 +19,14 @@ const root = mkdtempSync(join(tmpdir(), 'anomseer-cluster-dash-'));
 // Small enough for 2 busy cores (about 1 s a step), long enough to watch; a silent worker is
 // lost after 2 s.
 const sets = [
-  `outputDir=${join(root, 'run')}`, `train.steps=${STEPS}`, 'train.warmStart.enabled=false', 'train.evalEvery=4', 'train.evalCount=1',
-  'data.eval=anomllm:eval?count=1&length=256', 'cluster.leaseTimeout=2s', 'cluster.heartbeatInterval=300ms',
+  `outputDir=${join(root, 'run')}`,
+  `train.steps=${STEPS}`,
+  'train.warmStart.enabled=false',
+  'train.evalEvery=4',
+  'train.evalCount=1',
+  'data.eval=anomllm:eval?count=1&length=256',
+  'cluster.leaseTimeout=2s',
+  'cluster.heartbeatInterval=300ms',
 ];
 
 let browser: Browser;
@@ -44,12 +50,17 @@ test('headless Chromium is installed (apt-get install -y chromium)', () => {
 // Browser-side code is written as strings: this project compiles without the DOM library.
 const points = async () => Number(await page.evaluate("document.querySelector('#chart-reward').dataset.points"));
 
-test('train --workers 2: the coordinator\'s dashboard shows steps, both workers, a killed worker lost, and traces with plots', async () => {
+test("train --workers 2: the coordinator's dashboard shows steps, both workers, a killed worker lost, and traces with plots", async () => {
   // No ANOMSEER_TOKEN: the launcher generates one and prints the link with it, like `train`.
-  const train = startRole('train', ['train', 'examples/smoke.yaml', '--workers', '2', '--dashboard-port', '0', ...sets.flatMap((s) => ['--set', s])], { ANOMSEER_TOKEN: '' });
+  const train = startRole('train', ['train', 'examples/smoke.yaml', '--workers', '2', '--dashboard-port', '0', ...sets.flatMap((s) => ['--set', s])], {
+    ANOMSEER_TOKEN: '',
+  });
   const m = await train.waitFor(/^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)\?token=([0-9a-f]{64})  \(token generated/);
   const [url, token] = [m[1]!, m[2]!];
-  assert.ok(train.lines.some((l) => /^\[coordinator\] coordinator: dashboard http:\/\/127\.0\.0\.1:\d+\/\?token=<ANOMSEER_TOKEN>$/.test(l)), 'the coordinator prints its address, never the token');
+  assert.ok(
+    train.lines.some((l) => /^\[coordinator\] coordinator: dashboard http:\/\/127\.0\.0\.1:\d+\/\?token=<ANOMSEER_TOKEN>$/.test(l)),
+    'the coordinator prints its address, never the token',
+  );
 
   for (const bad of [url, `${url}?token=wrong-token-wrong-token`, `${url}api/snapshot`]) {
     const res = await page.goto(bad);
@@ -76,22 +87,31 @@ test('train --workers 2: the coordinator\'s dashboard shows steps, both workers,
   const snap = (await (await fetch(`${url}api/snapshot`, { headers: { authorization: `Bearer ${token}` } })).json()) as Snapshot;
   const victim = snap.cluster!.workers.find((w) => w.id === 'w1')!;
   const pid = Number(victim.host.split(':').at(-1));
-  assert.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /anomseer\.mjs\0worker\0/, 'the pid is one of this run\'s workers');
+  assert.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /anomseer\.mjs\0worker\0/, "the pid is one of this run's workers");
   const killedAt = Date.now();
   process.kill(pid, 'SIGKILL');
   await page.waitForSelector('#workers tr[data-worker="w1"] td.state-lost', { timeout: 15_000 });
   const lostAfter = (Date.now() - killedAt) / 1000;
   assert.ok(lostAfter < 10, `lost after ${lostAfter.toFixed(1)} s`);
-  assert.match(String(await page.evaluate(`document.querySelector('#workers tr[data-worker="w2"] td[class^="state-"]').className`)), /state-(sampling|idle|fetching|starting)/);
+  assert.match(
+    String(await page.evaluate(`document.querySelector('#workers tr[data-worker="w2"] td[class^="state-"]').className`)),
+    /state-(sampling|idle|fetching|starting)/,
+  );
 
   // A trace with its annotated plot (the learner sends each shown trace's series).
   await page.waitForSelector('#traces article.trace img', { timeout: 30_000 });
-  await page.waitForFunction("[...document.querySelectorAll('#traces img')].length > 0 && [...document.querySelectorAll('#traces img')].every((i) => i.complete && i.naturalWidth === 1000)", undefined, { timeout: 15_000 });
+  await page.waitForFunction(
+    "[...document.querySelectorAll('#traces img')].length > 0 && [...document.querySelectorAll('#traces img')].every((i) => i.complete && i.naturalWidth === 1000)",
+    undefined,
+    { timeout: 15_000 },
+  );
   assert.match(String(await page.evaluate("document.querySelector('#traces article.trace').textContent")), /Â grounded/);
 
   // The weights table: a row per published version, newest first, fetched by the workers.
   await page.waitForSelector('#broadcasts tr[data-version]', { timeout: 15_000 });
-  const rows = (await page.evaluate("[...document.querySelectorAll('#broadcasts tr[data-version]')].map((r) => [...r.cells].map((c) => c.textContent))")) as string[][];
+  const rows = (await page.evaluate(
+    "[...document.querySelectorAll('#broadcasts tr[data-version]')].map((r) => [...r.cells].map((c) => c.textContent))",
+  )) as string[][];
   const versions = rows.map((r) => Number(r[0]!.slice(1)));
   assert.ok(versions.length >= 2 && versions.every((v, i) => i === 0 || v < versions[i - 1]!), `versions newest first: ${versions}`);
   const fetched = rows.filter((r) => Number(r[3]!.split('/')[0]) >= 1);

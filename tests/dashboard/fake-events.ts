@@ -25,9 +25,21 @@ export function fakeSample(promptId: string, sampleIndex: number, total: number)
 
 export function fakeMetrics(step: number): RlStepMetrics {
   return {
-    reward: 0.3 + step / 100, rewardFormat: 1, rewardClass: 0.5, rewardLocalization: 0.2,
-    grounded: 0.4, otDistance: 0.45, loss: 0.1, surrogate: 0.05, kl: 1e-4 * step, entropy: 2,
-    clipFraction: 0.01, gradNorm: 0.8, applied: 1, logpMismatch: 1e-6, tokens: 400,
+    reward: 0.3 + step / 100,
+    rewardFormat: 1,
+    rewardClass: 0.5,
+    rewardLocalization: 0.2,
+    grounded: 0.4,
+    otDistance: 0.45,
+    loss: 0.1,
+    surrogate: 0.05,
+    kl: 1e-4 * step,
+    entropy: 2,
+    clipFraction: 0.01,
+    gradNorm: 0.8,
+    applied: 1,
+    logpMismatch: 1e-6,
+    tokens: 400,
   };
 }
 
@@ -48,6 +60,13 @@ export function fakeEval(step: number): TrainEvent {
   return {
     kind: 'eval',
     step,
-    report: { count: 8, classAccuracy: 50, affiliationF1: { freq: 40, trend: 60, range: 70, point: 65, average: 58.75 }, pointF1: 30, iou: 20, perCategory: {} },
+    report: {
+      count: 8,
+      classAccuracy: 50,
+      affiliationF1: { freq: 40, trend: 60, range: 70, point: 65, average: 58.75 },
+      pointF1: 30,
+      iou: 20,
+      perCategory: {},
+    },
   };
 }

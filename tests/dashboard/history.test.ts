@@ -35,7 +35,10 @@ test('weights add up to the number of steps and merged values are weighted means
   const t = new DownsampledTable(8);
   for (let s = 1; s <= 300; s++) t.append(s, { v: s });
   const j = t.toJSON();
-  assert.is(j.weight.reduce((a, b) => a + b, 0), 300);
+  assert.is(
+    j.weight.reduce((a, b) => a + b, 0),
+    300,
+  );
   // v = step, so every merged row's value equals its (weighted-mean) step.
   j.step.forEach((s, i) => assert.ok(Math.abs((j.columns.v[i] as number) - s) < 1e-9, `row ${i}`));
 });

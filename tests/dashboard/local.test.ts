@@ -13,7 +13,10 @@ import { ConfigError } from '../../shared/errors.js';
 import { fakeStep } from './fake-events.js';
 
 const TOKEN = 'local-test-token-0123456789';
-const job = compileJobConfig({ name: 'local', data: { train: 'anomllm:train?count=1&length=128&tasks=range', eval: 'anomllm:eval?count=1&length=128&tasks=range', seriesLength: 128 } });
+const job = compileJobConfig({
+  name: 'local',
+  data: { train: 'anomllm:train?count=1&length=128&tasks=range', eval: 'anomllm:eval?count=1&length=128&tasks=range', seriesLength: 128 },
+});
 const opts = { token: TOKEN, hostname: 'box', device: 'cpu', now: () => 5_000, log: () => {} };
 
 test('a port already in use is a ConfigError naming --dashboard-port', async () => {
@@ -44,8 +47,14 @@ test('events show in the snapshot with the local worker, and traces get plots fr
     assert.is(snap.cluster?.workers[0].host, 'box');
     const withRecords = snap.traces.filter((t) => t.step === 1);
     assert.is(withRecords.length, 2);
-    assert.ok(withRecords.every((t) => t.plot && t.truth !== null), 'traces of a step with records have plots');
-    assert.ok(snap.traces.filter((t) => t.step === 2).every((t) => !t.plot), 'a step without records: no plot, and nothing loaded to find one');
+    assert.ok(
+      withRecords.every((t) => t.plot && t.truth !== null),
+      'traces of a step with records have plots',
+    );
+    assert.ok(
+      snap.traces.filter((t) => t.step === 2).every((t) => !t.plot),
+      'a step without records: no plot, and nothing loaded to find one',
+    );
     const png = await fetch(`${dash.url}plot/${withRecords[0]!.id}.png?token=${TOKEN}`);
     assert.is(png.headers.get('content-type'), 'image/png');
   } finally {

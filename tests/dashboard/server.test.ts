@@ -11,7 +11,9 @@ import { fakeEval, fakeStep } from './fake-events.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const status: ClusterStatus = {
-  workers: [{ id: 'w-7', host: 'gpu-box', device: 'cuda:0', state: 'sampling', weightVersion: 3, rolloutsPerSecond: 12.5, leasesHeld: 2, lastHeartbeatMs: 1000 }],
+  workers: [
+    { id: 'w-7', host: 'gpu-box', device: 'cuda:0', state: 'sampling', weightVersion: 3, rolloutsPerSecond: 12.5, leasesHeld: 2, lastHeartbeatMs: 1000 },
+  ],
   prompts: { done: 10, inFlight: 4, requeued: 1 },
   queueDepth: 6,
   staleness: [8, 2],
@@ -24,7 +26,9 @@ const series = Float64Array.from({ length: 100 }, (_, i) => Math.sin(i / 5) * 0.
 let dash: Dashboard;
 
 /** A connected client and every message it received, with a way to wait for one. */
-async function connect(url: string): Promise<{ ws: WebSocket; messages: ServerMessage[]; next: (pred: (m: ServerMessage) => boolean) => Promise<ServerMessage> }> {
+async function connect(
+  url: string,
+): Promise<{ ws: WebSocket; messages: ServerMessage[]; next: (pred: (m: ServerMessage) => boolean) => Promise<ServerMessage> }> {
   const ws = new WebSocket(url);
   const messages: ServerMessage[] = [];
   const waiters: { pred: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void; from: number }[] = [];
@@ -85,7 +89,14 @@ test.after(async () => {
 
 test('HTTP without the token, or with a wrong one, is 401 and carries no data', async () => {
   dash.publish(fakeStep(1));
-  for (const [path, headers] of [['/', {}], ['/api/snapshot', {}], ['/app.js', {}], ['/plot/1.png', {}], ['/api/snapshot?token=wrong-token-wrong-token', {}], ['/api/snapshot', { authorization: 'Bearer wrong-token-wrong-token' }]] as const) {
+  for (const [path, headers] of [
+    ['/', {}],
+    ['/api/snapshot', {}],
+    ['/app.js', {}],
+    ['/plot/1.png', {}],
+    ['/api/snapshot?token=wrong-token-wrong-token', {}],
+    ['/api/snapshot', { authorization: 'Bearer wrong-token-wrong-token' }],
+  ] as const) {
     const res = await fetch(new URL(path, dash.url), { headers });
     assert.is(res.status, 401, path);
     const body = await res.text();
@@ -128,7 +139,11 @@ test('a client gets the snapshot first, then live steps, traces, evals and clust
   assert.is(snap.job.name, 'unit');
   assert.is(snap.traces.length, 4, 'two traces per step, window of 4');
   assert.is(snap.cluster?.workers[0].id, 'w-7');
-  assert.equal(snap.cluster?.broadcasts.map((b) => [b.version, b.bytesSent, b.workersUpdated]), [[3, 2048, 1]], 'the weights rows travel in the snapshot');
+  assert.equal(
+    snap.cluster?.broadcasts.map((b) => [b.version, b.bytesSent, b.workersUpdated]),
+    [[3, 2048, 1]],
+    'the weights rows travel in the snapshot',
+  );
 
   dash.publish(fakeStep(3));
   const step = await c.next((m) => m.type === 'step');

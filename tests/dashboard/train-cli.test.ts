@@ -9,7 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const dir = mkdtempSync(join(tmpdir(), 'anomseer-dash-cli-'));
-const args = (name: string) => ['bin/anomseer.mjs', 'train', 'examples/smoke.yaml', '--set', `outputDir=${join(dir, name)}`, '--set', 'train.steps=2', '--dashboard-port', '0'];
+const args = (name: string) => [
+  'bin/anomseer.mjs',
+  'train',
+  'examples/smoke.yaml',
+  '--set',
+  `outputDir=${join(dir, name)}`,
+  '--set',
+  'train.steps=2',
+  '--dashboard-port',
+  '0',
+];
 const env = (token: string | undefined) => {
   const e = { ...process.env };
   delete e.ANOMSEER_TOKEN;
@@ -54,15 +64,38 @@ test('a too-short ANOMSEER_TOKEN fails before training, naming the variable', ()
 });
 
 test('train --workers 1 --no-dashboard passes the flag to the coordinator: no dashboard is served or printed', () => {
-  const r = spawnSync(process.execPath, [...args('nodash'), '--workers', '1', '--no-dashboard', '--set', 'train.steps=1', '--set', 'train.warmStart.enabled=false', '--set', 'data.eval=anomllm:eval?count=1&length=64'], { env: env(undefined), encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      ...args('nodash'),
+      '--workers',
+      '1',
+      '--no-dashboard',
+      '--set',
+      'train.steps=1',
+      '--set',
+      'train.warmStart.enabled=false',
+      '--set',
+      'data.eval=anomllm:eval?count=1&length=64',
+    ],
+    { env: env(undefined), encoding: 'utf8' },
+  );
   assert.is(r.status, 0, r.stderr + r.stdout.slice(-2000));
   assert.match(r.stdout, /step 1\/1/);
   assert.not.match(r.stdout, /dashboard/);
 });
 
 test('coordinator: a bad --dashboard-port or an empty --dashboard-host fails at once, naming the flag', () => {
-  for (const [flag, value] of [['--dashboard-port', '70000'], ['--dashboard-port', 'x'], ['--dashboard-host', '']]) {
-    const r = spawnSync(process.execPath, ['bin/anomseer.mjs', 'coordinator', 'examples/smoke.yaml', '--set', `outputDir=${join(dir, 'bad-flag')}`, flag!, value!], { env: env('cli-test-token-abcdef0123456789'), encoding: 'utf8' });
+  for (const [flag, value] of [
+    ['--dashboard-port', '70000'],
+    ['--dashboard-port', 'x'],
+    ['--dashboard-host', ''],
+  ]) {
+    const r = spawnSync(
+      process.execPath,
+      ['bin/anomseer.mjs', 'coordinator', 'examples/smoke.yaml', '--set', `outputDir=${join(dir, 'bad-flag')}`, flag!, value!],
+      { env: env('cli-test-token-abcdef0123456789'), encoding: 'utf8' },
+    );
     assert.is(r.status, 2, `${flag} ${value}: ${r.stderr}`);
     assert.match(r.stderr, flag!);
     assert.not.match(r.stdout, /listening on/);

@@ -13,7 +13,7 @@ function randomRecord(rng: Rng, i: number): SeriesRecord {
   const n = 1 + rng.int(50);
   const series = Float64Array.from({ length: n }, () => rng.normal(0, 3));
   const intervals: [number, number][] = [];
-  for (let s = rng.int(5); s < n; ) {
+  for (let s = rng.int(5); s < n;) {
     const e = Math.min(n, s + 1 + rng.int(5));
     if (rng.bernoulli(0.4)) intervals.push([s, e]);
     s = e + rng.int(5);
@@ -66,8 +66,14 @@ test('a duplicate id is one error naming both lines', () => {
 
 test('formatJsonl refuses records that could not be read back', () => {
   const ok: SeriesRecord = { id: 'a', series: Float64Array.from([1]), intervals: [], type: 'normal' };
-  assert.throws(() => formatJsonl([ok, ok], 'out.jsonl'), (e: unknown) => e instanceof DataError && /duplicate id "a"/.test(e.message));
-  assert.throws(() => formatJsonl([{ ...ok, intervals: [[0, 1]] }], 'out.jsonl'), (e: unknown) => e instanceof DataError && /"normal" but intervals/.test(e.message));
+  assert.throws(
+    () => formatJsonl([ok, ok], 'out.jsonl'),
+    (e: unknown) => e instanceof DataError && /duplicate id "a"/.test(e.message),
+  );
+  assert.throws(
+    () => formatJsonl([{ ...ok, intervals: [[0, 1]] }], 'out.jsonl'),
+    (e: unknown) => e instanceof DataError && /"normal" but intervals/.test(e.message),
+  );
 });
 
 test('writeJsonl creates the directory and readJsonl reads the file back', () => {

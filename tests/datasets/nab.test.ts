@@ -12,25 +12,37 @@ const windowsJson = JSON.parse(readFileSync(join(nabRoot, 'labels', 'combined_wi
 
 /** Every CSV present on disk, as `<folder>/<file>.csv`, listed independently of the loader. */
 const onDisk = readdirSync(join(nabRoot, 'data'))
-  .flatMap((folder) => readdirSync(join(nabRoot, 'data', folder)).filter((f) => f.endsWith('.csv')).map((f) => `${folder}/${f}`))
+  .flatMap((folder) =>
+    readdirSync(join(nabRoot, 'data', folder))
+      .filter((f) => f.endsWith('.csv'))
+      .map((f) => `${folder}/${f}`),
+  )
   .sort();
 
 test('every copied NAB CSV loads, once, as a valid record', () => {
   assert.ok(onDisk.length >= 7);
-  assert.equal(records.map((r) => r.id), onDisk);
+  assert.equal(
+    records.map((r) => r.id),
+    onDisk,
+  );
   for (const r of records) validateRecord(r, r.id);
 });
 
 test('each record has as many values as its file has data rows', () => {
   for (const id of onDisk) {
-    const rows = readFileSync(join(nabRoot, 'data', id), 'utf8').split('\n').filter((l) => l.trim() !== '').length - 1;
+    const rows =
+      readFileSync(join(nabRoot, 'data', id), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '').length - 1;
     assert.is(byId.get(id)!.series.length, rows, id);
   }
 });
 
 test('the first and last values match the file text', () => {
   for (const id of onDisk) {
-    const lines = readFileSync(join(nabRoot, 'data', id), 'utf8').trim().split(/\r?\n/);
+    const lines = readFileSync(join(nabRoot, 'data', id), 'utf8')
+      .trim()
+      .split(/\r?\n/);
     const r = byId.get(id)!;
     assert.is(r.series[0], Number(lines[1]!.split(',')[1]), id);
     assert.is(r.series[r.series.length - 1], Number(lines[lines.length - 1]!.split(',')[1]), id);
@@ -53,7 +65,11 @@ test('artificialNoAnomaly/art_daily_no_noise.csv is normal, with no intervals', 
 // and label timestamps add `.000000`; so compare the first 19 characters as strings, row by row.
 test('every interval is exactly the rows whose timestamp text lies in the labelled window', () => {
   for (const id of onDisk) {
-    const stamps = readFileSync(join(nabRoot, 'data', id), 'utf8').trim().split(/\r?\n/).slice(1).map((l) => l.split(',')[0]!.trim());
+    const stamps = readFileSync(join(nabRoot, 'data', id), 'utf8')
+      .trim()
+      .split(/\r?\n/)
+      .slice(1)
+      .map((l) => l.split(',')[0]!.trim());
     const want = windowsJson[id]!.map(([s, e]) => {
       const lo = s.slice(0, 19);
       const hi = e.slice(0, 19);
@@ -68,7 +84,10 @@ test('every interval is exactly the rows whose timestamp text lies in the labell
 
 test('the TravelTime_387 windows start and end on the rows a reader would pick by eye', () => {
   const r = byId.get('realTraffic/TravelTime_387.csv')!;
-  const lines = readFileSync(join(nabRoot, 'data', 'realTraffic', 'TravelTime_387.csv'), 'utf8').trim().split(/\r?\n/).map((l) => l.slice(0, 19));
+  const lines = readFileSync(join(nabRoot, 'data', 'realTraffic', 'TravelTime_387.csv'), 'utf8')
+    .trim()
+    .split(/\r?\n/)
+    .map((l) => l.slice(0, 19));
   const [s0, e0] = r.intervals[0]!;
   // Row i is file line i + 2 (1-based, after the header): lines[i + 1] here.
   assert.ok(lines[s0 + 1]! >= '2015-07-27 10:56:00' && lines[s0]! < '2015-07-27 10:56:00');

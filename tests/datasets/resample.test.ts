@@ -20,7 +20,13 @@ test('an integer factor gives the plain mean of each block of consecutive points
 
 test('a fractional factor matches a reference that repeats each point `length` times and block-averages n at a time', () => {
   const rng = new Rng(2);
-  for (const [n, length] of [[7, 3], [10, 4], [1003, 1000], [2500, 1000], [97, 13]] as const) {
+  for (const [n, length] of [
+    [7, 3],
+    [10, 4],
+    [1003, 1000],
+    [2500, 1000],
+    [97, 13],
+  ] as const) {
     const x = Float64Array.from({ length: n }, () => rng.normal());
     const stretched: number[] = [];
     for (const v of x) for (let r = 0; r < length; r++) stretched.push(v);
@@ -72,7 +78,7 @@ function cellsTouching(i: number, n: number, length: number): number[] {
 
 function randomRecord(rng: Rng, n: number): SeriesRecord {
   const intervals: Interval[] = [];
-  for (let s = rng.int(30); s < n; ) {
+  for (let s = rng.int(30); s < n;) {
     const e = Math.min(n, s + 1 + rng.int(8));
     intervals.push([s, e]);
     s = e + 1 + rng.int(40);
@@ -142,17 +148,33 @@ test('resampleRecord keeps type and task, suffixes the id, and returns short rec
 
 test('resampling rejects a non-positive or fractional length', () => {
   const r = randomRecord(new Rng(8), 100);
-  for (const bad of [0, -1, 2.5]) assert.throws(() => resampleRecord(r, bad), (e: unknown) => e instanceof ConfigError && /length/.test((e as Error).message));
+  for (const bad of [0, -1, 2.5])
+    assert.throws(
+      () => resampleRecord(r, bad),
+      (e: unknown) => e instanceof ConfigError && /length/.test((e as Error).message),
+    );
 });
 
 test('fitToLength dispatches on the mode', () => {
   const r = randomRecord(new Rng(9), 2500);
-  assert.equal(fitToLength(r, { length: 1000, mode: 'window' }).map((w) => w.id), ['x#w0', 'x#w1000', 'x#w1500']);
-  assert.equal(fitToLength(r, { length: 1000, mode: 'window', stride: 500 }).map((w) => w.id), ['x#w0', 'x#w500', 'x#w1000', 'x#w1500']);
-  assert.equal(fitToLength(r, { length: 1000, mode: 'resample' }).map((w) => [w.id, w.series.length]), [['x#r1000', 1000]]);
+  assert.equal(
+    fitToLength(r, { length: 1000, mode: 'window' }).map((w) => w.id),
+    ['x#w0', 'x#w1000', 'x#w1500'],
+  );
+  assert.equal(
+    fitToLength(r, { length: 1000, mode: 'window', stride: 500 }).map((w) => w.id),
+    ['x#w0', 'x#w500', 'x#w1000', 'x#w1500'],
+  );
+  assert.equal(
+    fitToLength(r, { length: 1000, mode: 'resample' }).map((w) => [w.id, w.series.length]),
+    [['x#r1000', 1000]],
+  );
   assert.equal(fitToLength(r, { length: 1000, mode: 'none' }), [r]);
   assert.equal(FIT_MODES, ['window', 'resample', 'none']);
-  assert.throws(() => fitToLength(r, { length: 1000, mode: 'crop' as never }), (e: unknown) => e instanceof ConfigError && /"crop" is not a fit mode; use one of window, resample, none/.test((e as Error).message));
+  assert.throws(
+    () => fitToLength(r, { length: 1000, mode: 'crop' as never }),
+    (e: unknown) => e instanceof ConfigError && /"crop" is not a fit mode; use one of window, resample, none/.test((e as Error).message),
+  );
 });
 
 test.run();

@@ -52,11 +52,14 @@ test('jsonl: reads back what writeJsonl wrote', async () => {
 test('anomllm: passes split, seed, count and tasks to generateSplit and returns its records', async () => {
   const got = await loadDataSpec('anomllm:eval?count=3&tasks=range,point&seed=7');
   const want = generateSplit('eval', { seed: 7, count: 3, tasks: ['range', 'point'] });
-  assert.equal(got.map((r) => r.id), ['eval/range/0000', 'eval/range/0001', 'eval/range/0002', 'eval/point/0000', 'eval/point/0001', 'eval/point/0002']);
+  assert.equal(
+    got.map((r) => r.id),
+    ['eval/range/0000', 'eval/range/0001', 'eval/range/0002', 'eval/point/0000', 'eval/point/0001', 'eval/point/0002'],
+  );
   assert.equal(got.map(recordToJson), want.map(recordToJson));
 });
 
-test('anomllm: the seed changes the values; the default seed is the split\'s', async () => {
+test("anomllm: the seed changes the values; the default seed is the split's", async () => {
   const a = await loadDataSpec('anomllm:train?count=1&tasks=range&seed=1');
   const b = await loadDataSpec('anomllm:train?count=1&tasks=range&seed=2');
   const d = await loadDataSpec('anomllm:train?count=1&tasks=range&length=200');

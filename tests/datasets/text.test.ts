@@ -4,17 +4,39 @@ import { Rng } from '../../shared/rng.js';
 import { isNumberText, mergeIntervals, runsToIntervals, splitLines } from '../../shared/datasets/text.js';
 
 const numbers: [string, boolean][] = [
-  ['1', true], ['-2.5', true], ['+3.', true], ['.5', true], ['1e-3', true], ['6.02E+23', true],
-  ['', false], ['abc', false], ['NaN', false], ['nan', false], ['inf', false], ['Infinity', false],
-  ['-inf', false], ['0x10', false], ['1e999', false], ['1,5', false], ['1 2', false], ['e5', false],
+  ['1', true],
+  ['-2.5', true],
+  ['+3.', true],
+  ['.5', true],
+  ['1e-3', true],
+  ['6.02E+23', true],
+  ['', false],
+  ['abc', false],
+  ['NaN', false],
+  ['nan', false],
+  ['inf', false],
+  ['Infinity', false],
+  ['-inf', false],
+  ['0x10', false],
+  ['1e999', false],
+  ['1,5', false],
+  ['1 2', false],
+  ['e5', false],
 ];
 for (const [text, want] of numbers) {
   test(`isNumberText(${JSON.stringify(text)}) is ${want}`, () => assert.is(isNumberText(text), want));
 }
 
 test('splitLines drops CR of CRLF, a BOM and the empty piece after a final newline', () => {
-  assert.equal(splitLines('\ufeffa\r\nb\r\n'), [{ line: 1, text: 'a' }, { line: 2, text: 'b' }]);
-  assert.equal(splitLines('a\n\nc'), [{ line: 1, text: 'a' }, { line: 2, text: '' }, { line: 3, text: 'c' }]);
+  assert.equal(splitLines('\ufeffa\r\nb\r\n'), [
+    { line: 1, text: 'a' },
+    { line: 2, text: 'b' },
+  ]);
+  assert.equal(splitLines('a\n\nc'), [
+    { line: 1, text: 'a' },
+    { line: 2, text: '' },
+    { line: 3, text: 'c' },
+  ]);
 });
 
 /** Reference: intervals → 0/1 vector, for comparing interval helpers point by point. */
@@ -36,7 +58,10 @@ test('runsToIntervals gives back exactly the 1s of random 0/1 vectors, as disjoi
 });
 
 test('runsToIntervals handles runs at both ends', () => {
-  assert.equal(runsToIntervals([1, 1, 0, 1]), [[0, 2], [3, 4]]);
+  assert.equal(runsToIntervals([1, 1, 0, 1]), [
+    [0, 2],
+    [3, 4],
+  ]);
   assert.equal(runsToIntervals([0, 0]), []);
 });
 
@@ -58,9 +83,34 @@ test('mergeIntervals keeps the same covered points and makes intervals sorted an
 });
 
 test('mergeIntervals keeps touching intervals apart unless asked to join them', () => {
-  assert.equal(mergeIntervals([[5, 8], [0, 5]]), [[0, 5], [5, 8]]);
-  assert.equal(mergeIntervals([[5, 8], [0, 5]], true), [[0, 8]]);
-  assert.equal(mergeIntervals([[0, 5], [3, 4], [4, 9]]), [[0, 9]]);
+  assert.equal(
+    mergeIntervals([
+      [5, 8],
+      [0, 5],
+    ]),
+    [
+      [0, 5],
+      [5, 8],
+    ],
+  );
+  assert.equal(
+    mergeIntervals(
+      [
+        [5, 8],
+        [0, 5],
+      ],
+      true,
+    ),
+    [[0, 8]],
+  );
+  assert.equal(
+    mergeIntervals([
+      [0, 5],
+      [3, 4],
+      [4, 9],
+    ]),
+    [[0, 9]],
+  );
 });
 
 test.run();

@@ -10,14 +10,20 @@ const dir = join(fixtures, 'tsb');
 
 test('a directory loads every .csv in name order as valid records', () => {
   const recs = loadTsb(dir);
-  assert.equal(recs.map((r) => r.id), ['001_tiny_Data_Label.csv', '002_multi_lowercase_label.csv']);
+  assert.equal(
+    recs.map((r) => r.id),
+    ['001_tiny_Data_Label.csv', '002_multi_lowercase_label.csv'],
+  );
   for (const r of recs) validateRecord(r, r.id);
 });
 
 test('runs of 1 in the Label column become half-open intervals', () => {
   const [r] = loadTsb(join(dir, '001_tiny_Data_Label.csv'));
   // Labels 0 0 1 1 0 0 1 0 → rows 2-3 and row 6.
-  assert.equal(r!.intervals, [[2, 4], [6, 7]]);
+  assert.equal(r!.intervals, [
+    [2, 4],
+    [6, 7],
+  ]);
   assert.equal(Array.from(r!.series), [1.5, 1.6, 7.0, 7.2, 1.4, 1.5, -3, 1.6]);
   assert.is(r!.type, 'unknown');
 });
@@ -39,7 +45,10 @@ test('an unknown column is an error listing the value columns', () => {
 test('a header-less TSB-UAD file is read as value,label', () => {
   const [r] = loadTsb(join(fixtures, 'tsb-uad', 'tiny_no_header.out'));
   assert.equal(Array.from(r!.series), [1, 2, 3, 4]);
-  assert.equal(r!.intervals, [[0, 1], [3, 4]]);
+  assert.equal(r!.intervals, [
+    [0, 1],
+    [3, 4],
+  ]);
 });
 
 test('a file with no 1 is normal; labels written as 1.0 / 0.0 count as 1 / 0', () => {

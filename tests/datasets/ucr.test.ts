@@ -9,7 +9,10 @@ const dir = join(fixtures, 'ucr');
 
 test('a directory loads every .txt file in name order, ids are the file names', () => {
   const recs = loadUcr(dir);
-  assert.equal(recs.map((r) => r.id), ['001_UCR_Anomaly_tiny_5_8_10.txt', '002_UCR_Anomaly_one_line_sine_2_4_4.txt']);
+  assert.equal(
+    recs.map((r) => r.id),
+    ['001_UCR_Anomaly_tiny_5_8_10.txt', '002_UCR_Anomaly_one_line_sine_2_4_4.txt'],
+  );
   assert.ok(recs.every((r) => r.type === 'unknown'));
 });
 
@@ -46,7 +49,10 @@ const names: [string, { name: string; trainEnd: number; anomStart: number; anomE
 for (const [file, want] of names) {
   test(`parseUcrName(${file})`, () => {
     if (want instanceof RegExp) {
-      assert.throws(() => parseUcrName(`/some/dir/${file}`), (e: unknown) => e instanceof DataError && e.message.includes(file) && want.test(e.message));
+      assert.throws(
+        () => parseUcrName(`/some/dir/${file}`),
+        (e: unknown) => e instanceof DataError && e.message.includes(file) && want.test(e.message),
+      );
     } else {
       const got = parseUcrName(file);
       assert.equal({ name: got.name, trainEnd: got.trainEnd, anomStart: got.anomStart, anomEnd: got.anomEnd }, want);

@@ -20,8 +20,17 @@ for (const [n, length, stride, want] of startCases) {
 }
 
 test('windowStarts rejects a non-positive or fractional length or stride, and a stride that would skip points', () => {
-  for (const [l, s] of [[0, 1], [10, 0], [10, 1.5], [-5, 2], [10, 11]] as const) {
-    assert.throws(() => windowStarts(100, l, s), (e: unknown) => e instanceof ConfigError);
+  for (const [l, s] of [
+    [0, 1],
+    [10, 0],
+    [10, 1.5],
+    [-5, 2],
+    [10, 11],
+  ] as const) {
+    assert.throws(
+      () => windowStarts(100, l, s),
+      (e: unknown) => e instanceof ConfigError,
+    );
   }
 });
 
@@ -38,7 +47,10 @@ test('windows cover every index, start in increasing order and stay inside the s
       assert.ok(starts[w]! + Math.min(length, n) <= n);
       for (let i = starts[w]!; i < Math.min(n, starts[w]! + length); i++) covered[i] = 1;
     }
-    assert.ok(covered.every((c) => c === 1), `n=${n} length=${length} stride=${stride}`);
+    assert.ok(
+      covered.every((c) => c === 1),
+      `n=${n} length=${length} stride=${stride}`,
+    );
   }
 });
 
@@ -50,24 +62,70 @@ const rec = (n: number, intervals: Interval[], type: SeriesRecord['type'] = 'unk
 });
 
 test('intervals are clipped and shifted into each window (hand-computed)', () => {
-  const wins = windowRecord(rec(2500, [[900, 1100], [1600, 1700], [2400, 2500]]), { length: 1000 });
-  assert.equal(wins.map((w) => w.id), ['nab/x.csv#w0', 'nab/x.csv#w1000', 'nab/x.csv#w1500']);
-  assert.equal(wins.map((w) => w.intervals), [
-    [[900, 1000]],
-    [[0, 100], [600, 700]],
-    [[100, 200], [900, 1000]],
-  ]);
+  const wins = windowRecord(
+    rec(2500, [
+      [900, 1100],
+      [1600, 1700],
+      [2400, 2500],
+    ]),
+    { length: 1000 },
+  );
+  assert.equal(
+    wins.map((w) => w.id),
+    ['nab/x.csv#w0', 'nab/x.csv#w1000', 'nab/x.csv#w1500'],
+  );
+  assert.equal(
+    wins.map((w) => w.intervals),
+    [
+      [[900, 1000]],
+      [
+        [0, 100],
+        [600, 700],
+      ],
+      [
+        [100, 200],
+        [900, 1000],
+      ],
+    ],
+  );
   assert.equal(Array.from(wins[2]!.series.slice(0, 3)), [1500, 1501, 1502], 'window values are the original slice');
 });
 
 test('clipToWindow drops intervals that miss the window and keeps ones touching its edges', () => {
-  assert.equal(clipToWindow([[0, 5], [5, 10], [20, 30]], 5, 10), [[0, 5]]);
-  assert.equal(clipToWindow([[3, 6], [14, 16]], 5, 10), [[0, 1], [9, 10]]);
+  assert.equal(
+    clipToWindow(
+      [
+        [0, 5],
+        [5, 10],
+        [20, 30],
+      ],
+      5,
+      10,
+    ),
+    [[0, 5]],
+  );
+  assert.equal(
+    clipToWindow(
+      [
+        [3, 6],
+        [14, 16],
+      ],
+      5,
+      10,
+    ),
+    [
+      [0, 1],
+      [9, 10],
+    ],
+  );
 });
 
 test('a window fully inside a normal stretch is normal; one with an anomaly keeps the parent type', () => {
   const wins = windowRecord(rec(3000, [[100, 200]], 'global point'), { length: 1000 });
-  assert.equal(wins.map((w) => w.type), ['global point', 'normal', 'normal']);
+  assert.equal(
+    wins.map((w) => w.type),
+    ['global point', 'normal', 'normal'],
+  );
   assert.equal(wins[1]!.intervals, []);
   for (const w of wins) validateRecord(w, w.id);
 });
@@ -84,7 +142,7 @@ test('a series no longer than the window is returned whole, same id', () => {
 /** Random record with intervals separated by at least one normal point. */
 function randomRecord(rng: Rng, n: number): SeriesRecord {
   const intervals: Interval[] = [];
-  for (let s = rng.int(20); s < n - 1; ) {
+  for (let s = rng.int(20); s < n - 1;) {
     const e = Math.min(n, s + 1 + rng.int(30));
     intervals.push([s, e]);
     s = e + 1 + rng.int(60);
@@ -117,7 +175,7 @@ test('each window label vector equals the slice of the original label vector (re
   }
 });
 
-test('merging the windows\' own intervals back gives the original intervals', () => {
+test("merging the windows' own intervals back gives the original intervals", () => {
   const rng = new Rng(4);
   for (let trial = 0; trial < 60; trial++) {
     const n = 50 + rng.int(400);
@@ -132,11 +190,20 @@ test('merging the windows\' own intervals back gives the original intervals', ()
 test('mergeWindowIntervals shifts by the window start, joins pieces cut at an edge and clips to n', () => {
   const parts = [
     { start: 0, intervals: [[900, 1000]] as Interval[] },
-    { start: 1000, intervals: [[0, 50], [990, 1000]] as Interval[] },
+    {
+      start: 1000,
+      intervals: [
+        [0, 50],
+        [990, 1000],
+      ] as Interval[],
+    },
     { start: 1500, intervals: [[100, 200]] as Interval[] },
   ];
   // [990, 1000) in window 1000 is [1990, 2000), wholly past n = 1990, so it is dropped.
-  assert.equal(mergeWindowIntervals(parts, 1990), [[900, 1050], [1600, 1700]]);
+  assert.equal(mergeWindowIntervals(parts, 1990), [
+    [900, 1050],
+    [1600, 1700],
+  ]);
   assert.equal(mergeWindowIntervals([{ start: 1500, intervals: [[400, 600]] }], 2000), [[1900, 2000]]);
 });
 

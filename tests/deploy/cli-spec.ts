@@ -68,7 +68,9 @@ export function argvProblems(argv: readonly string[], specs: ReadonlyMap<string,
     }
   }
   if (positionals.length !== spec.positionals.length) {
-    problems.push(`${cmd}: ${positionals.length} positional argument(s) [${positionals.join(' ')}], the CLI takes ${spec.positionals.length} (${spec.positionals.join(' ')})`);
+    problems.push(
+      `${cmd}: ${positionals.length} positional argument(s) [${positionals.join(' ')}], the CLI takes ${spec.positionals.length} (${spec.positionals.join(' ')})`,
+    );
   }
   return problems;
 }

@@ -29,9 +29,15 @@ export interface ManifestContainer {
 export function manifestContainers(docs: readonly YamlDoc[]): ManifestContainer[] {
   return docs
     .filter((d) => d.file.startsWith('deploy/k8s/') && ['Deployment', 'Job', 'StatefulSet'].includes(d.value.kind))
-    .flatMap((d) => (d.value.spec.template.spec.containers as any[]).map((c) => ({
-      owner: `${d.value.kind}/${d.value.metadata.name}`, kind: d.value.kind as string, replicas: Number(d.value.spec.replicas ?? 1), pod: d.value.spec.template.spec, container: c,
-    })));
+    .flatMap((d) =>
+      (d.value.spec.template.spec.containers as any[]).map((c) => ({
+        owner: `${d.value.kind}/${d.value.metadata.name}`,
+        kind: d.value.kind as string,
+        replicas: Number(d.value.spec.replicas ?? 1),
+        pod: d.value.spec.template.spec,
+        container: c,
+      })),
+    );
 }
 
 /** A running replica's local view: argv for bin/anomseer.mjs, env, and its port map. */
@@ -59,14 +65,17 @@ const HOST_FLAGS = ['--metrics-host', '--dashboard-host'];
  * {'Deployment/anomseer-worker': 2}); `external` gives local addresses of pods we do not run
  * (Redis: 'anomseer-redis' → '127.0.0.1:P'); `volumes` holds the files of each ConfigMap.
  */
-export async function planLocalCluster(docs: readonly YamlDoc[], o: {
-  readonly tmp: string;
-  readonly secrets: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  readonly configMaps: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  readonly external: Readonly<Record<string, string>>;
-  readonly replicas?: Readonly<Record<string, number>>;
-  readonly ours: (image: string) => boolean;
-}): Promise<LocalCluster> {
+export async function planLocalCluster(
+  docs: readonly YamlDoc[],
+  o: {
+    readonly tmp: string;
+    readonly secrets: Readonly<Record<string, Readonly<Record<string, string>>>>;
+    readonly configMaps: Readonly<Record<string, Readonly<Record<string, string>>>>;
+    readonly external: Readonly<Record<string, string>>;
+    readonly replicas?: Readonly<Record<string, number>>;
+    readonly ours: (image: string) => boolean;
+  },
+): Promise<LocalCluster> {
   const containers = manifestContainers(docs).filter((x) => o.ours(x.container.image));
   const serviceDocs = docs.filter((d) => d.file.startsWith('deploy/k8s/') && d.value.kind === 'Service').map((d) => d.value);
 
@@ -88,7 +97,13 @@ export async function planLocalCluster(docs: readonly YamlDoc[], o: {
   const services = new Map<string, Map<number, string>>();
   for (const s of serviceDocs) {
     const m = new Map<number, string>();
-    const target = replicas.find((r) => r.index === 0 && Object.entries<string>(s.spec.selector).every(([k, v]) => docs.some((d) => `${d.value.kind}/${d.value.metadata?.name}` === r.x.owner && d.value.spec.template.metadata.labels[k] === v)));
+    const target = replicas.find(
+      (r) =>
+        r.index === 0 &&
+        Object.entries<string>(s.spec.selector).every(([k, v]) =>
+          docs.some((d) => `${d.value.kind}/${d.value.metadata?.name}` === r.x.owner && d.value.spec.template.metadata.labels[k] === v),
+        ),
+    );
     for (const p of s.spec.ports) {
       if (target !== undefined) {
         const local = target.ports.get(p.targetPort ?? p.port);

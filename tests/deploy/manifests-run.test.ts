@@ -27,10 +27,20 @@ const steps = 3;
 const promptsPerStep = 4;
 const groupSize = 4;
 
-interface Running { pod: LocalPod; name: string; child: ChildProcess; lines: string[]; exited: Promise<number | string> }
+interface Running {
+  pod: LocalPod;
+  name: string;
+  child: ChildProcess;
+  lines: string[];
+  exited: Promise<number | string>;
+}
 
 function start(pod: LocalPod, name: string, cwd: string, onLine: (line: string) => void = () => {}): Running {
-  const child = spawn(process.execPath, [bin, ...pod.argv], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...pod.env, ANOMSEER_EXIT_WITH_PARENT: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...pod.argv], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...pod.env, ANOMSEER_EXIT_WITH_PARENT: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   for (const s of [child.stdout!, child.stderr!]) {
     createInterface({ input: s }).on('line', (l) => {
@@ -56,11 +66,15 @@ async function scrape(port: number): Promise<Map<string, Family> | undefined> {
   }
 }
 
-const tcpOpen = (port: number) => new Promise<boolean>((resolve) => {
-  const s = connect(port, '127.0.0.1');
-  s.once('connect', () => { s.destroy(); resolve(true); });
-  s.once('error', () => resolve(false));
-});
+const tcpOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Like sleep, but never keeps the test process alive once everything else is done. */
@@ -78,7 +92,7 @@ function probesOf(pod: LocalPod): { kind: string; http?: string; port: number }[
   });
 }
 
-test('the manifests\' coordinator, learner and 2 workers run the smoke job to the end; probes answer; metrics scrape', async () => {
+test("the manifests' coordinator, learner and 2 workers run the smoke job to the end; probes answer; metrics scrape", async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'anomseer-manifests-'));
   let redis: RedisServer | undefined;
   const running: Running[] = [];
@@ -109,7 +123,14 @@ test('the manifests\' coordinator, learner and 2 workers run the smoke job to th
     for (let t = 0; ; t++) {
       if (coord.child.exitCode !== null) throw new Error(`coordinator exited:\n${coord.lines.join('\n')}`);
       const probe = coordProbes.find((p) => p.kind === 'startupProbe')!;
-      if (probe.http !== undefined && (await get(probe.port, probe.http).then((r) => r.status, () => 0)) === 200) break;
+      if (
+        probe.http !== undefined &&
+        (await get(probe.port, probe.http).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200
+      )
+        break;
       if (t > 300) throw new Error(`coordinator never became healthy:\n${coord.lines.join('\n')}`);
       await sleep(100);
     }
@@ -142,8 +163,12 @@ test('the manifests\' coordinator, learner and 2 workers run the smoke job to th
           if (!probed.has(r.name)) {
             const probes = probesOf(r.pod);
             // A request that times out on a loaded machine is asked again on the next round.
-            const status = (port: number, path: string, token?: string) => get(port, path, token).then((res) => res.status, () => undefined);
-            const answers = await Promise.all(probes.map(async (p) => p.http === undefined ? tcpOpen(p.port) : (await status(p.port, p.http)) === 200));
+            const status = (port: number, path: string, token?: string) =>
+              get(port, path, token).then(
+                (res) => res.status,
+                () => undefined,
+              );
+            const answers = await Promise.all(probes.map(async (p) => (p.http === undefined ? tcpOpen(p.port) : (await status(p.port, p.http)) === 200)));
             const noToken = await status(port, '/metrics');
             const wrongToken = await status(port, '/metrics', 'wrong-token-0123456789abcdef');
             if (answers.every(Boolean) && noToken !== undefined && wrongToken !== undefined) {
@@ -166,7 +191,10 @@ test('the manifests\' coordinator, learner and 2 workers run the smoke job to th
     const workers = running.filter((r) => r.name.startsWith('worker'));
     for (const w of workers) {
       for (let i = 0; i < 150 && !w.lines.some((l) => /the job is done .* waiting for SIGTERM/.test(l)); i++) await sleep(100);
-      assert.ok(w.lines.some((l) => /the job is done .* waiting for SIGTERM \(--when-done wait\)/.test(l)), `${w.name}:\n${w.lines.slice(-10).join('\n')}`);
+      assert.ok(
+        w.lines.some((l) => /the job is done .* waiting for SIGTERM \(--when-done wait\)/.test(l)),
+        `${w.name}:\n${w.lines.slice(-10).join('\n')}`,
+      );
       assert.is(w.child.exitCode, null, `${w.name} is still running after the job`);
       const h = await get(metricsPort(w.pod), '/healthz');
       assert.is(h.status, 200, `${w.name} /healthz after the job`);
@@ -174,7 +202,11 @@ test('the manifests\' coordinator, learner and 2 workers run the smoke job to th
     }
 
     // Status the way an operator asks for it (docs/DEPLOY.md), against the coordinator.
-    const st = spawnSync(process.execPath, [bin, 'status', '--coordinator', grpcAddress, '--json'], { cwd: tmp, env: { ...process.env, ANOMSEER_TOKEN: TOKEN }, encoding: 'utf8' });
+    const st = spawnSync(process.execPath, [bin, 'status', '--coordinator', grpcAddress, '--json'], {
+      cwd: tmp,
+      env: { ...process.env, ANOMSEER_TOKEN: TOKEN },
+      encoding: 'utf8',
+    });
     assert.is(st.status, 0, st.stderr);
     const status = JSON.parse(st.stdout);
     assert.is(status.step, steps);
@@ -210,7 +242,10 @@ test('the manifests\' coordinator, learner and 2 workers run the smoke job to th
     assert.ok(valueOf(fc, 'anomseer_rpc_server_duration_seconds_count', { method: 'LeasePrompts', code: 'OK' }) >= total / 2);
     assert.ok(valueOf(fc, 'anomseer_rpc_server_duration_seconds_count', { method: 'SubmitGroup', code: 'OK' }) >= total);
     assert.is(valueOf(fc, 'anomseer_rpc_server_duration_seconds_count', { method: 'PublishWeights', code: 'OK' }), steps + 1);
-    assert.ok(valueOf(fc, 'anomseer_coordinator_weight_bytes_total', { direction: 'sent' }) >= 2 * valueOf(fc, 'anomseer_coordinator_weight_bytes'), 'both workers fetched weights');
+    assert.ok(
+      valueOf(fc, 'anomseer_coordinator_weight_bytes_total', { direction: 'sent' }) >= 2 * valueOf(fc, 'anomseer_coordinator_weight_bytes'),
+      'both workers fetched weights',
+    );
     assert.ok(fc.get('process_cpu_user_seconds_total'), 'default process metrics');
 
     // The learner: its last scrape before it exited.

@@ -16,12 +16,22 @@ const ours = (image: string) => /^anomseer(-cuda)?(:|$)/.test(image);
 const specs = new Map<string, CommandSpec>();
 for (const name of commandNames()) specs.set(name, commandSpec(name));
 
-interface PodContainer { owner: string; labels: Record<string, string>; pod: any; c: any }
+interface PodContainer {
+  owner: string;
+  labels: Record<string, string>;
+  pod: any;
+  c: any;
+}
 const containers: PodContainer[] = k8s
   .filter((d) => ['Deployment', 'Job', 'StatefulSet', 'DaemonSet'].includes(d.value.kind))
-  .flatMap((d) => (d.value.spec.template.spec.containers as any[]).map((c) => ({
-    owner: `${d.value.kind}/${d.value.metadata.name}`, labels: d.value.spec.template.metadata.labels, pod: d.value.spec.template.spec, c,
-  })));
+  .flatMap((d) =>
+    (d.value.spec.template.spec.containers as any[]).map((c) => ({
+      owner: `${d.value.kind}/${d.value.metadata.name}`,
+      labels: d.value.spec.template.metadata.labels,
+      pod: d.value.spec.template.spec,
+      c,
+    })),
+  );
 const anomseer = containers.filter((x) => ours(x.c.image));
 const services = k8s.filter((d) => d.value.kind === 'Service').map((d) => d.value);
 const argvOf = (x: PodContainer): string[] => x.c.args ?? [];
@@ -37,7 +47,14 @@ test('every YAML file under deploy/ parses, every document', () => {
 test('the CLI flag table is read from --help (commander format)', () => {
   const s = parseHelp('x', 'Usage: anomseer x [options] <job.yaml>\n\nOptions:\n  --set <key=value>  s\n  --json             j\n  -h, --help         h\n');
   assert.equal(s.positionals, ['job.yaml']);
-  assert.equal([...s.flags], [['--set', true], ['--json', false], ['--help', false]]);
+  assert.equal(
+    [...s.flags],
+    [
+      ['--set', true],
+      ['--json', false],
+      ['--help', false],
+    ],
+  );
   assert.ok(specs.get('worker')!.flags.get('--device'), 'worker --device not found in the real help');
   assert.equal(argvProblems(['worker', '--gpu', '0'], specs), ['worker: unknown flag --gpu', 'worker: 1 positional argument(s) [0], the CLI takes 0 ()']);
 });
@@ -63,7 +80,13 @@ test('compose services of ours run only real subcommands and flags', () => {
 
 test('images are named consistently: anomseer / anomseer-cuda at the package version', () => {
   const kust = k8s.find((d) => d.value.kind === 'Kustomization')!.value;
-  assert.equal(kust.images.map((i: any) => [i.name, i.newTag]), [['anomseer', version], ['anomseer-cuda', version]]);
+  assert.equal(
+    kust.images.map((i: any) => [i.name, i.newTag]),
+    [
+      ['anomseer', version],
+      ['anomseer-cuda', version],
+    ],
+  );
   for (const x of anomseer) assert.match(x.c.image, /^anomseer(-cuda)?$/, `${x.owner}: the tag comes from kustomization.yaml`);
   for (const x of containers.filter((y) => !ours(y.c.image))) assert.match(x.c.image, /:[\w.-]+$/, `${x.owner}: pin a tag`);
   for (const [name, s] of Object.entries<any>(compose.services)) {
@@ -82,7 +105,8 @@ test('kustomization.yaml lists exactly the manifests in deploy/k8s/', () => {
 function servedPorts(argv: readonly string[]): number[] {
   const listen = flagValue(argv, '--listen');
   return [listen === undefined ? undefined : portOf(listen), flagValue(argv, '--dashboard-port'), flagValue(argv, '--metrics-port')]
-    .filter((p) => p !== undefined).map(Number);
+    .filter((p) => p !== undefined)
+    .map(Number);
 }
 
 test('the coordinator listens on the ports its container, Service and probes declare, and on no other', () => {
@@ -92,7 +116,11 @@ test('the coordinator listens on the ports its container, Service and probes dec
   assert.ok(declaredPort(coord.c, portOf(listen)), `containerPort ${portOf(listen)}`);
   assert.equal(coord.c.ports.map((p: any) => p.containerPort).sort(), servedPorts(argvOf(coord)).sort(), 'no port that nothing serves, none undeclared');
   const svc = services.find((s) => s.metadata.name === 'anomseer-coordinator');
-  assert.equal(svc.spec.ports.map((p: any) => p.name).sort(), coord.c.ports.map((p: any) => p.name).sort(), 'the Service exposes gRPC, the dashboard and metrics');
+  assert.equal(
+    svc.spec.ports.map((p: any) => p.name).sort(),
+    coord.c.ports.map((p: any) => p.name).sort(),
+    'the Service exposes gRPC, the dashboard and metrics',
+  );
 });
 
 test('every role serves metrics on a declared `metrics` port, on all interfaces in the pod, with scrape annotations', () => {
@@ -101,7 +129,10 @@ test('every role serves metrics on a declared `metrics` port, on all interfaces 
     const port = Number(flagValue(argv, '--metrics-port'));
     assert.ok(port > 0, `${x.owner}: --metrics-port`);
     assert.is(flagValue(argv, '--metrics-host'), '0.0.0.0', `${x.owner}: --metrics-host 0.0.0.0 (the default is loopback only)`);
-    assert.ok((x.c.ports ?? []).some((p: any) => p.name === 'metrics' && p.containerPort === port), `${x.owner}: containerPort metrics ${port}`);
+    assert.ok(
+      (x.c.ports ?? []).some((p: any) => p.name === 'metrics' && p.containerPort === port),
+      `${x.owner}: containerPort metrics ${port}`,
+    );
     assert.equal(servedPorts(argv).sort(), (x.c.ports ?? []).map((p: any) => p.containerPort).sort(), `${x.owner}: declared ports = served ports`);
     const owner = k8s.find((d) => `${d.value.kind}/${d.value.metadata?.name}` === x.owner)!.value;
     const ann = owner.spec.template.metadata.annotations ?? {};
@@ -109,7 +140,7 @@ test('every role serves metrics on a declared `metrics` port, on all interfaces 
   }
 });
 
-test('the learner Job waits for the coordinator\'s /healthz through its Service before it starts', () => {
+test("the learner Job waits for the coordinator's /healthz through its Service before it starts", () => {
   const job = k8s.find((d) => d.value.kind === 'Job' && d.value.metadata.name === 'anomseer-learner')!.value;
   const init = job.spec.template.spec.initContainers ?? [];
   assert.is(init.length, 1);
@@ -117,7 +148,7 @@ test('the learner Job waits for the coordinator\'s /healthz through its Service 
   assert.ok(m, 'asks http://<service>:<port>/healthz');
   const svc = services.find((s) => s.metadata.name === m![1]);
   const port = svc?.spec.ports.find((p: any) => p.port === Number(m![2]));
-  assert.is(port?.targetPort, 'metrics', 'the coordinator\'s metrics port, which serves /healthz');
+  assert.is(port?.targetPort, 'metrics', "the coordinator's metrics port, which serves /healthz");
   assert.ok(init[0].resources?.limits?.cpu && init[0].resources?.requests?.memory);
 });
 
@@ -125,7 +156,11 @@ test('every Service selects pods that declare its targetPort', () => {
   for (const s of services) {
     const pods = containers.filter((x) => Object.entries<string>(s.spec.selector).every(([k, v]) => x.labels[k] === v));
     assert.ok(pods.length > 0, `Service ${s.metadata.name} selects nothing`);
-    for (const p of s.spec.ports) assert.ok(pods.some((x) => declaredPort(x.c, p.targetPort ?? p.port)), `Service ${s.metadata.name} port ${p.name}`);
+    for (const p of s.spec.ports)
+      assert.ok(
+        pods.some((x) => declaredPort(x.c, p.targetPort ?? p.port)),
+        `Service ${s.metadata.name} port ${p.name}`,
+      );
   }
 });
 
@@ -135,7 +170,10 @@ test('--coordinator and --redis addresses name a Service and one of its ports', 
     for (const a of addrs) {
       const svc = services.find((s) => s.metadata.name === hostOf(a));
       assert.ok(svc, `${x.owner}: no Service ${hostOf(a)}`);
-      assert.ok(svc.spec.ports.some((p: any) => p.port === portOf(a)), `${x.owner}: Service ${hostOf(a)} has no port ${portOf(a)}`);
+      assert.ok(
+        svc.spec.ports.some((p: any) => p.port === portOf(a)),
+        `${x.owner}: Service ${hostOf(a)} has no port ${portOf(a)}`,
+      );
     }
   }
 });
@@ -166,7 +204,10 @@ test('ANOMSEER_TOKEN comes from a secretKeyRef; no Secret and no token literal i
     assert.ok(env?.valueFrom?.secretKeyRef?.name, `${x.owner}: ANOMSEER_TOKEN from a secretKeyRef`);
     assert.is(env.value, undefined, x.owner);
   }
-  assert.equal(k8s.filter((d) => d.value.kind === 'Secret').map((d) => d.file), []);
+  assert.equal(
+    k8s.filter((d) => d.value.kind === 'Secret').map((d) => d.file),
+    [],
+  );
   for (const s of Object.values<any>(compose.services)) {
     const env = s.environment ?? {};
     assert.not.ok(Array.isArray(env) ? env.some((e: string) => e.startsWith('ANOMSEER_TOKEN')) : 'ANOMSEER_TOKEN' in env);
@@ -215,11 +256,18 @@ test('compose: the worker scales (no container_name, no ports); the gRPC port is
   assert.is(w.ports, undefined);
   const coord = compose.services.coordinator;
   const port = portOf(flagValue(coord.command, '--listen')!);
-  assert.equal(coord.ports, servedPorts(coord.command).map((p) => `127.0.0.1:${p}:${p}`));
+  assert.equal(
+    coord.ports,
+    servedPorts(coord.command).map((p) => `127.0.0.1:${p}:${p}`),
+  );
   for (const name of ['coordinator', 'learner', 'worker']) {
     const cmd = compose.services[name].command;
     assert.ok(flagValue(cmd, '--metrics-port'), `${name}: --metrics-port`);
-    assert.match(compose.services[name].healthcheck.test.join(' '), new RegExp(`127\\.0\\.0\\.1:${flagValue(cmd, '--metrics-port')}/healthz`), `${name}: healthcheck asks /healthz`);
+    assert.match(
+      compose.services[name].healthcheck.test.join(' '),
+      new RegExp(`127\\.0\\.0\\.1:${flagValue(cmd, '--metrics-port')}/healthz`),
+      `${name}: healthcheck asks /healthz`,
+    );
   }
   assert.is(flagValue(coord.command, '--redis'), 'redis://redis:6379');
   for (const name of ['learner', 'worker']) assert.is(flagValue(compose.services[name].command, '--coordinator'), `coordinator:${port}`, name);

@@ -3,17 +3,32 @@ import * as assert from 'uvu/assert';
 import { parsePredictionsJsonl } from '../../shared/eval/predictions.js';
 import { DataError } from '../../shared/errors.js';
 
-const lengths = new Map([['a', 100], ['b', 50]]);
+const lengths = new Map([
+  ['a', 100],
+  ['b', 50],
+]);
 const FILE = 'preds.jsonl';
 
 test('a raw trace line is parsed with parseTrace', () => {
   const m = parsePredictionsJsonl('{"id": "a", "text": "<think> x </think><answer>[[10, 20]]</answer><class>contextual</class>"}\n', FILE, lengths);
-  assert.equal(m.get('a'), { intervals: [[10, 20]], type: 'contextual point', formatOk: true, text: '<think> x </think><answer>[[10, 20]]</answer><class>contextual</class>' });
+  assert.equal(m.get('a'), {
+    intervals: [[10, 20]],
+    type: 'contextual point',
+    formatOk: true,
+    text: '<think> x </think><answer>[[10, 20]]</answer><class>contextual</class>',
+  });
 });
 
 test('a structured line is cleaned like a parsed answer: clipped, merged, class normalised', () => {
   const m = parsePredictionsJsonl('{"id": "b", "intervals": [[40, 60], [10, 20], [15, 25], [-3, 2]], "type": "Global"}', FILE, lengths);
-  assert.equal(m.get('b'), { intervals: [[10, 25], [40, 50]], type: 'global point', formatOk: true });
+  assert.equal(m.get('b'), {
+    intervals: [
+      [10, 25],
+      [40, 50],
+    ],
+    type: 'global point',
+    formatOk: true,
+  });
 });
 
 test('a structured line with an unknown class keeps no class, and intervals null means no answer', () => {

@@ -92,7 +92,21 @@ test('class accuracy is null when no record has a known type', () => {
 });
 
 test('hand-built predictions are cleaned before scoring (unsorted, overlapping, past the end)', () => {
-  const r = scoreAll([rec('a', 'trend', [[2, 10]], 'trend')], new Map([['a', pred([[6, 20], [2, 7]], 'trend')]]));
+  const r = scoreAll(
+    [rec('a', 'trend', [[2, 10]], 'trend')],
+    new Map([
+      [
+        'a',
+        pred(
+          [
+            [6, 20],
+            [2, 7],
+          ],
+          'trend',
+        ),
+      ],
+    ]),
+  );
   assert.is(r.pointF1, 100);
 });
 
@@ -102,12 +116,22 @@ test('formatTable prints the paper rows beside ours, with dashes for absent cate
   for (const row of PAPER_ROWS) {
     const line = text.split('\n').find((l) => l.startsWith(row.model));
     assert.ok(line, row.model);
-    assert.equal(line!.slice(row.model.length).trim().split(/\s+/), [row.classAcc, row.freq, row.trend, row.range, row.point, row.avg].map((x) => x.toFixed(1)));
+    assert.equal(
+      line!.slice(row.model.length).trim().split(/\s+/),
+      [row.classAcc, row.freq, row.trend, row.range, row.point, row.avg].map((x) => x.toFixed(1)),
+    );
   }
   const ours = text.split('\n').find((l) => l.startsWith('anomseer (this run)'))!;
   const point = 50 * f1(0.4, 0.7);
   const freq = 100 * f1(0.05, 0.1);
-  assert.equal(ours.slice('anomseer (this run)'.length).trim().split(/\s+/), ['66.7', freq.toFixed(1), '—', '100.0', point.toFixed(1), ((100 + point + freq) / 3).toFixed(1)]);
+  assert.equal(ours.slice('anomseer (this run)'.length).trim().split(/\s+/), [
+    '66.7',
+    freq.toFixed(1),
+    '—',
+    '100.0',
+    point.toFixed(1),
+    ((100 + point + freq) / 3).toFixed(1),
+  ]);
   assert.match(text, /point-wise F1 42\.9 {3}mean IoU 42\.9/);
   assert.match(text, /outside the average: other \(2\): affiliation F1 50\.0.*; shapelet \(1\): affiliation F1 100\.0/);
 });

@@ -7,7 +7,19 @@ function sampleValues(id: PhraseId): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const m of EXPCOT_PHRASES[id].matchAll(/\{(\w+):(\w+)\}/g)) {
     const [, name, fmt] = m;
-    values[name] = fmt === 'int' ? 437 : fmt === 'f2' ? -12.35 : fmt === 'type' ? 'contextual point' : fmt === 'family' ? FAMILY_WORDS.periodic : [[3, 9], [120, 141]];
+    values[name] =
+      fmt === 'int'
+        ? 437
+        : fmt === 'f2'
+          ? -12.35
+          : fmt === 'type'
+            ? 'contextual point'
+            : fmt === 'family'
+              ? FAMILY_WORDS.periodic
+              : [
+                  [3, 9],
+                  [120, 141],
+                ];
   }
   return values;
 }
@@ -39,7 +51,16 @@ test('every template is one sentence: a capital first letter, a full stop last, 
 });
 
 test('f2 prints exactly two decimals and never "-0.00" (table)', () => {
-  const cases: [number, string][] = [[0, '0.00'], [-0.001, '0.00'], [-0.004, '0.00'], [-0.006, '-0.01'], [1.005, '1.00'], [2.5, '2.50'], [123456.789, '123456.79'], [-7, '-7.00']];
+  const cases: [number, string][] = [
+    [0, '0.00'],
+    [-0.001, '0.00'],
+    [-0.004, '0.00'],
+    [-0.006, '-0.01'],
+    [1.005, '1.00'],
+    [2.5, '2.50'],
+    [123456.789, '123456.79'],
+    [-7, '-7.00'],
+  ];
   for (const [v, s] of cases) assert.is(formatF2(v), s, String(v));
 });
 

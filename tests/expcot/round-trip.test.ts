@@ -14,7 +14,11 @@ test('every ExpCoT parses back to the true intervals and type, well formed', () 
   for (const { r, e } of built) {
     const p = parseTrace(e.text, r.series.length);
     assert.ok(p.formatOk, r.id);
-    assert.equal(p.intervals, r.intervals.map(([s, t]) => [s, t]), r.id);
+    assert.equal(
+      p.intervals,
+      r.intervals.map(([s, t]) => [s, t]),
+      r.id,
+    );
     assert.is(p.type, r.type, r.id);
   }
 });
@@ -29,7 +33,10 @@ test('every sentence is one of the templates, and the three parts come in order'
     assert.is(ids[0], 'obs.summary', r.id);
     const rsn = ids.indexOf('rsn.family');
     assert.ok(rsn > 0 && ids.slice(0, rsn).every((id) => id.startsWith('obs.')), r.id);
-    assert.ok(ids.slice(rsn, -1).every((id) => id.startsWith('rsn.')), r.id);
+    assert.ok(
+      ids.slice(rsn, -1).every((id) => id.startsWith('rsn.')),
+      r.id,
+    );
     assert.is(ids[ids.length - 1], r.type === 'normal' ? 'con.normal' : 'con.anomaly', r.id);
   }
 });
@@ -37,7 +44,10 @@ test('every sentence is one of the templates, and the three parts come in order'
 test('the parsed phrases are the evidence the builder reports', () => {
   for (const { e } of built.slice(0, 40)) {
     const parsed = splitSentences(e.think).map((s) => parsePhrase(s)!.id);
-    assert.equal(parsed, e.evidence.phrases.map((p) => p.id));
+    assert.equal(
+      parsed,
+      e.evidence.phrases.map((p) => p.id),
+    );
   }
 });
 
@@ -45,7 +55,11 @@ test('the conclusion restates the true intervals', () => {
   for (const { r, e } of built) {
     const last = parsePhrase(splitSentences(e.think).at(-1)!)!;
     if (r.type === 'normal') continue;
-    assert.equal(last.values.intervals, r.intervals.map(([s, t]) => [s, t]), r.id);
+    assert.equal(
+      last.values.intervals,
+      r.intervals.map(([s, t]) => [s, t]),
+      r.id,
+    );
     assert.is(last.values.type, r.type, r.id);
   }
 });
@@ -61,7 +75,11 @@ test('the blind ExpCoT argues for the detector answer and parses back to it', ()
     const d = detect(r.series);
     const b = blindExpCot(r.series);
     const p = parseTrace(b.text, r.series.length);
-    assert.equal(p.intervals, d.intervals.map(([s, t]) => [s, t]), r.id);
+    assert.equal(
+      p.intervals,
+      d.intervals.map(([s, t]) => [s, t]),
+      r.id,
+    );
     assert.is(p.type, d.type, r.id);
     assert.is(b.text, blindExpCot(r.series, { detection: d }).text);
   }
@@ -69,8 +87,14 @@ test('the blind ExpCoT argues for the detector answer and parses back to it', ()
 
 test('a record of unknown type, or too short, is a DataError naming it', () => {
   const r = records[0];
-  assert.throws(() => buildExpCot({ ...r, type: 'unknown' }), (e: unknown) => e instanceof DataError && /eval\/range\/0000.*"unknown"/.test((e as Error).message));
-  assert.throws(() => buildExpCot({ id: 'tiny', series: new Float64Array(8), intervals: [], type: 'normal' }), (e: unknown) => e instanceof DataError && /tiny.*8 points/.test((e as Error).message));
+  assert.throws(
+    () => buildExpCot({ ...r, type: 'unknown' }),
+    (e: unknown) => e instanceof DataError && /eval\/range\/0000.*"unknown"/.test((e as Error).message),
+  );
+  assert.throws(
+    () => buildExpCot({ id: 'tiny', series: new Float64Array(8), intervals: [], type: 'normal' }),
+    (e: unknown) => e instanceof DataError && /tiny.*8 points/.test((e as Error).message),
+  );
 });
 
 test('a blind ExpCoT of a very short series is its conclusion alone', () => {

@@ -24,7 +24,8 @@ test('answerWeightedMask scales every position from </think> on, and only those'
 
 test('the imitation loss with answerWeight 5 is the weighted mean of −log p from a plain score pass', async () => {
   const job = compileJobConfig({
-    name: 'aw', seed: 3,
+    name: 'aw',
+    seed: 3,
     data: { train: 'anomllm:train?count=2&length=256&tasks=range,point', eval: 'anomllm:eval?count=1&length=256&tasks=range', seriesLength: 256 },
     policy: { rasterHeight: 32, rasterWidth: 128, dModel: 32, encoderLayers: 1, decoderLayers: 1, heads: 2, ffnDim: 64, maxTraceTokens: 256 },
     train: { warmStart: { enabled: true, steps: 1, answerWeight: 5 } },
@@ -39,13 +40,20 @@ test('the imitation loss with answerWeight 5 is the weighted mean of −log p fr
   const model = await LearnerModel.create(spec.model, { clipEps: 0.2, klCoef: 0, entropyCoef: 0 });
   try {
     const v = tokenizer.vocab;
-    const batch = packSequences(prompts.map((p) => p.targetIds!), prompts.map((p) => p.features),
+    const batch = packSequences(
+      prompts.map((p) => p.targetIds!),
+      prompts.map((p) => p.features),
       prompts.map((p) => new TraceGrammar(tokenizer, p.record.series.length, spec.grammar)),
-      { bos: v.bos, pad: v.pad, outputSize: tokenizer.outputSize, maxLen: spec.model.maxLen });
+      { bos: v.bos, pad: v.pad, outputSize: tokenizer.outputSize, maxLen: spec.model.maxLen },
+    );
     const { logp } = await model.score(params, batch);
     const mask = batch.feeds.response_mask.data as Float32Array;
     const ids = batch.feeds.targets.data as BigInt64Array;
-    let num = 0, den = 0, plainNum = 0, plainDen = 0, answerTokens = 0;
+    let num = 0,
+      den = 0,
+      plainNum = 0,
+      plainDen = 0,
+      answerTokens = 0;
     for (let b = 0; b < batch.B; b++) {
       let after = false;
       for (let t = 0; t < batch.T; t++) {
@@ -53,13 +61,18 @@ test('the imitation loss with answerWeight 5 is the weighted mean of −log p fr
         const m = mask[b * batch.T + t];
         const w = m * (after ? 5 : 1);
         if (after && m > 0) answerTokens++;
-        num -= w * logp[b * batch.T + t]; den += w;
-        plainNum -= m * logp[b * batch.T + t]; plainDen += m;
+        num -= w * logp[b * batch.T + t];
+        den += w;
+        plainNum -= m * logp[b * batch.T + t];
+        plainDen += m;
       }
     }
     assert.ok(answerTokens >= 2 * 5, `each target has an answer and a class after </think> (${answerTokens} tokens)`);
     const lr = 1e-9; // the step's loss is computed before the update
-    const weighted = await imitationStep({ model, spec, tokenizer, params, optimizer: makeOptimizer(params, job, lr), lr, gradClip: 1, answerWeight: 5 }, prompts);
+    const weighted = await imitationStep(
+      { model, spec, tokenizer, params, optimizer: makeOptimizer(params, job, lr), lr, gradClip: 1, answerWeight: 5 },
+      prompts,
+    );
     const plain = await imitationStep({ model, spec, tokenizer, params, optimizer: makeOptimizer(params, job, lr), lr, gradClip: 1 }, prompts);
     assert.ok(Math.abs(weighted.loss - num / den) < 1e-4 * Math.abs(num / den), `weighted ${weighted.loss} vs ${num / den}`);
     assert.ok(Math.abs(plain.loss - plainNum / plainDen) < 2e-4 * Math.abs(plainNum / plainDen), `plain ${plain.loss} vs ${plainNum / plainDen}`);

@@ -16,7 +16,9 @@ let checkpoint = '';
 
 test('a checkpoint trained for 2 steps detects on a 2500-point NAB series in 256-point windows', async () => {
   const job = compileJobConfig({
-    name: 'det', seed: 3, outputDir: join(root, 'run'),
+    name: 'det',
+    seed: 3,
+    outputDir: join(root, 'run'),
     data: { train: 'anomllm:train?count=2&length=256', eval: 'anomllm:eval?count=1&length=256&tasks=range', seriesLength: 256 },
     policy: { rasterHeight: 32, rasterWidth: 128, dModel: 32, encoderLayers: 1, decoderLayers: 1, heads: 2, ffnDim: 64, maxTraceTokens: 160 },
     rollout: { groupSize: 2, promptsPerStep: 2, maxNewTokens: 160 },
@@ -30,7 +32,10 @@ test('a checkpoint trained for 2 steps detects on a 2500-point NAB series in 256
   const res = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
   assert.is(res.points, 2500);
   // full windows; the last one is aligned to the series end so every point is read
-  assert.equal(res.windows.map((w: { start: number }) => w.start), [0, 256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2244]);
+  assert.equal(
+    res.windows.map((w: { start: number }) => w.start),
+    [0, 256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2244],
+  );
   assert.ok(res.windows.every((w: { length: number }) => w.length === 256));
   for (const [s, e] of res.intervals) assert.ok(Number.isInteger(s) && Number.isInteger(e) && 0 <= s && s < e && e <= 2500);
   assert.ok(['contextual point', 'global point', 'seasonal', 'trend', 'shapelet', 'normal'].includes(res.type));

@@ -12,7 +12,9 @@ const root = mkdtempSync(join(tmpdir(), 'anomseer-ckpt-'));
 
 test('a model.safetensors alone loads the same policy as its full checkpoint', async () => {
   const job = compileJobConfig({
-    name: 'ck', seed: 5, outputDir: join(root, 'run'),
+    name: 'ck',
+    seed: 5,
+    outputDir: join(root, 'run'),
     data: { train: 'anomllm:train?count=1&length=128&tasks=range', eval: 'anomllm:eval?count=1&length=128&tasks=range', seriesLength: 128 },
     policy: { rasterHeight: 16, rasterWidth: 64, dModel: 16, encoderLayers: 1, decoderLayers: 1, heads: 2, ffnDim: 32, maxTraceTokens: 160 },
     rollout: { groupSize: 2, promptsPerStep: 1, maxNewTokens: 160 },
@@ -22,7 +24,8 @@ test('a model.safetensors alone loads the same policy as its full checkpoint', a
   const shipped = join(root, 'shipped');
   mkdirSync(shipped);
   copyFileSync(join(checkpoint, 'model.safetensors'), join(shipped, 'model.safetensors'));
-  const a = await loadPolicy(checkpoint), b = await loadPolicy(shipped);
+  const a = await loadPolicy(checkpoint),
+    b = await loadPolicy(shipped);
   assert.equal(b.spec, a.spec);
   assert.equal(Object.keys(b.params).sort(), Object.keys(a.params).sort());
   for (const k of Object.keys(a.params)) assert.equal(Array.from(b.params[k]), Array.from(a.params[k]), k);

@@ -25,7 +25,10 @@ test('the compact response parses to the true intervals and type', () => {
   for (const r of records) {
     const p = parseTrace(responseTrace(r, buildExpCot(r)), r.series.length);
     assert.ok(p.formatOk);
-    assert.equal(p.intervals, r.intervals.map(([s, e]) => [s, e]));
+    assert.equal(
+      p.intervals,
+      r.intervals.map(([s, e]) => [s, e]),
+    );
     assert.is(p.type, r.type);
   }
 });

@@ -10,7 +10,11 @@ test('the smoke job trains, evaluates, checkpoints and writes the summary', () =
   const dir = mkdtempSync(join(tmpdir(), 'anomseer-smoke-'));
   try {
     const summaryFile = join(dir, 'summary.json');
-    const r = spawnSync(process.execPath, ['bin/anomseer.mjs', 'train', 'examples/smoke.yaml', '--set', `outputDir=${join(dir, 'run')}`, '--summary', summaryFile], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      ['bin/anomseer.mjs', 'train', 'examples/smoke.yaml', '--set', `outputDir=${join(dir, 'run')}`, '--summary', summaryFile],
+      { encoding: 'utf8' },
+    );
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stdout, /warm-start 3\/3/);
     assert.match(r.stdout, /step 3\/3 v4/);

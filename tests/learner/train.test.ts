@@ -56,20 +56,45 @@ test('the same seed and config give bit-identical weights', async () => {
   const b = await run('same-b', 3);
   const sha = (dir: string) => JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).sha256['model.safetensors'];
   assert.is(sha(a.summary.checkpoint), sha(b.summary.checkpoint));
-  assert.equal(a.steps.map((s) => s.metrics.reward), b.steps.map((s) => s.metrics.reward));
+  assert.equal(
+    a.steps.map((s) => s.metrics.reward),
+    b.steps.map((s) => s.metrics.reward),
+  );
 });
 
 test('anomseer eval --checkpoint scores a trained checkpoint and saves its predictions', () => {
   const dir = join(root, 'learns', 'step-000030');
   const preds = join(root, 'preds.jsonl');
   const out = join(root, 'eval.json');
-  const r = spawnSync(process.execPath, ['bin/anomseer.mjs', 'eval', '--checkpoint', dir, '--data', 'anomllm:eval?count=2&length=256&tasks=range,point', '--json', out, '--save-predictions', preds], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      'bin/anomseer.mjs',
+      'eval',
+      '--checkpoint',
+      dir,
+      '--data',
+      'anomllm:eval?count=2&length=256&tasks=range,point',
+      '--json',
+      out,
+      '--save-predictions',
+      preds,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /anomseer \(this run\)/);
-  const lines = readFileSync(preds, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(preds, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.is(lines.length, 4);
   for (const l of lines) assert.ok(typeof l.id === 'string' && typeof l.text === 'string' && 'intervals' in l && 'type' in l);
-  const rescored = spawnSync(process.execPath, ['bin/anomseer.mjs', 'eval', '--predictions', preds, '--data', 'anomllm:eval?count=2&length=256&tasks=range,point', '--json', join(root, 're.json')], { encoding: 'utf8' });
+  const rescored = spawnSync(
+    process.execPath,
+    ['bin/anomseer.mjs', 'eval', '--predictions', preds, '--data', 'anomllm:eval?count=2&length=256&tasks=range,point', '--json', join(root, 're.json')],
+    { encoding: 'utf8' },
+  );
   assert.is(rescored.status, 0, rescored.stderr);
   assert.equal(JSON.parse(readFileSync(join(root, 're.json'), 'utf8')), JSON.parse(readFileSync(out, 'utf8')));
 });

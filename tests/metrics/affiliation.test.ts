@@ -47,7 +47,14 @@ test('fixture case 5 worked by hand: a prediction in one of two zones', () => {
   // truth [3,6) and [20,25), prediction [4,5), L = 30: zones [0,13] and [13,30].
   // Recall of event 1: [4,5] inside → 1; [3,4] and [5,6] at distance d∈[0,1] → ∫1 − 2d/13 = 1 − 1/13 each.
   // Event 2 has no prediction → 0. Precision: only event 1's zone has a prediction, inside J → 1.
-  const r = affiliation([[3, 6], [20, 25]], [[4, 5]], 30);
+  const r = affiliation(
+    [
+      [3, 6],
+      [20, 25],
+    ],
+    [[4, 5]],
+    30,
+  );
   assert.ok(close(r.recall, (1 + 2 * (1 - 1 / 13)) / 3 / 2, 1e-12));
   assert.is(r.precision, 1);
 });
@@ -56,7 +63,20 @@ const edges: [string, Interval[], Interval[], number, number, number][] = [
   ['both empty', [], [], 10, 1, 1],
   ['an empty prediction', [[3, 6]], [], 10, 0, 0],
   ['an empty truth', [], [[3, 6]], 10, 0, 0],
-  ['a prediction equal to the truth', [[3, 6], [20, 25]], [[3, 6], [20, 25]], 30, 1, 1],
+  [
+    'a prediction equal to the truth',
+    [
+      [3, 6],
+      [20, 25],
+    ],
+    [
+      [3, 6],
+      [20, 25],
+    ],
+    30,
+    1,
+    1,
+  ],
   // J = [0,1], zone [0,10], m = 0, M = 9. Precision: F̄ = 1 − (1 + d)/10 over d∈[8,9] → 0.05.
   // Recall: pivot 9, for y∈[0,1], d = 9 − y: F̄ = 1 − (y + (9 − y))/10 = 0.1.
   ['a prediction far away', [[0, 1]], [[9, 10]], 10, 0.05, 0.1],
@@ -75,7 +95,21 @@ for (const [name, truth, pred, L, p, r] of edges) {
 }
 
 test('affiliation zones cut at the midpoints between events and span the range', () => {
-  assert.equal(affiliationZones([[3, 6], [20, 25], [40, 41]], [0, 50]), [[0, 13], [13, 32.5], [32.5, 50]]);
+  assert.equal(
+    affiliationZones(
+      [
+        [3, 6],
+        [20, 25],
+        [40, 41],
+      ],
+      [0, 50],
+    ),
+    [
+      [0, 13],
+      [13, 32.5],
+      [32.5, 50],
+    ],
+  );
 });
 
 /**
@@ -98,21 +132,31 @@ function sampledAffiliation(truth: readonly Interval[], pred: readonly Interval[
     const zonePts = grid(E[0], E[1]);
     const dZone = zonePts.map((x) => dist(x, J)).sort((a, b) => a - b);
     const farther = (d: number) => {
-      let lo = 0, hi = dZone.length; // first index with dZone > d
-      while (lo < hi) { const mid = (lo + hi) >> 1; if (dZone[mid] > d) hi = mid; else lo = mid + 1; }
+      let lo = 0,
+        hi = dZone.length; // first index with dZone > d
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (dZone[mid] > d) hi = mid;
+        else lo = mid + 1;
+      }
       return (dZone.length - lo) / dZone.length;
     };
     const pieces = pred.map(([s, e]) => [Math.max(s, E[0]), Math.min(e, E[1])] as const).filter(([s, e]) => s < e);
     const predPts = pieces.flatMap(([s, e]) => grid(s, e));
     precisions.push(predPts.length === 0 ? NaN : predPts.reduce((acc, x) => acc + (dist(x, J) === 0 ? 1 : farther(dist(x, J))), 0) / predPts.length);
-    if (pieces.length === 0) { recalls.push(0); return; }
+    if (pieces.length === 0) {
+      recalls.push(0);
+      return;
+    }
     const jPts = grid(J[0], J[1]);
-    recalls.push(jPts.reduce((acc, y) => {
-      const d = Math.min(...pieces.map((I) => dist(y, I)));
-      if (d === 0) return acc + 1;
-      const outside = zonePts.filter((x) => Math.abs(x - y) > d).length / zonePts.length;
-      return acc + outside;
-    }, 0) / jPts.length);
+    recalls.push(
+      jPts.reduce((acc, y) => {
+        const d = Math.min(...pieces.map((I) => dist(y, I)));
+        if (d === 0) return acc + 1;
+        const outside = zonePts.filter((x) => Math.abs(x - y) > d).length / zonePts.length;
+        return acc + outside;
+      }, 0) / jPts.length,
+    );
   });
   const defined = precisions.filter((p) => !Number.isNaN(p));
   return { precision: defined.reduce((a, b) => a + b, 0) / defined.length, recall: recalls.reduce((a, b) => a + b, 0) / recalls.length };
@@ -173,7 +217,24 @@ test('recall does not decrease when a prediction interval is added', () => {
 
 test('precision of a far prediction is lower than that of a near one', () => {
   const truth: Interval[] = [[40, 50]];
-  const cases: [Interval, Interval][] = [[[52, 55], [80, 83]], [[35, 38], [5, 8]], [[50, 51], [51, 52]], [[45, 60], [60, 75]]];
+  const cases: [Interval, Interval][] = [
+    [
+      [52, 55],
+      [80, 83],
+    ],
+    [
+      [35, 38],
+      [5, 8],
+    ],
+    [
+      [50, 51],
+      [51, 52],
+    ],
+    [
+      [45, 60],
+      [60, 75],
+    ],
+  ];
   for (const [near, far] of cases) {
     const pNear = affiliation(truth, [near], 100).precision;
     const pFar = affiliation(truth, [far], 100).precision;

@@ -11,7 +11,10 @@ import type { Interval } from '../../shared/series/record.js';
 function referencePRF(truth: readonly Interval[], pred: readonly Interval[], length: number) {
   const t = mask(truth, length);
   const p = mask(pred, length);
-  let tp = 0, fp = 0, fn = 0, union = 0;
+  let tp = 0,
+    fp = 0,
+    fn = 0,
+    union = 0;
   for (let i = 0; i < length; i++) {
     if (t[i] && p[i]) tp++;
     else if (p[i]) fp++;
@@ -46,7 +49,19 @@ const conventions: [string, Interval[], Interval[], number, number][] = [
   ['empty truth, some prediction', [], [[2, 5]], 0, 0],
   ['some truth, empty prediction', [[2, 5]], [], 0, 0],
   ['disjoint truth and prediction', [[2, 5]], [[7, 9]], 0, 0],
-  ['identical', [[2, 5], [7, 9]], [[2, 5], [7, 9]], 1, 1],
+  [
+    'identical',
+    [
+      [2, 5],
+      [7, 9],
+    ],
+    [
+      [2, 5],
+      [7, 9],
+    ],
+    1,
+    1,
+  ],
 ];
 for (const [name, truth, pred, f1, iou] of conventions) {
   test(`pointwise F1 and IoU for ${name} are ${f1} and ${iou}`, () => {
@@ -68,8 +83,22 @@ test('prediction [4, 8) against truth [0, 6) gives precision 1/2, recall 1/3, F1
 });
 
 test('intervals outside the series or unsorted are a ShapeError naming the interval', () => {
-  assert.throws(() => pointwise([[0, 11]], [], 10), (e: unknown) => e instanceof ShapeError && /truth interval 0 \[0, 11\]/.test((e as Error).message));
-  assert.throws(() => pointwise([], [[5, 7], [1, 2]], 10), (e: unknown) => e instanceof ShapeError && /prediction interval 1/.test((e as Error).message));
+  assert.throws(
+    () => pointwise([[0, 11]], [], 10),
+    (e: unknown) => e instanceof ShapeError && /truth interval 0 \[0, 11\]/.test((e as Error).message),
+  );
+  assert.throws(
+    () =>
+      pointwise(
+        [],
+        [
+          [5, 7],
+          [1, 2],
+        ],
+        10,
+      ),
+    (e: unknown) => e instanceof ShapeError && /prediction interval 1/.test((e as Error).message),
+  );
 });
 
 test.run();

@@ -14,7 +14,10 @@ test('a tensor used three times gets the sum of the three contributions', async 
   const s = await createSession(g.toModel());
   const xs = [0.5, -1, 2, 0];
   const dx = (await s.run({ x: { data: Float64Array.from(xs), dims: [4] } })).dx.data;
-  assert.equal(Array.from(dx as Float64Array), xs.map((v) => 2 * v + 3));
+  assert.equal(
+    Array.from(dx as Float64Array),
+    xs.map((v) => 2 * v + 3),
+  );
 });
 
 test('a param the loss does not depend on gets zeros of its shape', async () => {
@@ -64,9 +67,15 @@ test('an op without a rule is fine when no requested param flows through it', ()
 test('the loss must be a float with one element and params must be float', () => {
   const g = new GraphBuilder();
   const w = g.param('w', [2]);
-  assert.throws(() => addGradients(g, w, [w]), (e: unknown) => e instanceof ShapeError && /loss must be a float scalar/.test((e as Error).message));
+  assert.throws(
+    () => addGradients(g, w, [w]),
+    (e: unknown) => e instanceof ShapeError && /loss must be a float scalar/.test((e as Error).message),
+  );
   const i = g.input('i', [], 'int64');
-  assert.throws(() => addGradients(g, g.reduceSum(w), [i]), (e: unknown) => e instanceof ConfigError && /i is int64/.test((e as Error).message));
+  assert.throws(
+    () => addGradients(g, g.reduceSum(w), [i]),
+    (e: unknown) => e instanceof ConfigError && /i is int64/.test((e as Error).message),
+  );
 });
 
 test('a loss of shape [1, 1] is accepted', async () => {

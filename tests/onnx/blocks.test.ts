@@ -24,7 +24,11 @@ test('attention output at step t does not change when later steps change', async
   const rng = new Rng(4);
   const g = new GraphBuilder({ dtype: 'float64' });
   const x = g.input('x', ['B', 'T', 4]);
-  const w = () => g.const(Array.from({ length: 16 }, () => rng.normal()), [4, 4]);
+  const w = () =>
+    g.const(
+      Array.from({ length: 16 }, () => rng.normal()),
+      [4, 4],
+    );
   g.output('y', causalSelfAttention(g, x, { wq: w(), wk: w(), wv: w(), wo: w() }, 2));
   const s = await createSession(g.toModel());
   const a = Float64Array.from({ length: 20 }, () => rng.normal());
@@ -61,9 +65,17 @@ test('prefill then one-step decodes with a KV cache give the outputs of one caus
     for (let b = 0; b < 2; b++) out.push(...x.subarray((b * T + from) * D, (b * T + to) * D));
     return Float64Array.from(out);
   };
-  let cache: Record<string, HostTensor> = { past_k: { data: new Float64Array(0), dims: [2, H, 0, D / H] }, past_v: { data: new Float64Array(0), dims: [2, H, 0, D / H] } };
+  let cache: Record<string, HostTensor> = {
+    past_k: { data: new Float64Array(0), dims: [2, H, 0, D / H] },
+    past_v: { data: new Float64Array(0), dims: [2, H, 0, D / H] },
+  };
   const got = new Float64Array(2 * T * D);
-  for (const [from, to] of [[0, 3], [3, 4], [4, 5], [5, 6]]) {
+  for (const [from, to] of [
+    [0, 3],
+    [3, 4],
+    [4, 5],
+    [5, 6],
+  ]) {
     const res = await sStep.run({ x: { data: rows(from, to), dims: [2, to - from, D] }, ...cache });
     assert.equal(res.present_k.dims, [2, H, to, D / H]);
     const y = res.y.data as Float64Array;

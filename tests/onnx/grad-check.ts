@@ -52,11 +52,16 @@ function makeFeeds(c: GradCase): Record<string, HostTensor> {
 
 export function hostArray(dtype: DType, vals: readonly (number | bigint | boolean)[]): HostArray {
   switch (dtype) {
-    case 'float32': return Float32Array.from(vals, Number);
-    case 'float64': return Float64Array.from(vals, Number);
-    case 'int64': return BigInt64Array.from(vals, (v) => BigInt(v));
-    case 'int32': return Int32Array.from(vals, Number);
-    case 'bool': return Uint8Array.from(vals, (v) => (v ? 1 : 0));
+    case 'float32':
+      return Float32Array.from(vals, Number);
+    case 'float64':
+      return Float64Array.from(vals, Number);
+    case 'int64':
+      return BigInt64Array.from(vals, (v) => BigInt(v));
+    case 'int32':
+      return Int32Array.from(vals, Number);
+    case 'bool':
+      return Uint8Array.from(vals, (v) => (v ? 1 : 0));
   }
 }
 
@@ -87,13 +92,26 @@ export async function gradCheck(c: GradCase, h?: number): Promise<GradResult> {
   const outDims = (await probeSession.run(feeds)).out.dims;
   const rng = new Rng((c.seed ?? 7) + 1);
   const rCount = outDims.reduce((p, d) => p * d, 1);
-  const withR: Record<string, HostTensor> = { ...feeds, probe_r: { data: hostArray(dtype, Array.from({ length: rCount }, () => rng.normal())), dims: outDims } };
+  const withR: Record<string, HostTensor> = {
+    ...feeds,
+    probe_r: {
+      data: hostArray(
+        dtype,
+        Array.from({ length: rCount }, () => rng.normal()),
+      ),
+      dims: outDims,
+    },
+  };
 
   const fwd = declare(c, true);
   const lossSession = await createSession(fwd.g.toModel());
   const bwd = declare(c, true);
   const wrt = c.wrt ?? Object.keys(c.inputs).filter((k) => ['float32', 'float64'].includes(c.inputs[k].dtype ?? dtype));
-  const grads = addGradients(bwd.g, bwd.loss!, wrt.map((k) => bwd.t[k]));
+  const grads = addGradients(
+    bwd.g,
+    bwd.loss!,
+    wrt.map((k) => bwd.t[k]),
+  );
   for (const k of wrt) bwd.g.output(`grad.${k}`, grads.get(bwd.t[k])!);
   const gradSession = await createSession(bwd.g.toModel());
   const res = await gradSession.run(withR);
@@ -120,7 +138,9 @@ export async function gradCheck(c: GradCase, h?: number): Promise<GradResult> {
 }
 
 export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0, na = 0, nb = 0;
+  let diff = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     diff += (a[i] - b[i]) ** 2;
     na += a[i] ** 2;

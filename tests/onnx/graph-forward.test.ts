@@ -21,11 +21,26 @@ const sig = (v: number) => 1 / (1 + Math.exp(-v));
 const posVals = (n: number) => Array.from({ length: n }, (_, i) => 0.3 + i * 0.25);
 
 const CASES: FwdCase[] = [
-  { name: 'Add broadcasting (2,1,3)+(4,1)', inputs: { a: { shape: [2, 1, 3] }, b: { shape: [4, 1] } }, build: (g, t) => g.add(t.a, t.b), ref: (x) => ref.map([x.a, x.b], (a, b) => a + b) },
+  {
+    name: 'Add broadcasting (2,1,3)+(4,1)',
+    inputs: { a: { shape: [2, 1, 3] }, b: { shape: [4, 1] } },
+    build: (g, t) => g.add(t.a, t.b),
+    ref: (x) => ref.map([x.a, x.b], (a, b) => a + b),
+  },
   { name: 'Sub', inputs: { a: { shape: [2, 3] }, b: { shape: [3] } }, build: (g, t) => g.sub(t.a, t.b), ref: (x) => ref.map([x.a, x.b], (a, b) => a - b) },
   { name: 'Mul by a scalar', inputs: { a: { shape: [2, 3] } }, build: (g, t) => g.mul(t.a, -1.5), ref: (x) => ref.map([x.a], (a) => a * -1.5) },
-  { name: 'Div', inputs: { a: { shape: [2, 3] }, b: { shape: [2, 1], values: [2, -4] } }, build: (g, t) => g.div(t.a, t.b), ref: (x) => ref.map([x.a, x.b], (a, b) => a / b) },
-  { name: 'Min and Max', inputs: { a: { shape: [2, 3] }, b: { shape: [3] } }, build: (g, t) => g.sub(g.max(t.a, t.b), g.min(t.a, t.b)), ref: (x) => ref.map([x.a, x.b], (a, b) => Math.abs(a - b)) },
+  {
+    name: 'Div',
+    inputs: { a: { shape: [2, 3] }, b: { shape: [2, 1], values: [2, -4] } },
+    build: (g, t) => g.div(t.a, t.b),
+    ref: (x) => ref.map([x.a, x.b], (a, b) => a / b),
+  },
+  {
+    name: 'Min and Max',
+    inputs: { a: { shape: [2, 3] }, b: { shape: [3] } },
+    build: (g, t) => g.sub(g.max(t.a, t.b), g.min(t.a, t.b)),
+    ref: (x) => ref.map([x.a, x.b], (a, b) => Math.abs(a - b)),
+  },
   { name: 'Neg', inputs: { a: { shape: [4] } }, build: (g, t) => g.neg(t.a), ref: (x) => ref.map([x.a], (a) => -a) },
   { name: 'Exp', inputs: { a: { shape: [4] } }, build: (g, t) => g.exp(t.a), ref: (x) => ref.map([x.a], Math.exp) },
   { name: 'Log', inputs: { a: { shape: [4], values: posVals(4) } }, build: (g, t) => g.log(t.a), ref: (x) => ref.map([x.a], Math.log) },
@@ -35,7 +50,12 @@ const CASES: FwdCase[] = [
   { name: 'Sqrt', inputs: { a: { shape: [4], values: posVals(4) } }, build: (g, t) => g.sqrt(t.a), ref: (x) => ref.map([x.a], Math.sqrt) },
   { name: 'Pow 3', inputs: { a: { shape: [4] } }, build: (g, t) => g.pow(t.a, 3), ref: (x) => ref.map([x.a], (a) => a ** 3) },
   { name: 'GELU (tanh approximation)', inputs: { a: { shape: [2, 4] } }, build: (g, t) => g.gelu(t.a), ref: (x) => ref.map([x.a], geluTanh) },
-  { name: 'Clip', inputs: { a: { shape: [6] } }, build: (g, t) => g.clip(t.a, -0.5, 0.25), ref: (x) => ref.map([x.a], (a) => Math.min(0.25, Math.max(-0.5, a))) },
+  {
+    name: 'Clip',
+    inputs: { a: { shape: [6] } },
+    build: (g, t) => g.clip(t.a, -0.5, 0.25),
+    ref: (x) => ref.map([x.a], (a) => Math.min(0.25, Math.max(-0.5, a))),
+  },
   {
     name: 'Where with a comparison mask',
     inputs: { a: { shape: [2, 3] }, b: { shape: [3] } },
@@ -43,9 +63,24 @@ const CASES: FwdCase[] = [
     ref: (x) => ref.map([x.a, x.b], (a, b) => (a > b ? a : 0)),
   },
   { name: 'MatMul', inputs: { a: { shape: [3, 4] }, b: { shape: [4, 2] } }, build: (g, t) => g.matmul(t.a, t.b), ref: (x) => ref.matmul(x.a, x.b) },
-  { name: 'MatMul batched with broadcast', inputs: { a: { shape: [2, 1, 2, 3] }, b: { shape: [3, 3, 2] } }, build: (g, t) => g.matmul(t.a, t.b), ref: (x) => ref.matmul(x.a, x.b) },
-  { name: 'ReduceSum axes [0, 2]', inputs: { a: { shape: [2, 3, 2] } }, build: (g, t) => g.reduceSum(t.a, [0, 2]), ref: (x) => ref.reduce(x.a, [0, 2], false, false) },
-  { name: 'ReduceMean last axis keepdims', inputs: { a: { shape: [2, 3] } }, build: (g, t) => g.reduceMean(t.a, [-1], true), ref: (x) => ref.reduce(x.a, [1], true, true) },
+  {
+    name: 'MatMul batched with broadcast',
+    inputs: { a: { shape: [2, 1, 2, 3] }, b: { shape: [3, 3, 2] } },
+    build: (g, t) => g.matmul(t.a, t.b),
+    ref: (x) => ref.matmul(x.a, x.b),
+  },
+  {
+    name: 'ReduceSum axes [0, 2]',
+    inputs: { a: { shape: [2, 3, 2] } },
+    build: (g, t) => g.reduceSum(t.a, [0, 2]),
+    ref: (x) => ref.reduce(x.a, [0, 2], false, false),
+  },
+  {
+    name: 'ReduceMean last axis keepdims',
+    inputs: { a: { shape: [2, 3] } },
+    build: (g, t) => g.reduceMean(t.a, [-1], true),
+    ref: (x) => ref.reduce(x.a, [1], true, true),
+  },
   { name: 'Softmax', inputs: { a: { shape: [2, 5] } }, build: (g, t) => g.softmax(t.a), ref: (x) => ref.softmaxLast(x.a) },
   { name: 'LogSoftmax', inputs: { a: { shape: [2, 5] } }, build: (g, t) => g.logSoftmax(t.a), ref: (x) => ref.softmaxLast(x.a, true) },
   {
@@ -66,7 +101,12 @@ const CASES: FwdCase[] = [
   { name: 'Transpose', inputs: { a: { shape: [2, 3, 4] } }, build: (g, t) => g.transpose(t.a, [1, 2, 0]), ref: (x) => ref.transpose(x.a, [1, 2, 0]) },
   { name: 'Reshape [0, -1]', inputs: { a: { shape: [2, 3, 2] } }, build: (g, t) => g.reshape(t.a, [0, -1]), ref: (x) => ({ data: x.a.data, shape: [2, 6] }) },
   { name: 'Unsqueeze then Squeeze', inputs: { a: { shape: [2, 3] } }, build: (g, t) => g.squeeze(g.unsqueeze(t.a, [1]), [1]), ref: (x) => x.a },
-  { name: 'Concat axis 1', inputs: { a: { shape: [2, 1] }, b: { shape: [2, 3] } }, build: (g, t) => g.concat([t.a, t.b], 1), ref: (x) => ref.concatAxis([x.a, x.b], 1) },
+  {
+    name: 'Concat axis 1',
+    inputs: { a: { shape: [2, 1] }, b: { shape: [2, 3] } },
+    build: (g, t) => g.concat([t.a, t.b], 1),
+    ref: (x) => ref.concatAxis([x.a, x.b], 1),
+  },
   { name: 'Slice 1:3 of axis 1', inputs: { a: { shape: [2, 5] } }, build: (g, t) => g.slice(t.a, 1, 1, 3), ref: (x) => ref.sliceAxis(x.a, 1, 1, 3) },
   { name: 'Slice −2: of axis 0', inputs: { a: { shape: [4, 2] } }, build: (g, t) => g.slice(t.a, 0, -2), ref: (x) => ref.sliceAxis(x.a, 0, 2, 4) },
   {
@@ -125,7 +165,10 @@ test('a symbolic batch dim is fed at several sizes by one session', async () => 
   for (const b of [1, 3, 7]) {
     const data = Float64Array.from({ length: 2 * b }, (_, i) => i);
     const y = (await s.run({ x: { data, dims: [b, 2] } })).y;
-    assert.equal(Array.from(y.data as Float64Array), Array.from({ length: b }, (_, i) => 4 * i + 1));
+    assert.equal(
+      Array.from(y.data as Float64Array),
+      Array.from({ length: b }, (_, i) => 4 * i + 1),
+    );
   }
 });
 

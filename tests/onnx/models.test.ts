@@ -44,8 +44,12 @@ test('two-layer MLP: every param gradient matches finite differences (float64, r
   const rng = new Rng(3);
   const arr = (n: number) => Float64Array.from({ length: n }, () => rng.normal());
   const feeds: Record<string, HostTensor> = {
-    x: { data: arr(15), dims: [5, 3] }, y: { data: arr(10), dims: [5, 2] },
-    w1: { data: arr(24), dims: [3, 8] }, b1: { data: arr(8), dims: [8] }, w2: { data: arr(16), dims: [8, 2] }, b2: { data: arr(2), dims: [2] },
+    x: { data: arr(15), dims: [5, 3] },
+    y: { data: arr(10), dims: [5, 2] },
+    w1: { data: arr(24), dims: [3, 8] },
+    b1: { data: arr(8), dims: [8] },
+    w2: { data: arr(16), dims: [8, 2] },
+    b2: { data: arr(2), dims: [2] },
   };
   const s = await sessions(buildMlp);
   const res = await s.withGrads.run(feeds);

@@ -43,29 +43,39 @@ test('initializers of every dtype round-trip through raw_data unchanged', async 
     { name: 'i32', dims: [2], data: new Int32Array([-5, 2 ** 30]) },
     { name: 'b', dims: [3], data: new Uint8Array([1, 0, 1]) },
   ];
-  const s = await createSession(model({
-    name: 'inits',
-    nodes: inits.map((t) => ({ opType: 'Identity', inputs: [t.name], outputs: [`out_${t.name}`] })),
-    initializers: inits,
-    inputs: [],
-    outputs: [
-      { name: 'out_f32', dtype: 'float32', shape: [2] }, { name: 'out_f64', dtype: 'float64', shape: [2] },
-      { name: 'out_i64', dtype: 'int64', shape: [2] }, { name: 'out_i32', dtype: 'int32', shape: [2] }, { name: 'out_b', dtype: 'bool', shape: [3] },
-    ],
-  }));
+  const s = await createSession(
+    model({
+      name: 'inits',
+      nodes: inits.map((t) => ({ opType: 'Identity', inputs: [t.name], outputs: [`out_${t.name}`] })),
+      initializers: inits,
+      inputs: [],
+      outputs: [
+        { name: 'out_f32', dtype: 'float32', shape: [2] },
+        { name: 'out_f64', dtype: 'float64', shape: [2] },
+        { name: 'out_i64', dtype: 'int64', shape: [2] },
+        { name: 'out_i32', dtype: 'int32', shape: [2] },
+        { name: 'out_b', dtype: 'bool', shape: [3] },
+      ],
+    }),
+  );
   const r = await s.run({});
   for (const t of inits) assert.equal(Array.from(r[`out_${t.name}`].data as ArrayLike<unknown>), Array.from(t.data as ArrayLike<unknown>), t.name);
 });
 
 test('a scalar output has an empty shape and symbolic / unknown input dims accept any size', async () => {
-  const s = await createSession(model({
-    name: 'dims',
-    nodes: [{ opType: 'ReduceSum', inputs: ['x'], outputs: ['y'], attributes: { keepdims: { type: 'int', value: 0 } } }],
-    initializers: [],
-    inputs: [{ name: 'x', dtype: 'float64', shape: ['N', null] }],
-    outputs: [{ name: 'y', dtype: 'float64', shape: [] }],
-  }));
-  for (const [n, m] of [[1, 4], [3, 2]]) {
+  const s = await createSession(
+    model({
+      name: 'dims',
+      nodes: [{ opType: 'ReduceSum', inputs: ['x'], outputs: ['y'], attributes: { keepdims: { type: 'int', value: 0 } } }],
+      initializers: [],
+      inputs: [{ name: 'x', dtype: 'float64', shape: ['N', null] }],
+      outputs: [{ name: 'y', dtype: 'float64', shape: [] }],
+    }),
+  );
+  for (const [n, m] of [
+    [1, 4],
+    [3, 2],
+  ]) {
     const y = (await s.run({ x: { data: new Float64Array(n * m).fill(0.5), dims: [n, m] } })).y;
     assert.equal(y.dims, []);
     assert.is(y.data[0], (n * m) / 2);

@@ -27,7 +27,12 @@ export function ravel(idx: readonly number[], shape: readonly number[]): number 
 /** Read `x` at an output index, numpy broadcasting (right-aligned, size-1 dims repeat). */
 function at(x: Nd, outIdx: readonly number[]): number {
   const off = outIdx.length - x.shape.length;
-  return x.data[ravel(x.shape.map((d, k) => (d === 1 ? 0 : outIdx[off + k])), x.shape)];
+  return x.data[
+    ravel(
+      x.shape.map((d, k) => (d === 1 ? 0 : outIdx[off + k])),
+      x.shape,
+    )
+  ];
 }
 
 export function broadcastShape(...shapes: (readonly number[])[]): number[] {
@@ -46,12 +51,15 @@ export function map(xs: readonly Nd[], f: (...v: number[]) => number): Nd {
 
 /** Batched matmul with broadcast batch dims. */
 export function matmul(a: Nd, b: Nd): Nd {
-  const [m, k] = a.shape.slice(-2), n = b.shape[b.shape.length - 1];
+  const [m, k] = a.shape.slice(-2),
+    n = b.shape[b.shape.length - 1];
   const batch = broadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const shape = [...batch, m, n];
   const data = Array.from({ length: size(shape) }, (_, i) => {
     const idx = unravel(i, shape);
-    const bi = idx.slice(0, -2), r = idx[idx.length - 2], c = idx[idx.length - 1];
+    const bi = idx.slice(0, -2),
+      r = idx[idx.length - 2],
+      c = idx[idx.length - 1];
     let s = 0;
     for (let q = 0; q < k; q++) s += at({ data: a.data, shape: a.shape }, [...bi, r, q]) * at(b, [...bi, q, c]);
     return s;
@@ -126,7 +134,8 @@ export function gatherRows(x: Nd, indices: readonly number[], indexShape: readon
 
 /** GatherElements on the last axis. */
 export function gatherLast(x: Nd, indices: readonly number[], indexShape: readonly number[]): Nd {
-  const n = x.shape[x.shape.length - 1], m = indexShape[indexShape.length - 1];
+  const n = x.shape[x.shape.length - 1],
+    m = indexShape[indexShape.length - 1];
   const data = indices.map((c, i) => x.data[Math.floor(i / m) * n + c]);
   return { data, shape: indexShape };
 }

@@ -30,13 +30,21 @@ test('devices parse as cpu or cuda:N', () => {
   assert.equal(parseDevice('cuda:0'), { kind: 'cuda', deviceId: 0 });
   assert.equal(parseDevice('cuda:3'), { kind: 'cuda', deviceId: 3 });
   for (const bad of ['gpu', 'cuda', 'cuda:-1', 'CPU']) {
-    assert.throws(() => parseDevice(bad), (e: unknown) => e instanceof ConfigError && /device: must be 'cpu' or 'cuda:N'/.test((e as Error).message), bad);
+    assert.throws(
+      () => parseDevice(bad),
+      (e: unknown) => e instanceof ConfigError && /device: must be 'cpu' or 'cuda:N'/.test((e as Error).message),
+      bad,
+    );
   }
 });
 
 test('cuda:0 without the CUDA provider is a DeviceError that says how to install it', async () => {
   if (cudaAvailable()) return; // a CUDA build is installed here; nothing to check
-  await rejects(createSession(addModel(), { device: 'cuda:0' }), DeviceError, /device cuda:0: .*ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install/);
+  await rejects(
+    createSession(addModel(), { device: 'cuda:0' }),
+    DeviceError,
+    /device cuda:0: .*ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install/,
+  );
   assert.match(CUDA_INSTALL_HINT, /--device cpu/);
 });
 

@@ -17,9 +17,23 @@ function throwsAs(fn: () => unknown, cls: new (...a: never[]) => Error, re: RegE
 }
 
 const BROADCAST: [string, (number | string)[][], (number | string)[]][] = [
-  ['right-aligned with size-1 dims', [[2, 1, 3], [4, 1]], [2, 4, 3]],
+  [
+    'right-aligned with size-1 dims',
+    [
+      [2, 1, 3],
+      [4, 1],
+    ],
+    [2, 4, 3],
+  ],
   ['a scalar', [[], [3, 2]], [3, 2]],
-  ['a symbol against 1', [['B', 1], [1, 5]], ['B', 5]],
+  [
+    'a symbol against 1',
+    [
+      ['B', 1],
+      [1, 5],
+    ],
+    ['B', 5],
+  ],
   ['equal symbols', [['B', 'T'], ['T']], ['B', 'T']],
 ];
 for (const [name, inputs, want] of BROADCAST) {

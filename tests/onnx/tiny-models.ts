@@ -23,10 +23,23 @@ export interface LmConfig {
 /** Param names and shapes of the LM, in a fixed order. */
 export function lmParamShapes(c: LmConfig): [string, number[]][] {
   return [
-    ['tok', [c.vocab, c.d]], ['pos', [c.maxT, c.d]],
-    ['ln1_g', [c.d]], ['ln1_b', [c.d]], ['wq', [c.d, c.d]], ['wk', [c.d, c.d]], ['wv', [c.d, c.d]], ['wo', [c.d, c.d]],
-    ['ln2_g', [c.d]], ['ln2_b', [c.d]], ['w1', [c.d, c.ff]], ['b1', [c.ff]], ['w2', [c.ff, c.d]], ['b2', [c.d]],
-    ['lnf_g', [c.d]], ['lnf_b', [c.d]], ['wout', [c.d, c.vocab]],
+    ['tok', [c.vocab, c.d]],
+    ['pos', [c.maxT, c.d]],
+    ['ln1_g', [c.d]],
+    ['ln1_b', [c.d]],
+    ['wq', [c.d, c.d]],
+    ['wk', [c.d, c.d]],
+    ['wv', [c.d, c.d]],
+    ['wo', [c.d, c.d]],
+    ['ln2_g', [c.d]],
+    ['ln2_b', [c.d]],
+    ['w1', [c.d, c.ff]],
+    ['b1', [c.ff]],
+    ['w2', [c.ff, c.d]],
+    ['b2', [c.d]],
+    ['lnf_g', [c.d]],
+    ['lnf_b', [c.d]],
+    ['wout', [c.d, c.vocab]],
   ];
 }
 
@@ -82,7 +95,10 @@ export function paramFeeds(c: LmConfig, w: Record<string, HostArray>): Record<st
 export function buildMlp(g: GraphBuilder): { loss: Tensor; params: Tensor[] } {
   const x = g.input('x', ['B', 3]);
   const y = g.input('y', ['B', 2]);
-  const w1 = g.param('w1', [3, 8]), b1 = g.param('b1', [8]), w2 = g.param('w2', [8, 2]), b2 = g.param('b2', [2]);
+  const w1 = g.param('w1', [3, 8]),
+    b1 = g.param('b1', [8]),
+    w2 = g.param('w2', [8, 2]),
+    b2 = g.param('b2', [2]);
   const pred = g.add(g.matmul(g.tanh(g.add(g.matmul(x, w1), b1)), w2), b2);
   const err = g.sub(pred, y);
   return { loss: g.reduceMean(g.mul(err, err)), params: [w1, b1, w2, b2] };
@@ -104,7 +120,8 @@ function matmulJs(a: ArrayLike<number>, rows: number, k: number, b: ArrayLike<nu
 function layerNormJs(x: Float64Array, rows: number, d: number, gamma: ArrayLike<number>, beta: ArrayLike<number>): Float64Array {
   const out = new Float64Array(x.length);
   for (let r = 0; r < rows; r++) {
-    let mu = 0, v = 0;
+    let mu = 0,
+      v = 0;
     for (let j = 0; j < d; j++) mu += x[r * d + j] / d;
     for (let j = 0; j < d; j++) v += (x[r * d + j] - mu) ** 2 / d;
     for (let j = 0; j < d; j++) out[r * d + j] = ((x[r * d + j] - mu) / Math.sqrt(v + 1e-5)) * gamma[j] + beta[j];
@@ -116,14 +133,21 @@ const geluJs = (v: number) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * 
 
 /** The LM's loss in plain JS loops. */
 export function lmLossJs(c: LmConfig, w: Record<string, HostArray>, feeds: Record<string, HostTensor>): number {
-  const [b, t] = feeds.tokens.dims, d = c.d, dh = d / c.heads, n = b * t;
-  const tok = feeds.tokens.data as BigInt64Array, tgt = feeds.targets.data as BigInt64Array, mask = feeds.lossMask.data;
+  const [b, t] = feeds.tokens.dims,
+    d = c.d,
+    dh = d / c.heads,
+    n = b * t;
+  const tok = feeds.tokens.data as BigInt64Array,
+    tgt = feeds.targets.data as BigInt64Array,
+    mask = feeds.lossMask.data;
   const pos = feeds.positions.data as BigInt64Array;
   const P = (k: string) => w[k] as Float64Array;
   const x0 = new Float64Array(n * d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x0[i * d + j] = P('tok')[Number(tok[i]) * d + j] + P('pos')[Number(pos[i % t]) * d + j];
   const h = layerNormJs(x0, n, d, P('ln1_g'), P('ln1_b'));
-  const q = matmulJs(h, n, d, P('wq'), d), k = matmulJs(h, n, d, P('wk'), d), v = matmulJs(h, n, d, P('wv'), d);
+  const q = matmulJs(h, n, d, P('wq'), d),
+    k = matmulJs(h, n, d, P('wk'), d),
+    v = matmulJs(h, n, d, P('wv'), d);
   const o = new Float64Array(n * d);
   for (let bi = 0; bi < b; bi++) {
     for (let hd = 0; hd < c.heads; hd++) {
@@ -137,7 +161,7 @@ export function lmLossJs(c: LmConfig, w: Record<string, HostArray>, feeds: Recor
           mx = Math.max(mx, s[j]);
         }
         let z = 0;
-        for (let j = 0; j <= i; j++) z += (s[j] = Math.exp(s[j] - mx));
+        for (let j = 0; j <= i; j++) z += s[j] = Math.exp(s[j] - mx);
         for (let j = 0; j <= i; j++) for (let e = 0; e < dh; e++) o[(bi * t + i) * d + hd * dh + e] += (s[j] / z) * v[(bi * t + j) * d + hd * dh + e];
       }
     }
@@ -149,7 +173,8 @@ export function lmLossJs(c: LmConfig, w: Record<string, HostArray>, feeds: Recor
   const m = matmulJs(f, n, c.ff, P('w2'), d);
   const x2 = x1.map((val, i) => val + m[i] + P('b2')[i % d]);
   const logits = matmulJs(layerNormJs(x2, n, d, P('lnf_g'), P('lnf_b')), n, d, P('wout'), c.vocab);
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   for (let i = 0; i < n; i++) {
     const row = logits.subarray(i * c.vocab, (i + 1) * c.vocab);
     const mx = Math.max(...row);

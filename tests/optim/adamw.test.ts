@@ -35,13 +35,15 @@ test('two hand-computed steps on one scalar (lr 0.1, wd 0.01, betas 0.9/0.999, e
 
 /** Plain float64 scalar loop of torch.optim.AdamW for one element. */
 function reference(p0: number, grads: number[], lr: number, wd: number, b1 = 0.9, b2 = 0.999, eps = 1e-8): number {
-  let p = p0, m = 0, v = 0;
+  let p = p0,
+    m = 0,
+    v = 0;
   for (let t = 1; t <= grads.length; t++) {
     const g = grads[t - 1];
     p = p * (1 - lr * wd);
     m = b1 * m + (1 - b1) * g;
     v = b2 * v + (1 - b2) * g * g;
-    p = p - (lr / (1 - b1 ** t)) * m / (Math.sqrt(v) / Math.sqrt(1 - b2 ** t) + eps);
+    p = p - ((lr / (1 - b1 ** t)) * m) / (Math.sqrt(v) / Math.sqrt(1 - b2 ** t) + eps);
   }
   return p;
 }
@@ -86,8 +88,15 @@ for (const c of cases) {
 }
 
 test('with zero gradients a noDecay parameter stays put and a decayed one shrinks by (1 − lr·wd) per step', () => {
-  const w = Float32Array.from([2, -4]), b = Float32Array.from([3]);
-  const opt = new AdamW([{ name: 'w', data: w }, { name: 'b', data: b }], { lr: 0.1, weightDecay: 0.5, noDecay: (n) => n === 'b' });
+  const w = Float32Array.from([2, -4]),
+    b = Float32Array.from([3]);
+  const opt = new AdamW(
+    [
+      { name: 'w', data: w },
+      { name: 'b', data: b },
+    ],
+    { lr: 0.1, weightDecay: 0.5, noDecay: (n) => n === 'b' },
+  );
   for (let i = 0; i < 3; i++) opt.step({ w: new Float32Array(2), b: new Float32Array(1) });
   near(w[0], 2 * 0.95 ** 3, 1e-6);
   near(w[1], -4 * 0.95 ** 3, 1e-6);
@@ -96,20 +105,26 @@ test('with zero gradients a noDecay parameter stays put and a decayed one shrink
 });
 
 test('the default noDecay covers biases and norm gains but not weight matrices', () => {
-  for (const n of ['head.bias', 'blocks.0.ln1.weight', 'ln_f.weight', 'final_norm.weight', 'blocks.2.attn.LayerNorm.weight', 'mlp.gain']) assert.ok(defaultNoDecay(n), n);
+  for (const n of ['head.bias', 'blocks.0.ln1.weight', 'ln_f.weight', 'final_norm.weight', 'blocks.2.attn.LayerNorm.weight', 'mlp.gain'])
+    assert.ok(defaultNoDecay(n), n);
   for (const n of ['head.weight', 'blocks.0.attn.qkv.weight', 'embed.weight', 'kiln.weight']) assert.not.ok(defaultNoDecay(n), n);
 });
 
 test('gradScale and a per-step lr act like pre-scaled gradients and a different lr', () => {
   const r = new Rng(3);
-  const a = randomParams(r), b = a.map((p) => ({ ...p, data: p.data.slice() }));
-  const oa = new AdamW(a, { lr: 1 }), ob = new AdamW(b, { lr: 1e-2 });
+  const a = randomParams(r),
+    b = a.map((p) => ({ ...p, data: p.data.slice() }));
+  const oa = new AdamW(a, { lr: 1 }),
+    ob = new AdamW(b, { lr: 1e-2 });
   const g = Object.fromEntries(a.map((p) => [p.name, Float32Array.from(p.data, () => r.normal())]));
   const halved = Object.fromEntries(Object.entries(g).map(([k, v]) => [k, v.map((x) => x / 2)]));
   oa.step(g, { lr: 1e-2, gradScale: 0.5 });
   ob.step(halved);
   a.forEach((p, k) => assert.equal([...p.data], [...b[k].data], p.name));
-  assert.equal([...g['layer.weight']].every((x, i) => x === halved['layer.weight'][i] * 2), true); // input untouched
+  assert.equal(
+    [...g['layer.weight']].every((x, i) => x === halved['layer.weight'][i] * 2),
+    true,
+  ); // input untouched
 });
 
 test('state saved mid-run (through the checkpoint file) and loaded into a new optimizer continues identically', () => {
@@ -135,9 +150,18 @@ test('loadState rejects a missing or wrong-sized moment and leaves the optimizer
   opt.step({ w: Float32Array.from([1, 1]) });
   const good = opt.state();
   const { ['v.w']: _drop, ...noV } = good.tensors;
-  assert.throws(() => opt.loadState({ step: 9, tensors: noV }), (e: unknown) => e instanceof ShapeError && /missing "v\.w"/.test((e as Error).message));
-  assert.throws(() => opt.loadState({ step: 9, tensors: { ...good.tensors, 'm.w': { dtype: 'F32', shape: [3], data: new Float32Array(3) } } }), (e: unknown) => e instanceof ShapeError && /"m\.w" has 3 values, parameter has 2/.test((e as Error).message));
-  assert.throws(() => opt.loadState({ step: 9, tensors: { ...good.tensors, 'm.x': good.tensors['m.w'] } }), (e: unknown) => e instanceof ShapeError && /"m\.x" matches no parameter/.test((e as Error).message));
+  assert.throws(
+    () => opt.loadState({ step: 9, tensors: noV }),
+    (e: unknown) => e instanceof ShapeError && /missing "v\.w"/.test((e as Error).message),
+  );
+  assert.throws(
+    () => opt.loadState({ step: 9, tensors: { ...good.tensors, 'm.w': { dtype: 'F32', shape: [3], data: new Float32Array(3) } } }),
+    (e: unknown) => e instanceof ShapeError && /"m\.w" has 3 values, parameter has 2/.test((e as Error).message),
+  );
+  assert.throws(
+    () => opt.loadState({ step: 9, tensors: { ...good.tensors, 'm.x': good.tensors['m.w'] } }),
+    (e: unknown) => e instanceof ShapeError && /"m\.x" matches no parameter/.test((e as Error).message),
+  );
   assert.is(opt.stepCount, 1);
   assert.equal([...opt.state().tensors['m.w'].data], [...good.tensors['m.w'].data]);
 });
@@ -145,19 +169,40 @@ test('loadState rejects a missing or wrong-sized moment and leaves the optimizer
 test('step names a missing, unknown or wrong-length gradient and applies nothing', () => {
   const w = Float32Array.from([1, 2]);
   const opt = new AdamW([{ name: 'w', data: w }]);
-  assert.throws(() => opt.step({}), (e: unknown) => e instanceof ShapeError && /no gradient for parameter "w"/.test((e as Error).message));
-  assert.throws(() => opt.step({ w: new Float32Array(2), x: new Float32Array(1) }), (e: unknown) => e instanceof ShapeError && /gradient "x" matches no parameter/.test((e as Error).message));
-  assert.throws(() => opt.step({ w: new Float32Array(3) }), (e: unknown) => e instanceof ShapeError && /"w" has 3 values, parameter has 2/.test((e as Error).message));
+  assert.throws(
+    () => opt.step({}),
+    (e: unknown) => e instanceof ShapeError && /no gradient for parameter "w"/.test((e as Error).message),
+  );
+  assert.throws(
+    () => opt.step({ w: new Float32Array(2), x: new Float32Array(1) }),
+    (e: unknown) => e instanceof ShapeError && /gradient "x" matches no parameter/.test((e as Error).message),
+  );
+  assert.throws(
+    () => opt.step({ w: new Float32Array(3) }),
+    (e: unknown) => e instanceof ShapeError && /"w" has 3 values, parameter has 2/.test((e as Error).message),
+  );
   assert.is(opt.stepCount, 0);
   assert.equal([...w], [1, 2]);
 });
 
 test('hyperparameters out of range are ConfigErrors naming the field', () => {
   const p = [{ name: 'w', data: new Float32Array(1) }];
-  assert.throws(() => new AdamW(p, { betas: [0.9, 1] }), (e: unknown) => e instanceof ConfigError && /adamw\.betas\[1\]: must be in \[0, 1\), got 1/.test((e as Error).message));
-  assert.throws(() => new AdamW(p, { lr: -1 }), (e: unknown) => e instanceof ConfigError && (e as ConfigError).field === 'adamw.lr');
-  assert.throws(() => new AdamW(p, { eps: 0 }), (e: unknown) => e instanceof ConfigError && (e as ConfigError).field === 'adamw.eps');
-  assert.throws(() => new AdamW([...p, ...p]), (e: unknown) => e instanceof ConfigError && /duplicate parameter name "w"/.test((e as Error).message));
+  assert.throws(
+    () => new AdamW(p, { betas: [0.9, 1] }),
+    (e: unknown) => e instanceof ConfigError && /adamw\.betas\[1\]: must be in \[0, 1\), got 1/.test((e as Error).message),
+  );
+  assert.throws(
+    () => new AdamW(p, { lr: -1 }),
+    (e: unknown) => e instanceof ConfigError && (e as ConfigError).field === 'adamw.lr',
+  );
+  assert.throws(
+    () => new AdamW(p, { eps: 0 }),
+    (e: unknown) => e instanceof ConfigError && (e as ConfigError).field === 'adamw.eps',
+  );
+  assert.throws(
+    () => new AdamW([...p, ...p]),
+    (e: unknown) => e instanceof ConfigError && /duplicate parameter name "w"/.test((e as Error).message),
+  );
 });
 
 test('state() tensors carry the parameter shape and are copies', () => {

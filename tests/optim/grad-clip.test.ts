@@ -53,7 +53,10 @@ test('gradients are not modified', () => {
 });
 
 test('maxNorm must be positive and finite', () => {
-  assert.throws(() => clipGradNorm({}, 0), (e: unknown) => e instanceof ConfigError && /maxNorm: must be a positive finite number, got 0/.test((e as Error).message));
+  assert.throws(
+    () => clipGradNorm({}, 0),
+    (e: unknown) => e instanceof ConfigError && /maxNorm: must be a positive finite number, got 0/.test((e as Error).message),
+  );
 });
 
 test.run();

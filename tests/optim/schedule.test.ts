@@ -41,9 +41,15 @@ test('cosine without warmup starts at the peak and the default floor is 0', () =
 
 test('a bad config is a ConfigError naming the field; an unknown name lists the valid ones', () => {
   const err = (fn: () => unknown, re: RegExp) => assert.throws(fn, (e: unknown) => e instanceof ConfigError && re.test((e as Error).message));
-  err(() => scheduleFromConfig({ name: 'linear' as never, lr: 1 }), /schedule\.name: unknown schedule "linear"; valid: constant, warmup-constant, warmup-cosine/);
+  err(
+    () => scheduleFromConfig({ name: 'linear' as never, lr: 1 }),
+    /schedule\.name: unknown schedule "linear"; valid: constant, warmup-constant, warmup-cosine/,
+  );
   err(() => scheduleFromConfig({ name: 'constant', lr: 0 }), /schedule\.lr: must be a positive number, got 0/);
-  err(() => scheduleFromConfig({ name: 'warmup-cosine', lr: 1, warmupSteps: 10, totalSteps: 10 }), /schedule\.totalSteps: must be greater than warmupSteps \(10\), got 10/);
+  err(
+    () => scheduleFromConfig({ name: 'warmup-cosine', lr: 1, warmupSteps: 10, totalSteps: 10 }),
+    /schedule\.totalSteps: must be greater than warmupSteps \(10\), got 10/,
+  );
   err(() => scheduleFromConfig({ name: 'warmup-cosine', lr: 1 }), /schedule\.totalSteps: is required/);
   err(() => scheduleFromConfig({ name: 'warmup-constant', lr: 1, warmupSteps: 2.5 }), /schedule\.warmupSteps: must be a non-negative integer, got 2\.5/);
   err(() => scheduleFromConfig({ name: 'warmup-cosine', lr: 1, totalSteps: 5, minLr: 2 }), /schedule\.minLr: must be in \[0, lr = 1\], got 2/);
@@ -51,8 +57,14 @@ test('a bad config is a ConfigError naming the field; an unknown name lists the 
 
 test('a negative or fractional step is a RangeError', () => {
   const f = scheduleFromConfig({ name: 'constant', lr: 1 });
-  assert.throws(() => f(-1), (e: unknown) => e instanceof RangeError);
-  assert.throws(() => f(1.5), (e: unknown) => e instanceof RangeError);
+  assert.throws(
+    () => f(-1),
+    (e: unknown) => e instanceof RangeError,
+  );
+  assert.throws(
+    () => f(1.5),
+    (e: unknown) => e instanceof RangeError,
+  );
 });
 
 test.run();

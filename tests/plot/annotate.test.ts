@@ -14,14 +14,23 @@ const round = (c: Rgb): Rgb => c.map(Math.round) as Rgb;
 const WHITE: Rgb = [255, 255, 255];
 
 // 1000 points on 1000 px: index i owns exactly column i, so interval edges fall on column edges.
-const N = 1000, W = 1000, H = 150;
+const N = 1000,
+  W = 1000,
+  H = 150;
 const values = new Float64Array(N).fill(-0.9); // line near the bottom, rows above it are paper
-const truth: Interval[] = [[100, 200], [400, 500]];
-const predicted: Interval[] = [[150, 250], [600, 700]];
+const truth: Interval[] = [
+  [100, 200],
+  [400, 500],
+];
+const predicted: Interval[] = [
+  [150, 250],
+  [600, 700],
+];
 const ROW = 30; // clear of the frame (row 0), the zero line (rows 74–75) and the line (row ~142)
 
 function kind(c: number): 'truth' | 'predicted' | 'both' | 'none' {
-  const inT = truth.some(([s, e]) => c >= s && c < e), inP = predicted.some(([s, e]) => c >= s && c < e);
+  const inT = truth.some(([s, e]) => c >= s && c < e),
+    inP = predicted.some(([s, e]) => c >= s && c < e);
   return inT && inP ? 'both' : inT ? 'truth' : inP ? 'predicted' : 'none';
 }
 
@@ -35,7 +44,9 @@ test('truth columns are truth-coloured, predicted columns prediction-coloured, o
   };
   for (let c = 1; c < W - 1; c++) assert.equal(at(img.pixels, W, ROW, c), want[kind(c)], `column ${c} (${kind(c)})`);
   // Independent of the blending formula: the hue says which set a column belongs to.
-  const [tr, tg, tb] = at(img.pixels, W, ROW, 120), [pr, pg, pb] = at(img.pixels, W, ROW, 220), both = at(img.pixels, W, ROW, 170);
+  const [tr, tg, tb] = at(img.pixels, W, ROW, 120),
+    [pr, pg, pb] = at(img.pixels, W, ROW, 220),
+    both = at(img.pixels, W, ROW, 170);
   assert.ok(tg > tr + 40 && tg > tb, `truth is green: ${[tr, tg, tb]}`);
   assert.ok(pr > pg + 40 && pr > pb + 40, `prediction is red-orange: ${[pr, pg, pb]}`);
   assert.not.equal(both, [tr, tg, tb]);
@@ -68,7 +79,10 @@ test('without intervals the annotated chart is exactly the grey chart with guide
   const x = Float64Array.from({ length: 37 }, (_, t) => Math.cos(t));
   const img = renderAnnotated(x, { width: 101, height: 33 });
   const grey = renderChart(x, { width: 101, height: 33, zeroLine: true, frame: true }).pixels;
-  assert.equal(img.pixels, Uint8Array.from({ length: grey.length * 3 }, (_, i) => grey[Math.floor(i / 3)]));
+  assert.equal(
+    img.pixels,
+    Uint8Array.from({ length: grey.length * 3 }, (_, i) => grey[Math.floor(i / 3)]),
+  );
 });
 
 test('when bands do not align with columns the edge columns get partial shade', () => {

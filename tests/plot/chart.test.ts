@@ -9,9 +9,17 @@ import { xOfIndex, yOfValue } from '../../shared/plot/mapping.js';
 import { drawPolyline, newCanvas } from '../../shared/plot/rasterize.js';
 
 const constant = (v: number, n = 1000) => new Float64Array(n).fill(v);
-const rowInk = (px: Uint8Array, w: number, r: number) => { let s = 0; for (let c = 0; c < w; c++) s += 255 - px[r * w + c]; return s; };
+const rowInk = (px: Uint8Array, w: number, r: number) => {
+  let s = 0;
+  for (let c = 0; c < w; c++) s += 255 - px[r * w + c];
+  return s;
+};
 /** Rows with any ink in column c. */
-const inkedRows = (px: Uint8Array, w: number, h: number, c: number) => { const out: number[] = []; for (let r = 0; r < h; r++) if (px[r * w + c] < 255) out.push(r); return out; };
+const inkedRows = (px: Uint8Array, w: number, h: number, c: number) => {
+  const out: number[] = [];
+  for (let r = 0; r < h; r++) if (px[r * w + c] < 255) out.push(r);
+  return out;
+};
 
 function seededSeries(seed: number, n: number): Float64Array {
   const rng = new Rng(seed);
@@ -22,8 +30,11 @@ test('the chart takes only values: a record is rejected, and its series charts t
   const series = seededSeries(1, 300);
   const a: SeriesRecord = { id: 'a', series, intervals: [[100, 130]], type: 'contextual point' };
   const b: SeriesRecord = { id: 'b', series, intervals: [], type: 'normal' };
-  // @ts-expect-error a record is not a list of values; the types keep labels out of the chart
-  assert.throws(() => renderChart(a), (e: unknown) => e instanceof ShapeError);
+  assert.throws(
+    // @ts-expect-error a record is not a list of values; the types keep labels out of the chart
+    () => renderChart(a),
+    (e: unknown) => e instanceof ShapeError,
+  );
   const fromRaw = renderChart(Array.from(series)).pixels;
   assert.equal(renderChart(a.series).pixels, fromRaw);
   assert.equal(renderChart(b.series).pixels, fromRaw);
@@ -35,13 +46,21 @@ test('the default chart is 1000×150, greyscale, white paper with a dark line', 
   assert.is(img.height, 150);
   assert.instance(img.pixels, Uint8Array);
   assert.is(img.pixels.length, 150_000);
-  assert.is(img.pixels.reduce((a, b) => Math.min(a, b), 255), 0, 'the line reaches full black');
+  assert.is(
+    img.pixels.reduce((a, b) => Math.min(a, b), 255),
+    0,
+    'the line reaches full black',
+  );
   const white = img.pixels.filter((p) => p === 255).length;
   assert.ok(white > 0.8 * img.pixels.length, `${white} white pixels`);
 });
 
 test('a constant 0 series is a horizontal line on the middle row(s) of every column, edge to edge', () => {
-  for (const [h, rows] of [[150, [74, 75]], [151, [74, 75, 76]], [9, [3, 4, 5]]] as [number, number[]][]) {
+  for (const [h, rows] of [
+    [150, [74, 75]],
+    [151, [74, 75, 76]],
+    [9, [3, 4, 5]],
+  ] as [number, number[]][]) {
     const w = 200;
     const img = renderChart(constant(0, 50), { width: w, height: h });
     for (let c = 0; c < w; c++) assert.equal(inkedRows(img.pixels, w, h, c), rows, `h=${h} column ${c}`);
@@ -62,7 +81,8 @@ test('a horizontal line carries lineWidth pixels of ink per column (area-preserv
 });
 
 test('+1 sits on the top row, -1 on the bottom row, and values beyond ±1 clip to the frame', () => {
-  const h = 150, w = 300;
+  const h = 150,
+    w = 300;
   const top = renderChart(constant(1, 30), { width: w, height: h }).pixels;
   const bottom = renderChart(constant(-1, 30), { width: w, height: h }).pixels;
   for (let c = 0; c < w; c++) {
@@ -74,7 +94,12 @@ test('+1 sits on the top row, -1 on the bottom row, and values beyond ±1 clip t
 });
 
 test('a single spike to +1 touches the top row in the column of its index, and nowhere else', () => {
-  for (const [n, w, i] of [[1000, 1000, 500], [37, 1000, 10], [20000, 1000, 12345], [5, 37, 3]] as const) {
+  for (const [n, w, i] of [
+    [1000, 1000, 500],
+    [37, 1000, 10],
+    [20000, 1000, 12345],
+    [5, 37, 3],
+  ] as const) {
     const x = constant(0, n);
     x[i] = 1;
     const img = renderChart(x, { width: w, height: 50 });
@@ -89,7 +114,12 @@ test('a single spike to +1 touches the top row in the column of its index, and n
 
 test('polyline drawing equals a plain loop over every pixel and every segment', () => {
   const rng = new Rng(9);
-  for (const [w, h, n, lw] of [[37, 20, 15, 1.75], [50, 30, 3, 2.5], [13, 11, 1, 1.5], [40, 25, 200, 1]] as const) {
+  for (const [w, h, n, lw] of [
+    [37, 20, 15, 1.75],
+    [50, 30, 3, 2.5],
+    [13, 11, 1, 1.5],
+    [40, 25, 200, 1],
+  ] as const) {
     const values = Array.from({ length: n }, () => rng.range(-1.3, 1.3));
     const xs = values.map((_, i) => xOfIndex(i, n, w));
     const ys = values.map((v) => yOfValue(v, h));
@@ -112,14 +142,17 @@ test('polyline drawing equals a plain loop over every pixel and every segment', 
 
 /** Distance from (px, py) to the segment (ax, ay)–(bx, by), by sampling-free geometry. */
 function distToSegment(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
-  const vx = bx - ax, vy = by - ay, len2 = vx * vx + vy * vy;
+  const vx = bx - ax,
+    vy = by - ay,
+    len2 = vx * vx + vy * vy;
   const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((px - ax) * vx + (py - ay) * vy) / len2));
   return Math.hypot(px - (ax + t * vx), py - (ay + t * vy));
 }
 
 test('the same values give the same bytes twice, and a pinned hash guards the model input against silent changes', () => {
   const x = seededSeries(3407, 1000);
-  const a = renderChart(x).pixels, b = renderChart(Float64Array.from(x)).pixels;
+  const a = renderChart(x).pixels,
+    b = renderChart(Float64Array.from(x)).pixels;
   assert.ok(Buffer.from(a).equals(Buffer.from(b)));
   // If this changes on purpose (new line width, new mapping), trained policies saw different images: retrain and update.
   const hash = createHash('sha256').update(a).digest('hex').slice(0, 16);
@@ -128,10 +161,19 @@ test('the same values give the same bytes twice, and a pinned hash guards the mo
 const PINNED_CHART_HASH = '8516a030ac54cbcf';
 
 test('odd sizes work: width 37, a series of length 5 or 20,000, a single point', () => {
-  for (const [n, w, h] of [[5, 37, 9], [20000, 37, 9], [20000, 1000, 150], [1, 37, 9], [2, 1, 1]] as const) {
+  for (const [n, w, h] of [
+    [5, 37, 9],
+    [20000, 37, 9],
+    [20000, 1000, 150],
+    [1, 37, 9],
+    [2, 1, 1],
+  ] as const) {
     const img = renderChart(seededSeries(n, n), { width: w, height: h });
     assert.is(img.pixels.length, w * h);
-    assert.ok(img.pixels.some((p) => p < 128), `n=${n} ${w}×${h} has ink`);
+    assert.ok(
+      img.pixels.some((p) => p < 128),
+      `n=${n} ${w}×${h} has ink`,
+    );
   }
   const one = renderChart([0], { width: 37, height: 9 });
   for (let c = 0; c < 37; c++) assert.equal(inkedRows(one.pixels, 37, 9, c), [3, 4, 5], `one point is a flat line; column ${c}`);
@@ -150,7 +192,11 @@ test('the zero line and frame are off by default and faint when on', () => {
   assert.is(bare[20 * 100 + 50], 255, 'no zero line by default');
   assert.ok(guided[39 * 100 + 50] < 255 && guided[39 * 100 + 50] > 128, 'faint frame');
   assert.ok(guided[20 * 100 + 50] < 255 && guided[20 * 100 + 50] > 200, 'fainter zero line');
-  assert.is(bare.reduce((a, b) => Math.min(a, b), 255), guided.reduce((a, b) => Math.min(a, b), 255), 'the line itself is unchanged');
+  assert.is(
+    bare.reduce((a, b) => Math.min(a, b), 255),
+    guided.reduce((a, b) => Math.min(a, b), 255),
+    'the line itself is unchanged',
+  );
 });
 
 test('chartInk is the float coverage behind the pixels', () => {

@@ -2,11 +2,28 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ShapeError } from '../../shared/errors.js';
 import {
-  columnCoverage, columnOfIndex, columnSpanOfInterval, indexRangeOfColumn, intervalOfColumnSpan, xOfIndex, yOfValue,
+  columnCoverage,
+  columnOfIndex,
+  columnSpanOfInterval,
+  indexRangeOfColumn,
+  intervalOfColumnSpan,
+  xOfIndex,
+  yOfValue,
 } from '../../shared/plot/mapping.js';
 
 /** (n, width) pairs: default sizes, equal, odd, n < width, n > width, degenerate. */
-const SIZES: [number, number][] = [[1000, 256], [1000, 1000], [5, 37], [37, 5], [20000, 1000], [1, 1], [1, 256], [7, 7], [3, 1000], [999, 256]];
+const SIZES: [number, number][] = [
+  [1000, 256],
+  [1000, 1000],
+  [5, 37],
+  [37, 5],
+  [20000, 1000],
+  [1, 1],
+  [1, 256],
+  [7, 7],
+  [3, 1000],
+  [999, 256],
+];
 
 /** Reference: column of point i by the definition c ≤ (i + ½)·W/n < c + 1, in exact integers. */
 function refColumn(i: number, n: number, w: number): number {
@@ -90,7 +107,12 @@ test('column span → interval → column span is the identity when n >= width',
 
 test('the columns of an interval cover it: interval → span → interval contains the interval for any sizes', () => {
   for (const [n, w] of SIZES) {
-    for (const [s, e] of [[0, 1], [0, n], [Math.floor(n / 3), Math.floor(n / 2) + 1], [n - 1, n]]) {
+    for (const [s, e] of [
+      [0, 1],
+      [0, n],
+      [Math.floor(n / 3), Math.floor(n / 2) + 1],
+      [n - 1, n],
+    ]) {
       if (s >= e) continue;
       const [a, b] = intervalOfColumnSpan(columnSpanOfInterval([s, e], n, w), n, w);
       assert.ok(a <= s && e <= b, `n=${n} w=${w} [${s}, ${e}) → [${a}, ${b})`);
@@ -100,7 +122,13 @@ test('the columns of an interval cover it: interval → span → interval contai
 
 test('yOfValue puts +1 on the top row centre, -1 on the bottom row centre, 0 at mid-height, and clips', () => {
   const cases: [number, number, number][] = [
-    [1, 150, 0.5], [-1, 150, 149.5], [0, 150, 75], [0, 151, 75.5], [5, 150, 0.5], [-7, 150, 149.5], [0.5, 5, 1.5],
+    [1, 150, 0.5],
+    [-1, 150, 149.5],
+    [0, 150, 75],
+    [0, 151, 75.5],
+    [5, 150, 0.5],
+    [-7, 150, 149.5],
+    [0.5, 5, 1.5],
   ];
   for (const [v, h, want] of cases) assert.is(yOfValue(v, h), want, `v=${v} h=${h}`);
 });
@@ -110,7 +138,8 @@ test('columnCoverage is 1 inside, 0 outside, fractional at the edges, and adds u
   const cov = columnCoverage([1, 3], 4, 10); // x from 2.5 to 7.5
   assert.equal(Array.from(cov), [0, 0, 0.5, 1, 1, 1, 1, 0.5, 0, 0]);
   for (const [n, w] of SIZES) {
-    const s = Math.floor(n / 4), e = Math.max(s + 1, Math.floor((3 * n) / 4));
+    const s = Math.floor(n / 4),
+      e = Math.max(s + 1, Math.floor((3 * n) / 4));
     const c = columnCoverage([s, e], n, w);
     const total = c.reduce((a, b) => a + b, 0);
     assert.ok(Math.abs(total - ((e - s) * w) / n) < 1e-9, `n=${n} w=${w}`);

@@ -48,7 +48,12 @@ test('1,000 charts, rasters and PNG encodes grow the heap and buffers by < 10 MB
   // Two lanes, so the pure-JS drawing of one overlaps the libvips encode of the other.
   const run = async (from: number, to: number) => {
     let bytes = 0;
-    const lane = async (k0: number) => { for (let k = k0; k < to; k += 2) { const b = await round(k); bytes += b; } };
+    const lane = async (k0: number) => {
+      for (let k = k0; k < to; k += 2) {
+        const b = await round(k);
+        bytes += b;
+      }
+    };
     await Promise.all([lane(from), lane(from + 1)]);
     return bytes;
   };
@@ -56,7 +61,9 @@ test('1,000 charts, rasters and PNG encodes grow the heap and buffers by < 10 MB
   const before = snapshot();
   const bytes = await run(50, 1050);
   const after = snapshot();
-  const heapMb = (after.heap - before.heap) / MB, rssMb = (after.rss - before.rss) / MB, bufMb = (after.buffers - before.buffers) / MB;
+  const heapMb = (after.heap - before.heap) / MB,
+    rssMb = (after.rss - before.rss) / MB,
+    bufMb = (after.buffers - before.buffers) / MB;
   console.log(`memory after 1000 plots: heap ${heapMb.toFixed(1)} MB, buffers ${bufMb.toFixed(1)} MB, rss ${rssMb.toFixed(1)} MB`);
   assert.ok(bytes > 1000 * 64 * 256, `the work was done (${bytes} bytes)`);
   assert.ok(heapMb < 10, `heap grew ${heapMb.toFixed(1)} MB`);

@@ -19,10 +19,16 @@ test('none is the default mode', () => {
 });
 
 test('minmax sends the minimum to -1, the maximum to +1 and is affine in between', () => {
-  const cases: number[][] = [[0, 10], [5, 1, 3], [-2e6, 0, 2e6, 1e6], [0.001, 0.002, 0.0015]];
+  const cases: number[][] = [
+    [0, 10],
+    [5, 1, 3],
+    [-2e6, 0, 2e6, 1e6],
+    [0.001, 0.002, 0.0015],
+  ];
   for (const x of cases) {
     const y = normalizeForPlot(x, 'minmax');
-    const lo = Math.min(...x), hi = Math.max(...x);
+    const lo = Math.min(...x),
+      hi = Math.max(...x);
     x.forEach((v, i) => assert.ok(close(y[i], (2 * (v - lo)) / (hi - lo) - 1, 1e-12), `case ${x} at ${i}`));
   }
 });
@@ -31,7 +37,10 @@ test('a constant series maps to zeros in every mode, without NaN', () => {
   for (const mode of NORMALIZE_MODES.filter((m) => m !== 'none')) {
     for (const x of [[7], [7, 7, 7], new Array(500).fill(-0.3)]) {
       const y = normalizeForPlot(x, mode);
-      assert.ok(y.every((v) => v === 0), `${mode} of constant length ${x.length}`);
+      assert.ok(
+        y.every((v) => v === 0),
+        `${mode} of constant length ${x.length}`,
+      );
     }
   }
 });
@@ -42,7 +51,7 @@ test('robust sends the 1st and 99th percentiles to -0.8 and +0.8', () => {
   assert.ok(close(y[1], -ROBUST_REACH));
   assert.ok(close(y[99], ROBUST_REACH));
   assert.ok(close(y[50], 0));
-  assert.ok(close(y[0], -ROBUST_REACH - (1.6 / 98)), 'just below P1 stays unclipped inside the head-room');
+  assert.ok(close(y[0], -ROBUST_REACH - 1.6 / 98), 'just below P1 stays unclipped inside the head-room');
 });
 
 test('robust clips to [-1, 1] and keeps the body readable when one spike would flatten a minmax chart', () => {
@@ -50,11 +59,18 @@ test('robust clips to [-1, 1] and keeps the body readable when one spike would f
   const x = Array.from({ length: 1000 }, () => rng.normal(100, 2));
   x[400] = 1e6;
   const body = (y: Float64Array) => {
-    let lo = Infinity, hi = -Infinity;
-    y.forEach((v, i) => { if (i !== 400) { lo = Math.min(lo, v); hi = Math.max(hi, v); } });
+    let lo = Infinity,
+      hi = -Infinity;
+    y.forEach((v, i) => {
+      if (i !== 400) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+    });
     return hi - lo;
   };
-  const r = normalizeForPlot(x, 'robust'), m = normalizeForPlot(x, 'minmax');
+  const r = normalizeForPlot(x, 'robust'),
+    m = normalizeForPlot(x, 'minmax');
   assert.is(r[400], 1, 'the spike sits on the frame');
   assert.ok(r.every((v) => v >= -1 && v <= 1));
   assert.ok(body(r) > 1.5, `robust body spans ${body(r)}`);
@@ -90,11 +106,17 @@ test('an unknown mode is a ConfigError naming the field and the allowed modes', 
     assert.instance(e, ConfigError);
     assert.match((e as Error).message, /detect\.normalize.*"zscore".*none, minmax, robust/);
   }
-  assert.throws(() => normalizeForPlot([1], 'zscore' as never), (e: unknown) => e instanceof ConfigError);
+  assert.throws(
+    () => normalizeForPlot([1], 'zscore' as never),
+    (e: unknown) => e instanceof ConfigError,
+  );
 });
 
 test('an empty series is a ShapeError', () => {
-  assert.throws(() => normalizeForPlot([], 'minmax'), (e: unknown) => e instanceof ShapeError && /empty/.test((e as Error).message));
+  assert.throws(
+    () => normalizeForPlot([], 'minmax'),
+    (e: unknown) => e instanceof ShapeError && /empty/.test((e as Error).message),
+  );
 });
 
 test.run();

@@ -16,7 +16,12 @@ function series(seed: number, n: number): Float64Array {
 }
 
 test('chartPng writes an 8-bit greyscale PNG that decodes back to the chart pixels, at several sizes', async () => {
-  for (const [n, w, h] of [[1000, 1000, 150], [5, 37, 9], [20000, 37, 150], [1, 1, 1]] as const) {
+  for (const [n, w, h] of [
+    [1000, 1000, 150],
+    [5, 37, 9],
+    [20000, 37, 150],
+    [1, 1, 1],
+  ] as const) {
     const x = series(n, n);
     const png = await chartPng(x, { width: w, height: h });
     assert.ok(png.subarray(0, 8).equals(PNG_SIGNATURE));
@@ -44,8 +49,14 @@ test('the same chart encodes to the same PNG bytes twice', async () => {
 });
 
 test('encoders reject a pixel buffer that does not match width × height × channels', () => {
-  assert.throws(() => greyPng({ width: 4, height: 4, pixels: new Uint8Array(15) }), (e: unknown) => e instanceof ShapeError && /15 bytes for 4×4×1/.test((e as Error).message));
-  assert.throws(() => rgbPng({ width: 4, height: 4, pixels: new Uint8Array(16) }), (e: unknown) => e instanceof ShapeError && /expected 48/.test((e as Error).message));
+  assert.throws(
+    () => greyPng({ width: 4, height: 4, pixels: new Uint8Array(15) }),
+    (e: unknown) => e instanceof ShapeError && /15 bytes for 4×4×1/.test((e as Error).message),
+  );
+  assert.throws(
+    () => rgbPng({ width: 4, height: 4, pixels: new Uint8Array(16) }),
+    (e: unknown) => e instanceof ShapeError && /expected 48/.test((e as Error).message),
+  );
 });
 
 test.run();

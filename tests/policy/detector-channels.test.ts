@@ -19,7 +19,7 @@ test('the detector variant adds 11 channels per column: F = 336 for 64×256 and 
   assert.is(resolveFeatureOptions({ variant: 'plot+values+analyses+detector' }).featureSize, 336);
 });
 
-test('the start/end channels name the exact pointer and offset tokens of the detector\'s answer', () => {
+test("the start/end channels name the exact pointer and offset tokens of the detector's answer", () => {
   let checked = 0;
   for (const task of ['point', 'range', 'freq'] as const) {
     for (const rec of generateTask(task, { count: 4, seed: 21 })) {
@@ -28,14 +28,23 @@ test('the start/end channels name the exact pointer and offset tokens of the det
       const cols = detectorColumns(rec.series, 256);
       const map = new PositionMap(n, DEFAULT_POSITION_LAYOUT);
       const S = 1 + ANOMALY_TYPES.length;
-      const starts: number[] = [], ends: number[] = [];
+      const starts: number[] = [],
+        ends: number[] = [];
       for (let c = 0; c < 256; c++) {
         const k = Math.floor(c / 4);
         if (cols[c * D + S] === 1) starts.push(map.decode(k, Math.round(cols[c * D + S + 1] * 32)));
         if (cols[c * D + S + 2] === 1) ends.push(map.decode(k, Math.round(cols[c * D + S + 3] * 32)));
       }
-      assert.equal(starts, det.intervals.map(([s]) => s), `${rec.id} starts`);
-      assert.equal(ends, det.intervals.map(([, e]) => e), `${rec.id} ends`);
+      assert.equal(
+        starts,
+        det.intervals.map(([s]) => s),
+        `${rec.id} starts`,
+      );
+      assert.equal(
+        ends,
+        det.intervals.map(([, e]) => e),
+        `${rec.id} ends`,
+      );
       checked += det.intervals.length;
     }
   }
@@ -88,7 +97,10 @@ test('short series (n < width) fill empty columns from the next point, and stay 
 test('policy.inputs.detector needs analyses, and selects the fourth variant', () => {
   assert.is(variantOf({ plot: true, values: true, analyses: true, detector: true }), 'plot+values+analyses+detector');
   assert.is(variantOf({ plot: true, values: true, analyses: true, detector: false }), 'plot+values+analyses');
-  assert.throws(() => variantOf({ plot: true, values: true, analyses: false, detector: true }), (e: unknown) => e instanceof ConfigError && /needs policy.inputs.analyses/.test(String((e as Error).message)));
+  assert.throws(
+    () => variantOf({ plot: true, values: true, analyses: false, detector: true }),
+    (e: unknown) => e instanceof ConfigError && /needs policy.inputs.analyses/.test(String((e as Error).message)),
+  );
 });
 
 test('ordinals: the i-th detected interval is one-hot i at its start and end columns, and the count is broadcast', () => {
@@ -101,19 +113,31 @@ test('ordinals: the i-th detected interval is one-hot i at its start and end col
     const det = detect(rec.series);
     const cols = detectorOrdinalColumns(rec.series, 256);
     if (det.intervals.length > 1) multi++;
-    const starts: number[][] = [], ends: number[][] = [];
+    const starts: number[][] = [],
+      ends: number[][] = [];
     for (let c = 0; c < 256; c++) {
       for (let i = 0; i < ORDINAL_SLOTS; i++) {
         if (cols[c * O + i] === 1) starts.push([i, c]);
         if (cols[c * O + ORDINAL_SLOTS + i] === 1) ends.push([i, c]);
       }
       const count = cols.subarray(c * O + 2 * ORDINAL_SLOTS, (c + 1) * O);
-      assert.is(count.reduce((a, v) => a + v, 0), 1);
+      assert.is(
+        count.reduce((a, v) => a + v, 0),
+        1,
+      );
       assert.is(count[Math.min(ORDINAL_SLOTS, det.intervals.length)], 1);
     }
     const byOrdinal = (xs: number[][]) => xs.sort((a, b) => a[0] - b[0]).map(([, c]) => c);
-    assert.equal(byOrdinal(starts), det.intervals.map(([s]) => Math.floor(((2 * s + 1) * 256) / (2 * n))), `${rec.id} start columns`);
-    assert.equal(byOrdinal(ends), det.intervals.map(([, e]) => Math.floor(((2 * (e - 1) + 1) * 256) / (2 * n))), `${rec.id} end columns`);
+    assert.equal(
+      byOrdinal(starts),
+      det.intervals.map(([s]) => Math.floor(((2 * s + 1) * 256) / (2 * n))),
+      `${rec.id} start columns`,
+    );
+    assert.equal(
+      byOrdinal(ends),
+      det.intervals.map(([, e]) => Math.floor(((2 * (e - 1) + 1) * 256) / (2 * n))),
+      `${rec.id} end columns`,
+    );
   }
   assert.ok(multi >= 2, `${multi} series with several intervals`);
 });

@@ -27,9 +27,11 @@ test('the plot part of patch k is its raster columns, column by column (plain lo
   const x = series(1000);
   const f = patchFeatures(x, { variant: 'plot+values+analyses' });
   const r = modelRaster(x);
-  for (let k = 0; k < 64; k++) for (let j = 0; j < 4; j++) for (let row = 0; row < 64; row++) {
-    assert.is(f.data[k * 292 + j * 64 + row], r.data[row * 256 + k * 4 + j]);
-  }
+  for (let k = 0; k < 64; k++)
+    for (let j = 0; j < 4; j++)
+      for (let row = 0; row < 64; row++) {
+        assert.is(f.data[k * 292 + j * 64 + row], r.data[row * 256 + k * 4 + j]);
+      }
 });
 
 test('the values part is mean/min/max (clipped to ±3) of the points each column holds (plain loop)', () => {
@@ -67,9 +69,14 @@ test('analysis channels: max |robust z|, max matrix-profile and max HBOS per col
   const x = series(n, 3);
   const a = analysisColumns(x, 256);
   const A = ANALYSIS_CHANNELS.length;
-  const z = robustZ(x), hb = hbos(x), { profile } = matrixProfile(x, 50);
+  const z = robustZ(x),
+    hb = hbos(x),
+    { profile } = matrixProfile(x, 50);
   for (let c = 0; c < 256; c++) {
-    let mz = -Infinity, mh = -Infinity, mmp = -Infinity, any = false;
+    let mz = -Infinity,
+      mh = -Infinity,
+      mmp = -Infinity,
+      any = false;
     for (let i = 0; i < n; i++) {
       if (columnOfIndex(i, n, 256) !== c) continue;
       any = true;
@@ -106,13 +113,20 @@ test('features are deterministic and short series work', () => {
 });
 
 test('a batch stacks prompts as (B, P, F), and mismatched prompts are refused', () => {
-  const a = patchFeatures(series(200, 1)), b = patchFeatures(series(300, 2));
+  const a = patchFeatures(series(200, 1)),
+    b = patchFeatures(series(300, 2));
   const batch = batchFeatures([a, b]);
   assert.equal(batch.dims, [2, 64, 256]);
   assert.equal(Array.from(batch.data.subarray(64 * 256, 64 * 256 + 10)), Array.from(b.data.subarray(0, 10)));
   const c = patchFeatures(series(200, 1), { variant: 'plot+values' });
-  assert.throws(() => batchFeatures([a, c]), (e: unknown) => e instanceof ConfigError && /prompt 1 has \(P, F\) = \(64, 268\)/.test(e.message));
-  assert.throws(() => resolveFeatureOptions({ variant: 'pixels' as never }), (e: unknown) => e instanceof ConfigError && /features\.variant/.test(e.message));
+  assert.throws(
+    () => batchFeatures([a, c]),
+    (e: unknown) => e instanceof ConfigError && /prompt 1 has \(P, F\) = \(64, 268\)/.test(e.message),
+  );
+  assert.throws(
+    () => resolveFeatureOptions({ variant: 'pixels' as never }),
+    (e: unknown) => e instanceof ConfigError && /features\.variant/.test(e.message),
+  );
 });
 
 test.run();

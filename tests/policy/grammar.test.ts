@@ -62,7 +62,8 @@ test('encoded well-formed traces are accepted by the grammar token by token', ()
 test('an end pointer before the start is forbidden, and the end offset must pass the start', () => {
   const gr = new TraceGrammar(tokenizer, 1000);
   let s = gr.initial();
-  for (const id of [vocab.thinkOpen, vocab.thinkClose, vocab.answerOpen, vocab.lbracket, vocab.lbracket, vocab.size + 32, vocab.offsetBase + 10, vocab.comma]) s = gr.advance(s, id);
+  for (const id of [vocab.thinkOpen, vocab.thinkClose, vocab.answerOpen, vocab.lbracket, vocab.lbracket, vocab.size + 32, vocab.offsetBase + 10, vocab.comma])
+    s = gr.advance(s, id);
   const m = gr.allowedMask(s);
   assert.is(m[vocab.size + 31], 0);
   assert.is(m[vocab.size + 32], 1);
@@ -76,7 +77,10 @@ test('the think text is bounded: after maxThinkTokens only </think> is allowed',
   let s = gr.advance(gr.initial(), vocab.thinkOpen);
   for (let i = 0; i < 3; i++) s = gr.advance(s, vocab.idOf(' the')!);
   const m = gr.allowedMask(s);
-  assert.is(m.reduce((a, b) => a + b, 0), 1);
+  assert.is(
+    m.reduce((a, b) => a + b, 0),
+    1,
+  );
   assert.is(m[vocab.thinkClose], 1);
 });
 
@@ -87,12 +91,18 @@ test('no token allowed inside <think> contains "<" or ">", so the think text can
 });
 
 test('bad grammar options are ConfigErrors naming the field', () => {
-  assert.throws(() => new TraceGrammar(tokenizer, 100, { maxIntervals: -1 }), (e: unknown) => e instanceof ConfigError && /grammar\.maxIntervals: must be an integer >= 0, got -1/.test(e.message));
+  assert.throws(
+    () => new TraceGrammar(tokenizer, 100, { maxIntervals: -1 }),
+    (e: unknown) => e instanceof ConfigError && /grammar\.maxIntervals: must be an integer >= 0, got -1/.test(e.message),
+  );
 });
 
 test('a forbidden token is a DataError naming the phase', () => {
   const gr = new TraceGrammar(tokenizer, 100);
-  assert.throws(() => gr.advance(gr.initial(), vocab.eos), (e: unknown) => e instanceof DataError && /phase "think-open"/.test(e.message));
+  assert.throws(
+    () => gr.advance(gr.initial(), vocab.eos),
+    (e: unknown) => e instanceof DataError && /phase "think-open"/.test(e.message),
+  );
 });
 
 test('additive masks are 0 exactly where allowedMask is 1, and 0 on padding rows', () => {

@@ -19,7 +19,23 @@ export const TEST_PHRASES = [
 export const vocab = buildVocab({ phrases: TEST_PHRASES });
 export const tokenizer = new Tokenizer(vocab);
 
-const WORDS = ['the', 'series', 'mean', 'std', 'gradient', 'trend', 'is', 'a', 'at', 'index', 'period', 'Observation:', 'Conclusion:', 'normal', 'global point'];
+const WORDS = [
+  'the',
+  'series',
+  'mean',
+  'std',
+  'gradient',
+  'trend',
+  'is',
+  'a',
+  'at',
+  'index',
+  'period',
+  'Observation:',
+  'Conclusion:',
+  'normal',
+  'global point',
+];
 const PUNCT = ['.', ',', ';', '(', ')', ':', '|', '-', '[', ']'];
 
 /** A random think text over the test vocabulary, with numbers. */

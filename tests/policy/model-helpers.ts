@@ -7,7 +7,15 @@ import type { PolicyModelConfig } from '../../shared/policy/model-config.js';
 import type { ScoreTensors } from '../../shared/policy/model.js';
 
 export const TINY: PolicyModelConfig = resolveModelConfig({
-  vocabSize: 11, numPatches: 5, featureSize: 6, width: 8, heads: 2, encLayers: 1, decLayers: 2, mlpHidden: 12, maxLen: 16,
+  vocabSize: 11,
+  numPatches: 5,
+  featureSize: 6,
+  width: 8,
+  heads: 2,
+  encLayers: 1,
+  decLayers: 2,
+  mlpHidden: 12,
+  maxLen: 16,
 });
 
 /** Random output ids (text and pointer), (B, T) row-major. */
@@ -23,7 +31,11 @@ export function shiftRight(targets: readonly number[], B: number, T: number, bos
 }
 
 export const ints = (xs: readonly number[], dims: number[]): HostTensor => ({ data: BigInt64Array.from(xs.map(BigInt)), dims });
-export const positions = (T: number): HostTensor => ints(Array.from({ length: T }, (_, i) => i), [T]);
+export const positions = (T: number): HostTensor =>
+  ints(
+    Array.from({ length: T }, (_, i) => i),
+    [T],
+  );
 
 /**
  * Loss with its own inputs `weights` (B, T) and `adv` (B,): the token mean over weighted

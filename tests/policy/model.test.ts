@@ -22,7 +22,8 @@ test('incremental decodeStep and teacher-forced score give the same log-probs (f
   const mask = Float32Array.from({ length: B * T * W }, () => (rng.uniform() < 0.3 ? -1e9 : 0));
   for (let r = 0; r < B * T; r++) mask[r * W + targets[r]] = 0;
 
-  const enc = buildEncodeGraph(cfg), step = buildDecodeStepGraph(cfg);
+  const enc = buildEncodeGraph(cfg),
+    step = buildDecodeStepGraph(cfg);
   const score = buildScoreGraph(cfg, { grammarMask: true });
   const [sEnc, sStep, sScore] = await Promise.all([
     createSession(enc.toModel({ bakedParams: paramsFor(enc, params) })),
@@ -30,7 +31,16 @@ test('incremental decodeStep and teacher-forced score give the same log-probs (f
     createSession(score.toModel()),
   ]);
   const memory = (await sEnc.run({ features: { data: feats, dims: [B, cfg.numPatches, cfg.featureSize] } })).memory;
-  const want = (await sScore.run({ ...paramFeeds(score, params), inputs: ints(inputs, [B, T]), targets: ints(targets, [B, T]), positions: positions(T), features: { data: feats, dims: [B, cfg.numPatches, cfg.featureSize] }, mask_add: { data: mask, dims: [B, T, W] } })).logp.data as Float32Array;
+  const want = (
+    await sScore.run({
+      ...paramFeeds(score, params),
+      inputs: ints(inputs, [B, T]),
+      targets: ints(targets, [B, T]),
+      positions: positions(T),
+      features: { data: feats, dims: [B, cfg.numPatches, cfg.featureSize] },
+      mask_add: { data: mask, dims: [B, T, W] },
+    })
+  ).logp.data as Float32Array;
 
   const dh = cfg.width / cfg.heads;
   let cache: Record<string, HostTensor> = {};
@@ -59,9 +69,12 @@ async function tinyLearner(B: number, T: number, targets: number[], weights: num
   const g = buildScoreGraph(TINY, { dtype: 'float64', loss: maskedLoss });
   const s = await createSession(g.toModel());
   const base = {
-    inputs: ints(shiftRight(targets, B, T), [B, T]), targets: ints(targets, [B, T]), positions: positions(T),
+    inputs: ints(shiftRight(targets, B, T), [B, T]),
+    targets: ints(targets, [B, T]),
+    positions: positions(T),
     features: { data: feats, dims: [B, TINY.numPatches, TINY.featureSize] },
-    weights: { data: Float64Array.from(weights), dims: [B, T] }, adv: { data: Float64Array.from({ length: B }, (_, b) => 1 - 2 * b), dims: [B, 1] },
+    weights: { data: Float64Array.from(weights), dims: [B, T] },
+    adv: { data: Float64Array.from({ length: B }, (_, b) => 1 - 2 * b), dims: [B, 1] },
   };
   return async (params: Record<string, Float64Array>) => s.run({ ...base, ...paramFeeds(g, params) });
 }
@@ -71,7 +84,13 @@ test('gradients of the score graph match central finite differences (float64, ev
   const params = toFloat64(initParams(TINY, rng.fork('init')));
   for (const v of Object.values(params)) v.forEach((x, i) => (v[i] = x + 0.3 * rng.normal()));
   const [B, T] = [2, 5];
-  const run = await tinyLearner(B, T, randomIds(rng, TINY, B, T), [1, 1, 1, 0.5, 1, 1, 1, 1, 0, 0], Float64Array.from({ length: B * 30 }, () => rng.uniform()));
+  const run = await tinyLearner(
+    B,
+    T,
+    randomIds(rng, TINY, B, T),
+    [1, 1, 1, 0.5, 1, 1, 1, 1, 0, 0],
+    Float64Array.from({ length: B * 30 }, () => rng.uniform()),
+  );
   const out = await run(params);
   const h = 1e-5;
   let worst = 0;
@@ -102,8 +121,24 @@ test('padded steps (weight 0) change neither the loss nor any gradient', async (
   const real = randomIds(rng, TINY, B, L);
   const weights = Array.from({ length: B * T }, (_, i) => (i % T < L ? 1 : 0));
   const padded = (fill: () => number) => Array.from({ length: B * T }, (_, i) => (i % T < L ? real[Math.floor(i / T) * L + (i % T)] : fill()));
-  const a = await (await tinyLearner(B, T, padded(() => 0), weights, feats))(params);
-  const b = await (await tinyLearner(B, T, padded(() => rng.int(16)), weights, feats))(params);
+  const a = await (
+    await tinyLearner(
+      B,
+      T,
+      padded(() => 0),
+      weights,
+      feats,
+    )
+  )(params);
+  const b = await (
+    await tinyLearner(
+      B,
+      T,
+      padded(() => rng.int(16)),
+      weights,
+      feats,
+    )
+  )(params);
   const short = await (await tinyLearner(B, L, real, Array(B * L).fill(1), feats))(params);
   for (const name of ['loss', ...Object.keys(paramShapes(TINY)).map((n) => `grad.${n}`)]) {
     const [x, y, z] = [a[name].data, b[name].data, short[name].data] as Float64Array[];
@@ -118,7 +153,9 @@ test('the default config (plot features, the test vocabulary) has 0.2–5 M para
   const def = resolveModelConfig({ vocabSize: 250 });
   const n = countParams(def);
   assert.ok(n > 200_000 && n < 5_000_000, `${n}`);
-  const enc = buildEncodeGraph(def), step = buildDecodeStepGraph(def), score = buildScoreGraph(def);
+  const enc = buildEncodeGraph(def),
+    step = buildDecodeStepGraph(def),
+    score = buildScoreGraph(def);
   const size = (ps: { shape: readonly (number | string)[] }[]) => ps.reduce((t, p) => t + (p.shape as number[]).reduce((q, x) => q * x, 1), 0);
   assert.is(size(score.params), n);
   assert.is(size(enc.params) + size(step.params), n); // the step graph holds every decoder parameter
@@ -132,7 +169,8 @@ test("the score graph fed the encoder's memory equals the one that runs the enco
   const targets = randomIds(rng, TINY, B, T);
   const tokens = { inputs: ints(shiftRight(targets, B, T), [B, T]), targets: ints(targets, [B, T]), positions: positions(T) };
   const enc = buildEncodeGraph(TINY, { dtype: 'float64' });
-  const viaFeatures = buildScoreGraph(TINY, { dtype: 'float64' }), viaMemory = buildScoreGraph(TINY, { dtype: 'float64', source: 'memory' });
+  const viaFeatures = buildScoreGraph(TINY, { dtype: 'float64' }),
+    viaMemory = buildScoreGraph(TINY, { dtype: 'float64', source: 'memory' });
   const memory = (await (await createSession(enc.toModel())).run({ ...paramFeeds(enc, params), features: feats })).memory;
   const a = await (await createSession(viaFeatures.toModel())).run({ ...paramFeeds(viaFeatures, params), ...tokens, features: feats });
   const b = await (await createSession(viaMemory.toModel())).run({ ...paramFeeds(viaMemory, params), ...tokens, memory });
@@ -143,7 +181,9 @@ test("the score graph fed the encoder's memory equals the one that runs the enco
 });
 
 test('init is seeded: the same seed gives the same weights, another seed others', () => {
-  const a = initParams(TINY, new Rng(7)), b = initParams(TINY, new Rng(7)), c = initParams(TINY, new Rng(8));
+  const a = initParams(TINY, new Rng(7)),
+    b = initParams(TINY, new Rng(7)),
+    c = initParams(TINY, new Rng(8));
   assert.equal(Array.from(a['dec.tok']), Array.from(b['dec.tok']));
   assert.not.equal(Array.from(a['dec.tok']), Array.from(c['dec.tok']));
   assert.ok(a['enc.0.ln1.g'].every((x) => x === 1) && a['dec.out.b'].every((x) => x === 0));

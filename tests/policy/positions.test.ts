@@ -59,10 +59,19 @@ test('long series round outward: the decoded interval covers the true one', () =
 });
 
 test('bad layouts and out-of-range indices are refused with the field and range', () => {
-  assert.throws(() => numPatches({ width: 256, patchCols: 3, offsetsPerPatch: 32 }), (e: unknown) => e instanceof ConfigError && /patchCols.*dividing width = 256, got 3/.test(e.message));
+  assert.throws(
+    () => numPatches({ width: 256, patchCols: 3, offsetsPerPatch: 32 }),
+    (e: unknown) => e instanceof ConfigError && /patchCols.*dividing width = 256, got 3/.test(e.message),
+  );
   const pm = new PositionMap(10, layout);
-  assert.throws(() => pm.encodeStart(10), (e: unknown) => e instanceof ShapeError && /outside \[0, 10\)/.test(e.message));
-  assert.throws(() => pm.decode(64, 0), (e: unknown) => e instanceof ShapeError && /P64 is outside \[0, 64\)/.test(e.message));
+  assert.throws(
+    () => pm.encodeStart(10),
+    (e: unknown) => e instanceof ShapeError && /outside \[0, 10\)/.test(e.message),
+  );
+  assert.throws(
+    () => pm.decode(64, 0),
+    (e: unknown) => e instanceof ShapeError && /P64 is outside \[0, 64\)/.test(e.message),
+  );
 });
 
 test.run();

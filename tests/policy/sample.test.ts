@@ -24,7 +24,9 @@ const series = (n: number, f: number) => Float64Array.from({ length: n }, (_, i)
 
 let enc: OrtSession, step: OrtSession, stepViews: OrtSession;
 async function setup() {
-  const e = buildEncodeGraph(cfg, { views: true }), s = buildDecodeStepGraph(cfg), sv = buildDecodeStepGraph(cfg, { input: 'views' });
+  const e = buildEncodeGraph(cfg, { views: true }),
+    s = buildDecodeStepGraph(cfg),
+    sv = buildDecodeStepGraph(cfg, { input: 'views' });
   enc = await createSession(e.toModel({ bakedParams: paramsFor(e, params) }));
   step = await createSession(s.toModel({ bakedParams: paramsFor(s, params) }));
   stepViews = await createSession(sv.toModel({ bakedParams: paramsFor(sv, params) }));
@@ -38,21 +40,31 @@ async function sample(prompts: SamplePrompt[], freqs: number[], version = 3, see
   return sampleGroups({ cfg, tokenizer, step: (x) => s.run(x), promptFeeds, prompts, groupSize: 3, weightVersion: version, rng: new Rng(seed), grammar });
 }
 
-const A = { promptId: 'a', n: 1000 }, B = { promptId: 'b', n: 300 };
+const A = { promptId: 'a', n: 1000 },
+  B = { promptId: 'b', n: 300 };
 
 test('the same keys give the same traces; another weight version gives others', async () => {
   await setup();
   const x = await sample([A, B], [0.03, 0.01]);
   const y = await sample([A, B], [0.03, 0.01]);
-  assert.equal(x.map((g) => g.map((s) => s.ids)), y.map((g) => g.map((s) => s.ids)));
+  assert.equal(
+    x.map((g) => g.map((s) => s.ids)),
+    y.map((g) => g.map((s) => s.ids)),
+  );
   const z = await sample([A, B], [0.03, 0.01], 4);
-  assert.not.equal(x.map((g) => g.map((s) => s.ids)), z.map((g) => g.map((s) => s.ids)));
+  assert.not.equal(
+    x.map((g) => g.map((s) => s.ids)),
+    z.map((g) => g.map((s) => s.ids)),
+  );
 });
 
 test('a prompt draws the same traces alone or batched with another prompt', async () => {
   const alone = await sample([B], [0.01]);
   const batched = await sample([A, B], [0.03, 0.01]);
-  assert.equal(alone[0].map((s) => s.ids), batched[1].map((s) => s.ids));
+  assert.equal(
+    alone[0].map((s) => s.ids),
+    batched[1].map((s) => s.ids),
+  );
 });
 
 test('a step graph fed the precomputed memory views samples the same traces, with log-probs within 1e-5', async () => {
@@ -67,15 +79,16 @@ test('a step graph fed the precomputed memory views samples the same traces, wit
 
 test('every sample is a well-formed trace the grammar accepts, ending with <eos>', async () => {
   const groups = await sample([A, B], [0.03, 0.01], 5, 21);
-  for (const [p, g] of groups.entries()) for (const s of g) {
-    const n = [A, B][p].n;
-    assert.ok(parseTrace(s.text, n).formatOk, s.text);
-    assert.is(s.ids[s.ids.length - 1], vocab.eos);
-    const gr = new TraceGrammar(tokenizer, n, grammar);
-    let st = gr.initial();
-    for (const id of s.ids) st = gr.advance(st, id);
-    assert.ok(gr.isDone(st));
-  }
+  for (const [p, g] of groups.entries())
+    for (const s of g) {
+      const n = [A, B][p].n;
+      assert.ok(parseTrace(s.text, n).formatOk, s.text);
+      assert.is(s.ids[s.ids.length - 1], vocab.eos);
+      const gr = new TraceGrammar(tokenizer, n, grammar);
+      let st = gr.initial();
+      for (const id of s.ids) st = gr.advance(st, id);
+      assert.ok(gr.isDone(st));
+    }
 });
 
 test('sampled log-probs equal the learner score graph under the grammar masks (temperature 1)', async () => {
@@ -87,7 +100,14 @@ test('sampled log-probs equal the learner score graph under the grammar masks (t
   for (const smp of groups[0]) {
     const T = smp.ids.length;
     const mask: HostTensor = { data: gr.additiveMasks(smp.ids), dims: [1, T, tokenizer.outputSize] };
-    const out = await s.run({ ...paramFeeds(g, params), inputs: ints([vocab.bos, ...smp.ids.slice(0, -1)], [1, T]), targets: ints(smp.ids, [1, T]), positions: positions(T), features: feats, mask_add: mask });
+    const out = await s.run({
+      ...paramFeeds(g, params),
+      inputs: ints([vocab.bos, ...smp.ids.slice(0, -1)], [1, T]),
+      targets: ints(smp.ids, [1, T]),
+      positions: positions(T),
+      features: feats,
+      mask_add: mask,
+    });
     const logp = out.logp.data as Float32Array;
     for (let t = 0; t < T; t++) assert.ok(Math.abs(logp[t] - smp.logps[t]) < 1e-5, `step ${t}: ${logp[t]} vs ${smp.logps[t]}`);
   }
@@ -95,7 +115,19 @@ test('sampled log-probs equal the learner score graph under the grammar masks (t
 
 test('a tokenizer that does not match the model is refused', async () => {
   const other = resolveModelConfig({ ...cfg, vocabSize: cfg.vocabSize + 1 });
-  const err = await sampleGroups({ cfg: other, tokenizer, step: (x) => step.run(x), promptFeeds: {}, prompts: [A], groupSize: 1, weightVersion: 0, rng: new Rng(1) }).then(() => undefined, (e: unknown) => e);
+  const err = await sampleGroups({
+    cfg: other,
+    tokenizer,
+    step: (x) => step.run(x),
+    promptFeeds: {},
+    prompts: [A],
+    groupSize: 1,
+    weightVersion: 0,
+    rng: new Rng(1),
+  }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.instance(err, ConfigError);
   assert.match((err as Error).message, /tokenizer: has V = \d+, P = 64; the model has vocabSize = \d+/);
 });

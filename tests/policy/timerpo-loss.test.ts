@@ -22,13 +22,20 @@ async function setup(seed: number, maskAll = true) {
   const targets = randomIds(rng, TINY, B, T);
   const mask = Float64Array.from({ length: B * T }, (_, i) => (maskAll ? (i % T < T - (i < T ? 0 : 2) ? 1 : 0) : 0));
   const data = {
-    inputs: ints(shiftRight(targets, B, T), [B, T]), targets: ints(targets, [B, T]), positions: positions(T),
+    inputs: ints(shiftRight(targets, B, T), [B, T]),
+    targets: ints(targets, [B, T]),
+    positions: positions(T),
     features: { data: Float64Array.from({ length: B * 30 }, () => rng.uniform()), dims: [B, TINY.numPatches, TINY.featureSize] },
     advantage: { data: Float64Array.from({ length: B }, () => rng.normal()), dims: [B, 1] },
     response_mask: { data: mask, dims: [B, T] },
   };
   // old and ref log-probs near the current ones, so some ratios are clipped and some not
-  const first = await s.run({ ...data, ...paramFeeds(g, params), logp_old: { data: new Float64Array(B * T), dims: [B, T] }, logp_ref: { data: new Float64Array(B * T), dims: [B, T] } });
+  const first = await s.run({
+    ...data,
+    ...paramFeeds(g, params),
+    logp_old: { data: new Float64Array(B * T), dims: [B, T] },
+    logp_ref: { data: new Float64Array(B * T), dims: [B, T] },
+  });
   const logp = first.logp.data as Float64Array;
   const near = (sd: number): HostTensor => ({ data: logp.map((x) => x + sd * rng.normal()), dims: [B, T] });
   const feeds = { ...data, logp_old: near(0.3), logp_ref: near(0.5) };
@@ -39,10 +46,17 @@ test('loss and stats equal the float64 reference timerpoLoss on the graph own lo
   const { params, run, feeds } = await setup(1);
   const out = await run(params);
   const adv = feeds.advantage.data as Float64Array;
-  const ref = timerpoLoss({
-    logpNew: out.logp.data as Float64Array, logpOld: feeds.logp_old.data as Float64Array, logpRef: feeds.logp_ref.data as Float64Array,
-    entropy: out.entropy.data as Float64Array, advantage: Array.from({ length: B * T }, (_, i) => adv[Math.floor(i / T)]), mask: feeds.response_mask.data as Float64Array,
-  }, opts);
+  const ref = timerpoLoss(
+    {
+      logpNew: out.logp.data as Float64Array,
+      logpOld: feeds.logp_old.data as Float64Array,
+      logpRef: feeds.logp_ref.data as Float64Array,
+      entropy: out.entropy.data as Float64Array,
+      advantage: Array.from({ length: B * T }, (_, i) => adv[Math.floor(i / T)]),
+      mask: feeds.response_mask.data as Float64Array,
+    },
+    opts,
+  );
   const got = (k: string) => (out[k].data as Float64Array)[0];
   assert.ok(Math.abs(got('loss') - ref.loss) < 1e-12, `${got('loss')} vs ${ref.loss}`);
   assert.ok(Math.abs(got('stats.surrogate') - ref.surrogate) < 1e-12);
@@ -76,7 +90,11 @@ test('with every token masked the loss and all gradients are 0', async () => {
   const { params, run } = await setup(3, false);
   const out = await run(params);
   assert.is((out.loss.data as Float64Array)[0], 0);
-  for (const name of Object.keys(paramShapes(TINY))) assert.ok((out[`grad.${name}`].data as Float64Array).every((x) => x === 0), name);
+  for (const name of Object.keys(paramShapes(TINY)))
+    assert.ok(
+      (out[`grad.${name}`].data as Float64Array).every((x) => x === 0),
+      name,
+    );
 });
 
 test.run();

@@ -23,9 +23,29 @@ test('a known trace encodes to the expected tokens', () => {
   const ids = tokenizer.encodeTrace(text, 1000);
   const v = vocab;
   const want = [
-    v.thinkOpen, v.idOf('Observation:')!, v.idOf(' mean')!, v.idOf(' 0')!, v.idOf('.')!, v.idOf('1')!, v.idOf('2')!, v.thinkClose,
-    v.answerOpen, v.lbracket, v.lbracket, v.size + 32, v.offsetBase, v.comma, v.size + 32, v.offsetBase + 16, v.rbracket, v.rbracket, v.answerClose,
-    v.classOpen, v.classIds[3], v.classClose, v.eos,
+    v.thinkOpen,
+    v.idOf('Observation:')!,
+    v.idOf(' mean')!,
+    v.idOf(' 0')!,
+    v.idOf('.')!,
+    v.idOf('1')!,
+    v.idOf('2')!,
+    v.thinkClose,
+    v.answerOpen,
+    v.lbracket,
+    v.lbracket,
+    v.size + 32,
+    v.offsetBase,
+    v.comma,
+    v.size + 32,
+    v.offsetBase + 16,
+    v.rbracket,
+    v.rbracket,
+    v.answerClose,
+    v.classOpen,
+    v.classIds[3],
+    v.classClose,
+    v.eos,
   ];
   assert.equal(ids, want);
 });
@@ -49,7 +69,14 @@ test('decoding skips a leading <bos> and stops at <eos>', () => {
 
 test('long series: answers are rounded outward and still parse to covering intervals', () => {
   const n = 5000;
-  const text = formatTrace({ think: 'the', intervals: [[1001, 1003], [1005, 1400]], type: 'trend' });
+  const text = formatTrace({
+    think: 'the',
+    intervals: [
+      [1001, 1003],
+      [1005, 1400],
+    ],
+    type: 'trend',
+  });
   const parsed = parseTrace(tokenizer.decodeTrace(tokenizer.encodeTrace(text, n), n), n);
   assert.ok(parsed.formatOk);
   const iv = parsed.intervals!;
@@ -58,18 +85,39 @@ test('long series: answers are rounded outward and still parse to covering inter
 
 test('an unknown word is a DataError naming the word', () => {
   const text = formatTrace({ think: 'the flux capacitor', intervals: [], type: 'normal' });
-  assert.throws(() => tokenizer.encodeTrace(text, 100), (e: unknown) => e instanceof DataError && /"flux" at character 4/.test(e.message));
+  assert.throws(
+    () => tokenizer.encodeTrace(text, 100),
+    (e: unknown) => e instanceof DataError && /"flux" at character 4/.test(e.message),
+  );
 });
 
 test('unsorted, overlapping or out-of-range answers are refused with the allowed range', () => {
-  for (const iv of [[[50, 60], [10, 20]], [[10, 30], [20, 40]], [[90, 101]], [[5, 5]]] as [number, number][][]) {
+  for (const iv of [
+    [
+      [50, 60],
+      [10, 20],
+    ],
+    [
+      [10, 30],
+      [20, 40],
+    ],
+    [[90, 101]],
+    [[5, 5]],
+  ] as [number, number][][]) {
     const text = formatTrace({ think: 'the', intervals: iv, type: 'trend' });
-    assert.throws(() => tokenizer.encodeTrace(text, 100), (e: unknown) => e instanceof DataError && /<= start < end <= 100/.test(e.message), JSON.stringify(iv));
+    assert.throws(
+      () => tokenizer.encodeTrace(text, 100),
+      (e: unknown) => e instanceof DataError && /<= start < end <= 100/.test(e.message),
+      JSON.stringify(iv),
+    );
   }
 });
 
 test('text not in the template layout is refused', () => {
-  assert.throws(() => tokenizer.encodeTrace('<answer>[]</answer>', 100), (e: unknown) => e instanceof DataError && /template layout/.test(e.message));
+  assert.throws(
+    () => tokenizer.encodeTrace('<answer>[]</answer>', 100),
+    (e: unknown) => e instanceof DataError && /template layout/.test(e.message),
+  );
 });
 
 test('a tokenizer on another layout has V + P outputs', () => {

@@ -13,7 +13,16 @@ import { ConfigError } from '../../shared/errors.js';
 import { coordinatorHandlers, rejection, startServer, weightsHandlers } from './helpers.js';
 
 const TOKEN = 'c0ffee-cluster-token-0123456789';
-const assignment: RegisterWorkerResponse = { worker_id: 'w', job_id: 'j', weight_version: 0, heartbeat_interval_ms: 5000, lease_timeout_ms: 60_000, group_size: 8, max_staleness: 0, max_new_tokens: 160 };
+const assignment: RegisterWorkerResponse = {
+  worker_id: 'w',
+  job_id: 'j',
+  weight_version: 0,
+  heartbeat_interval_ms: 5000,
+  lease_timeout_ms: 60_000,
+  group_size: 8,
+  max_staleness: 0,
+  max_new_tokens: 160,
+};
 const register = { worker_id: 'w', host: 'h', device: 'cpu', capabilities: null };
 
 /** A server whose RegisterWorker and FetchWeights need TOKEN; counts how often handlers ran. */
@@ -38,11 +47,10 @@ async function guarded() {
       ),
     ),
   });
-  const clientWith = (interceptors: grpc.Interceptor[]) =>
-    ({
-      coordinator: createClient('Coordinator', s.address, grpc.credentials.createInsecure(), { ...channelOptions(), interceptors }),
-      weights: createClient('Weights', s.address, grpc.credentials.createInsecure(), { ...channelOptions(), interceptors }),
-    });
+  const clientWith = (interceptors: grpc.Interceptor[]) => ({
+    coordinator: createClient('Coordinator', s.address, grpc.credentials.createInsecure(), { ...channelOptions(), interceptors }),
+    weights: createClient('Weights', s.address, grpc.credentials.createInsecure(), { ...channelOptions(), interceptors }),
+  });
   return { s, runs, clientWith };
 }
 
@@ -124,8 +132,14 @@ test('validateToken refuses short, non-string and header-unsafe tokens with a Co
     }
   }
   assert.is(validateToken(TOKEN), TOKEN);
-  assert.throws(() => requireToken(() => {}, 'short'), (e: unknown) => e instanceof ConfigError);
-  assert.throws(() => bearerInterceptor(''), (e: unknown) => e instanceof ConfigError);
+  assert.throws(
+    () => requireToken(() => {}, 'short'),
+    (e: unknown) => e instanceof ConfigError,
+  );
+  assert.throws(
+    () => bearerInterceptor(''),
+    (e: unknown) => e instanceof ConfigError,
+  );
 });
 
 test('bearerCallCredentials adds the same header, for TLS channels', async () => {

@@ -34,13 +34,15 @@ export interface Running {
 }
 
 /** Start a server with both services on 127.0.0.1:0 and connect insecure clients to it. */
-export async function startServer(opts: {
-  coordinator?: CoordinatorHandlers;
-  weights?: WeightsHandlers;
-  server?: Partial<TransportOptions>;
-  client?: Partial<TransportOptions>;
-  clientExtra?: grpc.ClientOptions;
-} = {}): Promise<Running> {
+export async function startServer(
+  opts: {
+    coordinator?: CoordinatorHandlers;
+    weights?: WeightsHandlers;
+    server?: Partial<TransportOptions>;
+    client?: Partial<TransportOptions>;
+    clientExtra?: grpc.ClientOptions;
+  } = {},
+): Promise<Running> {
   const server = new grpc.Server(serverOptions(opts.server));
   addService(server, 'Coordinator', opts.coordinator ?? coordinatorHandlers());
   addService(server, 'Weights', opts.weights ?? weightsHandlers());

@@ -4,7 +4,15 @@ import * as assert from 'uvu/assert';
 import * as grpc from '@grpc/grpc-js';
 import { unary } from '../../proto/call.js';
 import { RpcError } from '../../proto/errors.js';
-import { DEFAULT_CALL_DEADLINE_MS, MiB, TRANSPORT_DEFAULTS, callDeadline, channelOptions, serverOptions, validateTransportOptions } from '../../proto/options.js';
+import {
+  DEFAULT_CALL_DEADLINE_MS,
+  MiB,
+  TRANSPORT_DEFAULTS,
+  callDeadline,
+  channelOptions,
+  serverOptions,
+  validateTransportOptions,
+} from '../../proto/options.js';
 import { isRetryable } from '../../proto/status.js';
 import type { SubmitGroupRequest } from '../../proto/types.js';
 import { ConfigError } from '../../shared/errors.js';
@@ -92,7 +100,10 @@ test('callDeadline is now + ms, and refuses non-positive or non-finite durations
   assert.is(callDeadline(50, 1_000).getTime(), 1_050);
   assert.is(callDeadline(DEFAULT_CALL_DEADLINE_MS, 0).getTime(), 30_000);
   for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
-    assert.throws(() => callDeadline(bad), (e: unknown) => e instanceof ConfigError && e.field === 'deadline' && e.message.includes('expected a finite number > 0'));
+    assert.throws(
+      () => callDeadline(bad),
+      (e: unknown) => e instanceof ConfigError && e.field === 'deadline' && e.message.includes('expected a finite number > 0'),
+    );
   }
 });
 

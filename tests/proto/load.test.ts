@@ -29,7 +29,9 @@ test('the proto loads with the documented loader options', () => {
 
 test('each service has exactly the methods of the contract', () => {
   for (const name of SERVICE_NAMES) {
-    const expected = METHODS.filter((m) => m[0] === name).map((m) => m[1]).sort();
+    const expected = METHODS.filter((m) => m[0] === name)
+      .map((m) => m[1])
+      .sort();
     assert.equal(Object.keys(serviceDefinition(name)).sort(), expected, name);
   }
 });

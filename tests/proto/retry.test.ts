@@ -23,7 +23,10 @@ test('exponentialBackoff refuses bad options with a ConfigError naming the field
     [{ maxAttempts: 1.5 }, 'retry.maxAttempts'],
   ];
   for (const [patch, field] of CASES) {
-    assert.throws(() => exponentialBackoff({ ...ok, ...patch }), (e: unknown) => e instanceof ConfigError && e.field === field);
+    assert.throws(
+      () => exponentialBackoff({ ...ok, ...patch }),
+      (e: unknown) => e instanceof ConfigError && e.field === field,
+    );
   }
 });
 

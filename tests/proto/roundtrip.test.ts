@@ -113,7 +113,18 @@ test('LeasePrompts: a packed float64 series arrives bit for bit', async () => {
   series[3] = Number.MIN_VALUE; // subnormal
   series[4] = -0;
   const answer: LeasePromptsResponse = {
-    leases: [{ lease_id: 'lease-1', prompt_id: 'p-1', series, seed_key: 'job-paper-1/step-12/p-1', group_size: 8, deadline_ms: 1_795_000_060_000, min_weight_version: 11, max_new_tokens: 160 }],
+    leases: [
+      {
+        lease_id: 'lease-1',
+        prompt_id: 'p-1',
+        series,
+        seed_key: 'job-paper-1/step-12/p-1',
+        group_size: 8,
+        deadline_ms: 1_795_000_060_000,
+        min_weight_version: 11,
+        max_new_tokens: 160,
+      },
+    ],
     retry_after_ms: 0,
     job_done: false,
   };
@@ -146,10 +157,20 @@ test('Heartbeat: enums arrive as names and a oneof command carries its discrimin
     }),
   });
   try {
-    const hb: HeartbeatRequest = { worker_id: 'w-7', state: 'WORKER_STATE_ROLLING_OUT', weight_version: 12, rollouts_per_second: 3.25, lease_ids: ['lease-1', 'lease-9'], sent_at_ms: 1_795_000_000_000 };
+    const hb: HeartbeatRequest = {
+      worker_id: 'w-7',
+      state: 'WORKER_STATE_ROLLING_OUT',
+      weight_version: 12,
+      rollouts_per_second: 3.25,
+      lease_ids: ['lease-1', 'lease-9'],
+      sent_at_ms: 1_795_000_000_000,
+    };
     const got = await unary(s.coordinator, s.coordinator.Heartbeat, hb);
     assert.equal(seen, hb);
-    assert.equal(got.commands.map((c) => c.action), ['fetch_weights', 'drain']);
+    assert.equal(
+      got.commands.map((c) => c.action),
+      ['fetch_weights', 'drain'],
+    );
     assert.equal(got.commands[0]!.fetch_weights, { version: 13 });
     assert.is(got.commands[0]!.drain, undefined, 'an unset oneof member is absent');
     assert.equal(got.lost_lease_ids, ['lease-9']);
@@ -171,7 +192,9 @@ test('TakeGroups: a complete group with its label reaches the learner; unset mes
     timing: null,
     submitted_at_ms: 1_795_000_002_000,
   };
-  const s = await startServer({ coordinator: coordinatorHandlers({ TakeGroups: (_call, callback) => callback(null, { batch_id: 5, groups: [group], job_done: false }) }) });
+  const s = await startServer({
+    coordinator: coordinatorHandlers({ TakeGroups: (_call, callback) => callback(null, { batch_id: 5, groups: [group], job_done: false }) }),
+  });
   try {
     const got = await unary(s.coordinator, s.coordinator.TakeGroups, { learner_id: 'learner', max_groups: 32, min_groups: 1, wait_ms: 1000, ack_batch_id: 4 });
     assert.equal(got, { batch_id: 5, groups: [group], job_done: false });

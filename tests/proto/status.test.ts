@@ -4,7 +4,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as grpc from '@grpc/grpc-js';
 import { unary } from '../../proto/call.js';
-import { ChecksumMismatchError, LeaseExpiredError, MessageTooLargeError, NotFoundError, RpcError, StaleWeightsError, UnauthenticatedError } from '../../proto/errors.js';
+import {
+  ChecksumMismatchError,
+  LeaseExpiredError,
+  MessageTooLargeError,
+  NotFoundError,
+  RpcError,
+  StaleWeightsError,
+  UnauthenticatedError,
+} from '../../proto/errors.js';
 import { ERROR_METADATA_KEY, ERROR_TABLE, RETRYABLE_CODES, codeName, fromStatus, isRetryable, toStatus } from '../../proto/status.js';
 import { AnomseerError, ConfigError, DataError, InvalidArgumentError, ShapeError } from '../../shared/errors.js';
 import { coordinatorHandlers, rejection, startServer } from './helpers.js';
@@ -44,10 +52,10 @@ test('every row of the table is covered by the cases above', () => {
 });
 
 test('anything else is INTERNAL with its name and message', () => {
-  assert.equal(
-    (({ code, details }) => ({ code, details }))(toStatus(new TypeError('x is undefined'))),
-    { code: grpc.status.INTERNAL, details: 'TypeError: x is undefined' },
-  );
+  assert.equal((({ code, details }) => ({ code, details }))(toStatus(new TypeError('x is undefined'))), {
+    code: grpc.status.INTERNAL,
+    details: 'TypeError: x is undefined',
+  });
   assert.is(toStatus('boom').details, 'non-error thrown: boom');
   class OddError extends AnomseerError {
     constructor() {

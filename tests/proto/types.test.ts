@@ -27,7 +27,10 @@ for (const stmt of source.statements) {
   if (ts.isInterfaceDeclaration(stmt)) members = stmt.members;
   if (ts.isTypeAliasDeclaration(stmt) && ts.isTypeLiteralNode(stmt.type)) members = stmt.type.members;
   if (ts.isTypeAliasDeclaration(stmt) && ts.isUnionTypeNode(stmt.type)) {
-    unions.set(stmt.name.text, stmt.type.types.map((t) => (ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal) ? t.literal.text : `<${t.getText(source)}>`)));
+    unions.set(
+      stmt.name.text,
+      stmt.type.types.map((t) => (ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal) ? t.literal.text : `<${t.getText(source)}>`)),
+    );
   }
   if (members === undefined) continue;
   const name = (stmt as ts.InterfaceDeclaration | ts.TypeAliasDeclaration).name.text;
@@ -47,11 +50,19 @@ interface FieldDescriptor {
   type: string;
   typeName: string;
 }
-type Definition = { format: string; type: { field?: FieldDescriptor[]; oneofDecl?: { name: string }[]; value?: { name: string }[] }; fileDescriptorProtos: Buffer[] };
+type Definition = {
+  format: string;
+  type: { field?: FieldDescriptor[]; oneofDecl?: { name: string }[]; value?: { name: string }[] };
+  fileDescriptorProtos: Buffer[];
+};
 const pd = loadAnomseerProto().packageDefinition as unknown as Record<string, Definition>;
 const prefix = `${PROTO_PACKAGE}.`;
-const messages = Object.keys(pd).filter((k) => pd[k]!.format === 'Protocol Buffer 3 DescriptorProto').map((k) => k.slice(prefix.length));
-const enums = Object.keys(pd).filter((k) => pd[k]!.format === 'Protocol Buffer 3 EnumDescriptorProto').map((k) => k.slice(prefix.length));
+const messages = Object.keys(pd)
+  .filter((k) => pd[k]!.format === 'Protocol Buffer 3 DescriptorProto')
+  .map((k) => k.slice(prefix.length));
+const enums = Object.keys(pd)
+  .filter((k) => pd[k]!.format === 'Protocol Buffer 3 EnumDescriptorProto')
+  .map((k) => k.slice(prefix.length));
 
 /**
  * oneof membership. The JSON descriptor fills oneofIndex with 0 for every field (defaults), so
@@ -104,9 +115,21 @@ for (const file of pd[`${prefix}${messages[0]}`]!.fileDescriptorProtos) {
 }
 
 const SCALARS: Record<string, string> = {
-  TYPE_DOUBLE: 'number', TYPE_FLOAT: 'number', TYPE_INT32: 'number', TYPE_UINT32: 'number', TYPE_SINT32: 'number',
-  TYPE_FIXED32: 'number', TYPE_SFIXED32: 'number', TYPE_INT64: 'number', TYPE_UINT64: 'number', TYPE_SINT64: 'number',
-  TYPE_FIXED64: 'number', TYPE_SFIXED64: 'number', TYPE_BOOL: 'boolean', TYPE_STRING: 'string', TYPE_BYTES: 'Buffer',
+  TYPE_DOUBLE: 'number',
+  TYPE_FLOAT: 'number',
+  TYPE_INT32: 'number',
+  TYPE_UINT32: 'number',
+  TYPE_SINT32: 'number',
+  TYPE_FIXED32: 'number',
+  TYPE_SFIXED32: 'number',
+  TYPE_INT64: 'number',
+  TYPE_UINT64: 'number',
+  TYPE_SINT64: 'number',
+  TYPE_FIXED64: 'number',
+  TYPE_SFIXED64: 'number',
+  TYPE_BOOL: 'boolean',
+  TYPE_STRING: 'string',
+  TYPE_BYTES: 'Buffer',
 };
 
 /** The members the loader options imply for one message. */
@@ -132,7 +155,14 @@ function expectedMembers(message: string): Map<string, Member> {
 test('the descriptor has the messages and enums the docs describe', () => {
   assert.ok(messages.length >= 30, `${messages.length} messages`);
   assert.equal(enums.sort(), ['AnomalyType', 'ReleaseReason', 'WorkerState']);
-  assert.equal([...(oneofMembers.get('WorkerCommand') ?? [])], [['drain', 'action'], ['stop', 'action'], ['fetch_weights', 'action']]);
+  assert.equal(
+    [...(oneofMembers.get('WorkerCommand') ?? [])],
+    [
+      ['drain', 'action'],
+      ['stop', 'action'],
+      ['fetch_weights', 'action'],
+    ],
+  );
 });
 
 for (const message of messages) {
@@ -147,12 +177,24 @@ for (const message of messages) {
 
 for (const e of enums) {
   test(`type ${e} lists the enum's value names`, () => {
-    assert.equal(unions.get(e), pd[`${prefix}${e}`]!.type.value!.map((v) => v.name));
+    assert.equal(
+      unions.get(e),
+      pd[`${prefix}${e}`]!.type.value!.map((v) => v.name),
+    );
   });
 }
 
 test('types.ts declares no message-like shape the proto lacks', () => {
-  const tooling = new Set(['UnaryMethod', 'ServerStreamMethod', 'ClientStreamMethod', 'CoordinatorClient', 'WeightsClient', 'ServiceTypes', 'CoordinatorHandlers', 'WeightsHandlers']);
+  const tooling = new Set([
+    'UnaryMethod',
+    'ServerStreamMethod',
+    'ClientStreamMethod',
+    'CoordinatorClient',
+    'WeightsClient',
+    'ServiceTypes',
+    'CoordinatorHandlers',
+    'WeightsHandlers',
+  ]);
   const extra = [...shapes.keys()].filter((n) => !messages.includes(n) && !tooling.has(n));
   assert.equal(extra, []);
 });
@@ -165,11 +207,20 @@ for (const service of ['Coordinator', 'Weights'] as const) {
     assert.equal([...handlers.keys()].sort(), Object.keys(def).sort());
     assert.equal([...client.keys()].sort(), Object.keys(def).sort());
     for (const [method, d] of Object.entries(def)) {
-      const x = d as unknown as { requestStream: boolean; responseStream: boolean; requestType: { type: { name: string } }; responseType: { type: { name: string } } };
+      const x = d as unknown as {
+        requestStream: boolean;
+        responseStream: boolean;
+        requestType: { type: { name: string } };
+        responseType: { type: { name: string } };
+      };
       const args = `<${x.requestType.type.name}, ${x.responseType.type.name}>`;
       const [handle, call] = x.requestStream
-        ? x.responseStream ? ['handleBidiStreamingCall', 'BidiStreamMethod'] : ['handleClientStreamingCall', 'ClientStreamMethod']
-        : x.responseStream ? ['handleServerStreamingCall', 'ServerStreamMethod'] : ['handleUnaryCall', 'UnaryMethod'];
+        ? x.responseStream
+          ? ['handleBidiStreamingCall', 'BidiStreamMethod']
+          : ['handleClientStreamingCall', 'ClientStreamMethod']
+        : x.responseStream
+          ? ['handleServerStreamingCall', 'ServerStreamMethod']
+          : ['handleUnaryCall', 'UnaryMethod'];
       assert.is(handlers.get(method)!.type, `grpc.${handle}${args}`, `handler ${method}`);
       assert.is(client.get(method)!.type, `${call}${args}`, `client ${method}`);
     }

@@ -23,8 +23,14 @@ const FIVE_MB = file(5_000_000);
 
 test('chunkWeights splits 5 MB into five 1 MiB-or-less chunks with offsets and the file sha256', () => {
   const chunks = [...chunkWeights(FIVE_MB, { version: 3, step: 40 })];
-  assert.equal(chunks.map((c) => c.data.length), [MiB, MiB, MiB, MiB, 5_000_000 - 4 * MiB]);
-  assert.equal(chunks.map((c) => c.offset), [0, MiB, 2 * MiB, 3 * MiB, 4 * MiB]);
+  assert.equal(
+    chunks.map((c) => c.data.length),
+    [MiB, MiB, MiB, MiB, 5_000_000 - 4 * MiB],
+  );
+  assert.equal(
+    chunks.map((c) => c.offset),
+    [0, MiB, 2 * MiB, 3 * MiB, 4 * MiB],
+  );
   assert.ok(chunks.every((c) => c.total === 5 && c.version === 3 && c.step === 40 && c.total_bytes === 5_000_000 && c.sha256 === sha256Hex(FIVE_MB)));
   assert.equal(describeWeights(FIVE_MB, { version: 3, step: 40 }).chunk_count, 5);
 });
@@ -41,14 +47,20 @@ test('FetchWeights streams a 5 MB file in 1 MiB chunks; the client reassembles i
   try {
     const chunks = await collect(s.weights.FetchWeights({ version: 3, start_index: 0, worker_id: 'w-1' }, { deadline: callDeadline(10_000) }));
     assert.is(chunks.length, 5);
-    assert.ok(chunks.every((c) => Buffer.isBuffer(c.data)), 'bytes decode as Buffer');
+    assert.ok(
+      chunks.every((c) => Buffer.isBuffer(c.data)),
+      'bytes decode as Buffer',
+    );
     const bytes = assembleWeights(chunks);
     assert.ok(bytes.equals(FIVE_MB));
     assert.is(createHash('sha256').update(bytes).digest('hex'), chunks[0]!.sha256);
 
     // Resume from chunk 3: only the last two arrive.
     const tail = await collect(s.weights.FetchWeights({ version: 3, start_index: 3, worker_id: 'w-1' }, { deadline: callDeadline(10_000) }));
-    assert.equal(tail.map((c) => c.index), [3, 4]);
+    assert.equal(
+      tail.map((c) => c.index),
+      [3, 4],
+    );
   } finally {
     await s.close();
   }
@@ -56,7 +68,10 @@ test('FetchWeights streams a 5 MB file in 1 MiB chunks; the client reassembles i
 
 test('FetchWeights of an unknown version fails with NOT_FOUND, revived as NotFoundError', async () => {
   const s = await startServer({
-    weights: weightsHandlers({ FetchWeights: (call) => call.emit('error', toStatus(new NotFoundError('weight version', String(call.request.version), 'the coordinator keeps the last 2 versions'))) }),
+    weights: weightsHandlers({
+      FetchWeights: (call) =>
+        call.emit('error', toStatus(new NotFoundError('weight version', String(call.request.version), 'the coordinator keeps the last 2 versions'))),
+    }),
   });
   try {
     const err = await rejection(collect(s.weights.FetchWeights({ version: 99, start_index: 0, worker_id: '' })));
@@ -92,7 +107,15 @@ test('PublishWeights uploads chunks from the learner; the server reassembles and
         call.end();
       });
     const published = await upload(chunkWeights(FIVE_MB, { version: 4, step: 41 }));
-    assert.equal(published, { version: 4, step: 41, sha256: sha256Hex(FIVE_MB), total_bytes: 5_000_000, chunk_count: 5, chunk_bytes: MiB, published_at_ms: 1_795_000_000_000 });
+    assert.equal(published, {
+      version: 4,
+      step: 41,
+      sha256: sha256Hex(FIVE_MB),
+      total_bytes: 5_000_000,
+      chunk_count: 5,
+      chunk_bytes: MiB,
+      published_at_ms: 1_795_000_000_000,
+    });
 
     // One flipped byte: DATA_LOSS, and the server stays up.
     const corrupt = [...chunkWeights(FIVE_MB, { version: 5, step: 42 })].map((c) => ({ ...c, data: Buffer.from(c.data) }));
@@ -117,7 +140,13 @@ test('WatchVersions announces each new version to a watching worker', async () =
   });
   try {
     const seen = await collect(s.weights.WatchVersions({ worker_id: 'w-1', after_version: 1 }));
-    assert.equal(seen.map((v) => [v.version, v.step]), [[2, 20], [3, 30]]);
+    assert.equal(
+      seen.map((v) => [v.version, v.step]),
+      [
+        [2, 20],
+        [3, 30],
+      ],
+    );
     const latest = describeWeights(Buffer.from([3]), { version: 3, step: 30 });
     assert.is(seen[1]!.sha256, latest.sha256);
   } finally {
@@ -140,10 +169,47 @@ const good = () => [...chunkWeights(file(3000), { version: 1, step: 1, chunkByte
 const CASES: [string, () => WeightChunk[], new (...a: never[]) => Error, string][] = [
   ['no chunks', () => [], ShapeError, 'no weight chunks'],
   ['a missing chunk', () => good().slice(0, 2), ShapeError, 'received 2 weight chunks; version 1 has 3'],
-  ['chunks out of order', () => { const c = good(); return [c[1]!, c[0]!, c[2]!]; }, ShapeError, 'has index 1; chunks must arrive in order'],
-  ['a chunk of another version', () => { const c = good(); c[1] = { ...c[1]!, version: 2 }; return c; }, ShapeError, 'belongs to version 2'],
-  ['a short chunk', () => { const c = good(); c[2] = { ...c[2]!, data: c[2]!.data.subarray(1) }; return c; }, ShapeError, 'hold 2999 bytes; version 1 has 3000'],
-  ['a flipped byte', () => { const c = good(); const d = Buffer.from(c[0]!.data); d[0] ^= 1; c[0] = { ...c[0]!, data: d }; return c; }, ChecksumMismatchError, 'fetch the version again'],
+  [
+    'chunks out of order',
+    () => {
+      const c = good();
+      return [c[1]!, c[0]!, c[2]!];
+    },
+    ShapeError,
+    'has index 1; chunks must arrive in order',
+  ],
+  [
+    'a chunk of another version',
+    () => {
+      const c = good();
+      c[1] = { ...c[1]!, version: 2 };
+      return c;
+    },
+    ShapeError,
+    'belongs to version 2',
+  ],
+  [
+    'a short chunk',
+    () => {
+      const c = good();
+      c[2] = { ...c[2]!, data: c[2]!.data.subarray(1) };
+      return c;
+    },
+    ShapeError,
+    'hold 2999 bytes; version 1 has 3000',
+  ],
+  [
+    'a flipped byte',
+    () => {
+      const c = good();
+      const d = Buffer.from(c[0]!.data);
+      d[0] ^= 1;
+      c[0] = { ...c[0]!, data: d };
+      return c;
+    },
+    ChecksumMismatchError,
+    'fetch the version again',
+  ],
 ];
 for (const [name, chunks, cls, message] of CASES) {
   test(`assembleWeights rejects ${name}`, () => {

@@ -79,7 +79,10 @@ for (const [name, input, field] of badWeights) {
       assert.is((err as ConfigError).field, field);
     }
     if (typeof input === 'object') {
-      assert.throws(() => reward(parseTrace('', L), truth, L, { ...DEFAULT_REWARD_WEIGHTS, ...(input as object) }), (e: unknown) => e instanceof ConfigError);
+      assert.throws(
+        () => reward(parseTrace('', L), truth, L, { ...DEFAULT_REWARD_WEIGHTS, ...(input as object) }),
+        (e: unknown) => e instanceof ConfigError,
+      );
     }
   });
 }

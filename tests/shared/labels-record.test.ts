@@ -38,7 +38,16 @@ const bad: [string, Partial<SeriesRecord>, RegExp][] = [
   ['empty series', { series: new Float64Array(0) }, /field "series": is empty/],
   ['start >= end', { intervals: [[3, 3]] }, /start >= end/],
   ['out of range', { intervals: [[2, 9]] }, /outside \[0, 4\)/],
-  ['overlap', { intervals: [[0, 2], [1, 3]] }, /overlaps/],
+  [
+    'overlap',
+    {
+      intervals: [
+        [0, 2],
+        [1, 3],
+      ],
+    },
+    /overlaps/,
+  ],
   ['normal with intervals', { type: 'normal' }, /is "normal" but intervals are given/],
   ['unknown type', { type: 'spike' as never }, /not one of the six labels/],
 ];

@@ -3,12 +3,14 @@ import * as assert from 'uvu/assert';
 import { Rng } from '../../shared/rng.js';
 
 test('the same seed gives the same stream', () => {
-  const a = new Rng(3407), b = new Rng(3407);
+  const a = new Rng(3407),
+    b = new Rng(3407);
   for (let i = 0; i < 1000; i++) assert.is(a.uniform(), b.uniform());
 });
 
 test('different seeds give different streams', () => {
-  const a = new Rng(1), b = new Rng(2);
+  const a = new Rng(1),
+    b = new Rng(2);
   let same = 0;
   for (let i = 0; i < 100; i++) if (a.nextU32() === b.nextU32()) same++;
   assert.ok(same < 3);
@@ -22,7 +24,8 @@ test('state() and fromState() resume the exact stream', () => {
 });
 
 test('fork(key) depends on seed and key only, not on position', () => {
-  const a = new Rng(7), b = new Rng(7);
+  const a = new Rng(7),
+    b = new Rng(7);
   for (let i = 0; i < 50; i++) b.uniform();
   assert.is(a.fork('prompt-3/v2').uniform(), b.fork('prompt-3/v2').uniform());
   assert.is.not(a.fork('prompt-3/v2').uniform(), a.fork('prompt-3/v3').uniform());
@@ -31,7 +34,9 @@ test('fork(key) depends on seed and key only, not on position', () => {
 test('uniform is in [0,1) with mean near 1/2; normal has mean 0 and std 1', () => {
   const r = new Rng(123);
   const n = 200_000;
-  let su = 0, sn = 0, sn2 = 0;
+  let su = 0,
+    sn = 0,
+    sn2 = 0;
   for (let i = 0; i < n; i++) {
     const u = r.uniform();
     assert.ok(u >= 0 && u < 1);

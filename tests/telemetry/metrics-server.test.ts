@@ -10,7 +10,11 @@ import { parsePromText, valueOf } from './prom-text.js';
 
 const TOKEN = 'metrics-test-token-0123456789abcdef';
 
-async function withServer(health: () => Promise<Health> | Health, run: (base: string, s: MetricsServer) => Promise<void>, healthTimeoutMs?: number): Promise<void> {
+async function withServer(
+  health: () => Promise<Health> | Health,
+  run: (base: string, s: MetricsServer) => Promise<void>,
+  healthTimeoutMs?: number,
+): Promise<void> {
   const registry = createRoleRegistry('worker');
   new Counter({ name: 'anomseer_test_events_total', help: 'test', registers: [registry] }).inc(3);
   const s = await serveMetrics({ host: '127.0.0.1', port: 0, role: 'worker', registry, token: TOKEN, health, healthTimeoutMs });
@@ -36,65 +40,95 @@ test('--metrics-port / --metrics-host: off without a port, loopback by default, 
       assert.match((err as Error).message, /--metrics-port/);
     }
   }
-  assert.throws(() => metricsListenFrom({ metricsHost: '0.0.0.0' }), (e: unknown) => e instanceof ConfigError && /--metrics-host/.test((e as Error).message));
+  assert.throws(
+    () => metricsListenFrom({ metricsHost: '0.0.0.0' }),
+    (e: unknown) => e instanceof ConfigError && /--metrics-host/.test((e as Error).message),
+  );
 });
 
 test('GET /metrics without the token, or with another one, is 401 and shows no metrics', async () => {
-  await withServer(() => ok, async (base) => {
-    const cases: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token-0123456789abcdef' }, { authorization: TOKEN }, { authorization: `Basic ${TOKEN}` }];
-    for (const headers of cases) {
-      const r = await fetch(`${base}/metrics`, { headers });
-      assert.is(r.status, 401, JSON.stringify(headers));
-      assert.match(r.headers.get('www-authenticate') ?? '', /^Bearer/);
-      const body = await r.text();
-      assert.not.match(body, /anomseer_test_events_total/);
-      assert.not.match(body, new RegExp(TOKEN));
-    }
-  });
+  await withServer(
+    () => ok,
+    async (base) => {
+      const cases: Record<string, string>[] = [
+        {},
+        { authorization: 'Bearer wrong-token-0123456789abcdef' },
+        { authorization: TOKEN },
+        { authorization: `Basic ${TOKEN}` },
+      ];
+      for (const headers of cases) {
+        const r = await fetch(`${base}/metrics`, { headers });
+        assert.is(r.status, 401, JSON.stringify(headers));
+        assert.match(r.headers.get('www-authenticate') ?? '', /^Bearer/);
+        const body = await r.text();
+        assert.not.match(body, /anomseer_test_events_total/);
+        assert.not.match(body, new RegExp(TOKEN));
+      }
+    },
+  );
 });
 
 test('GET /metrics with the token: Prometheus text, strict-parsed, role label, default process metrics', async () => {
-  await withServer(() => ok, async (base) => {
-    const r = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    assert.is(r.status, 200);
-    assert.match(r.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
-    const f = parsePromText(await r.text());
-    assert.is(valueOf(f, 'anomseer_test_events_total', { role: 'worker' }), 3);
-    assert.ok(f.get('process_cpu_user_seconds_total'), 'default process metrics');
-    assert.ok(f.get('nodejs_heap_size_used_bytes'), 'default nodejs metrics');
-  });
+  await withServer(
+    () => ok,
+    async (base) => {
+      const r = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      assert.is(r.status, 200);
+      assert.match(r.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+      const f = parsePromText(await r.text());
+      assert.is(valueOf(f, 'anomseer_test_events_total', { role: 'worker' }), 3);
+      assert.ok(f.get('process_cpu_user_seconds_total'), 'default process metrics');
+      assert.ok(f.get('nodejs_heap_size_used_bytes'), 'default nodejs metrics');
+    },
+  );
 });
 
 test('GET /healthz is open: 200 with small JSON when healthy, 503 when not, when it throws or hangs', async () => {
-  await withServer(() => ok, async (base) => {
-    const r = await fetch(`${base}/healthz`);
-    assert.is(r.status, 200);
-    const body = await r.text();
-    assert.equal(JSON.parse(body), { status: 'ok', role: 'worker', checks: { registered: true } });
-    assert.ok(body.length < 200);
-    assert.not.match(body, new RegExp(TOKEN));
-  });
-  await withServer(() => ({ ok: false, checks: { registered: false } }), async (base) => {
-    const r = await fetch(`${base}/healthz`);
-    assert.is(r.status, 503);
-    assert.equal(await r.json(), { status: 'unavailable', role: 'worker', checks: { registered: false } });
-  });
-  await withServer(() => Promise.reject(new Error(`secret ${TOKEN}`)), async (base) => {
-    const r = await fetch(`${base}/healthz`);
-    assert.is(r.status, 503);
-    assert.not.match(await r.text(), /secret/);
-  });
-  await withServer(() => new Promise<Health>(() => {}), async (base) => {
-    assert.is((await fetch(`${base}/healthz`)).status, 503);
-  }, 50);
+  await withServer(
+    () => ok,
+    async (base) => {
+      const r = await fetch(`${base}/healthz`);
+      assert.is(r.status, 200);
+      const body = await r.text();
+      assert.equal(JSON.parse(body), { status: 'ok', role: 'worker', checks: { registered: true } });
+      assert.ok(body.length < 200);
+      assert.not.match(body, new RegExp(TOKEN));
+    },
+  );
+  await withServer(
+    () => ({ ok: false, checks: { registered: false } }),
+    async (base) => {
+      const r = await fetch(`${base}/healthz`);
+      assert.is(r.status, 503);
+      assert.equal(await r.json(), { status: 'unavailable', role: 'worker', checks: { registered: false } });
+    },
+  );
+  await withServer(
+    () => Promise.reject(new Error(`secret ${TOKEN}`)),
+    async (base) => {
+      const r = await fetch(`${base}/healthz`);
+      assert.is(r.status, 503);
+      assert.not.match(await r.text(), /secret/);
+    },
+  );
+  await withServer(
+    () => new Promise<Health>(() => {}),
+    async (base) => {
+      assert.is((await fetch(`${base}/healthz`)).status, 503);
+    },
+    50,
+  );
 });
 
 test('other paths are 404, other methods 405', async () => {
-  await withServer(() => ok, async (base) => {
-    assert.is((await fetch(`${base}/`)).status, 404);
-    assert.is((await fetch(`${base}/metrics/x`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 404);
-    assert.is((await fetch(`${base}/healthz`, { method: 'POST' })).status, 405);
-  });
+  await withServer(
+    () => ok,
+    async (base) => {
+      assert.is((await fetch(`${base}/`)).status, 404);
+      assert.is((await fetch(`${base}/metrics/x`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 404);
+      assert.is((await fetch(`${base}/healthz`, { method: 'POST' })).status, 405);
+    },
+  );
 });
 
 test('binds where it is told: 127.0.0.1 by default; close() frees the port', async () => {

@@ -5,12 +5,25 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { PromTextError, parsePromText, parseValue, valueOf } from './prom-text.js';
 
 test('values are Go floats: decimals, exponents, NaN, +Inf, -Inf (any case, as strconv.ParseFloat)', () => {
-  const cases: [string, number][] = [['0', 0], ['-1.5', -1.5], ['1e-3', 0.001], ['2.5E+2', 250], ['.5', 0.5], ['+Inf', Infinity], ['-Inf', -Infinity]];
+  const cases: [string, number][] = [
+    ['0', 0],
+    ['-1.5', -1.5],
+    ['1e-3', 0.001],
+    ['2.5E+2', 250],
+    ['.5', 0.5],
+    ['+Inf', Infinity],
+    ['-Inf', -Infinity],
+  ];
   for (const [text, want] of cases) assert.is(parseValue(text), want, text);
   assert.ok(Number.isNaN(parseValue('NaN')));
   for (const t of ['Nan', 'nan']) assert.ok(Number.isNaN(parseValue(t)), t);
   assert.is(parseValue('inf'), Infinity);
-  for (const bad of ['', 'abc', '1,5', '1e', '--1', 'Infinit']) assert.throws(() => parseValue(bad), (e: unknown) => e instanceof PromTextError, bad);
+  for (const bad of ['', 'abc', '1,5', '1e', '--1', 'Infinit'])
+    assert.throws(
+      () => parseValue(bad),
+      (e: unknown) => e instanceof PromTextError,
+      bad,
+    );
 });
 
 test('HELP, TYPE, labels with escapes, timestamps', () => {

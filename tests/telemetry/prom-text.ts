@@ -16,7 +16,10 @@
  */
 
 export class PromTextError extends Error {
-  constructor(readonly line: number, message: string) {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
     super(`line ${line}: ${message}`);
     this.name = 'PromTextError';
   }
@@ -114,7 +117,10 @@ function parseLabels(text: string, start: number, line: number): { labels: Recor
 }
 
 const seriesKey = (name: string, labels: Readonly<Record<string, string>>) =>
-  `${name}{${Object.keys(labels).sort().map((k) => `${k}=${JSON.stringify(labels[k])}`).join(',')}}`;
+  `${name}{${Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(labels[k])}`)
+    .join(',')}}`;
 
 /** Parse and check a whole exposition; families by name, in order of appearance. */
 export function parsePromText(text: string): Map<string, Family> {

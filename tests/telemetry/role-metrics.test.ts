@@ -24,7 +24,14 @@ function clientsWith(address: string, interceptor: grpc.Interceptor, token = TOK
   const opts = { ...channelOptions(), interceptors: [bearerInterceptor(token), interceptor] };
   const coord = createClient('Coordinator', address, grpc.credentials.createInsecure(), opts);
   const weights = createClient('Weights', address, grpc.credentials.createInsecure(), opts);
-  return { coord, weights, close: () => { coord.close(); weights.close(); } };
+  return {
+    coord,
+    weights,
+    close: () => {
+      coord.close();
+      weights.close();
+    },
+  };
 }
 
 function publish(weights: WeightsClient, version: number): Promise<unknown> {
@@ -35,7 +42,8 @@ function publish(weights: WeightsClient, version: number): Promise<unknown> {
   });
 }
 
-const rollouts = (n: number) => Array.from({ length: n }, (_, i) => ({ index: i, token_ids: [1, 2, i], logprobs: [-0.5, -0.25, -1], text: `t${i}`, truncated: false }));
+const rollouts = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ index: i, token_ids: [1, 2, i], logprobs: [-0.5, -0.25, -1], text: `t${i}`, truncated: false }));
 
 test('a worker and a learner talking to a coordinator: every role counts what crossed the wire', async () => {
   const clock = manualClock();
@@ -52,16 +60,34 @@ test('a worker and a learner talking to a coordinator: every role counts what cr
   try {
     assert.equal(lm.health(), { ok: false, checks: { connected: false } }, 'no call yet');
     const reg = await unary(w.coord, w.coord.RegisterWorker, { worker_id: '', host: 'h', device: 'cpu', capabilities: null });
-    assert.equal((await unary(w.coord, w.coord.LeasePrompts, { worker_id: reg.worker_id, max_prompts: 2, weight_version: 0, request_id: '' })).leases, [], 'nothing before v1');
+    assert.equal(
+      (await unary(w.coord, w.coord.LeasePrompts, { worker_id: reg.worker_id, max_prompts: 2, weight_version: 0, request_id: '' })).leases,
+      [],
+      'nothing before v1',
+    );
     await publish(l.weights, 1);
     await collect(w.weights.FetchWeights({ version: 1, start_index: 0, worker_id: reg.worker_id }));
     const res = await unary(w.coord, w.coord.LeasePrompts, { worker_id: reg.worker_id, max_prompts: 2, weight_version: 1, request_id: 'r1' });
     assert.is(res.leases.length, 2);
     for (const le of res.leases) {
-      const r = await unary(w.coord, w.coord.SubmitGroup, { worker_id: reg.worker_id, lease_id: le.lease_id, prompt_id: le.prompt_id, weight_version: 1, rollouts: rollouts(4), timing: null });
+      const r = await unary(w.coord, w.coord.SubmitGroup, {
+        worker_id: reg.worker_id,
+        lease_id: le.lease_id,
+        prompt_id: le.prompt_id,
+        weight_version: 1,
+        rollouts: rollouts(4),
+        timing: null,
+      });
       assert.ok(r.accepted);
     }
-    const dup = await unary(w.coord, w.coord.SubmitGroup, { worker_id: reg.worker_id, lease_id: res.leases[0]!.lease_id, prompt_id: res.leases[0]!.prompt_id, weight_version: 1, rollouts: rollouts(4), timing: null });
+    const dup = await unary(w.coord, w.coord.SubmitGroup, {
+      worker_id: reg.worker_id,
+      lease_id: res.leases[0]!.lease_id,
+      prompt_id: res.leases[0]!.prompt_id,
+      weight_version: 1,
+      rollouts: rollouts(4),
+      timing: null,
+    });
     assert.ok(dup.duplicate);
     await unary(l.coord, l.coord.GetStatus, {});
     await unary(intruder.coord, intruder.coord.GetStatus, {}).catch(() => undefined);
@@ -123,15 +149,35 @@ test('coordinator /healthz is 503 when the store does not answer', async () => {
 
 test('learner: step events become steps, reward parts, and step timings', async () => {
   const lm = createLearnerMetrics();
-  const metrics = { reward: 0.5, rewardFormat: 0.25, rewardClass: 0.2, rewardLocalization: 0.05, grounded: 0.4, otDistance: 0, loss: 0, surrogate: 0, kl: 0.01, entropy: 1, clipFraction: 0, gradNorm: 2, applied: 1, logpMismatch: 0, tokens: 100 };
-  for (const step of [1, 2]) lm.onEvent({ kind: 'step', step, weightVersion: step + 1, metrics, seconds: { generate: 1.5, update: 0.5 }, samples: [[], [], [], []] });
+  const metrics = {
+    reward: 0.5,
+    rewardFormat: 0.25,
+    rewardClass: 0.2,
+    rewardLocalization: 0.05,
+    grounded: 0.4,
+    otDistance: 0,
+    loss: 0,
+    surrogate: 0,
+    kl: 0.01,
+    entropy: 1,
+    clipFraction: 0,
+    gradNorm: 2,
+    applied: 1,
+    logpMismatch: 0,
+    tokens: 100,
+  };
+  for (const step of [1, 2])
+    lm.onEvent({ kind: 'step', step, weightVersion: step + 1, metrics, seconds: { generate: 1.5, update: 0.5 }, samples: [[], [], [], []] });
   lm.onEvent({ kind: 'checkpoint', step: 2, dir: '/tmp/x' });
   const f = parsePromText(await lm.registry.metrics());
   const lab = { role: 'learner' };
   assert.is(valueOf(f, 'anomseer_learner_steps_total', lab), 2);
   assert.is(valueOf(f, 'anomseer_learner_step', lab), 2);
   assert.is(valueOf(f, 'anomseer_learner_weight_version', lab), 3);
-  assert.equal(['total', 'format', 'class', 'localization', 'grounded'].map((part) => valueOf(f, 'anomseer_learner_reward', { ...lab, part })), [0.5, 0.25, 0.2, 0.05, 0.4]);
+  assert.equal(
+    ['total', 'format', 'class', 'localization', 'grounded'].map((part) => valueOf(f, 'anomseer_learner_reward', { ...lab, part })),
+    [0.5, 0.25, 0.2, 0.05, 0.4],
+  );
   assert.is(valueOf(f, 'anomseer_learner_tokens_trained_total', lab), 200);
   assert.is(valueOf(f, 'anomseer_learner_groups_trained_total', lab), 8);
   assert.is(valueOf(f, 'anomseer_learner_step_seconds_count', { ...lab, phase: 'wait' }), 2);

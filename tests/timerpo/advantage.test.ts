@@ -19,7 +19,10 @@ test('groups are centred independently', () => {
 
 test('the std-normalised main advantage divides by the group std (population)', () => {
   const sd = Math.sqrt(0.14);
-  close(advMain([1, 0, 0.5, 0.5, 0], 5, true), [0.6, -0.4, 0.1, 0.1, -0.4].map((v) => v / (sd + 1e-6)));
+  close(
+    advMain([1, 0, 0.5, 0.5, 0], 5, true),
+    [0.6, -0.4, 0.1, 0.1, -0.4].map((v) => v / (sd + 1e-6)),
+  );
 });
 
 test('projection off the main advantage, hand case: [1,0] off [1,-1] is [0.5,0.5] (up to the 1e-8 guard)', () => {
@@ -37,7 +40,8 @@ test('the projected grounded advantage is orthogonal to the main advantage in ev
   const ap = projectOrthogonal(advGrounded(s, G), am, G);
   for (let g = 0; g < 8; g++) {
     // Exactly orthogonal but for the 1e-8 guard in the denominator: residual = ⟨Â_TsR, Â_main⟩·1e-8/(‖Â_main‖² + 1e-8).
-    let dot = 0, nn = 0;
+    let dot = 0,
+      nn = 0;
     for (let i = 0; i < G; i++) {
       dot += ap[g * G + i] * am[g * G + i];
       nn += am[g * G + i] ** 2;
@@ -53,7 +57,8 @@ test('a group with equal rewards gets only the grounded term: A = α · Â_TsR',
 });
 
 test('grpo uses the main advantage only; timerpo-no-proj adds α·Â_TsR unprojected', () => {
-  const R = [1, 0, 0, 1], s = [0.2, 0.4, 0.9, 0.1];
+  const R = [1, 0, 0, 1],
+    s = [0.2, 0.4, 0.9, 0.1];
   close(ESTIMATORS.grpo(R, s, { groupSize: 2 }).advantage, [0.5, -0.5, -0.5, 0.5]);
   const np = ESTIMATORS['timerpo-no-proj'](R, s, { groupSize: 2, alpha: 0.5 });
   close(np.advantage, [0.5 + 0.5 * -0.1, -0.5 + 0.5 * 0.1, -0.5 + 0.5 * 0.4, 0.5 + 0.5 * -0.4]);

@@ -18,10 +18,22 @@ test('2×2 with zero diagonal cost: W = k/(1+k), k = exp(−1/ε) (closed form o
 
 test('the plan has the requested marginals on random problems', () => {
   const rng = new Rng(11);
-  for (const [T, S] of [[3, 4], [7, 5], [12, 12]]) {
+  for (const [T, S] of [
+    [3, 4],
+    [7, 5],
+    [12, 12],
+  ]) {
     const C = Float64Array.from({ length: T * S }, () => rng.uniform());
-    const a = normSoftmax(Float64Array.from({ length: T * 3 }, () => rng.normal()), T, 3);
-    const b = normSoftmax(Float64Array.from({ length: S * 3 }, () => rng.normal()), S, 3);
+    const a = normSoftmax(
+      Float64Array.from({ length: T * 3 }, () => rng.normal()),
+      T,
+      3,
+    );
+    const b = normSoftmax(
+      Float64Array.from({ length: S * 3 }, () => rng.normal()),
+      S,
+      3,
+    );
     const { plan } = sinkhorn(C, T, S, a, b, { epsOt: 0.08, iterations: 500 });
     for (let t = 0; t < T; t++) {
       let row = 0;
@@ -47,16 +59,24 @@ test('the cosine cost is max(0, 1 − cos): parallel 0, orthogonal 1, opposite c
 
 test('marginals are the softmax of the row norms', () => {
   const m = normSoftmax(Float64Array.from([3, 4, 0, 0]), 2, 2);
-  const e5 = Math.exp(5), e0 = 1;
+  const e5 = Math.exp(5),
+    e0 = 1;
   assert.ok(Math.abs(m[0] - e5 / (e5 + e0)) < 1e-15);
 });
 
 test('the grounded reward is near 1 when the response states equal the ExpCoT states, lower when unrelated', () => {
   const rng = new Rng(3);
-  const d = 8, T = 6;
+  const d = 8,
+    T = 6;
   const E = Float64Array.from({ length: T * d }, () => rng.normal());
   const same = groundedReward(E, T, E, T, d);
-  const other = groundedReward(Float64Array.from({ length: T * d }, () => rng.normal()), T, E, T, d);
+  const other = groundedReward(
+    Float64Array.from({ length: T * d }, () => rng.normal()),
+    T,
+    E,
+    T,
+    d,
+  );
   assert.ok(same.s > 0.9, `same ${same.s}`);
   assert.ok(other.s < same.s - 0.3, `other ${other.s}`);
   assert.ok(Math.abs(same.s - Math.exp(-same.W / 0.5)) < 1e-12);

@@ -7,7 +7,14 @@ import type { Interval } from '../../shared/series/record.js';
 import { Rng } from '../../shared/rng.js';
 
 test('formatTrace writes the paper template exactly', () => {
-  const text = formatTrace({ think: 'Observation: a. Reasoning & Validation: b. Conclusion: c.', intervals: [[3, 9], [20, 25]], type: 'seasonal' });
+  const text = formatTrace({
+    think: 'Observation: a. Reasoning & Validation: b. Conclusion: c.',
+    intervals: [
+      [3, 9],
+      [20, 25],
+    ],
+    type: 'seasonal',
+  });
   assert.is(text, '<think> Observation: a. Reasoning & Validation: b. Conclusion: c. </think>\n<answer>[[3, 9], [20, 25]]</answer>\n<class>seasonal</class>');
 });
 
