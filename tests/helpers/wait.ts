@@ -1,0 +1,42 @@
+// Waiting in tests: on events, with generous outer limits. A limit here is never the thing
+// a test measures: it only turns a hang into a clear failure. On a healthy run nothing gets
+// close to it, even on a loaded 2-core machine (the per-file limit of scripts/run-tests.mjs is
+// 600 s; these stay well below it). Raise them all with TEST_EVENT_LIMIT_S.
+
+/** Outer limit for one awaited event (a log line, a process exit, a page change), ms. */
+export const EVENT_LIMIT_MS = Number(process.env.TEST_EVENT_LIMIT_S ?? 240) * 1000;
+
+/** Resolves with `p`, or rejects with "<what>: not within N s" once `limitMs` has passed. */
+export function within<T>(p: Promise<T>, what: string, limitMs = EVENT_LIMIT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${limitMs / 1000} s`)), limitMs);
+    timer.unref();
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Polls `probe` until it returns something other than undefined (a thrown error counts as "not
+ * yet"), then returns it; rejects with the last error once `limitMs` has passed.
+ */
+export async function eventually<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  opts: { limitMs?: number; everyMs?: number } = {},
+): Promise<T> {
+  const limit = opts.limitMs ?? EVENT_LIMIT_MS;
+  const started = Date.now();
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() - started > limit)
+      throw new Error(`${what}: not within ${limit / 1000} s${last === undefined ? '' : ` (last error: ${(last as Error).message})`}`);
+    await new Promise((r) => setTimeout(r, opts.everyMs ?? 100));
+  }
+}
