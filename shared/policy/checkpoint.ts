@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint-dir.js';
+import { MODEL_FILE, loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint-dir.js';
+import { verifyAgainstSums } from '../checkpoint/sums.js';
 import { decodeModelFile } from '../checkpoint/checkpoint-files.js';
 import { DataError } from '../errors.js';
 import type { Tensor } from '../checkpoint/safetensors.js';
@@ -59,17 +60,46 @@ export interface LoadedPolicy {
 }
 
 /**
+ * Refuses weights with NaN or ±Infinity: a DataError naming the file, the parameter, how many
+ * values and the first index (a diverged run or a corrupt file must not run silently).
+ */
+export function checkFiniteParams(params: Readonly<Params>, file: string): void {
+  for (const [name, data] of Object.entries(params)) {
+    let bad = 0,
+      first = -1;
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i]!)) {
+        bad += 1;
+        if (first < 0) first = i;
+      }
+    }
+    if (bad > 0) {
+      throw new DataError(
+        file,
+        `parameter "${name}" has ${bad} non-finite value(s) (first at index ${first}, ${data[first]}); the policy diverged or the file is corrupt — use an earlier checkpoint`,
+        {
+          field: name,
+        },
+      );
+    }
+  }
+}
+
+/**
  * Loads a policy from a checkpoint directory (state.json + both safetensors files, checksums
- * verified) or from a directory holding only `model.safetensors` (a shipped policy: the
- * weights and their spec, without optimizer state), checking every parameter's shape.
+ * verified) or from a directory holding only `model.safetensors` and its `SHA256SUMS` (a
+ * shipped or exported policy: the weights and their spec, without optimizer state; the
+ * checksum is verified), checking every parameter's shape and that every weight is finite.
  */
 export async function loadPolicy(dir: string): Promise<LoadedPolicy> {
   const ck = existsSync(join(dir, 'state.json'))
     ? await loadCheckpoint(dir)
     : (() => {
-        const file = join(dir, 'model.safetensors');
+        const file = join(dir, MODEL_FILE);
         if (!existsSync(file)) throw new DataError(dir, 'holds neither a checkpoint (state.json) nor a policy (model.safetensors)');
-        const m = decodeModelFile(new Uint8Array(readFileSync(file)), file);
+        const bytes = new Uint8Array(readFileSync(file));
+        verifyAgainstSums(dir, MODEL_FILE, bytes);
+        const m = decodeModelFile(bytes, file);
         return { step: 0, weightVersion: 0, metrics: undefined, model: { weights: m.weights, config: m.modelConfig } };
       })();
   const spec = ck.model.config as PolicySpec;
@@ -85,5 +115,6 @@ export async function loadPolicy(dir: string): Promise<LoadedPolicy> {
     }
     params[name] = t.data;
   }
+  checkFiniteParams(params, `${dir}/${MODEL_FILE}`);
   return { spec, params, tokenizer: tokenizerOf(spec), step: ck.step, weightVersion: ck.weightVersion, metrics: ck.metrics };
 }
