@@ -125,7 +125,7 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   };
 
   // Warm start, locally: imitate the compact expert responses (as the trainer does).
-  const warmStartSteps = await runWarmStart(loop, train, rng);
+  const warmStartSteps = (await runWarmStart(loop, train, rng)).steps;
   await publishVersion(0);
   deps.log(`learner: published version ${weightVersion} (initial policy)`);
 
