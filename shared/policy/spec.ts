@@ -29,6 +29,8 @@ export interface PolicySpec {
   readonly grammar: Required<GrammarOptions>;
   /** The vocabulary's tokens in id order (a checkpoint is only valid with the same list). */
   readonly vocabTokens: readonly string[];
+  /** What the policy writes (policy.trace); absent in checkpoints made before faithful traces = 'free'. */
+  readonly trace?: 'free' | 'faithful';
 }
 
 export function variantOf(inputs: { plot: boolean; values: boolean; analyses: boolean; detector: boolean; detectorOrdinals?: boolean }): FeatureVariant {
@@ -47,7 +49,10 @@ export function policySpecFromJob(job: JobConfig): PolicySpec {
   const p = job.policy;
   const variant = variantOf(p.inputs);
   const features = resolveFeatureOptions({ height: p.rasterHeight, width: p.rasterWidth, variant });
-  const vocab = buildPolicyVocab();
+  if (p.trace === 'faithful' && !p.inputs.detector) {
+    throw new ConfigError('policy.trace', 'is "faithful", which writes intervals relative to the detector\'s: it needs policy.inputs.detector: true');
+  }
+  const vocab = buildPolicyVocab(undefined, { faithful: p.trace === 'faithful' });
   const maxThinkTokens = p.maxTraceTokens - TEMPLATE_OVERHEAD;
   if (maxThinkTokens < 16) {
     throw new ConfigError(
@@ -66,12 +71,19 @@ export function policySpecFromJob(job: JobConfig): PolicySpec {
     mlpHidden: p.ffnDim,
     maxLen: Math.max(MIN_MODEL_MAX_LEN, p.maxTraceTokens),
   });
-  return { variant, features, model, grammar: { maxThinkTokens, maxIntervals: MAX_ANSWER_INTERVALS }, vocabTokens: vocab.tokens };
+  return {
+    variant,
+    features,
+    model,
+    grammar: { maxThinkTokens, maxIntervals: MAX_ANSWER_INTERVALS },
+    vocabTokens: vocab.tokens,
+    ...(p.trace === 'faithful' ? { trace: 'faithful' as const } : {}),
+  };
 }
 
 /** The tokenizer of a spec (its vocabulary is rebuilt and checked against the stored token list). */
 export function tokenizerOf(spec: PolicySpec): Tokenizer {
-  const vocab = buildPolicyVocab();
+  const vocab = buildPolicyVocab(undefined, { faithful: spec.trace === 'faithful' });
   if (vocab.tokens.length !== spec.vocabTokens.length || vocab.tokens.some((t, i) => t !== spec.vocabTokens[i])) {
     throw new ConfigError(
       'checkpoint.vocab',
