@@ -29,6 +29,7 @@ import { policySpecFromJob, tokenizerOf } from '../shared/policy/spec.js';
 import type { PolicySpec } from '../shared/policy/spec.js';
 import { PromptCache } from '../shared/policy/prompt-cache.js';
 import { timerpoStep } from './timerpo-step.js';
+import { RunRecorder } from './run-recorder.js';
 import type { TrainEvent } from '../shared/training/events.js';
 import { evaluateParams, makeOptimizer, runWarmStart, saveStepCheckpoint } from './training-parts.js';
 import { configHashOf, jobIdOf, planSteps, recordIdOf } from '../shared/job/plan.js';
@@ -95,6 +96,12 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
     { jobId: jobIdOf(job), configHash: configHashOf(job), createdAt: deps.clock().toISOString() },
     { resume: deps.resume === true },
   );
+  const recorder = new RunRecorder(job.outputDir, deps.clock);
+  recorder.writeConfig(job);
+  const emit = (e: TrainEvent): void => {
+    recorder.onEvent(e);
+    deps.onEvent?.(e);
+  };
   const tokenizer = tokenizerOf(spec);
   const cache = new PromptCache(spec, tokenizer);
   const train = (await loadDataSpec(job.data.train)).filter((r) => r.type !== 'unknown');
@@ -115,12 +122,14 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
   const runOpts = { device: deps.device, threads: deps.threads };
   let weightVersion = resumed?.weightVersion ?? 0;
 
-  const loop = { job, spec, tokenizer, cache, model, params, log: deps.log, onEvent: deps.onEvent, device: deps.device, threads: deps.threads };
+  const loop = { job, spec, tokenizer, cache, model, params, log: deps.log, onEvent: emit, device: deps.device, threads: deps.threads };
   const evaluate = (records: readonly SeriesRecord[], step: number): Promise<EvalReport> => evaluateParams(loop, weightVersion, records, step);
   const stopRequested = () => deps.signal?.aborted === true;
   const finish = async (summary: TrainSummary): Promise<TrainSummary> => {
     await model.dispose();
-    return { ...summary, wallSeconds: (deps.clock().getTime() - started) / 1000, ...(from === undefined ? {} : { resumedFrom: from }) };
+    const done = { ...summary, wallSeconds: (deps.clock().getTime() - started) / 1000, ...(from === undefined ? {} : { resumedFrom: from }) };
+    recorder.writeSummary(done);
+    return done;
   };
   const base = { promptsRequeued: 0, duplicatesDropped: 0, workers: 1, wallSeconds: 0 };
 
@@ -200,8 +209,10 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
     await policy.dispose();
     const t1 = deps.clock().getTime();
     let last: Awaited<ReturnType<typeof timerpoStep>> | undefined;
+    let lr = 0;
     for (let u = 0; u < job.train.updatesPerBatch; u++) {
-      last = await timerpoStep({ model, spec, tokenizer, job, params, refParams, optimizer, lr: lrAt(optimizer.stepCount) }, prompts, groups);
+      lr = lrAt(optimizer.stepCount);
+      last = await timerpoStep({ model, spec, tokenizer, job, params, refParams, optimizer, lr }, prompts, groups);
     }
     const t2 = deps.clock().getTime();
     weightVersion += 1;
@@ -210,12 +221,14 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
     updSeconds += (t2 - t1) / 1000;
     const m = last!.metrics;
     history.push({ step, reward: m.reward, grounded: m.grounded });
-    deps.onEvent?.({
+    emit({
       kind: 'step',
       step,
       weightVersion,
       metrics: m,
       seconds: { generate: (t1 - t0) / 1000, update: (t2 - t1) / 1000 },
+      lr,
+      timings: last!.timings,
       samples: last!.scored,
       records: prompts.map((p) => p.record),
     });

@@ -43,7 +43,7 @@ export interface LoopContext {
   readonly log: (line: string) => void;
   readonly onEvent?: (
     e:
-      | { kind: 'warm-start'; step: number; loss: number; gradNorm: number }
+      | { kind: 'warm-start'; step: number; loss: number; gradNorm: number; lr?: number }
       | { kind: 'eval'; step: number; report: Record<string, unknown> }
       | { kind: 'checkpoint'; step: number; dir: string },
   ) => void;
@@ -94,7 +94,7 @@ export async function runWarmStart(c: LoopContext, train: readonly SeriesRecord[
       },
       batch,
     );
-    c.onEvent?.({ kind: 'warm-start', step: s, loss: r.loss, gradNorm: r.gradNorm });
+    c.onEvent?.({ kind: 'warm-start', step: s, loss: r.loss, gradNorm: r.gradNorm, lr: ws.lr });
     if (s === 1 || s % 10 === 0 || s === ws.steps) c.log(`warm-start ${s}/${ws.steps}: nll/token ${r.loss.toFixed(4)}  grad norm ${r.gradNorm.toFixed(3)}`);
     if (s < ws.steps && ctl.stop?.() === true) return { steps: s, done: false, optimizer: opt };
   }
