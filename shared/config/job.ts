@@ -93,7 +93,7 @@ const POLICY = t.object(
       default: 'free',
       doc:
         "What the policy writes: `free` (the compact ExpCoT text, numbers spelled by the policy) or `faithful` (numbers copied from the series' analyses, " +
-        "the conclusion's type and intervals chosen by the policy — absolute or relative to the detector's intervals — and the answer written from the conclusion; docs/POLICY.md §faithful). Faithful needs policy.inputs.detector.",
+        "the conclusion's type and intervals chosen by the policy — absolute or relative to the detector's intervals — and the answer written from the conclusion; docs/POLICY.md §faithful). Relative intervals need policy.inputs.detector.",
     }),
   },
   {

@@ -35,12 +35,16 @@ export interface SeriesFacts {
   readonly detectedType: AnomalyType;
 }
 
-/** The facts of series x (finite values, at least MIN_FACTS_LENGTH points). */
-export function seriesFacts(x: Float64Array, detection?: Detection): SeriesFacts {
+/**
+ * The facts of series x (finite values, at least MIN_FACTS_LENGTH points). `detector: false`
+ * leaves the detector's intervals out (a policy that does not read the detector must not be
+ * handed its answer).
+ */
+export function seriesFacts(x: Float64Array, opts: { detector?: boolean; detection?: Detection } = {}): SeriesFacts {
   if (x.length < MIN_FACTS_LENGTH) throw new ShapeError(`seriesFacts: the series has ${x.length} points; at least ${MIN_FACTS_LENGTH} are needed`);
   const [mean, std] = meanStd(x);
   const fam = inferFamily(x);
-  const d = detection ?? detect(x);
+  const d = opts.detector === false ? { intervals: [] as Interval[], type: 'normal' as AnomalyType } : (opts.detection ?? detect(x));
   return {
     n: x.length,
     mean,

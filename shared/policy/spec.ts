@@ -49,9 +49,6 @@ export function policySpecFromJob(job: JobConfig): PolicySpec {
   const p = job.policy;
   const variant = variantOf(p.inputs);
   const features = resolveFeatureOptions({ height: p.rasterHeight, width: p.rasterWidth, variant });
-  if (p.trace === 'faithful' && !p.inputs.detector) {
-    throw new ConfigError('policy.trace', 'is "faithful", which writes intervals relative to the detector\'s: it needs policy.inputs.detector: true');
-  }
   const vocab = buildPolicyVocab(undefined, { faithful: p.trace === 'faithful' });
   const maxThinkTokens = p.maxTraceTokens - TEMPLATE_OVERHEAD;
   if (maxThinkTokens < 16) {
@@ -91,4 +88,9 @@ export function tokenizerOf(spec: PolicySpec): Tokenizer {
     );
   }
   return new Tokenizer(vocab, { width: spec.features.width, patchCols: spec.features.patchCols, offsetsPerPatch: vocab.offsetsPerPatch });
+}
+
+/** Whether the policy reads the blind detector's verdict (its inputs and, in faithful traces, its intervals). */
+export function readsDetector(spec: PolicySpec): boolean {
+  return spec.variant.includes('detector');
 }

@@ -10,7 +10,7 @@ import { traceFaithfulness } from '../../shared/eval/faithfulness.js';
 import { FaithfulGrammar } from '../../shared/policy/faithful-grammar.js';
 import type { FaithfulState } from '../../shared/policy/faithful-grammar.js';
 import { seriesFacts } from '../../shared/policy/facts.js';
-import { policySpecFromJob, tokenizerOf } from '../../shared/policy/spec.js';
+import { policySpecFromJob, readsDetector, tokenizerOf } from '../../shared/policy/spec.js';
 import { Rng } from '../../shared/rng.js';
 import type { SeriesRecord } from '../../shared/series/record.js';
 import { parseTrace } from '../../shared/trace/parse.js';
@@ -32,14 +32,20 @@ function replay(g: FaithfulGrammar, ids: readonly number[]): FaithfulState {
   return s;
 }
 
-test('a faithful spec needs the detector inputs and gets the detector-relative tokens', () => {
+test('a faithful spec gets the detector-relative tokens; without the detector inputs no D<i> is offered', () => {
   assert.is(spec.trace, 'faithful');
   assert.is(tokenizer.vocab.detSlots, 12);
   assert.is(tokenizer.vocab.tokens[tokenizer.vocab.deltaZero], 'Δ0');
-  assert.throws(
-    () => policySpecFromJob(compileJobConfig({ name: 'f', policy: { trace: 'faithful' } })),
-    (e: unknown) => e instanceof ConfigError && /needs policy\.inputs\.detector/.test((e as Error).message),
+  const plotOnly = policySpecFromJob(compileJobConfig({ name: 'f', policy: { trace: 'faithful' } }));
+  assert.is(readsDetector(plotOnly), false);
+  const r = records.find((x) => x.task === 'range' && x.intervals.length > 0)!;
+  const blind = new FaithfulGrammar(tokenizerOf(plotOnly), seriesFacts(r.series, { detector: false }), 12);
+  const ids = blind.encode('global point', r.intervals);
+  assert.ok(
+    ids.every((id) => id < tokenizer.vocab.detBase || id >= tokenizer.vocab.size),
+    'no D or Δ tokens',
   );
+  assert.equal(blind.decisions(ids).intervals, r.intervals);
   const free = tokenizerOf(policySpecFromJob(compileJobConfig({ name: 'g' })));
   assert.throws(
     () => new FaithfulGrammar(free, seriesFacts(records[0]!.series), 12),
