@@ -14,8 +14,8 @@ export function expcotPhraseList(): string[] {
   return [...Object.values(EXPCOT_PHRASES), ...Object.values(FAMILY_WORDS)];
 }
 
-/** The faithful trace's detector-relative tokens: D0..D11, Δ−16..Δ+16 (docs/POLICY.md §faithful). */
-export const RELATIVE_TOKENS = Object.freeze({ detSlots: 12, maxDelta: 16 });
+/** The faithful trace's detector-relative tokens: D0..D63, Δ−16..Δ+16 (docs/POLICY.md §faithful). */
+export const RELATIVE_TOKENS = Object.freeze({ detSlots: 64, maxDelta: 16 });
 
 /**
  * The fixed vocabulary the policy is trained with (offsetsPerPatch default 32); `faithful`

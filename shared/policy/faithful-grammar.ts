@@ -9,9 +9,12 @@
  *     | " a" TYPE anomaly in PAIR ( "," PAIR )* "." )                       ← … or a type and intervals
  *   </think> <eos>
  *
- *   PAIR := "[" ( P<k> O<j> "," P<k'> O<j'>   absolute start and end (positions.ts)
- *              | D<i> Δ<a>  "," Δ<b> )         the detector's i-th interval, its start moved by a
- *           ")"                                and its end by b (|a|, |b| ≤ maxDelta)
+ *   PAIR := "[" ( P<k> O<j> [ "," P<k'> O<j'> ]   absolute start (and end; positions.ts)
+ *              | D<i> Δ<a>  [ "," Δ<b> ] )         the detector's i-th interval, its start moved by a
+ *           ")"                                    (and its end by b; |a|, |b| ≤ maxDelta)
+ *
+ * A pair without its end is the one-point interval [s, s + 1) — dense point anomalies cost
+ * five tokens each — and a one-point interval has only that form (each interval one encoding).
  *
  * The policy decides only the branch, the type and the positions; every number it states is
  * the series' own, printed exactly as ExpCoT prints it. Pairs come out sorted and disjoint
@@ -35,11 +38,11 @@ import { FORBIDDEN } from './grammar.js';
 import { PositionMap } from './positions.js';
 import type { Tokenizer } from './tokenizer.js';
 
-type Phase = 'forced' | 'branch' | 'type' | 'start' | 'start-off' | 'start-delta' | 'end' | 'end-off' | 'end-delta' | 'after-pair' | 'done';
+type Phase = 'forced' | 'branch' | 'type' | 'start' | 'start-off' | 'start-delta' | 'after-start' | 'end' | 'end-off' | 'end-delta' | 'after-pair' | 'done';
 
 export interface FaithfulState {
   readonly phase: Phase;
-  /** Forced run being written (PREFIX, NORMAL, ANOMALY_IN, OPEN, COMMA, CLOSE, TAIL) and the position in it; `next` follows it. */
+  /** Forced run being written (PREFIX, NORMAL, ANOMALY_IN, OPEN, CLOSE, TAIL) and the position in it; `next` follows it. */
   readonly run: number;
   readonly pos: number;
   /** Phase after the forced run. */
@@ -57,9 +60,8 @@ const PREFIX = 0,
   NORMAL = 1,
   ANOMALY_IN = 2,
   OPEN = 3,
-  COMMA = 4,
-  CLOSE = 5,
-  TAIL = 6;
+  CLOSE = 4,
+  TAIL = 5;
 
 const TYPES = ANOMALY_TYPES.filter((t) => t !== 'normal');
 
@@ -104,7 +106,6 @@ export class FaithfulGrammar {
       [...normal.slice(1), v.thinkClose, v.eos],
       [id(' anomaly'), id(' in'), v.lbracket],
       [v.lbracket],
-      [v.comma],
       [this.ids.close],
       [v.thinkClose, v.eos],
     ];
@@ -150,15 +151,19 @@ export class FaithfulGrammar {
         for (let x = lo; x <= hi; x++) m[v.deltaZero + x - base] = 1;
         break;
       }
+      case 'after-start':
+        if (this.longEndPossible(s)) m[v.comma] = 1;
+        m[this.ids.close] = 1;
+        break;
       case 'end':
-        for (let k = this.pm.patchOf(s.start); k < P; k++) if (this.pm.maxEndOffset(k) >= 1) m[v.size + k] = 1;
+        for (let k = this.pm.patchOf(s.start); k < P; k++) if (this.maxEnd(k) > s.start + 1) m[v.size + k] = 1;
         break;
       case 'end-off':
-        for (let j = 1; j <= this.pm.maxEndOffset(s.ptr); j++) if (this.pm.decode(s.ptr, j) > s.start) m[v.offsetBase + j] = 1;
+        for (let j = 1; j <= this.pm.maxEndOffset(s.ptr); j++) if (this.pm.decode(s.ptr, j) > s.start + 1) m[v.offsetBase + j] = 1;
         break;
       case 'end-delta': {
         const base = f.detected[s.det]![1];
-        for (let e = Math.max(s.start + 1, base - M); e <= Math.min(f.n, base + M); e++) m[v.deltaZero + e - base] = 1;
+        for (let e = Math.max(s.start + 2, base - M); e <= Math.min(f.n, base + M); e++) m[v.deltaZero + e - base] = 1;
         break;
       }
       case 'after-pair':
@@ -192,9 +197,12 @@ export class FaithfulGrammar {
       case 'start':
         return token >= v.size ? to('start-off', { ptr: token - v.size, det: -1 }) : to('start-delta', { det: token - v.detBase });
       case 'start-off':
-        return force(COMMA, 'end', { start: this.pm.decode(s.ptr, token - v.offsetBase), ptr: -1 });
+        return to('after-start', { start: this.pm.decode(s.ptr, token - v.offsetBase), ptr: -1 });
       case 'start-delta':
-        return force(COMMA, 'end-delta', { start: this.facts.detected[s.det]![0] + token - v.deltaZero, lastDet: s.det });
+        return to('after-start', { start: this.facts.detected[s.det]![0] + token - v.deltaZero, lastDet: s.det });
+      case 'after-start':
+        if (token === v.comma) return to(s.det >= 0 ? 'end-delta' : 'end');
+        return to('after-pair', { prevEnd: s.start + 1, det: -1, count: s.count + 1 });
       case 'end':
         return to('end-off', { ptr: token - v.size });
       case 'end-off':
@@ -236,7 +244,7 @@ export class FaithfulGrammar {
       const before = s;
       s = this.advance(s, id);
       if (before.phase === 'type') type = TYPES[this.typeIds.indexOf(id)]!;
-      if (before.phase === 'end-off' || before.phase === 'end-delta') intervals.push([s.start, s.prevEnd]);
+      if (before.phase === 'end-off' || before.phase === 'end-delta' || (before.phase === 'after-start' && id !== v.comma)) intervals.push([s.start, s.prevEnd]);
     }
     return { type: intervals.length === 0 ? 'normal' : type, intervals, complete: this.isDone(s) };
   }
@@ -275,20 +283,36 @@ export class FaithfulGrammar {
       for (let i = lastDet + 1; i < Math.min(v.detSlots, f.detected.length); i++) {
         const [ds, de] = f.detected[i]!;
         const o = Math.min(e, de) - Math.max(s, ds);
-        if (o > overlap && Math.abs(s - ds) <= M && Math.abs(e - de) <= M) [best, overlap] = [i, o];
+        if (o > overlap && Math.abs(s - ds) <= M && (e - s === 1 || Math.abs(e - de) <= M)) [best, overlap] = [i, o];
       }
+      const point = e - s === 1;
       if (best >= 0) {
         const [ds, de] = f.detected[best]!;
-        out.push(v.detBase + best, v.deltaZero + s - ds, v.comma, v.deltaZero + e - de);
+        out.push(v.detBase + best, v.deltaZero + s - ds, ...(point ? [] : [v.comma, v.deltaZero + e - de]));
         lastDet = best;
       } else {
         const [ks, js] = this.pm.encodeStart(s);
-        const [ke, je] = this.pm.encodeEnd(e);
-        out.push(v.size + ks, v.offsetBase + js, v.comma, v.size + ke, v.offsetBase + je);
+        out.push(v.size + ks, v.offsetBase + js);
+        if (!point) {
+          const [ke, je] = this.pm.encodeEnd(e);
+          out.push(v.comma, v.size + ke, v.offsetBase + je);
+        }
       }
       out.push(this.ids.close);
     });
     return [...out, this.ids.dot, ...this.runs[TAIL]!];
+  }
+
+  /** Largest end index patch k can encode; 0 for an empty patch. */
+  private maxEnd(k: number): number {
+    const j = this.pm.maxEndOffset(k);
+    return j < 1 ? 0 : this.pm.decode(k, j);
+  }
+
+  /** Whether the pair being written can end later than its start + 1 (its end written out). */
+  private longEndPossible(s: FaithfulState): boolean {
+    if (s.det >= 0) return Math.min(this.facts.n, this.facts.detected[s.det]![1] + this.tokenizer.vocab.maxDelta) >= s.start + 2;
+    return s.start + 2 <= this.facts.n;
   }
 
   /** Largest start index patch k can encode; −1 for an empty patch. */

@@ -16,6 +16,8 @@ import { Tokenizer } from './tokenizer.js';
 
 /** Most intervals a response may list (AnomLLM caps at 8; freq rarely exceeds 6 in 1000 points). */
 export const MAX_ANSWER_INTERVALS = 12;
+/** Most intervals a faithful trace may conclude (dense point anomalies: five tokens each). */
+export const FAITHFUL_MAX_INTERVALS = 50;
 /** Tokens the template needs besides the think text, with MAX_ANSWER_INTERVALS intervals. */
 export const TEMPLATE_OVERHEAD = 1 + 4 + (8 * MAX_ANSWER_INTERVALS - 1) + 6;
 /** Rows of the decoder position table: full ExpCoTs (up to ~710 tokens) are read for grounding. */
@@ -72,7 +74,7 @@ export function policySpecFromJob(job: JobConfig): PolicySpec {
     variant,
     features,
     model,
-    grammar: { maxThinkTokens, maxIntervals: MAX_ANSWER_INTERVALS },
+    grammar: { maxThinkTokens, maxIntervals: p.trace === 'faithful' ? FAITHFUL_MAX_INTERVALS : MAX_ANSWER_INTERVALS },
     vocabTokens: vocab.tokens,
     ...(p.trace === 'faithful' ? { trace: 'faithful' as const } : {}),
   };

@@ -20,7 +20,7 @@ const spec = policySpecFromJob(
 );
 const tokenizer = tokenizerOf(spec);
 const records: SeriesRecord[] = generateSplit('eval', { count: 3, length: 1000 });
-const grammarOf = (r: SeriesRecord) => new FaithfulGrammar(tokenizer, seriesFacts(r.series), spec.grammar.maxIntervals);
+const grammarOf = (r: SeriesRecord) => new FaithfulGrammar(tokenizer, seriesFacts(r.series), 50);
 
 /** Replays ids through the grammar, asserting each is allowed; returns the final state. */
 function replay(g: FaithfulGrammar, ids: readonly number[]): FaithfulState {
@@ -34,7 +34,7 @@ function replay(g: FaithfulGrammar, ids: readonly number[]): FaithfulState {
 
 test('a faithful spec gets the detector-relative tokens; without the detector inputs no D<i> is offered', () => {
   assert.is(spec.trace, 'faithful');
-  assert.is(tokenizer.vocab.detSlots, 12);
+  assert.is(tokenizer.vocab.detSlots, 64);
   assert.is(tokenizer.vocab.tokens[tokenizer.vocab.deltaZero], 'Δ0');
   const plotOnly = policySpecFromJob(compileJobConfig({ name: 'f', policy: { trace: 'faithful' } }));
   assert.is(readsDetector(plotOnly), false);
@@ -115,6 +115,20 @@ test('any walk the grammar allows renders a faithful trace (random policies, 300
     if (g.decisions(ids).intervals.length > 0) anomalies += 1;
   }
   assert.ok(anomalies > 50, `${anomalies} walks concluded an anomaly`);
+});
+
+test('a one-point interval is written without its end (five tokens), and 50 of them fit', () => {
+  const r = records.find((x) => x.task === 'point')!;
+  const g = grammarOf(r);
+  const points: [number, number][] = Array.from({ length: 50 }, (_, i) => [i * 19 + 3, i * 19 + 4]);
+  const ids = g.encode('contextual point', points);
+  assert.ok(ids.length <= g.maxLength, `${ids.length} tokens`);
+  assert.is(g.isDone(replay(g, ids)), true);
+  assert.equal(g.decisions(ids).intervals, points);
+  const single = g.encode('contextual point', [[500, 501]]);
+  const both = g.encode('contextual point', [[500, 502]]);
+  assert.is(both.length - single.length, 3, 'the long form adds "," and the end position');
+  assert.match(g.render(single), /anomaly in \[500, 501\)\. <\/think>\n<answer>\[\[500, 501\]\]<\/answer>/);
 });
 
 test('a token the grammar forbids is refused with a DataError naming the phase', () => {
