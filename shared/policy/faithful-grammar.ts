@@ -244,7 +244,8 @@ export class FaithfulGrammar {
       const before = s;
       s = this.advance(s, id);
       if (before.phase === 'type') type = TYPES[this.typeIds.indexOf(id)]!;
-      if (before.phase === 'end-off' || before.phase === 'end-delta' || (before.phase === 'after-start' && id !== v.comma)) intervals.push([s.start, s.prevEnd]);
+      if (before.phase === 'end-off' || before.phase === 'end-delta' || (before.phase === 'after-start' && id !== v.comma))
+        intervals.push([s.start, s.prevEnd]);
     }
     return { type: intervals.length === 0 ? 'normal' : type, intervals, complete: this.isDone(s) };
   }
