@@ -55,8 +55,8 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
   };
   const take = (s: StateStore, workerId: string, max: number, now: number, extra: { requestId?: string; minWeightVersion?: number } = {}) =>
     s.takeLeases({ workerId, max, now, leaseTimeoutMs: TIMEOUT, minWeightVersion: extra.minWeightVersion ?? 0, requestId: extra.requestId ?? '' });
-  const submit = (s: StateStore, lease: Lease, now: number, weightVersion = 1, payload = `g:${lease.leaseId}`) =>
-    s.submitGroup({ leaseId: lease.leaseId, weightVersion, payload, now });
+  const submit = (s: StateStore, lease: Lease, now: number, weightVersion = 1, payload: unknown = `g:${lease.leaseId}`) =>
+    s.submitGroup({ leaseId: lease.leaseId, workerId: lease.workerId, promptId: lease.promptId, weightVersion, payload, now });
 
   // ---- job record ----------------------------------------------------------------------------
 
@@ -287,7 +287,7 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
 
   test(`${name}: submitting a lease never issued is NotFoundError`, async () => {
     const { store } = await fresh(1);
-    await rejects(store.submitGroup({ leaseId: 'L999', weightVersion: 1, payload: '', now: T0 }), NotFoundError, /unknown lease "L999"/);
+    await rejects(store.submitGroup({ leaseId: 'L999', workerId: 'w1', promptId: 'p0', weightVersion: 1, payload: '', now: T0 }), NotFoundError, /unknown lease "L999"/);
     await store.close();
   });
 
