@@ -287,7 +287,11 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
 
   test(`${name}: submitting a lease never issued is NotFoundError`, async () => {
     const { store } = await fresh(1);
-    await rejects(store.submitGroup({ leaseId: 'L999', workerId: 'w1', promptId: 'p0', weightVersion: 1, payload: '', now: T0 }), NotFoundError, /unknown lease "L999"/);
+    await rejects(
+      store.submitGroup({ leaseId: 'L999', workerId: 'w1', promptId: 'p0', weightVersion: 1, payload: '', now: T0 }),
+      NotFoundError,
+      /unknown lease "L999"/,
+    );
     await store.close();
   });
 
