@@ -16,7 +16,7 @@
  * A group the learner cannot use never stops it (docs/CLUSTER.md "Failure handling"): each
  * group TakeGroups gives is checked again with the coordinator's own check (proto/group-check.ts:
  * a training record behind the prompt, G rollouts, token ids in the vocabulary and accepted by the
- * grammar, finite log-probs, the tokens' own text). One that fails is logged in one line naming
+ * grammar, finite log-probs, bounded sizes; the text scored is decoded from the tokens here). One that fails is logged in one line naming
  * prompt, lease, worker and batch, acknowledged with its batch and skipped: the coordinator counts
  * its prompt done, so it still counts toward the step's promptsPerStep and the step trains on the
  * other groups (a step left with none publishes its weights unchanged). The summary counts them
@@ -225,8 +225,15 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
       continue;
     }
     const prompts: PreparedPrompt[] = groups.map((g) => cache.get(byId.get(recordIdOf(g.prompt_id))!));
-    const samples: Sample[][] = groups.map((g) =>
-      g.rollouts.map((r) => ({ promptId: g.prompt_id, sampleIndex: r.index, ids: r.token_ids, logps: Float64Array.from(r.logprobs), text: r.text })),
+    // The text scored is the tokens' own, never the text a worker sent (it is not checked against them).
+    const samples: Sample[][] = groups.map((g, i) =>
+      g.rollouts.map((r) => ({
+        promptId: g.prompt_id,
+        sampleIndex: r.index,
+        ids: r.token_ids,
+        logps: Float64Array.from(r.logprobs),
+        text: tokenizer.decodeTrace(r.token_ids, prompts[i]!.record.series.length),
+      })),
     );
     for (const g of groups) {
       const left = unplanned.get(g.prompt_id) ?? 0;

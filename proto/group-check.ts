@@ -12,8 +12,9 @@
  *     token allowed where it stands, the trace complete (ending with <eos>, nothing after it) —
  *     or `truncated: true` with at least max_new_tokens tokens;
  *   - logprobs has one value per token, each finite and <= 0;
- *   - text is what the tokens decode to (Tokenizer.decodeTrace), at most maxTextChars: the
- *     learner scores the text, so it must be the tokens' own.
+ *   - text has at most maxTextChars characters. The text is not compared with the tokens here
+ *     (decoding costs more than the whole replay): the learner never scores a submitted text,
+ *     it decodes the tokens itself (learner/remote-loop.ts), so a text that lies changes nothing.
  *
  * Replay cost: TraceGrammar.advance builds the allowed mask and a new state object per token
  * (about 1–2 µs). The checker interns states and memoizes transitions — the grammar is

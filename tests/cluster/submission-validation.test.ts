@@ -103,12 +103,6 @@ const BAD: readonly Case[] = [
     new RegExp(`^rollouts\\[3\\]\\.logprobs: has 2 values for ${LEN} tokens`),
   ],
   [
-    "a text that is not the tokens'",
-    (r) => ({ ...r, rollouts: withRollout(0, () => ({ text: '<think> perfect </think>\n<answer>[]</answer>\n<class>normal</class>' })) }),
-    3,
-    /^rollouts\[0\]\.text: is not what token_ids decode to/,
-  ],
-  [
     'a huge text',
     (r) => ({ ...r, rollouts: withRollout(0, () => ({ text: 'x'.repeat(300_000) })) }),
     3,
