@@ -12,7 +12,7 @@
  */
 import { assembleWeights } from '../proto/chunks.js';
 import { collect, unary } from '../proto/call.js';
-import { NotFoundError, StaleWeightsError } from '../proto/errors.js';
+import { NotFoundError, RpcError, StaleWeightsError } from '../proto/errors.js';
 import { isRetryable } from '../proto/status.js';
 import { DEFAULT_BACKOFF, exponentialBackoff } from '../proto/retry.js';
 import type { RetryPolicy } from '../proto/retry.js';
@@ -91,6 +91,9 @@ export interface WorkerOptions {
   readonly retry?: RetryPolicy;
 }
 
+/** grpc status UNIMPLEMENTED: the server does not have the method. */
+const UNIMPLEMENTED = 12;
+
 /** `<seed>/rollout` → the rollout generator of the job. */
 export function rolloutRngOf(seedKey: string): Rng {
   const m = /^(\d+)\/(.+)$/.exec(seedKey);
@@ -117,6 +120,8 @@ export class RolloutWorker {
   #lastBeat = 0;
   #timer: NodeJS.Timeout | undefined;
   #requests = 0;
+  /** False once the coordinator answered SubmitGroups with UNIMPLEMENTED (an older one). */
+  #batchSubmit = true;
   readonly #rngs = new Map<string, Rng>();
   /** Groups this worker had accepted. */
   submitted = 0;
@@ -360,18 +365,23 @@ export class RolloutWorker {
   async #submit(batch: readonly SubmitGroupRequest[]): Promise<void> {
     if (batch.length === 0) return;
     const deadlineMs = this.#o.rpcDeadlineMs;
-    try {
-      const r = await unary(this.#o.coord, this.#o.coord.SubmitGroups, { worker_id: this.#id, groups: [...batch] }, { deadlineMs });
-      r.results.forEach((res, i) => this.#submitted(batch[i]!, res.accepted));
-      return;
-    } catch (err) {
-      if (err instanceof StaleWeightsError) {
-        await this.#release(batch, 'RELEASE_REASON_STALE_WEIGHTS', err.message);
-        throw err;
+    if (this.#batchSubmit)
+      try {
+        const r = await unary(this.#o.coord, this.#o.coord.SubmitGroups, { worker_id: this.#id, groups: [...batch] }, { deadlineMs });
+        r.results.forEach((res, i) => this.#submitted(batch[i]!, res.accepted));
+        return;
+      } catch (err) {
+        if (err instanceof StaleWeightsError) {
+          await this.#release(batch, 'RELEASE_REASON_STALE_WEIGHTS', err.message);
+          throw err;
+        }
+        if (err instanceof RpcError && err.grpcCode === UNIMPLEMENTED) {
+          this.#batchSubmit = false; // a coordinator from before SubmitGroups: one group a call from now on
+          this.#o.logger(`worker ${this.#id}: the coordinator has no SubmitGroups; submitting one group a call`);
+        } else if (err instanceof InvalidArgumentError) {
+          this.#o.logger(`worker ${this.#id}: the coordinator refused a batch of ${batch.length} group(s) (${err.message}); sending them one by one`);
+        } else throw err;
       }
-      if (!(err instanceof InvalidArgumentError)) throw err;
-      this.#o.logger(`worker ${this.#id}: the coordinator refused a batch of ${batch.length} group(s) (${err.message}); sending them one by one`);
-    }
     for (const g of batch) {
       try {
         const r = await unary(this.#o.coord, this.#o.coord.SubmitGroup, g, { deadlineMs });

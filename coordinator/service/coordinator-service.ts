@@ -21,7 +21,8 @@
  * Per call the service does O(what the call carries) work and no logging: per-lease and
  * per-submission events (expiries, duplicates, refusals) are logged at most once a second per
  * kind, with a count (a fleet of thousands of workers would otherwise spend the coordinator's
- * CPU on its log). Leases carry the series as a number[] built once per record.
+ * CPU on its log); registrations, once per worker, are all logged. Leases carry the series as a
+ * number[] built once per record.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { MessageTooLargeError, StaleWeightsError } from '../../proto/errors.js';
@@ -244,7 +245,8 @@ export class CoordinatorService {
     // An empty id: the store picks the next free `w<n>` (O(1), durable across restarts on Redis).
     const { workerId: id } = await this.#d.store.registerWorker(req.worker_id, { host: req.host, device: req.device }, this.#d.clock());
     this.#live.set(id, { state: 'WORKER_STATE_STARTING', weightVersion: 0, rolloutsPerSecond: 0, leasesHeld: 0, drain: false });
-    this.#submissions.log('registered', `coordinator: worker ${id} registered (host ${req.host || '?'}, device ${req.device || '?'})`);
+    // Once per worker, not per call: every registration is logged.
+    this.#d.logger(`coordinator: worker ${id} registered (host ${req.host || '?'}, device ${req.device || '?'})`);
     return {
       worker_id: id,
       job_id: s.jobId,
@@ -381,7 +383,10 @@ export class CoordinatorService {
     const live = this.#live.get(req.worker_id);
     if (live !== undefined && req.reason === 'RELEASE_REASON_SHUTDOWN') Object.assign(live, { state: 'WORKER_STATE_STOPPED', leasesHeld: 0 });
     if (r.released.length > 0)
-      this.#submissions.log(`released:${req.reason}`, `coordinator: worker ${req.worker_id} released ${r.released.length} lease(s) (${req.reason}); requeued`);
+      this.#submissions.log(
+        `released:${req.worker_id}`,
+        `coordinator: worker ${req.worker_id} released ${r.released.length} lease(s) (${req.reason}); requeued`,
+      );
     return { released: r.released.length, unknown_lease_ids: [...r.unknown] };
   }
 
