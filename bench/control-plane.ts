@@ -335,6 +335,13 @@ async function runFleet(store: string, workers: number, opts: { k: number; perio
   const address = (await coordinator.line('address ')).slice(8);
   const cl = clientsOf(address);
   await publishV1(cl.weights);
+  // Version 1 releases step 1: wait until all its prompts are in the queue (Redis takes them in
+  // chunks), so the window measures leasing, not enqueueing.
+  for (;;) {
+    const st = await unary(cl.coords[0]!, cl.coords[0]!.GetStatus, {}, { deadlineMs: 60_000 });
+    if ((st.prompts?.queued ?? 0) >= prompts) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   const per = Math.ceil(workers / FLEET_PROCS);
   const fleet = Array.from({ length: FLEET_PROCS }, (_, i) =>
     start(['fleet', address, String(Math.min(per, workers - i * per)), String(i * per), String(opts.k), String(opts.periodMs), opts.mode ?? 'work']),
@@ -521,7 +528,7 @@ async function main(): Promise<void> {
   const body = [
     '## control-plane — leases and submissions for 100 / 1,000 / 5,000 simulated workers, memory vs Redis',
     '',
-    `Command: \`node --import tsx bench/control-plane.ts\` (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? '?'}, load average before ${loadavg()[0].toFixed(1)}).`,
+    `Command: \`node --import tsx bench/control-plane.ts\` (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? '?'}, load average at the end of the run ${loadavg()[0].toFixed(1)}).`,
     `The real coordinator (\`runCoordinator\`, own process, ${JOB_FILE} with 1 step of enough prompts, G = 4, 256-point series, heartbeat 5 s) on 127.0.0.1 with the cluster token; the workers are ${FLEET_PROCS} processes of async loops on the same 2 cores: register → loop(LeasePrompts k → SubmitGroups k valid groups (each a complete 12-token trace per rollout, replayed through the grammar by the coordinator) → Heartbeat every 5 s). Paced rows: each worker starts a round every k·N/${OFFERED} s (its "sampling time" is the rest), so the fleet offers ${OFFERED} leases/s; unpaced rows: no sampling time (saturation). Measured over ${MEASURE_MS / 1000} s after ${WARM_MS / 1000} s of warm-up; latency is every call (lease, submit, heartbeat) as the worker saw it; coordinator CPU is user + system of its process over the window (the fleet's CPU is not in it), so CPU per call is what scales when workers have their own machines.`,
     '',
     ...table(rows),
