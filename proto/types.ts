@@ -174,6 +174,17 @@ export interface SubmitGroupResponse {
   duplicate: boolean;
 }
 
+export interface SubmitGroupsRequest {
+  worker_id: string;
+  /** At most RPC_LIMITS.maxGroupsPerCall (proto/options.ts). */
+  groups: SubmitGroupRequest[];
+}
+
+export interface SubmitGroupsResponse {
+  /** One per group, in the order sent. */
+  results: SubmitGroupResponse[];
+}
+
 export interface ReleaseLeasesRequest {
   worker_id: string;
   lease_ids: string[];
@@ -265,6 +276,8 @@ export interface PromptCounts {
   duplicates_dropped: number;
   stale_dropped: number;
   groups_ready: number;
+  /** Submissions refused as malformed since this coordinator process started. */
+  groups_rejected: number;
 }
 
 export interface Throughput {
@@ -360,6 +373,7 @@ export type CoordinatorHandlers = {
   Heartbeat: grpc.handleUnaryCall<HeartbeatRequest, HeartbeatResponse>;
   LeasePrompts: grpc.handleUnaryCall<LeasePromptsRequest, LeasePromptsResponse>;
   SubmitGroup: grpc.handleUnaryCall<SubmitGroupRequest, SubmitGroupResponse>;
+  SubmitGroups: grpc.handleUnaryCall<SubmitGroupsRequest, SubmitGroupsResponse>;
   ReleaseLeases: grpc.handleUnaryCall<ReleaseLeasesRequest, ReleaseLeasesResponse>;
   TakeGroups: grpc.handleUnaryCall<TakeGroupsRequest, TakeGroupsResponse>;
   GetStatus: grpc.handleUnaryCall<GetStatusRequest, GetStatusResponse>;
@@ -405,6 +419,7 @@ export interface CoordinatorClient extends grpc.Client {
   Heartbeat: UnaryMethod<HeartbeatRequest, HeartbeatResponse>;
   LeasePrompts: UnaryMethod<LeasePromptsRequest, LeasePromptsResponse>;
   SubmitGroup: UnaryMethod<SubmitGroupRequest, SubmitGroupResponse>;
+  SubmitGroups: UnaryMethod<SubmitGroupsRequest, SubmitGroupsResponse>;
   ReleaseLeases: UnaryMethod<ReleaseLeasesRequest, ReleaseLeasesResponse>;
   TakeGroups: UnaryMethod<TakeGroupsRequest, TakeGroupsResponse>;
   GetStatus: UnaryMethod<GetStatusRequest, GetStatusResponse>;

@@ -9,6 +9,7 @@ const METHODS: [string, string, boolean, boolean, string, string][] = [
   ['Coordinator', 'Heartbeat', false, false, 'HeartbeatRequest', 'HeartbeatResponse'],
   ['Coordinator', 'LeasePrompts', false, false, 'LeasePromptsRequest', 'LeasePromptsResponse'],
   ['Coordinator', 'SubmitGroup', false, false, 'SubmitGroupRequest', 'SubmitGroupResponse'],
+  ['Coordinator', 'SubmitGroups', false, false, 'SubmitGroupsRequest', 'SubmitGroupsResponse'],
   ['Coordinator', 'ReleaseLeases', false, false, 'ReleaseLeasesRequest', 'ReleaseLeasesResponse'],
   ['Coordinator', 'TakeGroups', false, false, 'TakeGroupsRequest', 'TakeGroupsResponse'],
   ['Coordinator', 'GetStatus', false, false, 'GetStatusRequest', 'GetStatusResponse'],
