@@ -17,6 +17,9 @@ import type { DetectAnswer } from './detect-answer.js';
 import { detectInputFromProto } from './detect-request.js';
 import type { DetectInput, RequestLimits } from './detect-request.js';
 
+/** Largest answer sent, bytes (a 100 000-point series: ~100 window traces and a plot, far below). */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
 const WIRE_TYPES: Readonly<Record<AnomalyType, WireType>> = Object.freeze({
   'contextual point': 'ANOMALY_TYPE_CONTEXTUAL_POINT',
   'global point': 'ANOMALY_TYPE_GLOBAL_POINT',
@@ -78,7 +81,12 @@ export async function serveGrpc(o: GrpcServerOptions): Promise<RunningGrpc> {
         );
     },
   };
-  const server = new grpc.Server({ ...serverOptions({ maxMessageBytes: o.limits.maxBodyBytes }), interceptors: o.interceptors });
+  // The limit bounds what clients send; answers (traces, a plot) may be larger than a request.
+  const server = new grpc.Server({
+    ...serverOptions({ maxMessageBytes: o.limits.maxBodyBytes }),
+    'grpc.max_send_message_length': MAX_ANSWER_BYTES,
+    interceptors: o.interceptors,
+  });
   addService(server, 'Detect', requireTokenAll(handlers, o.token));
   const host = o.host.includes(':') && !o.host.startsWith('[') ? `[${o.host}]` : o.host;
   const port = await new Promise<number>((resolve, reject) => {
