@@ -10,7 +10,8 @@
  *   maxBodyBytes    largest HTTP body and gRPC message, bytes (default 4 MiB → 413 /
  *                   RESOURCE_EXHAUSTED)
  *   maxPoints       most values in one series (default 100 000 → 400 / INVALID_ARGUMENT)
- *   maxBatchWindows most windows decoded together in one batch (default 16)
+ *   maxBatchWindows most windows decoded together in one batch (default 4: on this 2-core CPU
+ *                   a batch of 16 gave fewer requests/s than batches of 4 — docs/BENCHMARKS.md "serve")
  *   maxWaitMs       how long the first queued window waits for company, ms (default 5)
  *   batching        true: concurrent requests share decode batches; false: a batch holds the
  *                   windows of one request only (what `--no-batching` and the benchmark's
@@ -40,7 +41,7 @@ export const SERVE_DEFAULTS = Object.freeze({
   threads: 1,
   maxBodyBytes: 4 * 1024 * 1024,
   maxPoints: 100_000,
-  maxBatchWindows: 16,
+  maxBatchWindows: 4,
   maxWaitMs: 5,
   batching: true,
 });
