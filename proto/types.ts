@@ -364,6 +364,48 @@ export interface WatchVersionsRequest {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Detect (anomseer serve)
+// ---------------------------------------------------------------------------------------------
+
+export interface DetectRequest {
+  /** Finite values, one per time step. */
+  series: number[];
+  /** Empty, or one per value. */
+  timestamps: string[];
+  /** 'robust' (default when ''), 'minmax' or 'none'. */
+  normalize: string;
+  /** Points per window; 0 = 1000. */
+  window: number;
+  plot: boolean;
+}
+
+export interface DetectWindow {
+  start: number;
+  length: number;
+  type: AnomalyType;
+  /** Window-relative, half-open. */
+  intervals: Interval[];
+  text: string;
+}
+
+export interface TimeInterval {
+  first: string;
+  last: string;
+}
+
+export interface DetectResponse {
+  type: AnomalyType;
+  /** Series-relative, half-open. */
+  intervals: Interval[];
+  explanation: string;
+  windows: DetectWindow[];
+  trace: string;
+  /** PNG bytes; empty unless requested. */
+  plot_png: Buffer;
+  time_intervals: TimeInterval[];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Services: server handlers
 // ---------------------------------------------------------------------------------------------
 
@@ -386,6 +428,11 @@ export type WeightsHandlers = {
   FetchWeights: grpc.handleServerStreamingCall<FetchWeightsRequest, WeightChunk>;
   PublishWeights: grpc.handleClientStreamingCall<WeightChunk, PublishWeightsResponse>;
   WatchVersions: grpc.handleServerStreamingCall<WatchVersionsRequest, WeightVersion>;
+};
+
+/** What `anomseer serve` passes to `addService(server, 'Detect', handlers)`. */
+export type DetectHandlers = {
+  DetectSeries: grpc.handleUnaryCall<DetectRequest, DetectResponse>;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -433,10 +480,15 @@ export interface WeightsClient extends grpc.Client {
   WatchVersions: ServerStreamMethod<WatchVersionsRequest, WeightVersion>;
 }
 
+export interface DetectClient extends grpc.Client {
+  DetectSeries: UnaryMethod<DetectRequest, DetectResponse>;
+}
+
 /** Service name → its handler table and its client, for the generic helpers of load.ts. */
 export interface ServiceTypes {
   Coordinator: { handlers: CoordinatorHandlers; client: CoordinatorClient };
   Weights: { handlers: WeightsHandlers; client: WeightsClient };
+  Detect: { handlers: DetectHandlers; client: DetectClient };
 }
 
 export type ServiceName = keyof ServiceTypes;
