@@ -96,8 +96,8 @@ export const SYNTH_TASK_PARAMS: Readonly<Record<SynthTaskName, SynthTaskParams>>
   'multi-type': {
     length: LENGTH,
     normalRate: 0.05,
-    count: [2, 12],
-    maxDensity: 0.012,
+    count: [2, 8],
+    maxDensity: 0.008,
     minGap: 10,
     kinds: { 'global-spike': 2, 'contextual-spike': 2, 'level-shift': 1, trend: 1, frequency: 1, amplitude: 1, pattern: 1 },
     backgrounds: SEASONAL,
