@@ -5,7 +5,7 @@ import { ConfigError } from '../../shared/errors.js';
 import { SPLIT_SEEDS } from '../../shared/anomllm/generate.js';
 import { SYNTH_TASKS, TASKS, type SynthTaskName } from '../../shared/series/labels.js';
 import { type SeriesRecord, dominantType, recordToJson, validateRecord } from '../../shared/series/record.js';
-import { formatJsonl } from '../../shared/datasets/jsonl.js';
+import { formatJsonl, parseJsonl } from '../../shared/datasets/jsonl.js';
 import { SYNTH_DEFAULT_COUNT, SYNTH_SPLIT_SEEDS, generateSynthSplit, generateSynthTask } from '../../shared/synth/generate.js';
 import { SYNTH_TASK_PARAMS } from '../../shared/synth/tasks.js';
 
@@ -42,6 +42,15 @@ test('every task gives valid records: ids split/task/NNNN, task set, type = domi
       assert.ok(r.series.length >= lo && r.series.length <= hi, `${r.id} length ${r.series.length}`);
     }
   }
+});
+
+test('generated records round-trip through JSONL with their intervalTypes, value for value', () => {
+  const recs = generateSynthSplit('eval', { count: 6 });
+  const text = formatJsonl(recs);
+  const back = parseJsonl(text, 'synth.jsonl');
+  assert.equal(back.map(recordToJson), recs.map(recordToJson));
+  assert.ok(back.every((r, i) => r.intervalTypes!.length === recs[i].intervals.length));
+  assert.is(formatJsonl(back), text);
 });
 
 test('a fixed length applies to every series, and odd lengths down to 1 sample stay valid', () => {
