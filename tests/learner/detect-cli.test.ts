@@ -4,16 +4,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { compileJobConfig } from '../../shared/config/job.js';
 import { runTraining } from '../../learner/trainer.js';
 
 const root = mkdtempSync(join(tmpdir(), 'anomseer-detect-'));
-// The repository's own copy (data/README.md), wherever it is checked out.
-const nab = fileURLToPath(new URL('../../data/nab/data/realTraffic/TravelTime_387.csv', import.meta.url));
+const nab = resolve('data', 'nab', 'data', 'realTraffic', 'TravelTime_387.csv'); // committed with the repository (data/README.md)
 let checkpoint = '';
 
 test('a checkpoint trained for 2 steps detects on a 2500-point NAB series in 256-point windows', async () => {
