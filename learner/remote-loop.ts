@@ -29,7 +29,7 @@ import { DEFAULT_BACKOFF, exponentialBackoff, withRetry } from '../proto/retry.j
 import type { RetryPolicy } from '../proto/retry.js';
 import type { CompletedGroup, CoordinatorClient, GetStatusResponse, PublishWeightsResponse, WeightsClient } from '../proto/types.js';
 import type { JobConfig } from '../shared/config/job.js';
-import { loadDataSpec } from '../shared/datasets/spec.js';
+import { evalRecords, trainingRecords } from '../shared/job/records.js';
 import { ConfigError, DataError } from '../shared/errors.js';
 import { reportToJson } from '../shared/eval/score.js';
 import type { EvalReport } from '../shared/eval/score.js';
@@ -114,9 +114,9 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   const spec = policySpecFromJob(job);
   const tokenizer = tokenizerOf(spec);
   const cache = new PromptCache(spec, tokenizer);
-  const train = (await loadDataSpec(job.data.train)).filter((r) => r.type !== 'unknown');
+  const train = await trainingRecords(job);
   const byId = new Map(train.map((r) => [r.id, r]));
-  const evalAll = (await loadDataSpec(job.data.eval)).filter((r) => r.type !== 'unknown');
+  const evalAll = await evalRecords(job);
   const evalSmall = evalSubset(evalAll, job.train.evalCount);
   deps.log(
     `learner: ${train.length} training series, ${evalAll.length} eval series; inputs ${spec.variant}; ${countParams(spec.model)} parameters; coordinator job ${status0.job_id}`,

@@ -14,7 +14,7 @@
  * interrupted and resumed run ends with the same weights as one that never stopped.
  */
 import type { JobConfig } from '../shared/config/job.js';
-import { loadDataSpec } from '../shared/datasets/spec.js';
+import { evalRecords, trainingRecords } from '../shared/job/records.js';
 import { reportToJson } from '../shared/eval/score.js';
 import type { EvalReport } from '../shared/eval/score.js';
 import { formatTable } from '../shared/eval/table.js';
@@ -104,8 +104,8 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
   };
   const tokenizer = tokenizerOf(spec);
   const cache = new PromptCache(spec, tokenizer);
-  const train = (await loadDataSpec(job.data.train)).filter((r) => r.type !== 'unknown');
-  const evalAll = (await loadDataSpec(job.data.eval)).filter((r) => r.type !== 'unknown');
+  const train = await trainingRecords(job);
+  const evalAll = await evalRecords(job);
   const evalSmall = evalSubset(evalAll, job.train.evalCount);
   deps.log(
     `train: ${train.length} training series, ${evalAll.length} eval series (${evalSmall.length} in periodic evals); inputs ${spec.variant}; ${countParams(spec.model)} parameters`,
