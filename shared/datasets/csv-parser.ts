@@ -125,11 +125,6 @@ export class CsvParser {
     return this.delim;
   }
 
-  /** Fields per row, set by the first row. */
-  get fieldCount(): number | undefined {
-    return this.width;
-  }
-
   push(chunk: string): CsvRow[] {
     this.buf = this.buf.length === 0 ? chunk : this.buf + chunk;
     if (!this.started && this.buf.length > 0) {
