@@ -10,6 +10,8 @@
  * The type is the one whose windows claim the most anomalous points.
  */
 import { mergeWindowIntervals, windowStarts } from '../datasets/window.js';
+import { ShapeError } from '../errors.js';
+import { MIN_EXPCOT_LENGTH } from '../expcot/build.js';
 import { predictionFromTrace } from '../eval/score.js';
 import type { Prediction } from '../eval/score.js';
 import { normalizeForPlot } from '../plot/normalize.js';
@@ -131,6 +133,10 @@ export interface DetectOptions {
   readonly stride?: number;
   /** How the raw values are scaled before plotting (default 'robust'). */
   readonly normalize?: NormalizeMode;
+  /** Windows featurised and decoded together (default 32); bounds the memory of the features. */
+  readonly batchWindows?: number;
+  /** Called after each batch with (windows done, windows in all). */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 export interface WindowAnswer {
@@ -152,23 +158,40 @@ export interface DetectResult {
   readonly windows: readonly WindowAnswer[];
 }
 
-/** The policy on a user's series of any length: windows of the trained length, merged back. */
+/**
+ * Fewest points `detect` answers: the analyses and the classical detector behind the policy's
+ * inputs, and the ExpCoT it was taught to write, need 16 (MIN_EXPCOT_LENGTH, MIN_DETECT_LENGTH).
+ */
+export const MIN_DETECT_POINTS = MIN_EXPCOT_LENGTH;
+
+/**
+ * The policy on a user's series of any length: windows of the trained length, merged back. A
+ * series shorter than one window is one window of its own length. Windows are featurised and
+ * decoded `batchWindows` at a time, so memory beyond the series is one batch of features
+ * (~124 KB a window for the shipped policy), whatever the length; the answers are the same
+ * as decoding all windows at once (greedy decoding is per prompt).
+ */
 export async function detectSeries(policy: TraceSampler, values: Float64Array, o: DetectOptions): Promise<DetectResult> {
   const n = values.length;
+  if (n < MIN_DETECT_POINTS) throw new ShapeError(`detectSeries: the series has ${n} points; detect needs at least ${MIN_DETECT_POINTS}`);
   const L = Math.min(o.windowLength ?? 1000, n);
+  const per = o.batchWindows ?? 32;
   const x = normalizeForPlot(values, o.normalize ?? 'robust');
   const starts = windowStarts(n, L, o.stride ?? L);
   const feats = { ...o.features, normalize: 'none' as const };
-  const prompts = starts.map((s) => ({
-    promptId: `window-${s}`,
-    n: Math.min(L, n - s),
-    features: patchFeatures(x.subarray(s, s + Math.min(L, n - s)), feats),
-  }));
-  const texts = await greedyTraces(policy, prompts, o.grammar, 32);
-  const windows: WindowAnswer[] = texts.map((text, k) => {
-    const p = parseTrace(text, prompts[k]!.n);
-    return { start: starts[k]!, length: prompts[k]!.n, text, intervals: p.intervals ?? [], type: p.type };
-  });
+  const windows: WindowAnswer[] = [];
+  for (let b = 0; b < starts.length; b += per) {
+    const prompts = starts.slice(b, b + per).map((s) => {
+      const len = Math.min(L, n - s);
+      return { promptId: `window-${s}`, n: len, features: patchFeatures(x.subarray(s, s + len), feats) };
+    });
+    const texts = await greedyTraces(policy, prompts, o.grammar, per);
+    texts.forEach((text, k) => {
+      const p = parseTrace(text, prompts[k]!.n);
+      windows.push({ start: starts[b + k]!, length: prompts[k]!.n, text, intervals: p.intervals ?? [], type: p.type });
+    });
+    o.onProgress?.(windows.length, starts.length);
+  }
   const intervals = mergeWindowIntervals(
     windows.filter((w) => w.type !== 'normal'),
     n,
