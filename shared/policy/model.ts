@@ -49,6 +49,17 @@ export type LossBuilder = (g: GraphBuilder, t: ScoreTensors) => Tensor;
 export interface ScoreOptions extends GraphBuildOptions {
   /** 'features' (default: the encoder runs inside, so its params get gradients) or 'memory'. */
   readonly source?: 'features' | 'memory';
+  /**
+   * With source 'memory': the memory input holds one row per PROMPT (N, P, d) and the input
+   * `row_prompt` (B,) int64 names each sequence's prompt; the memory views are computed once
+   * per prompt and gathered per row, so G rows of one prompt share one encoder pass.
+   */
+  readonly rowPrompt?: boolean;
+  /**
+   * With a loss and source 'memory': also output `grad.memory` (the memory input's gradient),
+   * so the encoder's backward runs once per prompt in `buildEncoderBackwardGraph`.
+   */
+  readonly memoryGrad?: boolean;
   /** Add the mask_add input (default false). */
   readonly grammarMask?: boolean;
   /** When given: outputs `loss` and `grad.<param>` for every parameter of the graph. */
@@ -121,11 +132,13 @@ export function buildScoreGraph(cfg: PolicyModelConfig, opts: ScoreOptions = {})
   const inputs = g.input('inputs', ['B', 'T'], 'int64');
   const targets = g.input('targets', ['B', 'T'], 'int64');
   const positions = g.input('positions', ['T'], 'int64');
-  const memory =
-    (opts.source ?? 'features') === 'features'
-      ? encoder(g, p, cfg, g.input('features', ['B', cfg.numPatches, cfg.featureSize]))
-      : g.input('memory', ['B', cfg.numPatches, cfg.width]);
-  const views = memoryViews(g, p, cfg, memory);
+  const fromMemory = (opts.source ?? 'features') === 'memory';
+  if (!fromMemory && (opts.rowPrompt === true || opts.memoryGrad === true)) throw new ConfigError('score', "rowPrompt and memoryGrad need source: 'memory'");
+  const memory = fromMemory
+    ? g.input('memory', [opts.rowPrompt === true ? 'N' : 'B', cfg.numPatches, cfg.width])
+    : encoder(g, p, cfg, g.input('features', ['B', cfg.numPatches, cfg.featureSize]));
+  const views =
+    opts.rowPrompt === true ? gatherViews(g, memoryViews(g, p, cfg, memory), g.input('row_prompt', ['B'], 'int64')) : memoryViews(g, p, cfg, memory);
   let x = embedTokens(g, p, cfg, inputs, positions, views.ptrIn);
   for (let i = 0; i < cfg.decLayers; i++) x = decoderLayer(g, p, cfg, i, x, views.cross[i]).x;
   const head = outputHead(g, p, cfg, x, views.ptrKeys);
@@ -139,8 +152,33 @@ export function buildScoreGraph(cfg: PolicyModelConfig, opts: ScoreOptions = {})
   if (opts.loss !== undefined) {
     const loss = opts.loss(g, { logp, entropy, hidden: head.hidden, logits });
     g.output('loss', loss);
-    outputGradients(g, addGradients(g, loss, g.params));
+    outputGradients(g, addGradients(g, loss, opts.memoryGrad === true ? [...g.params, memory] : g.params));
   }
+  return g;
+}
+
+/** Each memory view (N, …) gathered to the rows (B, …) that read it. */
+function gatherViews(g: GraphBuilder, v: MemoryViews, rowPrompt: Tensor): MemoryViews {
+  return {
+    cross: v.cross.map((kv) => ({ k: g.gather(kv.k, rowPrompt), v: g.gather(kv.v, rowPrompt) })),
+    ptrIn: g.gather(v.ptrIn, rowPrompt),
+    ptrKeys: g.gather(v.ptrKeys, rowPrompt),
+  };
+}
+
+/**
+ * The encoder's half of a split backward pass: features (N, P, F) and `grad_memory` (N, P, d)
+ * (∂L/∂memory, summed over every decoder pass that read the memory) → `grad.<param>` for the
+ * encoder's parameters, as the gradient of Σ memory ⊙ grad_memory. With the decoder's
+ * `memoryGrad` outputs this gives the same gradients as one graph over encoder and decoder,
+ * while the encoder runs once per prompt instead of once per sequence.
+ */
+export function buildEncoderBackwardGraph(cfg: PolicyModelConfig, opts: GraphBuildOptions = {}): GraphBuilder {
+  const g = new GraphBuilder({ dtype: opts.dtype, name: 'policy-encoder-backward' });
+  const p = paramScope(g, cfg);
+  const memory = encoder(g, p, cfg, g.input('features', ['N', cfg.numPatches, cfg.featureSize]));
+  const seed = g.input('grad_memory', ['N', cfg.numPatches, cfg.width]);
+  outputGradients(g, addGradients(g, g.reduceSum(g.mul(memory, seed)), g.params));
   return g;
 }
 
