@@ -49,18 +49,19 @@ export function buildOtGraph(o: OtGraphOptions): GraphBuilder {
   const dot = g.matmul(H, g.transpose(E, [1, 0])); // (R, T, S)
   const den = g.mul(g.unsqueeze(nh, [2]), ne);
   const C = g.max(g.sub(1, safeDiv(g, dot, den)), 0);
-  const K = g.exp(g.div(C, -epsOt));
-  const Kt = g.transpose(K, [0, 2, 1]); // (R, S, T)
+  const K = g.exp(g.div(C, -epsOt)); // (R, T, S)
   const a = g.unsqueeze(g.softmax(g.where(valid, nh, -Infinity), 1), [2]); // (R, T, 1)
-  const b = g.unsqueeze(g.softmax(ne, 0), [1]); // (S, 1)
-  // first half-step with v = 1: K·1 is the row sum of K, exactly as the loop computes it
+  const b = g.unsqueeze(g.softmax(ne, 0), [0]); // (1, S)
+  // u is a column (R, T, 1) and v a row (R, 1, S), so both half-steps read K in place:
+  // Kv = K · vᵀ and Kᵀu = (uᵀ K)ᵀ; no transposed copy of K is made.
+  // First half-step with v = 1: K·1 is the row sum of K, exactly as the loop computes it.
   let u = safeDiv(g, a, g.reduceSum(K, [2], true));
-  let v = safeDiv(g, b, g.matmul(Kt, u)); // (R, S, 1)
+  let v = safeDiv(g, b, g.matmul(g.transpose(u, [0, 2, 1]), K));
   for (let it = 1; it < iterations; it++) {
-    u = safeDiv(g, a, g.matmul(K, v));
-    v = safeDiv(g, b, g.matmul(Kt, u));
+    u = safeDiv(g, a, g.matmul(K, g.transpose(v, [0, 2, 1])));
+    v = safeDiv(g, b, g.matmul(g.transpose(u, [0, 2, 1]), K));
   }
-  const plan = g.mul(g.mul(u, K), g.transpose(v, [0, 2, 1])); // (R, T, S): u_t K_ts v_s
+  const plan = g.mul(g.mul(u, K), v); // (R, T, S): u_t K_ts v_s
   g.output('W', g.reduceSum(g.mul(plan, C), [1, 2]));
   return g;
 }
