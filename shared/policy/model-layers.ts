@@ -5,7 +5,7 @@
  * decoder layer (teacher-forced or with a KV cache) and the output head with pointer
  * logits. Shapes: B batch, T steps, P patches, d width, H heads, Dh = d / H, V text tokens.
  */
-import { cachedSelfAttention, causalSelfAttention, mlp } from '../onnx/index.js';
+import { bufferedSelfAttention, cachedSelfAttention, causalSelfAttention, mlp } from '../onnx/index.js';
 import type { AttentionWeights, GraphBuilder, KvCache, MlpWeights, Tensor } from '../onnx/index.js';
 import { ConfigError } from '../errors.js';
 import type { PolicyModelConfig } from './model-config.js';
@@ -100,7 +100,18 @@ export function embedTokens(g: GraphBuilder, p: ParamScope, cfg: PolicyModelConf
   return g.add(g.where(isPtr, ptr, text), g.gather(p('dec.pos'), positions));
 }
 
-/** One pre-LN decoder layer; with `past` the self-attention uses and grows the KV cache. */
+/** A preallocated self-attention cache (B, H, C, Dh) of which the first `length` slots are filled. */
+export interface CacheBuffer {
+  readonly cache: KvCache;
+  /** int64 (1,): filled slots = the step's position. */
+  readonly length: Tensor;
+}
+
+/**
+ * One pre-LN decoder layer. Self-attention: causal over x without a cache; with a KvCache
+ * `past` it uses and grows it (Concat: `present` = past + this step); with a CacheBuffer it
+ * reads the buffer in place and returns only this step's key/value (`present` (B, H, 1, Dh)).
+ */
 export function decoderLayer(
   g: GraphBuilder,
   p: ParamScope,
@@ -108,13 +119,14 @@ export function decoderLayer(
   i: number,
   x: Tensor,
   cross: KvCache,
-  past?: KvCache,
+  past?: KvCache | CacheBuffer,
 ): { x: Tensor; present?: KvCache } {
   const h = norm(g, p, `dec.${i}.ln1`, x);
   const w = attnWeights(p, `dec.${i}.self`);
   let present: KvCache | undefined;
   let sa: Tensor;
   if (past === undefined) sa = causalSelfAttention(g, h, w, cfg.heads);
+  else if ('cache' in past) ({ y: sa, fresh: present } = bufferedSelfAttention(g, h, w, cfg.heads, past.cache, past.length));
   else ({ y: sa, present } = cachedSelfAttention(g, h, w, cfg.heads, past));
   let y = g.add(x, sa);
   y = g.add(y, attendAll(g, norm(g, p, `dec.${i}.ln2`, y), cross, attnWeights(p, `dec.${i}.cross`), cfg.heads));

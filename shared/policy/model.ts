@@ -93,8 +93,23 @@ export function buildEncodeGraph(cfg: PolicyModelConfig, opts: GraphBuildOptions
 /** Names of the KV-cache inputs and outputs of decoder layer i. */
 export const pastNames = (i: number) => ({ k: `past.${i}.k`, v: `past.${i}.v` });
 export const presentNames = (i: number) => ({ k: `present.${i}.k`, v: `present.${i}.v` });
+/** With `cache: 'buffer'`: the preallocated cache inputs and this step's key/value outputs of layer i. */
+export const cacheNames = (i: number) => ({ k: `cache.${i}.k`, v: `cache.${i}.v` });
+export const freshNames = (i: number) => ({ k: `new.${i}.k`, v: `new.${i}.v` });
 
-export function buildDecodeStepGraph(cfg: PolicyModelConfig, opts: GraphBuildOptions & { readonly input?: 'memory' | 'views' } = {}): GraphBuilder {
+export interface DecodeStepOptions extends GraphBuildOptions {
+  /** 'memory' (default): the step projects the memory itself; 'views': fed the memory views. */
+  readonly input?: 'memory' | 'views';
+  /**
+   * 'grow' (default): past.<i>.k/v (B, H, Tpast, Dh) in, present.<i>.k/v (Tpast + 1) out
+   * (Concat). 'buffer': cache.<i>.k/v (B, H, C, Dh) in, a caller-owned buffer whose first
+   * `position` slots are filled (any C > position), and only this step's new.<i>.k/v
+   * (B, H, 1, Dh) out; the caller writes them into slot `position` (shared/policy/kv-cache.ts).
+   */
+  readonly cache?: 'grow' | 'buffer';
+}
+
+export function buildDecodeStepGraph(cfg: PolicyModelConfig, opts: DecodeStepOptions = {}): GraphBuilder {
   const g = new GraphBuilder({ dtype: opts.dtype, name: 'policy-decode-step' });
   const p = paramScope(g, cfg);
   const token = g.input('token', ['B', 1], 'int64');
@@ -112,13 +127,16 @@ export function buildDecodeStepGraph(cfg: PolicyModelConfig, opts: GraphBuildOpt
           ptrKeys: g.input('ptr.keys', ['B', P, d]),
         };
   let x = embedTokens(g, p, cfg, token, position, views.ptrIn);
+  const buffer = opts.cache === 'buffer';
   for (let i = 0; i < cfg.decLayers; i++) {
-    const names = pastNames(i);
-    const past = { k: g.input(names.k, ['B', cfg.heads, 'Tpast', dh]), v: g.input(names.v, ['B', cfg.heads, 'Tpast', dh]) };
-    const r = decoderLayer(g, p, cfg, i, x, views.cross[i], past);
+    const names = buffer ? cacheNames(i) : pastNames(i);
+    const time = buffer ? 'C' : 'Tpast';
+    const kv = { k: g.input(names.k, ['B', cfg.heads, time, dh]), v: g.input(names.v, ['B', cfg.heads, time, dh]) };
+    const r = decoderLayer(g, p, cfg, i, x, views.cross[i], buffer ? { cache: kv, length: position } : kv);
     x = r.x;
-    g.output(presentNames(i).k, r.present!.k);
-    g.output(presentNames(i).v, r.present!.v);
+    const out = buffer ? freshNames(i) : presentNames(i);
+    g.output(out.k, r.present!.k);
+    g.output(out.v, r.present!.v);
   }
   const { hidden, logits } = outputHead(g, p, cfg, x, views.ptrKeys);
   g.output('logits', g.squeeze(logits, [1]));

@@ -37,6 +37,18 @@ export interface RolloutOptions {
 /** A temperature this small turns the masked softmax into an argmax (ties are measure-zero). */
 const GREEDY_TEMPERATURE = 1e-6;
 
+export interface RolloutSessionOptions {
+  readonly device?: string;
+  readonly threads?: number;
+  /**
+   * The decode loop: 'buffer' (default) keeps the KV cache in host buffers the step graph
+   * reads in place and drops finished rows from the batch; 'grow' is the earlier loop (the
+   * cache grown by Concat and copied out and back every step, every row stepped until the
+   * last finishes), kept for bench/rollout-decoding.ts. Same draws.
+   */
+  readonly kvCache?: 'buffer' | 'grow';
+}
+
 export class RolloutPolicy {
   private constructor(
     readonly cfg: PolicyModelConfig,
@@ -44,6 +56,7 @@ export class RolloutPolicy {
     readonly weightVersion: number,
     private readonly encode: OrtSession,
     private readonly step: OrtSession,
+    private readonly kvCache: 'buffer' | 'grow',
   ) {}
 
   /** Builds the sessions for `params` at `weightVersion` (device 'cpu' or 'cuda:N'). */
@@ -52,16 +65,17 @@ export class RolloutPolicy {
     tokenizer: Tokenizer,
     params: Readonly<Record<string, Float32Array>>,
     weightVersion: number,
-    opts: { device?: string; threads?: number } = {},
+    opts: RolloutSessionOptions = {},
   ): Promise<RolloutPolicy> {
+    const kvCache = opts.kvCache ?? 'buffer';
     const e = buildEncodeGraph(cfg, { views: true });
-    const s = buildDecodeStepGraph(cfg, { input: 'views' });
+    const s = buildDecodeStepGraph(cfg, { input: 'views', cache: kvCache });
     const sessionOpts = { device: opts.device ?? 'cpu', threads: opts.threads ?? 1 };
     const [enc, step] = await Promise.all([
       createSession(e.toModel({ bakedParams: paramsFor(e, params) }), sessionOpts),
       createSession(s.toModel({ bakedParams: paramsFor(s, params) }), sessionOpts),
     ]);
-    return new RolloutPolicy(cfg, tokenizer, weightVersion, enc, step);
+    return new RolloutPolicy(cfg, tokenizer, weightVersion, enc, step, kvCache);
   }
 
   /** G samples per prompt, result[p][i]; prompts are decoded in batches of `batchPrompts`. */
@@ -75,7 +89,8 @@ export class RolloutPolicy {
       const groups = await sampleGroups({
         cfg: this.cfg,
         tokenizer: this.tokenizer,
-        step: (f) => this.step.run(f),
+        step: (f, fetches) => this.step.run(f, fetches),
+        kvCache: this.kvCache,
         promptFeeds,
         prompts: chunk.map((p) => ({ promptId: p.promptId, n: p.n })),
         groupSize: opts.groupSize,

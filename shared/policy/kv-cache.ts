@@ -1,0 +1,110 @@
+/**
+ * Host-side buffers of the decode loop (sample.ts with a `cache: 'buffer'` step graph):
+ *
+ *   KvBuffer   every decoder layer's self-attention keys and values, (rows, H, C, Dh) each,
+ *              C slots preallocated; the step graph reads the first `position` slots in
+ *              place (blocks.ts bufferedSelfAttention) and returns only the new key/value,
+ *              which `write` puts into slot `position`. C doubles when full (one copy),
+ *              so a step copies O(rows · d) numbers instead of the whole cache.
+ *   RowTensors per-row step inputs that do not change while decoding (the memory views).
+ *
+ * Both hold their rows front to back, so the first n rows are one contiguous block fed to
+ * ONNX Runtime without a copy (a typed-array view), and both can `move` a row: the decode
+ * loop drops a finished row by moving the last live row into its place.
+ */
+import type { HostTensor } from '../onnx/runtime.js';
+import { cacheNames } from './model.js';
+
+export class KvBuffer {
+  private k: Float32Array[];
+  private v: Float32Array[];
+  private cap: number;
+
+  /** `rows` × `heads` × `capacity` × `dh` per layer; `capacity` grows up to `maxCapacity`. */
+  constructor(
+    private readonly layers: number,
+    private readonly heads: number,
+    private readonly dh: number,
+    private readonly rows: number,
+    capacity: number,
+    private readonly maxCapacity: number,
+  ) {
+    this.cap = Math.max(1, Math.min(capacity, maxCapacity));
+    this.k = Array.from({ length: layers }, () => new Float32Array(rows * heads * this.cap * dh));
+    this.v = Array.from({ length: layers }, () => new Float32Array(rows * heads * this.cap * dh));
+  }
+
+  get capacity(): number {
+    return this.cap;
+  }
+
+  /** Makes room for slot `t` (doubling C, keeping every row's filled slots). */
+  reserve(t: number): void {
+    if (t < this.cap) return;
+    const next = Math.min(this.maxCapacity, Math.max(t + 1, 2 * this.cap));
+    if (t >= next) throw new RangeError(`KvBuffer: slot ${t} is past the largest capacity ${this.maxCapacity}`);
+    const grow = (old: Float32Array) => {
+      const out = new Float32Array(this.rows * this.heads * next * this.dh);
+      const run = this.cap * this.dh;
+      for (let rh = 0; rh < this.rows * this.heads; rh++) out.set(old.subarray(rh * run, rh * run + run), rh * next * this.dh);
+      return out;
+    };
+    this.k = this.k.map(grow);
+    this.v = this.v.map(grow);
+    this.cap = next;
+  }
+
+  /** Writes layer i's new keys/values (n, H, 1, Dh) of rows 0..n−1 into slot `t`. */
+  write(i: number, k: Float32Array, v: Float32Array, n: number, t: number): void {
+    const { heads, dh, cap } = this;
+    for (let rh = 0; rh < n * heads; rh++) {
+      const at = (rh * cap + t) * dh;
+      this.k[i].set(k.subarray(rh * dh, rh * dh + dh), at);
+      this.v[i].set(v.subarray(rh * dh, rh * dh + dh), at);
+    }
+  }
+
+  /** Copies row `from` over row `to` (every layer, every slot). */
+  move(from: number, to: number): void {
+    const size = this.heads * this.cap * this.dh;
+    for (const a of [...this.k, ...this.v]) a.copyWithin(to * size, from * size, from * size + size);
+  }
+
+  /** The cache inputs for the first n rows: views of the buffers, no copy. */
+  feeds(n: number): Record<string, HostTensor> {
+    const out: Record<string, HostTensor> = {};
+    const size = n * this.heads * this.cap * this.dh;
+    const dims = [n, this.heads, this.cap, this.dh];
+    for (let i = 0; i < this.layers; i++) {
+      const names = cacheNames(i);
+      out[names.k] = { data: this.k[i].subarray(0, size), dims };
+      out[names.v] = { data: this.v[i].subarray(0, size), dims };
+    }
+    return out;
+  }
+}
+
+export class RowTensors {
+  private readonly rowSize: Record<string, number> = {};
+
+  /** `tensors[name]` (float32) holds one row per leading index; the buffers are taken over and moved in place. */
+  constructor(private readonly tensors: Record<string, HostTensor>) {
+    for (const [name, t] of Object.entries(tensors)) this.rowSize[name] = t.data.length / t.dims[0];
+  }
+
+  move(from: number, to: number): void {
+    for (const [name, t] of Object.entries(this.tensors)) {
+      const s = this.rowSize[name];
+      (t.data as Float32Array).copyWithin(to * s, from * s, from * s + s);
+    }
+  }
+
+  /** The first n rows of every tensor: views, no copy. */
+  feeds(n: number): Record<string, HostTensor> {
+    const out: Record<string, HostTensor> = {};
+    for (const [name, t] of Object.entries(this.tensors)) {
+      out[name] = { data: (t.data as Float32Array).subarray(0, n * this.rowSize[name]), dims: [n, ...t.dims.slice(1)] };
+    }
+    return out;
+  }
+}
