@@ -4,8 +4,8 @@
  *   KvBuffer   every decoder layer's self-attention keys and values, (rows, H, C, Dh) each,
  *              C slots preallocated; the step graph reads the first `position` slots in
  *              place (blocks.ts bufferedSelfAttention) and returns only the new key/value,
- *              which `write` puts into slot `position`. C doubles when full (one copy),
- *              so a step copies O(rows · d) numbers instead of the whole cache.
+ *              which `write` puts into slot `position`. C grows by a quarter when full
+ *              (one copy), so a step copies O(rows · d) numbers instead of the whole cache.
  *   RowTensors per-row step inputs that do not change while decoding (the memory views).
  *
  * Both hold their rows front to back, so the first n rows are one contiguous block fed to
@@ -14,6 +14,9 @@
  */
 import type { HostTensor } from '../onnx/runtime.js';
 import { cacheNames } from './model.js';
+
+/** Smallest growth of the cache, in slots. */
+const GROW_SLOTS = 32;
 
 export class KvBuffer {
   private k: Float32Array[];
@@ -38,10 +41,14 @@ export class KvBuffer {
     return this.cap;
   }
 
-  /** Makes room for slot `t` (doubling C, keeping every row's filled slots). */
+  /**
+   * Makes room for slot `t`, keeping every row's filled slots. C grows by a quarter (at least
+   * GROW_SLOTS): the step graph reads all C slots (masked past `position`), so a tighter C
+   * reads less, and re-laying the buffer out costs about four final sizes in all.
+   */
   reserve(t: number): void {
     if (t < this.cap) return;
-    const next = Math.min(this.maxCapacity, Math.max(t + 1, 2 * this.cap));
+    const next = Math.min(this.maxCapacity, Math.max(t + 1, this.cap + Math.max(GROW_SLOTS, Math.ceil(this.cap / 4))));
     if (t >= next) throw new RangeError(`KvBuffer: slot ${t} is past the largest capacity ${this.maxCapacity}`);
     const grow = (old: Float32Array) => {
       const out = new Float32Array(this.rows * this.heads * next * this.dh);
@@ -57,10 +64,15 @@ export class KvBuffer {
   /** Writes layer i's new keys/values (n, H, 1, Dh) of rows 0..n−1 into slot `t`. */
   write(i: number, k: Float32Array, v: Float32Array, n: number, t: number): void {
     const { heads, dh, cap } = this;
+    const K = this.k[i],
+      V = this.v[i];
     for (let rh = 0; rh < n * heads; rh++) {
       const at = (rh * cap + t) * dh;
-      this.k[i].set(k.subarray(rh * dh, rh * dh + dh), at);
-      this.v[i].set(v.subarray(rh * dh, rh * dh + dh), at);
+      const from = rh * dh;
+      for (let x = 0; x < dh; x++) {
+        K[at + x] = k[from + x];
+        V[at + x] = v[from + x];
+      }
     }
   }
 

@@ -238,10 +238,14 @@ export function drawMaskedAt(
   w: Float64Array,
 ): [number, number] {
   let mx = -Infinity;
-  for (let i = 0; i < mask.length; i++) if (mask[i] === 1 && logits[offset + i] / temperature > mx) mx = logits[offset + i] / temperature;
+  for (let i = 0; i < mask.length; i++) {
+    const x = logits[offset + i] / temperature;
+    w[i] = x;
+    if (mask[i] === 1 && x > mx) mx = x;
+  }
   let z = 0;
   for (let i = 0; i < mask.length; i++) {
-    if (mask[i] === 1) z += w[i] = Math.exp(logits[offset + i] / temperature - mx);
+    if (mask[i] === 1) z += w[i] = Math.exp(w[i] - mx);
     else w[i] = 0;
   }
   const id = rng.categorical(w);
