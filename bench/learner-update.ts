@@ -195,10 +195,15 @@ writeFileSync(
     decayed: JSON.stringify(Object.keys(loaded.params).filter((n) => !noDecay(n))),
   }),
 );
-const py = spawnSync('/usr/bin/python3', [new URL('./torch_update.py', import.meta.url).pathname, file, String(repeats)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+const py = spawnSync('/usr/bin/python3', [new URL('./torch_update.py', import.meta.url).pathname, file, String(repeats)], {
+  encoding: 'utf8',
+  maxBuffer: 1 << 24,
+});
 if (py.status !== 0) {
   console.error(py.stderr);
-  throw new Error('bench/torch_update.py failed; install PyTorch with `apt-get install -y python3-torch libopenblas0-pthread` (it runs under /usr/bin/python3)');
+  throw new Error(
+    'bench/torch_update.py failed; install PyTorch with `apt-get install -y python3-torch libopenblas0-pthread` (it runs under /usr/bin/python3)',
+  );
 }
 const torch = JSON.parse(py.stdout.trim().split('\n').pop()!) as Record<string, { seconds: number; loss: number; gradNorm: number }> & { torch: string };
 
@@ -239,7 +244,7 @@ const body = [
   ...updLines,
   '',
   agree,
-  'PyTorch runs bench/torch_update.py (a re-implementation of shared/policy/model.ts and the TimerPO loss) under /usr/bin/python3 with Debian\'s python3-torch and OpenBLAS; it is a benchmark-only dependency.',
+  "PyTorch runs bench/torch_update.py (a re-implementation of shared/policy/model.ts and the TimerPO loss) under /usr/bin/python3 with Debian's python3-torch and OpenBLAS; it is a benchmark-only dependency.",
 ].join('\n');
 console.log(body);
 if (!process.argv.includes('--no-write')) writeBenchSection('learner-update', body);

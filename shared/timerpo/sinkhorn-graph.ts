@@ -55,11 +55,14 @@ export function buildOtGraph(o: OtGraphOptions): GraphBuilder {
   // u is a column (R, T, 1) and v a row (R, 1, S), so both half-steps read K in place:
   // Kv = K · vᵀ and Kᵀu = (uᵀ K)ᵀ; no transposed copy of K is made.
   // First half-step with v = 1: K·1 is the row sum of K, exactly as the loop computes it.
+  // (A vector's transpose is a Reshape: the same numbers in the same order, no copy.)
+  const asRow = (x: Tensor) => g.reshape(x, [0, 1, -1]);
+  const asColumn = (x: Tensor) => g.reshape(x, [0, -1, 1]);
   let u = safeDiv(g, a, g.reduceSum(K, [2], true));
-  let v = safeDiv(g, b, g.matmul(g.transpose(u, [0, 2, 1]), K));
+  let v = safeDiv(g, b, g.matmul(asRow(u), K));
   for (let it = 1; it < iterations; it++) {
-    u = safeDiv(g, a, g.matmul(K, g.transpose(v, [0, 2, 1])));
-    v = safeDiv(g, b, g.matmul(g.transpose(u, [0, 2, 1]), K));
+    u = safeDiv(g, a, g.matmul(K, asColumn(v)));
+    v = safeDiv(g, b, g.matmul(asRow(u), K));
   }
   const plan = g.mul(g.mul(u, K), v); // (R, T, S): u_t K_ts v_s
   g.output('W', g.reduceSum(g.mul(plan, C), [1, 2]));
