@@ -18,7 +18,6 @@ import { batchFeatures } from '../shared/policy/features.js';
 import { TraceGrammar } from '../shared/policy/grammar.js';
 import type { Sample } from '../shared/policy/sample.js';
 import type { PreparedPrompt } from '../shared/policy/prompt-cache.js';
-import type { GroundedRewardOptions } from '../shared/timerpo/sinkhorn.js';
 import { groundedRewards, groundedRewardsOt } from './grounding.js';
 import type { HiddenSlice } from './grounding.js';
 import { locateRows, packBuckets } from './length-buckets.js';
@@ -32,7 +31,7 @@ export interface StepPasses {
   /** Response tokens in the batch. */
   readonly tokens: number;
   /** Grounded reward s_i and OT cost W_i of every response (step 3). */
-  ground(o: Required<GroundedRewardOptions>): Promise<{ s: Float64Array; W: Float64Array }>;
+  ground(o: { readonly epsOt: number; readonly iterations: number; readonly tau: number }): Promise<{ s: Float64Array; W: Float64Array }>;
   /** Loss and gradients with one advantage per response (step 5). */
   update(advantage: Float32Array): Promise<GradResult>;
 }

@@ -77,6 +77,7 @@ export class TraceGrammar {
   readonly maxLength: number;
   private readonly pm: PositionMap;
   private readonly masks = new Map<string, Uint8Array>();
+  private readonly thinkMasks: Uint8Array[] = [];
 
   constructor(
     readonly tokenizer: Tokenizer,
@@ -113,6 +114,11 @@ export class TraceGrammar {
    * that agree on them share one array. Do not write to it (use allowedMask for a copy).
    */
   allowedView(s: GrammarState): Readonly<Uint8Array> {
+    if (s.phase === 'think') {
+      // most tokens are think text: six masks, indexed without building a key
+      const i = (s.thinkLen < this.maxThinkTokens ? 3 : 0) + s.prevKind;
+      return (this.thinkMasks[i] ??= this.computeMask(s));
+    }
     const key = `${s.phase}|${s.thinkLen < this.maxThinkTokens ? 1 : 0}|${s.prevKind}|${s.count < this.maxIntervals ? 1 : 0}|${s.prevEnd}|${s.ptr}|${s.start}`;
     let m = this.masks.get(key);
     if (m === undefined) {

@@ -42,18 +42,19 @@ export class KvBuffer {
   }
 
   /**
-   * Makes room for slot `t`, keeping every row's filled slots. C grows by a quarter (at least
+   * Makes room for slot `t`, keeping the filled slots 0..t−1 of the first `live` rows (the
+   * others are dropped rows, whose contents no longer matter). C grows by a quarter (at least
    * GROW_SLOTS): the step graph reads all C slots (masked past `position`), so a tighter C
    * reads less, and re-laying the buffer out costs about four final sizes in all.
    */
-  reserve(t: number): void {
+  reserve(t: number, live = this.rows): void {
     if (t < this.cap) return;
     const next = Math.min(this.maxCapacity, Math.max(t + 1, this.cap + Math.max(GROW_SLOTS, Math.ceil(this.cap / 4))));
     if (t >= next) throw new RangeError(`KvBuffer: slot ${t} is past the largest capacity ${this.maxCapacity}`);
     const grow = (old: Float32Array) => {
       const out = new Float32Array(this.rows * this.heads * next * this.dh);
-      const run = this.cap * this.dh;
-      for (let rh = 0; rh < this.rows * this.heads; rh++) out.set(old.subarray(rh * run, rh * run + run), rh * next * this.dh);
+      const filled = t * this.dh;
+      for (let rh = 0; rh < live * this.heads; rh++) out.set(old.subarray(rh * this.cap * this.dh, rh * this.cap * this.dh + filled), rh * next * this.dh);
       return out;
     };
     this.k = this.k.map(grow);
@@ -76,10 +77,16 @@ export class KvBuffer {
     }
   }
 
-  /** Copies row `from` over row `to` (every layer, every slot). */
-  move(from: number, to: number): void {
-    const size = this.heads * this.cap * this.dh;
-    for (const a of [...this.k, ...this.v]) a.copyWithin(to * size, from * size, from * size + size);
+  /** Copies the first `filled` slots (default all) of row `from` over row `to`, in every layer. */
+  move(from: number, to: number, filled = this.cap): void {
+    const run = this.cap * this.dh;
+    const n = Math.min(filled, this.cap) * this.dh;
+    for (const a of [...this.k, ...this.v]) {
+      for (let h = 0; h < this.heads; h++) {
+        const src = (from * this.heads + h) * run;
+        a.copyWithin((to * this.heads + h) * run, src, src + n);
+      }
+    }
   }
 
   /** The cache inputs for the first n rows: views of the buffers, no copy. */

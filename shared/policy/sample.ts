@@ -129,7 +129,7 @@ async function decodeDroppingRows(d: DecodeState): Promise<void> {
   const { cfg, tokenizer } = o;
   const B = states.length;
   const W = tokenizer.outputSize;
-  const kv = new KvBuffer(cfg.decLayers, cfg.heads, cfg.width / cfg.heads, B, Math.min(d.maxSteps, 64), d.maxSteps);
+  const kv = new KvBuffer(cfg.decLayers, cfg.heads, cfg.width / cfg.heads, B, Math.min(d.maxSteps, 96), d.maxSteps);
   const rows = new RowTensors(d.rowFeeds);
   const rowOf = Int32Array.from({ length: B }, (_, r) => r);
   const token = new BigInt64Array(B).fill(BigInt(tokenizer.vocab.bos));
@@ -138,7 +138,7 @@ async function decodeDroppingRows(d: DecodeState): Promise<void> {
   const weights = new Float64Array(W);
   let n = B;
   for (let t = 0; t < d.maxSteps && n > 0; t++) {
-    kv.reserve(t);
+    kv.reserve(t, n);
     position[0] = BigInt(t);
     const out = await o.step(
       { token: { data: token.subarray(0, n), dims: [n, 1] }, position: { data: position, dims: [1] }, ...rows.feeds(n), ...kv.feeds(n) },
@@ -159,7 +159,7 @@ async function decodeDroppingRows(d: DecodeState): Promise<void> {
       if (!grammars[Math.floor(rowOf[j] / G)].isDone(states[rowOf[j]])) continue;
       const last = n - 1;
       if (j !== last) {
-        kv.move(last, j);
+        kv.move(last, j, t + 1);
         rows.move(last, j);
         rowOf[j] = rowOf[last];
         token[j] = token[last];
