@@ -74,6 +74,13 @@ async function compile(graph: GraphBuilder, so: SessionOpts): Promise<Compiled> 
 export class LearnerModel {
   private plain: Promise<{ score: Compiled; rl: Compiled; im: Compiled }> | undefined;
   private readonly ot = new Map<string, Promise<Compiled>>();
+  /**
+   * Reference log-probs already computed, by reference weight set (object identity: the
+   * reference weights are never changed in place) and by sample: with
+   * train.updatesPerBatch > 1 the same rollouts are updated on again and need no new
+   * reference pass (learner/step-passes.ts).
+   */
+  readonly refLogps = new WeakMap<object, WeakMap<object, Float32Array>>();
 
   private constructor(
     readonly cfg: PolicyModelConfig,

@@ -21,6 +21,7 @@ import type { PreparedPrompt } from '../shared/policy/prompt-cache.js';
 import { groundedRewards, groundedRewardsOt } from './grounding.js';
 import type { HiddenSlice } from './grounding.js';
 import { locateRows, packBuckets } from './length-buckets.js';
+import type { Bucket } from './length-buckets.js';
 import type { BucketLossInputs, GradResult } from './learner-model.js';
 import { packSequences } from './sequence-batch.js';
 import type { RlStepContext } from './timerpo-step.js';
@@ -30,6 +31,8 @@ export interface StepPasses {
   readonly logpMismatch: number;
   /** Response tokens in the batch. */
   readonly tokens: number;
+  /** True when the reference log-probs came from an earlier update on the same rollouts. */
+  readonly refCached?: boolean;
   /** Grounded reward s_i and OT cost W_i of every response (step 3). */
   ground(o: { readonly epsOt: number; readonly iterations: number; readonly tau: number }): Promise<{ s: Float64Array; W: Float64Array }>;
   /** Loss and gradients with one advantage per response (step 5). */
@@ -68,7 +71,7 @@ export async function bucketedPasses(ctx: RlStepContext, prompts: readonly Prepa
   const memAll = await model.encode(ctx.params, feats);
   const memory: HostTensor = { data: memAll.data.subarray(0, N * memAll.dims[1] * memAll.dims[2]), dims: [N, memAll.dims[1], memAll.dims[2]] };
   const cur = await model.scoreBuckets(ctx.params, memAll, [...rolls, ...exps]);
-  const ref = await model.scoreBuckets(ctx.refParams, await model.encode(ctx.refParams, promptFeats), rolls);
+  const refLogp = await referenceLogps(ctx, promptFeats, rolls, samples);
 
   const at = locateRows(rolls, samples.length);
   const atExp = locateRows(exps, N);
@@ -82,7 +85,7 @@ export async function bucketedPasses(ctx: RlStepContext, prompts: readonly Prepa
         logpMismatch = Math.max(logpMismatch, Math.abs(lp[t] - cur[k].logp[slot * b.T + t]));
       }
     });
-    return { logpOld, logpRef: ref[k].logp, advantage: new Float32Array(b.B) };
+    return { logpOld, logpRef: refLogp.perBucket[k], advantage: new Float32Array(b.B) };
   });
   const slice = (buckets: typeof rolls, scores: typeof cur, k: number, slot: number): HiddenSlice => ({
     data: scores[k].hidden,
@@ -93,6 +96,7 @@ export async function bucketedPasses(ctx: RlStepContext, prompts: readonly Prepa
   return {
     logpMismatch,
     tokens,
+    refCached: refLogp.cached,
     ground: (o) =>
       groundedRewardsOt(
         model.otRunner({ epsOt: o.epsOt, iterations: o.iterations }),
@@ -107,6 +111,33 @@ export async function bucketedPasses(ctx: RlStepContext, prompts: readonly Prepa
       return model.timerpoGradsBuckets(ctx.params, promptFeats, memory, rolls, inputs, tokens);
     },
   };
+}
+
+/**
+ * logp_ref of every bucket: from the model's cache when every sample was scored under these
+ * reference weights before (train.updatesPerBatch > 1), else one pass (and cached).
+ */
+async function referenceLogps(
+  ctx: RlStepContext,
+  promptFeats: HostTensor,
+  rolls: readonly Bucket[],
+  samples: readonly Sample[],
+): Promise<{ perBucket: Float32Array[]; cached: boolean }> {
+  const { model } = ctx;
+  let known = model.refLogps.get(ctx.refParams);
+  if (known === undefined) model.refLogps.set(ctx.refParams, (known = new WeakMap()));
+  const memo = known;
+  if (samples.every((s) => memo.has(s))) {
+    const perBucket = rolls.map((b) => {
+      const out = new Float32Array(b.B * b.T);
+      b.rows.forEach((r, slot) => out.set(memo.get(samples[r])!.subarray(0, b.lengths[slot]), slot * b.T));
+      return out;
+    });
+    return { perBucket, cached: true };
+  }
+  const ref = await model.scoreBuckets(ctx.refParams, await model.encode(ctx.refParams, promptFeats), rolls);
+  rolls.forEach((b, k) => b.rows.forEach((r, slot) => memo.set(samples[r], ref[k].logp.slice(slot * b.T, slot * b.T + b.lengths[slot]))));
+  return { perBucket: ref.map((x) => x.logp), cached: false };
 }
 
 /** The reference: one padded batch per pass, the encoder inside, Sinkhorn in JS loops. */

@@ -66,6 +66,13 @@ test('bucketed and plain passes agree: logp vs the sampler, s and W, loss, stats
   for (const k of ['surrogate', 'kl', 'entropy', 'clip_fraction']) assert.ok(Math.abs(ga.stats[k] - gb.stats[k]) < 1e-5 * Math.abs(gb.stats[k]) + 1e-7, k);
   assert.equal(Object.keys(ga.grads).sort(), Object.keys(gb.grads).sort());
   for (const k of Object.keys(gb.grads)) assert.ok(maxRel(ga.grads[k], gb.grads[k]) < 2e-5, `${k}: ${maxRel(ga.grads[k], gb.grads[k])}`);
+  // a second update on the same rollouts (train.updatesPerBatch > 1) reuses the reference log-probs
+  const again = await bucketedPasses(ctx, prompts, samples);
+  assert.is(fast.refCached, false);
+  assert.is(again.refCached, true);
+  const gc = await again.update(adv);
+  assert.is(gc.loss, ga.loss);
+  for (const k of Object.keys(ga.grads)) assert.equal(Array.from(gc.grads[k]), Array.from(ga.grads[k]), k);
   await model.dispose();
 });
 
