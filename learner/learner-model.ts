@@ -40,6 +40,12 @@ export const imitationLoss: LossBuilder = (g: GraphBuilder, t: ScoreTensors): Te
   return g.div(g.neg(g.reduceSum(g.mul(t.logp, mask))), g.max(g.reduceSum(mask), 1));
 };
 
+/** The same NLL divided by the input `token_count` (the whole batch's Σ mask, for length buckets). */
+export const imitationLossBucketed: LossBuilder = (g: GraphBuilder, t: ScoreTensors): Tensor => {
+  const mask = g.input('response_mask', ['B', 'T']);
+  return g.div(g.neg(g.reduceSum(g.mul(t.logp, mask))), g.input('token_count', []));
+};
+
 export interface GradResult {
   readonly loss: number;
   readonly grads: Params;
@@ -89,19 +95,21 @@ export class LearnerModel {
     private readonly enc: Compiled,
     private readonly scoreRowsC: Compiled,
     private readonly rlRows: Compiled,
+    private readonly imRows: Compiled,
     private readonly encBack: Compiled,
   ) {}
 
   static async create(cfg: PolicyModelConfig, loss: SurrogateOptions, opts: { device?: string; threads?: number } = {}): Promise<LearnerModel> {
     const so = { device: opts.device ?? 'cpu', threads: opts.threads ?? 1 };
     const rows = { source: 'memory', rowPrompt: true, grammarMask: true } as const;
-    const [enc, score, rl, back] = await Promise.all([
+    const [enc, score, rl, im, back] = await Promise.all([
       compile(buildEncodeGraph(cfg), so),
       compile(buildScoreGraph(cfg, rows), so),
       compile(buildScoreGraph(cfg, { ...rows, memoryGrad: true, loss: timerpoLossBuilder({ ...loss, normalizer: 'input' }) }), so),
+      compile(buildScoreGraph(cfg, { ...rows, memoryGrad: true, loss: imitationLossBucketed }), so),
       compile(buildEncoderBackwardGraph(cfg), so),
     ]);
-    return new LearnerModel(cfg, loss, so, enc, score, rl, back);
+    return new LearnerModel(cfg, loss, so, enc, score, rl, im, back);
   }
 
   // ---- bucketed path ---------------------------------------------------------------------
@@ -137,24 +145,40 @@ export class LearnerModel {
     inputs: readonly BucketLossInputs[],
     tokenCount: number,
   ): Promise<GradResult> {
-    const pf = paramFeeds(this.rlRows.graph, params);
+    return this.gradsBuckets(this.rlRows, params, features, memory, buckets, tokenCount, (b, k) => ({
+      logp_old: { data: inputs[k].logpOld, dims: [b.B, b.T] },
+      logp_ref: { data: inputs[k].logpRef, dims: [b.B, b.T] },
+      advantage: { data: inputs[k].advantage, dims: [b.B, 1] },
+    }));
+  }
+
+  /**
+   * Imitation (warm-start) NLL and gradients, bucket by bucket: each bucket's `response_mask`
+   * holds its token weights, and `tokenCount` is their sum over the whole batch.
+   */
+  async imitationGradsBuckets(params: Params, features: HostTensor, memory: HostTensor, buckets: readonly Bucket[], tokenCount: number): Promise<GradResult> {
+    return this.gradsBuckets(this.imRows, params, features, memory, buckets, tokenCount, () => ({}));
+  }
+
+  /** Runs a rows loss graph per bucket and the encoder backward once; sums loss, stats and gradients. */
+  private async gradsBuckets(
+    c: Compiled,
+    params: Params,
+    features: HostTensor,
+    memory: HostTensor,
+    buckets: readonly Bucket[],
+    tokenCount: number,
+    extra: (b: Bucket, k: number) => Record<string, HostTensor>,
+  ): Promise<GradResult> {
+    const pf = paramFeeds(c.graph, params);
     const count: HostTensor = { data: Float32Array.of(Math.max(1, tokenCount)), dims: [] };
     const grads: Params = {};
     const stats: Record<string, number> = {};
     let loss = 0;
     let gradMemory: Float32Array | undefined;
     for (const [k, b] of buckets.entries()) {
-      const x = inputs[k];
-      const out = await this.rlRows.session.run({
-        ...b.feeds,
-        memory,
-        logp_old: { data: x.logpOld, dims: [b.B, b.T] },
-        logp_ref: { data: x.logpRef, dims: [b.B, b.T] },
-        advantage: { data: x.advantage, dims: [b.B, 1] },
-        token_count: count,
-        ...pf,
-      });
-      const part = collect(out, this.rlRows.graph);
+      const out = await c.session.run({ ...b.feeds, memory, ...extra(b, k), token_count: count, ...pf });
+      const part = collect(out, c.graph);
       loss += part.loss;
       for (const [name, v] of Object.entries(part.stats)) stats[name] = (stats[name] ?? 0) + v;
       for (const [name, gr] of Object.entries(part.grads)) addInto(grads, name, gr);
@@ -229,7 +253,7 @@ export class LearnerModel {
   }
 
   async dispose(): Promise<void> {
-    const all = [this.enc, this.scoreRowsC, this.rlRows, this.encBack, ...(await Promise.all(this.ot.values()))];
+    const all = [this.enc, this.scoreRowsC, this.rlRows, this.imRows, this.encBack, ...(await Promise.all(this.ot.values()))];
     if (this.plain !== undefined) all.push(...Object.values(await this.plain));
     await Promise.all(all.map((c) => c.session.dispose()));
   }
