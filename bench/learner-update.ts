@@ -35,7 +35,7 @@ import { SURROGATE_DEFAULTS } from '../shared/timerpo/surrogate.js';
 import { Rng } from '../shared/rng.js';
 import { LearnerModel } from '../learner/learner-model.js';
 import type { BucketLossInputs, GradResult } from '../learner/learner-model.js';
-import { packBuckets } from '../learner/length-buckets.js';
+import { bucketOverhead, packBuckets } from '../learner/length-buckets.js';
 import type { Bucket } from '../learner/length-buckets.js';
 import { packSequences } from '../learner/sequence-batch.js';
 import type { PackedBatch } from '../learner/sequence-batch.js';
@@ -102,7 +102,7 @@ for (let rep = 0; rep <= repeats; rep++) {
 
 // ---- the update alone on fixed inputs: ours (both paths) and PyTorch ------------------------
 const v = tokenizer.vocab;
-const pack = { bos: v.bos, pad: v.pad, outputSize: tokenizer.outputSize, maxLen: spec.model.maxLen };
+const pack = { bos: v.bos, pad: v.pad, outputSize: tokenizer.outputSize, maxLen: spec.model.maxLen, overheadTokens: bucketOverhead(spec.model) };
 const rowPrompt = samples.map((_, i) => Math.floor(i / G));
 const grammars = samples.map((_, i) => new TraceGrammar(tokenizer, prompts[rowPrompt[i]].record.series.length, spec.grammar));
 const padded: PackedBatch = packSequences(

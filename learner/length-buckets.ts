@@ -7,17 +7,27 @@
  *
  * Where to cut is a small dynamic programme over the sorted lengths L_1 ≤ … ≤ L_n:
  *   cost(cut) = Σ_buckets (rows · longest) + overheadTokens · buckets
- * `overheadTokens` prices one more session run in tokens of work (default 24, measured on
- * the default model: a run of the update graph costs about as much as 24 extra tokens).
+ * `overheadTokens` prices one more session run in tokens of work. A run costs about the
+ * same whatever the model (node dispatch, gradient copies), a token costs about its
+ * parameter count, so `bucketOverhead(cfg)` scales 64 tokens at 1 M parameters (measured on
+ * the shipped 1.0 M policy and 80 rollouts: 4–8 buckets cost the same, one bucket 1.7× more;
+ * the tiny smoke model gets about one bucket per pass).
  * Worked example, lengths [10, 11, 12, 100] with overhead 24: one bucket costs 4·100 + 24 =
  * 424; {10, 11, 12} + {100} costs 3·12 + 24 + 100 + 24 = 184, the optimum.
  */
 import type { HostTensor } from '../shared/onnx/runtime.js';
 import type { TraceGrammar } from '../shared/policy/grammar.js';
+import { countParams } from '../shared/policy/model-config.js';
+import type { PolicyModelConfig } from '../shared/policy/model-config.js';
 import { packTokens } from './sequence-batch.js';
 import type { PackOptions, PackedBatch } from './sequence-batch.js';
 
-export const DEFAULT_BUCKET_OVERHEAD = 24;
+export const DEFAULT_BUCKET_OVERHEAD = 64;
+
+/** overheadTokens for a model: 64 at 1 M parameters, inversely proportional to size, within [8, 1024]. */
+export function bucketOverhead(cfg: PolicyModelConfig): number {
+  return Math.round(Math.min(1024, Math.max(8, (DEFAULT_BUCKET_OVERHEAD * 1e6) / countParams(cfg))));
+}
 
 export interface Bucket {
   /** Original row index of each slot, shortest first. */

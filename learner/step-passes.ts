@@ -20,7 +20,7 @@ import type { Sample } from '../shared/policy/sample.js';
 import type { PreparedPrompt } from '../shared/policy/prompt-cache.js';
 import { groundedRewards, groundedRewardsOt } from './grounding.js';
 import type { HiddenSlice } from './grounding.js';
-import { locateRows, packBuckets } from './length-buckets.js';
+import { bucketOverhead, locateRows, packBuckets } from './length-buckets.js';
 import type { Bucket } from './length-buckets.js';
 import type { BucketLossInputs, GradResult } from './learner-model.js';
 import { packSequences } from './sequence-batch.js';
@@ -33,6 +33,8 @@ export interface StepPasses {
   readonly tokens: number;
   /** True when the reference log-probs came from an earlier update on the same rollouts. */
   readonly refCached?: boolean;
+  /** Length buckets of the rollouts (bucketed passes). */
+  readonly buckets?: number;
   /** Grounded reward s_i and OT cost W_i of every response (step 3). */
   ground(o: { readonly epsOt: number; readonly iterations: number; readonly tau: number }): Promise<{ s: Float64Array; W: Float64Array }>;
   /** Loss and gradients with one advantage per response (step 5). */
@@ -41,7 +43,13 @@ export interface StepPasses {
 
 function packOptions(ctx: RlStepContext) {
   const v = ctx.tokenizer.vocab;
-  return { bos: v.bos, pad: v.pad, outputSize: ctx.tokenizer.outputSize, maxLen: ctx.spec.model.maxLen };
+  return {
+    bos: v.bos,
+    pad: v.pad,
+    outputSize: ctx.tokenizer.outputSize,
+    maxLen: ctx.spec.model.maxLen,
+    overheadTokens: ctx.bucketOverhead ?? bucketOverhead(ctx.spec.model),
+  };
 }
 
 /** The default: per-prompt encoder passes, length buckets, OT graph. */
@@ -97,6 +105,7 @@ export async function bucketedPasses(ctx: RlStepContext, prompts: readonly Prepa
     logpMismatch,
     tokens,
     refCached: refLogp.cached,
+    buckets: rolls.length,
     ground: (o) =>
       groundedRewardsOt(
         model.otRunner({ epsOt: o.epsOt, iterations: o.iterations }),

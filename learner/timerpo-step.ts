@@ -43,6 +43,8 @@ export interface RlStepContext {
    * reference passes (one padded batch each, Sinkhorn in JS). Same results (learner/step-passes.ts).
    */
   readonly engine?: 'bucketed' | 'plain';
+  /** Price of one more session run in tokens when cutting length buckets (default: bucketOverhead(spec.model)). */
+  readonly bucketOverhead?: number;
 }
 
 /** Seconds spent in each phase of one step. */

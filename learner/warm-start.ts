@@ -11,7 +11,7 @@ import type { Tokenizer } from '../shared/policy/tokenizer.js';
 import type { HostTensor } from '../shared/onnx/runtime.js';
 import { batchFeatures } from '../shared/policy/features.js';
 import type { GradResult, LearnerModel } from './learner-model.js';
-import { packBuckets } from './length-buckets.js';
+import { bucketOverhead, packBuckets } from './length-buckets.js';
 import type { Bucket } from './length-buckets.js';
 import type { Params } from '../shared/policy/model-config.js';
 import type { PolicySpec } from '../shared/policy/spec.js';
@@ -59,7 +59,7 @@ export async function imitationStep(ctx: ImitationContext, prompts: readonly Pre
   const usable = prompts.filter((p) => p.targetIds !== undefined);
   if (usable.length === 0) return { loss: NaN, gradNorm: 0, tokens: 0 };
   const v = ctx.tokenizer.vocab;
-  const pack = { bos: v.bos, pad: v.pad, outputSize: ctx.tokenizer.outputSize, maxLen: ctx.spec.model.maxLen };
+  const pack = { bos: v.bos, pad: v.pad, outputSize: ctx.tokenizer.outputSize, maxLen: ctx.spec.model.maxLen, overheadTokens: bucketOverhead(ctx.spec.model) };
   const grammars = usable.map((p) => new TraceGrammar(ctx.tokenizer, p.record.series.length, ctx.spec.grammar));
   const w = ctx.answerWeight ?? 1;
   const weigh = (mask: HostTensor, targets: HostTensor, B: number, T: number): HostTensor =>

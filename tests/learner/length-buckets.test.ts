@@ -3,7 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Rng } from '../../shared/rng.js';
-import { locateRows, packBuckets, planBuckets } from '../../learner/length-buckets.js';
+import { bucketOverhead, locateRows, packBuckets, planBuckets } from '../../learner/length-buckets.js';
+import { countParams, resolveModelConfig } from '../../shared/policy/model-config.js';
 
 const cost = (groups: number[][], lengths: number[], overhead: number) =>
   groups.reduce((t, g) => t + g.length * Math.max(1, ...g.map((r) => lengths[r])) + overhead, 0);
@@ -56,6 +57,14 @@ test('packed buckets hold each sequence at its slot, padded only to the bucketâ€
   });
   assert.ok(buckets.every((b) => b.T === Math.max(...b.lengths)));
   assert.ok(buckets.length >= 2, 'the long row gets its own bucket');
+});
+
+test('the overhead scales inversely with model size: 64 tokens at 1 M parameters, clamped to [8, 1024]', () => {
+  const big = resolveModelConfig({ vocabSize: 383 });
+  const tiny = resolveModelConfig({ vocabSize: 40, width: 16, heads: 2, encLayers: 1, decLayers: 1, mlpHidden: 32, featureSize: 8, numPatches: 4, maxLen: 16 });
+  assert.is(bucketOverhead(big), Math.round((64 * 1e6) / countParams(big)));
+  assert.ok(bucketOverhead(big) < 64, 'the 1.5 M default model');
+  assert.is(bucketOverhead(tiny), 1024);
 });
 
 test('a prompt index per sequence is required', () => {
