@@ -107,6 +107,11 @@ export interface DecodeStepOptions extends GraphBuildOptions {
    * (B, H, 1, Dh) out; the caller writes them into slot `position` (shared/policy/kv-cache.ts).
    */
   readonly cache?: 'grow' | 'buffer';
+  /**
+   * With `input: 'views'`: the rows are G samples per prompt, prompt after prompt (B = N·G),
+   * and the memory views are fed once per prompt, leading dim N (model-grouped.ts).
+   */
+  readonly group?: number;
 }
 
 export function buildDecodeStepGraph(cfg: PolicyModelConfig, opts: DecodeStepOptions = {}): GraphBuilder {
@@ -115,30 +120,35 @@ export function buildDecodeStepGraph(cfg: PolicyModelConfig, opts: DecodeStepOpt
   const token = g.input('token', ['B', 1], 'int64');
   const position = g.input('position', [1], 'int64');
   const [P, d, dh] = [cfg.numPatches, cfg.width, cfg.width / cfg.heads];
+  const group = opts.group;
+  if (group !== undefined && (opts.input !== 'views' || !Number.isInteger(group) || group < 1)) {
+    throw new ConfigError('decodeStep.group', `needs input: 'views' and an integer >= 1, got ${group} with input ${opts.input ?? 'memory'}`);
+  }
+  const N = group === undefined ? 'B' : 'N';
   const views: MemoryViews =
     (opts.input ?? 'memory') === 'memory'
       ? memoryViews(g, p, cfg, g.input('memory', ['B', P, d]))
       : {
           cross: Array.from({ length: cfg.decLayers }, (_, i) => ({
-            k: g.input(`cross.${i}.k`, ['B', cfg.heads, P, dh]),
-            v: g.input(`cross.${i}.v`, ['B', cfg.heads, P, dh]),
+            k: g.input(`cross.${i}.k`, [N, cfg.heads, P, dh]),
+            v: g.input(`cross.${i}.v`, [N, cfg.heads, P, dh]),
           })),
-          ptrIn: g.input('ptr.in', ['B', P, d]),
-          ptrKeys: g.input('ptr.keys', ['B', P, d]),
+          ptrIn: g.input('ptr.in', [N, P, d]),
+          ptrKeys: g.input('ptr.keys', [N, P, d]),
         };
-  let x = embedTokens(g, p, cfg, token, position, views.ptrIn);
+  let x = embedTokens(g, p, cfg, token, position, views.ptrIn, group);
   const buffer = opts.cache === 'buffer';
   for (let i = 0; i < cfg.decLayers; i++) {
     const names = buffer ? cacheNames(i) : pastNames(i);
     const time = buffer ? 'C' : 'Tpast';
     const kv = { k: g.input(names.k, ['B', cfg.heads, time, dh]), v: g.input(names.v, ['B', cfg.heads, time, dh]) };
-    const r = decoderLayer(g, p, cfg, i, x, views.cross[i], buffer ? { cache: kv, length: position } : kv);
+    const r = decoderLayer(g, p, cfg, i, x, views.cross[i], buffer ? { cache: kv, length: position } : kv, group);
     x = r.x;
     const out = buffer ? freshNames(i) : presentNames(i);
     g.output(out.k, r.present!.k);
     g.output(out.v, r.present!.v);
   }
-  const { hidden, logits } = outputHead(g, p, cfg, x, views.ptrKeys);
+  const { hidden, logits } = outputHead(g, p, cfg, x, views.ptrKeys, group);
   g.output('logits', g.squeeze(logits, [1]));
   g.output('hidden', g.squeeze(hidden, [1]));
   return g;

@@ -53,6 +53,13 @@ export interface SampleOptions {
    * the batch as soon as it finishes. Same draws either way.
    */
   readonly kvCache?: 'grow' | 'buffer';
+  /**
+   * With kvCache 'buffer': the step graph was built with `group: groupSize` (model-grouped.ts),
+   * so promptFeeds are fed once per prompt instead of once per row, and rows leave the batch a
+   * whole group at a time (a finished row whose group is still running feeds <pad>). The
+   * samples of one prompt end within a few tokens of each other, so little is wasted.
+   */
+  readonly groupedViews?: boolean;
 }
 
 export interface Sample {
@@ -90,13 +97,14 @@ export async function sampleGroups(o: SampleOptions): Promise<Sample[][]> {
     );
 
   const rowFeeds: Record<string, HostTensor> = {};
-  for (const [name, t] of Object.entries(o.promptFeeds)) rowFeeds[name] = repeatRows(name, t, prompts.length, G);
+  const grouped = o.kvCache === 'buffer' && o.groupedViews === true;
+  for (const [name, t] of Object.entries(o.promptFeeds)) rowFeeds[name] = repeatRows(name, t, prompts.length, grouped ? 1 : G);
   const rngs = Array.from({ length: B }, (_, r) => o.rng.fork(sampleKey(prompts[Math.floor(r / G)].promptId, o.weightVersion, r % G)));
   const states: GrammarState[] = Array.from({ length: B }, (_, r) => grammars[Math.floor(r / G)].initial());
   const ids: number[][] = Array.from({ length: B }, () => []);
   const logps: number[][] = Array.from({ length: B }, () => []);
   const decode = o.kvCache === 'buffer' ? decodeDroppingRows : decodeAllRows;
-  await decode({ o, grammars, rowFeeds, rngs, states, ids, logps, maxSteps, temperature, G });
+  await decode({ o, grammars, rowFeeds, rngs, states, ids, logps, maxSteps, temperature, G, unit: grouped ? G : 1 });
   return prompts.map((p, pi) =>
     Array.from({ length: G }, (_, i) => {
       const r = pi * G + i;
@@ -117,37 +125,46 @@ interface DecodeState {
   readonly maxSteps: number;
   readonly temperature: number;
   readonly G: number;
+  /** Rows that enter and leave the batch together: G with grouped views, else 1. */
+  readonly unit: number;
 }
 
 /**
  * The buffered loop: the cache lives in host buffers the step graph reads in place, the
- * first n rows of every buffer are the live ones, and a row that finishes is dropped by
- * moving the last live row into its place, so each step runs only unfinished rows.
+ * first n rows of every buffer are the live ones, and a unit of rows (one row, or a prompt's
+ * G rows with grouped views) that has finished is dropped by moving the last live unit into
+ * its place, so each step runs only unfinished units.
  */
 async function decodeDroppingRows(d: DecodeState): Promise<void> {
-  const { o, grammars, rngs, states, ids, logps, G } = d;
+  const { o, grammars, rngs, states, ids, logps, G, unit: U } = d;
   const { cfg, tokenizer } = o;
   const B = states.length;
   const W = tokenizer.outputSize;
+  const pad = BigInt(tokenizer.vocab.pad);
   const kv = new KvBuffer(cfg.decLayers, cfg.heads, cfg.width / cfg.heads, B, Math.min(d.maxSteps, 96), d.maxSteps);
-  const rows = new RowTensors(d.rowFeeds);
+  const views = new RowTensors(d.rowFeeds); // one row per unit's feed row: per row, or per prompt when grouped
   const rowOf = Int32Array.from({ length: B }, (_, r) => r);
   const token = new BigInt64Array(B).fill(BigInt(tokenizer.vocab.bos));
   const position = new BigInt64Array(1);
   const fetches = ['logits', ...Array.from({ length: cfg.decLayers }, (_, i) => Object.values(freshNames(i))).flat()];
   const weights = new Float64Array(W);
+  const done = (r: number) => grammars[Math.floor(r / G)].isDone(states[r]);
   let n = B;
   for (let t = 0; t < d.maxSteps && n > 0; t++) {
     kv.reserve(t, n);
     position[0] = BigInt(t);
     const out = await o.step(
-      { token: { data: token.subarray(0, n), dims: [n, 1] }, position: { data: position, dims: [1] }, ...rows.feeds(n), ...kv.feeds(n) },
+      { token: { data: token.subarray(0, n), dims: [n, 1] }, position: { data: position, dims: [1] }, ...views.feeds(n / U), ...kv.feeds(n) },
       fetches,
     );
     for (let i = 0; i < cfg.decLayers; i++) kv.write(i, out[freshNames(i).k].data as Float32Array, out[freshNames(i).v].data as Float32Array, n, t);
     const logits = out.logits.data as Float32Array;
     for (let j = 0; j < n; j++) {
       const r = rowOf[j];
+      if (done(r)) {
+        token[j] = pad; // a finished row of a group still running
+        continue;
+      }
       const gr = grammars[Math.floor(r / G)];
       const [id, lp] = drawMaskedAt(logits, j * W, gr.allowedView(states[r]), d.temperature, rngs[r], weights);
       ids[r].push(id);
@@ -155,16 +172,20 @@ async function decodeDroppingRows(d: DecodeState): Promise<void> {
       states[r] = gr.advance(states[r], id);
       token[j] = BigInt(id);
     }
-    for (let j = n - 1; j >= 0; j--) {
-      if (!grammars[Math.floor(rowOf[j] / G)].isDone(states[rowOf[j]])) continue;
-      const last = n - 1;
-      if (j !== last) {
-        kv.move(last, j, t + 1);
-        rows.move(last, j);
-        rowOf[j] = rowOf[last];
-        token[j] = token[last];
+    for (let u = n / U - 1; u >= 0; u--) {
+      let finished = true;
+      for (let k = 0; k < U && finished; k++) finished = done(rowOf[u * U + k]);
+      if (!finished) continue;
+      const last = n / U - 1;
+      if (u !== last) {
+        views.move(last, u);
+        for (let k = 0; k < U; k++) {
+          kv.move(last * U + k, u * U + k, t + 1);
+          rowOf[u * U + k] = rowOf[last * U + k];
+          token[u * U + k] = token[last * U + k];
+        }
       }
-      n -= 1;
+      n -= U;
     }
   }
 }
