@@ -10,6 +10,8 @@
  *               proto/, shared/
  *   coordinator/, rollout-worker/, learner/  the three roles: themselves, shared/, proto/,
  *               telemetry/; the coordinator also serves dashboard/. No role imports another.
+ *   serve/      `anomseer serve` (a trained policy over HTTP and gRPC) and `anomseer export`:
+ *               a role like the three above — shared/, proto/, telemetry/; entry serve/main.ts.
  *   cli/, bin/  the front door: wires the parts; from a role it imports only the role's entry,
  *               `<role>/main.ts`, never its internals.
  *
@@ -30,12 +32,13 @@ export const ALLOWED = Object.freeze({
   coordinator: ['shared', 'proto', 'telemetry', 'dashboard'],
   'rollout-worker': ['shared', 'proto', 'telemetry'],
   learner: ['shared', 'proto', 'telemetry'],
-  cli: ['shared', 'proto', 'telemetry', 'dashboard', 'coordinator', 'rollout-worker', 'learner'],
+  serve: ['shared', 'proto', 'telemetry'],
+  cli: ['shared', 'proto', 'telemetry', 'dashboard', 'coordinator', 'rollout-worker', 'learner', 'serve'],
   bin: ['cli'],
 });
 
 /** The roles: another part may import at most their entry file. */
-export const ROLES = Object.freeze(['coordinator', 'rollout-worker', 'learner']);
+export const ROLES = Object.freeze(['coordinator', 'rollout-worker', 'learner', 'serve']);
 
 /** Packages shared/ must not import: it runs in every process and talks to no network itself. */
 export const SHARED_FORBIDDEN_PACKAGES = Object.freeze(['@grpc/grpc-js', '@grpc/proto-loader', 'ioredis', 'ws', 'prom-client', 'commander']);

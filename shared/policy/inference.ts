@@ -47,8 +47,14 @@ export async function openPolicy(dir: string, run: RunOptions = {}): Promise<Ope
   return { loaded, policy, dispose: () => policy.dispose() };
 }
 
+/**
+ * What greedy decoding needs of a policy: `RolloutPolicy.sample`. A server may pass its own
+ * sampler here (serve/ batches concurrent requests' windows into one decode).
+ */
+export type TraceSampler = Pick<RolloutPolicy, 'sample'>;
+
 /** One greedy trace per prompt, in prompt order (prompts decoded `batchPrompts` at a time, default 64). */
-export async function greedyTraces(policy: RolloutPolicy, prompts: readonly RolloutPrompt[], grammar: GrammarOptions, batchPrompts = 64): Promise<string[]> {
+export async function greedyTraces(policy: TraceSampler, prompts: readonly RolloutPrompt[], grammar: GrammarOptions, batchPrompts = 64): Promise<string[]> {
   const groups = await policy.sample(prompts, { groupSize: 1, greedy: true, rng: new Rng(0), grammar, batchPrompts });
   return groups.map((g) => g[0]!.text);
 }
@@ -147,7 +153,7 @@ export interface DetectResult {
 }
 
 /** The policy on a user's series of any length: windows of the trained length, merged back. */
-export async function detectSeries(policy: RolloutPolicy, values: Float64Array, o: DetectOptions): Promise<DetectResult> {
+export async function detectSeries(policy: TraceSampler, values: Float64Array, o: DetectOptions): Promise<DetectResult> {
   const n = values.length;
   const L = Math.min(o.windowLength ?? 1000, n);
   const x = normalizeForPlot(values, o.normalize ?? 'robust');

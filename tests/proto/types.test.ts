@@ -194,12 +194,14 @@ test('types.ts declares no message-like shape the proto lacks', () => {
     'ServiceTypes',
     'CoordinatorHandlers',
     'WeightsHandlers',
+    'DetectClient',
+    'DetectHandlers',
   ]);
   const extra = [...shapes.keys()].filter((n) => !messages.includes(n) && !tooling.has(n));
   assert.equal(extra, []);
 });
 
-for (const service of ['Coordinator', 'Weights'] as const) {
+for (const service of ['Coordinator', 'Weights', 'Detect'] as const) {
   test(`${service}Handlers and ${service}Client list every method with its shape and types`, () => {
     const handlers = shapes.get(`${service}Handlers`)!;
     const client = shapes.get(`${service}Client`)!;
