@@ -82,29 +82,40 @@ const fmt = (ms: number) => (ms / 1000).toFixed(2);
 const load0 = loadavg()[0]!;
 console.log(`startup bench: ${ROUNDS} rounds, ${CLUSTER_ROUNDS} cluster rounds; load average ${load0.toFixed(1)}`);
 
-// A coordinator for the workers to register with (compiled; it is not what is timed).
-const coordinator = spawn(
-  process.execPath,
-  [BIN, 'coordinator', 'examples/smoke.yaml', '--listen', '127.0.0.1:0', '--no-dashboard', '--set', `outputDir=${tmp}/c`],
-  {
+interface Coordinator {
+  readonly address: string;
+  /** Its outputDir: a learner joining it must use the same `--set` (the job id covers the config). */
+  readonly dir: string;
+  readonly stop: () => Promise<unknown>;
+}
+
+/** A compiled coordinator of the smoke job for a worker or learner to join (not what is timed). */
+async function startCoordinator(dir: string): Promise<Coordinator> {
+  const child = spawn(process.execPath, [BIN, 'coordinator', 'examples/smoke.yaml', '--listen', '127.0.0.1:0', '--no-dashboard', '--set', `outputDir=${dir}`], {
     env: envOf('compiled'),
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
-const address = await new Promise<string>((resolve, reject) => {
-  createInterface({ input: coordinator.stdout }).on('line', (line) => {
-    const m = /listening on (\S+)/.exec(line);
-    if (m) resolve(m[1]!);
   });
-  coordinator.on('exit', (code) => reject(new Error(`the coordinator exited with ${code}`)));
-});
+  const address = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = /listening on (\S+)/.exec(line);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`the coordinator exited with ${code}`)));
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  return { address, dir, stop: () => (child.kill('SIGTERM'), exited) };
+}
+// The workers all join one coordinator; each learner gets a fresh one (a job has one learner).
+const shared = await startCoordinator(`${tmp}/c`);
 
 interface Case {
   readonly name: string;
-  readonly args: (v: Variant, round: number) => string[];
+  /** The command line; `coord` is the coordinator to join (a fresh one when `fresh`). */
+  readonly args: (v: Variant, round: number, coord: Coordinator) => string[];
   readonly until?: RegExp;
   readonly role?: boolean;
+  readonly fresh?: boolean;
 }
 const CASES: Case[] = [
   { name: '`anomseer --help`', args: () => [BIN, '--help'] },
@@ -118,25 +129,41 @@ const CASES: Case[] = [
   },
   {
     name: 'worker → "registered with job"',
-    args: () => [BIN, 'worker', '--coordinator', address],
+    args: (_v, _r, coord) => [BIN, 'worker', '--coordinator', coord.address],
     until: /registered with job/,
     role: true,
   },
+  {
+    name: 'learner → "training series … coordinator job"',
+    args: (_v, _r, coord) => [BIN, 'learner', 'examples/smoke.yaml', '--set', `outputDir=${coord.dir}`, '--coordinator', coord.address],
+    until: /learner: \d+ training series/,
+    role: true,
+    fresh: true,
+  },
 ];
+
+/** One timed start of a case; a `fresh` case gets its own coordinator, started before the clock. */
+async function timeCase(c: Case, v: Variant, round: number): Promise<number> {
+  if (c.fresh !== true) return (await timeRun(c.args(v, round, shared), envOf(v), c.until)).ms;
+  const own = await startCoordinator(`${tmp}/fresh-${v}-${round}`);
+  try {
+    return (await timeRun(c.args(v, round, own), envOf(v), c.until)).ms;
+  } finally {
+    await own.stop();
+  }
+}
 
 const times = new Map<string, number[]>();
 const record = (key: string, ms: number) => times.set(key, [...(times.get(key) ?? []), ms]);
 // warm-up (tsx's transpile cache, the OS file cache), not counted
-for (const c of CASES) for (const v of VARIANTS) await timeRun(c.args(v, -1), envOf(v), c.until);
+for (const c of CASES) for (const v of VARIANTS) await timeCase(c, v, -1);
 for (let r = 0; r < ROUNDS; r++) {
   record('bare', (await timeRun(['-e', '0'], process.env)).ms);
   record('check', (await timeRun([join(root, 'bin/build-status.mjs')], process.env)).ms);
-  for (const c of CASES)
-    for (const v of r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) record(`${c.name}|${v}`, (await timeRun(c.args(v, r), envOf(v), c.until)).ms);
+  for (const c of CASES) for (const v of r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) record(`${c.name}|${v}`, await timeCase(c, v, r));
   process.stdout.write(`round ${r + 1}/${ROUNDS}\r`);
 }
-coordinator.kill('SIGTERM');
-await new Promise((r) => coordinator.once('exit', r));
+await shared.stop();
 
 // The smoke cluster, both ways: wall time split by the launcher's forwarded lines.
 interface Split {
