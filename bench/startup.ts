@@ -13,7 +13,7 @@
  * coordinator). Figures are medians; the ratio column compares the two builds run side by side.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -42,8 +42,37 @@ const envOf = (v: Variant) => ({ ...process.env, ANOMSEER_TOKEN: TOKEN, ANOMSEER
 interface Timed {
   /** ms from spawn to the line matching `until` (or to exit when `until` is absent). */
   readonly ms: number;
-  readonly match?: RegExpExecArray;
+  /** CPU ms (user + system, all threads) the child spent until then; undefined without /proc. */
+  readonly cpuMs?: number;
 }
+
+/**
+ * CPU time from /proc (Linux; clock ticks of 10 ms): a running child's own, or the bench's
+ * reaped children's total (a child that exited is counted there once it is waited for). On a
+ * loaded machine this moves much less than wall time, so it shows what a start costs.
+ */
+const TICK_MS = 10;
+function procTimes(pid: number | 'self'): number[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+  } catch {
+    return undefined;
+  }
+}
+/** utime + stime of a running process, ms (fields 14 and 15 of /proc/<pid>/stat). */
+const cpuOf = (pid: number) =>
+  procTimes(pid)
+    ?.slice(11, 13)
+    .reduce((a, b) => a + b * TICK_MS, 0);
+/** cutime + cstime of this process, ms: the CPU of its children that have exited (fields 16, 17). */
+const reapedCpu = () =>
+  procTimes('self')
+    ?.slice(13, 15)
+    .reduce((a, b) => a + b * TICK_MS, 0);
 
 /**
  * Spawn `node args…`, resolve with the time until a line matches `until` (then SIGTERM it and
@@ -52,6 +81,7 @@ interface Timed {
 function timeRun(args: string[], env: NodeJS.ProcessEnv, until?: RegExp): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
+    const reaped0 = reapedCpu();
     const child = spawn(process.execPath, args, { env, cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
     let result: Timed | undefined;
@@ -60,14 +90,18 @@ function timeRun(args: string[], env: NodeJS.ProcessEnv, until?: RegExp): Promis
         lines.push(line);
         const m = until?.exec(line);
         if (m && result === undefined) {
-          result = { ms: performance.now() - t0, match: m };
+          result = { ms: performance.now() - t0, cpuMs: cpuOf(child.pid!) };
           child.kill('SIGTERM');
         }
       });
     }
     child.on('exit', (code) => {
-      if (until === undefined && code === 0) resolve({ ms: performance.now() - t0 });
-      else if (result !== undefined) resolve(result);
+      if (until === undefined && code === 0) {
+        const ms = performance.now() - t0;
+        // 'exit' comes after libuv reaped the child, so its CPU is in this process's cutime now
+        const reaped1 = reapedCpu();
+        resolve({ ms, cpuMs: reaped0 === undefined || reaped1 === undefined ? undefined : reaped1 - reaped0 });
+      } else if (result !== undefined) resolve(result);
       else reject(new Error(`node ${args.join(' ')} exited ${code} before ${String(until)}:\n${lines.slice(-10).join('\n')}`));
     });
   });
@@ -77,7 +111,7 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-const fmt = (ms: number) => (ms / 1000).toFixed(2);
+const fmt = (ms: number) => (Number.isNaN(ms) ? '—' : (ms / 1000).toFixed(2));
 
 const load0 = loadavg()[0]!;
 console.log(`startup bench: ${ROUNDS} rounds, ${CLUSTER_ROUNDS} cluster rounds; load average ${load0.toFixed(1)}`);
@@ -143,23 +177,26 @@ const CASES: Case[] = [
 ];
 
 /** One timed start of a case; a `fresh` case gets its own coordinator, started before the clock. */
-async function timeCase(c: Case, v: Variant, round: number): Promise<number> {
-  if (c.fresh !== true) return (await timeRun(c.args(v, round, shared), envOf(v), c.until)).ms;
+async function timeCase(c: Case, v: Variant, round: number): Promise<Timed> {
+  if (c.fresh !== true) return timeRun(c.args(v, round, shared), envOf(v), c.until);
   const own = await startCoordinator(`${tmp}/fresh-${v}-${round}`);
   try {
-    return (await timeRun(c.args(v, round, own), envOf(v), c.until)).ms;
+    return await timeRun(c.args(v, round, own), envOf(v), c.until);
   } finally {
     await own.stop();
   }
 }
 
-const times = new Map<string, number[]>();
-const record = (key: string, ms: number) => times.set(key, [...(times.get(key) ?? []), ms]);
+const times = new Map<string, Timed[]>();
+const record = (key: string, t: Timed) => times.set(key, [...(times.get(key) ?? []), t]);
+/** Median wall (or CPU) ms of a key; NaN when CPU time was not available. */
+const wall = (key: string) => median(times.get(key)!.map((t) => t.ms));
+const cpu = (key: string) => median(times.get(key)!.map((t) => t.cpuMs ?? NaN));
 // warm-up (tsx's transpile cache, the OS file cache), not counted
 for (const c of CASES) for (const v of VARIANTS) await timeCase(c, v, -1);
 for (let r = 0; r < ROUNDS; r++) {
-  record('bare', (await timeRun(['-e', '0'], process.env)).ms);
-  record('check', (await timeRun([join(root, 'bin/build-status.mjs')], process.env)).ms);
+  record('bare', await timeRun(['-e', '0'], process.env));
+  record('check', await timeRun([join(root, 'bin/build-status.mjs')], process.env));
   for (const c of CASES) for (const v of r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) record(`${c.name}|${v}`, await timeCase(c, v, r));
   process.stdout.write(`round ${r + 1}/${ROUNDS}\r`);
 }
@@ -206,12 +243,12 @@ for (let r = 0; r < CLUSTER_ROUNDS; r++) {
 rmSync(tmp, { recursive: true, force: true });
 const load1 = loadavg()[0]!;
 
-const bare = median(times.get('bare')!);
+const bare = wall('bare');
 const rows = CASES.map((c) => {
-  const tsx = median(times.get(`${c.name}|tsx`)!);
-  const compiled = median(times.get(`${c.name}|compiled`)!);
+  const [tsx, compiled] = [wall(`${c.name}|tsx`), wall(`${c.name}|compiled`)];
   const goal = c.role ? (compiled < GOAL_MS ? `yes (${fmt(GOAL_MS - compiled)} s under)` : `no, ${fmt(compiled - GOAL_MS)} s over`) : '';
-  return `| ${c.name} | ${fmt(tsx)} | ${fmt(compiled)} | ${(tsx / compiled).toFixed(1)}× | ${fmt(compiled - bare)} | ${goal} |`;
+  const cpuCells = `${fmt(cpu(`${c.name}|tsx`))} | ${fmt(cpu(`${c.name}|compiled`))}`;
+  return `| ${c.name} | ${fmt(tsx)} | ${fmt(compiled)} | ${(tsx / compiled).toFixed(1)}× | ${fmt(compiled - bare)} | ${cpuCells} | ${goal} |`;
 });
 const med = (v: Variant, k: keyof Split) => median(splits[v].map((s) => s[k]));
 const clusterRows = VARIANTS.map(
@@ -222,10 +259,10 @@ const body = [
   '## startup — CLI and role start-up: sources through tsx vs compiled dist/',
   '',
   `Command: \`node --import tsx bench/startup.ts --rounds ${ROUNDS} --cluster-rounds ${CLUSTER_ROUNDS}\` (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length}× ${cpus()[0]?.model.trim()}; 1-minute load average ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end).`,
-  `"tsx" is \`ANOMSEER_RUN_SOURCES=1 node bin/anomseer.mjs …\` (the TypeScript sources through tsx, warm transpile cache: what every start cost before dist/); "compiled" is \`node bin/anomseer.mjs …\` with dist/ current (the staleness check included). Medians of ${ROUNDS} interleaved rounds after a warm-up; seconds from spawn to exit, or to the line that says the role is ready. Bare \`node -e 0\`: ${fmt(bare)} s; \`node bin/build-status.mjs\` (the staleness check alone: one stat per source and output): ${fmt(median(times.get('check')!))} s.`,
+  `"tsx" is \`ANOMSEER_RUN_SOURCES=1 node bin/anomseer.mjs …\` (the TypeScript sources through tsx, warm transpile cache: what every start cost before dist/); "compiled" is \`node bin/anomseer.mjs …\` with dist/ current (the staleness check included). Medians of ${ROUNDS} interleaved rounds after a warm-up; seconds from spawn to exit, or to the line that says the role is ready. Bare \`node -e 0\`: ${fmt(bare)} s; \`node bin/build-status.mjs\` (the staleness check alone: one stat per source and output): ${fmt(wall('check'))} s. CPU is user + system time of the process (all its threads) until then, from /proc: on a loaded machine it moves much less than wall time (bare node: ${fmt(cpu('bare'))} s CPU).`,
   '',
-  '| start | tsx s | compiled s | tsx / compiled | compiled − bare node s | role ready < 0.5 s? |',
-  '|---|---|---|---|---|---|',
+  '| start | tsx s | compiled s | tsx / compiled | compiled − bare node s | tsx CPU s | compiled CPU s | role ready < 0.5 s (wall)? |',
+  '|---|---|---|---|---|---|---|---|',
   ...rows,
   '',
   `Smoke cluster, \`anomseer train examples/smoke.yaml --workers 2 --no-dashboard\` (coordinator, learner, 2 workers), medians of ${CLUSTER_ROUNDS} runs each way: start-up is launch → every role ready (the coordinator starts first, then the learner and workers together), work is → the learner's "done" line (warm start, 3 steps, the final eval), shutdown is → the launcher's exit.`,
