@@ -13,20 +13,9 @@ import { buildStatus } from '../../bin/build-status.mjs';
 import { type CliRun, repoRoot, runCli } from './run-cli.js';
 
 const copy = mkdtempSync(join(tmpdir(), 'anomseer-build-'));
-const COPIED = [
-  'package.json',
-  'tsconfig.json',
-  'bin',
-  'scripts',
-  'cli',
-  'shared',
-  'proto',
-  'telemetry',
-  'dashboard',
-  'coordinator',
-  'rollout-worker',
-  'learner',
-];
+/** What the CLI and the build need: the type-checked source dirs (bin, scripts, cli, the parts) minus tests and benchmarks. */
+const tsconfig = JSON.parse(readFileSync(join(repoRoot, 'tsconfig.json'), 'utf8')) as { include: string[] };
+const COPIED = ['package.json', 'tsconfig.json', ...tsconfig.include.filter((d) => d !== 'tests' && d !== 'bench')];
 for (const p of COPIED) cpSync(join(repoRoot, p), join(copy, p), { recursive: true });
 symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'), 'dir');
 
