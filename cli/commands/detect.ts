@@ -9,13 +9,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parseIntFlag, parseThreads } from './flags.js';
-import sharp from 'sharp';
 import { parseCsvDelimiter } from '../../shared/datasets/csv-parser.js';
 import { readValuesCsv } from '../../shared/datasets/values-csv.js';
 import { ConfigError, DataError } from '../../shared/errors.js';
-import { annotatedPng } from '../../shared/plot/annotate.js';
 import { parseNormalizeMode } from '../../shared/plot/normalize.js';
-import { MIN_DETECT_POINTS, detectSeries, openPolicy } from '../../shared/policy/inference.js';
 import { DEFAULT_CHECKPOINT } from './eval.js';
 
 interface DetectFlags {
@@ -48,6 +45,11 @@ export function registerDetect(program: Command): void {
       if (!existsSync(dir)) throw new ConfigError('--checkpoint', `${dir} does not exist; train one with \`anomseer train examples/anomllm.yaml\``);
       const delimiter = flags.delimiter === undefined ? undefined : parseCsvDelimiter(flags.delimiter, '--delimiter');
       const { values, column } = await readValuesCsv(file, { column: flags.column, delimiter });
+      const [{ default: sharp }, { annotatedPng }, { MIN_DETECT_POINTS, detectSeries, openPolicy }] = await Promise.all([
+        import('sharp'),
+        import('../../shared/plot/annotate.js'),
+        import('../../shared/policy/inference.js'),
+      ]);
       if (values.length < MIN_DETECT_POINTS)
         throw new DataError(file, `has ${values.length} points; detect needs at least ${MIN_DETECT_POINTS}`, { field: column });
       sharp.cache(false);

@@ -20,7 +20,6 @@ import { readText } from '../../shared/datasets/files.js';
 import { parsePredictionsJsonl } from '../../shared/eval/predictions.js';
 import { type EvalReport, type Prediction, reportToJson, scoreAll } from '../../shared/eval/score.js';
 import { formatTable } from '../../shared/eval/table.js';
-import { predictWithCheckpoint } from '../../shared/policy/inference.js';
 
 export interface RunEvalOptions {
   readonly records: readonly SeriesRecord[];
@@ -98,6 +97,7 @@ async function evalAction(flags: EvalFlags): Promise<void> {
     throw new ConfigError('--checkpoint', `${dir} does not exist; train one with \`anomseer train examples/anomllm.yaml\` or pass --predictions FILE`);
   }
   const threads = parseThreads(flags.threads);
+  const { predictWithCheckpoint } = await import('../../shared/policy/inference.js');
   const { predictions, lines } = await predictWithCheckpoint(dir, records, { threads, onProgress: progressBar('eval') });
   if (flags.savePredictions !== undefined) {
     mkdirSync(dirname(flags.savePredictions), { recursive: true });
