@@ -18,12 +18,13 @@ export function within<T>(p: Promise<T>, what: string, limitMs = EVENT_LIMIT_MS)
 
 /**
  * Polls `probe` until it returns something other than undefined (a thrown error counts as "not
- * yet"), then returns it; rejects with the last error once `limitMs` has passed.
+ * yet", unless `stopOn` says it is final: then it is rethrown at once), then returns it; rejects
+ * with the last error once `limitMs` has passed.
  */
 export async function eventually<T>(
   what: string,
   probe: () => T | undefined | Promise<T | undefined>,
-  opts: { limitMs?: number; everyMs?: number } = {},
+  opts: { limitMs?: number; everyMs?: number; stopOn?: (err: unknown) => boolean } = {},
 ): Promise<T> {
   const limit = opts.limitMs ?? EVENT_LIMIT_MS;
   const started = Date.now();
@@ -33,6 +34,7 @@ export async function eventually<T>(
       const v = await probe();
       if (v !== undefined) return v;
     } catch (err) {
+      if (opts.stopOn?.(err) === true) throw err;
       last = err;
     }
     if (Date.now() - started > limit)
