@@ -1,24 +1,33 @@
 // Real anomseer processes for the cluster tests: spawn a role, read its lines, wait for one,
-// and kill every child a test started (each by its own pid).
+// and kill every child a test started (each by its own pid). Waits are on events (a line, an
+// exit) with the generous outer limit of tests/helpers/wait.ts, never on a wall-clock margin.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { EVENT_LIMIT_MS, within } from '../helpers/wait.js';
 import { TOKEN } from './helpers.js';
+
+/** `node --import` this into a child whose stdin is a pipe we hold: it exits when we die. */
+export const DIE_WITH_PARENT = new URL('../helpers/die-with-parent.mjs', import.meta.url).href;
 
 export interface Proc {
   readonly name: string;
   readonly child: ChildProcess;
   readonly lines: string[];
+  /** Exit code or signal name, once the process has exited and all its output is read. */
   readonly exited: Promise<number | string>;
-  /** Resolves with the first line matching `re` (already seen lines count). */
-  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** Resolves with the first line matching `re` (already seen lines count); rejects if the process exits first, or after `limitMs` (default EVENT_LIMIT_MS). */
+  waitFor(re: RegExp, limitMs?: number): Promise<RegExpExecArray>;
+  /** Resolves with the exit code (or signal name) once its output is read; rejects after `limitMs` (default EVENT_LIMIT_MS). */
+  exit(limitMs?: number): Promise<number | string>;
 }
 
 const started: Proc[] = [];
 
 export function startRole(name: string, args: string[], env: Record<string, string> = {}): Proc {
-  // stdin is a pipe and ANOMSEER_EXIT_WITH_PARENT is set: if this test process dies, the role does too.
-  const child = spawn(process.execPath, ['bin/anomseer.mjs', ...args], {
+  // stdin is a pipe and ANOMSEER_EXIT_WITH_PARENT is set: if this test process dies, the role does
+  // too; the preload does the same for the commands that are not roles (train, scale, status).
+  const child = spawn(process.execPath, ['--import', DIE_WITH_PARENT, 'bin/anomseer.mjs', ...args], {
     env: { ...process.env, ANOMSEER_TOKEN: TOKEN, ANOMSEER_EXIT_WITH_PARENT: '1', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -37,22 +46,25 @@ export function startRole(name: string, args: string[], env: Record<string, stri
       }
     });
   }
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  // 'close', not 'exit': by then every line the process wrote has been read, so a test that
+  // awaits `exited` and then looks at `lines` sees them all however late the pipes drain.
+  const exited = new Promise<number | string>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal ?? -1)));
   const proc: Proc = {
     name,
     child,
     lines,
     exited,
-    waitFor: (re, timeoutMs = 60_000) =>
+    waitFor: (re, limitMs = EVENT_LIMIT_MS) =>
       new Promise((resolve, reject) => {
         for (const l of lines) {
           const m = re.exec(l);
           if (m !== null) return resolve(m);
         }
         const timer = setTimeout(
-          () => reject(new Error(`${name}: no line matching ${re} within ${timeoutMs} ms; last lines:\n${lines.slice(-15).join('\n')}`)),
-          timeoutMs,
+          () => reject(new Error(`${name}: no line matching ${re} within ${limitMs / 1000} s; last lines:\n${lines.slice(-15).join('\n')}`)),
+          limitMs,
         );
+        timer.unref();
         waiters.push({
           re,
           resolve: (m) => {
@@ -64,6 +76,10 @@ export function startRole(name: string, args: string[], env: Record<string, stri
           clearTimeout(timer);
           reject(new Error(`${name} exited (${code}) before printing ${re}; last lines:\n${lines.slice(-15).join('\n')}`));
         });
+      }),
+    exit: (limitMs = EVENT_LIMIT_MS) =>
+      within(exited, `${name} exits`, limitMs).catch((err: unknown) => {
+        throw new Error(`${(err as Error).message}; last lines:\n${lines.slice(-15).join('\n')}`);
       }),
   };
   started.push(proc);
