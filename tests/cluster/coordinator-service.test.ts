@@ -1,5 +1,6 @@
-// The Coordinator and Weights services over real gRPC on 127.0.0.1, with a memory store and a
-// manual clock: tests act as workers and as the learner.
+// The Coordinator and Weights services over real gRPC on 127.0.0.1, with a memory store, a
+// manual clock and timers the test holds (no sweep or long-poll timeout fires by itself): tests
+// act as workers and as the learner.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chunkWeights, assembleWeights } from '../../proto/chunks.js';
@@ -13,7 +14,8 @@ import { createCoordinator, serveCoordinator } from '../../coordinator/service/s
 import type { Coordinator, RunningServer } from '../../coordinator/service/server.js';
 import { ConfigError, InvalidArgumentError } from '../../shared/errors.js';
 import { runRemoteTraining } from '../../learner/remote-loop.js';
-import { TOKEN, clients, fakeRecords, manualClock, smokeJob, validRollouts } from './helpers.js';
+import { EVENT_LIMIT_MS, eventually, within } from '../helpers/wait.js';
+import { TOKEN, clients, fakeRecords, heldTimers, manualClock, smokeJob, validRollouts } from './helpers.js';
 
 interface Ctx {
   c: Coordinator;
@@ -21,14 +23,23 @@ interface Ctx {
   coord: CoordinatorClient;
   weights: WeightsClient;
   clock: ReturnType<typeof manualClock>;
+  timers: ReturnType<typeof heldTimers>;
   close(): Promise<void>;
 }
 
 /** A coordinator for 2 steps × 4 prompts of 6 records, G = 4, lease timeout 10 s. */
 async function setup(overrides: Record<string, string> = {}): Promise<Ctx> {
   const clock = manualClock();
+  const timers = heldTimers();
   const job = smokeJob({ 'train.steps': '2', ...overrides });
-  const c = createCoordinator(job, { store: new MemoryStore({ jobId: 'test' }), clock: clock.now, logger: () => {}, records: fakeRecords(6), chunkBytes: 16 });
+  const c = createCoordinator(job, {
+    store: new MemoryStore({ jobId: 'test' }),
+    clock: clock.now,
+    timers,
+    logger: () => {},
+    records: fakeRecords(6),
+    chunkBytes: 16,
+  });
   const srv = await serveCoordinator(c, { listen: '127.0.0.1:0', token: TOKEN, logger: () => {} });
   const cl = clients(srv.address);
   return {
@@ -37,6 +48,7 @@ async function setup(overrides: Record<string, string> = {}): Promise<Ctx> {
     coord: cl.coord,
     weights: cl.weights,
     clock,
+    timers,
     close: async () => {
       cl.close();
       await srv.close();
@@ -230,13 +242,15 @@ test('a long poll answers as soon as min_groups are ready', async () => {
     await register(t.coord, 'a');
     await publish(t.weights, WEIGHTS, 1, 0);
     const { leases } = await lease(t.coord, 'a', 1, 2);
-    const started = Date.now();
     const polled = take(t.coord, 0, 2, 8, 20_000);
+    // The poll is waiting (its 20 s timer is set) before any group arrives.
+    const wait = await eventually('the long poll waits', () => t.timers.set.find((x) => x.ms === 20_000));
     await submit(t.coord, 'a', leases[0]!, 1);
     await submit(t.coord, 'a', leases[1]!, 1);
-    const b = await polled;
+    const b = await within(polled, 'the long poll answers');
     assert.is(b.groups.length, 2);
-    assert.ok(Date.now() - started < 5000);
+    // The held timer never fires: the answer came from the second group, and the wait was cleared.
+    assert.ok(wait.cleared, 'the wait timer is cleared once the poll answers');
   } finally {
     await t.close();
   }
@@ -401,7 +415,7 @@ test('a learner started with another config than the coordinator refuses to trai
     const err = await runRemoteTraining(smokeJob({ 'train.steps': '2', 'optim.lr': '0.001' }), {
       coord: t.coord,
       weights: t.weights,
-      rpcDeadlineMs: 5000,
+      rpcDeadlineMs: EVENT_LIMIT_MS,
       sleep: async () => {},
       clock: () => new Date(),
       log: () => {},
