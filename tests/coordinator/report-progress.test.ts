@@ -16,6 +16,7 @@ import { PROGRESS_MAX_BYTES, decodeProgress, encodeProgress } from '../../shared
 import { ProgressReporter } from '../../learner/progress-reporter.js';
 import type { DashboardEvent } from '../../shared/training/events.js';
 import { InvalidArgumentError } from '../../shared/errors.js';
+import { EVENT_LIMIT_MS } from '../helpers/wait.js';
 import { TOKEN, clients, fakeRecords, manualClock, smokeJob } from '../cluster/helpers.js';
 import { fakeEval, fakeStep } from '../dashboard/fake-events.js';
 
@@ -49,7 +50,7 @@ async function setup(): Promise<Ctx> {
 }
 
 const report = (coord: CoordinatorClient, req: Partial<ReportProgressRequest>) =>
-  unary(coord, coord.ReportProgress, { learner_id: 'L', sequence: 1, event_json: '{}', ...req }, { deadlineMs: 5000 });
+  unary(coord, coord.ReportProgress, { learner_id: 'L', sequence: 1, event_json: '{}', ...req }, { deadlineMs: EVENT_LIMIT_MS });
 const series = Float64Array.from({ length: 64 }, (_, i) => Math.sin(i / 4));
 const record = { id: 'p-1', series, intervals: [[10, 20] as const], type: 'global point' as const };
 const stillServes = async (coord: CoordinatorClient) => assert.is((await unary(coord, coord.GetStatus, {})).job_id.startsWith('smoke-'), true);

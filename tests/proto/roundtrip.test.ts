@@ -12,6 +12,7 @@ import type {
   RegisterWorkerResponse,
   SubmitGroupRequest,
 } from '../../proto/types.js';
+import { EVENT_LIMIT_MS } from '../helpers/wait.js';
 import { coordinatorHandlers, startServer } from './helpers.js';
 
 const register: RegisterWorkerRequest = {
@@ -59,7 +60,7 @@ test('RegisterWorker: the handler gets the request as sent and the client the an
     }),
   });
   try {
-    const answer = await unary(s.coordinator, s.coordinator.RegisterWorker, register, { deadlineMs: 5000 });
+    const answer = await unary(s.coordinator, s.coordinator.RegisterWorker, register, { deadlineMs: EVENT_LIMIT_MS });
     assert.equal(seen, register);
     assert.equal(answer, assignment);
     assert.is(typeof answer.weight_version, 'number', 'uint64 decodes as number (longs: Number)');
