@@ -14,7 +14,7 @@ import type { Dashboard } from '../../dashboard/server.js';
 import { LocalStatus } from '../../dashboard/status.js';
 import { runTraining } from '../../learner/trainer.js';
 import { compileJobConfig } from '../../shared/config/job.js';
-import { CHROMIUM, launchChromium } from './chromium.js';
+import { CHROMIUM, launchChromium, newPage } from './chromium.js';
 import { fakeStep } from './fake-events.js';
 
 const TOKEN = 'browser-test-token-0123456789';
@@ -42,14 +42,14 @@ test('headless Chromium is installed (apt-get install -y chromium)', () => {
 // Browser-side code is written as strings: this project compiles without the DOM library.
 const points = async () => Number(await page.evaluate("document.querySelector('#chart-reward').dataset.points"));
 const rewardPointsAre = (n: number) => page.waitForFunction(`document.querySelector('#chart-reward').dataset.points === '${n}'`);
-const connIsLive = (timeout = 5000) => page.waitForFunction("document.querySelector('#conn').textContent === 'live'", undefined, { timeout });
+const connIsLive = () => page.waitForFunction("document.querySelector('#conn').textContent === 'live'");
 const text = async (sel: string) => String(await page.evaluate(`document.querySelector(${JSON.stringify(sel)})?.textContent ?? ''`));
 
 test.before(async () => {
   if (!existsSync(CHROMIUM)) return;
   browser = await launchChromium();
   // bypassCSP: the page's policy forbids eval, which Playwright's string predicates use.
-  page = await browser.newPage({ viewport: { width: 1440, height: 1760 }, bypassCSP: true });
+  page = await newPage(browser, { viewport: { width: 1440, height: 1760 }, bypassCSP: true });
 });
 
 test.after(async () => {
@@ -131,7 +131,7 @@ t('after a dashboard restart the page reconnects and the new snapshot replaces i
   dash = await startDashboard({ token: TOKEN, port, job: { name: 'restarted', steps: 2 } });
   dash.publish(fakeStep(1));
   dash.publish(fakeStep(2));
-  await connIsLive(10_000);
+  await connIsLive();
   await rewardPointsAre(2);
   assert.match(await text('#job-name'), /restarted/);
   dash.publish(fakeStep(3));
@@ -144,7 +144,7 @@ t('3,000 live steps keep the page responsive and its charts bounded by downsampl
     dash.publish(fakeStep(k));
     if (k % 200 === 0) await new Promise((r) => setImmediate(r));
   }
-  await page.waitForFunction("document.querySelector('#progress').textContent.startsWith('step 3003 ')", undefined, { timeout: 20_000 });
+  await page.waitForFunction("document.querySelector('#progress').textContent.startsWith('step 3003 ')");
   await page.waitForFunction("Number(document.querySelector('#chart-reward').dataset.points) > 0");
   const n = await points();
   console.log(`3,000 steps through the page in ${((Date.now() - started) / 1000).toFixed(1)} s; reward chart holds ${n} points`);
@@ -153,7 +153,7 @@ t('3,000 live steps keep the page responsive and its charts bounded by downsampl
 });
 
 t('the page runs under its own Content-Security-Policy without errors', async () => {
-  const strict = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const strict = await newPage(browser, { viewport: { width: 1200, height: 900 } });
   const errors: string[] = [];
   strict.on('pageerror', (e) => errors.push(e.message));
   strict.on('console', (m) => {
