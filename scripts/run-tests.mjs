@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every tests/**/*.test.ts file in its own Node process (uvu inside),
-// a few at a time, then prints one line: `N passed, N failed[, N skipped]`.
+// a few at a time, then prints the slowest files and one last line: `N passed, N failed[, N skipped]`.
 // A file that crashes or times out counts as one failure. Exit code 1 on any failure.
 // Tests run the CLI as users do (bin/anomseer.mjs → dist/), so dist/ is rebuilt first when a
 // source changed since the last build (scripts/build.mjs, bin/build-status.mjs).
@@ -42,6 +42,8 @@ let passed = 0,
   failed = 0,
   skipped = 0;
 const failures = [];
+/** [relative path, seconds] of every file run. */
+const durations = [];
 
 function runOne(file) {
   return new Promise((resolve) => {
@@ -66,6 +68,7 @@ function runOne(file) {
       const sk = Number(/Skipped:\s+(\d+)/.exec(text)?.[1] ?? 0);
       const rel = relative(root, file);
       const secs = ((Date.now() - started) / 1000).toFixed(1);
+      durations.push([rel, Number(secs)]);
       if (Number.isNaN(total) || Number.isNaN(ok)) {
         failed += 1;
         failures.push({ rel, text });
@@ -92,6 +95,10 @@ await Promise.all(
 
 for (const f of failures) {
   console.log(`\n──── output of ${f.rel} ────\n${f.text.trimEnd()}`);
+}
+if (durations.length > 1) {
+  const slowest = durations.sort((a, b) => b[1] - a[1]).slice(0, 5);
+  console.log(`\nslowest: ${slowest.map(([rel, secs]) => `${rel} ${secs.toFixed(1)}s`).join(', ')}`);
 }
 if (files.length === 0) {
   console.log('no test files matched');
