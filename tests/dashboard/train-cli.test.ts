@@ -44,8 +44,8 @@ test('with ANOMSEER_TOKEN set, the printed dashboard answers the token and refus
     assert.is(ok.json<{ job: { name: string } }>().job.name, 'smoke');
     await run.waitFor(/^step 1\/10000 /);
     assert.is(run.child.exitCode, null, 'the run trains on with its dashboard up');
-    run.child.kill('SIGTERM');
-    assert.is(await run.exit(), 'SIGTERM', 'stopped by the test, not ended by itself');
+    run.child.kill('SIGKILL');
+    assert.is(await run.exit(), 'SIGKILL', 'stopped by the test, not ended by itself');
   } finally {
     await killAll();
   }
