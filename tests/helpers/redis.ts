@@ -40,11 +40,11 @@ export function redisServerBinary(bin = 'redis-server'): string {
   return bin;
 }
 
-async function pingUntilReady(host: string, port: number, child: ChildProcess, log: () => string, limitMs: number): Promise<void> {
+async function pingUntilReady(host: string, port: number, child: ChildProcess, limitMs: number): Promise<void> {
   await eventually(
     `redis-server on ${host}:${port} answers PING`,
     async () => {
-      if (child.exitCode !== null) throw new RedisExited(child.exitCode, log());
+      if (child.exitCode !== null) throw new RedisExited(child.exitCode);
       const client = new Redis({ host, port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false });
       client.on('error', () => {});
       try {
@@ -59,11 +59,8 @@ async function pingUntilReady(host: string, port: number, child: ChildProcess, l
 }
 
 class RedisExited extends Error {
-  constructor(
-    readonly code: number,
-    readonly log: string,
-  ) {
-    super(`redis-server exited with code ${code}:\n${log}`);
+  constructor(readonly code: number) {
+    super(`redis-server exited with code ${code}`);
   }
 }
 
@@ -81,14 +78,15 @@ export async function startRedis(opts: { bin?: string; readyLimitMs?: number } =
     let out = '';
     child.stdout?.on('data', (d) => (out += d));
     child.stderr?.on('data', (d) => (out += d));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // 'close': its output is all read by then.
+    const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
     try {
-      await pingUntilReady(host, port, child, () => out, opts.readyLimitMs ?? EVENT_LIMIT_MS);
+      await pingUntilReady(host, port, child, opts.readyLimitMs ?? EVENT_LIMIT_MS);
     } catch (err) {
       child.kill('SIGKILL');
       await exited;
-      if (err instanceof RedisExited && /address already in use/i.test(err.log) && attempt < 5) continue;
-      throw err;
+      if (err instanceof RedisExited && /address already in use/i.test(out) && attempt < 5) continue;
+      throw new Error(`${(err as Error).message}:\n${out}`);
     }
     const clients: Redis[] = [];
     return {
