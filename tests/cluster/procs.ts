@@ -4,11 +4,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { DIE_WITH_PARENT } from '../helpers/children.js';
 import { EVENT_LIMIT_MS, within } from '../helpers/wait.js';
 import { TOKEN } from './helpers.js';
-
-/** `node --import` this into a child whose stdin is a pipe we hold: it exits when we die. */
-export const DIE_WITH_PARENT = new URL('../helpers/die-with-parent.mjs', import.meta.url).href;
 
 export interface Proc {
   readonly name: string;

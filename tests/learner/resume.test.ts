@@ -13,7 +13,7 @@ import { ConfigError } from '../../shared/errors.js';
 import { runTraining } from '../../learner/trainer.js';
 import type { TrainSummary } from '../../learner/trainer.js';
 import type { TrainEvent } from '../../shared/training/events.js';
-import { STOP_AFTER_LINE, isStopped } from '../helpers/procs-state.js';
+import { STOP_AFTER_LINE, isStopped } from '../helpers/children.js';
 import { eventually, within } from '../helpers/wait.js';
 
 const root = mkdtempSync(join(tmpdir(), 'anomseer-resume-'));
