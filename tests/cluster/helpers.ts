@@ -67,18 +67,23 @@ export function validRollouts(
 }
 
 /**
- * The coordinator's timers, held by the test: nothing fires by itself (no lease-expiry sweep, no
+ * The coordinator's timers, held by the test: no delay ever elapses (no lease-expiry sweep, no
  * long-poll timeout), so whatever the coordinator does was caused by a call or by the test
- * (`expireNow()`, moving the manual clock). `set` lists every timeout scheduled and whether it
- * was cleared.
+ * (`expireNow()`, moving the manual clock). A zero-delay timeout (work deferred to the next turn
+ * of the event loop, e.g. the intake's coalesced wake-up) still runs. `set` lists every timeout
+ * scheduled and whether it was cleared.
  */
 export function heldTimers(): Timers & { readonly set: { ms: number; cleared: boolean }[] } {
   const set: { ms: number; cleared: boolean }[] = [];
   return {
     set,
-    setTimeout: (_fn, ms) => {
+    setTimeout: (fn, ms) => {
       const entry = { ms, cleared: false };
       set.push(entry);
+      if (ms <= 0)
+        setImmediate(() => {
+          if (!entry.cleared) fn();
+        });
       return entry;
     },
     clearTimeout: (handle) => {
