@@ -16,7 +16,7 @@
  * 424; {10, 11, 12} + {100} costs 3·12 + 24 + 100 + 24 = 184, the optimum.
  */
 import type { HostTensor } from '../shared/onnx/runtime.js';
-import type { TraceGrammar } from '../shared/policy/grammar.js';
+import type { Grammar } from '../shared/policy/prompt-grammar.js';
 import { countParams } from '../shared/policy/model-config.js';
 import type { PolicyModelConfig } from '../shared/policy/model-config.js';
 import { packTokens } from './sequence-batch.js';
@@ -68,7 +68,7 @@ export function planBuckets(lengths: readonly number[], overheadTokens = DEFAULT
 export function packBuckets(
   seqs: readonly (readonly number[])[],
   rowPrompt: readonly number[],
-  grammars: readonly (TraceGrammar | undefined)[] | undefined,
+  grammars: readonly (Grammar | undefined)[] | undefined,
   o: PackOptions & { readonly overheadTokens?: number },
 ): Bucket[] {
   if (rowPrompt.length !== seqs.length) throw new RangeError(`packBuckets: ${seqs.length} sequences but ${rowPrompt.length} prompt indices`);

@@ -161,13 +161,13 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
     job.train.steps,
     P,
   );
-  const checker = new GroupChecker({ tokenizer, grammar: spec.grammar, groupSize: job.rollout.groupSize, maxNewTokens: job.rollout.maxNewTokens });
+  const checker = new GroupChecker({ tokenizer, spec, groupSize: job.rollout.groupSize, maxNewTokens: job.rollout.maxNewTokens });
   /** Why a group cannot be trained on, or undefined when it can. */
   const unusable = (g: CompletedGroup): string | undefined => {
     const r = byId.get(recordIdOf(g.prompt_id));
     if (r === undefined) return `prompt "${g.prompt_id}" names no training record of this job`;
     try {
-      checker.check(g, r.series.length);
+      checker.check(g, r.id, r.series);
     } catch (err) {
       return err instanceof Error ? err.message : String(err);
     }
@@ -232,7 +232,7 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
         sampleIndex: r.index,
         ids: r.token_ids,
         logps: Float64Array.from(r.logprobs),
-        text: tokenizer.decodeTrace(r.token_ids, prompts[i]!.record.series.length),
+        text: prompts[i]!.grammar.render(r.token_ids),
       })),
     );
     for (const g of groups) {

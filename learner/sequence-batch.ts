@@ -7,7 +7,7 @@
 import type { HostTensor } from '../shared/onnx/runtime.js';
 import type { PatchFeatures } from '../shared/policy/features.js';
 import { batchFeatures } from '../shared/policy/features.js';
-import type { TraceGrammar } from '../shared/policy/grammar.js';
+import type { Grammar } from '../shared/policy/prompt-grammar.js';
 
 export interface PackedBatch {
   readonly B: number;
@@ -40,7 +40,7 @@ export interface PackOptions {
 export function packSequences(
   seqs: readonly (readonly number[])[],
   features: readonly PatchFeatures[],
-  grammars: readonly TraceGrammar[] | undefined,
+  grammars: readonly Grammar[] | undefined,
   o: PackOptions,
 ): PackedBatch {
   const B = seqs.length;
@@ -52,7 +52,7 @@ export function packSequences(
 /** The token feeds of `seqs` (B rows, right-padded to the longest): what packSequences and packBuckets share. */
 export function packTokens(
   seqs: readonly (readonly number[])[],
-  grammars: readonly (TraceGrammar | undefined)[] | undefined,
+  grammars: readonly (Grammar | undefined)[] | undefined,
   o: PackOptions,
 ): { T: number; lengths: number[]; feeds: Omit<PackedBatch['feeds'], 'features'> } {
   const B = seqs.length;

@@ -15,7 +15,6 @@
  */
 import type { HostTensor } from '../shared/onnx/runtime.js';
 import { batchFeatures } from '../shared/policy/features.js';
-import { TraceGrammar } from '../shared/policy/grammar.js';
 import type { Sample } from '../shared/policy/sample.js';
 import type { PreparedPrompt } from '../shared/policy/prompt-cache.js';
 import { groundedRewards, groundedRewardsOt } from './grounding.js';
@@ -54,13 +53,13 @@ function packOptions(ctx: RlStepContext) {
 
 /** The default: per-prompt encoder passes, length buckets, OT graph. */
 export async function bucketedPasses(ctx: RlStepContext, prompts: readonly PreparedPrompt[], samples: readonly Sample[]): Promise<StepPasses> {
-  const { model, spec, tokenizer } = ctx;
+  const { model, spec } = ctx;
   const G = samples.length / prompts.length;
   const N = prompts.length;
   const d = spec.model.width;
   const pack = packOptions(ctx);
   const rowPrompt = samples.map((_, i) => Math.floor(i / G));
-  const grammars = samples.map((_, i) => new TraceGrammar(tokenizer, prompts[rowPrompt[i]].record.series.length, spec.grammar));
+  const grammars = samples.map((_, i) => prompts[rowPrompt[i]].grammar);
   const rolls = packBuckets(
     samples.map((s) => s.ids),
     rowPrompt,
@@ -151,11 +150,11 @@ async function referenceLogps(
 
 /** The reference: one padded batch per pass, the encoder inside, Sinkhorn in JS loops. */
 export async function plainPasses(ctx: RlStepContext, prompts: readonly PreparedPrompt[], samples: readonly Sample[]): Promise<StepPasses> {
-  const { model, spec, tokenizer } = ctx;
+  const { model, spec } = ctx;
   const G = samples.length / prompts.length;
   const rowPrompt = (row: number) => Math.floor(row / G);
   const pack = packOptions(ctx);
-  const grammars = samples.map((_, i) => new TraceGrammar(tokenizer, prompts[rowPrompt(i)].record.series.length, spec.grammar));
+  const grammars = samples.map((_, i) => prompts[rowPrompt(i)].grammar);
   const batch = packSequences(
     samples.map((s) => s.ids),
     samples.map((_, i) => prompts[rowPrompt(i)].features),

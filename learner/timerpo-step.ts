@@ -63,7 +63,7 @@ export async function timerpoStep(
   // 1. rewards
   const rewards = samples.map((s, i) => {
     const rec = prompts[rowPrompt(i)].record;
-    return reward(parseTrace(s.text, rec.series.length), rec, rec.series.length, job.reward.weights);
+    return reward(parseTrace(s.text, rec.series.length), rec, rec.series.length, job.reward.weights, job.reward.localization);
   });
 
   const t1 = now();

@@ -203,7 +203,7 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
     const t0 = deps.clock().getTime();
     const policy = await RolloutPolicy.create(spec.model, tokenizer, params, weightVersion, runOpts);
     const groups = await policy.sample(
-      prompts.map((p) => ({ promptId: p.record.id, n: p.record.series.length, features: p.features })),
+      prompts.map((p) => ({ promptId: p.record.id, n: p.record.series.length, features: p.features, grammar: p.grammar })),
       { groupSize: job.rollout.groupSize, rng: rolloutRng, temperature: job.rollout.temperature, grammar: spec.grammar },
     );
     await policy.dispose();

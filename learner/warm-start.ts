@@ -6,7 +6,6 @@
  */
 import type { AdamW } from '../shared/optim/adamw.js';
 import { clipGradNorm } from '../shared/optim/grad-clip.js';
-import { TraceGrammar } from '../shared/policy/grammar.js';
 import type { Tokenizer } from '../shared/policy/tokenizer.js';
 import type { HostTensor } from '../shared/onnx/runtime.js';
 import { batchFeatures } from '../shared/policy/features.js';
@@ -60,7 +59,7 @@ export async function imitationStep(ctx: ImitationContext, prompts: readonly Pre
   if (usable.length === 0) return { loss: NaN, gradNorm: 0, tokens: 0 };
   const v = ctx.tokenizer.vocab;
   const pack = { bos: v.bos, pad: v.pad, outputSize: ctx.tokenizer.outputSize, maxLen: ctx.spec.model.maxLen, overheadTokens: bucketOverhead(ctx.spec.model) };
-  const grammars = usable.map((p) => new TraceGrammar(ctx.tokenizer, p.record.series.length, ctx.spec.grammar));
+  const grammars = usable.map((p) => p.grammar);
   const w = ctx.answerWeight ?? 1;
   const weigh = (mask: HostTensor, targets: HostTensor, B: number, T: number): HostTensor =>
     w === 1 ? mask : { data: answerWeightedMask(mask.data as Float32Array, targets.data as BigInt64Array, B, T, v.thinkClose, w), dims: mask.dims };

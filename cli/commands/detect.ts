@@ -56,7 +56,14 @@ export function registerDetect(program: Command): void {
       const open = await openPolicy(dir, { threads });
       const { spec } = open.loaded;
       try {
-        const r = await detectSeries(open.policy, values, { features: spec.features, grammar: spec.grammar, windowLength: window, normalize });
+        const r = await detectSeries(open.policy, values, {
+          features: spec.features,
+          grammar: spec.grammar,
+          spec,
+          tokenizer: open.loaded.tokenizer,
+          windowLength: window,
+          normalize,
+        });
         mkdirSync(flags.out, { recursive: true });
         writeFileSync(join(flags.out, 'plot.png'), await annotatedPng(r.normalized, { predicted: r.intervals, normalize: 'none' }));
         const result = {

@@ -99,6 +99,16 @@ export class TraceGrammar {
     return { phase: 'think-open', thinkLen: 0, prevKind: 0, count: 0, prevEnd: 0, ptr: -1, start: 0 };
   }
 
+  /** A string naming the state (states with the same key behave the same from here on). */
+  stateKey(s: GrammarState): string {
+    return `${s.phase}|${s.thinkLen}|${s.prevKind}|${s.count}|${s.prevEnd}|${s.ptr}|${s.start}`;
+  }
+
+  /** The trace text of a token sequence (tokenizer.decodeTrace for this series length). */
+  render(ids: ArrayLike<number>): string {
+    return this.tokenizer.decodeTrace(ids, this.n);
+  }
+
   isDone(s: GrammarState): boolean {
     return s.phase === 'done';
   }

@@ -15,12 +15,15 @@ import { buildDecodeStepGraph, buildEncodeGraph, paramsFor, viewNames } from './
 import { sampleGroups } from './sample.js';
 import type { Sample } from './sample.js';
 import type { Tokenizer } from './tokenizer.js';
+import type { Grammar } from './prompt-grammar.js';
 
 export interface RolloutPrompt {
   readonly promptId: string;
   /** Series length n (pointer decoding and grammar). */
   readonly n: number;
   readonly features: PatchFeatures;
+  /** The prompt's grammar (prompt-grammar.ts grammarFor); default: the free trace grammar for n. */
+  readonly grammar?: Grammar;
 }
 
 export interface RolloutOptions {
@@ -114,7 +117,7 @@ export class RolloutPolicy {
         kvCache: this.kvCache,
         groupedViews: this.kvCache === 'buffer',
         promptFeeds,
-        prompts: chunk.map((p) => ({ promptId: p.promptId, n: p.n })),
+        prompts: chunk.map((p) => ({ promptId: p.promptId, n: p.n, ...(p.grammar === undefined ? {} : { grammar: p.grammar }) })),
         groupSize: opts.groupSize,
         weightVersion: this.weightVersion,
         rng: opts.rng,

@@ -13,7 +13,8 @@ import { ConfigError } from '../errors.js';
 import type { Rng } from '../rng.js';
 import type { HostTensor } from '../onnx/runtime.js';
 import { TraceGrammar } from './grammar.js';
-import type { GrammarOptions, GrammarState } from './grammar.js';
+import type { GrammarOptions } from './grammar.js';
+import type { Grammar } from './prompt-grammar.js';
 import type { PolicyModelConfig } from './model-config.js';
 import { freshNames, pastNames, presentNames } from './model.js';
 import { KvBuffer, RowTensors } from './kv-cache.js';
@@ -26,6 +27,8 @@ export interface SamplePrompt {
   readonly promptId: string;
   /** Series length n (for pointer decoding and the grammar). */
   readonly n: number;
+  /** The prompt's grammar (prompt-grammar.ts grammarFor); default: the free trace grammar for n. */
+  readonly grammar?: Grammar;
 }
 
 export interface SampleOptions {
@@ -88,7 +91,7 @@ export async function sampleGroups(o: SampleOptions): Promise<Sample[][]> {
     );
   }
   const B = prompts.length * G;
-  const grammars = prompts.map((p) => new TraceGrammar(tokenizer, p.n, o.grammar));
+  const grammars: Grammar[] = prompts.map((p) => p.grammar ?? (new TraceGrammar(tokenizer, p.n, o.grammar) as Grammar));
   const maxSteps = Math.max(...grammars.map((g) => g.maxLength));
   if (maxSteps > cfg.maxLen)
     throw new ConfigError(
@@ -100,7 +103,7 @@ export async function sampleGroups(o: SampleOptions): Promise<Sample[][]> {
   const grouped = o.kvCache === 'buffer' && o.groupedViews === true;
   for (const [name, t] of Object.entries(o.promptFeeds)) rowFeeds[name] = repeatRows(name, t, prompts.length, grouped ? 1 : G);
   const rngs = Array.from({ length: B }, (_, r) => o.rng.fork(sampleKey(prompts[Math.floor(r / G)].promptId, o.weightVersion, r % G)));
-  const states: GrammarState[] = Array.from({ length: B }, (_, r) => grammars[Math.floor(r / G)].initial());
+  const states: unknown[] = Array.from({ length: B }, (_, r) => grammars[Math.floor(r / G)].initial());
   const ids: number[][] = Array.from({ length: B }, () => []);
   const logps: number[][] = Array.from({ length: B }, () => []);
   const decode = o.kvCache === 'buffer' ? decodeDroppingRows : decodeAllRows;
@@ -108,7 +111,7 @@ export async function sampleGroups(o: SampleOptions): Promise<Sample[][]> {
   return prompts.map((p, pi) =>
     Array.from({ length: G }, (_, i) => {
       const r = pi * G + i;
-      return { promptId: p.promptId, sampleIndex: i, ids: ids[r], logps: Float64Array.from(logps[r]), text: tokenizer.decodeTrace(ids[r], p.n) };
+      return { promptId: p.promptId, sampleIndex: i, ids: ids[r], logps: Float64Array.from(logps[r]), text: grammars[pi]!.render(ids[r]) };
     }),
   );
 }
@@ -116,10 +119,10 @@ export async function sampleGroups(o: SampleOptions): Promise<Sample[][]> {
 /** What both decode loops work on: per-row streams, grammar states and outputs (filled in place). */
 interface DecodeState {
   readonly o: SampleOptions;
-  readonly grammars: readonly TraceGrammar[];
+  readonly grammars: readonly Grammar[];
   readonly rowFeeds: Record<string, HostTensor>;
   readonly rngs: readonly Rng[];
-  readonly states: GrammarState[];
+  readonly states: unknown[];
   readonly ids: number[][];
   readonly logps: number[][];
   readonly maxSteps: number;
