@@ -5,7 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chunkWeights, assembleWeights } from '../../proto/chunks.js';
 import type * as grpc from '@grpc/grpc-js';
-import { collect, unary } from '../../proto/call.js';
+import { collect } from '../../proto/call.js';
+import { rpc } from '../helpers/rpc.js';
 import { fromStatus } from '../../proto/status.js';
 import { ChecksumMismatchError, NotFoundError, StaleWeightsError, UnauthenticatedError } from '../../proto/errors.js';
 import type { CoordinatorClient, WeightChunk, WeightVersion, WeightsClient } from '../../proto/types.js';
@@ -64,14 +65,14 @@ function publish(weights: WeightsClient, bytes: Uint8Array, version: number, ste
   });
 }
 
-const register = (coord: CoordinatorClient, id = '') => unary(coord, coord.RegisterWorker, { worker_id: id, host: 'h', device: 'cpu', capabilities: null });
+const register = (coord: CoordinatorClient, id = '') => rpc(coord, coord.RegisterWorker, { worker_id: id, host: 'h', device: 'cpu', capabilities: null });
 const lease = (coord: CoordinatorClient, worker: string, version: number, max = 2, requestId = '') =>
-  unary(coord, coord.LeasePrompts, { worker_id: worker, max_prompts: max, weight_version: version, request_id: requestId });
+  rpc(coord, coord.LeasePrompts, { worker_id: worker, max_prompts: max, weight_version: version, request_id: requestId });
 const GOOD = validRollouts(smokeJob(), 16);
 /** n valid rollouts for a 16-point series (G = 4 in these jobs). */
 const rollouts = (n: number) => Array.from({ length: n }, (_, i) => ({ ...GOOD[i % GOOD.length]!, index: i }));
 const submit = (coord: CoordinatorClient, worker: string, l: { lease_id: string; prompt_id: string }, version: number, n = 4) =>
-  unary(coord, coord.SubmitGroup, {
+  rpc(coord, coord.SubmitGroup, {
     worker_id: worker,
     lease_id: l.lease_id,
     prompt_id: l.prompt_id,
@@ -80,7 +81,7 @@ const submit = (coord: CoordinatorClient, worker: string, l: { lease_id: string;
     timing: null,
   });
 const take = (coord: CoordinatorClient, ack = 0, min = 0, max = 8, wait = 0) =>
-  unary(coord, coord.TakeGroups, { learner_id: 'L', max_groups: max, min_groups: min, wait_ms: wait, ack_batch_id: ack });
+  rpc(coord, coord.TakeGroups, { learner_id: 'L', max_groups: max, min_groups: min, wait_ms: wait, ack_batch_id: ack });
 
 const WEIGHTS = Buffer.from('pretend these are the bytes of model.safetensors');
 
@@ -88,7 +89,7 @@ test('a call without the cluster token is refused with UNAUTHENTICATED', async (
   const t = await setup();
   const bad = clients(t.srv.address, 'another-token-0123456789');
   try {
-    const err = await unary(bad.coord, bad.coord.GetStatus, {}).catch((e: unknown) => e);
+    const err = await rpc(bad.coord, bad.coord.GetStatus, {}).catch((e: unknown) => e);
     assert.instance(err, UnauthenticatedError);
     assert.match((err as Error).message, /different cluster tokens/);
   } finally {
@@ -125,7 +126,7 @@ test('published weights are checked, announced, and fetched in chunks with resum
     assert.is(published!.version, 1);
     assert.is((await seen).version, 1);
     watch.cancel();
-    const v = await unary(t.weights, t.weights.GetVersion, {});
+    const v = await rpc(t.weights, t.weights.GetVersion, {});
     assert.is(v.sha256, published!.sha256);
     const all = await collect(t.weights.FetchWeights({ version: 0, start_index: 0, worker_id: 'w' }));
     assert.ok(Buffer.from(assembleWeights(all)).equals(WEIGHTS));
@@ -151,7 +152,7 @@ test('a publish whose bytes do not hash to the announced sha256 fails with DATA_
     });
     assert.is((err as { code: number }).code, 15);
     assert.instance(fromStatus(err as grpc.ServiceError), ChecksumMismatchError);
-    assert.is((await unary(t.weights, t.weights.GetVersion, {})).version, 0);
+    assert.is((await rpc(t.weights, t.weights.GetVersion, {})).version, 0);
   } finally {
     await t.close();
   }
@@ -166,7 +167,7 @@ test('with max_staleness 0 a worker on an old version gets no lease, a StaleWeig
     const err = await lease(t.coord, 'a', 1).catch((e: unknown) => e);
     assert.instance(err, StaleWeightsError);
     assert.is((err as StaleWeightsError).min, 2);
-    const hb = await unary(t.coord, t.coord.Heartbeat, {
+    const hb = await rpc(t.coord, t.coord.Heartbeat, {
       worker_id: 'a',
       state: 'WORKER_STATE_IDLE',
       weight_version: 1,
@@ -203,7 +204,7 @@ test('a lease carries the series and seed key; a group is accepted once, its rep
     const wrong = await submit(t.coord, 'a', leases[1]!, 1, 3).catch((e: unknown) => e);
     assert.instance(wrong, InvalidArgumentError);
     assert.match((wrong as Error).message, /^rollouts: has 3 rollouts; the job's group size G is 4/);
-    const s = await unary(t.coord, t.coord.GetStatus, {});
+    const s = await rpc(t.coord, t.coord.GetStatus, {});
     assert.is(s.prompts!.done, 1);
     assert.is(s.prompts!.duplicates_dropped, 1);
     assert.is(s.prompts!.total, 8);
@@ -229,7 +230,7 @@ test('the learner takes complete groups with labels; a retry before the ack gets
     const empty = await take(t.coord, b1.batch_id, 0, 8, 0);
     assert.is(empty.batch_id, 0);
     assert.is(empty.job_done, false, 'step 2 is not done yet');
-    const s = await unary(t.coord, t.coord.GetStatus, {});
+    const s = await rpc(t.coord, t.coord.GetStatus, {});
     assert.is(s.prompts!.queued, 0, 'step 2 waits for version 2');
   } finally {
     await t.close();
@@ -265,7 +266,7 @@ test('an expired lease is lost to its worker, requeued, and leased by another wo
     const { leases } = await lease(t.coord, 'a', 1, 1);
     t.clock.advance(10_000);
     assert.is(await t.c.service.expireNow(), 1);
-    const hb = await unary(t.coord, t.coord.Heartbeat, {
+    const hb = await rpc(t.coord, t.coord.Heartbeat, {
       worker_id: 'a',
       state: 'WORKER_STATE_ROLLING_OUT',
       weight_version: 1,
@@ -276,7 +277,7 @@ test('an expired lease is lost to its worker, requeued, and leased by another wo
     assert.equal(hb.lost_lease_ids, [leases[0]!.lease_id]);
     const other = await lease(t.coord, 'b', 1, 1);
     assert.is(other.leases[0]!.prompt_id, leases[0]!.prompt_id);
-    const s = await unary(t.coord, t.coord.GetStatus, {});
+    const s = await rpc(t.coord, t.coord.GetStatus, {});
     assert.is(s.prompts!.requeued, 1);
   } finally {
     await t.close();
@@ -289,16 +290,16 @@ test('released leases go back to the queue at once', async () => {
     await register(t.coord, 'a');
     await publish(t.weights, WEIGHTS, 1, 0);
     const { leases } = await lease(t.coord, 'a', 1, 2);
-    const r = await unary(t.coord, t.coord.ReleaseLeases, { worker_id: 'a', lease_ids: [], reason: 'RELEASE_REASON_SHUTDOWN', detail: '' });
+    const r = await rpc(t.coord, t.coord.ReleaseLeases, { worker_id: 'a', lease_ids: [], reason: 'RELEASE_REASON_SHUTDOWN', detail: '' });
     assert.is(r.released, 2);
-    const again = await unary(t.coord, t.coord.ReleaseLeases, {
+    const again = await rpc(t.coord, t.coord.ReleaseLeases, {
       worker_id: 'a',
       lease_ids: [leases[0]!.lease_id],
       reason: 'RELEASE_REASON_SHUTDOWN',
       detail: '',
     });
     assert.equal(again.unknown_lease_ids, [leases[0]!.lease_id]);
-    const s = await unary(t.coord, t.coord.GetStatus, {});
+    const s = await rpc(t.coord, t.coord.GetStatus, {});
     assert.is(s.prompts!.queued, 4);
     assert.is(s.workers[0]!.state, 'WORKER_STATE_STOPPED');
   } finally {
@@ -335,7 +336,7 @@ test('a late group for an expired lease wins when it is first; the requeued copy
     assert.is(other.leases[0]!.prompt_id, leases[0]!.prompt_id);
     assert.equal(await submit(t.coord, 'a', leases[0]!, 1), { accepted: true, duplicate: false });
     assert.equal(await submit(t.coord, 'b', other.leases[0]!, 1), { accepted: false, duplicate: true });
-    const hb = await unary(t.coord, t.coord.Heartbeat, {
+    const hb = await rpc(t.coord, t.coord.Heartbeat, {
       worker_id: 'b',
       state: 'WORKER_STATE_ROLLING_OUT',
       weight_version: 1,
@@ -355,7 +356,7 @@ test('a drained worker is told so on its next heartbeat and gets no more leases'
     await register(t.coord, 'a');
     await publish(t.weights, WEIGHTS, 1, 0);
     assert.ok(t.c.service.drainWorker('a'));
-    const hb = await unary(t.coord, t.coord.Heartbeat, {
+    const hb = await rpc(t.coord, t.coord.Heartbeat, {
       worker_id: 'a',
       state: 'WORKER_STATE_IDLE',
       weight_version: 1,
@@ -393,7 +394,7 @@ test('with max_staleness 1 workers sample one step ahead, and no group can be mo
   try {
     await register(t.coord, 'a');
     await publish(t.weights, WEIGHTS, 1, 0);
-    assert.is((await unary(t.coord, t.coord.GetStatus, {})).prompts!.queued, 8, 'steps 1 and 2 are enqueued with version 1');
+    assert.is((await rpc(t.coord, t.coord.GetStatus, {})).prompts!.queued, 8, 'steps 1 and 2 are enqueued with version 1');
     const first = await lease(t.coord, 'a', 1, 1);
     assert.is(first.leases[0]!.min_weight_version, 1);
     assert.equal(await submit(t.coord, 'a', first.leases[0]!, 1), { accepted: true, duplicate: false });

@@ -7,13 +7,13 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { unary } from '../../proto/call.js';
+import { rpc } from '../helpers/rpc.js';
 import type { CoordinatorClient, GetStatusResponse } from '../../proto/types.js';
-import { EVENT_LIMIT_MS, eventually } from '../helpers/wait.js';
+import { eventually } from '../helpers/wait.js';
 import { clients } from './helpers.js';
 import { killAll, startCoordinator, startRole } from './procs.js';
 
-const status = (coord: CoordinatorClient): Promise<GetStatusResponse> => unary(coord, coord.GetStatus, {}, { deadlineMs: EVENT_LIMIT_MS });
+const status = (coord: CoordinatorClient): Promise<GetStatusResponse> => rpc(coord, coord.GetStatus, {});
 
 /** Poll until `worker` holds a lease; returns its lease ids. */
 const leaseHeldBy = (coord: CoordinatorClient, worker: string): Promise<string[]> =>

@@ -71,7 +71,7 @@ test('a message over the client send limit fails with RESOURCE_EXHAUSTED before 
     const err = await rejection(unary(s.coordinator, s.coordinator.SubmitGroup, group(100 * 1024), { deadlineMs: EVENT_LIMIT_MS }));
     assert.is((err as RpcError).grpcCode, grpc.status.RESOURCE_EXHAUSTED);
     assert.is(runs, 0);
-    assert.equal(await unary(s.coordinator, s.coordinator.SubmitGroup, group(10)), { accepted: true, duplicate: false });
+    assert.equal(await unary(s.coordinator, s.coordinator.SubmitGroup, group(10), { deadlineMs: EVENT_LIMIT_MS }), { accepted: true, duplicate: false });
   } finally {
     await s.close();
   }

@@ -4,7 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as grpc from '@grpc/grpc-js';
 import { createHash } from 'node:crypto';
-import { collect, unary } from '../../proto/call.js';
+import { collect } from '../../proto/call.js';
+import { rpc } from '../helpers/rpc.js';
 import { assembleWeights, chunkWeights, describeWeights, sha256Hex } from '../../proto/chunks.js';
 import { ChecksumMismatchError, NotFoundError } from '../../proto/errors.js';
 import { MiB, callDeadline } from '../../proto/options.js';
@@ -159,7 +160,7 @@ test('GetVersion answers version 0 before anything is published', async () => {
   const none: WeightVersion = { version: 0, step: 0, sha256: '', total_bytes: 0, chunk_count: 0, chunk_bytes: 0, published_at_ms: 0 };
   const s = await startServer({ weights: weightsHandlers({ GetVersion: (_call, callback) => callback(null, none) }) });
   try {
-    assert.equal(await unary(s.weights, s.weights.GetVersion, {}), none);
+    assert.equal(await rpc(s.weights, s.weights.GetVersion, {}), none);
   } finally {
     await s.close();
   }
