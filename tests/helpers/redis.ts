@@ -1,8 +1,8 @@
 /**
  * A real redis-server for integration tests: a free loopback port (bind port 0, read it, close),
  * `redis-server --port P --bind 127.0.0.1 --save "" --appendonly no`, wait until it answers PING
- * (with the generous limit of ./wait.ts), and stop() kills it. A missing redis-server FAILS the test with the install command; the tests
- * never skip.
+ * as itself (INFO's process_id; with the generous limit of ./wait.ts), and stop() kills it. A
+ * missing redis-server FAILS the test with the install command; the tests never skip.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -49,7 +49,12 @@ async function pingUntilReady(host: string, port: number, child: ChildProcess, l
       client.on('error', () => {});
       try {
         await client.connect();
-        return (await client.ping()) === 'PONG' ? true : undefined;
+        if ((await client.ping()) !== 'PONG') return undefined;
+        // Another process may have taken the port between freePort() and redis-server's bind
+        // (then this one exits with "address already in use"): the server answering must be ours.
+        const pid = /^process_id:(\d+)/m.exec(await client.info('server'))?.[1];
+        if (Number(pid) !== child.pid) throw new Error(`a process other than ours (pid ${pid}) answers on port ${port}`);
+        return true;
       } finally {
         client.disconnect();
       }
