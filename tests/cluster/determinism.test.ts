@@ -27,6 +27,9 @@ async function clusterRun(outputDir: string, seed: string, staleness = '0', step
     'cluster.maxStaleness': staleness,
     'train.warmStart.enabled': 'false',
     'data.eval': 'anomllm:eval?count=1&length=64',
+    // The property is about who samples what, not about lease expiry: on the real clock no lease
+    // may expire however long this process is kept from running.
+    'cluster.leaseTimeout': '1h',
   });
   const records = (await loadDataSpec(job.data.train)).filter((r) => r.type !== 'unknown');
   const c = createCoordinator(job, { store: new MemoryStore({ jobId: 'det' }), clock: Date.now, logger: () => {}, records });

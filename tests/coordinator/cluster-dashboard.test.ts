@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { chunkWeights } from '../../proto/chunks.js';
-import { collect, unary } from '../../proto/call.js';
+import { collect } from '../../proto/call.js';
+import { rpc } from '../helpers/rpc.js';
 import type { GetStatusResponse, WeightVersion, WeightsClient } from '../../proto/types.js';
 import { runCoordinator } from '../../coordinator/main.js';
 import type { CoordinatorProcess } from '../../coordinator/main.js';
@@ -119,9 +120,9 @@ test('workers come from the coordinator\'s state, a silent one turns "lost", and
   });
   const cl = clients(c.address);
   try {
-    await unary(cl.coord, cl.coord.RegisterWorker, { worker_id: 'a', host: 'box:1', device: 'cpu', capabilities: null });
-    await unary(cl.coord, cl.coord.RegisterWorker, { worker_id: 'b', host: 'box:2', device: 'cuda:0', capabilities: null });
-    const beat = (id: string) => unary(cl.coord, cl.coord.Heartbeat, idleBeat(id, Date.now()));
+    await rpc(cl.coord, cl.coord.RegisterWorker, { worker_id: 'a', host: 'box:1', device: 'cpu', capabilities: null });
+    await rpc(cl.coord, cl.coord.RegisterWorker, { worker_id: 'b', host: 'box:2', device: 'cuda:0', capabilities: null });
+    const beat = (id: string) => rpc(cl.coord, cl.coord.Heartbeat, idleBeat(id, Date.now()));
     const rows = (s: Snapshot) => s.cluster!.workers.map((w) => [w.id, w.host, w.device, w.state]);
     // Both just beat: both idle. (On a machine too loaded to take a snapshot within the 1 s
     // lease timeout of the beats, they beat again.)
@@ -162,7 +163,7 @@ test('workers come from the coordinator\'s state, a silent one turns "lost", and
     const step = encodeProgress(
       fakeStep(1, ['p-1'], [{ id: 'p-1', series: Float64Array.from({ length: 32 }, (_, i) => i / 32), intervals: [[3, 5]], type: 'global point' }]),
     );
-    assert.equal(await unary(cl.coord, cl.coord.ReportProgress, { learner_id: 'L', sequence: 1, event_json: step }), { accepted: true, duplicate: false });
+    assert.equal(await rpc(cl.coord, cl.coord.ReportProgress, { learner_id: 'L', sequence: 1, event_json: step }), { accepted: true, duplicate: false });
     const s = await snapshot(c.dashboardUrl!);
     assert.equal(s.steps.step, [1]);
     assert.is(s.traces.length, 2);
@@ -194,11 +195,11 @@ test('on the coordinator clock, a worker reads "lost" from the first millisecond
   const states = async () => (await snapshot(dash.url)).cluster!.workers.map((w) => [w.id, w.state]);
   try {
     for (const id of ['a', 'b']) {
-      await unary(cl.coord, cl.coord.RegisterWorker, { worker_id: id, host: `box:${id}`, device: 'cpu', capabilities: null });
-      await unary(cl.coord, cl.coord.Heartbeat, idleBeat(id, clock.now()));
+      await rpc(cl.coord, cl.coord.RegisterWorker, { worker_id: id, host: `box:${id}`, device: 'cpu', capabilities: null });
+      await rpc(cl.coord, cl.coord.Heartbeat, idleBeat(id, clock.now()));
     }
     clock.advance(1000);
-    await unary(cl.coord, cl.coord.Heartbeat, idleBeat('b', clock.now()));
+    await rpc(cl.coord, cl.coord.Heartbeat, idleBeat('b', clock.now()));
     assert.equal(
       await states(),
       [
@@ -216,7 +217,7 @@ test('on the coordinator clock, a worker reads "lost" from the first millisecond
       ],
       '1 ms longer: lost; b beat 1 ms ago',
     );
-    await unary(cl.coord, cl.coord.Heartbeat, idleBeat('a', clock.now()));
+    await rpc(cl.coord, cl.coord.Heartbeat, idleBeat('a', clock.now()));
     assert.equal(
       await states(),
       [
@@ -242,7 +243,10 @@ function publish(weights: WeightsClient, bytes: Uint8Array, version: number, ste
 }
 
 test('the weights table shows a published version with the bytes streamed and the workers that fetched it', async () => {
-  const c = await runCoordinator({ jobFile: 'examples/smoke.yaml', set: sets, dashboard: { port: 0 }, env: { ANOMSEER_TOKEN: TOKEN }, log: () => {} });
+  // "x/y" divides by the workers alive now: on the real clock, neither may turn lost however
+  // slowly this test gets from their heartbeats to its last snapshot.
+  const live = [...sets, 'cluster.leaseTimeout=1h'];
+  const c = await runCoordinator({ jobFile: 'examples/smoke.yaml', set: live, dashboard: { port: 0 }, env: { ANOMSEER_TOKEN: TOKEN }, log: () => {} });
   const cl = clients(c.address);
   try {
     const WEIGHTS = Buffer.from('pretend these are the bytes of model.safetensors, version one');
@@ -250,8 +254,8 @@ test('the weights table shows a published version with the bytes streamed and th
     assert.equal(s.cluster!.broadcasts, []);
 
     for (const id of ['a', 'b']) {
-      await unary(cl.coord, cl.coord.RegisterWorker, { worker_id: id, host: `box:${id}`, device: 'cpu', capabilities: null });
-      await unary(cl.coord, cl.coord.Heartbeat, {
+      await rpc(cl.coord, cl.coord.RegisterWorker, { worker_id: id, host: `box:${id}`, device: 'cpu', capabilities: null });
+      await rpc(cl.coord, cl.coord.Heartbeat, {
         worker_id: id,
         state: 'WORKER_STATE_IDLE',
         weight_version: 0,
