@@ -6,19 +6,24 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { unary } from '../../proto/call.js';
-import type { CoordinatorClient, GetStatusResponse } from '../../proto/types.js';
+import { rpc } from '../helpers/rpc.js';
+import type { CoordinatorClient, GetStatusResponse, WorkerStatus } from '../../proto/types.js';
 import { MemoryStore } from '../../coordinator/state/memory-store.js';
 import { createCoordinator, serveCoordinator } from '../../coordinator/service/server.js';
 import { localLiveWorkers } from '../../cli/commands/scale.js';
-import { eventually } from '../helpers/wait.js';
+import { EVENT_LIMIT_MS, eventually } from '../helpers/wait.js';
 import { TOKEN, clients, fakeRecords, smokeJob } from './helpers.js';
 import { killAll, startRole } from './procs.js';
+
+// "Live" here means registered and not stopped: a heartbeat counts however late a loaded
+// machine lets a worker send it (scale's own --live-within default is 15 s; localLiveWorkers'
+// window is a unit of its own). The test is about starting and stopping the right processes.
+const LIVE_WITHIN_MS = EVENT_LIMIT_MS;
 
 /** Wait until exactly `n` local workers are live; returns their pids. */
 function liveCount(coord: CoordinatorClient, n: number): Promise<number[]> {
   return eventually(`${n} live local workers`, async () => {
-    const live = localLiveWorkers(await unary(coord, coord.GetStatus, {}), hostname(), 15_000);
+    const live = localLiveWorkers(await rpc(coord, coord.GetStatus, {}), hostname(), LIVE_WITHIN_MS);
     if (live.length !== n) throw new Error(`${live.length} live`);
     return live.map((l) => l.pid);
   });
@@ -34,6 +39,41 @@ function isOurWorker(pid: number, address: string): boolean {
   }
 }
 
+test('localLiveWorkers: local, not stopped, and heard from within the window (its edge included), oldest first', () => {
+  const w = (id: string, host: string, state: WorkerStatus['state'], registered: number, beat: number): WorkerStatus => ({
+    worker_id: id,
+    host,
+    device: 'cpu',
+    state,
+    weight_version: 0,
+    rollouts_per_second: 0,
+    leases_held: 0,
+    groups_submitted: 0,
+    registered_at_ms: registered,
+    last_heartbeat_at_ms: beat,
+  });
+  const s = {
+    now_ms: 100_000,
+    workers: [
+      w('late', 'box:30', 'WORKER_STATE_IDLE', 3, 100_000),
+      w('edge', 'box:20', 'WORKER_STATE_ROLLING_OUT', 2, 85_000),
+      w('silent', 'box:40', 'WORKER_STATE_IDLE', 1, 84_999),
+      w('stopped', 'box:50', 'WORKER_STATE_STOPPED', 1, 100_000),
+      w('elsewhere', 'other:60', 'WORKER_STATE_IDLE', 1, 100_000),
+      w('no-pid', 'box:x', 'WORKER_STATE_IDLE', 1, 100_000),
+      w('first', 'box:10', 'WORKER_STATE_IDLE', 0, 99_000),
+    ],
+  } as GetStatusResponse;
+  assert.equal(
+    localLiveWorkers(s, 'box', 15_000).map((x) => [x.worker.worker_id, x.pid]),
+    [
+      ['first', 10],
+      ['edge', 20],
+      ['late', 30],
+    ],
+  );
+});
+
 test('scale starts the missing workers and stops the surplus ones; status shows them', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'anomseer-scale-'));
   const c = createCoordinator(smokeJob(), { store: new MemoryStore({ jobId: 'scale' }), clock: Date.now, logger: () => {}, records: fakeRecords(4) });
@@ -42,7 +82,17 @@ test('scale starts the missing workers and stops the surplus ones; status shows 
   // Every worker scale started, by pid: they are detached, so the test stops them itself.
   const pids: number[] = [];
   const scale = async (n: number) => {
-    const p = startRole(`scale ${n}`, ['scale', '--coordinator', srv.address, '--workers', String(n), '--log-dir', dir]);
+    const p = startRole(`scale ${n}`, [
+      'scale',
+      '--coordinator',
+      srv.address,
+      '--workers',
+      String(n),
+      '--log-dir',
+      dir,
+      '--live-within',
+      String(LIVE_WITHIN_MS),
+    ]);
     assert.is(await p.exit(), 0, p.lines.join('\n'));
     for (const l of p.lines) {
       const m = /started a worker \(pid (\d+)\)/.exec(l);
@@ -70,7 +120,7 @@ test('scale starts the missing workers and stops the surplus ones; status shows 
     await liveCount(cl.coord, 1);
     await scale(0);
     await liveCount(cl.coord, 0);
-    const s = await unary(cl.coord, cl.coord.GetStatus, {});
+    const s = await rpc(cl.coord, cl.coord.GetStatus, {});
     assert.ok(s.workers.every((w) => w.state === 'WORKER_STATE_STOPPED'));
   } finally {
     for (const pid of pids) {
