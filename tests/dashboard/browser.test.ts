@@ -14,7 +14,7 @@ import type { Dashboard } from '../../dashboard/server.js';
 import { LocalStatus } from '../../dashboard/status.js';
 import { runTraining } from '../../learner/trainer.js';
 import { compileJobConfig } from '../../shared/config/job.js';
-import { CHROMIUM, launchChromium, newPage } from './chromium.js';
+import { CHROMIUM, launchChromium, newPage, recordAttribute } from './chromium.js';
 import { fakeStep } from './fake-events.js';
 
 const TOKEN = 'browser-test-token-0123456789';
@@ -78,15 +78,9 @@ t('a short training run shows live: 401 without the token, then charts, workers,
   await connIsLive();
   assert.is(await points(), 0);
 
-  // Sample the chart while the run goes on: its point count must climb step by step.
-  const seen: number[] = [];
-  let training = true;
-  const watcher = (async () => {
-    while (training) {
-      seen.push(await points());
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
+  // Every point count the chart shows while the run goes on (recorded in the page): it must
+  // climb step by step.
+  const counts = await recordAttribute(page, '#chart-reward', 'data-points');
   const started = Date.now();
   await runTraining(job, {
     clock: () => new Date(),
@@ -98,8 +92,7 @@ t('a short training run shows live: 401 without the token, then charts, workers,
   });
   local.finish();
   await rewardPointsAre(STEPS);
-  training = false;
-  await watcher;
+  const seen = (await counts()).map(Number);
   console.log(`training ${STEPS} steps took ${((Date.now() - started) / 1000).toFixed(1)} s; reward chart counts seen: ${[...new Set(seen)].join(' ')}`);
   for (let i = 1; i < seen.length; i++) assert.ok(seen[i] >= seen[i - 1], `chart went from ${seen[i - 1]} to ${seen[i]} points`);
   assert.ok(new Set(seen.filter((n) => n > 0 && n < STEPS)).size >= 2, `the chart grew in steps, not all at once: ${[...new Set(seen)]}`);

@@ -25,3 +25,28 @@ export async function newPage(browser: Browser, opts: Parameters<Browser['newPag
   page.setDefaultNavigationTimeout(EVENT_LIMIT_MS);
   return page;
 }
+
+/**
+ * Records, in the page, every value the attribute `attr` of the element `selector` takes from
+ * now on (a MutationObserver), so a test sees each change the page made however seldom it
+ * looks itself. The returned function reads them all, the current value last (nulls left out).
+ */
+export async function recordAttribute(page: Page, selector: string, attr: string): Promise<() => Promise<string[]>> {
+  const key = JSON.stringify(`${selector} ${attr}`);
+  const [sel, name] = [JSON.stringify(selector), JSON.stringify(attr)];
+  // Browser-side code is written as strings: this project compiles without the DOM library.
+  await page.evaluate(`(() => {
+    const el = document.querySelector(${sel});
+    const olds = [];
+    (window.__recorded ??= {})[${key}] = { el, olds };
+    new MutationObserver((records) => { for (const r of records) olds.push(r.oldValue); })
+      .observe(el, { attributes: true, attributeFilter: [${name}], attributeOldValue: true });
+  })()`);
+  return async () => {
+    const values = (await page.evaluate(`(() => {
+      const r = window.__recorded[${key}];
+      return [...r.olds, r.el.getAttribute(${name})];
+    })()`)) as (string | null)[];
+    return values.filter((v): v is string => v !== null);
+  };
+}

@@ -17,7 +17,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { Snapshot } from '../../dashboard/state.js';
 import { killAll, startRole } from '../cluster/procs.js';
 import { bearer, get } from '../helpers/http.js';
-import { CHROMIUM, launchChromium, newPage } from './chromium.js';
+import { CHROMIUM, launchChromium, newPage, recordAttribute } from './chromium.js';
 
 const STEPS = 12;
 const root = mkdtempSync(join(tmpdir(), 'anomseer-cluster-dash-'));
@@ -36,8 +36,6 @@ const sets = [
 
 let browser: Browser;
 let page: Page;
-/** Set by test.after: the chart watcher of a test that failed stops too. */
-let stopWatching = false;
 
 test.before(async () => {
   browser = await launchChromium();
@@ -45,18 +43,24 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  stopWatching = true;
   await browser?.close();
   await killAll();
   rmSync(root, { recursive: true, force: true });
 });
 
+// Browser-side code is written as strings: this project compiles without the DOM library.
+const points = async () => Number(await page.evaluate("document.querySelector('#chart-reward').dataset.points"));
+
+/** Until the reward chart holds `n` points, each new point awaited as its own page change: the run's pace sets how long, not a limit. */
+async function rewardPointsReach(n: number): Promise<void> {
+  for (let have = await points(); have < n; have = await points()) {
+    await page.waitForFunction(`Number(document.querySelector('#chart-reward').dataset.points) > ${have}`);
+  }
+}
+
 test('headless Chromium is installed (apt-get install -y chromium)', () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found: run \`apt-get install -y chromium\``);
 });
-
-// Browser-side code is written as strings: this project compiles without the DOM library.
-const points = async () => Number(await page.evaluate("document.querySelector('#chart-reward').dataset.points"));
 
 test("train --workers 2: the coordinator's dashboard shows steps, both workers, a killed worker lost, and traces with plots", async () => {
   // No ANOMSEER_TOKEN: the launcher generates one and prints the link with it, like `train`.
@@ -77,19 +81,12 @@ test("train --workers 2: the coordinator's dashboard shows steps, both workers, 
   }
 
   await page.goto(`${url}?token=${token}`);
+  // Every point count the reward chart shows while steps land (recorded in the page, from its
+  // first snapshot on).
+  const seen = await recordAttribute(page, '#chart-reward', 'data-points');
   await page.waitForFunction("document.querySelector('#conn').textContent === 'live'");
   await page.waitForFunction("document.querySelectorAll('#workers tr[data-worker]').length === 2");
-
-  // Watch the reward chart while steps land.
-  const seen: number[] = [];
-  let watching = true;
-  const watcher = (async () => {
-    while (watching && !stopWatching) {
-      seen.push(await points().catch(() => -1));
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  await page.waitForFunction("Number(document.querySelector('#chart-reward').dataset.points) >= 3");
+  await rewardPointsReach(3);
 
   // SIGKILL worker w1 (its pid is in the host column, "<hostname>:<pid>") while the run goes on.
   const snap = (await get(`${url}api/snapshot`, { headers: bearer(token) })).json<Snapshot>();
@@ -134,10 +131,9 @@ test("train --workers 2: the coordinator's dashboard shows steps, both workers, 
   await page.screenshot({ path: shot, fullPage: false });
 
   // The remaining worker finishes the job; every step reached the chart.
-  await page.waitForFunction(`Number(document.querySelector('#chart-reward').dataset.points) === ${STEPS}`);
-  watching = false;
-  await watcher;
-  const counts = seen.filter((n) => n >= 0);
+  await rewardPointsReach(STEPS);
+  assert.is(await points(), STEPS);
+  const counts = (await seen()).map(Number);
   console.log(
     `w1 lost ${lostAfter.toFixed(1)} s after SIGKILL (not asserted: the lease timeout is 2 s); reward chart counts seen: ${[...new Set(counts)].join(' ')}`,
   );
