@@ -13,11 +13,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { createInterface } from 'node:readline';
+import { STOP_AFTER_LINE, isStopped } from '../helpers/children.js';
 import { startRedis } from '../helpers/redis.js';
 import type { RedisServer } from '../helpers/redis.js';
 import { get as getRetrying } from '../helpers/http.js';
-import { EVENT_LIMIT_MS, eventually, within } from '../helpers/wait.js';
+import { EVENT_LIMIT_MS, eventually, within, withinProgress } from '../helpers/wait.js';
 import { parsePromText, sumOf, valueOf } from '../telemetry/prom-text.js';
 import type { Family } from '../telemetry/prom-text.js';
 import { loadYaml, repoRoot } from './deploy-files.js';
@@ -36,26 +38,32 @@ interface Running {
   name: string;
   child: ChildProcess;
   lines: string[];
+  /** When it last printed a line, ms since the epoch. */
+  lastLineAt: number;
   exited: Promise<number | string>;
 }
 
-function start(pod: LocalPod, name: string, cwd: string, onLine: (line: string) => void = () => {}): Running {
-  const child = spawn(process.execPath, [bin, ...pod.argv], {
+/** Start `pod`; with `stopAfter`, it stops itself right after its first stdout line matching it (tests/helpers/stop-after-line.mjs). */
+function start(pod: LocalPod, name: string, cwd: string, onLine: (line: string) => void = () => {}, stopAfter = ''): Running {
+  const preload = stopAfter === '' ? [] : ['--import', STOP_AFTER_LINE];
+  const child = spawn(process.execPath, [...preload, bin, ...pod.argv], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...pod.env, ANOMSEER_EXIT_WITH_PARENT: '1' },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...pod.env, ANOMSEER_EXIT_WITH_PARENT: '1', ANOMSEER_TEST_STOP_AFTER: stopAfter },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
+  const running: Running = { pod, name, child, lines, lastLineAt: Date.now(), exited: Promise.resolve(-1) };
   for (const s of [child.stdout!, child.stderr!]) {
     createInterface({ input: s }).on('line', (l) => {
       lines.push(l);
+      running.lastLineAt = Date.now();
       onLine(l);
       if (process.env.CLUSTER_TEST_VERBOSE) console.log(`[${name}] ${l}`);
     });
   }
   // 'close': all its lines have been read by then.
-  const exited = new Promise<number | string>((resolve) => child.on('close', (code, sig) => resolve(code ?? sig ?? -1)));
-  return { pod, name, child, lines, exited };
+  running.exited = new Promise<number | string>((resolve) => child.on('close', (code, sig) => resolve(code ?? sig ?? -1)));
+  return running;
 }
 
 const isRunning = (r: Running) => r.child.exitCode === null && r.child.signalCode === null;
@@ -128,6 +136,29 @@ const tcpOpen = (port: number) =>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A GET on a connection of its own, to a server whose process may be stopped (SIGSTOP): the
+ * kernel completes the connection and holds the request for it. `sent` resolves once the
+ * request has been handed to the kernel, `answer` with the status and body.
+ */
+function queuedGet(port: number, path: string, token?: string): { sent: Promise<void>; answer: Promise<{ status: number; text: string }> } {
+  let onSent!: () => void;
+  const sent = new Promise<void>((r) => (onSent = r));
+  const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: headers(token), agent: false }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(onSent);
+  });
+  // An error before the request was sent must not leave `sent` waiting forever.
+  answer.catch(onSent);
+  return { sent, answer };
+}
+
 /** Every probe of the container: kind, how, and the local port it must answer on. */
 function probesOf(pod: LocalPod): { kind: string; http?: string; port: number }[] {
   return ['startupProbe', 'readinessProbe', 'livenessProbe'].flatMap((kind) => {
@@ -187,12 +218,33 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
       last.set('learner', f);
       learnerStepsSeen = Math.max(learnerStepsSeen, valueOf(f, 'anomseer_learner_steps_total'));
     };
-    // The learner logs "step k/n" right after the step's metrics are set, then evaluates for a
-    // while before it exits: scraping on that line (asking again while it runs) sees the last step.
-    let lastStepScrape: Promise<void> = Promise.resolve();
-    const learner: Running = start(learnerPod!, 'learner', tmp, (line) => {
-      if (line.startsWith(`step ${steps}/${steps} `)) lastStepScrape = scrapeWhileRunning(learner, metricsPort(learnerPod!)).then(seeLearner);
-    });
+    // The learner logs "step k/n" right after the step's metrics are set, then evaluates, saves
+    // and exits, closing its metrics server: however soon that comes on a loaded machine, the
+    // last step's metrics are scraped at that line. The learner stops itself right after it
+    // (stop-after-line); the scrape's connection and request are queued in the kernel while it
+    // is stopped; then it goes on, and the first turn of its event loop accepts the connection,
+    // long before it closes the server after its final eval.
+    const lastLine = `^step ${steps}/${steps} `;
+    let lastStepScrape: Promise<void> | undefined;
+    const learner: Running = start(
+      learnerPod!,
+      'learner',
+      tmp,
+      (line) => {
+        if (lastStepScrape !== undefined || !new RegExp(lastLine).test(line)) return;
+        lastStepScrape = (async () => {
+          await eventually('the learner stops itself after its last step line', () => (isStopped(learner.child.pid!) ? true : undefined), { everyMs: 10 });
+          const scrape = queuedGet(metricsPort(learnerPod!), '/metrics', TOKEN);
+          await scrape.sent;
+          learner.child.kill('SIGCONT');
+          const r = await within(scrape.answer, "the learner's /metrics after its last step");
+          assert.is(r.status, 200, r.text);
+          seeLearner(parsePromText(r.text));
+        })();
+        lastStepScrape.catch(() => {}); // awaited below
+      },
+      lastLine,
+    );
     running.push(learner);
     workerPods.forEach((p, i) => running.push(start(p, `worker-${i}`, tmp)));
 
@@ -221,8 +273,9 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
       }
     });
 
-    // ~20 s on two idle cores.
-    const code = await within(learner.exited, 'the learner exits');
+    // ~20 s on two idle cores; the limit is on the learner's silence (it logs every step).
+    const code = await withinProgress(learner.exited, 'the learner exits', () => learner.lastLineAt);
+    assert.ok(lastStepScrape, `the learner printed step ${steps}/${steps}:\n${learner.lines.slice(-30).join('\n')}`);
     await lastStepScrape;
     assert.is(code, 0, `learner exit ${code}:\n${learner.lines.slice(-30).join('\n')}`);
     // The workers run with --when-done wait: after job_done they stay up and healthy (a
@@ -307,7 +360,7 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
     // The learner: its last scrape before it exited.
     const fl = last.get('learner');
     assert.ok(fl, 'learner /metrics scraped');
-    assert.is(learnerStepsSeen, steps, 'the learner reported every step (the final eval keeps it up long enough)');
+    assert.is(learnerStepsSeen, steps, 'the learner reported every step (scraped at its last step line)');
     assert.ok(valueOf(fl!, 'anomseer_learner_reward', { part: 'total' }) >= 0);
     assert.is(valueOf(fl!, 'anomseer_learner_weight_publish_seconds_count') >= 1, true);
     assert.ok(valueOf(fl!, 'anomseer_rpc_client_duration_seconds_count', { method: 'TakeGroups', code: 'OK' }) >= 1);
