@@ -13,8 +13,8 @@ import { ConfigError } from '../../shared/errors.js';
 import { runTraining } from '../../learner/trainer.js';
 import type { TrainSummary } from '../../learner/trainer.js';
 import type { TrainEvent } from '../../shared/training/events.js';
-import { STOP_AFTER_LINE, isStopped } from '../helpers/children.js';
-import { eventually, within } from '../helpers/wait.js';
+import { STOP_AFTER_LINE, cpuProgress, isStopped } from '../helpers/children.js';
+import { eventually, withinProgress } from '../helpers/wait.js';
 
 const root = mkdtempSync(join(tmpdir(), 'anomseer-resume-'));
 
@@ -111,12 +111,18 @@ function cli(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let lineAt = 0;
   for (const s of [child.stdout!, child.stderr!])
     createInterface({ input: s }).on('line', (l) => {
       out += `${l}\n`;
+      lineAt = Date.now();
       onLine(l, child);
     });
-  return within(new Promise((resolve) => child.on('close', (code) => resolve({ code, out }))), `anomseer train ${args.join(' ')}`);
+  // A whole run: waited for as long as it prints or computes (a stopped run does neither, but the test continues it).
+  const cpu = cpuProgress(child.pid!);
+  return withinProgress(new Promise((resolve) => child.on('close', (code) => resolve({ code, out }))), `anomseer train ${args.join(' ')}`, () =>
+    Math.max(lineAt, cpu()),
+  );
 }
 
 test('Ctrl-C during `anomseer train` saves a checkpoint and exits 130; --resume finishes with the weights of an uninterrupted run', async () => {

@@ -14,7 +14,8 @@ import { normalizeForPlot } from '../../shared/plot/normalize.js';
 import { patchFeatures } from '../../shared/policy/features.js';
 import { TraceGrammar } from '../../shared/policy/grammar.js';
 import { openPolicy } from '../../shared/policy/inference.js';
-import { within } from '../helpers/wait.js';
+import { cpuProgress } from '../helpers/children.js';
+import { withinProgress } from '../helpers/wait.js';
 import { SHIPPED, unbatched } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'anomseer-export-'));
@@ -27,7 +28,7 @@ function cli(...args: string[]): Promise<{ code: number | null; stdout: string; 
     stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  return within(new Promise((r) => child.on('close', (code) => r({ code, stdout, stderr }))), `anomseer ${args[0]}`);
+  return withinProgress(new Promise((r) => child.on('close', (code) => r({ code, stdout, stderr }))), `anomseer ${args[0]}`, cpuProgress(child.pid!));
 }
 
 test('anomseer export --onnx writes the graphs, policy.json, the example and SHA256SUMS over all of them', async () => {
