@@ -22,7 +22,7 @@
  *
  * Runs are polled every `pollMs` (run-watcher.ts: bounded bytes per run per poll).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
@@ -78,6 +78,8 @@ export interface RunsDashboard {
 export const MAX_WATCHED = 64;
 
 const ASSETS = assetTable('runs.html');
+/** The routes that take a run `id` (see the file comment). */
+const API = new Set(['/api/run', '/api/traces', '/api/eval', '/api/plot']);
 const TEXT = 'text/plain; charset=utf-8';
 
 /** The records of the last `keep` data specs asked for, by record id (plots load a run's data once). */
@@ -130,7 +132,7 @@ export async function startRunsDashboard(o: RunsDashboardOptions): Promise<RunsD
     const u = new URL(req.url ?? '/', 'http://dashboard.invalid');
     const path = u.pathname;
     if (path === '/api/runs') return sendJson(res, 200, { root: o.root, runs: watcher.list() });
-    if (path.startsWith('/api/')) {
+    if (API.has(path)) {
       const id = u.searchParams.get('id') ?? '';
       const run = watcher.get(id);
       const dir = watcher.dirOf(id);
@@ -154,7 +156,8 @@ export async function startRunsDashboard(o: RunsDashboardOptions): Promise<RunsD
       if (path === '/api/plot') {
         const index = intParam(u, 'i', 0, 1_000_000);
         if (index === undefined) return send(res, 400, TEXT, 'i: a trace index\n');
-        const key = `${id}\n${step}\n${index}`;
+        // Keyed by the trace file's mtime too: a run started over in the same folder draws anew.
+        const key = `${id}\n${step}\n${index}\n${mtimeOf(join(dir, RUN_FILES.traces, stepFileName(step, '.jsonl')))}`;
         let png = pngs.get(key);
         if (png === undefined) {
           const trace = readTrace(dir, step, index);
@@ -170,7 +173,6 @@ export async function startRunsDashboard(o: RunsDashboardOptions): Promise<RunsD
         }
         return send(res, 200, 'image/png', await png);
       }
-      return send(res, 404, TEXT, 'not found\n');
     }
     const asset = ASSETS[path];
     if (asset === undefined) return send(res, 404, TEXT, 'not found\n');
@@ -280,5 +282,13 @@ function readJsonText(path: string): string | undefined {
     return text;
   } catch {
     return undefined;
+  }
+}
+
+function mtimeOf(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
   }
 }
