@@ -18,6 +18,7 @@ import { portInUse } from '../../dashboard/job-header.js';
 import { startRunsDashboard } from '../../dashboard/runs-server.js';
 import { maskToken, resolveDashboardToken } from '../../dashboard/token.js';
 import { ConfigError } from '../../shared/errors.js';
+import { exitWithParent } from '../launch/exit-with-parent.js';
 import { parseIntFlag, parsePortFlag } from './flags.js';
 
 interface Flags {
@@ -67,6 +68,7 @@ export function registerDashboard(program: Command): void {
       log(`dashboard: ${dash.url}?token=${source === 'env' ? '<ANOMSEER_TOKEN>' : `<the token in ${tokenFile}>`}`);
       if (!/^(127\.|\[::1\]|localhost)/.test(new URL(dash.url).host))
         log('dashboard: reachable from other machines over plain HTTP: its token travels unencrypted (docs/DASHBOARD.md)');
+      exitWithParent(process.env, (line) => process.stderr.write(`dashboard: ${line}\n`));
       await new Promise<void>((resolve) => {
         const stop = (sig: string) => {
           log(`dashboard: ${sig}; shutting down`);

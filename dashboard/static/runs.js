@@ -74,6 +74,7 @@
     charts: DEFAULT_CHARTS.slice(),
     traces: { run: null, prompt: '', next: null },
   };
+  const INT_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
   const charts = new Map(); // key → { plot, el }
   let ws = null;
 
@@ -246,7 +247,8 @@
       height: 180,
       scales: { x: { time: false }, y: { range: yRange } },
       axes: [
-        { label: tableOf(key) === 'warmStart' ? 'warm-start step' : 'step', size: 36, labelSize: 16 },
+        // Steps are integers: no 1.5 ticks.
+        { label: tableOf(key) === 'warmStart' ? 'warm-start step' : 'step', size: 36, labelSize: 16, incrs: INT_INCRS },
         { size: 56, values: (_u, splits) => splits.map(tick) },
       ],
       legend: { live: true },
