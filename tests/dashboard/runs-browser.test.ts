@@ -262,6 +262,8 @@ test('a live run: lines appended to its metrics.jsonl reach its curve, and its s
   copyFileSync(join(runs, 'alpha', 'summary.json'), join(gamma, 'summary.json'));
   await waitFor(`document.querySelector('#runs tr[data-run="gamma"] td.state').textContent === 'finished'`);
   // docs/img/runs-dashboard.png is refreshed on request only (UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean.
+  await page.click('#runs input[data-run="gamma"]');
+  await waitFor(`document.querySelector('[data-chart="steps:reward"]')?.uplot.series.length === 3`);
   await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/img/runs-dashboard.png' : join(root, 'runs-dashboard.png'), fullPage: false });
 });
