@@ -52,3 +52,16 @@ export function resolveDashboardToken(env: Readonly<Record<string, string | unde
   }
   return { token, source: 'generated' };
 }
+
+/** The token file of a training run: beside its checkpoints, readable by its owner only. */
+export const RUN_TOKEN_FILE = 'dashboard.token';
+
+/**
+ * The one line `train` prints for its dashboard: the link without the token, where the token is,
+ * and the token masked — a log collected by CI or a cluster never holds a usable token.
+ */
+export function dashboardLinkLine(url: string, t: DashboardToken, tokenFile: string): string {
+  if (t.source === 'env') return `dashboard: ${url}?token=<ANOMSEER_TOKEN>`;
+  const how = t.source === 'generated' ? 'generated' : 'read';
+  return `dashboard: ${url}?token=<the token in ${tokenFile}>  (token ${maskToken(t.token)} ${how}; set ANOMSEER_TOKEN to choose it)`;
+}

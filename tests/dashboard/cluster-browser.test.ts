@@ -57,8 +57,14 @@ test("train --workers 2: the coordinator's dashboard shows steps, both workers, 
   const train = startRole('train', ['train', 'examples/smoke.yaml', '--workers', '2', '--dashboard-port', '0', ...sets.flatMap((s) => ['--set', s])], {
     ANOMSEER_TOKEN: '',
   });
-  const m = await train.waitFor(/^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)\?token=([0-9a-f]{64})  \(token generated/);
-  const [url, token] = [m[1]!, m[2]!];
+  const m = await train.waitFor(/^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)\?token=<the token in (\S+)>  \(token \w{4}…\w{4} \(64 chars\) generated/);
+  const url = m[1]!;
+  const token = readFileSync(m[2]!, 'utf8').trim();
+  assert.match(token, /^[0-9a-f]{64}$/);
+  assert.not.ok(
+    train.lines.some((l) => l.includes(token)),
+    'the launcher never prints the full token',
+  );
   assert.ok(
     train.lines.some((l) => /^\[coordinator\] coordinator: dashboard http:\/\/127\.0\.0\.1:\d+\/\?token=<ANOMSEER_TOKEN>$/.test(l)),
     'the coordinator prints its address, never the token',
