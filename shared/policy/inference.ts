@@ -66,9 +66,15 @@ export async function greedyTraces(policy: TraceSampler, prompts: readonly Rollo
 
 export interface PredictionLine {
   readonly id: string;
-  readonly text: string;
+  /**
+   * The trace, when one trace answered the record. A record answered in several windows has
+   * none (each window's trace is in `windows`): `eval --predictions` then scores `intervals`
+   * and `type`, the merged answer, exactly as this eval did.
+   */
+  readonly text?: string;
   readonly intervals: readonly (readonly [number, number])[] | null;
   readonly type: string | null;
+  readonly windows?: readonly { readonly start: number; readonly length: number; readonly text: string }[];
 }
 
 export interface PredictOptions {
@@ -111,8 +117,12 @@ export async function predictRecords(
       (k, d) => {
         const r = records[k]!;
         predictions.set(r.id, { intervals: d.intervals, type: d.type, formatOk: true });
-        const text = d.windows.length === 1 ? d.windows[0]!.text : d.windows.map((w) => `[window ${w.start}..${w.start + w.length}] ${w.text}`).join('\n');
-        lines.push({ id: r.id, text, intervals: d.intervals.map(([s, e]) => [s, e] as const), type: d.type });
+        const intervals = d.intervals.map(([s, e]) => [s, e] as const);
+        lines.push(
+          d.windows.length === 1
+            ? { id: r.id, text: d.windows[0]!.text, intervals, type: d.type }
+            : { id: r.id, intervals, type: d.type, windows: d.windows.map((w) => ({ start: w.start, length: w.length, text: w.text })) },
+        );
         o.onProgress?.(k + 1, records.length);
       },
     );
