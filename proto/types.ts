@@ -319,6 +319,12 @@ export interface WeightVersion {
   chunk_count: number;
   chunk_bytes: number;
   published_at_ms: number;
+  /** '' = the published file as is; 'f16' = its F32 tensors rounded to F16 on the wire. */
+  encoding: string;
+  /** Lowercase hex sha256 of the file FetchWeights sends (= sha256 when encoding is ''). */
+  wire_sha256: string;
+  /** Bytes of the file FetchWeights sends. */
+  wire_bytes: number;
 }
 
 export interface FetchWeightsRequest {
@@ -350,6 +356,55 @@ export interface WatchVersionsRequest {
   after_version: number;
 }
 
+export interface ResolveSourceRequest {
+  worker_id: string;
+  /** 0 = latest. */
+  version: number;
+  /** This worker's PeerWeights host:port; '' = it relays nothing. */
+  peer_address: string;
+  exclude_worker_ids: string[];
+}
+
+export interface WeightSource {
+  version: WeightVersion | null;
+  /** '' = the coordinator. */
+  worker_id: string;
+  /** '' = the coordinator's Weights.FetchWeights. */
+  address: string;
+}
+
+export interface HeldVersion {
+  version: number;
+  chunks: number;
+  complete: boolean;
+}
+
+export interface AnnouncePeerRequest {
+  worker_id: string;
+  peer_address: string;
+  held: HeldVersion[];
+}
+
+export interface AnnouncePeerResponse {
+  announce_interval_ms: number;
+}
+
+export interface FetchedFrom {
+  /** '' = the coordinator. */
+  worker_id: string;
+  bytes: number;
+  chunks: number;
+}
+
+export interface ReportFetchRequest {
+  worker_id: string;
+  version: number;
+  complete: boolean;
+  sources: FetchedFrom[];
+}
+
+export interface ReportFetchResponse {}
+
 // ---------------------------------------------------------------------------------------------
 // Services: server handlers
 // ---------------------------------------------------------------------------------------------
@@ -372,6 +427,14 @@ export type WeightsHandlers = {
   FetchWeights: grpc.handleServerStreamingCall<FetchWeightsRequest, WeightChunk>;
   PublishWeights: grpc.handleClientStreamingCall<WeightChunk, PublishWeightsResponse>;
   WatchVersions: grpc.handleServerStreamingCall<WatchVersionsRequest, WeightVersion>;
+  ResolveSource: grpc.handleUnaryCall<ResolveSourceRequest, WeightSource>;
+  AnnouncePeer: grpc.handleUnaryCall<AnnouncePeerRequest, AnnouncePeerResponse>;
+  ReportFetch: grpc.handleUnaryCall<ReportFetchRequest, ReportFetchResponse>;
+};
+
+/** What a worker passes to `addService(server, 'PeerWeights', handlers)`. */
+export type PeerWeightsHandlers = {
+  FetchWeights: grpc.handleServerStreamingCall<FetchWeightsRequest, WeightChunk>;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -416,12 +479,20 @@ export interface WeightsClient extends grpc.Client {
   FetchWeights: ServerStreamMethod<FetchWeightsRequest, WeightChunk>;
   PublishWeights: ClientStreamMethod<WeightChunk, PublishWeightsResponse>;
   WatchVersions: ServerStreamMethod<WatchVersionsRequest, WeightVersion>;
+  ResolveSource: UnaryMethod<ResolveSourceRequest, WeightSource>;
+  AnnouncePeer: UnaryMethod<AnnouncePeerRequest, AnnouncePeerResponse>;
+  ReportFetch: UnaryMethod<ReportFetchRequest, ReportFetchResponse>;
+}
+
+export interface PeerWeightsClient extends grpc.Client {
+  FetchWeights: ServerStreamMethod<FetchWeightsRequest, WeightChunk>;
 }
 
 /** Service name → its handler table and its client, for the generic helpers of load.ts. */
 export interface ServiceTypes {
   Coordinator: { handlers: CoordinatorHandlers; client: CoordinatorClient };
   Weights: { handlers: WeightsHandlers; client: WeightsClient };
+  PeerWeights: { handlers: PeerWeightsHandlers; client: PeerWeightsClient };
 }
 
 export type ServiceName = keyof ServiceTypes;
