@@ -176,13 +176,12 @@ export class WeightRegistry {
   }
 
   #notFound(version: number): NotFoundError {
-    return new NotFoundError(
-      'weight version',
-      String(version),
-      this.#latest === 0
-        ? 'nothing is published yet; wait for the learner'
-        : `the coordinator keeps versions ${this.oldestKept}..${this.#latest}; fetch the latest (0)`,
-    );
+    const v = version === 0 ? this.#latest : version;
+    let hint = `the coordinator keeps versions ${this.oldestKept}..${this.#latest}; fetch the latest (0)`;
+    if (this.#latest === 0) hint = 'nothing is published yet; wait for the learner';
+    else if (v >= this.oldestKept && v <= this.#latest)
+      hint = `its bytes are gone (${this.deps.blobs === undefined ? 'this coordinator keeps weights only in memory and restarted' : 'not in the blob store'}); the next version published will be fetchable`;
+    return new NotFoundError('weight version', String(version), hint);
   }
 
   /** A kept version; 0 = latest. NotFoundError when unknown, evicted, or its bytes are gone. */

@@ -12,7 +12,7 @@
  *     asker gets the coordinator and each later one the previous one: a pipeline chain (the
  *     shape of an NCCL ring broadcast). With fanout 2 it is a binary tree, breadth first.
  *   - A source is skipped when it is the asker, excluded by the asker or reported failed by any
- *     child, silent for 3 announce intervals, not reachable from the asker (a loopback address
+ *     child, silent for `silentAfterMs`, not reachable from the asker (a loopback address
  *     only serves askers seen from the same host), or a descendant of the asker (a worker that
  *     re-resolves after its parent died must never wait on its own children: no cycles).
  *   - No eligible source: the coordinator, whatever its load (the source of last resort).
@@ -34,8 +34,14 @@ export interface RelaySource {
 export interface RelayOptions {
   /** ms since epoch. */
   readonly clock: () => number;
-  /** How often workers announce themselves, ms; a peer silent for 3 intervals is gone. */
+  /** How often workers announce themselves, ms. */
   readonly announceIntervalMs: number;
+  /**
+   * A peer silent for this long is no longer a source, ms (default max(3 announce intervals,
+   * 10 s): a busy worker's announce may be late, and a dead source is found by its children at
+   * once anyway — its connection fails — so erring long costs one failed connect).
+   */
+  readonly silentAfterMs?: number;
   /** Children one source feeds at once (default 1: a chain). */
   readonly fanout?: number;
 }
@@ -70,6 +76,7 @@ export function hostOfPeer(peer: string): string {
 export class WeightRelays {
   readonly #o: RelayOptions;
   readonly fanout: number;
+  readonly silentAfterMs: number;
   readonly #peers = new Map<string, Peer>();
   readonly #versions = new Map<number, VersionRelay>();
 
@@ -78,6 +85,7 @@ export class WeightRelays {
     if (!Number.isInteger(fanout) || fanout < 1) throw new RangeError(`relay fanout is ${fanout}; expected an integer >= 1`);
     this.#o = o;
     this.fanout = fanout;
+    this.silentAfterMs = o.silentAfterMs ?? Math.max(3 * o.announceIntervalMs, 10_000);
   }
 
   #relay(version: number): VersionRelay {
@@ -91,7 +99,7 @@ export class WeightRelays {
 
   #alive(id: string, now: number): boolean {
     const p = this.#peers.get(id);
-    return p !== undefined && now - p.lastSeenMs <= 3 * this.#o.announceIntervalMs;
+    return p !== undefined && now - p.lastSeenMs <= this.silentAfterMs;
   }
 
   /** A worker was heard from: its relay address ('' = relays nothing), where its call came from, and (when announced) what it holds. */
@@ -168,7 +176,7 @@ export class WeightRelays {
     for (const v of [...this.#versions.keys()]) if (v < oldest) this.#versions.delete(v);
   }
 
-  /** Forget peers silent for 3 announce intervals (their held versions go with them). */
+  /** Forget peers silent for `silentAfterMs` (their held versions go with them). */
   sweep(): void {
     const now = this.#o.clock();
     for (const id of [...this.#peers.keys()]) if (!this.#alive(id, now)) this.#peers.delete(id);

@@ -10,7 +10,7 @@ import { manualClock } from '../cluster/helpers.js';
 const HOST = '10.0.0.1';
 const make = (fanout?: number) => {
   const clock = manualClock();
-  return { clock, relays: new WeightRelays({ clock: clock.now, announceIntervalMs: 1000, fanout }) };
+  return { clock, relays: new WeightRelays({ clock: clock.now, announceIntervalMs: 1000, silentAfterMs: 3000, fanout }) };
 };
 /** w<i> asks for version 1 with a relay address; returns the id of its source ('' = coordinator). */
 const ask = (r: WeightRelays, id: string, exclude: string[] = [], o: { address?: string; seenFrom?: string; version?: number } = {}) =>
@@ -76,7 +76,7 @@ test('with every other source excluded or busy, the coordinator serves, whatever
   assert.is(ask(relays, 'w3', ['w2']), '', 'w2 excluded by w3, w1 failed earlier');
 });
 
-test('a source silent for 3 announce intervals is skipped; announcing keeps it alive', () => {
+test('a source silent for silentAfterMs is skipped; announcing keeps it alive', () => {
   const { clock, relays } = make();
   ask(relays, 'w1');
   clock.advance(2500);
@@ -129,6 +129,11 @@ const PEERS: [string, string][] = [
   ['127.0.0.1:80', '127.0.0.1'],
 ];
 for (const [peer, host] of PEERS) test(`hostOfPeer(${peer}) = ${host}`, () => assert.is(hostOfPeer(peer), host));
+
+test('silence means max(3 announce intervals, 10 s) unless given', () => {
+  assert.is(new WeightRelays({ clock: () => 0, announceIntervalMs: 200 }).silentAfterMs, 10_000);
+  assert.is(new WeightRelays({ clock: () => 0, announceIntervalMs: 5000 }).silentAfterMs, 15_000);
+});
 
 test('fanout must be an integer >= 1', () => {
   assert.throws(() => new WeightRelays({ clock: () => 0, announceIntervalMs: 1000, fanout: 0 }), /fanout is 0/);
