@@ -183,6 +183,14 @@ export class HeldWeights {
     return v;
   }
 
+  /** Give up on a version (its fetch failed for good): its relays end with `err`, and a later fetch starts afresh. */
+  drop(version: number, err: Error): void {
+    const v = this.#versions.get(version);
+    if (v === undefined || v.complete) return;
+    v.fail(err);
+    this.#versions.delete(version);
+  }
+
   /** What this worker holds, for AnnouncePeer. */
   held(): HeldVersion[] {
     return [...this.#versions.values()].map((v) => ({ version: v.version, chunks: v.chunks, complete: v.complete }));

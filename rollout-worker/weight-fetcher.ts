@@ -157,7 +157,10 @@ export class WeightFetcher {
           // The copy was bad (and is reset to chunk 0); start over without the peers it came from.
           for (const s of sources) if (s.worker_id !== '' && !exclude.includes(s.worker_id)) exclude.push(s.worker_id);
           this.#o.logger(`worker ${workerId}: version ${info.version} failed its checksum (${what}); fetching it again`);
-          if (++failures > 3) throw err;
+          if (++failures > 3) {
+            this.#o.held.drop(info.version, err);
+            throw err;
+          }
           continue;
         }
         if (source.worker_id !== '') {
@@ -170,6 +173,7 @@ export class WeightFetcher {
         const wait = isRetryable(err) || err instanceof ShapeError ? this.#o.retry(++failures, this.#o.clock() - started) : null;
         if (wait === null) {
           this.#report(workerId, info.version, false, sources);
+          this.#o.held.drop(info.version, err instanceof Error ? err : new Error(String(err)));
           throw err;
         }
         this.#o.logger(`worker ${workerId}: weight fetch from ${from} broke after ${incoming.chunks} chunk(s) (${what}); resuming`);

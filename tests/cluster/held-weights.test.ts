@@ -102,6 +102,18 @@ test('HeldWeights keeps the newest two versions; an evicted one ends its relays 
   assert.is(h.get(0)?.version, 3, '0 = the newest held');
 });
 
+test('a dropped version (its fetch gave up) ends its relays, and the next fetch starts afresh', async () => {
+  const h = new HeldWeights();
+  const v = h.begin(info(1));
+  v.accept(chunks()[0]!);
+  const relay = v.waitFor(1).catch((e: unknown) => e);
+  h.drop(1, new NotFoundError('weight version', '1', 'gone'));
+  assert.instance(await relay, NotFoundError);
+  assert.is(h.get(1), undefined);
+  const again = h.begin(info(1));
+  assert.ok(again !== v && again.chunks === 0);
+});
+
 test('begin returns the version held for the same file, and a fresh one for another file of the same number', () => {
   const h = new HeldWeights();
   const a = h.begin(info(1));
