@@ -51,9 +51,7 @@ export async function runWorker(o: WorkerMainOptions): Promise<number> {
   const metrics = o.metrics === undefined ? undefined : createWorkerMetrics();
   const opts = { ...channelOptions(), interceptors: [bearerInterceptor(token), ...(metrics === undefined ? [] : [metrics.interceptor])] };
   const coord = createClient('Coordinator', o.coordinator, grpc.credentials.createInsecure(), opts);
-  // Weight downloads: a 16 MiB HTTP/2 receive window, so a sender never waits for window updates.
-  const download = { ...opts, 'grpc-node.flow_control_window': DOWNLOAD_WINDOW_BYTES };
-  const weights = createClient('Weights', o.coordinator, grpc.credentials.createInsecure(), download);
+  const weights = createClient('Weights', o.coordinator, grpc.credentials.createInsecure(), opts);
   const held = new HeldWeights();
   let peerServer: PeerServer | undefined;
   if (o.peerListen !== false) {
@@ -69,7 +67,7 @@ export async function runWorker(o: WorkerMainOptions): Promise<number> {
     peer: (address) => {
       let c = peers.get(address);
       if (c === undefined) {
-        c = createClient('PeerWeights', address, grpc.credentials.createInsecure(), download);
+        c = createClient('PeerWeights', address, grpc.credentials.createInsecure(), opts);
         peers.set(address, c);
       }
       return c;
@@ -152,9 +150,6 @@ export async function runWorker(o: WorkerMainOptions): Promise<number> {
   await metricsServer?.close();
   return 0;
 }
-
-/** HTTP/2 receive window of weight downloads, bytes. */
-export const DOWNLOAD_WINDOW_BYTES = 16 * 1024 * 1024;
 
 /** What other workers dial: the bound address, with this host's name instead of a wildcard host. */
 export function advertisedAddress(bound: string, host = hostname()): string {
