@@ -11,7 +11,7 @@ import { compileJobConfig } from '../../shared/config/job.js';
 import { runTraining } from '../../learner/trainer.js';
 
 const root = mkdtempSync(join(tmpdir(), 'anomseer-detect-'));
-const nab = resolve('..', 'shared', 'data', 'nab', 'data', 'realTraffic', 'TravelTime_387.csv');
+const nab = resolve('data', 'nab', 'data', 'realTraffic', 'TravelTime_387.csv');
 let checkpoint = '';
 
 test('a checkpoint trained for 2 steps detects on a 2500-point NAB series in 256-point windows', async () => {
