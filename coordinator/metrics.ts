@@ -13,7 +13,15 @@
 import type * as grpc from '@grpc/grpc-js';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { GetStatusResponse, LeasePromptsResponse, SubmitGroupRequest, SubmitGroupResponse, WeightChunk } from '../proto/types.js';
+import type {
+  GetStatusResponse,
+  LeasePromptsResponse,
+  SubmitGroupRequest,
+  SubmitGroupResponse,
+  SubmitGroupsRequest,
+  SubmitGroupsResponse,
+  WeightChunk,
+} from '../proto/types.js';
 import { createRoleRegistry } from '../telemetry/metrics-server.js';
 import type { Health } from '../telemetry/metrics-server.js';
 import { createRpcMetrics, serverMetricsInterceptor } from '../telemetry/rpc-metrics.js';
@@ -23,7 +31,7 @@ import type { Counters, StateStore } from './state/store.js';
 /** What the metrics read; createCoordinator's result and the store satisfy it. */
 export interface CoordinatorMetricsDeps {
   readonly store: Pick<StateStore, 'counters'>;
-  readonly service: { getStatus(): Promise<GetStatusResponse> };
+  readonly service: { getStatus(): Promise<GetStatusResponse>; rejections(): ReadonlyMap<string, number> };
   readonly registry: { readonly latest: number; latestInfo(): { total_bytes: number } };
   /** A fresh registry when absent. */
   readonly metricsRegistry?: Registry;
@@ -110,6 +118,16 @@ export function createCoordinatorMetrics(d: CoordinatorMetricsDeps): Coordinator
       for (const w of status.workers) this.inc({ state: w.state.replace(/^WORKER_STATE_/, '').toLowerCase() });
     },
   });
+  new Counter({
+    name: 'anomseer_coordinator_submissions_rejected_total',
+    help: 'Submitted groups refused as malformed (INVALID_ARGUMENT), by reason: the field that failed, indices dropped (since this process started)',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [reason, n] of d.service.rejections()) this.inc({ reason }, n);
+    },
+  });
   new Gauge({
     name: 'anomseer_coordinator_weight_bytes',
     help: 'Size of the latest weight version held for FetchWeights, bytes (0 when only its record survived a restart)',
@@ -147,6 +165,13 @@ export function createCoordinatorMetrics(d: CoordinatorMetricsDeps): Coordinator
     registers,
   });
 
+  const acceptedGroup = (req: SubmitGroupRequest) => {
+    rollouts.inc(req.rollouts.length);
+    let n = 0;
+    for (const r of req.rollouts) n += r.token_ids.length;
+    tokens.inc(n);
+    staleness.observe(Math.max(0, d.registry.latest - req.weight_version));
+  };
   const observe = (method: string): CallObserver | undefined => {
     switch (method) {
       case 'LeasePrompts':
@@ -158,10 +183,21 @@ export function createCoordinatorMetrics(d: CoordinatorMetricsDeps): Coordinator
             req = m as SubmitGroupRequest;
           },
           onResponse: (m) => {
-            if (req === undefined || !(m as SubmitGroupResponse).accepted) return;
-            rollouts.inc(req.rollouts.length);
-            tokens.inc(req.rollouts.reduce((a, r) => a + r.token_ids.length, 0));
-            staleness.observe(Math.max(0, d.registry.latest - req.weight_version));
+            if (req !== undefined && (m as SubmitGroupResponse).accepted) acceptedGroup(req);
+          },
+        };
+      }
+      case 'SubmitGroups': {
+        let req: SubmitGroupsRequest | undefined;
+        return {
+          onRequest: (m) => {
+            req = m as SubmitGroupsRequest;
+          },
+          onResponse: (m) => {
+            (m as SubmitGroupsResponse).results.forEach((r, i) => {
+              const g = req?.groups[i];
+              if (g !== undefined && r.accepted) acceptedGroup(g);
+            });
           },
         };
       }

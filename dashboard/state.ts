@@ -89,11 +89,13 @@ export interface PlotSource {
   readonly predicted: readonly Interval[];
 }
 
-/** The eval columns charted: class accuracy, affiliation F1 per category and average, point F1, IoU. */
+const FAITHFULNESS_KEYS = new Set(['faithfulness.conclusionAgreement', 'faithfulness.statedNumberAccuracy', 'faithfulness.wellFormedIntervals']);
+
+/** The eval columns charted: class accuracy, affiliation F1 per category and average, point F1, IoU, faithfulness. */
 export function evalValues(report: Record<string, unknown>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(numericLeaves(report))) {
-    if (k === 'classAccuracy' || k.startsWith('affiliationF1.') || k === 'pointF1' || k === 'iou' || k === 'formatRate') out[k] = v;
+    if (k === 'classAccuracy' || k.startsWith('affiliationF1.') || k === 'pointF1' || k === 'iou' || k === 'formatRate' || FAITHFULNESS_KEYS.has(k)) out[k] = v;
   }
   return out;
 }

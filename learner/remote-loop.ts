@@ -12,6 +12,15 @@
  * Groups of a step are sorted by prompt id before the update, so the update does not depend on
  * the order in which workers finished: with cluster.maxStaleness 0 two runs with the same seed
  * give bit-identical weights.
+ *
+ * A group the learner cannot use never stops it (docs/CLUSTER.md "Failure handling"): each
+ * group TakeGroups gives is checked again with the coordinator's own check (proto/group-check.ts:
+ * a training record behind the prompt, G rollouts, token ids in the vocabulary and accepted by the
+ * grammar, finite log-probs, bounded sizes; the text scored is decoded from the tokens here). One that fails is logged in one line naming
+ * prompt, lease, worker and batch, acknowledged with its batch and skipped: the coordinator counts
+ * its prompt done, so it still counts toward the step's promptsPerStep and the step trains on the
+ * other groups (a step left with none publishes its weights unchanged). The summary counts them
+ * in `cluster.groupsSkipped` (and `untrainedItems`).
  */
 import { chunkWeights } from '../proto/chunks.js';
 import { unary } from '../proto/call.js';
@@ -20,7 +29,7 @@ import { DEFAULT_BACKOFF, exponentialBackoff, withRetry } from '../proto/retry.j
 import type { RetryPolicy } from '../proto/retry.js';
 import type { CompletedGroup, CoordinatorClient, GetStatusResponse, PublishWeightsResponse, WeightsClient } from '../proto/types.js';
 import type { JobConfig } from '../shared/config/job.js';
-import { loadDataSpec } from '../shared/datasets/spec.js';
+import { evalRecords, trainingRecords } from '../shared/job/records.js';
 import { ConfigError, DataError } from '../shared/errors.js';
 import { reportToJson } from '../shared/eval/score.js';
 import type { EvalReport } from '../shared/eval/score.js';
@@ -36,6 +45,7 @@ import type { Params } from '../shared/policy/model-config.js';
 import { policySpecFromJob, tokenizerOf } from '../shared/policy/spec.js';
 import { PromptCache } from '../shared/policy/prompt-cache.js';
 import type { PreparedPrompt } from '../shared/policy/prompt-cache.js';
+import { GroupChecker } from '../proto/group-check.js';
 import { timerpoStep } from './timerpo-step.js';
 import { evalSubset } from './trainer.js';
 import type { TrainDeps, TrainSummary } from './trainer.js';
@@ -62,6 +72,8 @@ export interface ClusterAccounting {
   readonly untrainedItems: number;
   /** Trained groups beyond the plan (a prompt trained twice): 0 when each was trained once. */
   readonly extraGroups: number;
+  /** Groups taken but not trained because they were unusable (each logged once). */
+  readonly groupsSkipped: number;
   readonly promptsTotal: number;
   readonly staleDropped: number;
   /** Accepted groups per worker id. */
@@ -102,9 +114,9 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   const spec = policySpecFromJob(job);
   const tokenizer = tokenizerOf(spec);
   const cache = new PromptCache(spec, tokenizer);
-  const train = (await loadDataSpec(job.data.train)).filter((r) => r.type !== 'unknown');
+  const train = await trainingRecords(job);
   const byId = new Map(train.map((r) => [r.id, r]));
-  const evalAll = (await loadDataSpec(job.data.eval)).filter((r) => r.type !== 'unknown');
+  const evalAll = await evalRecords(job);
   const evalSmall = evalSubset(evalAll, job.train.evalCount);
   deps.log(
     `learner: ${train.length} training series, ${evalAll.length} eval series; inputs ${spec.variant}; ${countParams(spec.model)} parameters; coordinator job ${status0.job_id}`,
@@ -125,7 +137,7 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   };
 
   // Warm start, locally: imitate the compact expert responses (as the trainer does).
-  const warmStartSteps = await runWarmStart(loop, train, rng);
+  const warmStartSteps = (await runWarmStart(loop, train, rng)).steps;
   await publishVersion(0);
   deps.log(`learner: published version ${weightVersion} (initial policy)`);
 
@@ -149,6 +161,19 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
     job.train.steps,
     P,
   );
+  const checker = new GroupChecker({ tokenizer, spec, groupSize: job.rollout.groupSize, maxNewTokens: job.rollout.maxNewTokens });
+  /** Why a group cannot be trained on, or undefined when it can. */
+  const unusable = (g: CompletedGroup): string | undefined => {
+    const r = byId.get(recordIdOf(g.prompt_id));
+    if (r === undefined) return `prompt "${g.prompt_id}" names no training record of this job`;
+    try {
+      checker.check(g, r.id, r.series);
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+    return undefined;
+  };
+  let groupsSkipped = 0;
   const unplanned = new Map<string, number>();
   for (let k = 1; k <= plan.steps; k++) for (const id of plan.promptsOf(k)) unplanned.set(id, (unplanned.get(id) ?? 0) + 1);
   let extraGroups = 0;
@@ -173,20 +198,42 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
 
   for (let step = 1; step <= job.train.steps; step++) {
     const t0 = deps.clock().getTime();
-    while (buffer.length < P) {
-      const res = await take(P - buffer.length, P - buffer.length, waitMs);
-      buffer.push(...res.groups);
-      if (res.job_done && buffer.length < P)
-        throw new DataError('coordinator', `says the job is done with ${buffer.length} of ${P} groups of step ${step} received`);
+    let skipped = 0; // unusable groups of this step: they count toward P, the step trains without them
+    while (buffer.length + skipped < P) {
+      const missing = P - buffer.length - skipped;
+      const res = await take(missing, missing, waitMs);
+      for (const g of res.groups) {
+        const why = unusable(g);
+        if (why === undefined) {
+          buffer.push(g);
+          continue;
+        }
+        skipped += 1;
+        deps.log(`learner: skipped the group for prompt "${g.prompt_id}" (lease ${g.lease_id}, worker ${g.worker_id}, batch ${res.batch_id}): ${why}`);
+      }
+      if (res.job_done && buffer.length + skipped < P)
+        throw new DataError('coordinator', `says the job is done with ${buffer.length + skipped} of ${P} groups of step ${step} received`);
     }
-    const groups = buffer.splice(0, P).sort((a, b) => (a.prompt_id < b.prompt_id ? -1 : a.prompt_id > b.prompt_id ? 1 : a.lease_id < b.lease_id ? -1 : 1));
-    const prompts: PreparedPrompt[] = groups.map((g) => {
-      const r = byId.get(recordIdOf(g.prompt_id));
-      if (r === undefined) throw new DataError('coordinator', `group for prompt "${g.prompt_id}" names no training record of this job`);
-      return cache.get(r);
-    });
-    const samples: Sample[][] = groups.map((g) =>
-      g.rollouts.map((r) => ({ promptId: g.prompt_id, sampleIndex: r.index, ids: r.token_ids, logps: Float64Array.from(r.logprobs), text: r.text })),
+    groupsSkipped += skipped;
+    const groups = buffer
+      .splice(0, P - skipped)
+      .sort((a, b) => (a.prompt_id < b.prompt_id ? -1 : a.prompt_id > b.prompt_id ? 1 : a.lease_id < b.lease_id ? -1 : 1));
+    if (groups.length === 0) {
+      // Nothing to train on: keep the weights, but publish the step's version so the job goes on.
+      deps.log(`step ${step}/${job.train.steps}: all ${P} groups were unusable; weights unchanged`);
+      await publishVersion(step);
+      continue;
+    }
+    const prompts: PreparedPrompt[] = groups.map((g) => cache.get(byId.get(recordIdOf(g.prompt_id))!));
+    // The text scored is the tokens' own, never the text a worker sent (it is not checked against them).
+    const samples: Sample[][] = groups.map((g, i) =>
+      g.rollouts.map((r) => ({
+        promptId: g.prompt_id,
+        sampleIndex: r.index,
+        ids: r.token_ids,
+        logps: Float64Array.from(r.logprobs),
+        text: prompts[i]!.grammar.render(r.token_ids),
+      })),
     );
     for (const g of groups) {
       const left = unplanned.get(g.prompt_id) ?? 0;
@@ -250,6 +297,7 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
       groupsTrained,
       untrainedItems: [...unplanned.values()].reduce((a, b) => a + b, 0),
       extraGroups,
+      groupsSkipped,
       promptsTotal: status.prompts?.total ?? 0,
       staleDropped: status.prompts?.stale_dropped ?? 0,
       groupsByWorker: Object.fromEntries(status.workers.map((w) => [w.worker_id, w.groups_submitted])),

@@ -103,3 +103,36 @@ export function callDeadline(ms: number, now: number = Date.now()): Date {
   }
   return new Date(now + ms);
 }
+
+/**
+ * Bounds of what one call may carry besides the byte limit, so that a huge list or a huge
+ * rollout is refused with INVALID_ARGUMENT naming the field before any work is done on it
+ * (docs/PROTOCOL.md "Size limits"). Defaults fit the largest job the config allows
+ * (rollout.maxNewTokens <= 8192) with room to spare.
+ */
+export interface RpcLimits {
+  /** Lease ids in one Heartbeat or ReleaseLeases. */
+  readonly maxLeaseIdsPerCall: number;
+  /** Leases one LeasePrompts hands out at most (a larger max_prompts gets this many). */
+  readonly maxPromptsPerCall: number;
+  /** Groups in one SubmitGroups. */
+  readonly maxGroupsPerCall: number;
+  /** Rollouts in one group (the job's G must be no larger). */
+  readonly maxRolloutsPerGroup: number;
+  /** Tokens (and log-probs) of one rollout. */
+  readonly maxTokensPerRollout: number;
+  /** Characters of one rollout's text. */
+  readonly maxTextChars: number;
+  /** Characters of an id (worker, lease, prompt, request). */
+  readonly maxIdChars: number;
+}
+
+export const RPC_LIMITS: RpcLimits = Object.freeze({
+  maxLeaseIdsPerCall: 10_000,
+  maxPromptsPerCall: 1024,
+  maxGroupsPerCall: 256,
+  maxRolloutsPerGroup: 256,
+  maxTokensPerRollout: 8192,
+  maxTextChars: 262_144,
+  maxIdChars: 256,
+});

@@ -174,6 +174,17 @@ export interface SubmitGroupResponse {
   duplicate: boolean;
 }
 
+export interface SubmitGroupsRequest {
+  worker_id: string;
+  /** At most RPC_LIMITS.maxGroupsPerCall (proto/options.ts). */
+  groups: SubmitGroupRequest[];
+}
+
+export interface SubmitGroupsResponse {
+  /** One per group, in the order sent. */
+  results: SubmitGroupResponse[];
+}
+
 export interface ReleaseLeasesRequest {
   worker_id: string;
   lease_ids: string[];
@@ -265,6 +276,8 @@ export interface PromptCounts {
   duplicates_dropped: number;
   stale_dropped: number;
   groups_ready: number;
+  /** Submissions refused as malformed since this coordinator process started. */
+  groups_rejected: number;
 }
 
 export interface Throughput {
@@ -406,6 +419,48 @@ export interface ReportFetchRequest {
 export interface ReportFetchResponse {}
 
 // ---------------------------------------------------------------------------------------------
+// Detect (anomseer serve)
+// ---------------------------------------------------------------------------------------------
+
+export interface DetectRequest {
+  /** Finite values, one per time step. */
+  series: number[];
+  /** Empty, or one per value. */
+  timestamps: string[];
+  /** 'robust' (default when ''), 'minmax' or 'none'. */
+  normalize: string;
+  /** Points per window; 0 = 1000. */
+  window: number;
+  plot: boolean;
+}
+
+export interface DetectWindow {
+  start: number;
+  length: number;
+  type: AnomalyType;
+  /** Window-relative, half-open. */
+  intervals: Interval[];
+  text: string;
+}
+
+export interface TimeInterval {
+  first: string;
+  last: string;
+}
+
+export interface DetectResponse {
+  type: AnomalyType;
+  /** Series-relative, half-open. */
+  intervals: Interval[];
+  explanation: string;
+  windows: DetectWindow[];
+  trace: string;
+  /** PNG bytes; empty unless requested. */
+  plot_png: Buffer;
+  time_intervals: TimeInterval[];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Services: server handlers
 // ---------------------------------------------------------------------------------------------
 
@@ -415,6 +470,7 @@ export type CoordinatorHandlers = {
   Heartbeat: grpc.handleUnaryCall<HeartbeatRequest, HeartbeatResponse>;
   LeasePrompts: grpc.handleUnaryCall<LeasePromptsRequest, LeasePromptsResponse>;
   SubmitGroup: grpc.handleUnaryCall<SubmitGroupRequest, SubmitGroupResponse>;
+  SubmitGroups: grpc.handleUnaryCall<SubmitGroupsRequest, SubmitGroupsResponse>;
   ReleaseLeases: grpc.handleUnaryCall<ReleaseLeasesRequest, ReleaseLeasesResponse>;
   TakeGroups: grpc.handleUnaryCall<TakeGroupsRequest, TakeGroupsResponse>;
   GetStatus: grpc.handleUnaryCall<GetStatusRequest, GetStatusResponse>;
@@ -435,6 +491,11 @@ export type WeightsHandlers = {
 /** What a worker passes to `addService(server, 'PeerWeights', handlers)`. */
 export type PeerWeightsHandlers = {
   FetchWeights: grpc.handleServerStreamingCall<FetchWeightsRequest, WeightChunk>;
+};
+
+/** What `anomseer serve` passes to `addService(server, 'Detect', handlers)`. */
+export type DetectHandlers = {
+  DetectSeries: grpc.handleUnaryCall<DetectRequest, DetectResponse>;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -468,6 +529,7 @@ export interface CoordinatorClient extends grpc.Client {
   Heartbeat: UnaryMethod<HeartbeatRequest, HeartbeatResponse>;
   LeasePrompts: UnaryMethod<LeasePromptsRequest, LeasePromptsResponse>;
   SubmitGroup: UnaryMethod<SubmitGroupRequest, SubmitGroupResponse>;
+  SubmitGroups: UnaryMethod<SubmitGroupsRequest, SubmitGroupsResponse>;
   ReleaseLeases: UnaryMethod<ReleaseLeasesRequest, ReleaseLeasesResponse>;
   TakeGroups: UnaryMethod<TakeGroupsRequest, TakeGroupsResponse>;
   GetStatus: UnaryMethod<GetStatusRequest, GetStatusResponse>;
@@ -488,11 +550,16 @@ export interface PeerWeightsClient extends grpc.Client {
   FetchWeights: ServerStreamMethod<FetchWeightsRequest, WeightChunk>;
 }
 
+export interface DetectClient extends grpc.Client {
+  DetectSeries: UnaryMethod<DetectRequest, DetectResponse>;
+}
+
 /** Service name → its handler table and its client, for the generic helpers of load.ts. */
 export interface ServiceTypes {
   Coordinator: { handlers: CoordinatorHandlers; client: CoordinatorClient };
   Weights: { handlers: WeightsHandlers; client: WeightsClient };
   PeerWeights: { handlers: PeerWeightsHandlers; client: PeerWeightsClient };
+  Detect: { handlers: DetectHandlers; client: DetectClient };
 }
 
 export type ServiceName = keyof ServiceTypes;

@@ -2,7 +2,7 @@
  * One rollout worker (docs/CLUSTER.md "Worker"): register, load the latest weights, then
  *
  *   loop { refresh the policy if a newer version exists (between batches, never mid-batch)
- *          → LeasePrompts → sample G traces per leased prompt → SubmitGroup each }
+ *          → LeasePrompts → sample G traces per leased prompt → SubmitGroups (all at once) }
  *
  * with a heartbeat timer renewing the leases it holds. Trace i of prompt p at weight version v
  * is drawn from `new Rng(seed).fork('rollout').fork(`${p}/${v}/${i}`)` (the lease's seed_key is
@@ -11,13 +11,14 @@
  * at once instead of after the lease timeout.
  */
 import { unary } from '../proto/call.js';
-import { NotFoundError, StaleWeightsError } from '../proto/errors.js';
+import { NotFoundError, RpcError, StaleWeightsError } from '../proto/errors.js';
 import { isRetryable } from '../proto/status.js';
 import { DEFAULT_BACKOFF, exponentialBackoff } from '../proto/retry.js';
 import type { RetryPolicy } from '../proto/retry.js';
-import type { CoordinatorClient, PromptLease, Rollout, WeightsClient, WorkerState } from '../proto/types.js';
-import { AnomseerError, ConfigError } from '../shared/errors.js';
+import type { CoordinatorClient, PromptLease, ReleaseReason, Rollout, SubmitGroupRequest, WeightsClient, WorkerState } from '../proto/types.js';
+import { AnomseerError, ConfigError, InvalidArgumentError } from '../shared/errors.js';
 import { patchFeatures } from '../shared/policy/features.js';
+import { grammarFor } from '../shared/policy/prompt-grammar.js';
 import type { Sample } from '../shared/policy/sample.js';
 import { Rng } from '../shared/rng.js';
 import { tokenizerOf } from '../shared/policy/spec.js';
@@ -45,7 +46,15 @@ export function onnxSamplerFactory(opts: { device: string; threads: number }): S
       version,
       sample: (leases, groupSize, rng) =>
         policy.sample(
-          leases.map((l) => ({ promptId: l.prompt_id, n: l.series.length, features: patchFeatures(Float64Array.from(l.series), p.spec.features) })),
+          leases.map((l) => {
+            const values = Float64Array.from(l.series);
+            return {
+              promptId: l.prompt_id,
+              n: values.length,
+              features: patchFeatures(values, p.spec.features),
+              grammar: grammarFor(p.spec, tokenizer, values),
+            };
+          }),
           { groupSize, rng, temperature: p.temperature, grammar: p.spec.grammar },
         ),
       dispose: () => policy.dispose(),
@@ -97,6 +106,9 @@ export interface WorkerOptions {
   readonly fetcher?: WeightFetcher;
 }
 
+/** grpc status UNIMPLEMENTED: the server does not have the method. */
+const UNIMPLEMENTED = 12;
+
 /** `<seed>/rollout` → the rollout generator of the job. */
 export function rolloutRngOf(seedKey: string): Rng {
   const m = /^(\d+)\/(.+)$/.exec(seedKey);
@@ -123,6 +135,8 @@ export class RolloutWorker {
   #lastBeat = 0;
   #timer: NodeJS.Timeout | undefined;
   #requests = 0;
+  /** False once the coordinator answered SubmitGroups with UNIMPLEMENTED (an older one). */
+  #batchSubmit = true;
   readonly #rngs = new Map<string, Rng>();
   /** Groups this worker had accepted. */
   submitted = 0;
@@ -353,31 +367,76 @@ export class RolloutWorker {
     const groups = await sampler.sample(res.leases, this.#groupSize, rng);
     const finished = this.#o.clock();
     this.#o.hooks?.sampled?.(res.leases.length, (finished - started) / 1000);
+    const batch: SubmitGroupRequest[] = [];
     for (let p = 0; p < res.leases.length; p++) {
       const l = res.leases[p]!;
-      if (this.#stopping) return false; // stop() released it
+      if (this.#stopping) return false; // stop() released them
       if (this.#lost.delete(l.lease_id)) continue; // expired or cancelled: the coordinator may still accept it, but it asked us to drop it
       const rollouts: Rollout[] = groups[p]!.map((s, i) => ({ index: i, token_ids: s.ids, logprobs: Array.from(s.logps), text: s.text, truncated: false }));
       const tokens = rollouts.reduce((a, r) => a + r.token_ids.length, 0);
-      const r = await unary(
-        this.#o.coord,
-        this.#o.coord.SubmitGroup,
-        {
-          worker_id: this.#id,
-          lease_id: l.lease_id,
-          prompt_id: l.prompt_id,
-          weight_version: sampler.version,
-          rollouts,
-          timing: { started_at_ms: started, finished_at_ms: finished, render_ms: 0, generate_ms: finished - started, tokens_generated: tokens },
-        },
-        { deadlineMs: this.#o.rpcDeadlineMs },
-      );
-      this.#held.delete(l.lease_id);
-      this.#rollouts += rollouts.length;
-      if (r.accepted) this.submitted += 1;
-      this.#o.hooks?.submitted?.(rollouts.length, tokens, r.accepted ? 'accepted' : 'duplicate');
+      batch.push({
+        worker_id: this.#id,
+        lease_id: l.lease_id,
+        prompt_id: l.prompt_id,
+        weight_version: sampler.version,
+        rollouts,
+        timing: { started_at_ms: started, finished_at_ms: finished, render_ms: 0, generate_ms: finished - started, tokens_generated: tokens },
+      });
     }
+    await this.#submit(batch);
     return false;
+  }
+
+  /**
+   * Submit a batch's groups in one SubmitGroups call. The coordinator checks all of them before
+   * it applies any: when it refuses the call as malformed (a bug on this side), each group is
+   * sent alone and a refused one's lease is released (RELEASE_REASON_ERROR) so the prompt is
+   * requeued at once; on StaleWeightsError the leases are released (RELEASE_REASON_STALE_WEIGHTS)
+   * before the error goes up (the loop fetches newer weights).
+   */
+  async #submit(batch: readonly SubmitGroupRequest[]): Promise<void> {
+    if (batch.length === 0) return;
+    const deadlineMs = this.#o.rpcDeadlineMs;
+    if (this.#batchSubmit)
+      try {
+        const r = await unary(this.#o.coord, this.#o.coord.SubmitGroups, { worker_id: this.#id, groups: [...batch] }, { deadlineMs });
+        r.results.forEach((res, i) => this.#submitted(batch[i]!, res.accepted));
+        return;
+      } catch (err) {
+        if (err instanceof StaleWeightsError) {
+          await this.#release(batch, 'RELEASE_REASON_STALE_WEIGHTS', err.message);
+          throw err;
+        }
+        if (err instanceof RpcError && err.grpcCode === UNIMPLEMENTED) {
+          this.#batchSubmit = false; // a coordinator from before SubmitGroups: one group a call from now on
+          this.#o.logger(`worker ${this.#id}: the coordinator has no SubmitGroups; submitting one group a call`);
+        } else if (err instanceof InvalidArgumentError) {
+          this.#o.logger(`worker ${this.#id}: the coordinator refused a batch of ${batch.length} group(s) (${err.message}); sending them one by one`);
+        } else throw err;
+      }
+    for (const g of batch) {
+      try {
+        const r = await unary(this.#o.coord, this.#o.coord.SubmitGroup, g, { deadlineMs });
+        this.#submitted(g, r.accepted);
+      } catch (err) {
+        if (!(err instanceof InvalidArgumentError)) throw err;
+        this.#o.logger(`worker ${this.#id}: group for lease ${g.lease_id} refused (${err.message}); releasing it`);
+        await this.#release([g], 'RELEASE_REASON_ERROR', err.message);
+      }
+    }
+  }
+
+  #submitted(g: SubmitGroupRequest, accepted: boolean): void {
+    this.#held.delete(g.lease_id);
+    this.#rollouts += g.rollouts.length;
+    if (accepted) this.submitted += 1;
+    this.#o.hooks?.submitted?.(g.rollouts.length, g.timing?.tokens_generated ?? 0, accepted ? 'accepted' : 'duplicate');
+  }
+
+  async #release(groups: readonly SubmitGroupRequest[], reason: ReleaseReason, detail: string): Promise<void> {
+    const ids = groups.map((g) => g.lease_id);
+    for (const id of ids) this.#held.delete(id);
+    await unary(this.#o.coord, this.#o.coord.ReleaseLeases, { worker_id: this.#id, lease_ids: ids, reason, detail }, { deadlineMs: this.#o.rpcDeadlineMs });
   }
 
   #rng(seedKey: string): Rng {

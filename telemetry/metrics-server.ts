@@ -18,7 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ConfigError } from '../shared/errors.js';
 
-export type Role = 'coordinator' | 'worker' | 'learner';
+export type Role = 'coordinator' | 'worker' | 'learner' | 'serve';
 
 /** Where a role serves its metrics; absent = no metrics server. */
 export interface MetricsListen {

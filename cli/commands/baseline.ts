@@ -52,8 +52,8 @@ export function runBaseline(
   for (const r of records) {
     const detection = detect(r.series);
     const intervals = detection.intervals.map(([s, e]) => [s, e] as [number, number]);
-    predictions.set(r.id, { intervals, type: detection.type, formatOk: true });
     const text = opts.withText ? blindExpCot(r.series, { detection }).text : undefined;
+    predictions.set(r.id, { intervals, type: detection.type, formatOk: true, ...(text === undefined ? {} : { text }) });
     lines.push(text !== undefined ? { id: r.id, text, intervals, type: detection.type } : { id: r.id, intervals, type: detection.type });
   }
   const report = scoreAll(records, predictions);

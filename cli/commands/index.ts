@@ -9,6 +9,8 @@ import { registerWorker } from './worker.js';
 import { registerLearner } from './learner.js';
 import { registerStatus } from './status.js';
 import { registerScale } from './scale.js';
+import { registerServe } from './serve.js';
+import { registerExport } from './export.js';
 
 /** Every subcommand registers itself on the program; add new ones here, one line each. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -22,4 +24,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerStatus,
   registerScale,
   registerDetect,
+  registerServe,
+  registerExport,
 ];

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { parseDeviceFlag, parseThreads } from './flags.js';
 import { exitWithParent } from '../launch/exit-with-parent.js';
-import { runLearner } from '../../learner/main.js';
 import { addMetricsOptions, metricsFromFlags } from '../../telemetry/cli-flags.js';
 import type { MetricsFlags } from '../../telemetry/cli-flags.js';
 
@@ -28,12 +27,13 @@ export function registerLearner(program: Command): void {
     .action(async (file: string, flags: Flags) => {
       exitWithParent(process.env, (line) => process.stderr.write(`learner: ${line}\n`));
       const threads = parseThreads(flags.threads);
+      const { runLearner } = await import('../../learner/main.js');
       await runLearner({
         jobFile: file,
         set: flags.set,
         coordinator: flags.coordinator,
         summary: flags.summary,
-        device: parseDeviceFlag(flags.device),
+        device: await parseDeviceFlag(flags.device),
         threads,
         tokenFile: flags.tokenFile,
         metrics: metricsFromFlags(flags),

@@ -10,12 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
-import { bearerInterceptor, tokenFrom } from '../../proto/auth.js';
-import { unary } from '../../proto/call.js';
-import { createClient } from '../../proto/load.js';
-import { channelOptions } from '../../proto/options.js';
 import type { GetStatusResponse, WorkerStatus } from '../../proto/types.js';
 import { ConfigError } from '../../shared/errors.js';
 
@@ -52,6 +47,7 @@ export function registerScale(program: Command): void {
       const liveWithin = Number(flags.liveWithin);
       if (!Number.isInteger(want) || want < 0 || want > 256) throw new ConfigError('--workers', `must be an integer in [0, 256], got "${flags.workers}"`);
       if (!Number.isInteger(liveWithin) || liveWithin < 1) throw new ConfigError('--live-within', `must be a positive integer (ms), got "${flags.liveWithin}"`);
+      const { grpc, bearerInterceptor, tokenFrom, unary, createClient, channelOptions } = await import('./grpc-client.js');
       const token = tokenFrom(process.env, flags.tokenFile);
       const coord = createClient('Coordinator', flags.coordinator, grpc.credentials.createInsecure(), {
         ...channelOptions(),

@@ -1,10 +1,5 @@
 /** `anomseer status --coordinator ADDR [--json]`: one GetStatus snapshot, as a table or JSON. */
-import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
-import { bearerInterceptor, tokenFrom } from '../../proto/auth.js';
-import { unary } from '../../proto/call.js';
-import { createClient } from '../../proto/load.js';
-import { channelOptions } from '../../proto/options.js';
 import type { GetStatusResponse } from '../../proto/types.js';
 
 interface Flags {
@@ -40,6 +35,7 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print the GetStatus answer as JSON')
     .option('--token-file <file>', 'read the cluster token from this file')
     .action(async (flags: Flags) => {
+      const { grpc, bearerInterceptor, tokenFrom, unary, createClient, channelOptions } = await import('./grpc-client.js');
       const token = tokenFrom(process.env, flags.tokenFile);
       const coord = createClient('Coordinator', flags.coordinator, grpc.credentials.createInsecure(), {
         ...channelOptions(),

@@ -8,14 +8,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { parseDeviceFlag, parseIntFlag, parsePortFlag, parseThreads } from './flags.js';
-import sharp from 'sharp';
-import { applyOverrides, loadJobFile, parseSetFlags } from '../../shared/config/load.js';
-import { runTraining } from '../../learner/main.js';
-import { runLocalCluster } from '../launch/local-cluster.js';
+import type { runTraining } from '../../learner/main.js';
 import { randomBytes } from 'node:crypto';
+import { ConfigError } from '../../shared/errors.js';
 import { hostname } from 'node:os';
-import { validateToken } from '../../proto/auth.js';
-import { startLocalDashboard } from '../../dashboard/local.js';
 
 interface TrainFlags {
   set: string[];
@@ -25,6 +21,7 @@ interface TrainFlags {
   dashboard: boolean;
   dashboardPort?: string;
   workers?: string;
+  resume?: boolean | string;
 }
 
 export function registerTrain(program: Command): void {
@@ -42,11 +39,15 @@ export function registerTrain(program: Command): void {
       '--workers <n>',
       'run as a local cluster: coordinator, learner and N rollout workers as separate processes on loopback (absent or 0: everything in this process; docs/CLUSTER.md)',
     )
+    .option('--resume [dir]', "continue the run in the job's outputDir (or DIR) from its latest checkpoint (Ctrl-C saves one)")
     .action(async (file: string, flags: TrainFlags) => {
       const threads = parseThreads(flags.threads);
-      const device = parseDeviceFlag(flags.device);
+      const device = await parseDeviceFlag(flags.device);
       const workers = flags.workers === undefined ? 0 : parseIntFlag('--workers', flags.workers, 0, 64);
+      if (workers > 0 && flags.resume !== undefined)
+        throw new ConfigError('--resume', 'applies to single-process runs; a cluster learner resumes with `anomseer learner --resume`');
       if (workers > 0) {
+        const { runLocalCluster } = await import('../launch/local-cluster.js');
         process.exitCode = await runLocalCluster({
           jobFile: file,
           set: flags.set,
@@ -63,9 +64,16 @@ export function registerTrain(program: Command): void {
         });
         return;
       }
-      const job = applyOverrides(loadJobFile(file), parseSetFlags(flags.set));
+      const [{ default: sharp }, { applyOverrides, loadJobFile, parseSetFlags }, { runTraining }] = await Promise.all([
+        import('sharp'),
+        import('../../shared/config/load.js'),
+        import('../../learner/main.js'),
+      ]);
+      const loaded = applyOverrides(loadJobFile(file), parseSetFlags(flags.set));
+      const job = typeof flags.resume === 'string' ? { ...loaded, outputDir: flags.resume } : loaded;
       sharp.cache(false);
       const log = (line: string) => process.stdout.write(`${line}\n`);
+      const stop = stopOnSignals(log);
       const dashboard = flags.dashboard ? await startTrainDashboard(job, flags, log) : undefined;
       const summary = await runTraining(job, {
         clock: () => new Date(),
@@ -73,8 +81,24 @@ export function registerTrain(program: Command): void {
         onEvent: dashboard?.onEvent,
         device,
         threads,
-      }).finally(() => dashboard?.close());
-      process.stdout.write(`train: done in ${summary.wallSeconds.toFixed(1)}s; checkpoint ${summary.checkpoint}\n`);
+        signal: stop.signal,
+        resume: flags.resume !== undefined,
+      }).finally(() => {
+        stop.dispose();
+        return dashboard?.close();
+      });
+      if (summary.interrupted !== undefined) {
+        const i = summary.interrupted;
+        const again = [
+          'anomseer train',
+          file,
+          ...flags.set.map((x) => `--set ${x}`),
+          '--resume',
+          ...(typeof flags.resume === 'string' ? [flags.resume] : []),
+        ].join(' ');
+        log(`train: stopped in the ${i.stage === 'rl' ? 'RL' : 'warm start'} after step ${i.step}; checkpoint ${i.checkpoint}; continue with: ${again}`);
+        process.exitCode = 130;
+      } else process.stdout.write(`train: done in ${summary.wallSeconds.toFixed(1)}s; checkpoint ${summary.checkpoint}\n`);
       if (flags.summary !== undefined) {
         mkdirSync(dirname(flags.summary), { recursive: true });
         writeFileSync(flags.summary, JSON.stringify(summary, null, 2) + '\n');
@@ -85,9 +109,35 @@ export function registerTrain(program: Command): void {
 /** The live dashboard of this run; its token is ANOMSEER_TOKEN, or a fresh one printed once. */
 async function startTrainDashboard(job: Parameters<typeof runTraining>[0], flags: TrainFlags, log: (line: string) => void) {
   const port = flags.dashboardPort === undefined ? job.cluster.dashboardPort : parsePortFlag('--dashboard-port', flags.dashboardPort);
+  const [{ validateToken }, { startLocalDashboard }] = await Promise.all([import('../../proto/auth.js'), import('../../dashboard/local.js')]);
   const fromEnv = process.env.ANOMSEER_TOKEN;
   const token = fromEnv === undefined || fromEnv === '' ? randomBytes(32).toString('hex') : validateToken(fromEnv, 'ANOMSEER_TOKEN');
   const dash = await startLocalDashboard(job, { token, port, hostname: hostname(), device: flags.device, now: () => Date.now(), log });
   log(fromEnv ? `dashboard: ${dash.url}?token=<ANOMSEER_TOKEN>` : `dashboard: ${dash.url}?token=${token}  (token generated; set ANOMSEER_TOKEN to choose it)`);
   return dash;
+}
+
+/**
+ * SIGINT/SIGTERM once: abort the returned signal (the trainer finishes its step and saves a
+ * checkpoint); twice: exit at once with 130, saving nothing.
+ */
+function stopOnSignals(log: (line: string) => void): { signal: AbortSignal; dispose(): void } {
+  const ctl = new AbortController();
+  const on = (sig: NodeJS.Signals) => {
+    if (ctl.signal.aborted) {
+      log(`train: ${sig} again; exiting without a checkpoint`);
+      process.exit(130);
+    }
+    log(`train: ${sig}; finishing the current step, then saving a checkpoint (${sig} again stops at once)`);
+    ctl.abort();
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return {
+    signal: ctl.signal,
+    dispose: () => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    },
+  };
 }

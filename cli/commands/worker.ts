@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { parseDeviceFlag, parseIntFlag, parseThreads } from './flags.js';
 import { exitWithParent } from '../launch/exit-with-parent.js';
-import { runWorker } from '../../rollout-worker/main.js';
 import { ConfigError } from '../../shared/errors.js';
 import { addMetricsOptions, metricsFromFlags } from '../../telemetry/cli-flags.js';
 import type { MetricsFlags } from '../../telemetry/cli-flags.js';
@@ -48,9 +47,10 @@ export function registerWorker(program: Command): void {
           throw new ConfigError(flag, `is "${value}"; expected host:port, e.g. 127.0.0.1:0${flag === '--peer-listen' ? ', or off' : ''}`);
       }
       if (flags.peerAdvertise === 'off') throw new ConfigError('--peer-advertise', 'is "off"; expected host:port (use --peer-listen off to relay nothing)');
+      const { runWorker } = await import('../../rollout-worker/main.js');
       await runWorker({
         coordinator: flags.coordinator,
-        device: parseDeviceFlag(flags.device),
+        device: await parseDeviceFlag(flags.device),
         threads,
         tokenFile: flags.tokenFile,
         maxPrompts,

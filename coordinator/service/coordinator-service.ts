@@ -6,7 +6,8 @@
  *                   (`fetch_weights` when the worker's version is too old to lease)
  *   LeasePrompts    bounded staleness BEFORE a rollout starts: a worker whose version is more
  *                   than maxStaleness behind (or ahead) gets StaleWeightsError and no lease
- *   SubmitGroup     first complete submission wins; repeats answer `duplicate: true`
+ *   SubmitGroup(s)  validated first (submissions.ts); first complete submission wins;
+ *                   repeats answer `duplicate: true`
  *   ReleaseLeases   requeues at once (SIGTERM); an empty list releases all of the worker's
  *   TakeGroups      learner long poll (learner-intake.ts); a retry before the ack gets the same batch
  *   GetStatus       counters, workers, leases, throughput
@@ -16,9 +17,17 @@
  * once version k − maxStaleness is published, so with maxStaleness 0 every group of step k is
  * sampled with version k. The class holds the logic (methods take and return wire messages);
  * `handlers()` wraps it for grpc-js with every error going through toStatus.
+ *
+ * Per call the service does O(what the call carries) work and no logging: per-lease and
+ * per-submission events (expiries, duplicates, refusals) are logged at most once a second per
+ * kind, with a count (a fleet of thousands of workers would otherwise spend the coordinator's
+ * CPU on its log); registrations, once per worker, are all logged. Leases carry the series as a
+ * number[] built once per record.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { MessageTooLargeError, StaleWeightsError } from '../../proto/errors.js';
+import type { GroupChecker } from '../../proto/group-check.js';
+import { RPC_LIMITS } from '../../proto/options.js';
 import { toStatus } from '../../proto/status.js';
 import type {
   CoordinatorHandlers,
@@ -36,12 +45,14 @@ import type {
   ReportProgressResponse,
   SubmitGroupRequest,
   SubmitGroupResponse,
+  SubmitGroupsRequest,
+  SubmitGroupsResponse,
   TakeGroupsRequest,
   TakeGroupsResponse,
   WorkerCommand,
   WorkerState,
 } from '../../proto/types.js';
-import { AnomseerError, InvalidArgumentError, ShapeError } from '../../shared/errors.js';
+import { AnomseerError, InvalidArgumentError } from '../../shared/errors.js';
 import type { SeriesRecord } from '../../shared/series/record.js';
 import { PROGRESS_MAX_BYTES, decodeProgress } from '../../shared/training/progress-codec.js';
 import type { DashboardEvent } from '../../shared/training/events.js';
@@ -49,8 +60,9 @@ import { checkRollout, minWeightVersion } from '../scheduling/staleness.js';
 import type { StateStore } from '../state/store.js';
 import { recordIdOf } from '../../shared/job/plan.js';
 import { LearnerIntake } from './learner-intake.js';
-import type { GroupPayload } from './learner-intake.js';
 import type { StepPlan } from '../../shared/job/plan.js';
+import { Submissions } from './submissions.js';
+import { Throughput } from './throughput.js';
 import type { WeightRegistry } from './weight-registry.js';
 
 /** Settings of one coordinator, compiled from the job (all durations in ms). */
@@ -95,6 +107,8 @@ export interface CoordinatorServiceDeps {
   /** Training records by id (series for leases, labels for the learner). */
   readonly records: ReadonlyMap<string, SeriesRecord>;
   readonly settings: CoordinatorSettings;
+  /** Checks every submitted group (proto/group-check.ts, built from the job's policy spec). */
+  readonly checker: GroupChecker;
   readonly logger: (line: string) => void;
   readonly timers?: Timers;
   /** Where the learner's ReportProgress events go (the dashboard); absent = checked and dropped. */
@@ -110,17 +124,21 @@ interface WorkerLive {
   drain: boolean;
 }
 
-const THROUGHPUT_WINDOW_MS = 60_000;
+/** A prompt of the job as leases carry it: its record and the series as a wire array (built once). */
+interface PromptData {
+  readonly record: SeriesRecord;
+  readonly series: number[];
+}
 
 export class CoordinatorService {
   readonly #d: CoordinatorServiceDeps;
   readonly #timers: Timers;
   readonly #live = new Map<string, WorkerLive>();
-  /** lease id → prompt id, for leases this process handed out (checks SubmitGroup.prompt_id). */
-  readonly #leasePrompt = new Map<string, string>();
+  /** record id → its series as a wire array. */
+  readonly #prompts = new Map<string, PromptData>();
   #releasedSteps = 0;
-  #nextWorker = 0;
-  #accepted: { t: number; rollouts: number; tokens: number }[] = [];
+  readonly #throughput = new Throughput();
+  readonly #submissions: Submissions;
   /** Accepted groups by staleness (the step that trains them − the version that sampled them). */
   readonly #staleness: number[] = [];
   /** learner id → the last ReportProgress sequence taken (a retry repeats it). */
@@ -140,8 +158,20 @@ export class CoordinatorService {
       timers: this.#timers,
       ackTimeoutMs: deps.settings.ackTimeoutMs,
       seedKey: deps.settings.seedKey,
-      record: (id) => this.#record(id),
+      prompt: (id) => this.#prompt(id),
       jobDone: () => this.#jobDone(),
+    });
+    this.#submissions = new Submissions({
+      store: deps.store,
+      clock: deps.clock,
+      checker: deps.checker,
+      latest: () => deps.registry.latest,
+      series: (id) => {
+        const p = this.#promptOrUndefined(id);
+        return p === undefined ? undefined : Float64Array.from(p.series);
+      },
+      accepted: (g, tokens) => this.#accepted(g.epoch, g.weightVersion, tokens),
+      logger: deps.logger,
     });
   }
 
@@ -169,7 +199,11 @@ export class CoordinatorService {
   /** One expiry sweep at the current clock (the timer calls this; tests call it after moving the clock). */
   async expireNow(): Promise<number> {
     const expired = await this.#d.store.expireLeases(this.#d.clock());
-    for (const l of expired) this.#d.logger(`coordinator: lease ${l.leaseId} (prompt ${l.promptId}, worker ${l.workerId}) expired; requeued`);
+    if (expired.length > 0) {
+      const l = expired[0]!;
+      const more = expired.length > 1 ? ` and ${expired.length - 1} more` : '';
+      this.#submissions.log('expired', `coordinator: lease ${l.leaseId} (prompt ${l.promptId}, worker ${l.workerId})${more} expired; requeued`);
+    }
     return expired.length;
   }
 
@@ -207,16 +241,14 @@ export class CoordinatorService {
 
   async registerWorker(req: RegisterWorkerRequest): Promise<RegisterWorkerResponse> {
     const s = this.#d.settings;
-    let id = req.worker_id;
-    if (id === '') {
-      const known = new Set((await this.#d.store.listWorkers()).map((w) => w.workerId));
-      do id = `w${++this.#nextWorker}`;
-      while (known.has(id));
-    }
-    if (!/^[A-Za-z0-9._:-]{1,100}$/.test(id))
-      throw new InvalidArgumentError('worker_id', `is ${JSON.stringify(id)}; use 1–100 letters, digits, ".", "_", ":" or "-"`);
-    await this.#d.store.registerWorker(id, { host: req.host, device: req.device }, this.#d.clock());
+    if (req.worker_id !== '' && !/^[A-Za-z0-9._:-]{1,100}$/.test(req.worker_id))
+      throw new InvalidArgumentError('worker_id', `is ${JSON.stringify(req.worker_id)}; use 1–100 letters, digits, ".", "_", ":" or "-"`);
+    if (req.host.length > RPC_LIMITS.maxIdChars || req.device.length > RPC_LIMITS.maxIdChars)
+      throw new InvalidArgumentError(req.host.length > RPC_LIMITS.maxIdChars ? 'host' : 'device', `has more than ${RPC_LIMITS.maxIdChars} characters`);
+    // An empty id: the store picks the next free `w<n>` (O(1), durable across restarts on Redis).
+    const { workerId: id } = await this.#d.store.registerWorker(req.worker_id, { host: req.host, device: req.device }, this.#d.clock());
     this.#live.set(id, { state: 'WORKER_STATE_STARTING', weightVersion: 0, rolloutsPerSecond: 0, leasesHeld: 0, drain: false });
+    // Once per worker, not per call: every registration is logged.
     this.#d.logger(`coordinator: worker ${id} registered (host ${req.host || '?'}, device ${req.device || '?'})`);
     return {
       worker_id: id,
@@ -240,20 +272,22 @@ export class CoordinatorService {
 
   async heartbeat(req: HeartbeatRequest): Promise<HeartbeatResponse> {
     const s = this.#d.settings;
+    this.#idList(req.lease_ids, 'lease_ids');
     const { lost } = await this.#d.store.heartbeat({
       workerId: req.worker_id,
       now: this.#d.clock(),
       leaseIds: req.lease_ids,
       leaseTimeoutMs: s.leaseTimeoutMs,
     });
-    const live = this.#live.get(req.worker_id) ?? { state: req.state, weightVersion: 0, rolloutsPerSecond: 0, leasesHeld: 0, drain: false };
-    Object.assign(live, {
-      state: req.state,
-      weightVersion: req.weight_version,
-      rolloutsPerSecond: req.rollouts_per_second,
-      leasesHeld: req.lease_ids.length - lost.length,
-    });
-    this.#live.set(req.worker_id, live);
+    let live = this.#live.get(req.worker_id);
+    if (live === undefined) {
+      live = { state: req.state, weightVersion: 0, rolloutsPerSecond: 0, leasesHeld: 0, drain: false };
+      this.#live.set(req.worker_id, live);
+    }
+    live.state = req.state;
+    live.weightVersion = req.weight_version;
+    live.rolloutsPerSecond = req.rollouts_per_second;
+    live.leasesHeld = req.lease_ids.length - lost.length;
     const latest = this.#d.registry.latest;
     const commands: WorkerCommand[] = [];
     const floor = this.#leaseFloor(latest);
@@ -262,6 +296,12 @@ export class CoordinatorService {
     }
     if (live.drain) commands.push({ drain: {}, action: 'drain', reason: 'drain requested' });
     return { commands, latest_weight_version: latest, lost_lease_ids: lost };
+  }
+
+  /** A worker's list of lease ids: at most RPC_LIMITS.maxLeaseIdsPerCall (a store takes any number, but a call is bounded). */
+  #idList(ids: readonly string[], field: string): void {
+    if (ids.length > RPC_LIMITS.maxLeaseIdsPerCall)
+      throw new InvalidArgumentError(field, `has ${ids.length} ids; at most ${RPC_LIMITS.maxLeaseIdsPerCall} per call (send the rest in another call)`);
   }
 
   async leasePrompts(req: LeasePromptsRequest): Promise<LeasePromptsResponse> {
@@ -278,68 +318,78 @@ export class CoordinatorService {
     const now = this.#d.clock();
     const taken = await this.#d.store.takeLeases({
       workerId: req.worker_id,
-      max: req.max_prompts,
+      max: Math.min(req.max_prompts, RPC_LIMITS.maxPromptsPerCall),
       now,
       leaseTimeoutMs: s.leaseTimeoutMs,
       minWeightVersion: floor,
       requestId: req.request_id,
     });
     if (taken.length === 0) return { leases: [], retry_after_ms: s.retryAfterMs, job_done: (await this.#jobDone()).leasing };
-    const leases: PromptLease[] = taken.map((l) => {
-      this.#leasePrompt.set(l.leaseId, l.promptId);
-      return {
-        lease_id: l.leaseId,
-        prompt_id: l.promptId,
-        series: Array.from(this.#record(l.promptId).series),
-        seed_key: s.seedKey,
-        group_size: s.groupSize,
-        deadline_ms: l.deadlineMs,
-        min_weight_version: l.minWeightVersion,
-        max_new_tokens: s.maxNewTokens,
-      };
-    });
+    const leases: PromptLease[] = taken.map((l) => ({
+      lease_id: l.leaseId,
+      prompt_id: l.promptId,
+      series: this.#prompt(l.promptId).series,
+      seed_key: s.seedKey,
+      group_size: s.groupSize,
+      deadline_ms: l.deadlineMs,
+      min_weight_version: l.minWeightVersion,
+      max_new_tokens: s.maxNewTokens,
+    }));
     return { leases, retry_after_ms: 0, job_done: false };
   }
 
-  #record(promptId: string): SeriesRecord {
-    const r = this.#d.records.get(recordIdOf(promptId));
-    if (r === undefined) throw new AnomseerError('E_STATE', `prompt "${promptId}" is not among the job's training records`);
-    return r;
+  #promptOrUndefined(promptId: string): PromptData | undefined {
+    const id = recordIdOf(promptId);
+    let p = this.#prompts.get(id);
+    if (p === undefined) {
+      const record = this.#d.records.get(id);
+      if (record === undefined) return undefined;
+      p = { record, series: Array.from(record.series) };
+      this.#prompts.set(id, p);
+    }
+    return p;
   }
 
-  async submitGroup(req: SubmitGroupRequest): Promise<SubmitGroupResponse> {
-    const G = this.#d.settings.groupSize;
-    if (req.rollouts.length !== G) throw new ShapeError(`lease ${req.lease_id}: ${req.rollouts.length} rollouts submitted; the job's group size is ${G}`);
-    req.rollouts.forEach((r, i) => {
-      if (r.index !== i) throw new ShapeError(`lease ${req.lease_id}: rollout at position ${i} has index ${r.index}; send index 0..${G - 1} in order`);
-      if (r.logprobs.length !== r.token_ids.length)
-        throw new ShapeError(`lease ${req.lease_id}: rollout ${i} has ${r.token_ids.length} tokens and ${r.logprobs.length} logprobs`);
-    });
-    const leased = this.#leasePrompt.get(req.lease_id);
-    if (leased !== undefined && leased !== req.prompt_id)
-      throw new InvalidArgumentError('prompt_id', `is "${req.prompt_id}"; lease ${req.lease_id} is for prompt "${leased}"`);
-    const payload: GroupPayload = { prompt_id: req.prompt_id, rollouts: req.rollouts, timing: req.timing };
-    const now = this.#d.clock();
-    const result = await this.#d.store.submitGroup({ leaseId: req.lease_id, weightVersion: req.weight_version, payload: JSON.stringify(payload), now });
-    if (result.status === 'duplicate') {
-      this.#d.logger(`coordinator: duplicate group for lease ${req.lease_id} from ${req.worker_id} dropped (${result.reason})`);
-      return { accepted: false, duplicate: true };
-    }
-    this.#leasePrompt.delete(req.lease_id);
+  /** A planned prompt (the store only holds planned ones); a missing record is a coordinator bug. */
+  #prompt(promptId: string): PromptData {
+    const p = this.#promptOrUndefined(promptId);
+    if (p === undefined) throw new AnomseerError('E_STATE', `prompt "${promptId}" is not among the job's training records`);
+    return p;
+  }
+
+  submitGroup(req: SubmitGroupRequest): Promise<SubmitGroupResponse> {
+    return this.#submissions.submit(req);
+  }
+
+  submitGroups(req: SubmitGroupsRequest): Promise<SubmitGroupsResponse> {
+    return this.#submissions.submitMany(req);
+  }
+
+  /** Submissions refused as malformed since start, by reason (metrics). */
+  rejections(): ReadonlyMap<string, number> {
+    return this.#submissions.rejections();
+  }
+
+  /** An accepted group: staleness, throughput, and a wake-up for the learner's long poll. */
+  #accepted(epoch: number, weightVersion: number, tokens: number): void {
     // Item epoch k is trained by the learner holding version k (docs/CLUSTER.md "Staleness").
-    const age = Math.max(0, result.group.epoch - req.weight_version);
+    const age = Math.max(0, epoch - weightVersion);
     while (this.#staleness.length <= age) this.#staleness.push(0);
     this.#staleness[age]! += 1;
-    this.#accepted.push({ t: now, rollouts: G, tokens: req.rollouts.reduce((a, r) => a + r.token_ids.length, 0) });
+    this.#throughput.add(this.#d.clock(), this.#d.settings.groupSize, tokens);
     this.#intake.notify();
-    return { accepted: true, duplicate: false };
   }
 
   async releaseLeases(req: ReleaseLeasesRequest): Promise<ReleaseLeasesResponse> {
+    this.#idList(req.lease_ids, 'lease_ids');
     const r = await this.#d.store.releaseLeases(req.worker_id, req.lease_ids.length === 0 ? 'all' : req.lease_ids, this.#d.clock());
     const live = this.#live.get(req.worker_id);
     if (live !== undefined && req.reason === 'RELEASE_REASON_SHUTDOWN') Object.assign(live, { state: 'WORKER_STATE_STOPPED', leasesHeld: 0 });
-    if (r.released.length > 0) this.#d.logger(`coordinator: worker ${req.worker_id} released ${r.released.length} lease(s) (${req.reason}); requeued`);
+    if (r.released.length > 0)
+      this.#submissions.log(
+        `released:${req.worker_id}`,
+        `coordinator: worker ${req.worker_id} released ${r.released.length} lease(s) (${req.reason}); requeued`,
+      );
     return { released: r.released.length, unknown_lease_ids: [...r.unknown] };
   }
 
@@ -392,8 +442,7 @@ export class CoordinatorService {
       this.#d.store.listWorkers(),
       this.#d.store.listLeases(),
     ]);
-    this.#accepted = this.#accepted.filter((a) => a.t > now - THROUGHPUT_WINDOW_MS);
-    const span = Math.max(1, Math.min(THROUGHPUT_WINDOW_MS, now - this.startedAtMs)) / 1000;
+    const rate = this.#throughput.rates(now, this.startedAtMs);
     const held = new Map<string, number>();
     for (const l of leases) held.set(l.workerId, (held.get(l.workerId) ?? 0) + 1);
     return {
@@ -433,12 +482,9 @@ export class CoordinatorService {
         duplicates_dropped: c.duplicatesDropped,
         stale_dropped: c.staleDropped,
         groups_ready: c.groupsReady,
+        groups_rejected: this.#submissions.rejectedTotal(),
       },
-      throughput: {
-        rollouts_per_second: this.#accepted.reduce((a, x) => a + x.rollouts, 0) / span,
-        groups_per_second: this.#accepted.length / span,
-        tokens_per_second: this.#accepted.reduce((a, x) => a + x.tokens, 0) / span,
-      },
+      throughput: rate,
     };
   }
 
@@ -461,6 +507,7 @@ export class CoordinatorService {
       Heartbeat: unary('Heartbeat', (r: HeartbeatRequest) => this.heartbeat(r)),
       LeasePrompts: unary('LeasePrompts', (r: LeasePromptsRequest) => this.leasePrompts(r)),
       SubmitGroup: unary('SubmitGroup', (r: SubmitGroupRequest) => this.submitGroup(r)),
+      SubmitGroups: unary('SubmitGroups', (r: SubmitGroupsRequest) => this.submitGroups(r)),
       ReleaseLeases: unary('ReleaseLeases', (r: ReleaseLeasesRequest) => this.releaseLeases(r)),
       TakeGroups: unary('TakeGroups', (r: TakeGroupsRequest) => this.takeGroups(r)),
       GetStatus: unary('GetStatus', () => this.getStatus()),

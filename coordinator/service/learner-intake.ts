@@ -27,8 +27,8 @@ export interface LearnerIntakeDeps {
   readonly timers: Timers;
   readonly ackTimeoutMs: number;
   readonly seedKey: string;
-  /** The training record behind a planned prompt id. */
-  readonly record: (promptId: string) => SeriesRecord;
+  /** The training record behind a planned prompt id, and its series as a wire array. */
+  readonly prompt: (promptId: string) => { readonly record: SeriesRecord; readonly series: number[] };
   /** leasing: every item is done; taking: every item is done and acknowledged. */
   readonly jobDone: () => Promise<{ leasing: boolean; taking: boolean }>;
 }
@@ -38,14 +38,31 @@ export class LearnerIntake {
   /** learner id → the batch it has not acknowledged yet. */
   readonly #outstanding = new Map<string, Batch>();
   #waiters = new Set<() => void>();
+  #wakeScheduled = false;
+  /** Counts notify() calls: a waiter that saw it move while reading the counters reads again. */
+  #generation = 0;
   #stopped = false;
 
   constructor(deps: LearnerIntakeDeps) {
     this.#d = deps;
   }
 
-  /** A group was accepted (or the service stops): wake the waiting long polls. */
+  /**
+   * A group was accepted: wake the waiting long polls once per turn of the event loop (each
+   * wake reads the store's counters, so a burst of 1,000 accepted groups costs one read, not
+   * 1,000).
+   */
   notify(): void {
+    this.#generation += 1;
+    if (this.#wakeScheduled || this.#waiters.size === 0) return;
+    this.#wakeScheduled = true;
+    this.#d.timers.setTimeout(() => {
+      this.#wakeScheduled = false;
+      this.#wake();
+    }, 0);
+  }
+
+  #wake(): void {
     const ws = this.#waiters;
     this.#waiters = new Set();
     for (const w of ws) w();
@@ -54,7 +71,7 @@ export class LearnerIntake {
   /** Answer every waiting long poll now and never wait again. */
   stop(): void {
     this.#stopped = true;
-    this.notify();
+    this.#wake();
   }
 
   async take(req: TakeGroupsRequest): Promise<TakeGroupsResponse> {
@@ -81,13 +98,15 @@ export class LearnerIntake {
       ? undefined
       : this.#d.timers.setTimeout(() => {
           timedOut = true;
-          this.notify();
+          this.#wake();
         }, waitMs);
     try {
       for (;;) {
+        const seen = this.#generation;
         const c = await this.#d.store.counters();
         if (c.groupsReady >= Math.max(1, min) || timedOut || this.#stopped) return;
         if ((await this.#d.jobDone()).leasing && c.groupsReady > 0) return;
+        if (this.#generation !== seen) continue; // a group came in while we read: read again
         await new Promise<void>((resolve) => this.#waiters.add(resolve));
       }
     } finally {
@@ -100,14 +119,14 @@ export class LearnerIntake {
   }
 
   #completed(g: StoredGroup): CompletedGroup {
-    const p = JSON.parse(g.payload) as GroupPayload;
-    const record = this.#d.record(g.promptId);
+    const p = g.payload as GroupPayload;
+    const { record, series } = this.#d.prompt(g.promptId);
     return {
       prompt_id: g.promptId,
       lease_id: g.leaseId,
       worker_id: g.workerId,
       weight_version: g.weightVersion,
-      series: Array.from(record.series),
+      series,
       seed_key: this.#d.seedKey,
       label: labelOf(record),
       rollouts: p.rollouts,

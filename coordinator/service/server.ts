@@ -16,6 +16,8 @@ import type { CoordinatorSettings, Timers } from './coordinator-service.js';
 import { configHashOf, jobIdOf, planSteps } from '../../shared/job/plan.js';
 import { WeightRegistry } from './weight-registry.js';
 import { WeightRelays } from './weight-relays.js';
+import { GroupChecker } from '../../proto/group-check.js';
+import { policySpecFromJob, tokenizerOf } from '../../shared/policy/spec.js';
 import { weightsHandlers } from './weights-service.js';
 import type { WeightBlobStore } from '../state/weight-blobs.js';
 import type { EgressPacer } from '../../proto/chunk-stream.js';
@@ -68,6 +70,12 @@ export function settingsOf(job: JobConfig): CoordinatorSettings {
   };
 }
 
+/** The check every submitted group passes: the job's policy spec, vocabulary, grammar, G and max_new_tokens. */
+export function groupCheckerOf(job: JobConfig): GroupChecker {
+  const spec = policySpecFromJob(job);
+  return new GroupChecker({ tokenizer: tokenizerOf(spec), spec, groupSize: job.rollout.groupSize, maxNewTokens: job.rollout.maxNewTokens });
+}
+
 export function createCoordinator(job: JobConfig, deps: CoordinatorDeps): Coordinator {
   const settings = { ...settingsOf(job), ...deps.settings };
   const plan = planSteps(
@@ -93,6 +101,7 @@ export function createCoordinator(job: JobConfig, deps: CoordinatorDeps): Coordi
     plan,
     records: new Map(deps.records.map((r) => [r.id, r])),
     settings,
+    checker: groupCheckerOf(job),
     logger: deps.logger,
     timers: deps.timers,
     onProgress: deps.onProgress,

@@ -3,7 +3,7 @@
  * The Lua scripts return these small negative numbers (first element of their reply); the memory
  * store throws through the same function, so both stores fail with the same class and message.
  */
-import { AnomseerError } from '../../shared/errors.js';
+import { AnomseerError, InvalidArgumentError } from '../../shared/errors.js';
 import { NotFoundError, StaleWeightsError } from '../../proto/errors.js';
 
 /** A change that contradicts recorded state: another config for the job, a version gap or a rewritten version. */
@@ -25,6 +25,8 @@ export const CODE = {
   CONFIG_CONFLICT: -5,
   VERSION_CONFLICT: -6,
   NO_JOB: -7,
+  LEASE_NOT_OWNED: -8,
+  PROMPT_MISMATCH: -9,
 } as const;
 
 export type ErrorCode = Exclude<(typeof CODE)[keyof typeof CODE], 0>;
@@ -63,6 +65,13 @@ export function errorFromCode(code: number, ctx: ErrorContext): AnomseerError {
       );
     case CODE.NO_JOB:
       return new NotFoundError('job', ctx.jobId, 'call initJob first');
+    case CODE.LEASE_NOT_OWNED:
+      return new InvalidArgumentError(
+        'lease_id',
+        `lease "${ctx.leaseId ?? ''}" was handed to worker "${String(d[0])}", not "${ctx.workerId ?? ''}"; submit only leases this worker took`,
+      );
+    case CODE.PROMPT_MISMATCH:
+      return new InvalidArgumentError('prompt_id', `is "${String(d[1])}"; lease "${ctx.leaseId ?? ''}" is for prompt "${String(d[0])}"`);
     default:
       return new AnomseerError('E_STATE', `state script returned unexpected code ${code} (job "${ctx.jobId}")`);
   }

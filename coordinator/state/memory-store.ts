@@ -1,11 +1,19 @@
 /**
- * The embedded StateStore for a one-machine job: plain maps and arrays. Node runs one method body
- * at a time and no method awaits before it has finished its change, so each method is atomic.
- * It mirrors the Lua scripts of redis-store.ts step by step (same orders, same codes), so the
- * contract suite can hold both to the same behaviour. State lives as long as the object.
+ * The embedded StateStore for a one-machine job: maps, a ring-buffer queue and a deadline heap.
+ * Node runs one method body at a time and no method awaits before it has finished its change,
+ * so each method is atomic. It mirrors the Lua scripts of redis-store.ts step by step (same
+ * orders, same codes), so the contract suite can hold both to the same behaviour. State lives as
+ * long as the object.
+ *
+ * Cost per call, for a control plane of thousands of workers (docs/STATE.md "Cost"): leasing k
+ * items, renewing k leases and submitting k groups are O(k log L) (L live leases) with no copy
+ * of the queue; a sweep with nothing due is O(1); releasing all of a worker's leases is
+ * O(its leases). Rows are mutable inside the store; callers get copies.
  */
 import { CODE, errorFromCode } from './errors.js';
 import type { ErrorCode } from './errors.js';
+import { DeadlineHeap } from './deadline-heap.js';
+import { Deque } from './deque.js';
 import { itemKey } from './store.js';
 import type {
   Batch,
@@ -27,9 +35,31 @@ import type {
 
 type LeaseState = 'live' | 'expired' | 'released' | 'accepted' | 'cancelled';
 
+/** A lease as the store keeps it (mutable: heartbeats move the deadline, endings the state). */
 interface LeaseRow {
-  lease: Lease;
+  readonly leaseId: string;
+  readonly epoch: number;
+  readonly promptId: string;
+  readonly workerId: string;
+  deadlineMs: number;
+  readonly minWeightVersion: number;
+  readonly takenAtMs: number;
+  readonly item: string;
   state: LeaseState;
+  live: boolean;
+}
+
+interface WorkerRow {
+  readonly workerId: string;
+  host: string;
+  device: string;
+  readonly registeredAtMs: number;
+  lastSeenMs: number;
+  groupsAccepted: number;
+  /** Its live leases, in the order they were taken. */
+  readonly live: Set<LeaseRow>;
+  /** Its last takeLeases request id and the leases that request got. */
+  lastRequest: { readonly id: string; readonly leaseIds: readonly string[] } | undefined;
 }
 
 interface BatchRow {
@@ -37,13 +67,31 @@ interface BatchRow {
   readonly items: readonly string[];
   ackDeadlineMs: number;
   delivery: number;
-  acked: boolean;
 }
 
 type MutableCounters = { -readonly [K in keyof Counters]: Counters[K] };
 
+const leaseOf = (r: LeaseRow): Lease => ({
+  leaseId: r.leaseId,
+  epoch: r.epoch,
+  promptId: r.promptId,
+  workerId: r.workerId,
+  deadlineMs: r.deadlineMs,
+  minWeightVersion: r.minWeightVersion,
+  takenAtMs: r.takenAtMs,
+});
+
+const workerOf = (w: WorkerRow): WorkerRecord => ({
+  workerId: w.workerId,
+  host: w.host,
+  device: w.device,
+  registeredAtMs: w.registeredAtMs,
+  lastSeenMs: w.lastSeenMs,
+  groupsAccepted: w.groupsAccepted,
+});
+
 /** Live leases first by deadline, then by id as a string (the order of a Redis sorted set). */
-function byDeadline(a: Lease, b: Lease): number {
+function byDeadline(a: LeaseRow, b: LeaseRow): number {
   return a.deadlineMs - b.deadlineMs || (a.leaseId < b.leaseId ? -1 : a.leaseId > b.leaseId ? 1 : 0);
 }
 
@@ -51,19 +99,24 @@ export class MemoryStore implements StateStore {
   readonly jobId: string;
   #job: JobRecord | null = null;
   readonly #epochs = new Set<number>();
-  /** Item keys; index 0 is the front. */
-  #queue: string[] = [];
+  /** Item keys, front first. Items a late submission took out stay until popped (#unqueued). */
+  readonly #queue = new Deque<string>(1024);
+  /** Items still in #queue although done (taken out by a late winner); skipped when popped. */
+  #unqueued = 0;
   readonly #leases = new Map<string, LeaseRow>();
-  /** item → its live lease id. */
-  readonly #liveByItem = new Map<string, string>();
+  readonly #deadlines = new DeadlineHeap<LeaseRow>();
+  /** item → its live lease. */
+  readonly #liveByItem = new Map<string, LeaseRow>();
   readonly #done = new Set<string>();
   readonly #groups = new Map<string, StoredGroup>();
-  #ready: string[] = [];
+  readonly #ready = new Deque<string>(1024);
+  /** Batches not acknowledged yet. */
   readonly #batches = new Map<number, BatchRow>();
-  readonly #requests = new Map<string, readonly string[]>();
-  readonly #workers = new Map<string, WorkerRecord>();
+  readonly #acked = new Set<number>();
+  readonly #workers = new Map<string, WorkerRow>();
   #nextLeaseId = 0;
   #nextBatchId = 0;
+  #nextWorkerId = 0;
   readonly #c: MutableCounters = {
     promptsTotal: 0,
     promptsDone: 0,
@@ -114,123 +167,136 @@ export class MemoryStore implements StateStore {
   async enqueueEpoch(epoch: number, promptIds: readonly string[], _now: number): Promise<boolean> {
     if (this.#epochs.has(epoch)) return false;
     this.#epochs.add(epoch);
-    for (const id of promptIds) this.#queue.push(itemKey(epoch, id));
+    for (const id of promptIds) this.#queue.pushBack(itemKey(epoch, id));
     this.#c.promptsTotal += promptIds.length;
     return true;
   }
 
   /** Put items back at the queue front, keeping their order (the first one ends up first). */
-  #requeueFront(items: readonly string[]): void {
-    this.#queue = [...items, ...this.#queue];
-    this.#c.requeued += items.length;
+  #requeueFront(rows: readonly LeaseRow[]): void {
+    for (let i = rows.length - 1; i >= 0; i--) this.#queue.pushFront(rows[i]!.item);
+    this.#c.requeued += rows.length;
   }
 
-  /** Take a live lease out of the live set (deadline index and item index). */
+  /** Take a live lease out of the live set (item index, worker index; the heap drops it lazily). */
   #unlive(row: LeaseRow, state: LeaseState): void {
     row.state = state;
-    this.#liveByItem.delete(itemKey(row.lease.epoch, row.lease.promptId));
+    row.live = false;
+    this.#liveByItem.delete(row.item);
+    this.#workers.get(row.workerId)?.live.delete(row);
   }
 
-  #liveLeases(): Lease[] {
-    return [...this.#liveByItem.values()].map((id) => this.#leases.get(id)!.lease).sort(byDeadline);
-  }
-
-  async expireLeases(now: number): Promise<Lease[]> {
-    const due = this.#liveLeases().filter((l) => l.deadlineMs <= now);
-    for (const l of due) this.#unlive(this.#leases.get(l.leaseId)!, 'expired');
-    this.#requeueFront(due.map((l) => itemKey(l.epoch, l.promptId)));
+  /** Expire due leases (O(1) when none is due); the expired rows, earliest deadline first. */
+  #expire(now: number): LeaseRow[] {
+    const due = this.#deadlines.popDue(now);
+    if (due.length === 0) return due;
+    for (const row of due) this.#unlive(row, 'expired');
+    this.#requeueFront(due);
     this.#c.expired += due.length;
     return due;
   }
 
-  #touch(workerId: string, now: number): boolean {
-    const w = this.#workers.get(workerId);
-    if (w === undefined) return false;
-    this.#workers.set(workerId, { ...w, lastSeenMs: now });
-    return true;
+  async expireLeases(now: number): Promise<Lease[]> {
+    return this.#expire(now).map(leaseOf);
+  }
+
+  #popItem(): string | undefined {
+    for (;;) {
+      const item = this.#queue.popFront();
+      if (item === undefined || !this.#done.has(item)) return item;
+      this.#unqueued -= 1;
+    }
   }
 
   async takeLeases(input: TakeLeasesInput): Promise<Lease[]> {
-    await this.expireLeases(input.now);
-    if (!this.#touch(input.workerId, input.now)) this.#fail(CODE.UNKNOWN_WORKER, { workerId: input.workerId });
-    if (input.requestId !== '') {
-      const seen = this.#requests.get(input.requestId);
-      if (seen !== undefined) return seen.map((id) => this.#leases.get(id)!.lease);
-    }
+    this.#expire(input.now);
+    const w = this.#workers.get(input.workerId);
+    if (w === undefined) return this.#fail(CODE.UNKNOWN_WORKER, { workerId: input.workerId });
+    w.lastSeenMs = input.now;
+    if (input.requestId !== '' && w.lastRequest?.id === input.requestId) return w.lastRequest.leaseIds.map((id) => leaseOf(this.#leases.get(id)!));
     const out: Lease[] = [];
-    while (out.length < input.max && this.#queue.length > 0) {
-      const item = this.#queue.shift()!;
+    const deadlineMs = input.now + input.leaseTimeoutMs;
+    while (out.length < input.max) {
+      const item = this.#popItem();
+      if (item === undefined) break;
       const colon = item.indexOf(':');
       this.#nextLeaseId += 1;
-      const lease: Lease = {
+      const row: LeaseRow = {
         leaseId: `L${this.#nextLeaseId}`,
         epoch: Number(item.slice(0, colon)),
         promptId: item.slice(colon + 1),
         workerId: input.workerId,
-        deadlineMs: input.now + input.leaseTimeoutMs,
+        deadlineMs,
         minWeightVersion: input.minWeightVersion,
         takenAtMs: input.now,
+        item,
+        state: 'live',
+        live: true,
       };
-      this.#leases.set(lease.leaseId, { lease, state: 'live' });
-      this.#liveByItem.set(item, lease.leaseId);
-      out.push(lease);
+      this.#leases.set(row.leaseId, row);
+      this.#liveByItem.set(item, row);
+      this.#deadlines.push(row);
+      w.live.add(row);
+      out.push(leaseOf(row));
     }
-    if (input.requestId !== '')
-      this.#requests.set(
-        input.requestId,
-        out.map((l) => l.leaseId),
-      );
+    if (input.requestId !== '') w.lastRequest = { id: input.requestId, leaseIds: out.map((l) => l.leaseId) };
     return out;
   }
 
   async heartbeat(input: HeartbeatInput): Promise<{ lost: string[] }> {
-    await this.expireLeases(input.now);
-    if (!this.#touch(input.workerId, input.now)) this.#fail(CODE.UNKNOWN_WORKER, { workerId: input.workerId });
+    this.#expire(input.now);
+    const w = this.#workers.get(input.workerId);
+    if (w === undefined) return this.#fail(CODE.UNKNOWN_WORKER, { workerId: input.workerId });
+    w.lastSeenMs = input.now;
     const lost: string[] = [];
+    const deadlineMs = input.now + input.leaseTimeoutMs;
     for (const id of input.leaseIds) {
       const row = this.#leases.get(id);
-      if (row === undefined || row.state !== 'live' || row.lease.workerId !== input.workerId) {
-        lost.push(id);
-        continue;
-      }
-      row.lease = { ...row.lease, deadlineMs: input.now + input.leaseTimeoutMs };
+      if (row === undefined || !row.live || row.workerId !== input.workerId) lost.push(id);
+      else row.deadlineMs = deadlineMs;
     }
     return { lost };
   }
 
   async releaseLeases(workerId: string, leaseIds: readonly string[] | 'all', _now: number): Promise<ReleaseResult> {
-    const ids =
-      leaseIds === 'all'
-        ? this.#liveLeases()
-            .filter((l) => l.workerId === workerId)
-            .map((l) => l.leaseId)
-        : leaseIds;
+    const w = this.#workers.get(workerId);
+    const ids = leaseIds === 'all' ? (w === undefined ? [] : [...w.live].sort(byDeadline).map((r) => r.leaseId)) : leaseIds;
     const released: string[] = [];
+    const rows: LeaseRow[] = [];
     const unknown: string[] = [];
     for (const id of ids) {
       const row = this.#leases.get(id);
-      if (row === undefined || row.state !== 'live' || row.lease.workerId !== workerId) {
+      if (row === undefined || !row.live || row.workerId !== workerId) {
         unknown.push(id);
         continue;
       }
       this.#unlive(row, 'released');
       released.push(id);
+      rows.push(row);
     }
-    this.#requeueFront(
-      released.map((id) => {
-        const l = this.#leases.get(id)!.lease;
-        return itemKey(l.epoch, l.promptId);
-      }),
-    );
-    this.#c.released += released.length;
+    this.#requeueFront(rows);
+    this.#c.released += rows.length;
     return { released, unknown };
   }
 
-  async submitGroup(input: GroupSubmission): Promise<SubmitResult> {
+  /** The first failing check of a submission (nothing changes), or undefined. */
+  #check(input: GroupSubmission): undefined {
     const row = this.#leases.get(input.leaseId);
-    if (row === undefined) return this.#fail(CODE.UNKNOWN_LEASE, { leaseId: input.leaseId });
-    const { lease } = row;
-    const item = itemKey(lease.epoch, lease.promptId);
+    const ctx = { leaseId: input.leaseId, workerId: input.workerId };
+    if (row === undefined) return this.#fail(CODE.UNKNOWN_LEASE, ctx);
+    if (row.workerId !== input.workerId) return this.#fail(CODE.LEASE_NOT_OWNED, { ...ctx, details: [row.workerId] });
+    if (row.promptId !== input.promptId) return this.#fail(CODE.PROMPT_MISMATCH, { ...ctx, details: [row.promptId, input.promptId] });
+    if (row.state === 'accepted' || this.#done.has(row.item)) return undefined; // a duplicate, judged in #apply
+    if (input.weightVersion < row.minWeightVersion) {
+      this.#c.staleDropped += 1;
+      return this.#fail(CODE.STALE_WEIGHTS, { ...ctx, details: [input.weightVersion, row.minWeightVersion] });
+    }
+    return undefined;
+  }
+
+  #apply(input: GroupSubmission): SubmitResult {
+    const row = this.#leases.get(input.leaseId)!;
+    const item = row.item;
     if (row.state === 'accepted') {
       this.#c.duplicatesDropped += 1;
       return { status: 'duplicate', reason: 'lease-already-accepted' };
@@ -239,39 +305,45 @@ export class MemoryStore implements StateStore {
       this.#c.duplicatesDropped += 1;
       return { status: 'duplicate', reason: 'prompt-already-done' };
     }
-    if (input.weightVersion < lease.minWeightVersion) {
-      this.#c.staleDropped += 1;
-      this.#fail(CODE.STALE_WEIGHTS, { leaseId: input.leaseId, details: [input.weightVersion, lease.minWeightVersion] });
-    }
-    if (row.state === 'live') {
+    if (row.live) {
       this.#unlive(row, 'accepted');
     } else {
       // A late submission wins over the item's requeued copy: cancel its live lease or unqueue it.
       row.state = 'accepted';
       const other = this.#liveByItem.get(item);
-      if (other !== undefined) this.#unlive(this.#leases.get(other)!, 'cancelled');
-      else this.#queue.splice(this.#queue.indexOf(item), 1);
+      if (other !== undefined) this.#unlive(other, 'cancelled');
+      else this.#unqueued += 1; // still in #queue; #popItem skips it (it is in #done from now on)
     }
     const group: StoredGroup = {
-      epoch: lease.epoch,
-      promptId: lease.promptId,
-      leaseId: lease.leaseId,
-      workerId: lease.workerId,
+      epoch: row.epoch,
+      promptId: row.promptId,
+      leaseId: row.leaseId,
+      workerId: row.workerId,
       weightVersion: input.weightVersion,
       submittedAtMs: input.now,
       payload: input.payload,
     };
     this.#done.add(item);
     this.#groups.set(item, group);
-    this.#ready.push(item);
+    this.#ready.pushBack(item);
     this.#c.promptsDone += 1;
-    const w = this.#workers.get(lease.workerId);
-    if (w !== undefined) this.#workers.set(w.workerId, { ...w, groupsAccepted: w.groupsAccepted + 1 });
+    const w = this.#workers.get(row.workerId);
+    if (w !== undefined) w.groupsAccepted += 1;
     return { status: 'accepted', group };
   }
 
+  async submitGroup(input: GroupSubmission): Promise<SubmitResult> {
+    this.#check(input);
+    return this.#apply(input);
+  }
+
+  async submitGroups(inputs: readonly GroupSubmission[]): Promise<SubmitResult[]> {
+    for (const input of inputs) this.#check(input);
+    return inputs.map((input) => this.#apply(input));
+  }
+
   async listLeases(): Promise<Lease[]> {
-    return this.#liveLeases();
+    return [...this.#liveByItem.values()].sort(byDeadline).map(leaseOf);
   }
 
   #batch(row: BatchRow): Batch {
@@ -286,7 +358,7 @@ export class MemoryStore implements StateStore {
   async takeBatch(input: TakeBatchInput): Promise<Batch | null> {
     let due: BatchRow | undefined;
     for (const row of this.#batches.values()) {
-      if (!row.acked && row.ackDeadlineMs <= input.now && (due === undefined || row.batchId < due.batchId)) due = row;
+      if (row.ackDeadlineMs <= input.now && (due === undefined || row.batchId < due.batchId)) due = row;
     }
     if (due !== undefined) {
       due.delivery += 1;
@@ -294,37 +366,52 @@ export class MemoryStore implements StateStore {
       return this.#batch(due);
     }
     if (this.#ready.length === 0) return null;
-    const items = this.#ready.slice(0, input.max);
-    this.#ready = this.#ready.slice(items.length);
+    const items: string[] = [];
+    while (items.length < input.max && this.#ready.length > 0) items.push(this.#ready.popFront()!);
     this.#nextBatchId += 1;
-    const row: BatchRow = { batchId: this.#nextBatchId, items, ackDeadlineMs: input.now + input.ackTimeoutMs, delivery: 1, acked: false };
+    const row: BatchRow = { batchId: this.#nextBatchId, items, ackDeadlineMs: input.now + input.ackTimeoutMs, delivery: 1 };
     this.#batches.set(row.batchId, row);
     this.#c.groupsTaken += items.length;
     return this.#batch(row);
   }
 
   async ackBatch(batchId: number, _now: number): Promise<boolean> {
+    if (this.#acked.has(batchId)) return false;
     const row = this.#batches.get(batchId);
     if (row === undefined) return this.#fail(CODE.UNKNOWN_BATCH, { batchId });
-    if (row.acked) return false;
-    row.acked = true;
+    // An acknowledged batch is never handed out again: only its id is kept (a second ack answers false).
+    this.#batches.delete(batchId);
+    this.#acked.add(batchId);
     for (const i of row.items) this.#groups.delete(i);
     this.#c.groupsAcked += row.items.length;
     return true;
   }
 
   async registerWorker(workerId: string, info: WorkerInfo, now: number): Promise<WorkerRecord> {
-    const old = this.#workers.get(workerId);
-    const rec: WorkerRecord = {
-      workerId,
+    let id = workerId;
+    if (id === '') {
+      do id = `w${++this.#nextWorkerId}`;
+      while (this.#workers.has(id));
+    }
+    const old = this.#workers.get(id);
+    if (old !== undefined) {
+      old.host = info.host;
+      old.device = info.device;
+      old.lastSeenMs = now;
+      return workerOf(old);
+    }
+    const row: WorkerRow = {
+      workerId: id,
       host: info.host,
       device: info.device,
-      registeredAtMs: old?.registeredAtMs ?? now,
+      registeredAtMs: now,
       lastSeenMs: now,
-      groupsAccepted: old?.groupsAccepted ?? 0,
+      groupsAccepted: 0,
+      live: new Set(),
+      lastRequest: undefined,
     };
-    this.#workers.set(workerId, rec);
-    return rec;
+    this.#workers.set(id, row);
+    return workerOf(row);
   }
 
   async deregisterWorker(workerId: string, now: number): Promise<boolean> {
@@ -333,11 +420,11 @@ export class MemoryStore implements StateStore {
   }
 
   async listWorkers(): Promise<WorkerRecord[]> {
-    return [...this.#workers.values()].sort((a, b) => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0));
+    return [...this.#workers.values()].map(workerOf).sort((a, b) => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0));
   }
 
   async counters(): Promise<Counters> {
-    return { ...this.#c, inFlight: this.#liveByItem.size, queued: this.#queue.length, groupsReady: this.#ready.length };
+    return { ...this.#c, inFlight: this.#liveByItem.size, queued: this.#queue.length - this.#unqueued, groupsReady: this.#ready.length };
   }
 
   async close(): Promise<void> {}

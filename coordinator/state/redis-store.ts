@@ -39,7 +39,11 @@ export interface ScriptFile {
   readonly lua: string;
 }
 
-/** Read every ./lua/NAME-<keys>.lua file; the key count comes from the name. */
+/**
+ * Read every ./lua/NAME-<keys>.lua file; the key count comes from the name. A line
+ * `--- @include NAME` is replaced by ./lua/includes/NAME.lua (shared Lua functions, as BullMQ
+ * does), so e.g. lease expiry is written once and run inside every script that needs it.
+ */
 export function loadScripts(): ScriptFile[] {
   return readdirSync(LUA_DIR)
     .filter((f) => f.endsWith('.lua'))
@@ -48,9 +52,19 @@ export function loadScripts(): ScriptFile[] {
       const m = /^([a-z]+(?:-[a-z]+)*)-(\d+)\.lua$/.exec(file);
       if (m === null) throw new AnomseerError('E_STATE', `lua script "${file}" must be named NAME-<key count>.lua`);
       const command = m[1]!.replace(/-([a-z])/g, (_s, c: string) => c.toUpperCase());
-      return { file, command, numberOfKeys: Number(m[2]), lua: readFileSync(new URL(file, LUA_DIR), 'utf8') };
+      const lua = readFileSync(new URL(file, LUA_DIR), 'utf8').replace(/^--- @include ([a-z-]+)$/gm, (_l, name: string) =>
+        readFileSync(new URL(`includes/${name}.lua`, LUA_DIR), 'utf8'),
+      );
+      return { file, command, numberOfKeys: Number(m[2]), lua };
     });
 }
+
+/**
+ * Most ids (or prompts) one script call takes: longer lists from a caller are sent in chunks of
+ * this many, each chunk one atomic call (so no call blocks Redis for long, and no argument list
+ * is spread onto the JS stack: 150k ids would overflow it).
+ */
+export const REDIS_CHUNK = 1000;
 
 /** Key names of one job, all under `anomseer:<jobId>:`. */
 export function jobKeys(jobId: string) {
@@ -58,6 +72,7 @@ export function jobKeys(jobId: string) {
   return {
     job: k('job'),
     epochs: k('epochs'),
+    epochProgress: k('epoch-progress'),
     queue: k('queue'),
     leases: k('leases'),
     deadlines: k('deadlines'),
@@ -80,7 +95,8 @@ export interface RedisStoreOptions {
 }
 
 type Reply = string | number | null | Reply[];
-type ScriptCall = (...args: (string | number)[]) => Promise<Reply>;
+/** ioredis flattens an array argument, so one array carries any number of keys and values. */
+type ScriptCall = (args: (string | number)[]) => Promise<Reply>;
 
 interface LeaseJson extends Lease {
   readonly state: string;
@@ -99,9 +115,16 @@ function parseLease(json: string): Lease {
   };
 }
 
+/** A group as the scripts store it: the payload is the JSON of the value submitted. */
 function parseGroup(json: string): StoredGroup {
-  const g = JSON.parse(json) as StoredGroup;
-  return { ...g, promptId: String(g.promptId) };
+  const g = JSON.parse(json) as StoredGroup & { payload: string };
+  return { ...g, promptId: String(g.promptId), payload: JSON.parse(g.payload) as unknown };
+}
+
+function chunks<T>(xs: readonly T[], size = REDIS_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
 }
 
 function parseJob(flat: string[]): JobRecord {
@@ -161,7 +184,7 @@ export class RedisStore implements StateStore {
   async #call(command: string, keys: readonly string[], argv: readonly (string | number)[]): Promise<Reply> {
     const fn = (this.#redis as unknown as Record<string, ScriptCall>)[command];
     if (fn === undefined) throw new AnomseerError('E_STATE', `no lua script defines "${command}"`);
-    return fn.call(this.#redis, ...keys, ...argv);
+    return fn.call(this.#redis, (keys as (string | number)[]).concat(argv));
   }
 
   /** Run a script whose reply is {code, ...}; a negative code becomes the typed error. */
@@ -193,7 +216,14 @@ export class RedisStore implements StateStore {
 
   async enqueueEpoch(epoch: number, promptIds: readonly string[], _now: number): Promise<boolean> {
     const k = this.#k;
-    return (await this.#call('promptsEnqueue', [k.epochs, k.queue, k.counters], [epoch, ...promptIds])) === 1;
+    let appended = false;
+    const parts = promptIds.length === 0 ? [[]] : chunks(promptIds);
+    for (let i = 0; i < parts.length; i++) {
+      const r = await this.#call('promptsEnqueue', [k.epochs, k.epochProgress, k.queue, k.counters], [epoch, i * REDIS_CHUNK, promptIds.length, ...parts[i]!]);
+      if (r === 0) return appended; // wholly enqueued before
+      if (r === 1) appended = true;
+    }
+    return appended;
   }
 
   async expireLeases(now: number): Promise<Lease[]> {
@@ -203,7 +233,6 @@ export class RedisStore implements StateStore {
   }
 
   async takeLeases(input: TakeLeasesInput): Promise<Lease[]> {
-    await this.expireLeases(input.now);
     const k = this.#k;
     const r = await this.#run(
       'leaseTake',
@@ -211,16 +240,40 @@ export class RedisStore implements StateStore {
       [input.workerId, input.max, input.now, input.leaseTimeoutMs, input.minWeightVersion, input.requestId],
       { workerId: input.workerId },
     );
-    return (r.slice(1) as string[]).map(parseLease);
+    const out: Lease[] = [];
+    if (r[1] === 'seen') {
+      for (let i = 2; i < r.length; i += 2) {
+        const l = parseLease(r[i] as string);
+        out.push(r[i + 1] === '' ? l : { ...l, deadlineMs: Number(r[i + 1]) });
+      }
+      return out;
+    }
+    const [deadlineMs, minWeightVersion, takenAtMs] = [r[2] as number, r[3] as number, r[4] as number];
+    for (let i = 5; i < r.length; i += 2) {
+      const item = r[i + 1] as string;
+      const colon = item.indexOf(':');
+      out.push({
+        leaseId: r[i] as string,
+        epoch: Number(item.slice(0, colon)),
+        promptId: item.slice(colon + 1),
+        workerId: input.workerId,
+        deadlineMs,
+        minWeightVersion,
+        takenAtMs,
+      });
+    }
+    return out;
   }
 
   async heartbeat(input: HeartbeatInput): Promise<{ lost: string[] }> {
-    await this.expireLeases(input.now);
     const k = this.#k;
-    const r = await this.#run('workerHeartbeat', [k.workers, k.leases, k.deadlines], [input.workerId, input.now, input.leaseTimeoutMs, ...input.leaseIds], {
-      workerId: input.workerId,
-    });
-    return { lost: r.slice(1) as string[] };
+    const keys = [k.workers, k.leases, k.deadlines, k.queue, k.itemLease, k.counters];
+    const lost: string[] = [];
+    for (const part of input.leaseIds.length === 0 ? [[]] : chunks(input.leaseIds)) {
+      const r = await this.#run('workerHeartbeat', keys, [input.workerId, input.now, input.leaseTimeoutMs, ...part], { workerId: input.workerId });
+      for (let i = 1; i < r.length; i++) lost.push(r[i] as string);
+    }
+    return { lost };
   }
 
   async #release(workerId: string, mode: 'ids' | 'all' | 'deregister', ids: readonly string[], now: number) {
@@ -231,28 +284,59 @@ export class RedisStore implements StateStore {
   }
 
   async releaseLeases(workerId: string, leaseIds: readonly string[] | 'all', now: number): Promise<ReleaseResult> {
-    const r = leaseIds === 'all' ? await this.#release(workerId, 'all', [], now) : await this.#release(workerId, 'ids', leaseIds, now);
-    return { released: r.released, unknown: r.unknown };
+    if (leaseIds === 'all') {
+      const r = await this.#release(workerId, 'all', [], now);
+      return { released: r.released, unknown: r.unknown };
+    }
+    // Chunks go last to first: each puts its items at the queue front, so the first chunk's
+    // items end up first, as if the list had been released in one call.
+    const parts = chunks(leaseIds);
+    const results: { released: string[]; unknown: string[] }[] = [];
+    for (let i = parts.length - 1; i >= 0; i--) results[i] = await this.#release(workerId, 'ids', parts[i]!, now);
+    return { released: results.flatMap((r) => r.released), unknown: results.flatMap((r) => r.unknown) };
   }
 
   async submitGroup(input: GroupSubmission): Promise<SubmitResult> {
+    return (await this.submitGroups([input]))[0]!;
+  }
+
+  async submitGroups(inputs: readonly GroupSubmission[]): Promise<SubmitResult[]> {
+    if (inputs.length === 0) return [];
     const k = this.#k;
-    const r = await this.#run(
-      'groupSubmit',
-      [k.leases, k.deadlines, k.itemLease, k.done, k.groups, k.ready, k.counters, k.queue, k.workers],
-      [input.leaseId, input.weightVersion, input.now, input.payload],
-      { leaseId: input.leaseId },
-    );
-    if (r[0] === 1) return { status: 'duplicate', reason: r[1] as 'lease-already-accepted' | 'prompt-already-done' };
-    return { status: 'accepted', group: parseGroup(r[1] as string) };
+    const argv: (string | number)[] = [inputs[0]!.now];
+    for (const g of inputs) argv.push(g.leaseId, g.workerId, g.promptId, g.weightVersion, JSON.stringify(g.payload) ?? 'null');
+    const reply = await this.#call('groupSubmit', [k.leases, k.deadlines, k.itemLease, k.done, k.groups, k.ready, k.counters, k.queue, k.workers], argv);
+    if (!Array.isArray(reply)) throw new AnomseerError('E_STATE', `script groupSubmit returned ${JSON.stringify(reply)}, expected an array`);
+    const code = reply[0] as number;
+    if (code < 0) {
+      const g = inputs[reply[1] as number]!;
+      throw errorFromCode(code, { jobId: this.jobId, leaseId: g.leaseId, workerId: g.workerId, details: reply.slice(2) as (string | number)[] });
+    }
+    const out: SubmitResult[] = [];
+    for (let i = 1; i < reply.length; i += 2) {
+      out.push(
+        reply[i] === 1
+          ? { status: 'duplicate', reason: reply[i + 1] as 'lease-already-accepted' | 'prompt-already-done' }
+          : { status: 'accepted', group: parseGroup(reply[i + 1] as string) },
+      );
+    }
+    return out;
   }
 
   async listLeases(): Promise<Lease[]> {
-    const ids = await this.#redis.zrange(this.#k.deadlines, '0', '-1');
-    if (ids.length === 0) return [];
-    const rows = await this.#redis.hmget(this.#k.leases, ...ids);
-    // A lease may end between the two reads: keep only those still live.
-    return rows.filter((x): x is string => x !== null && (JSON.parse(x) as LeaseJson).state === 'live').map(parseLease);
+    const flat = await this.#redis.zrange(this.#k.deadlines, '0', '-1', 'WITHSCORES');
+    const out: Lease[] = [];
+    for (let i = 0; i < flat.length; i += 2 * REDIS_CHUNK) {
+      const part = flat.slice(i, i + 2 * REDIS_CHUNK);
+      const ids = part.filter((_x, j) => j % 2 === 0);
+      const rows = await this.#redis.hmget(this.#k.leases, ...ids); // at most REDIS_CHUNK ids
+      // A lease may end between the two reads: keep only those still live. The sorted set holds
+      // the renewed deadline.
+      rows.forEach((x, j) => {
+        if (x !== null && (JSON.parse(x) as LeaseJson).state === 'live') out.push({ ...parseLease(x), deadlineMs: Number(part[2 * j + 1]) });
+      });
+    }
+    return out;
   }
 
   async takeBatch(input: TakeBatchInput): Promise<Batch | null> {
@@ -274,7 +358,7 @@ export class RedisStore implements StateStore {
   }
 
   async registerWorker(workerId: string, info: WorkerInfo, now: number): Promise<WorkerRecord> {
-    const r = await this.#run('workerRegister', [this.#k.workers], [workerId, info.host, info.device, now]);
+    const r = await this.#run('workerRegister', [this.#k.workers, this.#k.counters], [workerId, info.host, info.device, now]);
     return JSON.parse(r[1] as string) as WorkerRecord;
   }
 

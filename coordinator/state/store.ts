@@ -43,13 +43,20 @@ export interface Lease {
   readonly takenAtMs: number;
 }
 
-/** What a worker hands back for a lease: G rollouts, serialized by the caller. */
+/** What a worker hands back for a lease: G rollouts, already validated by the caller. */
 export interface GroupSubmission {
   readonly leaseId: string;
+  /** The submitting worker: must be the lease's worker (else InvalidArgumentError on lease_id). */
+  readonly workerId: string;
+  /** Must be the lease's prompt (else InvalidArgumentError on prompt_id). */
+  readonly promptId: string;
   /** Weight version that sampled the rollouts. */
   readonly weightVersion: number;
-  /** The group, opaque to the store (the service layer encodes the CompletedGroup). */
-  readonly payload: string;
+  /**
+   * The group, opaque to the store: the memory store keeps the value as given (no copy, no
+   * encoding), the Redis store keeps its JSON. Hand back as given (Redis: JSON round trip).
+   */
+  readonly payload: unknown;
   readonly now: number;
 }
 
@@ -61,7 +68,7 @@ export interface StoredGroup {
   readonly workerId: string;
   readonly weightVersion: number;
   readonly submittedAtMs: number;
-  readonly payload: string;
+  readonly payload: unknown;
 }
 
 export type SubmitResult =
@@ -130,7 +137,11 @@ export interface TakeLeasesInput {
   readonly leaseTimeoutMs: number;
   /** From scheduling/staleness.ts minWeightVersion(latest, maxStaleness). */
   readonly minWeightVersion: number;
-  /** A retry with the same id returns the same leases and takes nothing new ('' = no dedup). */
+  /**
+   * A retry with the worker's last request id returns the same leases and takes nothing new
+   * ('' = no dedup). Only the last request of each worker is remembered (a worker retries its
+   * latest call, never an older one), so the memory this takes is bounded by the workers.
+   */
   readonly requestId: string;
 }
 
@@ -190,15 +201,25 @@ export interface StateStore {
   expireLeases(now: number): Promise<Lease[]>;
   /** Expire due leases, then lease up to `max` items from the queue front. NotFoundError for an unknown worker. */
   takeLeases(input: TakeLeasesInput): Promise<Lease[]>;
-  /** Renew the listed live leases of the worker; returns the ids it no longer holds (lost). */
+  /**
+   * Expire due leases, then renew the listed live leases of the worker; returns the ids it no
+   * longer holds (lost). Any number of ids (Redis: applied in chunks of REDIS_CHUNK ids).
+   */
   heartbeat(input: HeartbeatInput): Promise<{ lost: string[] }>;
   /** Hand leases back (SIGTERM); `'all'` releases every live lease of the worker. */
   releaseLeases(workerId: string, leaseIds: readonly string[] | 'all', now: number): Promise<ReleaseResult>;
   /**
    * Submit a lease's group. First complete submission wins (see the file comment).
-   * NotFoundError for a lease never issued; StaleWeightsError when weightVersion < minWeightVersion.
+   * NotFoundError for a lease never issued; InvalidArgumentError when the lease belongs to
+   * another worker or another prompt; StaleWeightsError when weightVersion < minWeightVersion.
    */
   submitGroup(input: GroupSubmission): Promise<SubmitResult>;
+  /**
+   * Submit several groups in one atomic step: every group is checked first (the errors of
+   * submitGroup, for the first group that fails; nothing is applied then), then each is judged
+   * in order (a lease listed twice: the second is a duplicate). One result per input.
+   */
+  submitGroups(inputs: readonly GroupSubmission[]): Promise<SubmitResult[]>;
   /** The live leases (for status), ordered by deadline. */
   listLeases(): Promise<Lease[]>;
 
@@ -213,7 +234,10 @@ export interface StateStore {
    */
   ackBatch(batchId: number, now: number): Promise<boolean>;
 
-  /** Add a worker or refresh its info; keeps registeredAtMs of a known worker. */
+  /**
+   * Add a worker or refresh its info; keeps registeredAtMs of a known worker. An empty
+   * `workerId` registers a new worker under the next free id `w<n>` (n from a durable counter).
+   */
   registerWorker(workerId: string, info: WorkerInfo, now: number): Promise<WorkerRecord>;
   /** Release the worker's leases (requeued at the front) and forget it. Returns false when unknown. */
   deregisterWorker(workerId: string, now: number): Promise<boolean>;

@@ -348,8 +348,12 @@
         ...[e?.report?.classAccuracy, f.freq, f.trend, f.range, f.point, f.average].map((x) => el('td', { text: pct(x) })),
       ),
     );
+    const fa = e?.report?.faithfulness;
+    const faith = fa
+      ? `; faithfulness: conclusion agrees ${pct(fa.conclusionAgreement)}, stated numbers correct ${pct(fa.statedNumberAccuracy)}, well-formed intervals ${pct(fa.wellFormedIntervals)}`
+      : '';
     $('#eval-when').textContent = e
-      ? `latest at step ${e.step}, ${e.report.count ?? '?'} series; point-wise F1 ${pct(e.report.pointF1)}, mean IoU ${pct(e.report.iou)}`
+      ? `latest at step ${e.step}, ${e.report.count ?? '?'} series; point-wise F1 ${pct(e.report.pointF1)}, mean IoU ${pct(e.report.iou)}${faith}`
       : '';
   }
 

@@ -50,6 +50,8 @@ export interface Checkpoint {
   /** ISO 8601 time, from the caller's injected clock. */
   readonly createdAt: string;
   readonly metrics?: Readonly<Record<string, unknown>>;
+  /** Where the run was when this was saved (stage, step within it, …), for resuming; JSON. */
+  readonly progress?: Readonly<Record<string, unknown>>;
   readonly model: { readonly weights: Readonly<Record<string, Tensor>>; readonly config: unknown };
   readonly optimizer: OptimizerTensors;
 }
@@ -60,10 +62,13 @@ export interface LoadedCheckpoint extends Checkpoint {
   readonly sha256: { readonly [MODEL_FILE]: string; readonly [OPTIMIZER_FILE]: string };
 }
 
-/** `step-000123` for step 123 (at least six digits, so names sort by step up to 999999). */
-export function checkpointDirName(step: number): string {
+/**
+ * `step-000123` for step 123 (at least six digits, so names sort by step up to 999999); another
+ * `prefix` names another stage's checkpoints (`warm-start-000040`).
+ */
+export function checkpointDirName(step: number, prefix = 'step'): string {
   if (!Number.isSafeInteger(step) || step < 0) throw new ShapeError(`checkpoint step must be a non-negative integer, got ${step}`);
-  return `step-${String(step).padStart(6, '0')}`;
+  return `${prefix}-${String(step).padStart(6, '0')}`;
 }
 
 const isUint = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
@@ -132,6 +137,7 @@ export async function saveCheckpoint(dir: string, ckpt: Checkpoint): Promise<Loa
     config: JSON.parse(canonicalJson(ckpt.config ?? null, 'config')),
     createdAt: ckpt.createdAt,
     ...(ckpt.metrics !== undefined ? { metrics: JSON.parse(canonicalJson(ckpt.metrics, 'metrics')) } : {}),
+    ...(ckpt.progress !== undefined ? { progress: JSON.parse(canonicalJson(ckpt.progress, 'progress')) } : {}),
     sha256,
   };
 
@@ -216,29 +222,30 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     config: raw.config,
     createdAt: raw.createdAt as string,
     ...(raw.metrics !== undefined ? { metrics: raw.metrics as Record<string, unknown> } : {}),
+    ...(raw.progress !== null && typeof raw.progress === 'object' && !Array.isArray(raw.progress) ? { progress: raw.progress as Record<string, unknown> } : {}),
     model: { weights: model.weights, config: model.modelConfig },
     optimizer,
     sha256: { [MODEL_FILE]: recorded![MODEL_FILE] as string, [OPTIMIZER_FILE]: recorded![OPTIMIZER_FILE] as string },
   };
 }
 
-/** Step-numbered checkpoint directories under `root` (`step-NNNNNN`), ascending by step. A missing root is empty. */
-export async function listCheckpoints(root: string): Promise<{ step: number; dir: string }[]> {
+/** Step-numbered checkpoint directories under `root` (`<prefix>-NNNNNN`), ascending by step. A missing root is empty. */
+export async function listCheckpoints(root: string, prefix = 'step'): Promise<{ step: number; dir: string }[]> {
   const entries = await readdir(root, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return [];
     throw new DataError(root, `cannot list checkpoints: ${err.message}`);
   });
   const out: { step: number; dir: string }[] = [];
   for (const e of entries) {
-    const m = /^step-(\d{6,})$/.exec(e.name);
+    const m = new RegExp(`^${prefix}-(\\d{6,})$`).exec(e.name);
     if (m && e.isDirectory()) out.push({ step: Number(m[1]), dir: join(root, e.name) });
   }
   return out.sort((a, b) => a.step - b.step);
 }
 
 /** The highest-step checkpoint directory under `root`, or undefined when there is none. */
-export async function latestCheckpoint(root: string): Promise<{ step: number; dir: string } | undefined> {
-  const all = await listCheckpoints(root);
+export async function latestCheckpoint(root: string, prefix = 'step'): Promise<{ step: number; dir: string } | undefined> {
+  const all = await listCheckpoints(root, prefix);
   return all[all.length - 1];
 }
 

@@ -89,6 +89,12 @@ const POLICY = t.object(
       doc: 'Longest trace the policy can hold, in tokens (ExpCoT traces and rollouts).',
     }),
     constrainedDecoding: t.boolean({ default: true, doc: 'Sample only tokens that keep the trace in the `<think>`/`<answer>`/`<class>` template.' }),
+    trace: t.enum(['free', 'faithful'] as const, {
+      default: 'free',
+      doc:
+        "What the policy writes: `free` (the compact ExpCoT text, numbers spelled by the policy) or `faithful` (numbers copied from the series' analyses, " +
+        "the conclusion's type and intervals chosen by the policy — absolute or relative to the detector's intervals — and the answer written from the conclusion; docs/POLICY.md §faithful). Relative intervals need policy.inputs.detector.",
+    }),
   },
   {
     doc: 'The policy network: inputs and size.',
@@ -112,6 +118,20 @@ const ROLLOUT = t.object(
     maxNewTokens: t.number({ integer: true, min: 1, max: 8192, default: 160, doc: 'Sampling stops after this many tokens; at most policy.maxTraceTokens.' }),
   },
   { doc: 'How rollout workers sample traces.' },
+);
+
+const LOCALIZATION_MIX = t.object(
+  {
+    affiliation: t.number({ min: 0, default: 1, doc: 'Weight of the mean of affiliation precision, recall and F1 (paper: 1).' }),
+    pointwise: t.number({ min: 0, default: 1, doc: 'Weight of the mean of point-wise precision, recall and F1 (paper: 1).' }),
+    iou: t.number({ min: 0, default: 0, doc: 'Weight of the mean interval IoU (an option beyond the paper; 0 = the paper).' }),
+  },
+  {
+    doc: 'The localization term: a weighted mean of its parts. The defaults (1, 1, 0) are the paper’s mean of six numbers (docs/METHOD.md §5).',
+    refine: (v, path) => {
+      if (v.affiliation + v.pointwise + v.iou === 0) throw new ConfigError(path, 'all weights are 0; at least one must be > 0');
+    },
+  },
 );
 
 const REWARD_WEIGHTS = t.object(
@@ -251,7 +271,7 @@ export const JOB_SCHEMA = t.object(
     data: DATA,
     policy: POLICY,
     rollout: ROLLOUT,
-    reward: t.object({ weights: REWARD_WEIGHTS }, { doc: 'The reward of docs/METHOD.md §5.' }),
+    reward: t.object({ weights: REWARD_WEIGHTS, localization: LOCALIZATION_MIX }, { doc: 'The reward of docs/METHOD.md §5.' }),
     timerpo: TIMERPO,
     optim: OPTIM,
     train: TRAIN,

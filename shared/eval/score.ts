@@ -25,6 +25,8 @@ import { parseTrace, cleanIntervals } from '../trace/parse.js';
 import { pointwise, type PRF } from '../metrics/pointwise.js';
 import { affiliation } from '../metrics/affiliation.js';
 import { meanIntervalIoU } from '../metrics/iou.js';
+import { summarizeFaithfulness, traceFaithfulness } from './faithfulness.js';
+import type { FaithfulnessReport } from './faithfulness.js';
 
 /** One model answer for one series. `intervals: null` = no parseable answer. */
 export type Prediction = {
@@ -130,6 +132,8 @@ export interface EvalReport {
   readonly counts: Readonly<Record<string, number>>;
   readonly perCategory: Readonly<Record<string, CategoryReport>>;
   readonly series: readonly SeriesScore[];
+  /** Whether the traces' reasoning is true (faithfulness.ts); present when predictions carry their text. */
+  readonly faithfulness?: FaithfulnessReport;
 }
 
 const pct = (x: number) => 100 * x;
@@ -194,15 +198,23 @@ export function summarize(scores: readonly SeriesScore[]): EvalReport {
   };
 }
 
-/** Score every record; a record whose id is not in `predictions` scores 0 and counts as missing. */
+/**
+ * Score every record; a record whose id is not in `predictions` scores 0 and counts as missing.
+ * Predictions that carry their trace text are also checked for faithfulness (faithfulness.ts).
+ */
 export function scoreAll(records: readonly SeriesRecord[], predictions: ReadonlyMap<string, Prediction>): EvalReport {
-  return summarize(records.map((r) => scoreSeries(r, predictions.get(r.id))));
+  const report = summarize(records.map((r) => scoreSeries(r, predictions.get(r.id))));
+  const traced = records.flatMap((r) => {
+    const text = predictions.get(r.id)?.text;
+    return text === undefined ? [] : [{ id: r.id, f: traceFaithfulness(text, r.series) }];
+  });
+  return traced.length === 0 ? report : { ...report, faithfulness: summarizeFaithfulness(traced) };
 }
 
 /**
  * The report as JSON-ready data, keys in this order: count, classAccuracy,
  * affiliationF1 {freq, trend, range, point, average, then other categories},
- * pointF1, iou, missing, formatRate, counts, perCategory. Absent categories are
+ * pointF1, iou, missing, formatRate, counts, perCategory, faithfulness (when checked). Absent categories are
  * left out; per-series scores are not included.
  */
 export function reportToJson(report: EvalReport): Record<string, unknown> {
@@ -216,5 +228,6 @@ export function reportToJson(report: EvalReport): Record<string, unknown> {
     formatRate: report.formatRate,
     counts: { ...report.counts },
     perCategory: JSON.parse(JSON.stringify(report.perCategory)) as unknown,
+    ...(report.faithfulness === undefined ? {} : { faithfulness: JSON.parse(JSON.stringify(report.faithfulness)) as unknown }),
   };
 }

@@ -63,6 +63,13 @@ export function formatTable(report: EvalReport, opts: TableOptions = {}): string
   const counts = CATEGORIES.filter((c) => report.counts[c] !== undefined).map((c) => `${c} ${report.counts[c]}`);
   if (counts.length > 0) out.push(`series per category: ${counts.join(', ')}`);
   out.push(`point-wise F1 ${fmtPct(report.pointF1)}   mean IoU ${fmtPct(report.iou)}   well-formed traces ${fmtPct(report.formatRate)}`);
+  const f = report.faithfulness;
+  if (f !== undefined) {
+    out.push(
+      `faithfulness (${f.traces} traces): conclusion agrees with answer ${fmtPct(f.conclusionAgreement)}   stated numbers correct ${fmtPct(f.statedNumberAccuracy)} of ${f.statedNumbers}   well-formed intervals ${fmtPct(f.wellFormedIntervals)}`,
+    );
+    if (f.worstSlots.length > 0) out.push(`most often wrong: ${f.worstSlots.map((w) => `${w.slot} ${w.wrong}/${w.stated}`).join(', ')}`);
+  }
   const extra = Object.keys(report.perCategory).filter((c) => !(CATEGORIES as readonly string[]).includes(c));
   if (extra.length > 0) {
     const parts = extra.map((c) => {

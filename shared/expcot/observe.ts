@@ -44,7 +44,8 @@ export function gradientWindow(n: number): number {
   return Math.min(GRADIENT_WINDOW, n % 2 === 1 ? n : n - 1);
 }
 
-function meanStd(x: ArrayLike<number>): [number, number] {
+/** Mean and population std of x: the numbers of `obs.summary`. */
+export function meanStd(x: ArrayLike<number>): [number, number] {
   let m = 0;
   for (let i = 0; i < x.length; i++) m += x[i];
   m /= x.length;

@@ -66,9 +66,12 @@ export function recordIdOf(promptId: string): string {
   return m === null ? promptId : m[1]!;
 }
 
-/** sha256 (hex) of the resolved job config: a restarted coordinator and the learner must agree on it. */
+/** sha256 (hex) of the resolved job config without `outputDir`: a restarted coordinator and the learner must agree on it. */
 export function configHashOf(job: JobConfig): string {
-  return createHash('sha256').update(canonicalJson(job, 'job')).digest('hex');
+  // Where a process writes is not what the job trains: a learner and a coordinator (or a run
+  // resumed from a moved directory) agree on the job whatever their outputDir.
+  const { outputDir: _where, ...what } = job;
+  return createHash('sha256').update(canonicalJson(what, 'job')).digest('hex');
 }
 
 /** The job id the coordinator serves: `<name>-<first 12 hex of the config hash>`. */

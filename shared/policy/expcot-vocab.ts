@@ -14,7 +14,13 @@ export function expcotPhraseList(): string[] {
   return [...Object.values(EXPCOT_PHRASES), ...Object.values(FAMILY_WORDS)];
 }
 
-/** The fixed vocabulary the policy is trained with (offsetsPerPatch default 32). */
-export function buildPolicyVocab(offsetsPerPatch?: number): Vocab {
-  return buildVocab({ phrases: expcotPhraseList(), offsetsPerPatch });
+/** The faithful trace's detector-relative tokens: D0..D63, Δ−16..Δ+16 (docs/POLICY.md §faithful). */
+export const RELATIVE_TOKENS = Object.freeze({ detSlots: 64, maxDelta: 16 });
+
+/**
+ * The fixed vocabulary the policy is trained with (offsetsPerPatch default 32); `faithful`
+ * adds the detector-relative position tokens.
+ */
+export function buildPolicyVocab(offsetsPerPatch?: number, opts: { faithful?: boolean } = {}): Vocab {
+  return buildVocab({ phrases: expcotPhraseList(), offsetsPerPatch, ...(opts.faithful === true ? { relative: RELATIVE_TOKENS } : {}) });
 }

@@ -16,6 +16,8 @@ import { Tokenizer } from './tokenizer.js';
 
 /** Most intervals a response may list (AnomLLM caps at 8; freq rarely exceeds 6 in 1000 points). */
 export const MAX_ANSWER_INTERVALS = 12;
+/** Most intervals a faithful trace may conclude (dense point anomalies: five tokens each). */
+export const FAITHFUL_MAX_INTERVALS = 50;
 /** Tokens the template needs besides the think text, with MAX_ANSWER_INTERVALS intervals. */
 export const TEMPLATE_OVERHEAD = 1 + 4 + (8 * MAX_ANSWER_INTERVALS - 1) + 6;
 /** Rows of the decoder position table: full ExpCoTs (up to ~710 tokens) are read for grounding. */
@@ -29,6 +31,8 @@ export interface PolicySpec {
   readonly grammar: Required<GrammarOptions>;
   /** The vocabulary's tokens in id order (a checkpoint is only valid with the same list). */
   readonly vocabTokens: readonly string[];
+  /** What the policy writes (policy.trace); absent in checkpoints made before faithful traces = 'free'. */
+  readonly trace?: 'free' | 'faithful';
 }
 
 export function variantOf(inputs: { plot: boolean; values: boolean; analyses: boolean; detector: boolean; detectorOrdinals?: boolean }): FeatureVariant {
@@ -47,7 +51,7 @@ export function policySpecFromJob(job: JobConfig): PolicySpec {
   const p = job.policy;
   const variant = variantOf(p.inputs);
   const features = resolveFeatureOptions({ height: p.rasterHeight, width: p.rasterWidth, variant });
-  const vocab = buildPolicyVocab();
+  const vocab = buildPolicyVocab(undefined, { faithful: p.trace === 'faithful' });
   const maxThinkTokens = p.maxTraceTokens - TEMPLATE_OVERHEAD;
   if (maxThinkTokens < 16) {
     throw new ConfigError(
@@ -66,12 +70,19 @@ export function policySpecFromJob(job: JobConfig): PolicySpec {
     mlpHidden: p.ffnDim,
     maxLen: Math.max(MIN_MODEL_MAX_LEN, p.maxTraceTokens),
   });
-  return { variant, features, model, grammar: { maxThinkTokens, maxIntervals: MAX_ANSWER_INTERVALS }, vocabTokens: vocab.tokens };
+  return {
+    variant,
+    features,
+    model,
+    grammar: { maxThinkTokens, maxIntervals: p.trace === 'faithful' ? FAITHFUL_MAX_INTERVALS : MAX_ANSWER_INTERVALS },
+    vocabTokens: vocab.tokens,
+    ...(p.trace === 'faithful' ? { trace: 'faithful' as const } : {}),
+  };
 }
 
 /** The tokenizer of a spec (its vocabulary is rebuilt and checked against the stored token list). */
 export function tokenizerOf(spec: PolicySpec): Tokenizer {
-  const vocab = buildPolicyVocab();
+  const vocab = buildPolicyVocab(undefined, { faithful: spec.trace === 'faithful' });
   if (vocab.tokens.length !== spec.vocabTokens.length || vocab.tokens.some((t, i) => t !== spec.vocabTokens[i])) {
     throw new ConfigError(
       'checkpoint.vocab',
@@ -79,4 +90,9 @@ export function tokenizerOf(spec: PolicySpec): Tokenizer {
     );
   }
   return new Tokenizer(vocab, { width: spec.features.width, patchCols: spec.features.patchCols, offsetsPerPatch: vocab.offsetsPerPatch });
+}
+
+/** Whether the policy reads the blind detector's verdict (its inputs and, in faithful traces, its intervals). */
+export function readsDetector(spec: PolicySpec): boolean {
+  return spec.variant.includes('detector');
 }

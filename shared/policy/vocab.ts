@@ -9,6 +9,9 @@
  *   pieces     digits 0–9, punctuation, "\n", " ", then the words of the ExpCoT phrases
  *              (sorted), each piece also as a " "-prefixed variant (GPT-2 style: a
  *              token owns the single space before it, so decoding restores the spacing).
+ *   relative   (faithful traces only, `relative` option) D0 … D{detSlots−1}: "the i-th interval
+ *              the detector found"; Δ−maxDelta … Δ+maxDelta: a shift of its start or end
+ *              (docs/POLICY.md §faithful). Like offsets, never produced from text.
  *
  * POINTER tokens P0 … P{P−1} are not text tokens: they are output ids V … V+P−1, whose
  * logits come from the encoder memory (model.ts). So the output space has V + P ids.
@@ -34,6 +37,8 @@ export interface VocabOptions {
   readonly phrases: readonly string[];
   /** Number of offset tokens O0..; default 32 (see positions.ts). */
   readonly offsetsPerPatch?: number;
+  /** Add detector-relative position tokens (faithful traces): D0..D{detSlots−1} and Δ−maxDelta..Δ+maxDelta. */
+  readonly relative?: { readonly detSlots: number; readonly maxDelta: number };
 }
 
 export interface Vocab {
@@ -58,6 +63,12 @@ export interface Vocab {
   readonly classIds: readonly number[];
   /** Id of O0; O<j> = offsetBase + j. */
   readonly offsetBase: number;
+  /** Id of D0 (D<i> = detBase + i) and how many there are; 0 slots without the `relative` option. */
+  readonly detBase: number;
+  readonly detSlots: number;
+  /** Id of Δ0 (Δ<d> = deltaZero + d for |d| ≤ maxDelta); maxDelta 0 and no Δ tokens without `relative`. */
+  readonly deltaZero: number;
+  readonly maxDelta: number;
   /** 1 for tokens allowed inside <think>: headers, classes, and all pieces with their variants. */
   readonly thinkMask: Uint8Array;
   /** Per id: 1 when the token's text starts with a letter / ends with a letter / starts with " " or "\n". */
@@ -112,6 +123,18 @@ export function buildVocab(opts: VocabOptions): Vocab {
   const plain: number[] = [...classIds, ...SECTION_HEADERS.map((h) => ids.get(h)!)];
   for (const p of pieces) plain.push(add(p));
   for (const t of plain) if (tokens[t] !== '\n' && tokens[t] !== ' ') add(` ${tokens[t]}`);
+  const detSlots = opts.relative?.detSlots ?? 0;
+  const maxDelta = opts.relative?.maxDelta ?? 0;
+  if (opts.relative !== undefined) {
+    if (!Number.isInteger(detSlots) || detSlots < 1 || detSlots > 256)
+      throw new ConfigError('relative.detSlots', `must be an integer in [1, 256], got ${detSlots}`);
+    if (!Number.isInteger(maxDelta) || maxDelta < 0 || maxDelta > 512)
+      throw new ConfigError('relative.maxDelta', `must be an integer in [0, 512], got ${maxDelta}`);
+  }
+  const detBase = tokens.length;
+  for (let i = 0; i < detSlots; i++) tokens.push(`D${i}`); // not in `ids`: never produced from text
+  const deltaZero = tokens.length + maxDelta;
+  if (opts.relative !== undefined) for (let d = -maxDelta; d <= maxDelta; d++) tokens.push(`Δ${d > 0 ? '+' : ''}${d}`);
   const size = tokens.length;
   const thinkMask = new Uint8Array(size);
   for (let i = textFirst; i < size; i++) thinkMask[i] = 1;
@@ -141,6 +164,10 @@ export function buildVocab(opts: VocabOptions): Vocab {
     comma: id(','),
     classIds: Object.freeze(classIds),
     offsetBase,
+    detBase,
+    detSlots,
+    deltaZero,
+    maxDelta,
     thinkMask,
     letterStart: flag(/^[A-Za-z]/),
     letterEnd: flag(/[A-Za-z]$/),

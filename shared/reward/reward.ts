@@ -13,12 +13,18 @@
  *
  * The weights are configurable; they are validated (finite, ≥ 0) but need not
  * sum to 1 — with the defaults they do, so R ∈ [0, 1].
+ *
+ * Beyond the paper, `mix` weighs the localization term's parts: affiliation (mean of its
+ * P, R, F1), point-wise (mean of its P, R, F1) and mean interval IoU. The default mix
+ * (1, 1, 0) is exactly the paper's mean of six numbers; adding IoU rewards boundaries that
+ * are right to the point, which the lenient affiliation numbers barely see.
  */
 import { ConfigError } from '../errors.js';
 import type { Interval, RecordType } from '../series/record.js';
 import type { ParsedTrace } from '../trace/parse.js';
 import { pointwise, type PRF } from '../metrics/pointwise.js';
 import { affiliation } from '../metrics/affiliation.js';
+import { meanIntervalIoU } from '../metrics/iou.js';
 
 export interface RewardWeights {
   readonly format: number;
@@ -67,9 +73,21 @@ export function validateRewardWeights(input: unknown, field = 'reward.weights'):
   return Object.freeze({ format: pick('format'), class: pick('class'), localization: pick('localization') });
 }
 
-/** Mean of point-wise and affiliation P, R, F1 (six numbers). */
-export function localizationScore(p: PRF, a: PRF): number {
-  return (p.precision + p.recall + p.f1 + a.precision + a.recall + a.f1) / 6;
+/** Weights of the localization term's parts (defaults: the paper's mean of six numbers). */
+export interface LocalizationMix {
+  readonly affiliation: number;
+  readonly pointwise: number;
+  readonly iou: number;
+}
+
+export const PAPER_LOCALIZATION: LocalizationMix = Object.freeze({ affiliation: 1, pointwise: 1, iou: 0 });
+
+/** Mean of point-wise and affiliation P, R, F1 (six numbers), or the weighted mix with IoU. */
+export function localizationScore(p: PRF, a: PRF, iou = 0, mix: LocalizationMix = PAPER_LOCALIZATION): number {
+  const total = mix.affiliation + mix.pointwise + mix.iou;
+  const pw = (p.precision + p.recall + p.f1) / 3;
+  const af = (a.precision + a.recall + a.f1) / 3;
+  return (mix.affiliation * af + mix.pointwise * pw + mix.iou * iou) / total;
 }
 
 /**
@@ -81,13 +99,15 @@ export function reward(
   truth: { readonly intervals: readonly Interval[]; readonly type: RecordType },
   length: number,
   weights: RewardWeights = DEFAULT_REWARD_WEIGHTS,
+  mix: LocalizationMix = PAPER_LOCALIZATION,
 ): RewardBreakdown {
   const w = weights === DEFAULT_REWARD_WEIGHTS ? weights : validateRewardWeights(weights);
   const format = parsed.formatOk ? 1 : 0;
   const cls = parsed.type !== undefined && parsed.type === truth.type ? 1 : 0;
   const pw = parsed.intervals === null ? ZERO : pointwise(truth.intervals, parsed.intervals, length);
   const af = parsed.intervals === null ? ZERO : affiliation(truth.intervals, parsed.intervals, length);
-  const localization = localizationScore(pw, af);
+  const iou = parsed.intervals === null || mix.iou === 0 ? 0 : meanIntervalIoU(truth.intervals, parsed.intervals, length);
+  const localization = localizationScore(pw, af, iou, mix);
   const total = w.format * format + w.class * cls + w.localization * localization;
   return { total, format, cls, localization, parts: { pointwise: pw, affiliation: af } };
 }

@@ -48,13 +48,17 @@ export interface ScoredSample {
 }
 
 export type TrainEvent =
-  | { readonly kind: 'warm-start'; readonly step: number; readonly loss: number; readonly gradNorm: number }
+  | { readonly kind: 'warm-start'; readonly step: number; readonly loss: number; readonly gradNorm: number; readonly lr?: number }
   | {
       readonly kind: 'step';
       readonly step: number;
       readonly weightVersion: number;
       readonly metrics: RlStepMetrics;
       readonly seconds: { generate: number; update: number };
+      /** Learning rate of the step's (last) update. */
+      readonly lr?: number;
+      /** Seconds in each phase of the update (reward, score, OT, update). */
+      readonly timings?: StepTimings;
       /** samples[p][i]: sample i of prompt p, scored. */
       readonly samples: readonly ScoredSample[][];
       /** records[p]: the labelled series of prompt p (for plots of the traces). */

@@ -11,9 +11,9 @@ import type { CoordinatorClient, WeightChunk, WeightVersion, WeightsClient } fro
 import { MemoryStore } from '../../coordinator/state/memory-store.js';
 import { createCoordinator, serveCoordinator } from '../../coordinator/service/server.js';
 import type { Coordinator, RunningServer } from '../../coordinator/service/server.js';
-import { ConfigError, ShapeError } from '../../shared/errors.js';
+import { ConfigError, InvalidArgumentError } from '../../shared/errors.js';
 import { runRemoteTraining } from '../../learner/remote-loop.js';
-import { TOKEN, clients, fakeRecords, manualClock, smokeJob } from './helpers.js';
+import { TOKEN, clients, fakeRecords, manualClock, smokeJob, validRollouts } from './helpers.js';
 
 interface Ctx {
   c: Coordinator;
@@ -55,8 +55,9 @@ function publish(weights: WeightsClient, bytes: Uint8Array, version: number, ste
 const register = (coord: CoordinatorClient, id = '') => unary(coord, coord.RegisterWorker, { worker_id: id, host: 'h', device: 'cpu', capabilities: null });
 const lease = (coord: CoordinatorClient, worker: string, version: number, max = 2, requestId = '') =>
   unary(coord, coord.LeasePrompts, { worker_id: worker, max_prompts: max, weight_version: version, request_id: requestId });
-const rollouts = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ index: i, token_ids: [1, 2, i], logprobs: [-0.5, -0.25, -1], text: `t${i}`, truncated: false }));
+const GOOD = validRollouts(smokeJob(), 16);
+/** n valid rollouts for a 16-point series (G = 4 in these jobs). */
+const rollouts = (n: number) => Array.from({ length: n }, (_, i) => ({ ...GOOD[i % GOOD.length]!, index: i }));
 const submit = (coord: CoordinatorClient, worker: string, l: { lease_id: string; prompt_id: string }, version: number, n = 4) =>
   unary(coord, coord.SubmitGroup, {
     worker_id: worker,
@@ -188,7 +189,8 @@ test('a lease carries the series and seed key; a group is accepted once, its rep
     assert.equal(await submit(t.coord, 'a', leases[0]!, 1), { accepted: true, duplicate: false });
     assert.equal(await submit(t.coord, 'a', leases[0]!, 1), { accepted: false, duplicate: true });
     const wrong = await submit(t.coord, 'a', leases[1]!, 1, 3).catch((e: unknown) => e);
-    assert.instance(wrong, ShapeError);
+    assert.instance(wrong, InvalidArgumentError);
+    assert.match((wrong as Error).message, /^rollouts: has 3 rollouts; the job's group size G is 4/);
     const s = await unary(t.coord, t.coord.GetStatus, {});
     assert.is(s.prompts!.done, 1);
     assert.is(s.prompts!.duplicates_dropped, 1);

@@ -7,6 +7,8 @@ import type { CoordinatorClient, WeightsClient } from '../../proto/types.js';
 import { applyOverrides, loadJobFile } from '../../shared/config/load.js';
 import type { JobConfig } from '../../shared/config/job.js';
 import type { SeriesRecord } from '../../shared/series/record.js';
+import type { Rollout } from '../../proto/types.js';
+import { policySpecFromJob, tokenizerOf } from '../../shared/policy/spec.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 
@@ -48,4 +50,17 @@ export function manualClock(start = 1_800_000_000_000): { now: () => number; adv
       t += ms;
     },
   };
+}
+
+/** A short complete trace each: what a worker of `job` could sample for a series of n points (G of them). */
+export function validRollouts(
+  job: JobConfig,
+  n: number,
+  texts: readonly string[] = ['<think> the series </think>\n<answer>[]</answer>\n<class>normal</class>'],
+): Rollout[] {
+  const tok = tokenizerOf(policySpecFromJob(job));
+  return Array.from({ length: job.rollout.groupSize }, (_, i) => {
+    const ids = tok.encodeTrace(texts[i % texts.length]!, n);
+    return { index: i, token_ids: ids, logprobs: ids.map((_t, j) => -0.25 * ((j + i) % 3)), text: tok.decodeTrace(ids, n), truncated: false };
+  });
 }

@@ -6,6 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NotFoundError, StaleWeightsError } from '../../proto/errors.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
 import { StateConflictError } from '../../coordinator/state/errors.js';
 import type { Lease, StateStore } from '../../coordinator/state/store.js';
 import { simulate } from './store-simulation.js';
@@ -24,7 +25,7 @@ export const T0 = 1_764_000_000_000; // 2025-11-24, ms since epoch
 export const TIMEOUT = 1_000; // lease timeout, ms
 const INFO = { host: 'h', device: 'cpu' };
 
-async function rejects(p: Promise<unknown>, cls: new (...a: never[]) => Error, msg: RegExp): Promise<Error> {
+async function rejects(p: Promise<unknown>, cls: new (...a: never[]) => Error, msg: RegExp, _what = ''): Promise<Error> {
   try {
     await p;
   } catch (err) {
@@ -55,8 +56,8 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
   };
   const take = (s: StateStore, workerId: string, max: number, now: number, extra: { requestId?: string; minWeightVersion?: number } = {}) =>
     s.takeLeases({ workerId, max, now, leaseTimeoutMs: TIMEOUT, minWeightVersion: extra.minWeightVersion ?? 0, requestId: extra.requestId ?? '' });
-  const submit = (s: StateStore, lease: Lease, now: number, weightVersion = 1, payload = `g:${lease.leaseId}`) =>
-    s.submitGroup({ leaseId: lease.leaseId, weightVersion, payload, now });
+  const submit = (s: StateStore, lease: Lease, now: number, weightVersion = 1, payload: unknown = `g:${lease.leaseId}`) =>
+    s.submitGroup({ leaseId: lease.leaseId, workerId: lease.workerId, promptId: lease.promptId, weightVersion, payload, now });
 
   // ---- job record ----------------------------------------------------------------------------
 
@@ -217,6 +218,47 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
     await store.close();
   });
 
+  test(`${name}: 150,000 ids in one heartbeat, release or epoch: no stack overflow, the order kept`, async () => {
+    const { store } = await fresh(0);
+    const many = Array.from({ length: 150_000 }, (_, i) => `q${i}`);
+    assert.is(await store.enqueueEpoch(0, many, T0), true);
+    assert.is(await store.enqueueEpoch(0, many, T0), false, 'still once per epoch');
+    assert.is((await store.counters()).queued, 150_000);
+    const ls = await take(store, 'w1', 3, T0);
+    assert.equal(ids(ls), ['q0', 'q1', 'q2']);
+    const ghosts = Array.from({ length: 150_000 }, (_, i) => `L-ghost-${i}`);
+    const hb = await store.heartbeat({ workerId: 'w1', now: T0 + 500, leaseIds: [ls[0]!.leaseId, ...ghosts, ls[2]!.leaseId], leaseTimeoutMs: TIMEOUT });
+    assert.is(hb.lost.length, 150_000);
+    assert.equal([hb.lost[0], hb.lost[149_999]], ['L-ghost-0', 'L-ghost-149999'], 'lost ids in the order sent');
+    assert.equal(
+      (await store.expireLeases(T0 + TIMEOUT)).map((l) => l.leaseId),
+      [ls[1]!.leaseId],
+      'the two listed leases were renewed',
+    );
+    const r = await store.releaseLeases('w1', [ls[2]!.leaseId, ...ghosts, ls[0]!.leaseId], T0 + TIMEOUT);
+    assert.equal(r.released, [ls[2]!.leaseId, ls[0]!.leaseId]);
+    assert.is(r.unknown.length, 150_000);
+    assert.equal(ids(await take(store, 'w1', 4, T0 + TIMEOUT)), ['q2', 'q0', 'q1', 'q3'], 'released in the order given, before the expired one');
+    await store.close();
+  });
+
+  test(`${name}: a lease submitted by another worker or for another prompt is refused and stays live`, async () => {
+    const { store } = await fresh(2, ['a', 'b']);
+    const [l] = await take(store, 'a', 1, T0);
+    const base = { leaseId: l!.leaseId, workerId: 'a', promptId: l!.promptId, weightVersion: 1, payload: 'g', now: T0 + 1 };
+    await rejects(store.submitGroup({ ...base, workerId: 'b' }), InvalidArgumentError, /^lease_id: lease "L\d+" was handed to worker "a", not "b"/);
+    await rejects(store.submitGroup({ ...base, promptId: 'p1' }), InvalidArgumentError, /^prompt_id: is "p1"; lease "L\d+" is for prompt "p0"/);
+    await rejects(store.submitGroups([base, { ...base, leaseId: 'L404' }]), NotFoundError, /unknown lease "L404"/, 'a batch with one bad group applies none');
+    const c = await store.counters();
+    assert.equal([c.promptsDone, c.inFlight, c.duplicatesDropped], [0, 1, 0]);
+    assert.equal(
+      (await store.submitGroups([base, base])).map((x) => x.status),
+      ['accepted', 'duplicate'],
+      'the same lease twice in one batch: the second is a duplicate',
+    );
+    await store.close();
+  });
+
   // ---- submissions ---------------------------------------------------------------------------
 
   test(`${name}: submitting the same lease twice counts once`, async () => {
@@ -287,7 +329,11 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
 
   test(`${name}: submitting a lease never issued is NotFoundError`, async () => {
     const { store } = await fresh(1);
-    await rejects(store.submitGroup({ leaseId: 'L999', weightVersion: 1, payload: '', now: T0 }), NotFoundError, /unknown lease "L999"/);
+    await rejects(
+      store.submitGroup({ leaseId: 'L999', workerId: 'w1', promptId: 'p0', weightVersion: 1, payload: '', now: T0 }),
+      NotFoundError,
+      /unknown lease "L999"/,
+    );
     await store.close();
   });
 

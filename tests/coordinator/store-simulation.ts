@@ -106,7 +106,14 @@ export async function simulate(store: StateStore, seed: number): Promise<SimStat
       if (w.at > now) continue;
       work.splice(i, 1);
       for (let k = 0; k < (w.twice ? 2 : 1); k++) {
-        const r = await store.submitGroup({ leaseId: w.lease.leaseId, weightVersion: 1, payload: w.lease.leaseId, now });
+        const r = await store.submitGroup({
+          leaseId: w.lease.leaseId,
+          workerId: w.lease.workerId,
+          promptId: w.lease.promptId,
+          weightVersion: 1,
+          payload: w.lease.leaseId,
+          now,
+        });
         trace.push(`${now} submit ${w.lease.leaseId} ${r.status === 'accepted' ? r.status : r.reason}`);
         if (r.status === 'accepted') accepted += 1;
         else duplicates += 1;

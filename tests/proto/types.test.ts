@@ -196,12 +196,14 @@ test('types.ts declares no message-like shape the proto lacks', () => {
     'WeightsHandlers',
     'PeerWeightsClient',
     'PeerWeightsHandlers',
+    'DetectClient',
+    'DetectHandlers',
   ]);
   const extra = [...shapes.keys()].filter((n) => !messages.includes(n) && !tooling.has(n));
   assert.equal(extra, []);
 });
 
-for (const service of ['Coordinator', 'Weights'] as const) {
+for (const service of ['Coordinator', 'Weights', 'Detect'] as const) {
   test(`${service}Handlers and ${service}Client list every method with its shape and types`, () => {
     const handlers = shapes.get(`${service}Handlers`)!;
     const client = shapes.get(`${service}Client`)!;

@@ -15,7 +15,7 @@ import { createCoordinator, serveCoordinator } from '../../coordinator/service/s
 import { createCoordinatorMetrics } from '../../coordinator/metrics.js';
 import { createWorkerMetrics } from '../../rollout-worker/metrics.js';
 import { createLearnerMetrics } from '../../learner/metrics.js';
-import { TOKEN, fakeRecords, manualClock, smokeJob } from '../cluster/helpers.js';
+import { TOKEN, fakeRecords, manualClock, smokeJob, validRollouts } from '../cluster/helpers.js';
 import { parsePromText, sumOf, valueOf } from './prom-text.js';
 
 const WEIGHTS = Buffer.from('pretend these are the bytes of model.safetensors');
@@ -42,8 +42,9 @@ function publish(weights: WeightsClient, version: number): Promise<unknown> {
   });
 }
 
-const rollouts = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ index: i, token_ids: [1, 2, i], logprobs: [-0.5, -0.25, -1], text: `t${i}`, truncated: false }));
+const GOOD = validRollouts(smokeJob(), 16);
+const rollouts = (n: number) => Array.from({ length: n }, (_, i) => ({ ...GOOD[i % GOOD.length]!, index: i }));
+const TOKENS = GOOD.reduce((a, r) => a + r.token_ids.length, 0);
 
 test('a worker and a learner talking to a coordinator: every role counts what crossed the wire', async () => {
   const clock = manualClock();
@@ -89,6 +90,17 @@ test('a worker and a learner talking to a coordinator: every role counts what cr
       timing: null,
     });
     assert.ok(dup.duplicate);
+    const bad = rollouts(4);
+    bad[1] = { ...bad[1]!, token_ids: [...bad[1]!.token_ids.slice(0, -1), 4e9] };
+    const refused = await unary(w.coord, w.coord.SubmitGroup, {
+      worker_id: reg.worker_id,
+      lease_id: res.leases[1]!.lease_id,
+      prompt_id: res.leases[1]!.prompt_id,
+      weight_version: 1,
+      rollouts: bad,
+      timing: null,
+    }).catch((e: unknown) => e);
+    assert.match((refused as Error).message, /^rollouts\[1\]\.token_ids\[\d+\]: is 4000000000/);
     await unary(l.coord, l.coord.GetStatus, {});
     await unary(intruder.coord, intruder.coord.GetStatus, {}).catch(() => undefined);
 
@@ -102,7 +114,8 @@ test('a worker and a learner talking to a coordinator: every role counts what cr
     assert.is(valueOf(fc, 'anomseer_coordinator_prompts_done_total', lab), 2);
     assert.is(valueOf(fc, 'anomseer_coordinator_groups_duplicate_total', lab), 1);
     assert.is(valueOf(fc, 'anomseer_coordinator_rollouts_total', lab), 8);
-    assert.is(valueOf(fc, 'anomseer_coordinator_tokens_total', lab), 24);
+    assert.is(valueOf(fc, 'anomseer_coordinator_tokens_total', lab), 2 * TOKENS);
+    assert.is(valueOf(fc, 'anomseer_coordinator_submissions_rejected_total', { ...lab, reason: 'rollouts.token_ids' }), 1);
     assert.is(valueOf(fc, 'anomseer_coordinator_staleness_versions_count', lab), 2);
     assert.is(valueOf(fc, 'anomseer_coordinator_staleness_versions_bucket', { ...lab, le: '0' }), 2);
     assert.is(valueOf(fc, 'anomseer_coordinator_weight_bytes', lab), WEIGHTS.length);
@@ -113,12 +126,13 @@ test('a worker and a learner talking to a coordinator: every role counts what cr
     assert.is(valueOf(fc, 'anomseer_rpc_server_duration_seconds_count', { ...lab, method: 'LeasePrompts', code: 'OK' }), 2);
     assert.is(valueOf(fc, 'anomseer_rpc_server_duration_seconds_count', { ...lab, service: 'Weights', method: 'PublishWeights', code: 'OK' }), 1);
     assert.is(valueOf(fc, 'anomseer_rpc_server_errors_total', { ...lab, method: 'GetStatus', code: 'UNAUTHENTICATED' }), 1, 'refused calls are seen');
+    assert.is(valueOf(fc, 'anomseer_rpc_server_errors_total', { ...lab, method: 'SubmitGroup', code: 'INVALID_ARGUMENT' }), 1);
     assert.is(sumOf(fc, 'anomseer_rpc_server_errors_total', { code: 'OK' }), 0);
 
     const fw = parsePromText(await wm.registry.metrics());
     assert.is(valueOf(fw, 'anomseer_rpc_client_duration_seconds_count', { role: 'worker', method: 'SubmitGroup', code: 'OK' }), 3);
     assert.is(valueOf(fw, 'anomseer_rpc_client_duration_seconds_count', { role: 'worker', service: 'Weights', method: 'FetchWeights', code: 'OK' }), 1);
-    assert.is(sumOf(fw, 'anomseer_rpc_client_errors_total'), 0);
+    assert.is(sumOf(fw, 'anomseer_rpc_client_errors_total'), 1, 'the refused submission');
 
     const fl = parsePromText(await lm.registry.metrics());
     assert.is(valueOf(fl, 'anomseer_learner_weight_publish_bytes_total', { role: 'learner' }), WEIGHTS.length);
@@ -140,7 +154,7 @@ test('a worker and a learner talking to a coordinator: every role counts what cr
 test('coordinator /healthz is 503 when the store does not answer', async () => {
   const m = createCoordinatorMetrics({
     store: { counters: () => Promise.reject(new Error('ECONNREFUSED')) },
-    service: { getStatus: () => Promise.reject(new Error('ECONNREFUSED')) },
+    service: { getStatus: () => Promise.reject(new Error('ECONNREFUSED')), rejections: () => new Map() },
     registry: { latest: 0, latestInfo: () => ({ total_bytes: 0 }) },
   });
   m.setServing(true);

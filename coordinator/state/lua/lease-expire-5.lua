@@ -12,26 +12,5 @@
 
   Result: {lease JSON, ...} the leases that expired (state "expired"), possibly empty
 ]]
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-local out = {}
-local items = {}
-for _, id in ipairs(ids) do
-  local lease = cjson.decode(redis.call('HGET', KEYS[2], id))
-  lease.state = 'expired'
-  local enc = cjson.encode(lease)
-  redis.call('HSET', KEYS[2], id, enc)
-  local item = lease.epoch .. ':' .. lease.promptId
-  redis.call('HDEL', KEYS[4], item)
-  redis.call('ZREM', KEYS[1], id)
-  items[#items + 1] = item
-  out[#out + 1] = enc
-end
--- LPUSH the last one first so the earliest deadline ends up at the very front.
-for i = #items, 1, -1 do
-  redis.call('LPUSH', KEYS[3], items[i])
-end
-if #items > 0 then
-  redis.call('HINCRBY', KEYS[5], 'expired', #items)
-  redis.call('HINCRBY', KEYS[5], 'requeued', #items)
-end
-return out
+--- @include expire-due
+return expireDue(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], tonumber(ARGV[1]), 0)

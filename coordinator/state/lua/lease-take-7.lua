@@ -1,7 +1,7 @@
 --[[
-  Lease up to max items from the queue front to a registered worker. Idempotent by request id:
-  a retry returns the leases of the first call (as they are now) and takes nothing.
-  The caller expires due leases first (lease-expire-5).
+  Expire due leases (any worker's), then lease up to max items from the queue front to a
+  registered worker. Idempotent by the worker's last request id: a retry returns the leases of
+  that call (as they are now) and takes nothing.
 
   KEYS[1] workers    hash  worker id -> worker JSON
   KEYS[2] queue      list  item keys, head = front
@@ -9,7 +9,7 @@
   KEYS[4] deadlines  zset  live lease id -> deadline ms
   KEYS[5] itemLease  hash  item key -> its live lease id
   KEYS[6] counters   hash  (nextLeaseId)
-  KEYS[7] requests   hash  request id -> comma-joined lease ids
+  KEYS[7] requests   hash  worker id -> "<last request id>\n<comma-joined lease ids>"
 
   ARGV[1] workerId
   ARGV[2] max              >= 1
@@ -18,56 +18,66 @@
   ARGV[5] minWeightVersion
   ARGV[6] requestId        '' = no dedup
 
-  Result: {0, lease JSON, ...}   the leases (state "live" when new)
+  Result: {0, 'new', deadlineMs, minWeightVersion, takenAtMs, id, item, id, item, ...}  new leases
+          {0, 'seen', lease JSON, deadline ms, ...}  a retry: the leases of the first call
           {-1}                   UNKNOWN_WORKER
 ]]
+--- @include expire-due
+local now = tonumber(ARGV[3])
+expireDue(KEYS[4], KEYS[3], KEYS[2], KEYS[5], KEYS[6], now, 0)
 local wjson = redis.call('HGET', KEYS[1], ARGV[1])
 if not wjson then
   return {-1}
 end
 local worker = cjson.decode(wjson)
-worker.lastSeenMs = tonumber(ARGV[3])
+worker.lastSeenMs = now
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(worker))
 
-local out = {0}
 if ARGV[6] ~= '' then
-  local seen = redis.call('HGET', KEYS[7], ARGV[6])
+  local seen = redis.call('HGET', KEYS[7], ARGV[1])
   if seen then
-    for id in string.gmatch(seen, '[^,]+') do
-      out[#out + 1] = redis.call('HGET', KEYS[3], id)
+    local nl = string.find(seen, '\n', 1, true)
+    if string.sub(seen, 1, nl - 1) == ARGV[6] then
+      local out = {0, 'seen'}
+      for id in string.gmatch(string.sub(seen, nl + 1), '[^,]+') do
+        out[#out + 1] = redis.call('HGET', KEYS[3], id)
+        out[#out + 1] = redis.call('ZSCORE', KEYS[4], id) or ''
+      end
+      return out
     end
-    return out
   end
 end
 
-local now = tonumber(ARGV[3])
 local deadline = now + tonumber(ARGV[4])
+local minVersion = tonumber(ARGV[5])
+local out = {0, 'new', deadline, minVersion, now}
 local ids = {}
-for _ = 1, tonumber(ARGV[2]) do
-  local item = redis.call('LPOP', KEYS[2])
-  if not item then
-    break
+local max = tonumber(ARGV[2])
+local items = redis.call('LPOP', KEYS[2], max)
+if items then
+  local first = redis.call('HINCRBY', KEYS[6], 'nextLeaseId', #items) - #items
+  for i, item in ipairs(items) do
+    local colon = string.find(item, ':', 1, true)
+    local id = 'L' .. (first + i)
+    local lease = {
+      leaseId = id,
+      epoch = tonumber(string.sub(item, 1, colon - 1)),
+      promptId = string.sub(item, colon + 1),
+      workerId = ARGV[1],
+      deadlineMs = deadline,
+      minWeightVersion = minVersion,
+      takenAtMs = now,
+      state = 'live',
+    }
+    redis.call('HSET', KEYS[3], id, cjson.encode(lease))
+    redis.call('ZADD', KEYS[4], deadline, id)
+    redis.call('HSET', KEYS[5], item, id)
+    ids[#ids + 1] = id
+    out[#out + 1] = id
+    out[#out + 1] = item
   end
-  local colon = string.find(item, ':', 1, true)
-  local id = 'L' .. redis.call('HINCRBY', KEYS[6], 'nextLeaseId', 1)
-  local lease = {
-    leaseId = id,
-    epoch = tonumber(string.sub(item, 1, colon - 1)),
-    promptId = string.sub(item, colon + 1),
-    workerId = ARGV[1],
-    deadlineMs = deadline,
-    minWeightVersion = tonumber(ARGV[5]),
-    takenAtMs = now,
-    state = 'live',
-  }
-  local enc = cjson.encode(lease)
-  redis.call('HSET', KEYS[3], id, enc)
-  redis.call('ZADD', KEYS[4], deadline, id)
-  redis.call('HSET', KEYS[5], item, id)
-  ids[#ids + 1] = id
-  out[#out + 1] = enc
 end
 if ARGV[6] ~= '' then
-  redis.call('HSET', KEYS[7], ARGV[6], table.concat(ids, ','))
+  redis.call('HSET', KEYS[7], ARGV[1], ARGV[6] .. '\n' .. table.concat(ids, ','))
 end
 return out

@@ -1,0 +1,136 @@
+/**
+ * A run directory is the record of a run (docs/RUNS.md): it outlives the processes that wrote
+ * it and is all the dashboard needs to show a finished, interrupted or live run.
+ *
+ *   run.json            job id, config hash, creation time (shared/checkpoint/run-dir.ts)
+ *   config.json         the resolved job config the run was started with
+ *   metrics.jsonl       one line per warm-start step, RL step and eval: every scalar charted
+ *   evals/step-NNNNNN.json    the full eval report of each eval
+ *   traces/step-NNNNNN.jsonl  every scored trace of an RL step, one per line
+ *   summary.json        written when the run ends (finished or interrupted)
+ *   step-NNNNNN/ …      checkpoints (docs/CHECKPOINTS.md)
+ *
+ * metrics.jsonl lines (numbers are JSON numbers; NaN and ±Infinity are written as null):
+ *   {"kind":"warm-start","step":3,"time":"…","loss":1.2,"gradNorm":0.8,"lr":0.001}
+ *   {"kind":"step","step":5,"time":"…","weightVersion":6,"reward":0.71,…every RlStepMetrics key…,
+ *    "lr":3e-4,"seconds.generate":4.1,"seconds.update":2.2,"timings.ot":0.1,…,
+ *    "rolloutsPerSecond":12.5,"tokensPerSecond":980}
+ *   {"kind":"eval","step":10,"time":"…","classAccuracy":98.1,"affiliationF1.freq":91.2,…,"pointF1":85,"iou":80,
+ *    "faithfulness.conclusionAgreement":100,…}
+ * Keys are flat (`a.b`), so any line charts by key without knowing the schema.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const RUN_FILES = Object.freeze({
+  run: 'run.json',
+  config: 'config.json',
+  metrics: 'metrics.jsonl',
+  evals: 'evals',
+  traces: 'traces',
+  summary: 'summary.json',
+});
+
+export type MetricsLine = { readonly kind: 'warm-start' | 'step' | 'eval'; readonly step: number; readonly time: string } & Readonly<
+  Record<string, number | string | null>
+>;
+
+/** `{ a: { b: 1 }, c: 2 }` → `{ "a.b": 1, c: 2 }`: numbers (non-finite → null) and nothing else. */
+export function flatNumbers(value: unknown, prefix = '', out: Record<string, number | null> = {}): Record<string, number | null> {
+  if (typeof value === 'number') out[prefix] = Number.isFinite(value) ? value : null;
+  else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatNumbers(v, prefix === '' ? k : `${prefix}.${k}`, out);
+  }
+  return out;
+}
+
+/**
+ * The lines of a metrics.jsonl text; a line cut short by a crash (the last one) is skipped, and
+ * when a resumed run wrote a step again (it crashed after its last checkpoint), the later line
+ * of that (kind, step) wins, in the earlier one's place.
+ */
+export function parseMetricsLines(text: string): MetricsLine[] {
+  const byKey = new Map<string, MetricsLine>();
+  for (const line of parseAllLines(text)) byKey.set(`${line.kind}/${line.step}`, line);
+  return [...byKey.values()];
+}
+
+function parseAllLines(text: string): MetricsLine[] {
+  const out: MetricsLine[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const o = JSON.parse(line) as MetricsLine;
+      if (o !== null && typeof o === 'object' && typeof o.kind === 'string' && typeof o.step === 'number') out.push(o);
+    } catch {
+      // a partial last line of a killed writer
+    }
+  }
+  return out;
+}
+
+/** `step-000012.json` / `.jsonl` names of a per-step folder, ascending. */
+export function stepFiles(dir: string, ext: string): { step: number; file: string }[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const m = new RegExp(`^step-(\\d{6,})\\${ext}$`).exec(name);
+      return m === null ? [] : [{ step: Number(m[1]), file: join(dir, name) }];
+    })
+    .sort((a, b) => a.step - b.step);
+}
+
+/** `step-000012` + ext. */
+export const stepFileName = (step: number, ext: string): string => `step-${String(step).padStart(6, '0')}${ext}`;
+
+/** A run as its directory tells it. */
+export interface RunView {
+  readonly dir: string;
+  readonly jobId: string | undefined;
+  readonly createdAt: string | undefined;
+  readonly config: unknown;
+  readonly metrics: readonly MetricsLine[];
+  /** Present when the run ended (finished or interrupted). */
+  readonly summary: Readonly<Record<string, unknown>> | undefined;
+  /** 'finished' (summary without `interrupted`), 'interrupted', or 'running or crashed' (no summary yet). */
+  readonly state: 'finished' | 'interrupted' | 'running';
+}
+
+const readJson = (path: string): unknown => {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+};
+
+/** Read a run directory (missing files read as empty; never throws on a partial run). */
+export function readRun(dir: string): RunView {
+  const run = readJson(join(dir, RUN_FILES.run)) as { jobId?: string; createdAt?: string } | undefined;
+  const summary = readJson(join(dir, RUN_FILES.summary)) as Record<string, unknown> | undefined;
+  const metricsPath = join(dir, RUN_FILES.metrics);
+  return {
+    dir,
+    jobId: run?.jobId,
+    createdAt: run?.createdAt,
+    config: readJson(join(dir, RUN_FILES.config)),
+    metrics: existsSync(metricsPath) ? parseMetricsLines(readFileSync(metricsPath, 'utf8')) : [],
+    summary,
+    state: summary === undefined ? 'running' : summary.interrupted !== undefined ? 'interrupted' : 'finished',
+  };
+}
+
+/** Run directories under `root` (any folder holding run.json, searched two levels deep), sorted by path. */
+export function findRuns(root: string): string[] {
+  const out: string[] = [];
+  const visit = (dir: string, depth: number) => {
+    if (existsSync(join(dir, RUN_FILES.run))) {
+      out.push(dir);
+      return;
+    }
+    if (depth === 0 || !existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory() && !e.name.startsWith('.')) visit(join(dir, e.name), depth - 1);
+  };
+  visit(root, 2);
+  return out.sort();
+}
