@@ -153,6 +153,8 @@ export class IncomingVersion {
 export class HeldWeights {
   readonly keep: number;
   readonly #versions = new Map<number, IncomingVersion>();
+  /** Relays waiting for a version this worker's own fetch has not begun yet (`whenBegun`). */
+  #begun: (() => void)[] = [];
 
   constructor(keep = 2) {
     if (!Number.isInteger(keep) || keep < 1) throw new RangeError(`HeldWeights keep is ${keep}; expected an integer >= 1`);
@@ -180,7 +182,42 @@ export class HeldWeights {
       this.#versions.get(old)!.fail(new NotFoundError('weight version', String(old), 'this peer no longer holds it; ask the coordinator for another source'));
       this.#versions.delete(old);
     }
+    const begun = this.#begun;
+    this.#begun = [];
+    for (const f of begun) f();
     return v;
+  }
+
+  /**
+   * The version once this worker's fetch has begun it, or undefined after `waitMs`. The
+   * coordinator names a worker as a source the moment the worker asks it where to fetch from,
+   * so a child can call before the worker's own stream has started: a version newer than any
+   * held is waited for (briefly); one at or below the newest held is answered at once.
+   *
+   * Example: worker w2 resolves version 7 (w1 is its source); w3 resolves 7 a millisecond later
+   * and is sent to w2, whose ResolveSource answer is still on its way: w2's relay waits until
+   * w2 begins version 7, then streams its chunks as they land.
+   */
+  async whenBegun(version: number, waitMs: number): Promise<IncomingVersion | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    let expired = false;
+    try {
+      for (;;) {
+        const v = this.#versions.get(version);
+        if (v !== undefined || expired || version <= Math.max(0, ...this.#versions.keys())) return v;
+        await new Promise<void>((resolve) => {
+          this.#begun.push(resolve);
+          timer ??= setTimeout(() => {
+            expired = true;
+            const begun = this.#begun;
+            this.#begun = [];
+            for (const f of begun) f();
+          }, waitMs);
+        });
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Give up on a version (its fetch failed for good): its relays end with `err`, and a later fetch starts afresh. */

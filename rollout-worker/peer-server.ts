@@ -5,6 +5,8 @@
  * workers on this machine can reach it; give 0.0.0.0:PORT and an advertised host:port to relay
  * across machines, on a trusted network: the token travels in plain text, as to the coordinator).
  *
+ * A version newer than any it holds is waited for a moment (`beginWaitMs`): the coordinator names
+ * a worker as a source as soon as it asks where to fetch from, before its own stream starts.
  * A version this worker does not hold, or evicts while sending, ends the stream with NOT_FOUND;
  * a copy found corrupt ends it with DATA_LOSS: the receiver asks the coordinator for another
  * source and resumes at its first missing chunk.
@@ -31,6 +33,8 @@ export interface PeerServerOptions {
   readonly pacer?: EgressPacer;
   /** Called with each relayed chunk's size (metrics). */
   readonly onSent?: (version: number, bytes: number) => void;
+  /** How long a call for a version newer than any held waits for this worker's own fetch to begin it, ms (default 5000). */
+  readonly beginWaitMs?: number;
   readonly maxMessageBytes?: number;
 }
 
@@ -42,11 +46,12 @@ export interface PeerServer {
 }
 
 /** The handler table (exported for tests that serve it on their own server). */
-export function peerWeightsHandlers(o: Pick<PeerServerOptions, 'held' | 'pacer' | 'onSent'>): PeerWeightsHandlers {
+export function peerWeightsHandlers(o: Pick<PeerServerOptions, 'held' | 'pacer' | 'onSent' | 'beginWaitMs'>): PeerWeightsHandlers {
   return {
     FetchWeights: (call: grpc.ServerWritableStream<FetchWeightsRequest, WeightChunk>) => {
       const run = async () => {
-        const v = o.held.get(call.request.version);
+        // The coordinator may name this worker as a source just before its own fetch begins the version.
+        const v = o.held.get(call.request.version) ?? (await o.held.whenBegun(call.request.version, o.beginWaitMs ?? 5000));
         if (v === undefined)
           throw new NotFoundError('weight version', String(call.request.version), 'this peer does not hold it; ask the coordinator for another source');
         const outcome = await writeChunks(call, v.chunksFrom(call.request.start_index), {

@@ -1,7 +1,8 @@
 // What a worker holds while it receives and relays a version (rollout-worker/held-weights.ts):
 // chunks only in order and of the announced shape, hashed once as they land, a corrupt copy reset
 // (its relays fail), relays served each chunk as it arrives, evicted versions end their relays;
-// and the egress cap (proto/chunk-stream.ts EgressPacer) on a manual clock.
+// a relay called early waits for the version to begin; and the egress cap (proto/chunk-stream.ts
+// EgressPacer) on a manual clock.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
@@ -112,6 +113,20 @@ test('a dropped version (its fetch gave up) ends its relays, and the next fetch 
   assert.is(h.get(1), undefined);
   const again = h.begin(info(1));
   assert.ok(again !== v && again.chunks === 0);
+});
+
+test('whenBegun: a version newer than any held is waited for until a fetch begins it; an older one, or one never begun, answers undefined', async () => {
+  const h = new HeldWeights();
+  const early = h.whenBegun(1, 60_000);
+  const v1 = h.begin(info(1));
+  assert.is(await early, v1, 'resolved by begin, long before its limit');
+  assert.is(await h.whenBegun(1, 60_000), v1, 'held: at once');
+  h.begin(info(3));
+  assert.is(await h.whenBegun(2, 60_000), undefined, 'older than the newest held: at once');
+  const skipped = h.whenBegun(4, 60_000);
+  h.begin(info(5));
+  assert.is(await skipped, undefined, 'a newer version began instead');
+  assert.is(await h.whenBegun(6, 10), undefined, 'never begun: undefined after the wait');
 });
 
 test('begin returns the version held for the same file, and a fresh one for another file of the same number', () => {

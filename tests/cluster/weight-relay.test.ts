@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { bearerInterceptor } from '../../proto/auth.js';
 import { collect, unary } from '../../proto/call.js';
-import { chunkWeights } from '../../proto/chunks.js';
+import { chunkWeights, describeWeights } from '../../proto/chunks.js';
 import { NotFoundError, UnauthenticatedError } from '../../proto/errors.js';
 import { addService, createClient } from '../../proto/load.js';
 import { channelOptions, serverOptions } from '../../proto/options.js';
@@ -145,6 +145,7 @@ test('a version reaches four relaying workers; the coordinator sends one copy, t
 test('a relay refuses calls without the cluster token or with another one, and answers NOT_FOUND for a version it does not hold', async () => {
   const n = await node('127.0.0.1:1', 'lonely');
   try {
+    n.held.begin(describeWeights(file(1000), { version: 4, step: 4, chunkBytes: CHUNK })); // 3 is older than what it holds: no wait
     const req: FetchWeightsRequest = { version: 3, start_index: 0, worker_id: 'x' };
     for (const [what, interceptors] of [
       ['no token', []],
@@ -164,6 +165,27 @@ test('a relay refuses calls without the cluster token or with another one, and a
     assert.match((err as Error).message, 'does not hold it');
     c.close();
   } finally {
+    await n.close();
+  }
+});
+
+test('a relay called for a version its own fetch has not begun yet (named a source a moment early) waits for it, then streams it', async () => {
+  const n = await node('127.0.0.1:1', 'early');
+  const c = createClient('PeerWeights', n.server!.address, grpc.credentials.createInsecure(), {
+    ...channelOptions(),
+    interceptors: [bearerInterceptor(TOKEN)],
+  });
+  try {
+    const bytes = file(200_000);
+    const call = collect(c.FetchWeights({ version: 1, start_index: 0, worker_id: 'child' }));
+    await sleep(50); // the child's call is in, nothing is held yet
+    const v = n.held.begin(describeWeights(bytes, { version: 1, step: 1, chunkBytes: CHUNK }));
+    for (const chunk of chunkWeights(bytes, { version: 1, step: 1, chunkBytes: CHUNK })) v.accept(chunk);
+    const got = await within(call, 'the relayed chunks');
+    assert.is(got.length, v.total);
+    assert.ok(Buffer.concat(got.map((x) => x.data)).equals(bytes));
+  } finally {
+    c.close();
     await n.close();
   }
 });

@@ -80,7 +80,7 @@ const CASES: readonly Case[] = [
   {
     name: 'published line: killed on the coordinator\'s "version 6 … published"',
     workers: ['a', 'b'],
-    beforeKill: async (run, workers) => {
+    beforeKill: async (run) => {
       await run.first.waitFor(/weights: version 6 \(.*\) published/, LIMIT);
       return { frozen: [], dieWithCoordinator: [] };
     },
