@@ -14,7 +14,7 @@
  * every process shares the same cores, so without it the total bytes moved — N copies whatever
  * the topology — set the time.
  *
- *   node --import tsx bench/broadcast.ts [--reps 7] [--big-reps 2] [--link 20] [--max-n 16] [--no-big]
+ *   node --import tsx bench/broadcast.ts [--reps 7] [--big-reps 2] [--link 5] [--max-n 16] [--no-big]
  *     [--no-link] [--big-max-n 8] [--ends (only N = 1 and the largest)] [--chunk BYTES (default: the coordinator's)]
  */
 import { fork } from 'node:child_process';
@@ -41,7 +41,7 @@ const arg = (name: string, dflt: number) => {
 };
 const REPS = arg('reps', 7);
 const BIG_REPS = arg('big-reps', 2);
-const LINK_MBPS = arg('link', 20);
+const LINK_MBPS = arg('link', 5);
 const MAX_N = arg('max-n', 16);
 /** Largest N for the 256 MiB version: each worker process holds up to three copies (two versions and the raw TCP buffer). */
 const BIG_MAX_N = arg('big-max-n', 8);
@@ -76,7 +76,6 @@ function startClient(address: string, id: string, egress: number): Promise<Clien
   });
 }
 
-/** Send each client its command; resolves with the time until the last one is done, ms. */
 /** Send each client its command; resolves with the time until the last one is done, ms. */
 function round(clients: readonly Client[], command: (i: number) => object): Promise<number> {
   const t0 = performance.now();
@@ -255,21 +254,31 @@ function table(title: string, bytes: number, rows: Row[], egress: number): strin
     ...rows.map((r) => `| ${r.n} | ${MODES.map((m) => `${f(r.cpu[m].worker)} / ${f(r.cpu[m].self)}`).join(' | ')} |`),
   );
   const last = rows.at(-1)!;
-  if (egress > 0) {
-    const floor = (bytes * 1000) / egress;
-    const bound = one.ms.relay <= 1.3 * floor;
-    out.push(
-      '',
-      `Link-bound? One worker over the relay took ${f(one.ms.relay)} ms; the link alone needs ${f(floor)} ms (size ÷ link): ` +
-        (bound
-          ? 'yes — the times below reflect the topology.'
-          : 'no — the CPU, not the link, set the times of this run, so the cap did not isolate the topology.'),
-    );
-  }
+  // What bounds a relay round: the link (each process sends at most one copy: size ÷ link) or
+  // the CPU (the round's CPU time over every process, spread over this machine's cores).
+  const cores = cpus().length;
+  const cpuFloor = (r: Row) => (r.n * r.cpu.relay.worker + r.cpu.relay.self) / cores;
+  const linkFloor = egress > 0 ? (bytes * 1000) / egress : 0;
+  const linkBound = (r: Row) => egress > 0 && cpuFloor(r) <= linkFloor;
+  out.push(
+    '',
+    `What bounds the relay rounds: the CPU floor is the round's CPU (N × worker + coordinator, table above) ÷ ${cores} cores` +
+      (egress > 0 ? `; the link floor is size ÷ link = ${f(linkFloor)} ms (each process sends at most one copy).` : '; no link cap: every round is CPU-bound.'),
+    '',
+    `| N | relay ms | CPU floor ms | bound by |`,
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${r.n} | ${f(r.ms.relay)} | ${f(cpuFloor(r))} | ${linkBound(r) ? 'link' : 'CPU'} |`),
+  );
+  const bound = rows.filter(linkBound).at(-1);
   out.push(
     '',
     `Goals. One worker at ≥ 50 % of raw TCP: measured ${((100 * raw1) / one.ms.relay).toFixed(0)} % (${mbps(one.ms.relay).toFixed(0)} vs ${mbps(raw1).toFixed(0)} MB/s, raw TCP = median of both raw modes at N = 1). ` +
-      `N = ${last.n} at ≤ 1.5 × one worker: measured ${(last.ms.relay / one.ms.relay).toFixed(2)} × (raw TCP chain on the same processes: ${(last.ms.rawChain / one.ms.rawChain).toFixed(2)} ×; star: ${(last.ms.star / one.ms.star).toFixed(2)} ×).`,
+      `N = ${last.n} at ≤ 1.5 × one worker: measured ${(last.ms.relay / one.ms.relay).toFixed(2)} × (raw TCP chain on the same processes: ${(last.ms.rawChain / one.ms.rawChain).toFixed(2)} ×; star: ${(last.ms.star / one.ms.star).toFixed(2)} ×)` +
+      (egress === 0
+        ? '.'
+        : bound === undefined || bound.n === 1
+          ? '; no round with N > 1 was link-bound, so this run does not isolate the topology.'
+          : `; at N = ${bound.n}, the largest link-bound round: ${(bound.ms.relay / one.ms.relay).toFixed(2)} × (raw TCP chain ${(bound.ms.rawChain / one.ms.rawChain).toFixed(2)} ×, star ${(bound.ms.star / one.ms.star).toFixed(2)} ×).`),
   );
   return out;
 }
@@ -278,12 +287,21 @@ function table(title: string, bytes: number, rows: Row[], egress: number): strin
 const anomllm = policySpecFromJob(loadJobFile('examples/anomllm.yaml'));
 const small = Buffer.from(encodePublishedWeights(anomllm, initParams(anomllm.model, new Rng(1)), 1));
 const sections: string[] = [];
+/** Rows of the first table (the ~4 MB version, no cap), for the reading notes. */
+let firstRows: Row[] = [];
+/** Worker CPU of `mode` over a bare-socket receiver's, at N = 1 of the first table. */
+const cpuRatio = (mode: Mode) => {
+  const r = firstRows[0];
+  return r === undefined ? '?' : (r.cpu[mode].worker / Math.min(r.cpu.rawStar.worker, r.cpu.rawChain.worker)).toFixed(1);
+};
 const run = async (title: string, bytes: Buffer, egress: number, reps: number, maxN = MAX_N) => {
   console.log(`${title} (${bytes.length} bytes, ${reps} reps)`);
   const ns = nsUpTo(maxN);
   const s = await setup(bytes, egress, ns.at(-1)!);
   try {
-    sections.push(...table(title, bytes.length, await measure(s, bytes, reps, ns), egress), '');
+    const rows = await measure(s, bytes, reps, ns);
+    if (firstRows.length === 0) firstRows = rows;
+    sections.push(...table(title, bytes.length, rows, egress), '');
   } finally {
     await s.close();
   }
@@ -302,7 +320,7 @@ const body = [
   ...sections,
   `The 256 MiB version runs up to N = ${BIG_MAX_N} (\`--big-max-n\`): each worker process holds up to three copies (two versions and the raw TCP buffer), so 16 would need about 13 GB.`,
   '',
-  'Reading it. Every time here is CPU-bound: the N + 1 processes share two cores (with whatever else the machine runs — see the load average above), so a transfer takes about its CPU time divided by the share each process gets. The CPU tables give that cost: over gRPC a 4 MB version costs a worker about four to five times the CPU of a bare socket (receiving it for the star; receiving and forwarding it for the relay), and a broadcast to N workers makes N copies whatever the topology, so on one machine the time grows with N for raw TCP too. What the relay changes is who makes the copies: the coordinator sends one copy per version ("coordinator sent"), and its CPU per version grows only with N small control calls (ResolveSource, ReportFetch) instead of N copies, so much more slowly than the star\'s — on separate hosts, each with its own link and cores, that is what keeps the time from growing with N. The link-capped table gives every process its own link to show the topology; it does so only when the run is link-bound (its "Link-bound?" line).',
+  `Reading it. Without a link cap every time here is CPU-bound: the N + 1 processes share ${cpus().length} cores (with whatever else the machine runs — see the load average above), so a transfer takes about its CPU time divided by the share each process gets. The CPU tables give that cost: in the first table, at N = 1, a worker spent ${cpuRatio('star')} × the CPU of a bare-socket receiver to receive the version over gRPC (star) and ${cpuRatio('relay')} × through the relay path; at N > 1 a relay worker also sends the version on. A broadcast to N workers makes N copies whatever the topology, so on one machine the time grows with N for raw TCP too. What the relay changes is who makes the copies: the coordinator sends one copy per version ("coordinator sent"), and its CPU per version grows only with N small control calls (ResolveSource, ReportFetch) instead of N copies — on separate hosts, each with its own link and cores, that is what keeps the time from growing with N. The link-capped table gives every process a link of its own to show the topology; only its rows bound by the link (the "bound by" column) show it.`,
 ].join('\n');
 console.log(body);
 writeBenchSection('broadcast', body);
