@@ -14,6 +14,7 @@ import { readValuesCsv } from '../../shared/datasets/values-csv.js';
 import { ConfigError, DataError } from '../../shared/errors.js';
 import { parseNormalizeMode } from '../../shared/plot/normalize.js';
 import { DEFAULT_CHECKPOINT } from './eval.js';
+import { progressBar } from '../progress.js';
 
 interface DetectFlags {
   column?: string;
@@ -63,6 +64,7 @@ export function registerDetect(program: Command): void {
           tokenizer: open.loaded.tokenizer,
           windowLength: window,
           normalize,
+          onProgress: progressBar('detect'),
         });
         mkdirSync(flags.out, { recursive: true });
         writeFileSync(join(flags.out, 'plot.png'), await annotatedPng(r.normalized, { predicted: r.intervals, normalize: 'none' }));

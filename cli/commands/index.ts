@@ -9,6 +9,7 @@ import { registerWorker } from './worker.js';
 import { registerLearner } from './learner.js';
 import { registerStatus } from './status.js';
 import { registerScale } from './scale.js';
+import { registerStop } from './stop.js';
 import { registerServe } from './serve.js';
 import { registerExport } from './export.js';
 
@@ -23,6 +24,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerLearner,
   registerStatus,
   registerScale,
+  registerStop,
   registerDetect,
   registerServe,
   registerExport,

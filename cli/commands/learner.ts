@@ -28,6 +28,16 @@ export function registerLearner(program: Command): void {
       exitWithParent(process.env, (line) => process.stderr.write(`learner: ${line}\n`));
       const threads = parseThreads(flags.threads);
       const { runLearner } = await import('../../learner/main.js');
+      // SIGTERM (a Kubernetes Job deleted, a pod evicted) or SIGINT: checkpoint and exit 0;
+      // a second one exits at once. Without a handler, node as PID 1 ignores SIGTERM.
+      const stop = new AbortController();
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (stop.signal.aborted) process.exit(130);
+        process.stdout.write(`learner: ${sig}; saving a checkpoint, then exiting (${sig} again stops at once)\n`);
+        stop.abort();
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
       await runLearner({
         jobFile: file,
         set: flags.set,
@@ -37,6 +47,7 @@ export function registerLearner(program: Command): void {
         threads,
         tokenFile: flags.tokenFile,
         metrics: metricsFromFlags(flags),
+        signal: stop.signal,
         env: process.env,
         log: (line) => process.stdout.write(`${line}\n`),
       });

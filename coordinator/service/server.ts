@@ -18,6 +18,7 @@ import { WeightRegistry } from './weight-registry.js';
 import { GroupChecker } from '../../proto/group-check.js';
 import { policySpecFromJob, tokenizerOf } from '../../shared/policy/spec.js';
 import { weightsHandlers } from './weights-service.js';
+import { JobStop } from './job-stop.js';
 
 export interface CoordinatorDeps {
   readonly store: StateStore;
@@ -39,6 +40,8 @@ export interface Coordinator {
   readonly service: CoordinatorService;
   readonly registry: WeightRegistry;
   readonly settings: CoordinatorSettings;
+  /** StopJob / GetJobState (job-stop.ts). */
+  readonly jobStop: JobStop;
 }
 
 /** The settings a job implies (durations already ms in JobConfig). */
@@ -86,7 +89,15 @@ export function createCoordinator(job: JobConfig, deps: CoordinatorDeps): Coordi
     timers: deps.timers,
     onProgress: deps.onProgress,
   });
-  return { service, registry, settings };
+  const jobStop = new JobStop({
+    jobId: settings.jobId,
+    clock: deps.clock,
+    heartbeatIntervalMs: settings.heartbeatIntervalMs,
+    retryAfterMs: settings.retryAfterMs,
+    status: () => service.getStatus(),
+    logger: deps.logger,
+  });
+  return { service, registry, settings, jobStop };
 }
 
 export interface RunningServer {
@@ -107,7 +118,7 @@ export async function serveCoordinator(
     ...serverOptions(opts.maxMessageBytes === undefined ? undefined : { maxMessageBytes: opts.maxMessageBytes }),
     interceptors: opts.interceptors ?? [],
   });
-  addService(server, 'Coordinator', requireTokenAll(c.service.handlers(), opts.token));
+  addService(server, 'Coordinator', requireTokenAll(c.jobStop.wrap(c.service.handlers()), opts.token));
   addService(server, 'Weights', requireTokenAll(weightsHandlers({ registry: c.registry, logger: opts.logger }), opts.token));
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(opts.listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err === null ? resolve(p) : reject(err)));
