@@ -26,6 +26,8 @@ export interface WorkerMainOptions {
   readonly metrics?: MetricsListen;
   /** When the coordinator says the job is done: exit (default), or stay up until SIGTERM (for Deployments). */
   readonly whenDone?: 'exit' | 'wait';
+  /** What runWorker returns when a signal ended it before the job was done (default 0; 143 for a Kubernetes Job). */
+  readonly signalExitCode?: number;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (line: string) => void;
 }
@@ -96,5 +98,5 @@ export async function runWorker(o: WorkerMainOptions): Promise<number> {
   coord.close();
   weights.close();
   await metricsServer?.close();
-  return 0;
+  return signalled !== undefined && !worker.jobDone ? (o.signalExitCode ?? 0) : 0;
 }

@@ -14,6 +14,7 @@ interface Flags extends MetricsFlags {
   maxPrompts: string;
   id?: string;
   whenDone: string;
+  signalExit: string;
 }
 
 export function registerWorker(program: Command): void {
@@ -26,13 +27,19 @@ export function registerWorker(program: Command): void {
     .option('--max-prompts <n>', 'prompts leased per request', '2')
     .option('--id <worker-id>', 'worker id to register with (default: the coordinator picks)')
     .option('--when-done <exit|wait>', 'when the job is done: exit 0, or stay up (healthy) until SIGTERM — what a Kubernetes Deployment needs', 'exit')
+    .option(
+      '--signal-exit <code>',
+      'exit code when SIGTERM/SIGINT ends the worker before the job is done; a Kubernetes Job of workers uses 143, so an evicted pod is replaced instead of counting as finished',
+      '0',
+    )
     .action(async (flags: Flags) => {
       exitWithParent(process.env, (line) => process.stderr.write(`worker: ${line}\n`));
       const threads = parseThreads(flags.threads);
       const maxPrompts = parseIntFlag('--max-prompts', flags.maxPrompts, 1, 1024);
       if (flags.whenDone !== 'exit' && flags.whenDone !== 'wait') throw new ConfigError('--when-done', `must be exit or wait, got "${flags.whenDone}"`);
+      const signalExitCode = parseIntFlag('--signal-exit', flags.signalExit, 0, 255);
       const { runWorker } = await import('../../rollout-worker/main.js');
-      await runWorker({
+      process.exitCode = await runWorker({
         coordinator: flags.coordinator,
         device: await parseDeviceFlag(flags.device),
         threads,
@@ -41,6 +48,7 @@ export function registerWorker(program: Command): void {
         workerId: flags.id,
         metrics: metricsFromFlags(flags),
         whenDone: flags.whenDone,
+        signalExitCode,
         env: process.env,
         log: (line) => process.stdout.write(`${line}\n`),
       });

@@ -2,6 +2,7 @@
 // exit (with the event limit, never a fixed margin), kill what a test started, each by its pid.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { within } from '../helpers/wait.js';
 
@@ -20,9 +21,10 @@ export interface Role {
 const started: Role[] = [];
 const root = new URL('../..', import.meta.url).pathname;
 
-export function startRole(name: string, args: string[], env: Record<string, string>): Role {
-  const child = spawn(process.execPath, ['bin/anomseer.mjs', ...args], {
-    cwd: root,
+/** `anomseer <args>` with `env` on top of this process's environment, in `cwd` (default the repository). */
+export function startRole(name: string, args: string[], env: Record<string, string>, cwd = root): Role {
+  const child = spawn(process.execPath, [join(root, 'bin/anomseer.mjs'), ...args], {
+    cwd,
     env: { ...process.env, ANOMSEER_EXIT_WITH_PARENT: '1', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
