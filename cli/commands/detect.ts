@@ -14,7 +14,7 @@ import { readValuesCsv } from '../../shared/datasets/values-csv.js';
 import { ConfigError, DataError } from '../../shared/errors.js';
 import { parseNormalizeMode } from '../../shared/plot/normalize.js';
 import { DEFAULT_CHECKPOINT } from './eval.js';
-import { progressBar } from '../progress.js';
+import { progressBar } from './progress.js';
 
 interface DetectFlags {
   column?: string;

@@ -21,7 +21,7 @@ import { readText } from '../../shared/datasets/files.js';
 import { parsePredictionsJsonl } from '../../shared/eval/predictions.js';
 import { type EvalReport, type Prediction, reportToJson, scoreAll } from '../../shared/eval/score.js';
 import { formatTable } from '../../shared/eval/table.js';
-import { progressBar } from '../progress.js';
+import { progressBar } from './progress.js';
 
 export interface RunEvalOptions {
   readonly records: readonly SeriesRecord[];

@@ -13,7 +13,7 @@
 import type { Command } from 'commander';
 import type { CoordinatorClient, GetStatusResponse, JobState } from '../../proto/types.js';
 import { ConfigError } from '../../shared/errors.js';
-import { formatDuration } from '../progress.js';
+import { formatDuration } from './progress.js';
 import { connectCoordinator } from './remote.js';
 
 interface Flags {

@@ -1,8 +1,8 @@
-// cli/progress.ts: an ETA on every progress report; on a terminal one line redrawn in place, off
+// cli/commands/progress.ts: an ETA on every progress report; on a terminal one line redrawn in place, off
 // a terminal at most one line per 10 % (a manual clock, no sleeping).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { etaText, formatDuration, progressBar } from '../../cli/progress.js';
+import { etaText, formatDuration, progressBar } from '../../cli/commands/progress.js';
 
 function collector(isTTY: boolean) {
   const out: string[] = [];

@@ -47,6 +47,13 @@ test('a running job stopped from the CLI: workers drain and exit 0, the learner 
     const workers = [0, 1].map((i) => startRole(`worker-${i}`, ['worker', '--coordinator', address], env));
     await learner.line(/^step 1\/200 /);
 
+    // A worker a signal ends before the job is done exits with --signal-exit (143 in a Kubernetes
+    // Job: an evicted pod is then replaced), not 0, which would mean "the job is done".
+    const early = startRole('worker-early', ['worker', '--coordinator', address, '--signal-exit', '143'], env);
+    await early.line(/registered with job/);
+    early.child.kill('SIGTERM');
+    assert.is(await exitOf(early), 143, early.lines.slice(-10).join('\n'));
+
     // Refused requests change nothing: a wrong token, a reason over 200 characters.
     userError(cli(['stop', '--coordinator', address], { ANOMSEER_TOKEN: 'wrong-token-0123456789abcdef0123' }), /UNAUTHENTICATED|token/);
     userError(cli(['stop', '--coordinator', address, '--reason', 'x'.repeat(201)]), /reason: has 201 characters; at most 200/);
