@@ -159,7 +159,10 @@ for (const [name, ins] of Object.entries(parsed)) {
 
 test('package.json engines: Node 20 (what these machines run) up to the LTS line the images ship', () => {
   assert.is(ltsMajor, 26, 'Node 26 is the Active LTS line in December 2026 (docs/DEPLOY.md "Node version")');
-  assert.ok(pkg.engines.node.includes(`^${process.versions.node.split('.')[0]}.`), `this machine's Node ${process.version} is in engines (npm ci here stays quiet)`);
+  assert.ok(
+    pkg.engines.node.includes(`^${process.versions.node.split('.')[0]}.`),
+    `this machine's Node ${process.version} is in engines (npm ci here stays quiet)`,
+  );
 });
 
 test('Dockerfile.cuda: CUDA 12 runtime base, the LTS Node, onnxruntime-node installed for cuda12 at build time', () => {
