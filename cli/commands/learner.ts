@@ -28,7 +28,7 @@ export function registerLearner(program: Command): void {
       exitWithParent(process.env, (line) => process.stderr.write(`learner: ${line}\n`));
       const threads = parseThreads(flags.threads);
       const { runLearner } = await import('../../learner/main.js');
-      // SIGTERM (a Kubernetes Job deleted, a pod evicted) or SIGINT: checkpoint and exit 0;
+      // SIGTERM (a Kubernetes Job deleted, a pod evicted) or SIGINT: checkpoint and exit 130;
       // a second one exits at once. Without a handler, node as PID 1 ignores SIGTERM.
       const stop = new AbortController();
       const onSignal = (sig: NodeJS.Signals) => {
@@ -38,7 +38,7 @@ export function registerLearner(program: Command): void {
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
-      await runLearner({
+      const summary = await runLearner({
         jobFile: file,
         set: flags.set,
         coordinator: flags.coordinator,
@@ -51,5 +51,7 @@ export function registerLearner(program: Command): void {
         env: process.env,
         log: (line) => process.stdout.write(`${line}\n`),
       });
+      // Stopped by a signal: 130, as `train` (the run is not finished). Stopped by `anomseer stop`: 0.
+      if (summary.interrupted !== undefined && stop.signal.aborted) process.exitCode = 130;
     });
 }
