@@ -131,6 +131,39 @@ async function within0(coord: ReturnType<typeof startRole>): Promise<void> {
   assert.is(await exitOf(coord), 0, coord.lines.slice(-10).join('\n'));
 }
 
+test('a learner sent SIGTERM (a Kubernetes Job deleted, a pod evicted) saves a checkpoint and exits 130 (its own handler: node as PID 1 would ignore SIGTERM)', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'anomseer-learner-term-'));
+  let redis: RedisServer | undefined;
+  try {
+    redis = await startRedis();
+    const sets = ['train.steps=200', `outputDir=${tmp}/run`].flatMap((s) => ['--set', s]);
+    const coord = startRole(
+      'coordinator',
+      ['coordinator', 'examples/smoke.yaml', ...sets, '--redis', `redis://${redis.host}:${redis.port}`, '--listen', '127.0.0.1:0', '--no-dashboard'],
+      env,
+    );
+    const address = (await coord.line(/listening on (\S+)/))[1]!;
+    const learner = startRole('learner', ['learner', 'examples/smoke.yaml', ...sets, '--coordinator', address, '--summary', join(tmp, 'summary.json')], env);
+    const worker = startRole('worker', ['worker', '--coordinator', address], env);
+    await learner.line(/^step 1\/200 /);
+    learner.child.kill('SIGTERM');
+    assert.is(await exitOf(learner), 130, learner.lines.slice(-20).join('\n'));
+    await learner.line(/^learner: SIGTERM; saving a checkpoint/);
+    const summary = JSON.parse(readFileSync(join(tmp, 'summary.json'), 'utf8'));
+    assert.is(summary.interrupted.stage, 'rl');
+    assert.ok(summary.interrupted.step >= 1 && summary.interrupted.step < 200, `step ${summary.interrupted.step}`);
+    assert.ok(existsSync(join(summary.interrupted.checkpoint, 'model.safetensors')), summary.interrupted.checkpoint);
+    worker.child.kill('SIGTERM');
+    assert.is(await exitOf(worker), 0);
+    coord.child.kill('SIGTERM');
+    assert.is(await exitOf(coord), 0);
+  } finally {
+    await killAll();
+    await redis?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
 test('operator commands: user errors are one line with exit 2', () => {
   // Nothing listens on port 1: the call fails; a missing token is caught before any call.
   userError(cli(['stop', '--coordinator', '127.0.0.1:1'], { ANOMSEER_TOKEN: undefined }), /ANOMSEER_TOKEN: is not set/);
