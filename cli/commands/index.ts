@@ -12,6 +12,7 @@ import { registerScale } from './scale.js';
 import { registerStop } from './stop.js';
 import { registerServe } from './serve.js';
 import { registerExport } from './export.js';
+import { registerDashboard } from './dashboard.js';
 
 /** Every subcommand registers itself on the program; add new ones here, one line each. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -28,4 +29,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerDetect,
   registerServe,
   registerExport,
+  registerDashboard,
 ];
