@@ -270,8 +270,8 @@ test('clusterStatusOf: states in words, "lost" after the timeout, broadcasts ove
     staleness: [5, 2],
     lostAfterMs: 5000,
     broadcasts: [
-      { version: 3, bytes: 100, bytesSent: 100, workersUpdated: 1, publishedAtMs: 9_000, lastFetchAtMs: 9_500, seconds: 0.5 },
-      { version: 2, bytes: 90, bytesSent: 360, workersUpdated: 3, publishedAtMs: 1_000, lastFetchAtMs: 3_000, seconds: 2 },
+      { version: 3, bytes: 100, bytesSent: 100, bytesRelayed: 0, workersUpdated: 1, publishedAtMs: 9_000, lastFetchAtMs: 9_500, seconds: 0.5, received: [] },
+      { version: 2, bytes: 90, bytesSent: 360, bytesRelayed: 0, workersUpdated: 3, publishedAtMs: 1_000, lastFetchAtMs: 3_000, seconds: 2, received: [] },
     ],
   });
   assert.equal(
