@@ -147,12 +147,14 @@ function main(): void {
   for (const p of PAPER_ROWS.filter((r) => r.model.startsWith('AnomSeer')))
     lines.push(`| ${p.model} (paper) | ${[p.classAcc, p.freq, p.trend, p.range, p.point, p.avg].map(f1).join(' | ')} | | | | | | |`);
   lines.push(row('classical baseline (blind)', baseline, baseline.faithfulness, ['—']));
-  for (const r of runs) lines.push(row(`anomseer: ${r.label}`, r.s.finalEval, r.s.finalEval.faithfulness ?? r.faithfulness, [(r.s.wallSeconds / 60).toFixed(1)]));
+  for (const r of runs)
+    lines.push(row(`anomseer: ${r.label}`, r.s.finalEval, r.s.finalEval.faithfulness ?? r.faithfulness, [(r.s.wallSeconds / 60).toFixed(1)]));
   lines.push(
     '',
     'Faithfulness columns (`anomseer eval`, docs/METRICS.md §7): the share of traces whose `Conclusion:` names the same intervals and type as `<answer>`/`<class>`, of numbers stated about the series that are right when recomputed by the ExpCoT code, and of traces whose intervals are well formed. The baseline writes the blind ExpCoT, true by construction.',
   );
-  for (const r of runs) if (r.s.finalEval.faithfulness === undefined && r.faithfulness !== undefined) lines.push(`- ${r.label}: faithfulness ${r.faithfulness.how}.`);
+  for (const r of runs)
+    if (r.s.finalEval.faithfulness === undefined && r.faithfulness !== undefined) lines.push(`- ${r.label}: faithfulness ${r.faithfulness.how}.`);
   lines.push('', 'Runs (command, then inputs / estimator / warm start):', '');
   for (const r of runs)
     lines.push(

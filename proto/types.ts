@@ -325,6 +325,27 @@ export interface ReportProgressResponse {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Coordinator: StopJob, GetJobState
+// ---------------------------------------------------------------------------------------------
+
+export interface StopJobRequest {
+  reason: string;
+}
+
+export interface GetJobStateRequest {}
+
+export interface JobState {
+  job_id: string;
+  /** 'running' | 'stopping' | 'stopped' | 'done' (proto comment). */
+  state: string;
+  stop_requested_at_ms: number;
+  stop_reason: string;
+  learner_told: boolean;
+  workers_active: number;
+  leases_held: number;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Weights
 // ---------------------------------------------------------------------------------------------
 
@@ -483,6 +504,8 @@ export type CoordinatorHandlers = {
   TakeGroups: grpc.handleUnaryCall<TakeGroupsRequest, TakeGroupsResponse>;
   GetStatus: grpc.handleUnaryCall<GetStatusRequest, GetStatusResponse>;
   ReportProgress: grpc.handleUnaryCall<ReportProgressRequest, ReportProgressResponse>;
+  StopJob: grpc.handleUnaryCall<StopJobRequest, JobState>;
+  GetJobState: grpc.handleUnaryCall<GetJobStateRequest, JobState>;
 };
 
 /** What a coordinator passes to `addService(server, 'Weights', handlers)`. */
@@ -542,6 +565,8 @@ export interface CoordinatorClient extends grpc.Client {
   TakeGroups: UnaryMethod<TakeGroupsRequest, TakeGroupsResponse>;
   GetStatus: UnaryMethod<GetStatusRequest, GetStatusResponse>;
   ReportProgress: UnaryMethod<ReportProgressRequest, ReportProgressResponse>;
+  StopJob: UnaryMethod<StopJobRequest, JobState>;
+  GetJobState: UnaryMethod<GetJobStateRequest, JobState>;
 }
 
 export interface WeightsClient extends grpc.Client {

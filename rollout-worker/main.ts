@@ -36,6 +36,8 @@ export interface WorkerMainOptions {
   readonly metrics?: MetricsListen;
   /** When the coordinator says the job is done: exit (default), or stay up until SIGTERM (for Deployments). */
   readonly whenDone?: 'exit' | 'wait';
+  /** What runWorker returns when a signal ended it before the job was done (default 0; 143 for a Kubernetes Job). */
+  readonly signalExitCode?: number;
   /** Relay weights to other workers on this host:port (default 127.0.0.1:0); false = relay nothing. */
   readonly peerListen?: string | false;
   /** The host:port other workers reach the relay at (default: the bound address; the hostname when bound to a wildcard). */
@@ -148,7 +150,7 @@ export async function runWorker(o: WorkerMainOptions): Promise<number> {
   for (const c of peers.values()) c.close();
   await peerServer?.close();
   await metricsServer?.close();
-  return 0;
+  return signalled !== undefined && !worker.jobDone ? (o.signalExitCode ?? 0) : 0;
 }
 
 /** What other workers dial: the bound address, with this host's name instead of a wildcard host. */

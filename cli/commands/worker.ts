@@ -14,6 +14,7 @@ interface Flags extends MetricsFlags {
   maxPrompts: string;
   id?: string;
   whenDone: string;
+  signalExit: string;
   peerListen: string;
   peerAdvertise?: string;
 }
@@ -29,6 +30,11 @@ export function registerWorker(program: Command): void {
     .option('--id <worker-id>', 'worker id to register with (default: the coordinator picks)')
     .option('--when-done <exit|wait>', 'when the job is done: exit 0, or stay up (healthy) until SIGTERM — what a Kubernetes Deployment needs', 'exit')
     .option(
+      '--signal-exit <code>',
+      'exit code when SIGTERM/SIGINT ends the worker before the job is done; a Kubernetes Job of workers uses 143, so an evicted pod is replaced instead of counting as finished',
+      '0',
+    )
+    .option(
       '--peer-listen <host:port|off>',
       'relay weight versions to other workers on this address (bearer token; 0.0.0.0:PORT to relay across machines, trusted network only); off = relay nothing',
       '127.0.0.1:0',
@@ -39,6 +45,7 @@ export function registerWorker(program: Command): void {
       const threads = parseThreads(flags.threads);
       const maxPrompts = parseIntFlag('--max-prompts', flags.maxPrompts, 1, 1024);
       if (flags.whenDone !== 'exit' && flags.whenDone !== 'wait') throw new ConfigError('--when-done', `must be exit or wait, got "${flags.whenDone}"`);
+      const signalExitCode = parseIntFlag('--signal-exit', flags.signalExit, 0, 255);
       for (const [flag, value] of [
         ['--peer-listen', flags.peerListen],
         ['--peer-advertise', flags.peerAdvertise],
@@ -48,7 +55,7 @@ export function registerWorker(program: Command): void {
       }
       if (flags.peerAdvertise === 'off') throw new ConfigError('--peer-advertise', 'is "off"; expected host:port (use --peer-listen off to relay nothing)');
       const { runWorker } = await import('../../rollout-worker/main.js');
-      await runWorker({
+      process.exitCode = await runWorker({
         coordinator: flags.coordinator,
         device: await parseDeviceFlag(flags.device),
         threads,
@@ -57,6 +64,7 @@ export function registerWorker(program: Command): void {
         workerId: flags.id,
         metrics: metricsFromFlags(flags),
         whenDone: flags.whenDone,
+        signalExitCode,
         peerListen: flags.peerListen === 'off' ? false : flags.peerListen,
         peerAdvertise: flags.peerAdvertise,
         env: process.env,

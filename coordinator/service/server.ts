@@ -19,6 +19,7 @@ import { WeightRelays } from './weight-relays.js';
 import { GroupChecker } from '../../proto/group-check.js';
 import { policySpecFromJob, tokenizerOf } from '../../shared/policy/spec.js';
 import { weightsHandlers } from './weights-service.js';
+import { JobStop } from './job-stop.js';
 import type { WeightBlobStore } from '../state/weight-blobs.js';
 import type { EgressPacer } from '../../proto/chunk-stream.js';
 
@@ -49,6 +50,8 @@ export interface Coordinator {
   readonly registry: WeightRegistry;
   readonly relays: WeightRelays;
   readonly settings: CoordinatorSettings;
+  /** StopJob / GetJobState (job-stop.ts). */
+  readonly jobStop: JobStop;
   readonly weightEgress?: EgressPacer;
 }
 
@@ -106,7 +109,15 @@ export function createCoordinator(job: JobConfig, deps: CoordinatorDeps): Coordi
     timers: deps.timers,
     onProgress: deps.onProgress,
   });
-  return { service, registry, relays, settings, weightEgress: deps.weightEgress };
+  const jobStop = new JobStop({
+    jobId: settings.jobId,
+    clock: deps.clock,
+    heartbeatIntervalMs: settings.heartbeatIntervalMs,
+    retryAfterMs: settings.retryAfterMs,
+    status: () => service.getStatus(),
+    logger: deps.logger,
+  });
+  return { service, registry, relays, settings, weightEgress: deps.weightEgress, jobStop };
 }
 
 /** Weight versions a coordinator keeps (memory and blob store): max(2, maxStaleness + 2). */
@@ -132,7 +143,7 @@ export async function serveCoordinator(
     ...serverOptions(opts.maxMessageBytes === undefined ? undefined : { maxMessageBytes: opts.maxMessageBytes }),
     interceptors: opts.interceptors ?? [],
   });
-  addService(server, 'Coordinator', requireTokenAll(c.service.handlers(), opts.token));
+  addService(server, 'Coordinator', requireTokenAll(c.jobStop.wrap(c.service.handlers()), opts.token));
   const weights = weightsHandlers({
     registry: c.registry,
     relays: c.relays,

@@ -14,6 +14,8 @@ const METHODS: [string, string, boolean, boolean, string, string][] = [
   ['Coordinator', 'TakeGroups', false, false, 'TakeGroupsRequest', 'TakeGroupsResponse'],
   ['Coordinator', 'GetStatus', false, false, 'GetStatusRequest', 'GetStatusResponse'],
   ['Coordinator', 'ReportProgress', false, false, 'ReportProgressRequest', 'ReportProgressResponse'],
+  ['Coordinator', 'StopJob', false, false, 'StopJobRequest', 'JobState'],
+  ['Coordinator', 'GetJobState', false, false, 'GetJobStateRequest', 'JobState'],
   ['Weights', 'GetVersion', false, false, 'GetVersionRequest', 'WeightVersion'],
   ['Weights', 'FetchWeights', false, true, 'FetchWeightsRequest', 'WeightChunk'],
   ['Weights', 'PublishWeights', true, false, 'WeightChunk', 'PublishWeightsResponse'],
