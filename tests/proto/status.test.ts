@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as grpc from '@grpc/grpc-js';
-import { unary } from '../../proto/call.js';
+import { rpc } from '../helpers/rpc.js';
 import {
   ChecksumMismatchError,
   JobStoppedError,
@@ -117,7 +117,7 @@ test('a handler answering toStatus(err) reaches the client as the same class thr
   });
   try {
     const err = await rejection(
-      unary(s.coordinator, s.coordinator.SubmitGroup, { worker_id: 'w', lease_id: 'lease-41', prompt_id: 'p', weight_version: 1, rollouts: [], timing: null }),
+      rpc(s.coordinator, s.coordinator.SubmitGroup, { worker_id: 'w', lease_id: 'lease-41', prompt_id: 'p', weight_version: 1, rollouts: [], timing: null }),
     );
     assert.instance(err, LeaseExpiredError);
     assert.is((err as LeaseExpiredError).leaseId, 'lease-41');

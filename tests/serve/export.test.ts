@@ -15,7 +15,8 @@ import { patchFeatures } from '../../shared/policy/features.js';
 import { grammarFor } from '../../shared/policy/prompt-grammar.js';
 import type { Grammar } from '../../shared/policy/prompt-grammar.js';
 import { openPolicy } from '../../shared/policy/inference.js';
-import { within } from '../helpers/wait.js';
+import { cpuProgress } from '../helpers/children.js';
+import { withinProgress } from '../helpers/wait.js';
 import { SHIPPED, unbatched } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'anomseer-export-'));
@@ -28,7 +29,7 @@ function cli(...args: string[]): Promise<{ code: number | null; stdout: string; 
     stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  return within(new Promise((r) => child.on('close', (code) => r({ code, stdout, stderr }))), `anomseer ${args[0]}`);
+  return withinProgress(new Promise((r) => child.on('close', (code) => r({ code, stdout, stderr }))), `anomseer ${args[0]}`, cpuProgress(child.pid!));
 }
 
 test('anomseer export --onnx writes the graphs, policy.json, the example and SHA256SUMS over all of them', async () => {
