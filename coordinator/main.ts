@@ -23,9 +23,11 @@ import { trainingRecords } from '../shared/job/records.js';
 import { ConfigError } from '../shared/errors.js';
 import { MemoryStore } from './state/memory-store.js';
 import { RedisStore } from './state/redis-store.js';
+import { MemoryWeightBlobs, RedisWeightBlobs } from './state/weight-blobs.js';
+import type { WeightBlobStore } from './state/weight-blobs.js';
 import type { StateStore } from './state/store.js';
 import { jobIdOf } from '../shared/job/plan.js';
-import { createCoordinator, serveCoordinator } from './service/server.js';
+import { createCoordinator, serveCoordinator, weightVersionsKept } from './service/server.js';
 import type { RunningServer } from './service/server.js';
 import { startCoordinatorDashboard } from './dashboard.js';
 import type { Dashboard } from '../dashboard/server.js';
@@ -103,13 +105,26 @@ export async function runCoordinator(o: CoordinatorMainOptions): Promise<Coordin
     throw new ConfigError('--dashboard-port', `must be an integer in [0, 65535], got "${dashboardPort}"`);
   const jobId = jobIdOf(job);
   const store: StateStore = o.redis === undefined ? new MemoryStore({ jobId }) : await RedisStore.open({ jobId, connect: redisConnector(o.redis) });
+  // Weight bytes live where the job state lives: a restarted coordinator on Redis still serves them (docs/STATE.md "Weight blobs").
+  const keep = weightVersionsKept(job.cluster.maxStaleness);
+  let blobs: WeightBlobStore;
+  try {
+    blobs = o.redis === undefined ? new MemoryWeightBlobs({ keep }) : await RedisWeightBlobs.open({ jobId, connect: redisConnector(o.redis), keep });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const closeState = async () => {
+    await blobs.close();
+    await store.close();
+  };
   let dashboard: Dashboard | undefined;
-  const coordinator = createCoordinator(job, { store, clock: Date.now, logger: o.log, records, onProgress: (e) => dashboard?.publish(e) });
+  const coordinator = createCoordinator(job, { store, blobs, clock: Date.now, logger: o.log, records, onProgress: (e) => dashboard?.publish(e) });
   if (o.dashboard !== false) {
     try {
       dashboard = await startCoordinatorDashboard(coordinator, job, { token, host: o.dashboard?.host ?? '127.0.0.1', port: dashboardPort, log: o.log });
     } catch (err) {
-      await store.close();
+      await closeState();
       throw err;
     }
   }
@@ -126,7 +141,7 @@ export async function runCoordinator(o: CoordinatorMainOptions): Promise<Coordin
     });
   } catch (err) {
     await dashboard?.close();
-    await store.close();
+    await closeState();
     throw err;
   }
   if (metrics !== undefined && o.metrics !== undefined) {
@@ -136,7 +151,7 @@ export async function runCoordinator(o: CoordinatorMainOptions): Promise<Coordin
     } catch (err) {
       await server.close();
       await dashboard?.close();
-      await store.close();
+      await closeState();
       throw err;
     }
     o.log(`coordinator: metrics on http://${metricsServer.address}/metrics (bearer token), health on /healthz`);
@@ -162,7 +177,7 @@ export async function runCoordinator(o: CoordinatorMainOptions): Promise<Coordin
       await metricsServer?.close();
       await dashboard?.close();
       await server.close();
-      await store.close();
+      await closeState();
     },
   };
 }

@@ -3,6 +3,8 @@
  * the job ids are compared) → token → gRPC clients → runRemoteTraining → summary JSON.
  * The only place the learner's real dependencies are wired. Every training event also goes
  * to the coordinator's dashboard (ReportProgress, in the background; it never stops training).
+ * An aborted `signal` (SIGTERM, SIGINT) or `anomseer stop` ends the run early with a checkpoint
+ * (remote-loop.ts); the summary then has `interrupted` set.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -36,6 +38,8 @@ export interface LearnerMainOptions {
   readonly threads: number;
   /** Serve /metrics (bearer token) and /healthz here; absent = no metrics (docs/DEPLOY.md "Metrics"). */
   readonly metrics?: MetricsListen;
+  /** Aborted: stop at the next step boundary (at once while waiting for groups) with a checkpoint. */
+  readonly signal?: AbortSignal;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (line: string) => void;
 }
@@ -71,6 +75,7 @@ export async function runLearner(o: LearnerMainOptions): Promise<RemoteTrainSumm
       log: o.log,
       device: o.device,
       threads: o.threads,
+      signal: o.signal,
       onEvent:
         metrics === undefined
           ? progress.report
@@ -80,9 +85,10 @@ export async function runLearner(o: LearnerMainOptions): Promise<RemoteTrainSumm
             },
     });
     await progress.flush(job.cluster.rpcDeadline);
-    o.log(
-      `learner: done in ${summary.wallSeconds.toFixed(1)}s; checkpoint ${summary.checkpoint}; ${summary.promptsTrained} prompts trained, ${summary.promptsRequeued} requeued, ${summary.duplicatesDropped} duplicates dropped, ${summary.workers} workers`,
-    );
+    if (summary.interrupted === undefined)
+      o.log(
+        `learner: done in ${summary.wallSeconds.toFixed(1)}s; checkpoint ${summary.checkpoint}; ${summary.promptsTrained} prompts trained, ${summary.promptsRequeued} requeued, ${summary.duplicatesDropped} duplicates dropped, ${summary.workers} workers`,
+      );
     if (o.summary !== undefined) {
       mkdirSync(dirname(o.summary), { recursive: true });
       writeFileSync(o.summary, JSON.stringify(summary, null, 2) + '\n');

@@ -21,9 +21,15 @@
  * its prompt done, so it still counts toward the step's promptsPerStep and the step trains on the
  * other groups (a step left with none publishes its weights unchanged). The summary counts them
  * in `cluster.groupsSkipped` (and `untrainedItems`).
+ *
+ * Stopping early: an aborted `deps.signal` (the CLI wires SIGTERM and SIGINT) or a TakeGroups
+ * refused with JobStoppedError (an operator ran `anomseer stop`) ends the run at once while it
+ * waits for groups, else at the next step boundary: a checkpoint of the last finished step (of
+ * the warm start, during it), and the summary with `interrupted` set. Neither is an error.
  */
 import { chunkWeights } from '../proto/chunks.js';
 import { unary } from '../proto/call.js';
+import { JobStoppedError } from '../proto/errors.js';
 import { fromStatus } from '../proto/status.js';
 import { DEFAULT_BACKOFF, exponentialBackoff, withRetry } from '../proto/retry.js';
 import type { RetryPolicy } from '../proto/retry.js';
@@ -136,8 +142,72 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
     lastSha = res.published?.sha256 ?? '';
   };
 
+  // Stopping early (file comment): the signal, or the coordinator's JobStoppedError.
+  let stopWhy: string | undefined = deps.signal?.aborted === true ? 'stop requested' : undefined;
+  const onAbort = () => {
+    stopWhy ??= 'stop requested';
+  };
+  deps.signal?.addEventListener('abort', onAbort, { once: true });
+  const aborted = new Promise<'aborted'>((resolve) => {
+    if (deps.signal?.aborted === true) resolve('aborted');
+    deps.signal?.addEventListener('abort', () => resolve('aborted'), { once: true });
+  });
+  /** What the RL loop knows when it stops early (nothing during the warm start). */
+  interface SoFar {
+    readonly history: { step: number; reward: number; grounded: number }[];
+    readonly groupsTrained: number;
+    readonly groupsSkipped: number;
+    readonly extraGroups: number;
+  }
+  /** The summary of a run that stopped early, after its checkpoint `dir`; counts from the coordinator if it answers at once. */
+  const stopped = async (stage: 'warm-start' | 'rl', step: number, dir: string, wsSteps: number, so?: SoFar): Promise<RemoteTrainSummary> => {
+    deps.signal?.removeEventListener('abort', onAbort);
+    deps.log(`learner: ${stopWhy}; stopped ${stage === 'rl' ? `after step ${step}` : `in the warm start after step ${step}`}; checkpoint ${dir}`);
+    await model.dispose();
+    const status = await unary(coord, coord.GetStatus, {}, { deadlineMs: Math.min(deps.rpcDeadlineMs, 5000) }).catch(() => undefined);
+    return {
+      finalEval: undefined,
+      history: so?.history ?? [],
+      steps: stage === 'rl' ? step : 0,
+      weightVersion,
+      promptsTrained: status?.prompts?.done ?? 0,
+      promptsRequeued: status?.prompts?.requeued ?? 0,
+      duplicatesDropped: status?.prompts?.duplicates_dropped ?? 0,
+      workers: status?.workers.length ?? 0,
+      warmStartSteps: wsSteps,
+      checkpoint: dir,
+      wallSeconds: (deps.clock().getTime() - started) / 1000,
+      secondsPerStep: { generate: 0, update: 0 },
+      interrupted: { stage, step, checkpoint: dir },
+      cluster: {
+        jobId: status0.job_id,
+        groupsTrained: so?.groupsTrained ?? 0,
+        untrainedItems: 0,
+        extraGroups: so?.extraGroups ?? 0,
+        groupsSkipped: so?.groupsSkipped ?? 0,
+        promptsTotal: status?.prompts?.total ?? 0,
+        staleDropped: status?.prompts?.stale_dropped ?? 0,
+        groupsByWorker: Object.fromEntries((status?.workers ?? []).map((w) => [w.worker_id, w.groups_submitted])),
+        finalWeightsSha256: lastSha,
+      },
+    };
+  };
+
   // Warm start, locally: imitate the compact expert responses (as the trainer does).
-  const warmStartSteps = (await runWarmStart(loop, train, rng)).steps;
+  const ws = await runWarmStart(loop, train, rng, { stop: () => stopWhy !== undefined });
+  const warmStartSteps = ws.steps;
+  if (!ws.done) {
+    const dir = await saveStepCheckpoint(loop, {
+      optimizer: ws.optimizer!,
+      step: ws.steps,
+      weightVersion,
+      rng,
+      now: deps.clock(),
+      prefix: 'warm-start',
+      progress: { stage: 'warm-start', stageStep: ws.steps, warmStartSteps: job.train.warmStart.steps },
+    });
+    return stopped('warm-start', ws.steps, dir, ws.steps);
+  }
   await publishVersion(0);
   deps.log(`learner: published version ${weightVersion} (initial policy)`);
 
@@ -183,6 +253,20 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   const history: { step: number; reward: number; grounded: number }[] = [];
   const saveAt = (step: number, metrics?: Record<string, unknown>) =>
     saveStepCheckpoint(loop, { optimizer, step, weightVersion, rng, now: deps.clock(), metrics });
+  /** TakeGroups; undefined when the run must stop (the signal, or JobStoppedError). */
+  const takeOrStop = async (max: number, min: number, wait: number) => {
+    if (stopWhy !== undefined) return undefined;
+    try {
+      const call = take(max, min, wait);
+      call.catch(() => undefined); // a call still in flight when the signal wins must not reject unhandled
+      const res = await Promise.race([call, aborted]);
+      return res === 'aborted' ? undefined : res;
+    } catch (err) {
+      if (!(err instanceof JobStoppedError)) throw err;
+      stopWhy = `the coordinator says: ${err.message}`;
+      return undefined;
+    }
+  };
   const take = async (max: number, min: number, wait: number) => {
     const res = await retrying(() =>
       unary(
@@ -201,7 +285,8 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
     let skipped = 0; // unusable groups of this step: they count toward P, the step trains without them
     while (buffer.length + skipped < P) {
       const missing = P - buffer.length - skipped;
-      const res = await take(missing, missing, waitMs);
+      const res = await takeOrStop(missing, missing, waitMs);
+      if (res === undefined) return stopped('rl', step - 1, await saveAt(step - 1), warmStartSteps, { history, groupsTrained, groupsSkipped, extraGroups });
       for (const g of res.groups) {
         const why = unusable(g);
         if (why === undefined) {
@@ -267,9 +352,12 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
         `  grounded ${m.grounded.toFixed(3)}  kl ${m.kl.toExponential(2)}  |g| ${m.gradNorm.toFixed(3)}  rollouts of v${versions}` +
         `  wait ${((t1 - t0) / 1000).toFixed(1)}s upd ${((t2 - t1) / 1000).toFixed(1)}s`,
     );
+    if (step < job.train.steps && stopWhy !== undefined)
+      return stopped('rl', step, await saveAt(step), warmStartSteps, { history, groupsTrained, groupsSkipped, extraGroups });
     if (job.train.evalEvery > 0 && step % job.train.evalEvery === 0 && step < job.train.steps) await evaluate(evalSmall, step);
     if (job.train.checkpointEvery > 0 && step % job.train.checkpointEvery === 0 && step < job.train.steps) await saveAt(step);
   }
+  deps.signal?.removeEventListener('abort', onAbort);
   // Acknowledge the last batch (nothing is left to take).
   if (ack !== 0) await take(1, 0, 0);
 

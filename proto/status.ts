@@ -16,6 +16,7 @@
  *   NotFoundError         NOT_FOUND (5)         unknown id: a bug or a restarted coordinator
  *   LeaseExpiredError     FAILED_PRECONDITION (9) the lease was real but is gone: drop, lease again
  *   StaleWeightsError     FAILED_PRECONDITION (9) fetch newer weights first, then sample again
+ *   JobStoppedError       FAILED_PRECONDITION (9) an operator stopped the job: checkpoint and exit
  *   ChecksumMismatchError DATA_LOSS (15)        bytes corrupted in transit: fetch again
  *   MessageTooLargeError  RESOURCE_EXHAUSTED (8) a field over its own limit: send less
  *   UnauthenticatedError  UNAUTHENTICATED (16)  fix the token; retrying cannot help
@@ -29,7 +30,16 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { AnomseerError, ConfigError, DataError, InvalidArgumentError, ShapeError } from '../shared/errors.js';
-import { ChecksumMismatchError, LeaseExpiredError, MessageTooLargeError, NotFoundError, RpcError, StaleWeightsError, UnauthenticatedError } from './errors.js';
+import {
+  ChecksumMismatchError,
+  JobStoppedError,
+  LeaseExpiredError,
+  MessageTooLargeError,
+  NotFoundError,
+  RpcError,
+  StaleWeightsError,
+  UnauthenticatedError,
+} from './errors.js';
 
 /** Metadata key of the error payload (binary: UTF-8 JSON `{ name, fields }`). */
 export const ERROR_METADATA_KEY = 'anomseer-error-bin';
@@ -127,6 +137,12 @@ export const ERROR_TABLE: readonly ErrorCodec[] = Object.freeze([
     grpc.status.FAILED_PRECONDITION,
     (e) => ({ used: e.used, min: e.min }),
     (f) => new StaleWeightsError(num(f.used), num(f.min)),
+  ),
+  row(
+    JobStoppedError,
+    grpc.status.FAILED_PRECONDITION,
+    (e) => ({ jobId: e.jobId, stoppedAtMs: e.stoppedAtMs, reason: e.reason }),
+    (f) => new JobStoppedError(str(f.jobId), num(f.stoppedAtMs), str(f.reason)),
   ),
   row(
     ChecksumMismatchError,

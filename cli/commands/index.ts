@@ -9,8 +9,10 @@ import { registerWorker } from './worker.js';
 import { registerLearner } from './learner.js';
 import { registerStatus } from './status.js';
 import { registerScale } from './scale.js';
+import { registerStop } from './stop.js';
 import { registerServe } from './serve.js';
 import { registerExport } from './export.js';
+import { registerDashboard } from './dashboard.js';
 
 /** Every subcommand registers itself on the program; add new ones here, one line each. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -23,7 +25,9 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerLearner,
   registerStatus,
   registerScale,
+  registerStop,
   registerDetect,
   registerServe,
   registerExport,
+  registerDashboard,
 ];

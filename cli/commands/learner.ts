@@ -28,7 +28,17 @@ export function registerLearner(program: Command): void {
       exitWithParent(process.env, (line) => process.stderr.write(`learner: ${line}\n`));
       const threads = parseThreads(flags.threads);
       const { runLearner } = await import('../../learner/main.js');
-      await runLearner({
+      // SIGTERM (a Kubernetes Job deleted, a pod evicted) or SIGINT: checkpoint and exit 130;
+      // a second one exits at once. Without a handler, node as PID 1 ignores SIGTERM.
+      const stop = new AbortController();
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (stop.signal.aborted) process.exit(130);
+        process.stdout.write(`learner: ${sig}; saving a checkpoint, then exiting (${sig} again stops at once)\n`);
+        stop.abort();
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      const summary = await runLearner({
         jobFile: file,
         set: flags.set,
         coordinator: flags.coordinator,
@@ -37,8 +47,11 @@ export function registerLearner(program: Command): void {
         threads,
         tokenFile: flags.tokenFile,
         metrics: metricsFromFlags(flags),
+        signal: stop.signal,
         env: process.env,
         log: (line) => process.stdout.write(`${line}\n`),
       });
+      // Stopped by a signal: 130, as `train` (the run is not finished). Stopped by `anomseer stop`: 0.
+      if (summary.interrupted !== undefined && stop.signal.aborted) process.exitCode = 130;
     });
 }

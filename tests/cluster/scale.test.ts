@@ -51,6 +51,8 @@ test('localLiveWorkers: local, not stopped, and heard from within the window (it
     groups_submitted: 0,
     registered_at_ms: registered,
     last_heartbeat_at_ms: beat,
+    cpu_cores: 0,
+    rss_bytes: 0,
   });
   const s = {
     now_ms: 100_000,

@@ -63,6 +63,8 @@ const idleBeat = (id: string, now: number) => ({
   rollouts_per_second: 3,
   lease_ids: [],
   sent_at_ms: now,
+  cpu_cores: 0,
+  rss_bytes: 0,
 });
 
 const snapshot = async (url: string): Promise<Snapshot> =>
@@ -262,6 +264,8 @@ test('the weights table shows a published version with the bytes streamed and th
         rollouts_per_second: 0,
         lease_ids: [],
         sent_at_ms: Date.now(),
+        cpu_cores: 0,
+        rss_bytes: 0,
       });
     }
     const before = Date.now();
@@ -320,6 +324,8 @@ test('clusterStatusOf: states in words, "lost" after the timeout, broadcasts ove
     groups_submitted: 0,
     registered_at_ms: 0,
     last_heartbeat_at_ms: beat,
+    cpu_cores: 0,
+    rss_bytes: 0,
   });
   const s: GetStatusResponse = {
     job_id: 'j',
@@ -341,8 +347,8 @@ test('clusterStatusOf: states in words, "lost" after the timeout, broadcasts ove
     staleness: [5, 2],
     lostAfterMs: 5000,
     broadcasts: [
-      { version: 3, bytes: 100, bytesSent: 100, workersUpdated: 1, publishedAtMs: 9_000, lastFetchAtMs: 9_500, seconds: 0.5 },
-      { version: 2, bytes: 90, bytesSent: 360, workersUpdated: 3, publishedAtMs: 1_000, lastFetchAtMs: 3_000, seconds: 2 },
+      { version: 3, bytes: 100, bytesSent: 100, bytesRelayed: 0, workersUpdated: 1, publishedAtMs: 9_000, lastFetchAtMs: 9_500, seconds: 0.5, received: [] },
+      { version: 2, bytes: 90, bytesSent: 360, bytesRelayed: 0, workersUpdated: 3, publishedAtMs: 1_000, lastFetchAtMs: 3_000, seconds: 2, received: [] },
     ],
   });
   assert.equal(

@@ -1,34 +1,30 @@
-// The Kubernetes manifests, run: coordinator (on a real redis-server), learner and two workers
-// started as local processes with exactly the args and env of deploy/k8s/*.yaml (the swaps a
-// laptop needs are listed in local-pods.ts), the smoke job as the ConfigMap's job.yaml. The job
-// must finish, every probe in the manifests must answer on the port it names, and every role's
-// /metrics must scrape (strictly parsed) with values that match what happened. Every wait is on
-// an event (a probe answering, a log line, an exit) with the generous outer limit of
-// tests/helpers/wait.ts; a request that fails on a loaded machine is asked again.
+// The Kubernetes manifests, run: the smoke job's overlay (deploy/k8s/jobs/smoke) as kustomize
+// renders it — coordinator (on a real redis-server), learner and two workers started as local
+// processes with exactly their pods' args and env (the swaps a laptop needs are listed in
+// local-pods.ts), the overlay's job.yaml from its generated ConfigMap. The job must finish, its
+// workers must then end by themselves with 0, every probe in the manifests must answer on the
+// port it names, and every role's /metrics must scrape (strictly parsed) with values that match
+// what happened. Two jobs at once: jobs-run.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'node:http';
 import { createInterface } from 'node:readline';
-import { STOP_AFTER_LINE, isStopped } from '../helpers/children.js';
 import { startRedis } from '../helpers/redis.js';
 import type { RedisServer } from '../helpers/redis.js';
-import { get as getRetrying } from '../helpers/http.js';
-import { EVENT_LIMIT_MS, eventually, within, withinProgress } from '../helpers/wait.js';
 import { parsePromText, sumOf, valueOf } from '../telemetry/prom-text.js';
 import type { Family } from '../telemetry/prom-text.js';
-import { loadYaml, repoRoot } from './deploy-files.js';
+import { repoRoot } from './deploy-files.js';
+import { jobOverlays, namespaceDir, render } from './kustomize.js';
 import { planLocalCluster } from './local-pods.js';
 import type { LocalPod } from './local-pods.js';
 
 const TOKEN = 'manifest-run-token-0123456789abcdef';
 const bin = join(repoRoot, 'bin/anomseer.mjs');
-const jobText = readFileSync(join(repoRoot, 'examples/smoke.yaml'), 'utf8');
 const steps = 3;
 const promptsPerStep = 4;
 const groupSize = 4;
@@ -38,51 +34,29 @@ interface Running {
   name: string;
   child: ChildProcess;
   lines: string[];
-  /** When it last printed a line, ms since the epoch. */
-  lastLineAt: number;
   exited: Promise<number | string>;
 }
 
-/** Start `pod`; with `stopAfter`, it stops itself right after its first stdout line matching it (tests/helpers/stop-after-line.mjs). */
-function start(pod: LocalPod, name: string, cwd: string, onLine: (line: string) => void = () => {}, stopAfter = ''): Running {
-  const preload = stopAfter === '' ? [] : ['--import', STOP_AFTER_LINE];
-  const child = spawn(process.execPath, [...preload, bin, ...pod.argv], {
+function start(pod: LocalPod, name: string, cwd: string, onLine: (line: string) => void = () => {}): Running {
+  const child = spawn(process.execPath, [bin, ...pod.argv], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...pod.env, ANOMSEER_EXIT_WITH_PARENT: '1', ANOMSEER_TEST_STOP_AFTER: stopAfter },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...pod.env, ANOMSEER_EXIT_WITH_PARENT: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
-  const running: Running = { pod, name, child, lines, lastLineAt: Date.now(), exited: Promise.resolve(-1) };
   for (const s of [child.stdout!, child.stderr!]) {
     createInterface({ input: s }).on('line', (l) => {
       lines.push(l);
-      running.lastLineAt = Date.now();
       onLine(l);
       if (process.env.CLUSTER_TEST_VERBOSE) console.log(`[${name}] ${l}`);
     });
   }
-  // 'close': all its lines have been read by then.
-  running.exited = new Promise<number | string>((resolve) => child.on('close', (code, sig) => resolve(code ?? sig ?? -1)));
-  return running;
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
+  return { pod, name, child, lines, exited };
 }
 
-const isRunning = (r: Running) => r.child.exitCode === null && r.child.signalCode === null;
-const headers = (token?: string): Record<string, string> => (token === undefined ? {} : { authorization: `Bearer ${token}` });
-
-/** One GET, waited for however slow the answer (up to the outer limit); rejects on a network error. */
 const get = (port: number, path: string, token?: string) =>
-  fetch(`http://127.0.0.1:${port}${path}`, { headers: headers(token), signal: AbortSignal.timeout(EVENT_LIMIT_MS) });
-
-/** The status of one GET, or undefined when it got no answer (ask again later). */
-const statusOf = (port: number, path: string, token?: string) =>
-  get(port, path, token).then(
-    (res) => res.status,
-    () => undefined,
-  );
-
-/** A GET of a process that must answer: retried until it does, unless `r` exits first. */
-const getFrom = (r: Running, port: number, path: string) =>
-  getRetrying(`http://127.0.0.1:${port}${path}`, { giveUp: () => (isRunning(r) ? undefined : `${r.name} exited`) });
+  fetch(`http://127.0.0.1:${port}${path}`, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(3000) });
 
 async function scrape(port: number): Promise<Map<string, Family> | undefined> {
   try {
@@ -92,36 +66,6 @@ async function scrape(port: number): Promise<Map<string, Family> | undefined> {
     if (err instanceof Error && err.name === 'PromTextError') throw err;
     return undefined; // not listening (yet / any more)
   }
-}
-
-/** Thrown by a probe when waiting longer is pointless (the process exited). */
-class Gone extends Error {}
-const stopOnGone = { stopOn: (err: unknown) => err instanceof Gone };
-
-/** A scrape of `r`'s /metrics, asked until one succeeds; undefined if `r` exits first. */
-const scrapeWhileRunning = (r: Running, port: number): Promise<Map<string, Family> | undefined> =>
-  eventually(
-    `${r.name} /metrics`,
-    async () => {
-      if (!isRunning(r)) throw new Gone(`${r.name} exited`);
-      return scrape(port);
-    },
-    stopOnGone,
-  ).catch((err: unknown) => {
-    if (err instanceof Gone) return undefined;
-    throw err;
-  });
-
-/** `anomseer <args>`, run to its exit: status, stdout, stderr. */
-function runCli(args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ANOMSEER_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ status: code, stdout, stderr }));
-  });
 }
 
 const tcpOpen = (port: number) =>
@@ -135,29 +79,8 @@ const tcpOpen = (port: number) =>
   });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * A GET on a connection of its own, to a server whose process may be stopped (SIGSTOP): the
- * kernel completes the connection and holds the request for it. `sent` resolves once the
- * request has been handed to the kernel, `answer` with the status and body.
- */
-function queuedGet(port: number, path: string, token?: string): { sent: Promise<void>; answer: Promise<{ status: number; text: string }> } {
-  let onSent!: () => void;
-  const sent = new Promise<void>((r) => (onSent = r));
-  const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: headers(token), agent: false }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(onSent);
-  });
-  // An error before the request was sent must not leave `sent` waiting forever.
-  answer.catch(onSent);
-  return { sent, answer };
-}
+/** Like sleep, but never keeps the test process alive once everything else is done. */
+const deadline = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 /** Every probe of the container: kind, how, and the local port it must answer on. */
 function probesOf(pod: LocalPod): { kind: string; http?: string; port: number }[] {
@@ -177,14 +100,12 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
   const running: Running[] = [];
   try {
     redis = await startRedis();
-    const { docs } = loadYaml();
+    const docs = [...render(namespaceDir), ...render(jobOverlays().find((d) => d.endsWith('/smoke'))!)];
     const cluster = await planLocalCluster(docs, {
       tmp,
       secrets: { 'anomseer-token': { token: TOKEN } },
-      configMaps: { 'anomseer-job': { 'job.yaml': jobText } },
       external: { 'anomseer-redis': `${redis.host}:${redis.port}` },
-      replicas: { 'Deployment/anomseer-worker': 2 },
-      ours: (image) => /^anomseer(-cuda)?$/.test(image),
+      ours: (image) => /^anomseer(-cuda)?(:|$)/.test(image),
     });
     const byRole = (role: string) => cluster.pods.filter((p) => p.argv[0] === role);
     const [coordPod] = byRole('coordinator');
@@ -193,22 +114,26 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
     assert.ok(coordPod && learnerPod && workerPods.length === 2, 'one coordinator, one learner, two workers');
     assert.match(coordPod!.argv.join(' '), /--redis redis:\/\/127\.0\.0\.1:\d+/);
     const metricsPort = (p: LocalPod) => Number(p.argv[p.argv.indexOf('--metrics-port') + 1]);
-    const grpcAddress = cluster.services.get('anomseer-coordinator')!.get(7070)!;
+    const grpcAddress = cluster.services.get('anomseer-smoke-coordinator')!.get(7070)!;
 
     const coord = start(coordPod!, 'coordinator', tmp);
     running.push(coord);
     // The startup probe's job: wait until the coordinator's /healthz says it serves.
     const coordProbes = probesOf(coordPod!);
-    const startup = coordProbes.find((p) => p.kind === 'startupProbe')!;
-    assert.ok(startup.http, 'the coordinator has an HTTP startup probe');
-    await eventually(
-      "the coordinator's startup probe answers 200",
-      async () => {
-        if (!isRunning(coord)) throw new Gone(`coordinator exited:\n${coord.lines.join('\n')}`);
-        return (await statusOf(startup.port, startup.http!)) === 200 ? true : undefined;
-      },
-      stopOnGone,
-    );
+    for (let t = 0; ; t++) {
+      if (coord.child.exitCode !== null) throw new Error(`coordinator exited:\n${coord.lines.join('\n')}`);
+      const probe = coordProbes.find((p) => p.kind === 'startupProbe')!;
+      if (
+        probe.http !== undefined &&
+        (await get(probe.port, probe.http).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200
+      )
+        break;
+      if (t > 300) throw new Error(`coordinator never became healthy:\n${coord.lines.join('\n')}`);
+      await sleep(100);
+    }
     // While the job runs: keep the last good scrape of each role, check probes and auth once each.
     const last = new Map<string, Map<string, Family>>();
     const probed = new Set<string>();
@@ -218,33 +143,12 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
       last.set('learner', f);
       learnerStepsSeen = Math.max(learnerStepsSeen, valueOf(f, 'anomseer_learner_steps_total'));
     };
-    // The learner logs "step k/n" right after the step's metrics are set, then evaluates, saves
-    // and exits, closing its metrics server: however soon that comes on a loaded machine, the
-    // last step's metrics are scraped at that line. The learner stops itself right after it
-    // (stop-after-line); the scrape's connection and request are queued in the kernel while it
-    // is stopped; then it goes on, and the first turn of its event loop accepts the connection,
-    // long before it closes the server after its final eval.
-    const lastLine = `^step ${steps}/${steps} `;
-    let lastStepScrape: Promise<void> | undefined;
-    const learner: Running = start(
-      learnerPod!,
-      'learner',
-      tmp,
-      (line) => {
-        if (lastStepScrape !== undefined || !new RegExp(lastLine).test(line)) return;
-        lastStepScrape = (async () => {
-          await eventually('the learner stops itself after its last step line', () => (isStopped(learner.child.pid!) ? true : undefined), { everyMs: 10 });
-          const scrape = queuedGet(metricsPort(learnerPod!), '/metrics', TOKEN);
-          await scrape.sent;
-          learner.child.kill('SIGCONT');
-          const r = await within(scrape.answer, "the learner's /metrics after its last step");
-          assert.is(r.status, 200, r.text);
-          seeLearner(parsePromText(r.text));
-        })();
-        lastStepScrape.catch(() => {}); // awaited below
-      },
-      lastLine,
-    );
+    // The learner logs "step k/n" right after the step's metrics are set, then evaluates for a
+    // while before it exits: scraping on that line sees the last step without a race.
+    let lastStepScrape: Promise<void> = Promise.resolve();
+    const learner = start(learnerPod!, 'learner', tmp, (line) => {
+      if (line.startsWith(`step ${steps}/${steps} `)) lastStepScrape = scrape(metricsPort(learnerPod!)).then(seeLearner);
+    });
     running.push(learner);
     workerPods.forEach((p, i) => running.push(start(p, `worker-${i}`, tmp)));
 
@@ -258,10 +162,15 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
           else last.set(r.name, f);
           if (!probed.has(r.name)) {
             const probes = probesOf(r.pod);
-            // A request without an answer is asked again on the next round.
-            const answers = await Promise.all(probes.map(async (p) => (p.http === undefined ? tcpOpen(p.port) : (await statusOf(p.port, p.http)) === 200)));
-            const noToken = await statusOf(port, '/metrics');
-            const wrongToken = await statusOf(port, '/metrics', 'wrong-token-0123456789abcdef');
+            // A request that times out on a loaded machine is asked again on the next round.
+            const status = (port: number, path: string, token?: string) =>
+              get(port, path, token).then(
+                (res) => res.status,
+                () => undefined,
+              );
+            const answers = await Promise.all(probes.map(async (p) => (p.http === undefined ? tcpOpen(p.port) : (await status(p.port, p.http)) === 200)));
+            const noToken = await status(port, '/metrics');
+            const wrongToken = await status(port, '/metrics', 'wrong-token-0123456789abcdef');
             if (answers.every(Boolean) && noToken !== undefined && wrongToken !== undefined) {
               assert.is(noToken, 401, `${r.name}: /metrics without a token`);
               assert.is(wrongToken, 401, `${r.name}: /metrics with a wrong token`);
@@ -273,37 +182,29 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
       }
     });
 
-    // ~20 s on two idle cores; the limit is on the learner's silence (it logs every step).
-    const code = await withinProgress(learner.exited, 'the learner exits', () => learner.lastLineAt);
-    assert.ok(lastStepScrape, `the learner printed step ${steps}/${steps}:\n${learner.lines.slice(-30).join('\n')}`);
+    // ~20 s on two idle cores; the bound is for a loaded CI machine.
+    const code = await Promise.race([learner.exited, deadline(240_000).then(() => 'timeout')]);
     await lastStepScrape;
     assert.is(code, 0, `learner exit ${code}:\n${learner.lines.slice(-30).join('\n')}`);
-    // The workers run with --when-done wait: after job_done they stay up and healthy (a
-    // Deployment would restart a container that exits), and SIGTERM ends them with 0.
+    // The job is done: the workers (a Kubernetes Job) end by themselves with 0, freeing their GPUs.
     const workers = running.filter((r) => r.name.startsWith('worker'));
     for (const w of workers) {
-      const done = /the job is done .* waiting for SIGTERM \(--when-done wait\)/;
-      await eventually(
-        `${w.name} says the job is done`,
-        () => {
-          if (w.lines.some((l) => done.test(l))) return true;
-          if (!isRunning(w)) throw new Gone(`${w.name} exited:\n${w.lines.slice(-10).join('\n')}`);
-          return undefined;
-        },
-        stopOnGone,
+      assert.is(
+        await Promise.race([w.exited, deadline(240_000).then(() => 'timeout')]),
+        0,
+        `${w.name} exits 0 when the job is done:\n${w.lines.slice(-10).join('\n')}`,
       );
-      assert.ok(isRunning(w), `${w.name} is still running after the job`);
-      const h = await getFrom(w, metricsPort(w.pod), '/healthz');
-      assert.is(h.status, 200, `${w.name} /healthz after the job`);
-      assert.is(h.json<{ checks: { jobDone: boolean } }>().checks.jobDone, true);
+      assert.ok(
+        w.lines.some((l) => /stopped after \d+ accepted group/.test(l)),
+        w.name,
+      );
     }
 
-    // Status the way an operator asks for it (docs/DEPLOY.md), against the coordinator. Its own
-    // 10 s call deadline can pass on a loaded machine: then it is asked again.
-    const st = await eventually('anomseer status --json', async () => {
-      const r = await runCli(['status', '--coordinator', grpcAddress, '--json'], tmp);
-      if (r.status !== 0 && /DEADLINE_EXCEEDED|UNAVAILABLE/.test(r.stderr)) throw new Error(r.stderr);
-      return r;
+    // Status the way an operator asks for it (docs/DEPLOY.md), against the coordinator.
+    const st = spawnSync(process.execPath, [bin, 'status', '--coordinator', grpcAddress, '--json'], {
+      cwd: tmp,
+      env: { ...process.env, ANOMSEER_TOKEN: TOKEN },
+      encoding: 'utf8',
     });
     assert.is(st.status, 0, st.stderr);
     const status = JSON.parse(st.stdout);
@@ -311,7 +212,7 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
     assert.is(status.weight_version, steps + 1);
     assert.is(status.prompts.total, steps * promptsPerStep);
     assert.is(status.prompts.done, steps * promptsPerStep);
-    const summary = JSON.parse(readFileSync(join(tmp, 'Job_anomseer_learner-0', 'runs', 'summary.json'), 'utf8'));
+    const summary = JSON.parse(readFileSync(join(tmp, 'Job_anomseer_smoke_learner-0', 'runs', 'summary.json'), 'utf8'));
     assert.is(summary.steps, steps);
     assert.is(summary.cluster.untrainedItems, 0);
     assert.is(summary.cluster.extraGroups, 0);
@@ -320,18 +221,10 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
     watching = false;
     await Promise.all(watchers);
     for (const r of running) assert.ok(probed.has(r.name), `${r.name}: its probes answered while it ran`);
-    for (const p of coordProbes) {
-      // /healthz asks the store (Redis) within the metrics server's 2 s: on a loaded machine a
-      // 503 can be the store being slow, so it is asked until it says 200.
-      const ok =
-        p.http === undefined
-          ? await tcpOpen(p.port)
-          : await eventually(`coordinator ${p.kind} answers 200`, async () => ((await getFrom(coord, p.port, p.http!)).status === 200 ? true : undefined));
-      assert.ok(ok, `coordinator ${p.kind}`);
-    }
+    for (const p of coordProbes) assert.ok(p.http === undefined ? await tcpOpen(p.port) : (await get(p.port, p.http)).status === 200, `coordinator ${p.kind}`);
 
     // The coordinator, still up: exact accounting of the job.
-    const fc = (await scrapeWhileRunning(coord, metricsPort(coordPod!)))!;
+    const fc = (await scrape(metricsPort(coordPod!)))!;
     assert.ok(fc, 'coordinator /metrics');
     const total = steps * promptsPerStep;
     assert.is(valueOf(fc, 'anomseer_coordinator_step'), steps);
@@ -360,7 +253,7 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
     // The learner: its last scrape before it exited.
     const fl = last.get('learner');
     assert.ok(fl, 'learner /metrics scraped');
-    assert.is(learnerStepsSeen, steps, 'the learner reported every step (scraped at its last step line)');
+    assert.is(learnerStepsSeen, steps, 'the learner reported every step (the final eval keeps it up long enough)');
     assert.ok(valueOf(fl!, 'anomseer_learner_reward', { part: 'total' }) >= 0);
     assert.is(valueOf(fl!, 'anomseer_learner_weight_publish_seconds_count') >= 1, true);
     assert.ok(valueOf(fl!, 'anomseer_rpc_client_duration_seconds_count', { method: 'TakeGroups', code: 'OK' }) >= 1);
@@ -374,9 +267,6 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
       assert.ok(sumOf(fw!, 'anomseer_rpc_client_duration_seconds_count', { method: 'LeasePrompts' }) >= 1, `${name} LeasePrompts observed`);
     }
     assert.ok(workerRollouts > 0 && workerRollouts <= total * groupSize * 2, `worker rollouts ${workerRollouts}`);
-
-    for (const w of workers) w.child.kill('SIGTERM');
-    for (const w of workers) assert.is(await within(w.exited, `${w.name} exits on SIGTERM`), 0, `${w.name} exits 0 on SIGTERM`);
   } finally {
     for (const r of running) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
     await Promise.all(running.map((r) => r.exited));

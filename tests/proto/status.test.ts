@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { rpc } from '../helpers/rpc.js';
 import {
   ChecksumMismatchError,
+  JobStoppedError,
   LeaseExpiredError,
   MessageTooLargeError,
   NotFoundError,
@@ -28,6 +29,7 @@ const CASES: [AnomseerError, grpc.status, string[]][] = [
   [new NotFoundError('worker', 'w-9', 'register again: the coordinator restarted'), grpc.status.NOT_FOUND, ['kind', 'id']],
   [new LeaseExpiredError('lease-41', 1_795_000_060_000), grpc.status.FAILED_PRECONDITION, ['leaseId', 'deadlineMs']],
   [new StaleWeightsError(10, 12), grpc.status.FAILED_PRECONDITION, ['used', 'min']],
+  [new JobStoppedError('smoke-cd2b19b08893', 1_795_000_060_000, 'operator'), grpc.status.FAILED_PRECONDITION, ['jobId', 'stoppedAtMs', 'reason']],
   [new ChecksumMismatchError(4, 'ab'.repeat(32), 'cd'.repeat(32)), grpc.status.DATA_LOSS, ['version', 'expected', 'actual']],
   [new MessageTooLargeError('event_json', 2_000_000, 1_048_576), grpc.status.RESOURCE_EXHAUSTED, ['field', 'bytes', 'limit']],
   [new UnauthenticatedError('wrong bearer token'), grpc.status.UNAUTHENTICATED, []],

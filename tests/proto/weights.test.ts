@@ -117,6 +117,9 @@ test('PublishWeights uploads chunks from the learner; the server reassembles and
       chunk_count: 5,
       chunk_bytes: MiB,
       published_at_ms: 1_795_000_000_000,
+      encoding: '',
+      wire_sha256: sha256Hex(FIVE_MB),
+      wire_bytes: 5_000_000,
     });
 
     // One flipped byte: DATA_LOSS, and the server stays up.
@@ -157,7 +160,18 @@ test('WatchVersions announces each new version to a watching worker', async () =
 });
 
 test('GetVersion answers version 0 before anything is published', async () => {
-  const none: WeightVersion = { version: 0, step: 0, sha256: '', total_bytes: 0, chunk_count: 0, chunk_bytes: 0, published_at_ms: 0 };
+  const none: WeightVersion = {
+    version: 0,
+    step: 0,
+    sha256: '',
+    total_bytes: 0,
+    chunk_count: 0,
+    chunk_bytes: 0,
+    published_at_ms: 0,
+    encoding: '',
+    wire_sha256: '',
+    wire_bytes: 0,
+  };
   const s = await startServer({ weights: weightsHandlers({ GetVersion: (_call, callback) => callback(null, none) }) });
   try {
     assert.equal(await rpc(s.weights, s.weights.GetVersion, {}), none);
