@@ -7,17 +7,15 @@
 // is done (a Kubernetes Job of workers then completes and frees its GPUs).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { startRedis } from '../helpers/redis.js';
 import type { RedisServer } from '../helpers/redis.js';
-import { within } from '../helpers/wait.js';
-import { exitOf, killAll, startRole } from '../cli/roles.js';
+import { exitOf, killAll, startRole, statusJson } from '../cli/roles.js';
 import type { Role } from '../cli/roles.js';
-import { deployDir, repoRoot } from './deploy-files.js';
+import { deployDir } from './deploy-files.js';
 import { jobOverlays, namespaceDir, render } from './kustomize.js';
 import { planLocalCluster } from './local-pods.js';
 import type { LocalCluster, LocalPod } from './local-pods.js';
@@ -111,11 +109,7 @@ test("two jobs' overlays run side by side in one namespace; each job's workers s
     }
 
     for (const j of jobs) {
-      const st = spawnSync(process.execPath, ['bin/anomseer.mjs', 'status', '--coordinator', j.address, '--json'], {
-        cwd: repoRoot,
-        env: { ...process.env, ANOMSEER_TOKEN: TOKEN },
-        encoding: 'utf8',
-      });
+      const st = await statusJson(j.address, { ANOMSEER_TOKEN: TOKEN });
       assert.is(st.status, 0, st.stderr);
       const s = JSON.parse(st.stdout);
       assert.match(s.job_id, new RegExp(`^${j.name}-[0-9a-f]{12}$`));
@@ -145,7 +139,7 @@ test("two jobs' overlays run side by side in one namespace; each job's workers s
     }
     for (const j of jobs) {
       j.coordinator.child.kill('SIGTERM');
-      assert.is(await within(j.coordinator.exited, `${j.name} coordinator exits`), 0);
+      assert.is(await exitOf(j.coordinator), 0, `${j.name} coordinator exits`);
     }
   } finally {
     await killAll();
