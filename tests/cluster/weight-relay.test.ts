@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { bearerInterceptor } from '../../proto/auth.js';
-import { collect, unary } from '../../proto/call.js';
+import { collect } from '../../proto/call.js';
 import { chunkWeights, describeWeights } from '../../proto/chunks.js';
 import { NotFoundError, UnauthenticatedError } from '../../proto/errors.js';
 import { addService, createClient } from '../../proto/load.js';
@@ -25,6 +25,7 @@ import { decodePublishedWeights, encodePublishedWeights } from '../../shared/pol
 import { initParams } from '../../shared/policy/model-config.js';
 import { policySpecFromJob } from '../../shared/policy/spec.js';
 import { Rng } from '../../shared/rng.js';
+import { rpc } from '../helpers/rpc.js';
 import { eventually, within } from '../helpers/wait.js';
 import { TOKEN, clients, fakeRecords, smokeJob } from './helpers.js';
 
@@ -177,8 +178,17 @@ test('a relay called for a version its own fetch has not begun yet (named a sour
   });
   try {
     const bytes = file(200_000);
+    // Seen the moment the relay starts waiting for the version (a spy on the real HeldWeights).
+    const whenBegun = n.held.whenBegun.bind(n.held);
+    let waiting!: () => void;
+    const relayWaits = new Promise<void>((r) => (waiting = r));
+    n.held.whenBegun = (version, waitMs) => {
+      waiting();
+      return whenBegun(version, waitMs);
+    };
     const call = collect(c.FetchWeights({ version: 1, start_index: 0, worker_id: 'child' }));
-    await sleep(50); // the child's call is in, nothing is held yet
+    await within(relayWaits, "the child's call waits in the relay, nothing held yet");
+    assert.is(n.held.get(1), undefined);
     const v = n.held.begin(describeWeights(bytes, { version: 1, step: 1, chunkBytes: CHUNK }));
     for (const chunk of chunkWeights(bytes, { version: 1, step: 1, chunkBytes: CHUNK })) v.accept(chunk);
     const got = await within(call, 'the relayed chunks');
@@ -209,7 +219,7 @@ async function badRelay(k: Cluster, v: number, bytes: Buffer, sendChunks: number
   );
   const address = `127.0.0.1:${port}`;
   const cl = clients(k.srv.address);
-  await unary(cl.weights, cl.weights.AnnouncePeer, {
+  await rpc(cl.weights, cl.weights.AnnouncePeer, {
     worker_id: 'bad',
     peer_address: address,
     held: [{ version: v, chunks: info.chunk_count, complete: true }],
@@ -218,6 +228,9 @@ async function badRelay(k: Cluster, v: number, bytes: Buffer, sendChunks: number
   return { address, close: () => server.forceShutdown() };
 }
 
+// A stall is no chunk for stallMs on the fetcher's clock: on a loaded machine it can be seen
+// before all 4 chunks the stalling relay sent were read, so what counts is what the fetch kept
+// from it (at most 4), and that the rest came from the coordinator, from the first missing chunk.
 for (const [what, lie, stallMs] of [
   ['stops sending (stalls)', false, 300],
   ['sends a chunk out of order', true, 60_000],
@@ -231,9 +244,10 @@ for (const [what, lie, stallMs] of [
     try {
       const got = await within(n.fetcher.fetch(v, 'w1'), 'the fetch');
       assert.ok(got.bytes.equals(bytes));
-      const kept = lie ? 3 : 4;
+      const kept = lie ? 3 : (got.sources.find((x) => x.worker_id === 'bad')?.chunks ?? 0);
+      assert.ok(kept <= 4, `kept ${kept} chunks from a relay that sent 4`);
       assert.equal(got.sources, [
-        { worker_id: 'bad', bytes: kept * CHUNK, chunks: kept },
+        ...(kept > 0 ? [{ worker_id: 'bad', bytes: kept * CHUNK, chunks: kept }] : []),
         { worker_id: '', bytes: bytes.length - kept * CHUNK, chunks: 10 - kept },
       ]);
       assert.is(k.c.registry.broadcasts.list()[0]!.bytesSent, bytes.length - kept * CHUNK, 'the coordinator sent only the missing chunks');
@@ -307,7 +321,7 @@ test('ResolveSource refuses a malformed relay address and a relay without a work
       [{ worker_id: 'w', version: 0, peer_address: 'no-port', exclude_worker_ids: [] }, 'peer_address'],
       [{ worker_id: '', version: 0, peer_address: '127.0.0.1:5', exclude_worker_ids: [] }, 'worker_id'],
     ] as const) {
-      const err = await unary(cl.weights, cl.weights.ResolveSource, { ...req, exclude_worker_ids: [] }).catch((e: unknown) => e);
+      const err = await rpc(cl.weights, cl.weights.ResolveSource, { ...req, exclude_worker_ids: [] }).catch((e: unknown) => e);
       assert.is((err as { field?: string }).field, field);
     }
   } finally {
@@ -321,7 +335,7 @@ test('the weights stream honours the token like every RPC', async () => {
   try {
     await k.publish(file(100));
     const c = createClient('Weights', k.srv.address, grpc.credentials.createInsecure(), channelOptions());
-    const err = await unary(c, c.ResolveSource, { worker_id: 'w', version: 0, peer_address: '', exclude_worker_ids: [] }).catch((e: unknown) => e);
+    const err = await rpc(c, c.ResolveSource, { worker_id: 'w', version: 0, peer_address: '', exclude_worker_ids: [] }).catch((e: unknown) => e);
     assert.instance(err, UnauthenticatedError);
     c.close();
   } finally {
