@@ -119,7 +119,10 @@ for (const c of CASES) {
       const address = (await first.waitFor(/listening on (\S+)/, LIMIT))[1]!;
       const summaryFile = join(dir, 'summary.json');
       const learner = startRole('learner', ['learner', 'examples/smoke.yaml', ...setFlags, '--coordinator', address, '--summary', summaryFile]);
-      const worker = (id: string) => startRole(`worker ${id}`, ['worker', '--coordinator', address, '--id', id, '--max-prompts', '1']);
+      // Workers fetch from the coordinator only (--peer-listen off): a worker frozen on version 5
+      // must not be the relay another worker is reading version 5 from (relays and their
+      // fail-over are tests/cluster/weight-relay.test.ts's subject).
+      const worker = (id: string) => startRole(`worker ${id}`, ['worker', '--coordinator', address, '--id', id, '--max-prompts', '1', '--peer-listen', 'off']);
       const run: Run = { coordinator, address, first, learner, worker, summaryFile };
       const workers = c.workers.map(worker);
 
