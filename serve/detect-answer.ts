@@ -12,9 +12,12 @@
  *   windows       [{ start, length, type, intervals (window-relative), text }] as detect's result.json
  *   trace         the whole trace of the window the explanation comes from
  *   timeIntervals [[first, last], …] the intervals as the request's timestamps (inclusive), when sent
- *   plotPng       the annotated plot (PNG) when asked for
+ *   plotPng       the figure `anomseer detect` writes as plot.png (PNG), when asked for: value and
+ *                 index ticks (time ticks when every timestamp is a date-time), the intervals
+ *                 shaded and numbered, window boundaries, the type in the legend
  */
-import { annotatedPng } from '../shared/plot/annotate.js';
+import { timesOf } from '../shared/datasets/timestamps.js';
+import { detectFigurePng } from '../shared/plot/figure.js';
 import { detectSeries } from '../shared/policy/inference.js';
 import type { TraceSampler } from '../shared/policy/inference.js';
 import type { Tokenizer } from '../shared/policy/tokenizer.js';
@@ -64,7 +67,20 @@ export function detectAnswerer(sampler: TraceSampler, spec: PolicySpec, tokenize
       windows,
       trace: source.text,
       ...(ts === undefined ? {} : { timeIntervals: r.intervals.map(([s, e]) => [ts[s]!, ts[e - 1]!] as const) }),
-      ...(input.plot ? { plotPng: await annotatedPng(r.normalized, { predicted: r.intervals, normalize: 'none' }) } : {}),
+      ...(input.plot ? { plotPng: await figure(input, r.type, r.intervals, windows) } : {}),
     };
   };
+}
+
+/** detect's figure of this answer (cli/commands/detect.ts draws the same one, with the file name as title). */
+async function figure(input: DetectInput, type: string, intervals: readonly Interval[], windows: readonly WindowJson[]): Promise<Buffer> {
+  const times = input.timestamps === undefined ? undefined : timesOf(input.timestamps);
+  const { png } = await detectFigurePng(input.values, {
+    intervals,
+    type,
+    windows: { starts: windows.map((w) => w.start), length: windows[0]!.length },
+    ...(times === undefined ? {} : { times: times.ms, timesUtc: times.zoned }),
+    title: `${input.values.length.toLocaleString('en-US')} points`,
+  });
+  return png;
 }

@@ -52,3 +52,21 @@ export function formatTimestamp(ms: number, zoned: boolean): string {
   const body = iso.endsWith('.000Z') ? iso.slice(0, -5) : iso.slice(0, -1);
   return zoned ? `${body}Z` : body;
 }
+
+/**
+ * The times of a list of timestamps, when every one is a date-time (a number or any other text
+ * makes it undefined: the axis then counts points). `zoned` when any named its zone, as a CSV's
+ * time column is read.
+ */
+export function timesOf(stamps: readonly (string | number)[]): { ms: Float64Array; zoned: boolean } | undefined {
+  const ms = new Float64Array(stamps.length);
+  let zoned = false;
+  for (let i = 0; i < stamps.length; i++) {
+    const s = stamps[i];
+    const t = typeof s === 'string' ? parseTimestamp(s) : undefined;
+    if (t === undefined) return undefined;
+    ms[i] = t.ms;
+    zoned ||= t.zoned;
+  }
+  return { ms, zoned };
+}

@@ -2,7 +2,7 @@
 // `readValuesCsv` reads beside the values when asked (times: true).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatTimestamp, parseTimestamp } from '../../shared/datasets/timestamps.js';
+import { formatTimestamp, parseTimestamp, timesOf } from '../../shared/datasets/timestamps.js';
 import { parseValuesCsv } from '../../shared/datasets/values-csv.js';
 
 // [text, ms since the epoch or undefined, zoned, written back]
@@ -78,5 +78,19 @@ test('without times: true the time column is not read', () => {
   const r = parseValuesCsv('timestamp,value\n2014-02-19 10:50:00,1\n', 'x.csv');
   assert.equal(Object.keys(r).sort(), ['column', 'values']);
 });
+
+const TIMES_OF: [string, (string | number)[], string[] | undefined, boolean | undefined][] = [
+  ['all date-times, no zone', ['2014-02-19 10:50:00', '2014-02-19 10:55:00'], ['2014-02-19T10:50:00', '2014-02-19T10:55:00'], false],
+  ['one zoned makes them UTC', ['2014-02-19T10:50:00+02:00', '2014-02-19 09:00:00'], ['2014-02-19T08:50:00Z', '2014-02-19T09:00:00Z'], true],
+  ['a number among them', ['2014-02-19 10:50:00', 7], undefined, undefined],
+  ['text that is not a time', ['2014-02-19 10:50:00', 'tuesday'], undefined, undefined],
+];
+for (const [name, stamps, iso, zoned] of TIMES_OF) {
+  test(`timesOf: ${name}`, () => {
+    const t = timesOf(stamps);
+    assert.equal(t === undefined ? undefined : Array.from(t.ms, (ms) => formatTimestamp(ms, t.zoned)), iso);
+    assert.is(t?.zoned, zoned);
+  });
+}
 
 test.run();

@@ -4,7 +4,7 @@
 // length while detect windowed it, and the two disagreed on the same file.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -65,5 +65,7 @@ test('a --normalize mode eval does not know is refused with one line naming the 
   assert.is(bad.status, 2, bad.stderr);
   assert.match(bad.stderr, /--normalize/);
 });
+
+test.after(() => rmSync(root, { recursive: true, force: true }));
 
 test.run();

@@ -13,8 +13,8 @@ import type { ServeProcess } from '../../serve/main.js';
 import type { BatchInfo } from '../../serve/batcher.js';
 import { parseValuesCsv } from '../../shared/datasets/values-csv.js';
 import { generateTask } from '../../shared/anomllm/generate.js';
-import { annotatedPng } from '../../shared/plot/annotate.js';
-import { normalizeForPlot } from '../../shared/plot/normalize.js';
+import { timesOf } from '../../shared/datasets/timestamps.js';
+import { detectFigurePng } from '../../shared/plot/figure.js';
 import { openPolicy } from '../../shared/policy/inference.js';
 import type { OpenPolicy } from '../../shared/policy/inference.js';
 import { cpuProgress } from '../helpers/children.js';
@@ -74,7 +74,13 @@ test('POST /v1/detect answers exactly what `anomseer detect` writes for the same
   assert.is(code, 0, stderr);
   const cli = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
   const { values } = parseValuesCsv(readFileSync(NAB_FILE, 'utf8'), NAB_FILE);
-  const r = await call(server.httpPort, 'POST', '/v1/detect', { token, body: JSON.stringify({ series: Array.from(values), plot: true }) });
+  const stamps = readFileSync(NAB_FILE, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',')[0]!);
+  assert.is(stamps.length, values.length);
+  const r = await call(server.httpPort, 'POST', '/v1/detect', { token, body: JSON.stringify({ series: Array.from(values), timestamps: stamps, plot: true }) });
   assert.is(r.status, 200, r.text);
   const a = r.json();
   assert.ok(cli.intervals.length > 0 && cli.windows.length === 2, 'a series with findings over two windows');
@@ -87,10 +93,23 @@ test('POST /v1/detect answers exactly what `anomseer detect` writes for the same
     'the trace is one window’s trace',
   );
   assert.ok(a.trace.includes(`<think>${a.explanation}</think>`));
-  // The server's plot is the annotated chart of the answer on the normalised values (detect's
-  // plot.png is the fuller figure for people, with axes and text: tests/cli/detect-figure.test.ts).
-  const chart = await annotatedPng(normalizeForPlot(values, 'robust'), { predicted: cli.intervals, normalize: 'none' });
-  assert.ok(Buffer.from(a.plotPng, 'base64').equals(chart), 'the annotated chart of the same answer');
+  // The server's plot is detect's figure of the same answer (axes, time ticks from the sent
+  // date-times, numbered intervals, window boundaries, legend; its pixels are checked in
+  // tests/cli/detect-figure.test.ts) — only the title differs: the server has no file name.
+  const times = timesOf(stamps)!;
+  const figure = async (withTimes: boolean) =>
+    (
+      await detectFigurePng(values, {
+        intervals: cli.intervals,
+        type: cli.type,
+        windows: { starts: cli.windows.map((w: { start: number }) => w.start), length: cli.windows[0].length },
+        ...(withTimes ? { times: times.ms, timesUtc: times.zoned } : {}),
+        title: `${values.length.toLocaleString('en-US')} points`,
+      })
+    ).png;
+  const png = Buffer.from(a.plotPng, 'base64');
+  assert.ok(png.equals(await figure(true)), "detect's figure of the same answer, with time ticks");
+  assert.not.ok(png.equals(await figure(false)), 'the time axis is drawn from the timestamps');
 });
 
 test('two concurrent requests are answered by one decode batch, with the unbatched answers', async () => {
