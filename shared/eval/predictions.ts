@@ -14,6 +14,12 @@
  * When both `text` and `intervals` are present, `text` wins. Other keys are
  * ignored, so files with extra columns (reward, latency) load as they are.
  *
+ * Answers made the way `detect` makes them (`eval --save-predictions` on real data) also say
+ * how the series was scaled before the policy read it, `"normalize": "robust"` (none, minmax or
+ * robust), and, when the record was read in several windows, each window's trace:
+ * `"windows": [{"start": 0, "length": 1000, "text": "<think> …"}, …]` (window-relative). The
+ * faithfulness checks read each trace against the points it read.
+ *
  * File errors are DataErrors naming the file, the 1-based line and the field:
  * malformed JSON, a line that is not an object, a missing or non-string id,
  * an id that is not in the data, an id given twice, a bad `intervals`.
@@ -22,7 +28,9 @@
 import { DataError } from '../errors.js';
 import { normalizeClass } from '../series/labels.js';
 import { cleanIntervals } from '../trace/parse.js';
-import { type Prediction, predictionFromTrace } from './score.js';
+import { NORMALIZE_MODES } from '../plot/normalize.js';
+import type { NormalizeMode } from '../plot/normalize.js';
+import { type Prediction, type PredictionWindow, predictionFromTrace } from './score.js';
 
 /**
  * Parse prediction JSONL `text` (from `file`, used in messages). `lengths`
@@ -56,6 +64,34 @@ export function parsePredictionsJsonl(text: string, file: string, lengths: Reado
 }
 
 function toPrediction(o: Record<string, unknown>, length: number, at: (field: string, msg: string) => DataError): Prediction {
+  const read = howRead(o, length, at);
+  const p = answerOf(o, length, at);
+  return { ...p, ...read };
+}
+
+/** The `normalize` and `windows` of a line (see the file comment). */
+function howRead(o: Record<string, unknown>, length: number, at: (field: string, msg: string) => DataError): Pick<Prediction, 'normalize' | 'windows'> {
+  const out: { normalize?: NormalizeMode; windows?: PredictionWindow[] } = {};
+  if (o.normalize !== undefined) {
+    if (typeof o.normalize !== 'string' || !(NORMALIZE_MODES as readonly string[]).includes(o.normalize))
+      throw at('normalize', `is ${JSON.stringify(o.normalize)}; expected one of ${NORMALIZE_MODES.join(', ')}`);
+    out.normalize = o.normalize as NormalizeMode;
+  }
+  if (o.windows !== undefined) {
+    if (!Array.isArray(o.windows)) throw at('windows', `must be a list of {"start", "length", "text"}, got ${JSON.stringify(o.windows)}`);
+    out.windows = o.windows.map((w: unknown, k: number) => {
+      const x = (typeof w === 'object' && w !== null ? w : {}) as Record<string, unknown>;
+      const { start, length: len, text } = x;
+      if (!Number.isInteger(start) || !Number.isInteger(len) || (start as number) < 0 || (len as number) < 1 || (start as number) + (len as number) > length)
+        throw at('windows', `window ${k} is ${JSON.stringify(w)}; expected integer start ≥ 0 and length ≥ 1 inside the series' ${length} points`);
+      if (typeof text !== 'string') throw at('windows', `window ${k} has no "text" string (its raw trace)`);
+      return { start: start as number, length: len as number, text };
+    });
+  }
+  return out;
+}
+
+function answerOf(o: Record<string, unknown>, length: number, at: (field: string, msg: string) => DataError): Prediction {
   if (o.text !== undefined) {
     if (typeof o.text !== 'string') throw at('text', `must be a string (a raw trace), got ${JSON.stringify(o.text)}`);
     return predictionFromTrace(o.text, length);

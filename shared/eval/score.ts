@@ -26,7 +26,9 @@ import { pointwise, type PRF } from '../metrics/pointwise.js';
 import { affiliation } from '../metrics/affiliation.js';
 import { meanIntervalIoU } from '../metrics/iou.js';
 import { summarizeFaithfulness, traceFaithfulness } from './faithfulness.js';
-import type { FaithfulnessReport } from './faithfulness.js';
+import type { FaithfulnessReport, TraceFaithfulness } from './faithfulness.js';
+import { normalizeForPlot } from '../plot/normalize.js';
+import type { NormalizeMode } from '../plot/normalize.js';
 
 /** One model answer for one series. `intervals: null` = no parseable answer. */
 export type Prediction = {
@@ -34,7 +36,18 @@ export type Prediction = {
   type: AnomalyType | undefined;
   formatOk: boolean;
   text?: string;
+  /** A record answered in windows (detect's path): each window's trace, window-relative. */
+  windows?: readonly PredictionWindow[];
+  /** How the series was scaled before the traces read it (detect's path); absent = as it is. */
+  normalize?: NormalizeMode;
 };
+
+/** One window of a windowed answer: the points [start, start + length) of the scaled series. */
+export interface PredictionWindow {
+  readonly start: number;
+  readonly length: number;
+  readonly text: string;
+}
 
 /** Parse a raw trace into a Prediction for a series of `length` points. */
 export function predictionFromTrace(text: string, length: number): Prediction {
@@ -200,15 +213,23 @@ export function summarize(scores: readonly SeriesScore[]): EvalReport {
 
 /**
  * Score every record; a record whose id is not in `predictions` scores 0 and counts as missing.
- * Predictions that carry their trace text are also checked for faithfulness (faithfulness.ts).
+ * Predictions that carry their trace text are also checked for faithfulness (faithfulness.ts),
+ * each trace against the points it read: the series scaled as the prediction says, and for a
+ * windowed answer each window's trace against its window (ids `<id>@<start>`).
  */
 export function scoreAll(records: readonly SeriesRecord[], predictions: ReadonlyMap<string, Prediction>): EvalReport {
   const report = summarize(records.map((r) => scoreSeries(r, predictions.get(r.id))));
-  const traced = records.flatMap((r) => {
-    const text = predictions.get(r.id)?.text;
-    return text === undefined ? [] : [{ id: r.id, f: traceFaithfulness(text, r.series) }];
-  });
+  const traced = records.flatMap((r) => tracesRead(r, predictions.get(r.id)));
   return traced.length === 0 ? report : { ...report, faithfulness: summarizeFaithfulness(traced) };
+}
+
+/** Each trace of `p` with its faithfulness on the points it read. */
+function tracesRead(r: SeriesRecord, p: Prediction | undefined): { id: string; f: TraceFaithfulness }[] {
+  if (p === undefined || (p.text === undefined && p.windows === undefined)) return [];
+  const x = p.normalize === undefined || p.normalize === 'none' ? r.series : normalizeForPlot(r.series, p.normalize);
+  if (p.windows !== undefined)
+    return p.windows.map((w) => ({ id: `${r.id}@${w.start}`, f: traceFaithfulness(w.text, x.subarray(w.start, w.start + w.length)) }));
+  return [{ id: r.id, f: traceFaithfulness(p.text!, x) }];
 }
 
 /**

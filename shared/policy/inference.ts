@@ -75,6 +75,8 @@ export interface PredictionLine {
   readonly intervals: readonly (readonly [number, number])[] | null;
   readonly type: string | null;
   readonly windows?: readonly { readonly start: number; readonly length: number; readonly text: string }[];
+  /** How the series was scaled before the policy read it (windowed answers: detect's path). */
+  readonly normalize?: NormalizeMode;
 }
 
 export interface PredictOptions {
@@ -116,13 +118,11 @@ export async function predictRecords(
       { ...detect, windowLength, normalize },
       (k, d) => {
         const r = records[k]!;
-        predictions.set(r.id, { intervals: d.intervals, type: d.type, formatOk: true });
         const intervals = d.intervals.map(([s, e]) => [s, e] as const);
-        lines.push(
-          d.windows.length === 1
-            ? { id: r.id, text: d.windows[0]!.text, intervals, type: d.type }
-            : { id: r.id, intervals, type: d.type, windows: d.windows.map((w) => ({ start: w.start, length: w.length, text: w.text })) },
-        );
+        const windows = d.windows.map((w) => ({ start: w.start, length: w.length, text: w.text }));
+        const read = d.windows.length === 1 ? { text: windows[0]!.text } : { windows };
+        predictions.set(r.id, { intervals: d.intervals, type: d.type, formatOk: true, normalize, ...read });
+        lines.push({ id: r.id, ...read, intervals, type: d.type, normalize });
         o.onProgress?.(k + 1, records.length);
       },
     );

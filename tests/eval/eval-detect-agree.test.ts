@@ -35,6 +35,7 @@ test('eval and detect give the same intervals and type on a 2,500-point NAB file
     type: string;
     text?: string;
     windows: { start: number; text: string }[];
+    normalize?: string;
   };
 
   const out = join(root, 'detect');
@@ -52,10 +53,20 @@ test('eval and detect give the same intervals and type on a 2,500-point NAB file
   );
   const again = cli(['eval', '--predictions', saved, '--data', data, '--json', join(root, 'again.json')]);
   assert.is(again.status, 0, again.stderr);
+  type Faith = { traces: number; conclusionAgreement: number; statedNumberAccuracy: number; statedNumbers: number; wellFormedIntervals: number };
   const [a, b] = ['again.json', 'first.json'].map(
-    (f) => JSON.parse(readFileSync(join(root, f), 'utf8')) as { pointF1: number; iou: number; classAccuracy: number },
+    (f) => JSON.parse(readFileSync(join(root, f), 'utf8')) as { pointF1: number; iou: number; classAccuracy: number; faithfulness?: Faith },
   );
   assert.equal([a!.pointF1, a!.iou, a!.classAccuracy], [b!.pointF1, b!.iou, b!.classAccuracy]);
+  // Each window's trace is checked against the window it read, scaled as detect scaled it: the
+  // shipped (faithful) policy's facts are copied from those points, so every stated number is
+  // right — checked on the raw values instead, its means and deviations would be wrong.
+  assert.is(pred.normalize, 'robust');
+  const f = b!.faithfulness!;
+  assert.is(f.traces, pred.windows.length, 'one checked trace per window');
+  assert.ok(f.statedNumbers > pred.windows.length, `numbers were stated (${f.statedNumbers})`);
+  assert.equal([f.conclusionAgreement, f.statedNumberAccuracy, f.wellFormedIntervals], [100, 100, 100]);
+  assert.equal(a!.faithfulness, f, 'rescoring the saved predictions checks the same traces the same way');
   assert.ok(b!.pointF1 > 0, `the policy finds part of a labelled window (point-wise F1 ${b!.pointF1})`);
 });
 

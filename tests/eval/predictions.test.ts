@@ -43,6 +43,18 @@ test('text wins over intervals, extra keys are ignored, blank lines are skipped'
   assert.is(m.size, 1);
 });
 
+test('a windowed answer keeps how the series was scaled and each window’s trace', () => {
+  const line =
+    '{"id": "a", "intervals": [[3, 5]], "type": "trend", "normalize": "robust", "windows": [{"start": 0, "length": 60, "text": "t0"}, {"start": 40, "length": 60, "text": "t1"}]}';
+  const p = parsePredictionsJsonl(line, FILE, lengths).get('a')!;
+  assert.is(p.normalize, 'robust');
+  assert.equal(p.windows, [
+    { start: 0, length: 60, text: 't0' },
+    { start: 40, length: 60, text: 't1' },
+  ]);
+  assert.equal(p.intervals, [[3, 5]]);
+});
+
 const bad: [string, string, number, string | undefined][] = [
   ['malformed JSON', '{"id": "a", ', 2, undefined],
   ['a line that is not an object', '[1, 2]', 2, undefined],
@@ -56,6 +68,10 @@ const bad: [string, string, number, string | undefined][] = [
   ['neither text nor intervals', '{"id": "a", "type": "trend"}', 2, 'intervals'],
   ['a text that is not a string', '{"id": "a", "text": 5}', 2, 'text'],
   ['a type that is not a string', '{"id": "a", "intervals": [], "type": 1}', 2, 'type'],
+  ['an unknown normalize mode', '{"id": "a", "intervals": [], "type": "normal", "normalize": "zscore"}', 2, 'normalize'],
+  ['windows that are not a list', '{"id": "a", "intervals": [], "type": "normal", "windows": {}}', 2, 'windows'],
+  ['a window beyond the series', '{"id": "a", "intervals": [], "type": "normal", "windows": [{"start": 60, "length": 50, "text": "x"}]}', 2, 'windows'],
+  ['a window without its text', '{"id": "a", "intervals": [], "type": "normal", "windows": [{"start": 0, "length": 50}]}', 2, 'windows'],
 ];
 for (const [name, line, lineNo, field] of bad) {
   test(`a predictions line with ${name} is a DataError naming file, line and field`, () => {
