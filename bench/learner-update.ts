@@ -26,7 +26,6 @@ import type { HostTensor } from '../shared/onnx/runtime.js';
 import { clipGradNorm } from '../shared/optim/grad-clip.js';
 import { loadPolicy } from '../shared/policy/checkpoint.js';
 import { batchFeatures } from '../shared/policy/features.js';
-import { TraceGrammar } from '../shared/policy/grammar.js';
 import { paramShapes } from '../shared/policy/model-config.js';
 import type { Params } from '../shared/policy/model-config.js';
 import { PromptCache } from '../shared/policy/prompt-cache.js';
@@ -69,7 +68,7 @@ const prompts = generateSplit('train', { count: Math.ceil(promptsPerStep / 8) })
   .map((r) => cache.get(r));
 const policy = await RolloutPolicy.create(spec.model, tokenizer, loaded.params, 1);
 const groups = await policy.sample(
-  prompts.map((p) => ({ promptId: p.record.id, n: p.record.series.length, features: p.features })),
+  prompts.map((p) => ({ promptId: p.record.id, n: p.record.series.length, features: p.features, grammar: p.grammar })),
   { groupSize: G, rng: new Rng(7), grammar: spec.grammar },
 );
 await policy.dispose();
@@ -104,7 +103,7 @@ for (let rep = 0; rep <= repeats; rep++) {
 const v = tokenizer.vocab;
 const pack = { bos: v.bos, pad: v.pad, outputSize: tokenizer.outputSize, maxLen: spec.model.maxLen, overheadTokens: bucketOverhead(spec.model) };
 const rowPrompt = samples.map((_, i) => Math.floor(i / G));
-const grammars = samples.map((_, i) => new TraceGrammar(tokenizer, prompts[rowPrompt[i]].record.series.length, spec.grammar));
+const grammars = samples.map((_, i) => prompts[rowPrompt[i]].grammar);
 const padded: PackedBatch = packSequences(
   samples.map((s) => s.ids),
   samples.map((_, i) => prompts[rowPrompt[i]].features),
