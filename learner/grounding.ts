@@ -19,18 +19,23 @@ export interface HiddenRows {
   readonly lengths: readonly number[];
 }
 
+/** Grounded rewards s_i, OT costs W_i and the Sinkhorn iterations each row's plan took. */
+export interface Grounding {
+  readonly s: Float64Array;
+  readonly W: Float64Array;
+  /** Iterations run for row i (0 for an empty row); every row of a prompt group alike in the graph. */
+  readonly iterations: Float64Array;
+}
+
 /**
  * s_i and W_i for each response row i; `promptOf(i)` names the ExpCoT row of its prompt.
+ * With `opts.tolerance` each row stops on its own marginal error.
  */
-export function groundedRewards(
-  H: HiddenRows,
-  E: HiddenRows,
-  promptOf: (row: number) => number,
-  opts: GroundedRewardOptions,
-): { s: Float64Array; W: Float64Array } {
+export function groundedRewards(H: HiddenRows, E: HiddenRows, promptOf: (row: number) => number, opts: GroundedRewardOptions): Grounding {
   const rows = H.lengths.length;
   const s = new Float64Array(rows);
   const W = new Float64Array(rows);
+  const iterations = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     const p = promptOf(i);
     const h = H.data.subarray(i * H.T * H.d, (i * H.T + H.lengths[i]) * H.d);
@@ -38,8 +43,9 @@ export function groundedRewards(
     const r = groundedReward(h, H.lengths[i], e, E.lengths[p], H.d, opts);
     s[i] = r.s;
     W[i] = r.W;
+    iterations[i] = r.iterations;
   }
-  return { s, W };
+  return { s, W, iterations };
 }
 
 /** Where one row's hidden states are: (len, d) row-major starting at `offset` of `data`. */
@@ -53,7 +59,8 @@ export interface HiddenSlice {
  * The same s_i and W_i as `groundedRewards`, computed prompt group by prompt group in the
  * float64 OT graph (shared/timerpo/sinkhorn-graph.ts) instead of JS loops. `rows[i]` are
  * response i's hidden states, `promptOf(i)` its prompt, `expcot[p]` prompt p's ExpCoT
- * hidden states. A row or ExpCoT of length 0 gets s = 0, W = NaN (as groundedReward).
+ * hidden states. A row or ExpCoT of length 0 gets s = 0, W = NaN (as groundedReward). With
+ * a tolerance in the graph, a group stops when its slowest row's marginal error is within it.
  */
 export async function groundedRewardsOt(
   run: OtRunner,
@@ -62,9 +69,10 @@ export async function groundedRewardsOt(
   promptOf: (row: number) => number,
   d: number,
   tau: number = OT_DEFAULTS.tau,
-): Promise<{ s: Float64Array; W: Float64Array }> {
+): Promise<Grounding> {
   if (!(tau > 0)) throw new RangeError(`groundedRewardsOt: tau must be > 0, got ${tau}`);
   const s = new Float64Array(rows.length);
+  const iterations = new Float64Array(rows.length);
   const W = new Float64Array(rows.length).fill(Number.NaN);
   const byPrompt = new Map<number, number[]>();
   rows.forEach((r, i) => {
@@ -90,12 +98,14 @@ export async function groundedRewardsOt(
       E: { data: e.data.subarray(e.offset, e.offset + e.length * d), dims: [e.length, d] },
     });
     const w = out.W.data as Float64Array;
+    const its = Number((out.iterations.data as BigInt64Array)[0]);
     members.forEach((i, k) => {
+      iterations[i] = its;
       W[i] = w[k];
       s[i] = Math.min(1, Math.max(0, Math.exp(-w[k] / tau)));
     });
   }
-  return { s, W };
+  return { s, W, iterations };
 }
 
 /** Runs the OT graph (e.g. `(f) => session.run(f)`). */

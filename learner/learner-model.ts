@@ -195,9 +195,9 @@ export class LearnerModel {
     return { loss, grads, stats };
   }
 
-  /** The grounding OT graph (shared/timerpo/sinkhorn-graph.ts) for ε_OT and iterations, built on first use. */
-  otRunner(o: { epsOt: number; iterations: number }): OtRunner {
-    const key = `${o.epsOt}/${o.iterations}`;
+  /** The grounding OT graph (shared/timerpo/sinkhorn-graph.ts) for ε_OT, iterations and tolerance, built on first use. */
+  otRunner(o: { epsOt: number; iterations: number; tolerance?: number }): OtRunner {
+    const key = `${o.epsOt}/${o.iterations}/${o.tolerance ?? 0}`;
     let c = this.ot.get(key);
     if (c === undefined) {
       c = compile(buildOtGraph({ width: this.cfg.width, ...o }), this.so);

@@ -18,7 +18,7 @@ import { batchFeatures } from '../shared/policy/features.js';
 import type { Sample } from '../shared/policy/sample.js';
 import type { PreparedPrompt } from '../shared/policy/prompt-cache.js';
 import { groundedRewards, groundedRewardsOt } from './grounding.js';
-import type { HiddenSlice } from './grounding.js';
+import type { Grounding, HiddenSlice } from './grounding.js';
 import { bucketOverhead, locateRows, packBuckets } from './length-buckets.js';
 import type { Bucket } from './length-buckets.js';
 import type { BucketLossInputs, GradResult } from './learner-model.js';
@@ -34,8 +34,8 @@ export interface StepPasses {
   readonly refCached?: boolean;
   /** Length buckets of the rollouts (bucketed passes). */
   readonly buckets?: number;
-  /** Grounded reward s_i and OT cost W_i of every response (step 3). */
-  ground(o: { readonly epsOt: number; readonly iterations: number; readonly tau: number }): Promise<{ s: Float64Array; W: Float64Array }>;
+  /** Grounded reward s_i, OT cost W_i and Sinkhorn iterations of every response (step 3). */
+  ground(o: { readonly epsOt: number; readonly iterations: number; readonly tolerance?: number; readonly tau: number }): Promise<Grounding>;
   /** Loss and gradients with one advantage per response (step 5). */
   update(advantage: Float32Array): Promise<GradResult>;
 }
@@ -107,7 +107,7 @@ export async function bucketedPasses(ctx: RlStepContext, prompts: readonly Prepa
     buckets: rolls.length,
     ground: (o) =>
       groundedRewardsOt(
-        model.otRunner({ epsOt: o.epsOt, iterations: o.iterations }),
+        model.otRunner({ epsOt: o.epsOt, iterations: o.iterations, tolerance: o.tolerance ?? 0 }),
         samples.map((_, r) => slice(rolls, cur, at.bucket[r], at.slot[r])),
         prompts.map((_, p) => slice(exps, cur.slice(rolls.length), atExp.bucket[p], atExp.slot[p])),
         (r) => rowPrompt[r],

@@ -74,7 +74,16 @@ export async function timerpoStep(
   const t2 = now();
 
   // 3. grounded reward by optimal transport
-  const { s, W } = await passes.ground({ epsOt: job.timerpo.epsOt, iterations: job.timerpo.otIterations, tau: job.timerpo.tau });
+  const {
+    s,
+    W,
+    iterations: otIterations,
+  } = await passes.ground({
+    epsOt: job.timerpo.epsOt,
+    iterations: job.timerpo.otIterations,
+    tolerance: job.timerpo.otTolerance,
+    tau: job.timerpo.tau,
+  });
 
   const t3 = now();
 
@@ -103,6 +112,7 @@ export async function timerpoStep(
     rewardLocalization: mean(rewards.map((r) => r.localization)),
     grounded: mean(s),
     otDistance: mean(W),
+    otIterations: mean(otIterations),
     loss: g.loss,
     surrogate: g.stats.surrogate ?? NaN,
     kl: g.stats.kl ?? NaN,

@@ -30,7 +30,9 @@ export type AttributeValue =
   | { readonly type: 'float'; readonly value: number }
   | { readonly type: 'floats'; readonly value: readonly number[] }
   | { readonly type: 'string'; readonly value: string }
-  | { readonly type: 'tensor'; readonly value: TensorData };
+  | { readonly type: 'tensor'; readonly value: TensorData }
+  /** A subgraph (Loop's `body`); names it uses but does not define come from the enclosing graph. */
+  | { readonly type: 'graph'; readonly value: GraphDef };
 
 export interface NodeDef {
   readonly opType: string;
@@ -68,7 +70,7 @@ export interface ModelDef {
 }
 
 // onnx.proto AttributeProto.AttributeType
-const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7 } as const;
+const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, graph: 5, floats: 6, ints: 7 } as const;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -105,7 +107,7 @@ function writeNode(w: ProtoWriter, n: NodeDef): void {
   if (n.domain !== undefined && n.domain !== '') w.string(7, n.domain);
 }
 
-/** AttributeProto: name=1, f=2, i=3, s=4, t=5, floats=7, ints=8, type=20. */
+/** AttributeProto: name=1, f=2, i=3, s=4, t=5, g=6, floats=7, ints=8, type=20. */
 function writeAttribute(w: ProtoWriter, name: string, a: AttributeValue): void {
   w.string(1, name);
   switch (a.type) {
@@ -120,6 +122,9 @@ function writeAttribute(w: ProtoWriter, name: string, a: AttributeValue): void {
       break;
     case 'tensor':
       w.message(5, (x) => writeTensor(x, a.value));
+      break;
+    case 'graph':
+      w.message(6, (x) => writeGraph(x, a.value));
       break;
     case 'floats':
       w.packedFloats(7, a.value);

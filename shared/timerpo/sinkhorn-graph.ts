@@ -10,8 +10,18 @@
  *   H      (R, T, d) float32   response hidden states (row r valid for t < len_r)
  *   valid  (R, T)    bool      true where t < len_r (every row needs len_r ≥ 1)
  *   E      (S, d)    float32   the prompt's ExpCoT hidden states
- * Output:
- *   W      (R,)      float64   OT cost W_r = Σ_ts T_ts C_ts of each row
+ * Outputs:
+ *   W           (R,)  float64   OT cost W_r = Σ_ts T_ts C_ts of each row
+ *   iterations  ()    int64     Sinkhorn iterations run (all rows of the group run the same)
+ *   marginalError (R,) float64  Σ_t |Σ_s T_ts − a_t| of each row's plan (its column marginals
+ *                                are exact: the last half-step fits them); tolerance > 0 only
+ *   plan        (R, T, S) float64  the transport plans, with `withPlan` only
+ *
+ * Early stopping (`tolerance` > 0): after each iteration the row-marginal L1 error of every
+ * row's plan is measured (with the K·v the next iteration needs anyway), and the iterations
+ * stop once the largest error in the group is ≤ tolerance, at most `iterations` in all; the
+ * loop is an ONNX Loop (shared/onnx/loop.ts) inside the same session run. With tolerance 0
+ * (the default) the graph is the fixed unrolled iterations of the paper, as before.
  *
  * Per row, exactly as sinkhorn.ts: C = max(0, 1 − cos(h_t, e_s)) (cos 0 for a zero vector),
  * a = softmax_t(‖h_t‖) over valid t, b = softmax_s(‖e_s‖), K = exp(−C/ε), u = a/(Kv),
@@ -22,6 +32,7 @@
  */
 import { GraphBuilder } from '../onnx/index.js';
 import type { Tensor } from '../onnx/index.js';
+import { loop } from '../onnx/loop.js';
 import { OT_DEFAULTS } from './sinkhorn.js';
 
 export interface OtGraphOptions {
@@ -29,14 +40,20 @@ export interface OtGraphOptions {
   readonly width: number;
   /** ε_OT (paper: 0.08). */
   readonly epsOt?: number;
-  /** Sinkhorn iterations (paper: 50), unrolled into the graph. */
+  /** Sinkhorn iterations (paper: 50): all of them unrolled, or the cap with a tolerance. */
   readonly iterations?: number;
+  /** Stop once every row's row-marginal L1 error is ≤ this (default 0: always `iterations`). */
+  readonly tolerance?: number;
+  /** Also output `plan` (R, T, S) float64, the transport plans (tests and bench). */
+  readonly withPlan?: boolean;
 }
 
 /** Builds the per-prompt-group OT graph (inputs H, valid, E; output W). */
 export function buildOtGraph(o: OtGraphOptions): GraphBuilder {
   const epsOt = o.epsOt ?? OT_DEFAULTS.epsOt;
   const iterations = o.iterations ?? OT_DEFAULTS.iterations;
+  const tolerance = o.tolerance ?? 0;
+  if (!(tolerance >= 0 && tolerance < Infinity)) throw new RangeError(`buildOtGraph: tolerance must be a finite number >= 0, got ${tolerance}`);
   if (!(epsOt > 0)) throw new RangeError(`buildOtGraph: epsOt must be > 0, got ${epsOt}`);
   if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`buildOtGraph: iterations must be an integer >= 1, got ${iterations}`);
   const g = new GraphBuilder({ dtype: 'float64', name: 'grounding-ot' });
@@ -60,13 +77,44 @@ export function buildOtGraph(o: OtGraphOptions): GraphBuilder {
   const asColumn = (x: Tensor) => g.reshape(x, [0, -1, 1]);
   let u = safeDiv(g, a, g.reduceSum(K, [2], true));
   let v = safeDiv(g, b, g.matmul(asRow(u), K));
-  for (let it = 1; it < iterations; it++) {
-    u = safeDiv(g, a, g.matmul(K, asColumn(v)));
-    v = safeDiv(g, b, g.matmul(asRow(u), K));
+  if (tolerance === 0) {
+    for (let it = 1; it < iterations; it++) {
+      u = safeDiv(g, a, g.matmul(K, asColumn(v)));
+      v = safeDiv(g, b, g.matmul(asRow(u), K));
+    }
+    g.output('iterations', g.const([BigInt(iterations)], [], 'int64'));
+  } else {
+    // The same half-steps in a Loop that carries K·v: the next iteration's u = a / (K·v), and
+    // the stopping test's row marginals u ⊙ (K·v) of the current plan.
+    const errorOf = (b_: GraphBuilder, uu: Tensor, kv: Tensor, aa: Tensor) => b_.reduceSum(abs(b_, b_.sub(b_.mul(uu, kv), aa)), [1, 2]);
+    const going = (b_: GraphBuilder, err: Tensor) => b_.greater(reduceMaxAll(b_, err), tolerance);
+    const kv = g.matmul(K, asColumn(v));
+    const err = errorOf(g, u, kv, a);
+    const out = loop(g, { maxTrips: iterations - 1, cond: going(g, err), carried: [u, v, kv, err, g.const([1n], [], 'int64')] }, (bd, [, , kvIn, , n]) => {
+      const [Kb, ab, bb] = [bd.outer(K), bd.outer(a), bd.outer(b)];
+      const un = safeDiv(bd, ab, kvIn);
+      const vn = safeDiv(bd, bb, bd.matmul(bd.reshape(un, [0, 1, -1]), Kb));
+      const kvn = bd.matmul(Kb, bd.reshape(vn, [0, -1, 1]));
+      const e = errorOf(bd, un, kvn, ab);
+      return { cond: going(bd, e), carried: [un, vn, kvn, e, bd.add(n, bd.const([1n], [], 'int64'))] };
+    });
+    [u, v] = out;
+    g.output('marginalError', out[3]);
+    g.output('iterations', out[4]);
   }
   const plan = g.mul(g.mul(u, K), v); // (R, T, S): u_t K_ts v_s
+  if (o.withPlan === true) g.output('plan', plan);
   g.output('W', g.reduceSum(g.mul(plan, C), [1, 2]));
   return g;
+}
+
+function abs(g: GraphBuilder, x: Tensor): Tensor {
+  return g.emit('Abs', [x], {}, [x])[0];
+}
+
+/** The largest entry of x, a scalar (opset 17 ReduceMax: axes as an attribute; none = all). */
+function reduceMaxAll(g: GraphBuilder, x: Tensor): Tensor {
+  return g.emit('ReduceMax', [x], { keepdims: { type: 'int', value: 0 } }, [{ dtype: x.dtype, shape: [] }])[0];
 }
 
 /** num / den where den > 0, else 0 (the loop's safeDiv; the unused quotient never escapes Where). */

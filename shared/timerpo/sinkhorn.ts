@@ -15,10 +15,11 @@ export interface SinkhornOptions {
   /** Fixed number of Sinkhorn iterations (paper: 50). */
   readonly iterations?: number;
   /**
-   * Optional early stop (default 0: off, always `iterations`): stop once the plan's row
-   * marginals are within `tolerance` of a (L1, measured before each row update). Off in
-   * the learner: on real hidden states 50 iterations have not converged (W still moves by
-   * ~4e-7 relative from iteration 49 to 50), so any useful tolerance would change results.
+   * Early stop (default 0: off, always `iterations`): before each iteration after the first,
+   * the current plan's row-marginal L1 error Σ_t |Σ_s T_ts − a_t| is measured (its column
+   * marginals are exact: the last half-step fitted them), and the iterations stop when it
+   * is ≤ `tolerance`; `iterations` stays the cap. The learner's graph does the same per prompt
+   * group (shared/timerpo/sinkhorn-graph.ts; job key `timerpo.otTolerance`).
    */
   readonly tolerance?: number;
 }
@@ -49,17 +50,20 @@ export function sinkhorn(C: Float64Array, rows: number, cols: number, a: Float64
   const u = new Float64Array(rows).fill(1);
   const v = new Float64Array(cols).fill(1);
   const tolerance = opts.tolerance ?? 0;
+  if (!(tolerance >= 0 && tolerance < Infinity)) throw new RangeError(`sinkhorn: tolerance must be a finite number >= 0, got ${tolerance}`);
   const safeDiv = (num: number, den: number) => (den > 0 ? num / den : 0);
+  const kv = new Float64Array(rows);
   let it = 0;
   for (; it < iterations; it++) {
     let err = 0;
     for (let t = 0; t < rows; t++) {
-      let kv = 0;
-      for (let s = 0; s < cols; s++) kv += K[t * cols + s] * v[s];
-      if (it > 0) err += Math.abs(u[t] * kv - a[t]);
-      u[t] = safeDiv(a[t], kv);
+      let sum = 0;
+      for (let s = 0; s < cols; s++) sum += K[t * cols + s] * v[s];
+      kv[t] = sum;
+      if (it > 0) err += Math.abs(u[t] * sum - a[t]);
     }
     if (tolerance > 0 && it > 0 && err <= tolerance) break;
+    for (let t = 0; t < rows; t++) u[t] = safeDiv(a[t], kv[t]);
     for (let s = 0; s < cols; s++) {
       let ktu = 0;
       for (let t = 0; t < rows; t++) ktu += K[t * cols + s] * u[t];
@@ -75,7 +79,7 @@ export function sinkhorn(C: Float64Array, rows: number, cols: number, a: Float64
       cost += p * C[t * cols + s];
     }
   }
-  return { plan, cost, iterations: Math.min(it, iterations) };
+  return { plan, cost, iterations: it };
 }
 
 /** Softmax of the L2 norms of the rows of X (rows × d). */
@@ -140,14 +144,14 @@ export function groundedReward(
   S: number,
   d: number,
   opts: GroundedRewardOptions = {},
-): { s: number; W: number; plan: Float64Array } {
+): { s: number; W: number; plan: Float64Array; iterations: number } {
   const tau = opts.tau ?? OT_DEFAULTS.tau;
   if (!(tau > 0)) throw new RangeError(`groundedReward: tau must be > 0, got ${tau}`);
-  if (T === 0 || S === 0) return { s: 0, W: Number.NaN, plan: new Float64Array(0) };
+  if (T === 0 || S === 0) return { s: 0, W: Number.NaN, plan: new Float64Array(0), iterations: 0 };
   const C = cosineCost(H, T, E, S, d);
   const a = normSoftmax(H, T, d);
   const b = normSoftmax(E, S, d);
-  const { plan, cost } = sinkhorn(C, T, S, a, b, opts);
+  const { plan, cost, iterations } = sinkhorn(C, T, S, a, b, opts);
   const s = Math.min(1, Math.max(0, Math.exp(-cost / tau)));
-  return { s, W: cost, plan };
+  return { s, W: cost, plan, iterations };
 }

@@ -24,6 +24,8 @@ export interface RlStepMetrics {
   readonly rewardLocalization: number;
   readonly grounded: number;
   readonly otDistance: number;
+  /** Mean Sinkhorn iterations per response (timerpo.otIterations unless timerpo.otTolerance stopped earlier). */
+  readonly otIterations?: number;
   readonly loss: number;
   readonly surrogate: number;
   readonly kl: number;

@@ -31,6 +31,7 @@ test('the defaults are the paper defaults (docs/METHOD.md §5–§6)', () => {
     normalizeStd: false,
     epsOt: OT_DEFAULTS.epsOt,
     otIterations: OT_DEFAULTS.iterations,
+    otTolerance: 0,
     tau: OT_DEFAULTS.tau,
     ...SURROGATE_DEFAULTS,
   });
@@ -112,6 +113,9 @@ const BAD: [string, unknown, string, ...string[]][] = [
   ['deep unknown key', { train: { warmStart: { enable: true } } }, 'train.warmStart.enable', 'did you mean "enabled"?'],
   ['wrong type', { rollout: { groupSize: 'five' } }, 'rollout.groupSize', 'is "five"', 'integer in [2, 256]'],
   ['out of range', { timerpo: { alpha: 12 } }, 'timerpo.alpha', 'is 12', '[0, 10]'],
+  ['negative OT tolerance', { timerpo: { otTolerance: -1e-6 } }, 'timerpo.otTolerance', 'is -0.000001', '[0, 1]'],
+  ['OT tolerance as text', { timerpo: { otTolerance: 'tight' } }, 'timerpo.otTolerance', 'is "tight"', '[0, 1]'],
+  ['OT tolerance above 1', { timerpo: { otTolerance: 2 } }, 'timerpo.otTolerance', 'is 2', '[0, 1]'],
   ['zero prompts per step', { rollout: { promptsPerStep: 0 } }, 'rollout.promptsPerStep', 'is 0', '[1, 1000000]'],
   ['non-positive lr', { optim: { lr: 0 } }, 'optim.lr', 'is 0', '(0, 1]'],
   ['bad enum lists the values', { timerpo: { estimator: 'ppo' } }, 'timerpo.estimator', 'is "ppo"', 'one of grpo, timerpo-no-proj, timerpo'],
