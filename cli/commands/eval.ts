@@ -93,11 +93,17 @@ async function evalAction(flags: EvalFlags): Promise<void> {
   }
   const threads = parseThreads(flags.threads);
   const window = parseIntFlag('--window', flags.window, 16, 1984);
-  // The protocol's records are scored as they are; real data goes through detect's own path
-  // (normalised, windows of the trained length, merged), so eval and detect agree on a file.
-  const normalize =
-    flags.normalize === undefined ? (flags.data.startsWith('anomllm:') ? 'none' : 'robust') : parseNormalizeMode(flags.normalize, '--normalize');
-  const windowed = normalize !== 'none' || records.some((r) => r.series.length > window) ? { windowLength: window, normalize } : undefined;
+  // The protocol's records are scored as they are; other data goes through detect's own path
+  // (scaled as detect scales it, windows of the trained length, merged), so eval and detect agree
+  // on a file. Unset, the whole-series scaling is detect's default for this policy (robust for a
+  // policy trained on raw values, none for one that scales each window itself,
+  // shared/policy/input-normalization.ts); the policy's own policy.normalize applies either way.
+  const protocol = flags.data.startsWith('anomllm:');
+  const requested = flags.normalize === undefined ? (protocol ? 'none' : undefined) : parseNormalizeMode(flags.normalize, '--normalize');
+  const windowed =
+    (requested === undefined ? !protocol : requested !== 'none') || records.some((r) => r.series.length > window)
+      ? { windowLength: window, ...(requested === undefined ? {} : { normalize: requested }) }
+      : undefined;
   const { predictWithCheckpoint } = await import('../../shared/policy/inference.js');
   const { predictions, lines } = await predictWithCheckpoint(dir, records, {
     threads,
@@ -123,7 +129,7 @@ export function registerEval(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime threads when running a checkpoint', '1')
     .option(
       '--normalize <mode>',
-      'with a checkpoint: none scores each record as it is (default for anomllm: data); robust or minmax answer every record as `anomseer detect` does — normalised, in windows, merged (default for other data)',
+      "with a checkpoint: none scores each record as it is (default for anomllm: data); robust or minmax answer every record as `anomseer detect` does — normalised, in windows, merged (other data: detect's default for the policy, robust, or none for a policy with policy.normalize: robust, which scales each window itself)",
     )
     .option('--window <n>', 'with a checkpoint: points per window for records answered as detect does (the trained length)', '1000')
     .requiredOption('--data <spec>', 'the labelled data: anomllm:<split>, jsonl:<path>, nab:<dir>, ucr:<dir>, tsb:<path>')
