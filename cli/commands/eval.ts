@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { parseIntFlag, parseThreads } from './flags.js';
 import { parseNormalizeMode } from '../../shared/plot/normalize.js';
+import type { NormalizeMode } from '../../shared/plot/normalize.js';
 import { ConfigError } from '../../shared/errors.js';
 import type { SeriesRecord } from '../../shared/series/record.js';
 import { loadDataSpec } from '../../shared/datasets/spec.js';
@@ -34,13 +35,15 @@ export interface RunEvalOptions {
   readonly out?: (text: string) => void;
   /** Where warnings go (default: process.stderr). */
   readonly warn?: (text: string) => void;
+  /** The policy's own scaling (policy.normalize): traces are checked against the series as it read them. */
+  readonly readAs?: NormalizeMode;
 }
 
 /** Score, print the table, warn about missing predictions, write the JSON. Returns the report. */
 export function runEval(opts: RunEvalOptions): EvalReport {
   const out = opts.out ?? ((t: string) => void process.stdout.write(t));
   const warn = opts.warn ?? ((t: string) => void process.stderr.write(t));
-  const report = scoreAll(opts.records, opts.predictions);
+  const report = scoreAll(opts.records, opts.predictions, opts.readAs);
   if (report.missing > 0) {
     warn(`anomseer eval: warning: ${report.missing} of ${report.count} series have no prediction; each scores 0 on every metric\n`);
   }
@@ -105,7 +108,7 @@ async function evalAction(flags: EvalFlags): Promise<void> {
       ? { windowLength: window, ...(requested === undefined ? {} : { normalize: requested }) }
       : undefined;
   const { predictWithCheckpoint } = await import('../../shared/policy/inference.js');
-  const { predictions, lines } = await predictWithCheckpoint(dir, records, {
+  const { predictions, lines, readAs } = await predictWithCheckpoint(dir, records, {
     threads,
     onProgress: progressBar('eval'),
     ...(windowed === undefined ? {} : { windowed }),
@@ -114,7 +117,7 @@ async function evalAction(flags: EvalFlags): Promise<void> {
     mkdirSync(dirname(flags.savePredictions), { recursive: true });
     writeFileSync(flags.savePredictions, lines.map((l) => JSON.stringify(l)).join('\n') + (lines.length > 0 ? '\n' : ''));
   }
-  runEval({ records, predictions, json: flags.json, title: `eval of checkpoint ${dir} on ${flags.data}` });
+  runEval({ records, predictions, json: flags.json, title: `eval of checkpoint ${dir} on ${flags.data}`, readAs });
 }
 
 export function registerEval(program: Command): void {

@@ -19,6 +19,8 @@
  *   counts (as in the reward, where the class term is independent).
  * - Every figure in the report is a percentage (0–100).
  */
+import { normalizeForPlot } from '../plot/normalize.js';
+import type { NormalizeMode } from '../plot/normalize.js';
 import { type Category, CATEGORIES, type AnomalyType, categoryOf } from '../series/labels.js';
 import type { Interval, SeriesRecord } from '../series/record.js';
 import { parseTrace, cleanIntervals } from '../trace/parse.js';
@@ -200,13 +202,15 @@ export function summarize(scores: readonly SeriesScore[]): EvalReport {
 
 /**
  * Score every record; a record whose id is not in `predictions` scores 0 and counts as missing.
- * Predictions that carry their trace text are also checked for faithfulness (faithfulness.ts).
+ * Predictions that carry their trace text are also checked for faithfulness (faithfulness.ts),
+ * against the series as the policy read it: `readAs` is the policy's own scaling
+ * (policy.normalize; default `none`, the series as given).
  */
-export function scoreAll(records: readonly SeriesRecord[], predictions: ReadonlyMap<string, Prediction>): EvalReport {
+export function scoreAll(records: readonly SeriesRecord[], predictions: ReadonlyMap<string, Prediction>, readAs: NormalizeMode = 'none'): EvalReport {
   const report = summarize(records.map((r) => scoreSeries(r, predictions.get(r.id))));
   const traced = records.flatMap((r) => {
     const text = predictions.get(r.id)?.text;
-    return text === undefined ? [] : [{ id: r.id, f: traceFaithfulness(text, r.series) }];
+    return text === undefined ? [] : [{ id: r.id, f: traceFaithfulness(text, readAs === 'none' ? r.series : normalizeForPlot(r.series, readAs)) }];
   });
   return traced.length === 0 ? report : { ...report, faithfulness: summarizeFaithfulness(traced) };
 }

@@ -149,23 +149,25 @@ export async function predictRecords(
   return { predictions, lines };
 }
 
-/** Run a saved policy (a checkpoint directory) on records: greedy traces and predictions. */
+/** Run a saved policy (a checkpoint directory) on records: greedy traces, predictions, and the policy's own scaling. */
 export async function predictWithCheckpoint(
   dir: string,
   records: readonly SeriesRecord[],
   opts: RunOptions & { onProgress?: (done: number, total: number) => void; windowed?: { windowLength: number; normalize?: NormalizeMode } } = {},
-): Promise<{ predictions: Map<string, Prediction>; lines: PredictionLine[] }> {
+): Promise<{ predictions: Map<string, Prediction>; lines: PredictionLine[]; readAs: NormalizeMode }> {
   const open = await openPolicy(dir, opts);
   const { spec, tokenizer } = open.loaded;
   const cache = new PromptCache(spec, tokenizer);
   try {
-    return await predictRecords(open.policy, records, {
+    const out = await predictRecords(open.policy, records, {
       grammar: spec.grammar,
       features: (r) => cache.features(r),
       grammarOf: (r) => cache.grammar(r),
       onProgress: opts.onProgress,
       ...(opts.windowed === undefined ? {} : { windowed: { ...opts.windowed, detect: { features: spec.features, grammar: spec.grammar, spec, tokenizer } } }),
     });
+    // Faithfulness is checked against the series as this policy read them (policy.normalize).
+    return { ...out, readAs: spec.features.normalize };
   } finally {
     await open.dispose();
   }
