@@ -110,7 +110,7 @@ export async function evaluateParams(c: LoopContext, weightVersion: number, reco
       features: (r) => c.cache.features(r),
       grammarOf: (r) => c.cache.grammar(r),
     });
-    const report = scoreAll(records, predictions);
+    const report = scoreAll(records, predictions, c.spec.features.normalize);
     const j = reportToJson(report) as { classAccuracy?: number; affiliationF1?: { average?: number } };
     c.onEvent?.({ kind: 'eval', step, report: reportToJson(report) });
     c.log(`eval @${step}: class acc ${fmt(j.classAccuracy)}  avg affiliation F1 ${fmt(j.affiliationF1?.average)}  (${records.length} series)`);

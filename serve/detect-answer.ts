@@ -54,7 +54,7 @@ export function detectAnswerer(sampler: TraceSampler, spec: PolicySpec, tokenize
       spec,
       tokenizer,
       windowLength: input.window,
-      normalize: input.normalize,
+      ...(input.normalize === undefined ? {} : { normalize: input.normalize }),
     });
     const windows = r.windows.map((w) => ({ start: w.start, length: w.length, type: w.type ?? null, intervals: w.intervals, text: w.text }));
     // The explanation is the <think> text of one window; its trace is the first window saying it.

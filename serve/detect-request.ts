@@ -7,7 +7,9 @@
  * JSON body (POST /v1/detect):
  *   { "series": [numbers],                      required, 16..maxPoints finite numbers
  *     "timestamps"?: [string | number],         one per value; intervals are echoed as timestamps
- *     "normalize"?: "robust" | "minmax" | "none"  default "robust" (as `anomseer detect`)
+ *     "normalize"?: "robust" | "minmax" | "none"  default: as `anomseer detect` (robust for a policy
+ *                                                  that reads raw values, none for one that scales
+ *                                                  each window itself; shared/policy/input-normalization.ts)
  *     "window"?: integer 16..1984              default 1000 (as `anomseer detect --window`)
  *     "plot"?: boolean }                        default false
  * Any other key is refused: a typo (`"windw"`) must not silently fall back to a default.
@@ -24,7 +26,8 @@ export interface DetectInput {
   readonly values: Float64Array;
   /** One per value, as sent; absent when none were sent. */
   readonly timestamps?: readonly (string | number)[];
-  readonly normalize: NormalizeMode;
+  /** How the whole series is scaled before windowing; undefined = the policy's default (input-normalization.ts). */
+  readonly normalize: NormalizeMode | undefined;
   readonly window: number;
   readonly plot: boolean;
 }
@@ -39,7 +42,6 @@ export interface RequestLimits {
 /** Points per window `anomseer detect` accepts (`--window`), and its default. */
 export const WINDOW_RANGE = Object.freeze([16, 1984] as const);
 export const DEFAULT_WINDOW = 1000;
-export const DEFAULT_NORMALIZE: NormalizeMode = 'robust';
 
 const KEYS = ['series', 'timestamps', 'normalize', 'window', 'plot'];
 
@@ -67,8 +69,7 @@ export function validateDetectRequest(body: unknown, limits: RequestLimits): Det
     });
     timestamps = r.timestamps as (string | number)[];
   }
-  let normalize = DEFAULT_NORMALIZE;
-  if (r.normalize !== undefined) normalize = checkNormalize(r.normalize);
+  const normalize = r.normalize === undefined ? undefined : checkNormalize(r.normalize);
   let window = DEFAULT_WINDOW;
   if (r.window !== undefined) window = checkWindow(r.window);
   if (r.plot !== undefined && typeof r.plot !== 'boolean') throw new InvalidArgumentError('plot', `expected true or false, got ${kind(r.plot)}`);
@@ -80,7 +81,7 @@ export function validateDetectRequest(body: unknown, limits: RequestLimits): Det
 export function detectInputFromProto(m: DetectRequest, limits: RequestLimits): DetectInput {
   const values = checkSeries(m.series, limits);
   if (m.timestamps.length > 0) checkTimestampCount(m.timestamps.length, values.length);
-  const normalize = m.normalize === '' ? DEFAULT_NORMALIZE : checkNormalize(m.normalize);
+  const normalize = m.normalize === '' ? undefined : checkNormalize(m.normalize);
   const window = m.window === 0 ? DEFAULT_WINDOW : checkWindow(m.window);
   checkMinPoints(values.length, limits);
   return {

@@ -51,7 +51,7 @@ interface DetectFlags {
   delimiter?: string;
   checkpoint?: string;
   out: string;
-  normalize: string;
+  normalize?: string;
   window: string;
   threads: string;
   json?: boolean;
@@ -68,14 +68,13 @@ export function registerDetect(program: Command): void {
     .option('--out <dir>', 'where to write plot.png and result.json', 'detect-out')
     .option(
       '--normalize <mode>',
-      'how values are scaled for the chart the policy reads: robust, minmax or none (plot.png shows them in their own units)',
-      'robust',
+      'how the whole series is scaled before the policy reads its windows: robust, minmax or none (default: robust for a policy trained on raw values, none for one that scales each window itself, policy.normalize; plot.png shows values in their own units)',
     )
     .option('--window <n>', 'points per window the policy reads (the trained length)', '1000')
     .option('--threads <n>', 'ONNX Runtime threads', '1')
     .option('--json', 'print the result (result.json) on stdout instead of the summary; the files are still written')
     .action(async (file: string, flags: DetectFlags) => {
-      const normalize = parseNormalizeMode(flags.normalize, '--normalize');
+      const normalize = flags.normalize === undefined ? undefined : parseNormalizeMode(flags.normalize, '--normalize');
       const window = parseIntFlag('--window', flags.window, 16, 1984);
       const threads = parseThreads(flags.threads);
       const dir = flags.checkpoint ?? DEFAULT_CHECKPOINT;
@@ -100,7 +99,7 @@ export function registerDetect(program: Command): void {
           spec,
           tokenizer: open.loaded.tokenizer,
           windowLength: window,
-          normalize,
+          ...(normalize === undefined ? {} : { normalize }),
           onProgress: progressBar('detect'),
         });
         mkdirSync(flags.out, { recursive: true });

@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { parseIntFlag, parseThreads } from './flags.js';
 import { parseNormalizeMode } from '../../shared/plot/normalize.js';
+import type { NormalizeMode } from '../../shared/plot/normalize.js';
 import { ConfigError } from '../../shared/errors.js';
 import type { SeriesRecord } from '../../shared/series/record.js';
 import { loadDataSpec } from '../../shared/datasets/spec.js';
@@ -34,13 +35,15 @@ export interface RunEvalOptions {
   readonly out?: (text: string) => void;
   /** Where warnings go (default: process.stderr). */
   readonly warn?: (text: string) => void;
+  /** The policy's own scaling (policy.normalize): traces are checked against the series as it read them. */
+  readonly readAs?: NormalizeMode;
 }
 
 /** Score, print the table, warn about missing predictions, write the JSON. Returns the report. */
 export function runEval(opts: RunEvalOptions): EvalReport {
   const out = opts.out ?? ((t: string) => void process.stdout.write(t));
   const warn = opts.warn ?? ((t: string) => void process.stderr.write(t));
-  const report = scoreAll(opts.records, opts.predictions);
+  const report = scoreAll(opts.records, opts.predictions, opts.readAs);
   if (report.missing > 0) {
     warn(`anomseer eval: warning: ${report.missing} of ${report.count} series have no prediction; each scores 0 on every metric\n`);
   }
@@ -93,13 +96,19 @@ async function evalAction(flags: EvalFlags): Promise<void> {
   }
   const threads = parseThreads(flags.threads);
   const window = parseIntFlag('--window', flags.window, 16, 1984);
-  // The protocol's records are scored as they are; real data goes through detect's own path
-  // (normalised, windows of the trained length, merged), so eval and detect agree on a file.
-  const normalize =
-    flags.normalize === undefined ? (flags.data.startsWith('anomllm:') ? 'none' : 'robust') : parseNormalizeMode(flags.normalize, '--normalize');
-  const windowed = normalize !== 'none' || records.some((r) => r.series.length > window) ? { windowLength: window, normalize } : undefined;
+  // The protocol's records are scored as they are; other data goes through detect's own path
+  // (scaled as detect scales it, windows of the trained length, merged), so eval and detect agree
+  // on a file. Unset, the whole-series scaling is detect's default for this policy (robust for a
+  // policy trained on raw values, none for one that scales each window itself,
+  // shared/policy/input-normalization.ts); the policy's own policy.normalize applies either way.
+  const protocol = flags.data.startsWith('anomllm:');
+  const requested = flags.normalize === undefined ? (protocol ? 'none' : undefined) : parseNormalizeMode(flags.normalize, '--normalize');
+  const windowed =
+    (requested === undefined ? !protocol : requested !== 'none') || records.some((r) => r.series.length > window)
+      ? { windowLength: window, ...(requested === undefined ? {} : { normalize: requested }) }
+      : undefined;
   const { predictWithCheckpoint } = await import('../../shared/policy/inference.js');
-  const { predictions, lines } = await predictWithCheckpoint(dir, records, {
+  const { predictions, lines, readAs } = await predictWithCheckpoint(dir, records, {
     threads,
     onProgress: progressBar('eval'),
     ...(windowed === undefined ? {} : { windowed }),
@@ -108,7 +117,7 @@ async function evalAction(flags: EvalFlags): Promise<void> {
     mkdirSync(dirname(flags.savePredictions), { recursive: true });
     writeFileSync(flags.savePredictions, lines.map((l) => JSON.stringify(l)).join('\n') + (lines.length > 0 ? '\n' : ''));
   }
-  runEval({ records, predictions, json: flags.json, title: `eval of checkpoint ${dir} on ${flags.data}` });
+  runEval({ records, predictions, json: flags.json, title: `eval of checkpoint ${dir} on ${flags.data}`, readAs });
 }
 
 export function registerEval(program: Command): void {
@@ -123,7 +132,7 @@ export function registerEval(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime threads when running a checkpoint', '1')
     .option(
       '--normalize <mode>',
-      'with a checkpoint: none scores each record as it is (default for anomllm: data); robust or minmax answer every record as `anomseer detect` does — normalised, in windows, merged (default for other data)',
+      "with a checkpoint: none scores each record as it is (default for anomllm: data); robust or minmax answer every record as `anomseer detect` does — normalised, in windows, merged (other data: detect's default for the policy, robust, or none for a policy with policy.normalize: robust, which scales each window itself)",
     )
     .option('--window <n>', 'with a checkpoint: points per window for records answered as detect does (the trained length)', '1000')
     .requiredOption('--data <spec>', 'the labelled data: anomllm:<split>, jsonl:<path>, nab:<dir>, ucr:<dir>, tsb:<path>')

@@ -89,6 +89,12 @@ const POLICY = t.object(
       doc: 'Longest trace the policy can hold, in tokens (ExpCoT traces and rollouts).',
     }),
     constrainedDecoding: t.boolean({ default: true, doc: 'Sample only tokens that keep the trace in the `<think>`/`<answer>`/`<class>` template.' }),
+    normalize: t.enum(['none', 'robust'] as const, {
+      default: 'none',
+      doc:
+        "How the policy scales every series it reads, before its chart, values, analyses, detector and trace facts: `none` (values as they are, the paper's and the protocol's) or `robust` " +
+        '(1st/99th percentiles to ±0.8, clipped to ±1, per prompt: each training window, each `detect` window). Stored in the checkpoint; eval, detect and serve apply it (docs/TRAINING.md "Broader distribution").',
+    }),
     trace: t.enum(['free', 'faithful'] as const, {
       default: 'free',
       doc:

@@ -180,7 +180,7 @@ export function allowedText(field: Field): string {
     case 'size':
       return `size in bytes${rangeText(field.min, field.max)} (like 64MiB, 512KiB, or a number of bytes)`;
     case 'dataSpec':
-      return 'data spec (`anomllm:<train|eval>[?…]`, `jsonl:<path>`, `nab:<dir>`, `ucr:<file|dir>`, `tsb:<file|dir>[#<column>]`)';
+      return 'data spec (`anomllm:<train|eval>[?…]`, `synth:<train|eval>[?…]`, `jsonl:<path>`, `nab:<dir>`, `ucr:<file|dir>`, `tsb:<file|dir>[#<column>]`, `mix:<w>@<spec>|<w>@<spec>`)';
     case 'array': {
       const exact = field.minItems !== undefined && field.minItems === field.maxItems;
       const len = exact ? ` of ${field.minItems} items` : rangeText(field.minItems, field.maxItems).replace(/^ (in )?/, ' with length ');

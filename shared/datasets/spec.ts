@@ -10,6 +10,7 @@
  *                                      seeded synthetic split (shared/anomllm/generate.ts)
  *   synth:<train|eval>[?count=N&tasks=a,b&seed=N&length=N]
  *                                      the broader generator's split (shared/synth/generate.ts)
+ *   mix:<w>@<spec>|<w>@<spec>|…        a weighted mix of the others (mix.ts)
  *
  * Relative paths are resolved against `baseDir` (default: the process's
  * working directory, read once at the call). Parsing and loading are separate
@@ -25,6 +26,7 @@ import { readJsonl } from './jsonl.js';
 import { loadNab } from './nab.js';
 import { loadTsb } from './tsb.js';
 import { loadUcr } from './ucr.js';
+import { type MixPart, mixRecords, parseMixParts } from './mix.js';
 
 export const DATA_SPEC_FORMS = [
   'jsonl:<path>',
@@ -33,6 +35,7 @@ export const DATA_SPEC_FORMS = [
   'tsb:<file|dir>[#<column>]',
   'anomllm:<train|eval>[?count=N&tasks=a,b&seed=N&length=N]',
   'synth:<train|eval>[?count=N&tasks=a,b&seed=N&length=N]',
+  'mix:<weight>@<spec>|<weight>@<spec>[|…]',
 ] as const;
 
 const FIELD = 'data spec';
@@ -57,7 +60,8 @@ export type DataSpec =
       readonly count?: number;
       readonly tasks?: readonly SynthTaskName[];
       readonly length?: number;
-    };
+    }
+  | { readonly kind: 'mix'; readonly parts: readonly MixPart<DataSpec>[] };
 
 const ANOMLLM_KEYS = ['count', 'tasks', 'seed', 'length'] as const;
 
@@ -129,6 +133,8 @@ export function parseDataSpec(spec: string): DataSpec {
       return parseGenerated(spec, rest, 'anomllm', TASKS);
     case 'synth':
       return parseGenerated(spec, rest, 'synth', SYNTH_TASKS);
+    case 'mix':
+      return { kind: 'mix', parts: parseMixParts(spec, rest, parseDataSpec) };
     default:
       throw new ConfigError(
         FIELD,
@@ -140,6 +146,8 @@ export function parseDataSpec(spec: string): DataSpec {
 /** The spec string of a parsed spec; parseDataSpec(formatDataSpec(s)) equals s. */
 export function formatDataSpec(s: DataSpec): string {
   switch (s.kind) {
+    case 'mix':
+      return `mix:${s.parts.map((p) => `${p.weight}@${formatDataSpec(p.spec)}`).join('|')}`;
     case 'tsb':
       return `tsb:${s.path}${s.column !== undefined ? `#${s.column}` : ''}`;
     case 'anomllm':
@@ -159,18 +167,26 @@ export function formatDataSpec(s: DataSpec): string {
 export interface LoadOptions {
   /** Directory that relative paths are resolved against; default: the working directory. */
   readonly baseDir?: string;
+  /**
+   * What becomes of the loaded records before a mix takes its shares (training: labelled
+   * records fitted to the model's length, shared/job/records.ts); applied to the records of
+   * every spec, mixed or not. Default: the records as loaded.
+   */
+  readonly prepare?: (records: SeriesRecord[]) => SeriesRecord[];
 }
 
 /** Load the records a spec names, synchronously. Empty sources are DataErrors. */
 export function loadDataSpecSync(spec: string | DataSpec, opts: LoadOptions = {}): SeriesRecord[] {
   const s = typeof spec === 'string' ? parseDataSpec(spec) : spec;
+  if (s.kind === 'mix') return mixRecords(s.parts.map((p) => ({ weight: p.weight, spec: loadDataSpecSync(p.spec, opts) })));
+  const prepare = opts.prepare ?? ((records: SeriesRecord[]) => records);
   if (s.kind === 'anomllm') {
     const { split, kind: _kind, ...rest } = s;
-    return generateSplit(split, rest);
+    return prepare(generateSplit(split, rest));
   }
   if (s.kind === 'synth') {
     const { split, kind: _kind, ...rest } = s;
-    return generateSynthSplit(split, rest);
+    return prepare(generateSynthSplit(split, rest));
   }
   const path = isAbsolute(s.path) ? s.path : resolve(opts.baseDir ?? process.cwd(), s.path);
   let records: SeriesRecord[];
@@ -189,7 +205,7 @@ export function loadDataSpecSync(spec: string | DataSpec, opts: LoadOptions = {}
       break;
   }
   if (records.length === 0) throw new DataError(path, `holds no records (from "${formatDataSpec(s)}")`);
-  return records;
+  return prepare(records);
 }
 
 /**

@@ -16,7 +16,8 @@
  *
  * Answers made the way `detect` makes them (`eval --save-predictions` on real data) also say
  * how the series was scaled before the policy read it, `"normalize": "robust"` (none, minmax or
- * robust), and, when the record was read in several windows, each window's trace:
+ * robust), `"scaled"` when the policy scales every window itself (its policy.normalize), and,
+ * when the record was read in several windows, each window's trace:
  * `"windows": [{"start": 0, "length": 1000, "text": "<think> …"}, …]` (window-relative). The
  * faithfulness checks read each trace against the points it read.
  *
@@ -70,12 +71,18 @@ function toPrediction(o: Record<string, unknown>, length: number, at: (field: st
 }
 
 /** The `normalize` and `windows` of a line (see the file comment). */
-function howRead(o: Record<string, unknown>, length: number, at: (field: string, msg: string) => DataError): Pick<Prediction, 'normalize' | 'windows'> {
-  const out: { normalize?: NormalizeMode; windows?: PredictionWindow[] } = {};
-  if (o.normalize !== undefined) {
-    if (typeof o.normalize !== 'string' || !(NORMALIZE_MODES as readonly string[]).includes(o.normalize))
-      throw at('normalize', `is ${JSON.stringify(o.normalize)}; expected one of ${NORMALIZE_MODES.join(', ')}`);
-    out.normalize = o.normalize as NormalizeMode;
+function howRead(
+  o: Record<string, unknown>,
+  length: number,
+  at: (field: string, msg: string) => DataError,
+): Pick<Prediction, 'normalize' | 'scaled' | 'windows'> {
+  const out: { normalize?: NormalizeMode; scaled?: NormalizeMode; windows?: PredictionWindow[] } = {};
+  for (const key of ['normalize', 'scaled'] as const) {
+    const v = o[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || !(NORMALIZE_MODES as readonly string[]).includes(v))
+      throw at(key, `is ${JSON.stringify(v)}; expected one of ${NORMALIZE_MODES.join(', ')}`);
+    out[key] = v as NormalizeMode;
   }
   if (o.windows !== undefined) {
     if (!Array.isArray(o.windows)) throw at('windows', `must be a list of {"start", "length", "text"}, got ${JSON.stringify(o.windows)}`);

@@ -19,6 +19,8 @@
  *   counts (as in the reward, where the class term is independent).
  * - Every figure in the report is a percentage (0–100).
  */
+import { normalizeForPlot } from '../plot/normalize.js';
+import type { NormalizeMode } from '../plot/normalize.js';
 import { type Category, CATEGORIES, type AnomalyType, categoryOf } from '../series/labels.js';
 import type { Interval, SeriesRecord } from '../series/record.js';
 import { parseTrace, cleanIntervals } from '../trace/parse.js';
@@ -27,8 +29,6 @@ import { affiliation } from '../metrics/affiliation.js';
 import { meanIntervalIoU } from '../metrics/iou.js';
 import { summarizeFaithfulness, traceFaithfulness } from './faithfulness.js';
 import type { FaithfulnessReport, TraceFaithfulness } from './faithfulness.js';
-import { normalizeForPlot } from '../plot/normalize.js';
-import type { NormalizeMode } from '../plot/normalize.js';
 
 /** One model answer for one series. `intervals: null` = no parseable answer. */
 export type Prediction = {
@@ -38,8 +38,10 @@ export type Prediction = {
   text?: string;
   /** A record answered in windows (detect's path): each window's trace, window-relative. */
   windows?: readonly PredictionWindow[];
-  /** How the series was scaled before the traces read it (detect's path); absent = as it is. */
+  /** How the whole series was scaled before the traces read it (detect's path); absent = as it is. */
   normalize?: NormalizeMode;
+  /** The policy's own scaling of each prompt (window) after that (policy.normalize); absent = scoreAll's `readAs`. */
+  scaled?: NormalizeMode;
 };
 
 /** One window of a windowed answer: the points [start, start + length) of the scaled series. */
@@ -214,22 +216,26 @@ export function summarize(scores: readonly SeriesScore[]): EvalReport {
 /**
  * Score every record; a record whose id is not in `predictions` scores 0 and counts as missing.
  * Predictions that carry their trace text are also checked for faithfulness (faithfulness.ts),
- * each trace against the points it read: the series scaled as the prediction says, and for a
- * windowed answer each window's trace against its window (ids `<id>@<start>`).
+ * each trace against the points it read: the series scaled as the prediction says (detect's
+ * whole-series step), for a windowed answer each window's trace against its window (ids
+ * `<id>@<start>`), then scaled by `readAs`, the policy's own scaling of every prompt
+ * (policy.normalize; default `none`, the points as they are).
  */
-export function scoreAll(records: readonly SeriesRecord[], predictions: ReadonlyMap<string, Prediction>): EvalReport {
+export function scoreAll(records: readonly SeriesRecord[], predictions: ReadonlyMap<string, Prediction>, readAs: NormalizeMode = 'none'): EvalReport {
   const report = summarize(records.map((r) => scoreSeries(r, predictions.get(r.id))));
-  const traced = records.flatMap((r) => tracesRead(r, predictions.get(r.id)));
+  const traced = records.flatMap((r) => tracesRead(r, predictions.get(r.id), readAs));
   return traced.length === 0 ? report : { ...report, faithfulness: summarizeFaithfulness(traced) };
 }
 
 /** Each trace of `p` with its faithfulness on the points it read. */
-function tracesRead(r: SeriesRecord, p: Prediction | undefined): { id: string; f: TraceFaithfulness }[] {
+function tracesRead(r: SeriesRecord, p: Prediction | undefined, readAs: NormalizeMode): { id: string; f: TraceFaithfulness }[] {
   if (p === undefined || (p.text === undefined && p.windows === undefined)) return [];
-  const x = p.normalize === undefined || p.normalize === 'none' ? r.series : normalizeForPlot(r.series, p.normalize);
+  const scale = (x: Float64Array, mode: NormalizeMode | undefined) => (mode === undefined || mode === 'none' ? x : normalizeForPlot(x, mode));
+  const x = scale(r.series, p.normalize);
+  const own = p.scaled ?? readAs;
   if (p.windows !== undefined)
-    return p.windows.map((w) => ({ id: `${r.id}@${w.start}`, f: traceFaithfulness(w.text, x.subarray(w.start, w.start + w.length)) }));
-  return [{ id: r.id, f: traceFaithfulness(p.text!, x) }];
+    return p.windows.map((w) => ({ id: `${r.id}@${w.start}`, f: traceFaithfulness(w.text, scale(x.subarray(w.start, w.start + w.length), own)) }));
+  return [{ id: r.id, f: traceFaithfulness(p.text!, scale(x, own)) }];
 }
 
 /**

@@ -11,7 +11,11 @@
  *   (shared/policy/inference.ts), so eval and detect agree on the same file.
  *
  * Example: a 2,500-point NAB series with seriesLength 1000 gives three training prompts,
- * `<id>#w0`, `<id>#w1000`, `<id>#w1500` (shared/datasets/window.ts).
+ * `<id>#w0`, `<id>#w1000`, `<id>#w1500` (shared/datasets/window.ts). A 600-point synth series
+ * stays one prompt of 600 points, as `detect` answers a short series in one window.
+ *
+ * A `mix:` spec (shared/datasets/mix.ts) fits each part's records first, then takes its shares,
+ * so `mix:1@anomllm:train|1@synth:train` is half protocol records, half synth *windows*.
  */
 import type { JobConfig } from '../config/job.js';
 import { fitToLength } from '../datasets/fit-length.js';
@@ -23,9 +27,8 @@ const labelled = (records: readonly SeriesRecord[]) => records.filter((r) => r.t
 
 /** The training prompts of a job (see the file comment). */
 export async function trainingRecords(job: JobConfig): Promise<SeriesRecord[]> {
-  const out: SeriesRecord[] = [];
-  for (const r of labelled(await loadDataSpec(job.data.train))) out.push(...fitToLength(r, { length: job.data.seriesLength, mode: job.data.fit }));
-  return out;
+  const fit = { length: job.data.seriesLength, mode: job.data.fit };
+  return loadDataSpec(job.data.train, { prepare: (records) => labelled(records).flatMap((r) => fitToLength(r, fit)) });
 }
 
 /** The eval records of a job, whole (see the file comment). */

@@ -118,7 +118,9 @@ export function patchFeatures(series: ArrayLike<number>, opts: FeatureOptions = 
   const values = o.variant === 'plot' ? undefined : valueColumns(x, W);
   const withDetector = o.variant.startsWith('plot+values+analyses+detector');
   const analyses = o.variant.startsWith('plot+values+analyses') ? analysisColumns(x, W) : undefined;
-  const raw = Float64Array.from(series);
+  // The detector reads the series as the policy reads it (policy.normalize); with `none`, x is
+  // the series itself, so the protocol's features are unchanged.
+  const raw = x;
   const detection = withDetector ? detect(raw) : undefined;
   const detector = detection !== undefined ? detectorColumns(raw, W, pc, undefined, detection) : undefined;
   const ordinals = detection !== undefined && o.variant === 'plot+values+analyses+detector+ordinals' ? detectorOrdinalColumns(raw, W, detection) : undefined;

@@ -4,9 +4,10 @@
  * during training) and detect anomalies in a user's long series by windows (`anomseer detect`).
  * Every caller goes through `greedyTraces`, so eval, detect and training evals decode alike.
  *
- * Windowed detection: the series is normalised once (default `robust`, docs/PLOTS.md — the
- * policy was trained on AnomLLM's scale, around [-1, 1]), cut into windows of the trained
- * length, each window answered, and the windows' intervals merged back into series indices.
+ * Windowed detection: the series is normalised once (default `robust` for a policy that reads
+ * values as they are, docs/PLOTS.md — it was trained on AnomLLM's scale, around [-1, 1]; `none`
+ * for a policy that scales each window itself, input-normalization.ts), cut into windows of the
+ * trained length, each window answered, and the windows' intervals merged back into series indices.
  * The type is the one whose windows claim the most anomalous points.
  */
 import { mergeWindowIntervals, windowStarts } from '../datasets/window.js';
@@ -26,6 +27,7 @@ import { patchFeatures } from './features.js';
 import type { PatchFeatures, ResolvedFeatureOptions } from './features.js';
 import type { GrammarOptions } from './grammar.js';
 import { PromptCache } from './prompt-cache.js';
+import { seriesNormalization } from './input-normalization.js';
 import { grammarFor } from './prompt-grammar.js';
 import type { Grammar, GrammarSpec } from './prompt-grammar.js';
 import type { Tokenizer } from './tokenizer.js';
@@ -75,8 +77,10 @@ export interface PredictionLine {
   readonly intervals: readonly (readonly [number, number])[] | null;
   readonly type: string | null;
   readonly windows?: readonly { readonly start: number; readonly length: number; readonly text: string }[];
-  /** How the series was scaled before the policy read it (windowed answers: detect's path). */
+  /** How the whole series was scaled before it was cut into windows (windowed answers: detect's path). */
   readonly normalize?: NormalizeMode;
+  /** The policy's own scaling of every prompt it read (policy.normalize), when not none. */
+  readonly scaled?: NormalizeMode;
 }
 
 export interface PredictOptions {
@@ -89,7 +93,7 @@ export interface PredictOptions {
    * cut into windows of `windowLength`, windows merged), instead of one prompt per record as it
    * is. Real data goes this way, so eval and detect agree on the same file.
    */
-  readonly windowed?: { readonly windowLength: number; readonly normalize: NormalizeMode; readonly detect: Omit<DetectOptions, 'windowLength' | 'normalize'> };
+  readonly windowed?: { readonly windowLength: number; readonly normalize?: NormalizeMode; readonly detect: Omit<DetectOptions, 'windowLength' | 'normalize'> };
   /** Prompts decoded together (default 64). */
   readonly batchPrompts?: number;
   /** Called after each batch with (done, total). */
@@ -112,17 +116,18 @@ export async function predictRecords(
   if (o.windowed !== undefined) {
     // One queue of windows over all records, so short records decode many to a batch.
     const { windowLength, normalize, detect } = o.windowed;
+    const used = seriesNormalization(detect.features.normalize, normalize); // what detectMany does to each whole series
     await detectMany(
       policy,
       records.map((r) => r.series),
-      { ...detect, windowLength, normalize },
+      { ...detect, windowLength, ...(normalize === undefined ? {} : { normalize }) },
       (k, d) => {
         const r = records[k]!;
         const intervals = d.intervals.map(([s, e]) => [s, e] as const);
         const windows = d.windows.map((w) => ({ start: w.start, length: w.length, text: w.text }));
         const read = d.windows.length === 1 ? { text: windows[0]!.text } : { windows };
-        predictions.set(r.id, { intervals: d.intervals, type: d.type, formatOk: true, normalize, ...read });
-        lines.push({ id: r.id, ...read, intervals, type: d.type, normalize });
+        predictions.set(r.id, { intervals: d.intervals, type: d.type, formatOk: true, normalize: used, ...read });
+        lines.push({ id: r.id, ...read, intervals, type: d.type, normalize: used });
         o.onProgress?.(k + 1, records.length);
       },
     );
@@ -147,23 +152,29 @@ export async function predictRecords(
   return { predictions, lines };
 }
 
-/** Run a saved policy (a checkpoint directory) on records: greedy traces and predictions. */
+/** Run a saved policy (a checkpoint directory) on records: greedy traces, predictions, and the policy's own scaling. */
 export async function predictWithCheckpoint(
   dir: string,
   records: readonly SeriesRecord[],
-  opts: RunOptions & { onProgress?: (done: number, total: number) => void; windowed?: { windowLength: number; normalize: NormalizeMode } } = {},
-): Promise<{ predictions: Map<string, Prediction>; lines: PredictionLine[] }> {
+  opts: RunOptions & { onProgress?: (done: number, total: number) => void; windowed?: { windowLength: number; normalize?: NormalizeMode } } = {},
+): Promise<{ predictions: Map<string, Prediction>; lines: PredictionLine[]; readAs: NormalizeMode }> {
   const open = await openPolicy(dir, opts);
   const { spec, tokenizer } = open.loaded;
   const cache = new PromptCache(spec, tokenizer);
   try {
-    return await predictRecords(open.policy, records, {
+    const out = await predictRecords(open.policy, records, {
       grammar: spec.grammar,
       features: (r) => cache.features(r),
       grammarOf: (r) => cache.grammar(r),
       onProgress: opts.onProgress,
       ...(opts.windowed === undefined ? {} : { windowed: { ...opts.windowed, detect: { features: spec.features, grammar: spec.grammar, spec, tokenizer } } }),
     });
+    // Faithfulness is checked against the series as this policy read them (policy.normalize):
+    // each prediction and saved line says so, so a saved file is rescored the same way.
+    const scaled = spec.features.normalize;
+    if (scaled === 'none') return { ...out, readAs: scaled };
+    for (const [id, p] of out.predictions) out.predictions.set(id, { ...p, scaled });
+    return { predictions: out.predictions, lines: out.lines.map((l) => ({ ...l, scaled })), readAs: scaled };
   } finally {
     await open.dispose();
   }
@@ -179,7 +190,11 @@ export interface DetectOptions {
   readonly windowLength?: number;
   /** Window step (default = windowLength: no overlap). */
   readonly stride?: number;
-  /** How the raw values are scaled before plotting (default 'robust'). */
+  /**
+   * How the whole series is scaled before it is cut into windows: unset = `robust` for a policy
+   * that reads values as they are (policy.normalize none), `none` for one that scales each window
+   * itself; asking a self-scaling policy for more is a ConfigError (input-normalization.ts).
+   */
   readonly normalize?: NormalizeMode;
   /** Windows featurised and decoded together (default 32); bounds the memory of the features. */
   readonly batchWindows?: number;
@@ -249,7 +264,10 @@ export async function detectMany(
       throw new ShapeError(`detectSeries: the series has ${values.length} points; detect needs at least ${MIN_DETECT_POINTS}`);
   }
   const per = o.batchWindows ?? 32;
-  const feats = { ...o.features, normalize: 'none' as const };
+  // Each window is shown with the policy's own features (its policy.normalize included).
+  const feats = o.features;
+  const policyMode = o.features.normalize;
+  const seriesMode = seriesNormalization(policyMode, o.normalize);
   const plans = series.map((values) => {
     const L = Math.min(o.windowLength ?? 1000, values.length);
     return { L, starts: windowStarts(values.length, L, o.stride ?? L) };
@@ -266,7 +284,7 @@ export async function detectMany(
     const batch: { k: number; w: number; prompt: RolloutPrompt }[] = [];
     while (batch.length < per && k < series.length) {
       let x = normalized.get(k);
-      if (x === undefined) normalized.set(k, (x = normalizeForPlot(series[k]!, o.normalize ?? 'robust')));
+      if (x === undefined) normalized.set(k, (x = normalizeForPlot(series[k]!, seriesMode)));
       const { L, starts } = plans[k]!;
       const s = starts[w]!;
       const len = Math.min(L, x.length - s);
@@ -298,7 +316,8 @@ export async function detectMany(
       normalized.delete(finished);
       const windows = answers[finished]!;
       answers[finished] = [];
-      onSeries(finished, mergeWindows(windows, x));
+      // `normalized` is what a chart of the answer shows: a self-scaling policy's series scaled whole, once.
+      onSeries(finished, mergeWindows(windows, seriesMode === 'none' && policyMode !== 'none' ? normalizeForPlot(x, policyMode) : x));
       finished++;
     }
   }

@@ -5,6 +5,7 @@
  * trace otherwise), computed once on first use and kept (about 10 ms per 1000-point record).
  */
 import { buildExpCot } from '../expcot/index.js';
+import { normalizeForPlot } from '../plot/normalize.js';
 import { patchFeatures } from './features.js';
 import type { PatchFeatures } from './features.js';
 import type { Tokenizer } from './tokenizer.js';
@@ -47,7 +48,9 @@ export class PromptCache {
     const hit = this.cache.get(record.id);
     if (hit !== undefined) return hit;
     const n = record.series.length;
-    const expcot = buildExpCot(record);
+    // The expert trace describes the series the policy reads (policy.normalize), as its facts do.
+    const mode = this.spec.features.normalize;
+    const expcot = buildExpCot(mode === 'none' ? record : { ...record, series: normalizeForPlot(record.series, mode) });
     const expcotIds = this.tokenizer.encodeTrace(expcot.text, n);
     const grammar = grammarFor(this.spec, this.tokenizer, record.series);
     const fits = record.intervals.length <= this.spec.grammar.maxIntervals;

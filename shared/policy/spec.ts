@@ -50,7 +50,7 @@ export function variantOf(inputs: { plot: boolean; values: boolean; analyses: bo
 export function policySpecFromJob(job: JobConfig): PolicySpec {
   const p = job.policy;
   const variant = variantOf(p.inputs);
-  const features = resolveFeatureOptions({ height: p.rasterHeight, width: p.rasterWidth, variant });
+  const features = resolveFeatureOptions({ height: p.rasterHeight, width: p.rasterWidth, variant, normalize: p.normalize });
   const vocab = buildPolicyVocab(undefined, { faithful: p.trace === 'faithful' });
   const maxThinkTokens = p.maxTraceTokens - TEMPLATE_OVERHEAD;
   if (maxThinkTokens < 16) {

@@ -45,9 +45,10 @@ test('text wins over intervals, extra keys are ignored, blank lines are skipped'
 
 test('a windowed answer keeps how the series was scaled and each window’s trace', () => {
   const line =
-    '{"id": "a", "intervals": [[3, 5]], "type": "trend", "normalize": "robust", "windows": [{"start": 0, "length": 60, "text": "t0"}, {"start": 40, "length": 60, "text": "t1"}]}';
+    '{"id": "a", "intervals": [[3, 5]], "type": "trend", "normalize": "none", "scaled": "robust", "windows": [{"start": 0, "length": 60, "text": "t0"}, {"start": 40, "length": 60, "text": "t1"}]}';
   const p = parsePredictionsJsonl(line, FILE, lengths).get('a')!;
-  assert.is(p.normalize, 'robust');
+  assert.is(p.normalize, 'none');
+  assert.is(p.scaled, 'robust');
   assert.equal(p.windows, [
     { start: 0, length: 60, text: 't0' },
     { start: 40, length: 60, text: 't1' },
@@ -69,6 +70,7 @@ const bad: [string, string, number, string | undefined][] = [
   ['a text that is not a string', '{"id": "a", "text": 5}', 2, 'text'],
   ['a type that is not a string', '{"id": "a", "intervals": [], "type": 1}', 2, 'type'],
   ['an unknown normalize mode', '{"id": "a", "intervals": [], "type": "normal", "normalize": "zscore"}', 2, 'normalize'],
+  ['an unknown scaled mode', '{"id": "a", "intervals": [], "type": "normal", "scaled": 3}', 2, 'scaled'],
   ['windows that are not a list', '{"id": "a", "intervals": [], "type": "normal", "windows": {}}', 2, 'windows'],
   ['a window beyond the series', '{"id": "a", "intervals": [], "type": "normal", "windows": [{"start": 60, "length": 50, "text": "x"}]}', 2, 'windows'],
   ['a window without its text', '{"id": "a", "intervals": [], "type": "normal", "windows": [{"start": 0, "length": 50}]}', 2, 'windows'],

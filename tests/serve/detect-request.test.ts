@@ -8,13 +8,13 @@ import type { DetectRequest } from '../../proto/types.js';
 
 const limits = { maxPoints: 5, minPoints: 1 };
 
-test('a bare series takes the defaults of anomseer detect', () => {
+test("a bare series takes the defaults of anomseer detect (normalize: the policy's own default)", () => {
   const r = validateDetectRequest({ series: [1, 2.5, -3] }, limits);
   assert.equal(Array.from(r.values), [1, 2.5, -3]);
   assert.ok(r.values instanceof Float64Array);
   assert.equal(
     { normalize: r.normalize, window: r.window, plot: r.plot, timestamps: r.timestamps },
-    { normalize: 'robust', window: 1000, plot: false, timestamps: undefined },
+    { normalize: undefined, window: 1000, plot: false, timestamps: undefined },
   );
 });
 
@@ -79,7 +79,7 @@ test('a gRPC request: empty string and 0 mean the defaults, as in the proto comm
   const r = detectInputFromProto(proto({ series: [1, 2] }), limits);
   assert.equal(
     { normalize: r.normalize, window: r.window, plot: r.plot, timestamps: r.timestamps },
-    { normalize: 'robust', window: 1000, plot: false, timestamps: undefined },
+    { normalize: undefined, window: 1000, plot: false, timestamps: undefined },
   );
   const s = detectInputFromProto(proto({ series: [1, 2], timestamps: ['a', 'b'], normalize: 'none', window: 20, plot: true }), limits);
   assert.equal(
