@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { sha256Hex } from '../shared/checkpoint/checkpoint-files.js';
 import { writeSums } from '../shared/checkpoint/sums.js';
 import { normalizeForPlot } from '../shared/plot/normalize.js';
+import { seriesNormalization } from '../shared/policy/input-normalization.js';
 import { patchFeatures } from '../shared/policy/features.js';
 import { openPolicy } from '../shared/policy/inference.js';
 import { buildDecodeStepGraph, buildEncodeGraph, paramsFor } from '../shared/policy/model.js';
@@ -65,16 +66,19 @@ export async function exportPolicy(checkpoint: string, dir: string, run: { threa
     // The example, decoded the way `anomseer detect` decodes a one-window series.
     const record = exampleRecord();
     const values = Float64Array.from(record.series);
-    const normalized = normalizeForPlot(values, 'robust');
-    const features = patchFeatures(normalized, { ...spec.features, normalize: 'none' });
+    // detect's whole-series step (robust for a policy that reads values as they are, none for one
+    // that scales every window itself), then the window's features with the policy's own options.
+    const mode = seriesNormalization(spec.features.normalize, undefined);
+    const normalized = normalizeForPlot(values, mode);
+    const features = patchFeatures(normalized, spec.features);
     // A faithful policy's grammar states this window's own facts (as detect builds it per window).
-    const grammar = spec.trace === 'faithful' ? grammarFor({ ...spec, features: { ...spec.features, normalize: 'none' } }, tokenizer, normalized) : undefined;
+    const grammar = spec.trace === 'faithful' ? grammarFor(spec, tokenizer, normalized) : undefined;
     const prompt = { promptId: 'window-0', n: values.length, features, ...(grammar === undefined ? {} : { grammar }) };
     const [[sample]] = await open.policy.sample([prompt], { groupSize: 1, greedy: true, rng: new Rng(0), grammar: spec.grammar, batchPrompts: 1 });
     const parsed = parseTrace(sample!.text, values.length);
     write(
       EXPORT_FILES.series,
-      `${JSON.stringify({ id: record.id, label: { type: record.type, intervals: record.intervals }, normalize: 'robust', window: values.length, values: Array.from(values) })}\n`,
+      `${JSON.stringify({ id: record.id, label: { type: record.type, intervals: record.intervals }, normalize: mode, window: values.length, values: Array.from(values) })}\n`,
     );
     write(EXPORT_FILES.features, new Uint8Array(features.data.buffer, features.data.byteOffset, features.data.byteLength));
     write(

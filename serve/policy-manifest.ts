@@ -91,7 +91,9 @@ export function policyManifest(m: ManifestInputs): Record<string, unknown> {
       numPatches: P,
       featureSize: F,
       how: [
-        'The series window (n points, n <= window) is first normalised ONCE for the whole series: robust by default (the 1st and 99th percentiles map to ∓0.8 and ±0.8 linearly, clipped to [-1, 1]), or minmax to [-1, 1], or none; then cut into windows. The features of a window are computed from its normalised values.',
+        spec.features.normalize === 'none'
+          ? 'The series window (n points, n <= window) is first normalised ONCE for the whole series: robust by default (the 1st and 99th percentiles map to ∓0.8 and ±0.8 linearly, clipped to [-1, 1]), or minmax to [-1, 1], or none; then cut into windows. The features of a window are computed from its normalised values.'
+          : `This policy scales every window itself (policy.normalize: ${spec.features.normalize}): the series is cut into windows of its own values, and each window is normalised on its own (robust: its 1st and 99th percentiles map to ∓0.8 and ±0.8 linearly, clipped to [-1, 1]) before its features are computed. Do not normalise the whole series first.`,
         `Each window is drawn as a ${H} × ${W} line raster and cut into P = ${P} patches of ${pc} columns; point i lies in column floor((2i + 1)·${W} / 2n) — the exact mapping and every channel are anomseer's shared/policy/features.ts \`patchFeatures\`.`,
         `features[b, k, block.offset + j·block.perColumn + q] = channel q of raster column c = ${pc}·k + j (j < ${pc}) for each block below (the plot block is raster[r, c] at offset j·${H} + r).`,
         'A program that cannot compute the analyses and the detector channels can still run the graphs on features computed by anomseer: `example/features.f32` shows the exact bytes for the example series.',

@@ -4,7 +4,8 @@
 // the shipped weights, saved again under a spec that says `robust`.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { EXPORT_FILES, exampleRecord, exportPolicy } from '../../serve/export-onnx.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -149,6 +150,23 @@ test("a self-scaling policy's saved predictions are rescored against what it rea
     assert.equal(again, live, 'the saved lines say how the policy scaled what it read');
     if (windowed !== undefined) assert.is(live.traces, 1 + 3, 'one trace for the short record, one per window of the long one');
   }
+});
+
+test('export writes the example features a self-scaling policy is shown by detect (no whole-series step, its own scaling)', async () => {
+  const out = join(dir, 'export');
+  await exportPolicy(dir, out);
+  const series = Float64Array.from(exampleRecord().series);
+  const { sampler, seen } = recording();
+  await detectSeries(sampler, series, {
+    features: open.loaded.spec.features,
+    grammar: open.loaded.spec.grammar,
+    spec: open.loaded.spec,
+    tokenizer: open.loaded.tokenizer,
+  });
+  const bytes = readFileSync(join(out, EXPORT_FILES.features));
+  const exported = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  assert.equal(Array.from(exported), Array.from(seen[0]!.features.data), "detect's features, byte for byte");
+  assert.is(JSON.parse(readFileSync(join(out, EXPORT_FILES.series), 'utf8')).normalize, 'none');
 });
 
 test.run();
