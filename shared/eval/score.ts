@@ -232,10 +232,12 @@ function tracesRead(r: SeriesRecord, p: Prediction | undefined, readAs: Normaliz
   if (p === undefined || (p.text === undefined && p.windows === undefined)) return [];
   const scale = (x: Float64Array, mode: NormalizeMode | undefined) => (mode === undefined || mode === 'none' ? x : normalizeForPlot(x, mode));
   const x = scale(r.series, p.normalize);
+  // The policy's own step is policyView's unclipped map (shared/policy/input-normalization.ts).
   const own = p.scaled ?? readAs;
+  const view = (w: Float64Array) => (own === 'none' ? w : normalizeForPlot(w, own, { clip: false }));
   if (p.windows !== undefined)
-    return p.windows.map((w) => ({ id: `${r.id}@${w.start}`, f: traceFaithfulness(w.text, scale(x.subarray(w.start, w.start + w.length), own)) }));
-  return [{ id: r.id, f: traceFaithfulness(p.text!, scale(x, own)) }];
+    return p.windows.map((w) => ({ id: `${r.id}@${w.start}`, f: traceFaithfulness(w.text, view(x.subarray(w.start, w.start + w.length))) }));
+  return [{ id: r.id, f: traceFaithfulness(p.text!, view(x)) }];
 }
 
 /**

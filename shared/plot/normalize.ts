@@ -44,25 +44,28 @@ export function parseNormalizeMode(x: unknown, field = 'normalize'): NormalizeMo
  * Map `series` (length n ≥ 1, finite values) to plot units. Returns a new
  * Float64Array of length n; the input is not changed. `none` returns a copy
  * (clipping happens at the chart frame); `minmax` and `robust` return values
- * inside [-1, 1].
+ * inside [-1, 1] — or, with `clip: false`, the same linear map without the clip
+ * (what a self-scaling policy's values, analyses and detector read:
+ * shared/policy/input-normalization.ts `policyView`).
  */
-export function normalizeForPlot(series: ArrayLike<number>, mode: NormalizeMode = 'none'): Float64Array {
+export function normalizeForPlot(series: ArrayLike<number>, mode: NormalizeMode = 'none', o: { clip?: boolean } = {}): Float64Array {
   const n = series.length;
   if (n === 0) throw new ShapeError('normalizeForPlot: the series is empty; a plot needs at least one value');
   const out = Float64Array.from(series);
+  const lim = o.clip === false ? Infinity : 1;
   switch (mode) {
     case 'none':
       return out;
     case 'minmax':
-      return minmaxInPlace(out);
+      return minmaxInPlace(out, lim);
     case 'robust':
-      return robustInPlace(out);
+      return robustInPlace(out, lim);
     default:
       return parseNormalizeMode(mode) as never;
   }
 }
 
-function minmaxInPlace(x: Float64Array): Float64Array {
+function minmaxInPlace(x: Float64Array, lim = 1): Float64Array {
   let lo = Infinity,
     hi = -Infinity;
   for (let i = 0; i < x.length; i++) {
@@ -71,7 +74,7 @@ function minmaxInPlace(x: Float64Array): Float64Array {
   }
   const span = hi - lo;
   if (!(span > 0)) return x.fill(0);
-  for (let i = 0; i < x.length; i++) x[i] = Math.min(1, Math.max(-1, (2 * (x[i] - lo)) / span - 1));
+  for (let i = 0; i < x.length; i++) x[i] = Math.min(lim, Math.max(-lim, (2 * (x[i] - lo)) / span - 1));
   return x;
 }
 
@@ -79,13 +82,13 @@ function minmaxInPlace(x: Float64Array): Float64Array {
 export const ROBUST_QUANTILES = [0.01, 0.99] as const;
 export const ROBUST_REACH = 0.8;
 
-function robustInPlace(x: Float64Array): Float64Array {
+function robustInPlace(x: Float64Array, lim = 1): Float64Array {
   const sorted = Float64Array.from(x).sort();
   const lo = quantileSorted(sorted, ROBUST_QUANTILES[0]);
   const hi = quantileSorted(sorted, ROBUST_QUANTILES[1]);
-  if (!(hi > lo)) return minmaxInPlace(x);
+  if (!(hi > lo)) return minmaxInPlace(x, lim);
   const k = (2 * ROBUST_REACH) / (hi - lo);
-  for (let i = 0; i < x.length; i++) x[i] = Math.min(1, Math.max(-1, -ROBUST_REACH + k * (x[i] - lo)));
+  for (let i = 0; i < x.length; i++) x[i] = Math.min(lim, Math.max(-lim, -ROBUST_REACH + k * (x[i] - lo)));
   return x;
 }
 

@@ -16,7 +16,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { indexRangeOfColumn } from '../plot/mapping.js';
-import { normalizeForPlot } from '../plot/normalize.js';
+import { policyView } from './input-normalization.js';
 import type { NormalizeMode } from '../plot/normalize.js';
 import { modelRaster } from '../plot/raster.js';
 import { ANALYSIS_CHANNELS, analysisColumns } from './analysis-channels.js';
@@ -114,7 +114,7 @@ export function patchFeatures(series: ArrayLike<number>, opts: FeatureOptions = 
   const o = resolveFeatureOptions(opts);
   const { height: H, width: W, patchCols: pc } = o;
   const raster = modelRaster(series, { height: H, width: W, normalize: o.normalize });
-  const x = normalizeForPlot(series, o.normalize);
+  const x = policyView(series, o.normalize);
   const values = o.variant === 'plot' ? undefined : valueColumns(x, W);
   const withDetector = o.variant.startsWith('plot+values+analyses+detector');
   const analyses = o.variant.startsWith('plot+values+analyses') ? analysisColumns(x, W) : undefined;

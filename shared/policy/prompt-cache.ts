@@ -5,7 +5,7 @@
  * trace otherwise), computed once on first use and kept (about 10 ms per 1000-point record).
  */
 import { buildExpCot } from '../expcot/index.js';
-import { normalizeForPlot } from '../plot/normalize.js';
+import { policyView } from './input-normalization.js';
 import { patchFeatures } from './features.js';
 import type { PatchFeatures } from './features.js';
 import type { Tokenizer } from './tokenizer.js';
@@ -50,7 +50,7 @@ export class PromptCache {
     const n = record.series.length;
     // The expert trace describes the series the policy reads (policy.normalize), as its facts do.
     const mode = this.spec.features.normalize;
-    const expcot = buildExpCot(mode === 'none' ? record : { ...record, series: normalizeForPlot(record.series, mode) });
+    const expcot = buildExpCot(mode === 'none' ? record : { ...record, series: policyView(record.series, mode) });
     const expcotIds = this.tokenizer.encodeTrace(expcot.text, n);
     const grammar = grammarFor(this.spec, this.tokenizer, record.series);
     const fits = record.intervals.length <= this.spec.grammar.maxIntervals;

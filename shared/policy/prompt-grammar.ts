@@ -5,7 +5,7 @@
  * detect — builds a prompt's grammar here from the policy spec and the values the policy reads,
  * so they all allow the same tokens and render the same text.
  */
-import { normalizeForPlot } from '../plot/normalize.js';
+import { policyView } from './input-normalization.js';
 import { FaithfulGrammar } from './faithful-grammar.js';
 import { seriesFacts } from './facts.js';
 import type { SeriesFacts } from './facts.js';
@@ -44,7 +44,7 @@ export type GrammarSpec = Pick<PolicySpec, 'trace' | 'grammar' | 'variant' | 'fe
  */
 export function promptFacts(spec: GrammarSpec, values: Float64Array): SeriesFacts | undefined {
   if (spec.trace !== 'faithful') return undefined;
-  const x = spec.features.normalize === 'none' ? values : normalizeForPlot(values, spec.features.normalize);
+  const x = spec.features.normalize === 'none' ? values : policyView(values, spec.features.normalize);
   return seriesFacts(x, { detector: readsDetector(spec as PolicySpec) });
 }
 

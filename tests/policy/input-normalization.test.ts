@@ -17,7 +17,8 @@ import { patchFeatures } from '../../shared/policy/features.js';
 import { type OpenPolicy, detectSeries, openPolicy, predictRecords, predictWithCheckpoint } from '../../shared/policy/inference.js';
 import { parsePredictionsJsonl } from '../../shared/eval/predictions.js';
 import { scoreAll } from '../../shared/eval/score.js';
-import { seriesNormalization } from '../../shared/policy/input-normalization.js';
+import { policyView, seriesNormalization } from '../../shared/policy/input-normalization.js';
+import { normalizeForPlot } from '../../shared/plot/normalize.js';
 import { PromptCache } from '../../shared/policy/prompt-cache.js';
 import type { RolloutPrompt } from '../../shared/policy/rollout-policy.js';
 import { policySpecFromJob } from '../../shared/policy/spec.js';
@@ -167,6 +168,23 @@ test('export writes the example features a self-scaling policy is shown by detec
   const exported = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   assert.equal(Array.from(exported), Array.from(seen[0]!.features.data), "detect's features, byte for byte");
   assert.is(JSON.parse(readFileSync(join(out, EXPORT_FILES.series), 'utf8')).normalize, 'none');
+});
+
+test("a self-scaling policy reads its scaling's linear map unclipped: a spike beyond the 99th percentile stays a spike for the detector", () => {
+  const view = policyView(values, 'robust');
+  const clipped = normalizeForPlot(values, 'robust');
+  assert.ok(view[640]! > 3, `the spike is far outside [-1, 1] (${view[640]})`);
+  assert.is(clipped[640], 1, 'the chart scaling clips it');
+  // every other point is on the same line as the chart's
+  for (let i = 0; i < values.length; i++) if (Math.abs(clipped[i]!) < 1) assert.ok(Math.abs(view[i]! - clipped[i]!) < 1e-12);
+  // the features of a robust policy are the features of that view read as it is
+  const spec = open.loaded.spec;
+  const robust = patchFeatures(values, spec.features);
+  const asIs = patchFeatures(view, { ...spec.features, normalize: 'none' });
+  assert.ok(
+    robust.data.every((v, i) => v === asIs.data[i]),
+    'same features',
+  );
 });
 
 test.run();
