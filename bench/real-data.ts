@@ -25,7 +25,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { loadDataSpec } from '../shared/datasets/spec.js';
 import { parsePredictionsJsonl } from '../shared/eval/predictions.js';
 import { type EvalReport, type Prediction, reportToJson } from '../shared/eval/score.js';
@@ -35,6 +35,15 @@ import { writeBenchSection } from './bench-doc.js';
 import { extraCategories, fileTableMarkdown, realDataTable, summaryHead, summaryRow } from './real-data-table.js';
 
 const root = new URL('..', import.meta.url).pathname;
+const USAGE = 'usage: node --import tsx bench/real-data.ts [--checkpoint DIR] [--threads N] [--window N] [--synth-count N] [--dry-run]';
+for (let i = 2; i < process.argv.length; i++) {
+  const a = process.argv[i]!;
+  if (['--checkpoint', '--threads', '--window', '--synth-count'].includes(a)) i++;
+  else if (a !== '--dry-run') {
+    process.stderr.write(`${a === '--help' || a === '-h' ? '' : `bench/real-data.ts: unknown argument ${a}\n`}${USAGE}\n`);
+    process.exit(a === '--help' || a === '-h' ? 0 : 2);
+  }
+}
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : dflt;
@@ -131,7 +140,7 @@ checkSame('NAB, policy', nab.reports.policy, nabPolicy.cliReport);
 checkSame('synth, policy', synth.reports.policy, synthPolicy.cliReport);
 
 const sha = createHash('sha256')
-  .update(readFileSync(join(root, checkpoint, 'model.safetensors')))
+  .update(readFileSync(resolve(root, checkpoint, 'model.safetensors')))
   .digest('hex');
 const date = new Date().toISOString().slice(0, 10);
 const machine = `Node ${process.version}, ${cpus().length}× ${cpus()[0]?.model.trim() ?? 'CPU'}`;
