@@ -1,8 +1,9 @@
 /**
  * A real redis-server for integration tests: a free loopback port (bind port 0, read it, close),
- * `redis-server --port P --bind 127.0.0.1 --save "" --appendonly no`, wait until it answers PING,
- * and stop() kills it. A missing redis-server FAILS the test with the install command; the tests
- * never skip.
+ * `redis-server --port P --bind 127.0.0.1 --save "" --appendonly no [--requirepass PW]`, wait until
+ * it answers PING, and stop() kills it; restart() kills it and starts a new one on the same port
+ * (without persistence: the state is gone, as after a Redis restart without AOF). A missing
+ * redis-server FAILS the test with the install command; the tests never skip.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -12,9 +13,16 @@ import { Redis } from 'ioredis';
 export interface RedisServer {
   readonly host: string;
   readonly port: number;
+  /** The password it requires (--requirepass), if any. */
+  readonly password?: string;
   /** A new client; retries are off so a dead server fails fast in tests. */
   connect(): Redis;
+  /** SIGKILL and wait for the exit. */
   stop(): Promise<void>;
+  /** Stop, then start a fresh server on the same port (its state is gone); resolves once it answers PING. */
+  restart(): Promise<void>;
+  /** The running server's pid. */
+  readonly pid: number | undefined;
 }
 
 /** A port that was free a moment ago on 127.0.0.1. */
@@ -39,11 +47,11 @@ export function redisServerBinary(bin = 'redis-server'): string {
   return bin;
 }
 
-async function pingUntilReady(host: string, port: number, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
+async function pingUntilReady(host: string, port: number, child: ChildProcess, log: () => string, timeoutMs: number, password?: string): Promise<void> {
   const started = performance.now();
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}:\n${log()}`);
-    const client = new Redis({ host, port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    const client = new Redis({ host, port, password, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false });
     client.on('error', () => {});
     try {
       await client.connect();
@@ -58,36 +66,52 @@ async function pingUntilReady(host: string, port: number, child: ChildProcess, l
   }
 }
 
-/** Start redis-server on a free loopback port; resolves once it answers PING. */
-export async function startRedis(opts: { bin?: string; readyTimeoutMs?: number } = {}): Promise<RedisServer> {
+/** Start redis-server on a free loopback port (or `port`); resolves once it answers PING. */
+export async function startRedis(opts: { bin?: string; readyTimeoutMs?: number; password?: string; port?: number } = {}): Promise<RedisServer> {
   const bin = redisServerBinary(opts.bin);
   const host = '127.0.0.1';
-  const port = await freePort();
-  const child = spawn(bin, ['--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d) => (out += d));
-  child.stderr?.on('data', (d) => (out += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = opts.port ?? (await freePort());
+  const auth = opts.password === undefined ? [] : ['--requirepass', opts.password];
+  const launch = async () => {
+    const child = spawn(bin, ['--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no', ...auth], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout?.on('data', (d) => (out += d));
+    child.stderr?.on('data', (d) => (out += d));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      await pingUntilReady(host, port, child, () => out, opts.readyTimeoutMs ?? 10_000, opts.password);
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw err;
+    }
+    return { child, exited };
+  };
+  let current = await launch();
   const clients: Redis[] = [];
-  try {
-    await pingUntilReady(host, port, child, () => out, opts.readyTimeoutMs ?? 10_000);
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  }
+  const kill = async () => {
+    if (current.child.exitCode === null) current.child.kill('SIGKILL');
+    await current.exited;
+  };
   return {
     host,
     port,
+    password: opts.password,
+    get pid() {
+      return current.child.pid;
+    },
     connect() {
-      const c = new Redis({ host, port, retryStrategy: () => null, maxRetriesPerRequest: 1 });
+      const c = new Redis({ host, port, password: opts.password, retryStrategy: () => null, maxRetriesPerRequest: 1 });
       c.on('error', () => {});
       clients.push(c);
       return c;
     },
     async stop() {
       for (const c of clients) c.disconnect();
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await exited;
+      await kill();
+    },
+    async restart() {
+      await kill();
+      current = await launch();
     },
   };
 }
