@@ -2,7 +2,8 @@
  * The learner of a cluster run (docs/CLUSTER.md "Learner"): the same algorithm as the
  * single-process trainer (learner/trainer.ts), with rollouts coming from workers over gRPC:
  *
- *   warm start locally (train.warmStart) → publish version 1 (step 0)
+ *   claim the run directory and the job (ClaimLearner) → warm start locally (train.warmStart)
+ *   → publish version 1 (step 0)
  *   for step = 1 … train.steps:
  *     TakeGroups until promptsPerStep complete groups are held (acknowledging each batch on the
  *     next call) → timerpoStep → publish version step + 1 (chunked) → eval / checkpoint every N
@@ -13,6 +14,20 @@
  * the order in which workers finished: with cluster.maxStaleness 0 two runs with the same seed
  * give bit-identical weights.
  *
+ * Surviving its process (docs/CLUSTER.md "Learner resume"): the learner owns job.outputDir like
+ * the single-process trainer (claimRunDir); every checkpoint records, besides weights, AdamW
+ * state, counters, history and the KL reference, which items it consumed and the coordinator
+ * state it trained against (plan-accounting.ts). With `resume` it continues from the latest
+ * checkpoint: ClaimLearner resets the job's state to that checkpoint (later versions dropped,
+ * groups it did not train sampled again unless they come from its versions), it republishes
+ * the checkpoint's version and goes on; the older learner's calls are refused from then on. An
+ * aborted `signal` (SIGINT/SIGTERM) ends the run at the next step boundary (or at once while it
+ * waits for groups) with a checkpoint.
+ *
+ * Waiting out the coordinator: every call is retried with backoff for up to
+ * cluster.coordinatorWait, with one log line per outage (proto/retry.ts OutageLog), then the
+ * learner stops with one line.
+ *
  * A group the learner cannot use never stops it (docs/CLUSTER.md "Failure handling"): each
  * group TakeGroups gives is checked again with the coordinator's own check (proto/group-check.ts:
  * a training record behind the prompt, G rollouts, token ids in the vocabulary and accepted by the
@@ -22,12 +37,24 @@
  * other groups (a step left with none publishes its weights unchanged). The summary counts them
  * in `cluster.groupsSkipped` (and `untrainedItems`).
  */
+import type * as grpc from '@grpc/grpc-js';
 import { chunkWeights } from '../proto/chunks.js';
 import { unary } from '../proto/call.js';
 import { fromStatus } from '../proto/status.js';
-import { DEFAULT_BACKOFF, exponentialBackoff, withRetry } from '../proto/retry.js';
+import { learnerMetadata } from '../proto/learner-fence.js';
+import type { LearnerFence } from '../proto/learner-fence.js';
+import { DEFAULT_BACKOFF, OutageLog, exponentialBackoff, withRetry } from '../proto/retry.js';
 import type { RetryPolicy } from '../proto/retry.js';
-import type { CompletedGroup, CoordinatorClient, GetStatusResponse, PublishWeightsResponse, WeightsClient } from '../proto/types.js';
+import type {
+  ClaimLearnerResponse,
+  CompletedGroup,
+  CoordinatorClient,
+  GetStatusResponse,
+  PublishWeightsResponse,
+  ResumePoint,
+  TakeGroupsResponse,
+  WeightsClient,
+} from '../proto/types.js';
 import type { JobConfig } from '../shared/config/job.js';
 import { loadDataSpec } from '../shared/datasets/spec.js';
 import { ConfigError, DataError } from '../shared/errors.js';
@@ -38,8 +65,13 @@ import { countParams, initParams } from '../shared/policy/model-config.js';
 import type { Sample } from '../shared/policy/sample.js';
 import { Rng } from '../shared/rng.js';
 import type { SeriesRecord } from '../shared/series/record.js';
-import { jobIdOf, planSteps, recordIdOf } from '../shared/job/plan.js';
+import { configHashOf, jobIdOf, planSteps, recordIdOf } from '../shared/job/plan.js';
 import { encodePublishedWeights } from '../shared/policy/published-weights.js';
+import { sha256Hex } from '../shared/checkpoint/checkpoint-files.js';
+import { latestCheckpoint } from '../shared/checkpoint/checkpoint-dir.js';
+import { claimRunDir } from '../shared/checkpoint/run-dir.js';
+import { loadReference, loadTrainingState, saveReference } from '../shared/policy/checkpoint.js';
+import type { TrainingState } from '../shared/policy/checkpoint.js';
 import { LearnerModel } from './learner-model.js';
 import type { Params } from '../shared/policy/model-config.js';
 import { policySpecFromJob, tokenizerOf } from '../shared/policy/spec.js';
@@ -50,6 +82,7 @@ import { timerpoStep } from './timerpo-step.js';
 import { evalSubset } from './trainer.js';
 import type { TrainDeps, TrainSummary } from './trainer.js';
 import { evaluateParams, makeOptimizer, runWarmStart, saveStepCheckpoint } from './training-parts.js';
+import { PlanAccounting, validateClusterProgress } from './plan-accounting.js';
 
 export interface RemoteDeps extends TrainDeps {
   readonly coord: CoordinatorClient;
@@ -59,14 +92,23 @@ export interface RemoteDeps extends TrainDeps {
   /** How long one TakeGroups call waits for groups, ms (default 10 s). */
   readonly takeWaitMs?: number;
   readonly sleep: (ms: number) => Promise<void>;
-  /** Backoff for failed calls (default DEFAULT_BACKOFF, 8 attempts, jitter from the job's seed). */
+  /**
+   * Backoff for failed calls (default DEFAULT_BACKOFF for up to cluster.coordinatorWait, jitter
+   * from the job's seed).
+   */
   readonly retry?: RetryPolicy;
+  /** The coordinator's address, for log lines (default "the coordinator"). */
+  readonly coordinatorName?: string;
+  /** A name for the coordinator's log (ClaimLearnerRequest.learner_id). */
+  readonly learnerId?: string;
+  /** Told the fence once the job is claimed (learner/main.ts sends it with ReportProgress). */
+  readonly onClaimed?: (fence: LearnerFence) => void;
 }
 
 /** The coordinator's accounting at the end of the run. */
 export interface ClusterAccounting {
   readonly jobId: string;
-  /** Groups the learner trained on (one per item). */
+  /** Groups the learner trained on (one per item), over every learner of the run (resumes included). */
   readonly groupsTrained: number;
   /** Planned items (shared/job/plan.ts) no trained group covered: 0 when every prompt was trained. */
   readonly untrainedItems: number;
@@ -76,19 +118,36 @@ export interface ClusterAccounting {
   readonly groupsSkipped: number;
   readonly promptsTotal: number;
   readonly staleDropped: number;
+  /** Accepted groups thrown away by learner resumes (their prompts were sampled again): GetStatus. */
+  readonly groupsDiscarded: number;
   /** Accepted groups per worker id. */
   readonly groupsByWorker: Readonly<Record<string, number>>;
   /** sha256 of the final published weight file. */
   readonly finalWeightsSha256: string;
+  /** This learner's claim: its epoch, and for a resume what the coordinator's state was reset from. */
+  readonly claim: {
+    readonly learnerEpoch: number;
+    readonly reset: string;
+    readonly previousVersion: number;
+    readonly groupsDiscarded: number;
+    readonly groupsKept: number;
+  };
 }
 
 export interface RemoteTrainSummary extends TrainSummary {
   readonly cluster: ClusterAccounting;
 }
 
-function publish(weights: WeightsClient, bytes: Uint8Array, version: number, step: number, deadlineMs: number): Promise<PublishWeightsResponse> {
+function publish(
+  weights: WeightsClient,
+  bytes: Uint8Array,
+  version: number,
+  step: number,
+  deadlineMs: number,
+  metadata: grpc.Metadata,
+): Promise<PublishWeightsResponse> {
   return new Promise((resolve, reject) => {
-    const call = weights.PublishWeights({ deadline: new Date(Date.now() + deadlineMs + Math.ceil(bytes.length / 1048576) * 1000) }, (err, res) => {
+    const call = weights.PublishWeights(metadata, { deadline: new Date(Date.now() + deadlineMs + Math.ceil(bytes.length / 1048576) * 1000) }, (err, res) => {
       if (err !== null) reject(fromStatus(err));
       else resolve(res!);
     });
@@ -97,12 +156,31 @@ function publish(weights: WeightsClient, bytes: Uint8Array, version: number, ste
   });
 }
 
+/** The checkpoint a resumed run continues from: its latest RL checkpoint, else its latest warm-start one. */
+async function resumePoint(outputDir: string): Promise<string | undefined> {
+  return (await latestCheckpoint(outputDir, 'step'))?.dir ?? (await latestCheckpoint(outputDir, 'warm-start'))?.dir;
+}
+
 export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promise<RemoteTrainSummary> {
   const started = deps.clock().getTime();
   const { coord } = deps;
   const jitter = new Rng(job.seed).fork('retry');
-  const policy = deps.retry ?? exponentialBackoff({ ...DEFAULT_BACKOFF, maxAttempts: 8, rng: () => jitter.uniform() });
-  const retrying = <T>(call: () => Promise<T>): Promise<T> => withRetry(call, policy, deps.sleep);
+  const policy = deps.retry ?? exponentialBackoff({ ...DEFAULT_BACKOFF, maxElapsedMs: job.cluster.coordinatorWait, rng: () => jitter.uniform() });
+  const outage = new OutageLog({
+    what: `learner: coordinator ${deps.coordinatorName ?? ''}`.trimEnd(),
+    log: deps.log,
+    now: () => deps.clock().getTime(),
+    limitMs: job.cluster.coordinatorWait,
+  });
+  const retrying = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      const r = await withRetry(call, policy, deps.sleep, { onRetry: outage.onRetry, now: () => deps.clock().getTime() });
+      outage.ok();
+      return r;
+    } catch (err) {
+      throw outage.gaveUp(err);
+    }
+  };
   const status0 = await retrying(() => unary(coord, coord.GetStatus, {}, { deadlineMs: deps.rpcDeadlineMs }));
   if (status0.job_id !== jobIdOf(job)) {
     throw new ConfigError(
@@ -110,6 +188,12 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
       `the coordinator runs job "${status0.job_id}", this learner's config is "${jobIdOf(job)}"; start both from the same job file and --set flags`,
     );
   }
+  // The run directory is this learner's (shared/checkpoint/run-dir.ts), as for `anomseer train`.
+  const claim = claimRunDir(
+    job.outputDir,
+    { jobId: jobIdOf(job), configHash: configHashOf(job), createdAt: deps.clock().toISOString() },
+    { resume: deps.resume === true },
+  );
   const rng = new Rng(job.seed);
   const spec = policySpecFromJob(job);
   const tokenizer = tokenizerOf(spec);
@@ -121,39 +205,7 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   deps.log(
     `learner: ${train.length} training series, ${evalAll.length} eval series; inputs ${spec.variant}; ${countParams(spec.model)} parameters; coordinator job ${status0.job_id}`,
   );
-
-  const params: Params = initParams(spec.model, rng.fork('init'));
-  const model = await LearnerModel.create(spec.model, { clipEps: job.timerpo.clipEps, klCoef: job.timerpo.klCoef, entropyCoef: job.timerpo.entropyCoef }, deps);
-  let weightVersion = 0;
-  let lastSha = '';
-
-  const loop = { job, spec, tokenizer, cache, model, params, log: deps.log, onEvent: deps.onEvent, device: deps.device, threads: deps.threads };
-  const evaluate = (records: readonly SeriesRecord[], step: number): Promise<EvalReport> => evaluateParams(loop, weightVersion, records, step);
-  const publishVersion = async (step: number) => {
-    const bytes = encodePublishedWeights(spec, params, job.rollout.temperature);
-    const res = await retrying(() => publish(deps.weights, bytes, weightVersion + 1, step, deps.rpcDeadlineMs));
-    weightVersion += 1;
-    lastSha = res.published?.sha256 ?? '';
-  };
-
-  // Warm start, locally: imitate the compact expert responses (as the trainer does).
-  const warmStartSteps = (await runWarmStart(loop, train, rng)).steps;
-  await publishVersion(0);
-  deps.log(`learner: published version ${weightVersion} (initial policy)`);
-
-  const refParams: Params = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.slice()]));
-  const optimizer = makeOptimizer(params, job, job.optim.lr);
-  const totalUpdates = job.train.steps * job.train.updatesPerBatch;
-  const lrAt = scheduleFromConfig({
-    name: job.optim.schedule,
-    lr: job.optim.lr,
-    warmupSteps: job.optim.warmupSteps,
-    totalSteps: Math.max(totalUpdates, job.optim.warmupSteps + 1),
-  });
   const P = job.rollout.promptsPerStep;
-  const waitMs = deps.takeWaitMs ?? 10_000;
-  let ack = 0;
-  const buffer: CompletedGroup[] = [];
   // The plan the coordinator hands out: each planned prompt must be trained exactly once.
   const plan = planSteps(
     job.seed,
@@ -161,6 +213,157 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
     job.train.steps,
     P,
   );
+
+  const params: Params = initParams(spec.model, rng.fork('init'));
+  const from = claim === 'resumed' ? await resumePoint(job.outputDir) : undefined;
+  const resumed: TrainingState | undefined = from === undefined ? undefined : await loadTrainingState(from, spec);
+  const inRl = resumed?.progress.stage === 'rl';
+  if (resumed !== undefined) for (const [k, v] of Object.entries(resumed.params)) params[k]!.set(v);
+  const clusterProgress = inRl ? validateClusterProgress(resumed!.progress.cluster, `${from}/state.json`) : undefined;
+  const resumedStep = inRl ? resumed!.progress.stageStep : 0;
+  const accounting = clusterProgress === undefined ? new PlanAccounting(plan) : PlanAccounting.restore(plan, resumedStep, clusterProgress);
+  let weightVersion = inRl ? resumed!.weightVersion : 0;
+  const publishedBytes = () => encodePublishedWeights(spec, params, job.rollout.temperature);
+
+  // Claim the job: from here on an older learner's calls are refused. A resume resets the
+  // coordinator's state to the checkpoint (RL), or to the start (no checkpoint, warm start).
+  let resume: ResumePoint | null = null;
+  if (inRl) {
+    const cp = clusterProgress!;
+    resume = {
+      weight_version: weightVersion,
+      step: resumedStep,
+      sha256: sha256Hex(publishedBytes()),
+      job_epoch: cp.jobEpoch,
+      through_step: resumedStep,
+      extra_items: [...cp.extra],
+      missing_items: [...cp.missing],
+    };
+  } else if (deps.resume === true) {
+    resume = { weight_version: 0, step: 0, sha256: '', job_epoch: '', through_step: 0, extra_items: [], missing_items: [] };
+  }
+  const claimed: ClaimLearnerResponse = await retrying(() =>
+    unary(coord, coord.ClaimLearner, { job_id: jobIdOf(job), learner_id: deps.learnerId ?? '', resume }, { deadlineMs: deps.rpcDeadlineMs }),
+  );
+  const fence: LearnerFence = { jobEpoch: claimed.job_epoch, learnerEpoch: claimed.learner_epoch };
+  const meta = () => learnerMetadata(fence);
+  deps.onClaimed?.(fence);
+  if (resumed === undefined) {
+    deps.log(
+      claim === 'resumed'
+        ? `learner: ${job.outputDir} has no checkpoint yet; the job starts over (learner epoch ${claimed.learner_epoch}, coordinator state reset from version ${claimed.previous_version})`
+        : `learner: claimed job ${status0.job_id} (learner epoch ${claimed.learner_epoch})`,
+    );
+  } else {
+    const was = claimed.previous_version > claimed.weight_version ? `; versions ${claimed.weight_version + 1}..${claimed.previous_version} dropped` : '';
+    deps.log(
+      `learner: resuming ${job.outputDir} from ${from} (${resumed.progress.stage} step ${resumed.progress.stageStep}, version ${claimed.weight_version}; learner epoch ${claimed.learner_epoch}): coordinator state ${claimed.reset}${was}; ${claimed.groups_discarded} accepted groups discarded, ${claimed.groups_kept} kept`,
+    );
+  }
+
+  const model = await LearnerModel.create(spec.model, { clipEps: job.timerpo.clipEps, klCoef: job.timerpo.klCoef, entropyCoef: job.timerpo.entropyCoef }, deps);
+  let lastSha = '';
+
+  const loop = { job, spec, tokenizer, cache, model, params, log: deps.log, onEvent: deps.onEvent, device: deps.device, threads: deps.threads };
+  const evaluate = (records: readonly SeriesRecord[], step: number): Promise<EvalReport> => evaluateParams(loop, weightVersion, records, step);
+  const publishAs = async (version: number, step: number) => {
+    const bytes = publishedBytes();
+    const res = await retrying(() => publish(deps.weights, bytes, version, step, deps.rpcDeadlineMs, meta()));
+    weightVersion = version;
+    lastSha = res.published?.sha256 ?? '';
+  };
+  const publishVersion = (step: number) => publishAs(weightVersion + 1, step);
+  const stopRequested = () => deps.signal?.aborted === true;
+  const base = { promptsRequeued: 0, duplicatesDropped: 0, workers: 0, wallSeconds: 0 };
+  const interrupted = async (
+    summary: Omit<RemoteTrainSummary, 'interrupted' | 'cluster' | keyof typeof base>,
+    at: NonNullable<TrainSummary['interrupted']>,
+  ): Promise<RemoteTrainSummary> => {
+    await model.dispose();
+    return {
+      ...base,
+      ...summary,
+      wallSeconds: (deps.clock().getTime() - started) / 1000,
+      interrupted: at,
+      ...(from === undefined ? {} : { resumedFrom: from }),
+      cluster: clusterOf(undefined),
+    };
+  };
+  const clusterOf = (status: GetStatusResponse | undefined): ClusterAccounting => ({
+    jobId: status0.job_id,
+    groupsTrained: accounting.groupsTrained,
+    untrainedItems: accounting.untrainedItems,
+    extraGroups: accounting.extraGroups,
+    groupsSkipped: accounting.groupsSkipped,
+    promptsTotal: status?.prompts?.total ?? 0,
+    staleDropped: status?.prompts?.stale_dropped ?? 0,
+    groupsDiscarded: status?.prompts?.groups_discarded ?? 0,
+    groupsByWorker: Object.fromEntries((status?.workers ?? []).map((w) => [w.worker_id, w.groups_submitted])),
+    finalWeightsSha256: lastSha,
+    claim: {
+      learnerEpoch: claimed.learner_epoch,
+      reset: claimed.reset,
+      previousVersion: claimed.previous_version,
+      groupsDiscarded: claimed.groups_discarded,
+      groupsKept: claimed.groups_kept,
+    },
+  });
+
+  // Warm start, locally: imitate the compact expert responses (as the trainer does); skipped when resuming in RL.
+  let warmStartSteps = job.train.warmStart.enabled ? job.train.warmStart.steps : 0;
+  if (!inRl) {
+    const wsFrom = resumed === undefined ? undefined : { step: resumed.progress.stageStep, optimizer: resumed.optimizer };
+    const ws = await runWarmStart(loop, train, rng, { from: wsFrom, stop: stopRequested });
+    warmStartSteps = ws.steps;
+    if (!ws.done) {
+      const dir = await saveStepCheckpoint(loop, {
+        optimizer: ws.optimizer!,
+        step: ws.steps,
+        weightVersion: 0,
+        rng,
+        now: deps.clock(),
+        prefix: 'warm-start',
+        progress: { stage: 'warm-start', stageStep: ws.steps, warmStartSteps: job.train.warmStart.steps },
+      });
+      return interrupted(
+        {
+          steps: 0,
+          weightVersion: 0,
+          promptsTrained: 0,
+          warmStartSteps: ws.steps,
+          finalEval: undefined,
+          checkpoint: dir,
+          secondsPerStep: { generate: 0, update: 0 },
+          history: [],
+        },
+        { stage: 'warm-start', step: ws.steps, checkpoint: dir },
+      );
+    }
+    await publishVersion(0);
+    deps.log(`learner: published version ${weightVersion} (initial policy)`);
+  } else {
+    // The coordinator's latest is the checkpoint's version again: give it the bytes.
+    await publishAs(weightVersion, resumedStep);
+    deps.log(`learner: republished version ${weightVersion} (step ${resumedStep}) from the checkpoint`);
+  }
+
+  // TimerPO against a frozen reference: the policy as RL began (kept in the run directory).
+  const refParams: Params = inRl
+    ? loadReference(job.outputDir, spec, resumed!.progress.referenceSha256 ?? '')
+    : Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.slice()]));
+  const referenceSha256 = inRl ? resumed!.progress.referenceSha256! : saveReference(job.outputDir, spec, refParams);
+  const optimizer = makeOptimizer(params, job, job.optim.lr);
+  if (inRl) optimizer.loadState(resumed!.optimizer);
+  const totalUpdates = job.train.steps * job.train.updatesPerBatch;
+  const lrAt = scheduleFromConfig({
+    name: job.optim.schedule,
+    lr: job.optim.lr,
+    warmupSteps: job.optim.warmupSteps,
+    totalSteps: Math.max(totalUpdates, job.optim.warmupSteps + 1),
+  });
+  const waitMs = deps.takeWaitMs ?? 10_000;
+  let ack = 0;
+  const buffer: CompletedGroup[] = [];
   const checker = new GroupChecker({ tokenizer, grammar: spec.grammar, groupSize: job.rollout.groupSize, maxNewTokens: job.rollout.maxNewTokens });
   /** Why a group cannot be trained on, or undefined when it can. */
   const unusable = (g: CompletedGroup): string | undefined => {
@@ -173,35 +376,67 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
     }
     return undefined;
   };
-  let groupsSkipped = 0;
-  const unplanned = new Map<string, number>();
-  for (let k = 1; k <= plan.steps; k++) for (const id of plan.promptsOf(k)) unplanned.set(id, (unplanned.get(id) ?? 0) + 1);
-  let extraGroups = 0;
-  let groupsTrained = 0;
+  const itemOf = (g: CompletedGroup) => `${g.epoch}:${g.prompt_id}`;
   let genSeconds = 0,
     updSeconds = 0;
-  const history: { step: number; reward: number; grounded: number }[] = [];
+  const history: { step: number; reward: number; grounded: number }[] = inRl ? [...(resumed!.progress.history ?? [])] : [];
+  const progressAt = (step: number) => ({
+    stage: 'rl' as const,
+    stageStep: step,
+    warmStartSteps,
+    referenceSha256,
+    history,
+    cluster: accounting.progress(step, fence.jobEpoch),
+  });
   const saveAt = (step: number, metrics?: Record<string, unknown>) =>
-    saveStepCheckpoint(loop, { optimizer, step, weightVersion, rng, now: deps.clock(), metrics });
-  const take = async (max: number, min: number, wait: number) => {
+    saveStepCheckpoint(loop, { optimizer, step, weightVersion, rng, now: deps.clock(), metrics, progress: progressAt(step) });
+  const take = async (max: number, min: number, wait: number): Promise<TakeGroupsResponse> => {
     const res = await retrying(() =>
       unary(
         coord,
         coord.TakeGroups,
         { learner_id: 'learner', max_groups: max, min_groups: min, wait_ms: wait, ack_batch_id: ack },
-        { deadlineMs: wait + deps.rpcDeadlineMs },
+        { deadlineMs: wait + deps.rpcDeadlineMs, metadata: meta() },
       ),
     );
     ack = res.batch_id === 0 ? 0 : res.batch_id;
     return res;
   };
+  // A signal while waiting for groups stops the wait at once (the groups of a batch not yet
+  // trained are not in the checkpoint: the coordinator keeps them for the resumed learner).
+  const stopped = new Promise<'stop'>((resolve) => {
+    if (stopRequested()) resolve('stop');
+    deps.signal?.addEventListener('abort', () => resolve('stop'), { once: true });
+  });
+  const firstStep = resumedStep + 1;
+  const stopAt = async (step: number): Promise<RemoteTrainSummary> => {
+    const dir = await saveAt(step);
+    const n = Math.max(1, step - firstStep + 1);
+    return interrupted(
+      {
+        steps: step,
+        weightVersion,
+        promptsTrained: accounting.groupsTrained,
+        warmStartSteps,
+        finalEval: undefined,
+        checkpoint: dir,
+        secondsPerStep: { generate: genSeconds / n, update: updSeconds / n },
+        history,
+      },
+      { stage: 'rl', step, checkpoint: dir },
+    );
+  };
 
-  for (let step = 1; step <= job.train.steps; step++) {
+  for (let step = firstStep; step <= job.train.steps; step++) {
     const t0 = deps.clock().getTime();
     let skipped = 0; // unusable groups of this step: they count toward P, the step trains without them
+    const skippedItems: string[] = [];
     while (buffer.length + skipped < P) {
       const missing = P - buffer.length - skipped;
-      const res = await take(missing, missing, waitMs);
+      const taking = take(missing, missing, waitMs);
+      taking.catch(() => {}); // a signal may win the race: its outcome is not needed then
+      const res = await Promise.race([taking, stopped]);
+      if (res === 'stop') return stopAt(step - 1);
       for (const g of res.groups) {
         const why = unusable(g);
         if (why === undefined) {
@@ -209,15 +444,17 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
           continue;
         }
         skipped += 1;
+        skippedItems.push(itemOf(g));
         deps.log(`learner: skipped the group for prompt "${g.prompt_id}" (lease ${g.lease_id}, worker ${g.worker_id}, batch ${res.batch_id}): ${why}`);
       }
       if (res.job_done && buffer.length + skipped < P)
         throw new DataError('coordinator', `says the job is done with ${buffer.length + skipped} of ${P} groups of step ${step} received`);
     }
-    groupsSkipped += skipped;
     const groups = buffer
       .splice(0, P - skipped)
       .sort((a, b) => (a.prompt_id < b.prompt_id ? -1 : a.prompt_id > b.prompt_id ? 1 : a.lease_id < b.lease_id ? -1 : 1));
+    for (const item of skippedItems) accounting.skipped(item);
+    for (const g of groups) accounting.trained(itemOf(g));
     if (groups.length === 0) {
       // Nothing to train on: keep the weights, but publish the step's version so the job goes on.
       deps.log(`step ${step}/${job.train.steps}: all ${P} groups were unusable; weights unchanged`);
@@ -235,12 +472,6 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
         text: tokenizer.decodeTrace(r.token_ids, prompts[i]!.record.series.length),
       })),
     );
-    for (const g of groups) {
-      const left = unplanned.get(g.prompt_id) ?? 0;
-      if (left === 0) extraGroups += 1;
-      else unplanned.set(g.prompt_id, left - 1);
-    }
-    groupsTrained += groups.length;
     const t1 = deps.clock().getTime();
     let last: Awaited<ReturnType<typeof timerpoStep>> | undefined;
     for (let u = 0; u < job.train.updatesPerBatch; u++) {
@@ -267,6 +498,7 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
         `  grounded ${m.grounded.toFixed(3)}  kl ${m.kl.toExponential(2)}  |g| ${m.gradNorm.toFixed(3)}  rollouts of v${versions}` +
         `  wait ${((t1 - t0) / 1000).toFixed(1)}s upd ${((t2 - t1) / 1000).toFixed(1)}s`,
     );
+    if (step < job.train.steps && stopRequested()) return stopAt(step);
     if (job.train.evalEvery > 0 && step % job.train.evalEvery === 0 && step < job.train.steps) await evaluate(evalSmall, step);
     if (job.train.checkpointEvery > 0 && step % job.train.checkpointEvery === 0 && step < job.train.steps) await saveAt(step);
   }
@@ -278,11 +510,11 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   const dir = await saveAt(job.train.steps, { eval: finalJson });
   await model.dispose();
   const status: GetStatusResponse = await retrying(() => unary(coord, coord.GetStatus, {}, { deadlineMs: deps.rpcDeadlineMs }));
-  const n = Math.max(1, job.train.steps);
+  const n = Math.max(1, job.train.steps - firstStep + 1);
   return {
     steps: job.train.steps,
     weightVersion,
-    promptsTrained: status.prompts?.done ?? groupsTrained,
+    promptsTrained: status.prompts?.done ?? accounting.groupsTrained,
     promptsRequeued: status.prompts?.requeued ?? 0,
     duplicatesDropped: status.prompts?.duplicates_dropped ?? 0,
     workers: status.workers.length,
@@ -292,16 +524,7 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
     wallSeconds: (deps.clock().getTime() - started) / 1000,
     secondsPerStep: { generate: genSeconds / n, update: updSeconds / n },
     history,
-    cluster: {
-      jobId: status.job_id,
-      groupsTrained,
-      untrainedItems: [...unplanned.values()].reduce((a, b) => a + b, 0),
-      extraGroups,
-      groupsSkipped,
-      promptsTotal: status.prompts?.total ?? 0,
-      staleDropped: status.prompts?.stale_dropped ?? 0,
-      groupsByWorker: Object.fromEntries(status.workers.map((w) => [w.worker_id, w.groups_submitted])),
-      finalWeightsSha256: lastSha,
-    },
+    ...(from === undefined ? {} : { resumedFrom: from }),
+    cluster: clusterOf(status),
   };
 }

@@ -1,14 +1,16 @@
 /**
  * The rollout worker process: token (ANOMSEER_TOKEN or a token file) → gRPC clients to the
- * coordinator → RolloutWorker with the ONNX sampler on `device` → run until the job is done.
+ * coordinator (TLS when given: proto/tls.ts) → RolloutWorker with the ONNX sampler on `device`
+ * → run until the job is done (or the coordinator stays unreachable for cluster.coordinatorWait).
  * SIGTERM/SIGINT: stop leasing, release held leases (they are requeued at once), exit 0.
  * The only place the worker's real dependencies are wired.
  */
 import { hostname } from 'node:os';
-import * as grpc from '@grpc/grpc-js';
 import { bearerInterceptor, tokenFrom } from '../proto/auth.js';
 import { createClient } from '../proto/load.js';
 import { channelOptions } from '../proto/options.js';
+import { channelCredentials } from '../proto/tls.js';
+import type { TlsMaterial } from '../proto/tls.js';
 import { parseDevice } from '../shared/onnx/runtime.js';
 import { serveMetrics } from '../telemetry/metrics-server.js';
 import type { MetricsListen, MetricsServer } from '../telemetry/metrics-server.js';
@@ -26,6 +28,8 @@ export interface WorkerMainOptions {
   readonly metrics?: MetricsListen;
   /** When the coordinator says the job is done: exit (default), or stay up until SIGTERM (for Deployments). */
   readonly whenDone?: 'exit' | 'wait';
+  /** TLS to the coordinator; absent = plain text. */
+  readonly tls?: TlsMaterial;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (line: string) => void;
 }
@@ -36,8 +40,9 @@ export async function runWorker(o: WorkerMainOptions): Promise<number> {
   parseDevice(device, '--device');
   const metrics = o.metrics === undefined ? undefined : createWorkerMetrics();
   const opts = { ...channelOptions(), interceptors: [bearerInterceptor(token), ...(metrics === undefined ? [] : [metrics.interceptor])] };
-  const coord = createClient('Coordinator', o.coordinator, grpc.credentials.createInsecure(), opts);
-  const weights = createClient('Weights', o.coordinator, grpc.credentials.createInsecure(), opts);
+  const creds = channelCredentials(o.tls);
+  const coord = createClient('Coordinator', o.coordinator, creds, opts);
+  const weights = createClient('Weights', o.coordinator, creds, opts);
   const worker = new RolloutWorker({
     coord,
     weights,

@@ -9,12 +9,18 @@
  * `<seed>/rollout`), so any worker produces the same traces for the same prompt and version.
  * `stop()` (SIGTERM) stops leasing and releases what it holds, so those prompts are requeued
  * at once instead of after the lease timeout.
+ *
+ * An unreachable coordinator is waited for, with backoff, for up to the job's
+ * cluster.coordinatorWait (told at registration; `coordinatorWaitMs` before that), with one log
+ * line per outage (proto/retry.ts OutageLog); then run() fails with one line. A coordinator whose
+ * latest version went down (a learner resumed from an older checkpoint) answers LeasePrompts with
+ * StaleWeightsError below the version held: the worker loads the coordinator's latest again.
  */
 import { assembleWeights } from '../proto/chunks.js';
 import { collect, unary } from '../proto/call.js';
 import { NotFoundError, RpcError, StaleWeightsError } from '../proto/errors.js';
 import { isRetryable } from '../proto/status.js';
-import { DEFAULT_BACKOFF, exponentialBackoff } from '../proto/retry.js';
+import { DEFAULT_BACKOFF, OutageLog, exponentialBackoff } from '../proto/retry.js';
 import type { RetryPolicy } from '../proto/retry.js';
 import type { CoordinatorClient, PromptLease, ReleaseReason, Rollout, SubmitGroupRequest, WeightChunk, WeightsClient, WorkerState } from '../proto/types.js';
 import { AnomseerError, ConfigError, InvalidArgumentError } from '../shared/errors.js';
@@ -86,9 +92,12 @@ export interface WorkerOptions {
   readonly hooks?: WorkerHooks;
   /**
    * Backoff between retries of a failed round or a broken weight stream (default
-   * DEFAULT_BACKOFF, 20 attempts, jitter from a generator keyed by the host).
+   * DEFAULT_BACKOFF, jitter from a generator keyed by the host); a round is retried for up to
+   * the coordinator wait whatever the policy allows.
    */
   readonly retry?: RetryPolicy;
+  /** How long to wait for an unreachable coordinator before registration told the job's, ms (default 5 min). */
+  readonly coordinatorWaitMs?: number;
 }
 
 /** grpc status UNIMPLEMENTED: the server does not have the method. */
@@ -127,11 +136,44 @@ export class RolloutWorker {
   submitted = 0;
 
   readonly #retry: RetryPolicy;
+  /** cluster.coordinatorWait, ms (from RegisterWorker once registered). */
+  #waitMs: number;
+  #outage: OutageLog;
+  /** The coordinator's latest went below the version held (a learner resume): load its latest. */
+  #rewind = false;
 
   constructor(o: WorkerOptions) {
     this.#o = o;
     const jitter = new Rng(0).fork(`retry/${o.host}`);
-    this.#retry = o.retry ?? exponentialBackoff({ ...DEFAULT_BACKOFF, maxAttempts: 20, rng: () => jitter.uniform() });
+    this.#retry = o.retry ?? exponentialBackoff({ ...DEFAULT_BACKOFF, rng: () => jitter.uniform() });
+    this.#waitMs = o.coordinatorWaitMs ?? 300_000;
+    this.#outage = this.#outageLog();
+  }
+
+  #outageLog(): OutageLog {
+    return new OutageLog({ what: `worker ${this.#id || '(unregistered)'}: coordinator`, log: this.#o.logger, now: this.#o.clock, limitMs: this.#waitMs });
+  }
+
+  /**
+   * `call` until it works, retrying retryable failures for up to the coordinator wait (one log
+   * line per outage); then the error to stop with.
+   */
+  async #waitingOut<T>(call: () => Promise<T>): Promise<T> {
+    const started = this.#o.clock();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const r = await call();
+        this.#outage.ok();
+        return r;
+      } catch (err) {
+        if (!isRetryable(err) || this.#stopping) throw err;
+        const waited = this.#o.clock() - started;
+        const wait = this.#retry(attempt, waited) ?? DEFAULT_BACKOFF.maxMs;
+        if (waited + wait > this.#waitMs) throw this.#outage.gaveUp(err);
+        this.#outage.onRetry(err);
+        await this.#o.sleep(wait);
+      }
+    }
   }
 
   get id(): string {
@@ -169,6 +211,8 @@ export class RolloutWorker {
     this.#groupSize = r.group_size;
     this.#heartbeatMs = r.heartbeat_interval_ms;
     this.#latest = Math.max(this.#latest, r.weight_version);
+    if (r.coordinator_wait_ms > 0) this.#waitMs = r.coordinator_wait_ms;
+    if (!this.#outage.down) this.#outage = this.#outageLog();
     this.#o.logger(
       `worker ${this.#id}: registered with job ${r.job_id} (G = ${r.group_size}, heartbeat ${r.heartbeat_interval_ms} ms, lease ${r.lease_timeout_ms} ms)`,
     );
@@ -178,8 +222,11 @@ export class RolloutWorker {
   async #refresh(version: number): Promise<void> {
     const info = await unary(this.#o.weights, this.#o.weights.GetVersion, {}, { deadlineMs: this.#o.rpcDeadlineMs });
     const want = version === 0 ? info.version : version;
-    this.#latest = Math.max(this.#latest, info.version);
-    if (want === 0 || this.#sampler?.version === want) return;
+    this.#latest = this.#rewind ? info.version : Math.max(this.#latest, info.version);
+    if (want === 0 || this.#sampler?.version === want) {
+      this.#rewind = false;
+      return;
+    }
     this.#state = 'WORKER_STATE_FETCHING_WEIGHTS';
     const t0 = this.#o.clock();
     const bytes = assembleWeights(await this.#fetchChunks(want, info.version === want ? info.total_bytes : 0));
@@ -189,6 +236,7 @@ export class RolloutWorker {
     this.#o.hooks?.weightsLoaded?.(want, bytes.length, (t1 - t0) / 1000, (this.#o.clock() - t1) / 1000);
     await this.#sampler?.dispose();
     this.#sampler = next;
+    this.#rewind = false;
     this.#o.logger(`worker ${this.#id}: loaded weight version ${want} (${bytes.length} bytes)`);
   }
 
@@ -207,7 +255,8 @@ export class RolloutWorker {
         await collect(stream);
         return chunks;
       } catch (err) {
-        const wait = isRetryable(err) ? this.#retry(attempt, this.#o.clock() - started) : null;
+        const elapsed = this.#o.clock() - started;
+        const wait = isRetryable(err) && elapsed < this.#waitMs ? this.#retry(attempt, elapsed) : null;
         if (wait === null) throw err;
         this.#o.logger(`worker ${this.#id}: weight fetch broke after ${chunks.length} chunk(s) (${(err as Error).message}); resuming`);
         await this.#o.sleep(wait);
@@ -218,7 +267,10 @@ export class RolloutWorker {
   #startHeartbeats(): void {
     this.#lastBeat = this.#o.clock();
     this.#timer = setInterval(() => {
-      this.#beat().catch((err: unknown) => this.#o.logger(`worker ${this.#id}: heartbeat failed: ${(err as Error).message}`));
+      this.#beat().catch((err: unknown) => {
+        // A coordinator outage is told once by the main loop, not at every beat.
+        if (!isRetryable(err)) this.#o.logger(`worker ${this.#id}: heartbeat failed: ${(err as Error).message}`);
+      });
     }, this.#heartbeatMs);
     this.#timer.unref();
   }
@@ -257,13 +309,14 @@ export class RolloutWorker {
 
   /** Run until the job is done, a drain finishes, or stop() is called. */
   async run(): Promise<void> {
-    await this.#register();
+    await this.#waitingOut(() => this.#register());
     this.#startHeartbeats();
     let failures = 0;
+    let outageStarted = 0;
     try {
       while (!this.#stopping && !this.#draining) {
         try {
-          if (this.#sampler === undefined || this.#latest > this.#sampler.version) await this.#refresh(0);
+          if (this.#sampler === undefined || this.#latest > this.#sampler.version || this.#rewind) await this.#refresh(0);
           if (this.#sampler === undefined) {
             this.#state = 'WORKER_STATE_IDLE';
             await this.#o.sleep(500);
@@ -271,6 +324,7 @@ export class RolloutWorker {
           }
           const done = await this.#batch(this.#sampler);
           failures = 0;
+          this.#outage.ok();
           if (done) {
             this.#jobDone = true;
             break;
@@ -278,11 +332,15 @@ export class RolloutWorker {
         } catch (err) {
           if (this.#stopping) break;
           if (err instanceof StaleWeightsError) {
-            this.#latest = Math.max(this.#latest, err.min);
+            if (err.used > err.min && err.used === this.#sampler?.version) {
+              // Ahead of the coordinator: its history was set back (a learner resumed from an older checkpoint).
+              this.#o.logger(`worker ${this.#id}: the coordinator's latest version is below the ${err.used} held (a learner resumed); loading its latest`);
+              this.#rewind = true;
+            } else this.#latest = Math.max(this.#latest, err.min);
             continue;
           }
           if (err instanceof NotFoundError && err.kind === 'worker') {
-            await this.#register();
+            await this.#waitingOut(() => this.#register());
             continue;
           }
           if (err instanceof NotFoundError && err.kind === 'weight version') {
@@ -290,10 +348,13 @@ export class RolloutWorker {
             await this.#o.sleep(1000);
             continue;
           }
-          const wait = isRetryable(err) ? this.#retry(failures + 1, 0) : null;
-          if (wait !== null) {
+          if (isRetryable(err)) {
+            if (failures === 0) outageStarted = this.#o.clock();
             failures += 1;
-            this.#o.logger(`worker ${this.#id}: ${(err as Error).message}; retrying`);
+            const waited = this.#o.clock() - outageStarted;
+            const wait = this.#retry(failures, waited) ?? DEFAULT_BACKOFF.maxMs;
+            if (waited + wait > this.#waitMs) throw this.#outage.gaveUp(err);
+            this.#outage.onRetry(err);
             await this.#o.sleep(wait);
             continue;
           }

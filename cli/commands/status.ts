@@ -1,13 +1,15 @@
 /** `anomseer status --coordinator ADDR [--json]`: one GetStatus snapshot, as a table or JSON. */
-import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
+import { addTlsOptions, tlsFromFlags } from './flags.js';
+import type { TlsFlagValues } from './flags.js';
 import { bearerInterceptor, tokenFrom } from '../../proto/auth.js';
 import { unary } from '../../proto/call.js';
 import { createClient } from '../../proto/load.js';
 import { channelOptions } from '../../proto/options.js';
+import { channelCredentials } from '../../proto/tls.js';
 import type { GetStatusResponse } from '../../proto/types.js';
 
-interface Flags {
+interface Flags extends TlsFlagValues {
   coordinator: string;
   json?: boolean;
   tokenFile?: string;
@@ -33,15 +35,14 @@ export function formatStatus(s: GetStatusResponse): string {
 }
 
 export function registerStatus(program: Command): void {
-  program
-    .command('status')
+  addTlsOptions(program.command('status'), 'client')
     .description('Show a running job: prompts, workers, leases, throughput (token from ANOMSEER_TOKEN or --token-file).')
     .requiredOption('--coordinator <host:port>', 'address the coordinator printed')
     .option('--json', 'print the GetStatus answer as JSON')
     .option('--token-file <file>', 'read the cluster token from this file')
     .action(async (flags: Flags) => {
       const token = tokenFrom(process.env, flags.tokenFile);
-      const coord = createClient('Coordinator', flags.coordinator, grpc.credentials.createInsecure(), {
+      const coord = createClient('Coordinator', flags.coordinator, channelCredentials(tlsFromFlags(flags, 'client')), {
         ...channelOptions(),
         interceptors: [bearerInterceptor(token)],
       });

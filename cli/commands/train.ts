@@ -7,13 +7,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { parseDeviceFlag, parseIntFlag, parsePortFlag, parseThreads } from './flags.js';
+import { parseDeviceFlag, parseIntFlag, parsePortFlag, parseThreads, stopOnSignals } from './flags.js';
 import sharp from 'sharp';
 import { applyOverrides, loadJobFile, parseSetFlags } from '../../shared/config/load.js';
 import { runTraining } from '../../learner/main.js';
 import { runLocalCluster } from '../launch/local-cluster.js';
 import { randomBytes } from 'node:crypto';
-import { ConfigError } from '../../shared/errors.js';
 import { hostname } from 'node:os';
 import { validateToken } from '../../proto/auth.js';
 import { startLocalDashboard } from '../../dashboard/local.js';
@@ -44,17 +43,19 @@ export function registerTrain(program: Command): void {
       '--workers <n>',
       'run as a local cluster: coordinator, learner and N rollout workers as separate processes on loopback (absent or 0: everything in this process; docs/CLUSTER.md)',
     )
-    .option('--resume [dir]', "continue the run in the job's outputDir (or DIR) from its latest checkpoint (Ctrl-C saves one)")
+    .option(
+      '--resume [dir]',
+      "continue the run in the job's outputDir (or DIR) from its latest checkpoint (Ctrl-C saves one); with --workers the learner resumes and the coordinator rebuilds its state from the checkpoint",
+    )
     .action(async (file: string, flags: TrainFlags) => {
       const threads = parseThreads(flags.threads);
       const device = parseDeviceFlag(flags.device);
       const workers = flags.workers === undefined ? 0 : parseIntFlag('--workers', flags.workers, 0, 64);
-      if (workers > 0 && flags.resume !== undefined)
-        throw new ConfigError('--resume', 'applies to single-process runs; a cluster learner resumes with `anomseer learner --resume`');
       if (workers > 0) {
         process.exitCode = await runLocalCluster({
           jobFile: file,
           set: flags.set,
+          resume: flags.resume === undefined ? undefined : typeof flags.resume === 'string' ? { dir: flags.resume } : {},
           workers,
           summary: flags.summary,
           device,
@@ -72,7 +73,7 @@ export function registerTrain(program: Command): void {
       const job = typeof flags.resume === 'string' ? { ...loaded, outputDir: flags.resume } : loaded;
       sharp.cache(false);
       const log = (line: string) => process.stdout.write(`${line}\n`);
-      const stop = stopOnSignals(log);
+      const stop = stopOnSignals('train', log);
       const dashboard = flags.dashboard ? await startTrainDashboard(job, flags, log) : undefined;
       const summary = await runTraining(job, {
         clock: () => new Date(),
@@ -113,29 +114,4 @@ async function startTrainDashboard(job: Parameters<typeof runTraining>[0], flags
   const dash = await startLocalDashboard(job, { token, port, hostname: hostname(), device: flags.device, now: () => Date.now(), log });
   log(fromEnv ? `dashboard: ${dash.url}?token=<ANOMSEER_TOKEN>` : `dashboard: ${dash.url}?token=${token}  (token generated; set ANOMSEER_TOKEN to choose it)`);
   return dash;
-}
-
-/**
- * SIGINT/SIGTERM once: abort the returned signal (the trainer finishes its step and saves a
- * checkpoint); twice: exit at once with 130, saving nothing.
- */
-function stopOnSignals(log: (line: string) => void): { signal: AbortSignal; dispose(): void } {
-  const ctl = new AbortController();
-  const on = (sig: NodeJS.Signals) => {
-    if (ctl.signal.aborted) {
-      log(`train: ${sig} again; exiting without a checkpoint`);
-      process.exit(130);
-    }
-    log(`train: ${sig}; finishing the current step, then saving a checkpoint (${sig} again stops at once)`);
-    ctl.abort();
-  };
-  process.on('SIGINT', on);
-  process.on('SIGTERM', on);
-  return {
-    signal: ctl.signal,
-    dispose: () => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-    },
-  };
 }

@@ -68,6 +68,14 @@ export class LearnerIntake {
     for (const w of ws) w();
   }
 
+  /**
+   * A learner resume reset the state (claimLearner): no batch is outstanding any more (the store
+   * closed the open ones), so a learner's next call gets a new batch, never the old learner's.
+   */
+  reset(): void {
+    this.#outstanding.clear();
+  }
+
   /** Answer every waiting long poll now and never wait again. */
   stop(): void {
     this.#stopped = true;
@@ -132,6 +140,7 @@ export class LearnerIntake {
       rollouts: p.rollouts,
       timing: p.timing,
       submitted_at_ms: g.submittedAtMs,
+      epoch: g.epoch,
     };
   }
 }

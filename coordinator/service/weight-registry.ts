@@ -68,6 +68,19 @@ export class WeightRegistry {
     this.#restored = { ...NO_VERSION, version: job.weightVersion, step: job.step, sha256: job.weightSha256 };
   }
 
+  /**
+   * A learner resume set the job's history back (or a rebuild set it, docs/CLUSTER.md "Learner
+   * resume"): `job.weightVersion` is the latest again; kept versions above it (or of its number
+   * with another sha256) are forgotten, so their bytes are never served for the new lineage.
+   */
+  reset(job: JobRecord): void {
+    for (const [v, kept] of [...this.#versions]) {
+      if (v > job.weightVersion || (v === job.weightVersion && kept.info.sha256 !== job.weightSha256)) this.#versions.delete(v);
+    }
+    this.#latest = job.weightVersion;
+    this.#restored = job.weightVersion === 0 ? undefined : { ...NO_VERSION, version: job.weightVersion, step: job.step, sha256: job.weightSha256 };
+  }
+
   /** A kept version; 0 = latest. NotFoundError when unknown or evicted. */
   get(version: number): StoredVersion {
     const v = this.#versions.get(version === 0 ? this.#latest : version);

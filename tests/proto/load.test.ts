@@ -14,6 +14,7 @@ const METHODS: [string, string, boolean, boolean, string, string][] = [
   ['Coordinator', 'TakeGroups', false, false, 'TakeGroupsRequest', 'TakeGroupsResponse'],
   ['Coordinator', 'GetStatus', false, false, 'GetStatusRequest', 'GetStatusResponse'],
   ['Coordinator', 'ReportProgress', false, false, 'ReportProgressRequest', 'ReportProgressResponse'],
+  ['Coordinator', 'ClaimLearner', false, false, 'ClaimLearnerRequest', 'ClaimLearnerResponse'],
   ['Weights', 'GetVersion', false, false, 'GetVersionRequest', 'WeightVersion'],
   ['Weights', 'FetchWeights', false, true, 'FetchWeightsRequest', 'WeightChunk'],
   ['Weights', 'PublishWeights', true, false, 'WeightChunk', 'PublishWeightsResponse'],

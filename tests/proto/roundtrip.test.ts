@@ -29,6 +29,7 @@ const assignment: RegisterWorkerResponse = {
   group_size: 8,
   max_staleness: 1,
   max_new_tokens: 160,
+  coordinator_wait_ms: 300_000,
 };
 
 // G = 8 rollouts with token ids across the uint32 range and float32-exact log-probs.
@@ -191,6 +192,7 @@ test('TakeGroups: a complete group with its label reaches the learner; unset mes
     rollouts: rollouts.slice(0, 2),
     timing: null,
     submitted_at_ms: 1_795_000_002_000,
+    epoch: 12,
   };
   const s = await startServer({
     coordinator: coordinatorHandlers({ TakeGroups: (_call, callback) => callback(null, { batch_id: 5, groups: [group], job_done: false }) }),
