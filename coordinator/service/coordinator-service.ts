@@ -263,10 +263,15 @@ export class CoordinatorService {
     return Math.max(minWeightVersion(latest, this.#d.settings.maxStaleness), this.#releasedSteps - this.#d.settings.maxStaleness);
   }
 
-  async #jobDone(): Promise<{ leasing: boolean; taking: boolean }> {
+  /**
+   * sampled: every item has its group. done: every group was also acknowledged by the learner —
+   * only then do workers hear job_done: a learner that dies before its last acknowledgement may
+   * resume from an older checkpoint, and the steps after it need workers again.
+   */
+  async #jobDone(): Promise<{ sampled: boolean; done: boolean }> {
     const c = await this.#d.store.counters();
-    const allIn = this.#releasedSteps === this.#d.plan.steps && c.promptsDone >= this.#d.plan.total;
-    return { leasing: allIn, taking: allIn && c.groupsReady === 0 && c.groupsAcked >= this.#d.plan.total };
+    const sampled = this.#releasedSteps === this.#d.plan.steps && c.promptsDone >= this.#d.plan.total;
+    return { sampled, done: sampled && c.groupsReady === 0 && c.groupsAcked >= this.#d.plan.total };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -359,7 +364,7 @@ export class CoordinatorService {
       minWeightVersion: floor,
       requestId: req.request_id,
     });
-    if (taken.length === 0) return { leases: [], retry_after_ms: s.retryAfterMs, job_done: (await this.#jobDone()).leasing };
+    if (taken.length === 0) return { leases: [], retry_after_ms: s.retryAfterMs, job_done: (await this.#jobDone()).done };
     const leases: PromptLease[] = taken.map((l) => ({
       lease_id: l.leaseId,
       prompt_id: l.promptId,

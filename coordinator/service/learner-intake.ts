@@ -29,8 +29,8 @@ export interface LearnerIntakeDeps {
   readonly seedKey: string;
   /** The training record behind a planned prompt id, and its series as a wire array. */
   readonly prompt: (promptId: string) => { readonly record: SeriesRecord; readonly series: number[] };
-  /** leasing: every item is done; taking: every item is done and acknowledged. */
-  readonly jobDone: () => Promise<{ leasing: boolean; taking: boolean }>;
+  /** sampled: every item has its group; done: every item's group is also acknowledged. */
+  readonly jobDone: () => Promise<{ sampled: boolean; done: boolean }>;
 }
 
 export class LearnerIntake {
@@ -95,7 +95,7 @@ export class LearnerIntake {
     if (pending !== undefined) return this.#answer(pending); // a retry: the same batch again
     await this.#waitForGroups(req.min_groups, req.wait_ms);
     const batch = await this.#d.store.takeBatch({ max: req.max_groups, now: this.#d.clock(), ackTimeoutMs: this.#d.ackTimeoutMs });
-    if (batch === null) return { batch_id: 0, groups: [], job_done: (await this.#d.jobDone()).taking };
+    if (batch === null) return { batch_id: 0, groups: [], job_done: (await this.#d.jobDone()).done };
     this.#outstanding.set(learner, batch);
     return this.#answer(batch);
   }
@@ -113,7 +113,7 @@ export class LearnerIntake {
         const seen = this.#generation;
         const c = await this.#d.store.counters();
         if (c.groupsReady >= Math.max(1, min) || timedOut || this.#stopped) return;
-        if ((await this.#d.jobDone()).leasing && c.groupsReady > 0) return;
+        if ((await this.#d.jobDone()).sampled && c.groupsReady > 0) return;
         if (this.#generation !== seen) continue; // a group came in while we read: read again
         await new Promise<void>((resolve) => this.#waiters.add(resolve));
       }
