@@ -418,7 +418,7 @@ async function validationCost(): Promise<{ name: string; tokens: number; coldUs:
   const job = benchJob(1);
   const spec = policySpecFromJob(job);
   const tok = tokenizerOf(spec);
-  const make = () => new GroupChecker({ tokenizer: tok, grammar: spec.grammar, groupSize: job.rollout.groupSize, maxNewTokens: job.rollout.maxNewTokens });
+  const make = () => new GroupChecker({ tokenizer: tok, spec, groupSize: job.rollout.groupSize, maxNewTokens: job.rollout.maxNewTokens });
   const records = (await loadDataSpec(job.data.train)).filter((r) => r.type !== 'unknown');
   const cache = new PromptCache(spec, tok);
   const real = records
@@ -426,7 +426,8 @@ async function validationCost(): Promise<{ name: string; tokens: number; coldUs:
     .filter((x) => x.ids !== undefined)
     .slice(0, 8)
     .map(({ r, ids }) => ({
-      n: r.series.length,
+      id: r.id,
+      series: r.series,
       rollouts: Array.from({ length: job.rollout.groupSize }, (_, i) => ({
         index: i,
         token_ids: [...ids!],
@@ -435,7 +436,7 @@ async function validationCost(): Promise<{ name: string; tokens: number; coldUs:
         truncated: false,
       })),
     }));
-  const short = [{ n: 256, rollouts: benchRollouts(job, 256) }];
+  const short = [{ id: 'bench', series: new Float64Array(256), rollouts: benchRollouts(job, 256) }];
   const out: { name: string; tokens: number; coldUs: number; warmUs: number }[] = [];
   for (const [name, groups] of [
     ['bench group (4 × 12-token trace)', short],
@@ -451,14 +452,14 @@ async function validationCost(): Promise<{ name: string; tokens: number; coldUs:
     for (let i = 0; i < 5; i++) {
       const c = make();
       const s = cpu();
-      for (const g of groups) c.check(g, g.n);
+      for (const g of groups) c.check(g, g.id, g.series);
       cold += (cpu() - s) / groups.length;
     }
     const c = make();
-    for (const g of groups) c.check(g, g.n);
+    for (const g of groups) c.check(g, g.id, g.series);
     const reps = 5000;
     const s = cpu();
-    for (let i = 0; i < reps; i++) for (const g of groups) c.check(g, g.n);
+    for (let i = 0; i < reps; i++) for (const g of groups) c.check(g, g.id, g.series);
     out.push({ name, tokens, coldUs: cold / 5, warmUs: (cpu() - s) / (reps * groups.length) });
   }
   return out;

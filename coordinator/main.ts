@@ -28,7 +28,7 @@ import type { TlsMaterial } from '../proto/tls.js';
 import { parseRedisTarget, redisConnector } from './state/redis-connection.js';
 import { applyOverrides, loadJobFile, parseSetFlags } from '../shared/config/load.js';
 import type { JobConfig } from '../shared/config/job.js';
-import { loadDataSpec } from '../shared/datasets/spec.js';
+import { trainingRecords } from '../shared/job/records.js';
 import { ConfigError } from '../shared/errors.js';
 import { MemoryStore } from './state/memory-store.js';
 import { RedisStore } from './state/redis-store.js';
@@ -89,7 +89,7 @@ export function maskToken(token: string): string {
 
 export async function runCoordinator(o: CoordinatorMainOptions): Promise<CoordinatorProcess> {
   const job: JobConfig = applyOverrides(loadJobFile(o.jobFile), parseSetFlags([...(o.set ?? [])]));
-  const records = (await loadDataSpec(job.data.train)).filter((r) => r.type !== 'unknown');
+  const records = await trainingRecords(job);
   if (records.length === 0) throw new ConfigError('data.train', `"${job.data.train}" has no labelled records`);
 
   let token = o.env.ANOMSEER_TOKEN;

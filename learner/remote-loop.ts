@@ -56,7 +56,7 @@ import type {
   WeightsClient,
 } from '../proto/types.js';
 import type { JobConfig } from '../shared/config/job.js';
-import { loadDataSpec } from '../shared/datasets/spec.js';
+import { evalRecords, trainingRecords } from '../shared/job/records.js';
 import { ConfigError, DataError } from '../shared/errors.js';
 import { reportToJson } from '../shared/eval/score.js';
 import type { EvalReport } from '../shared/eval/score.js';
@@ -198,9 +198,9 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   const spec = policySpecFromJob(job);
   const tokenizer = tokenizerOf(spec);
   const cache = new PromptCache(spec, tokenizer);
-  const train = (await loadDataSpec(job.data.train)).filter((r) => r.type !== 'unknown');
+  const train = await trainingRecords(job);
   const byId = new Map(train.map((r) => [r.id, r]));
-  const evalAll = (await loadDataSpec(job.data.eval)).filter((r) => r.type !== 'unknown');
+  const evalAll = await evalRecords(job);
   const evalSmall = evalSubset(evalAll, job.train.evalCount);
   deps.log(
     `learner: ${train.length} training series, ${evalAll.length} eval series; inputs ${spec.variant}; ${countParams(spec.model)} parameters; coordinator job ${status0.job_id}`,
@@ -364,13 +364,13 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   const waitMs = deps.takeWaitMs ?? 10_000;
   let ack = 0;
   const buffer: CompletedGroup[] = [];
-  const checker = new GroupChecker({ tokenizer, grammar: spec.grammar, groupSize: job.rollout.groupSize, maxNewTokens: job.rollout.maxNewTokens });
+  const checker = new GroupChecker({ tokenizer, spec, groupSize: job.rollout.groupSize, maxNewTokens: job.rollout.maxNewTokens });
   /** Why a group cannot be trained on, or undefined when it can. */
   const unusable = (g: CompletedGroup): string | undefined => {
     const r = byId.get(recordIdOf(g.prompt_id));
     if (r === undefined) return `prompt "${g.prompt_id}" names no training record of this job`;
     try {
-      checker.check(g, r.series.length);
+      checker.check(g, r.id, r.series);
     } catch (err) {
       return err instanceof Error ? err.message : String(err);
     }
@@ -469,7 +469,7 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
         sampleIndex: r.index,
         ids: r.token_ids,
         logps: Float64Array.from(r.logprobs),
-        text: tokenizer.decodeTrace(r.token_ids, prompts[i]!.record.series.length),
+        text: prompts[i]!.grammar.render(r.token_ids),
       })),
     );
     const t1 = deps.clock().getTime();

@@ -7,7 +7,7 @@
 import type { HostTensor } from '../shared/onnx/runtime.js';
 import type { PatchFeatures } from '../shared/policy/features.js';
 import { batchFeatures } from '../shared/policy/features.js';
-import type { TraceGrammar } from '../shared/policy/grammar.js';
+import type { Grammar } from '../shared/policy/prompt-grammar.js';
 
 export interface PackedBatch {
   readonly B: number;
@@ -40,11 +40,22 @@ export interface PackOptions {
 export function packSequences(
   seqs: readonly (readonly number[])[],
   features: readonly PatchFeatures[],
-  grammars: readonly TraceGrammar[] | undefined,
+  grammars: readonly Grammar[] | undefined,
   o: PackOptions,
 ): PackedBatch {
   const B = seqs.length;
   if (features.length !== B) throw new RangeError(`packSequences: ${B} sequences but ${features.length} feature rows`);
+  const t = packTokens(seqs, grammars, o);
+  return { B, T: t.T, lengths: t.lengths, feeds: { ...t.feeds, features: batchFeatures(features) } };
+}
+
+/** The token feeds of `seqs` (B rows, right-padded to the longest): what packSequences and packBuckets share. */
+export function packTokens(
+  seqs: readonly (readonly number[])[],
+  grammars: readonly (Grammar | undefined)[] | undefined,
+  o: PackOptions,
+): { T: number; lengths: number[]; feeds: Omit<PackedBatch['feeds'], 'features'> } {
+  const B = seqs.length;
   const lengths = seqs.map((s) => Math.min(s.length, o.maxLen));
   const T = Math.max(1, ...lengths);
   const inputs = new BigInt64Array(B * T).fill(BigInt(o.pad));
@@ -57,21 +68,22 @@ export function packSequences(
       mask[b * T + t] = 1;
     }
   }
-  // Without grammars (reading an ExpCoT as text) the mask is all zeros: nothing is forbidden.
+  // Without a grammar (reading an ExpCoT as text) a row's mask is all zeros: nothing is forbidden.
   const W = o.outputSize;
   const maskData = new Float32Array(B * T * W);
   if (grammars !== undefined) {
-    for (let b = 0; b < B; b++) maskData.set(grammars[b].additiveMasks(seqs[b].slice(0, lengths[b]), T), b * T * W);
+    for (let b = 0; b < B; b++) {
+      const gr = grammars[b];
+      if (gr !== undefined) maskData.set(gr.additiveMasks(seqs[b].slice(0, lengths[b]), T), b * T * W);
+    }
   }
   return {
-    B,
     T,
     lengths,
     feeds: {
       inputs: { data: inputs, dims: [B, T] },
       targets: { data: targets, dims: [B, T] },
       positions: { data: BigInt64Array.from({ length: T }, (_, i) => BigInt(i)), dims: [T] },
-      features: batchFeatures(features),
       mask_add: { data: maskData, dims: [B, T, W] },
       response_mask: { data: mask, dims: [B, T] },
     },

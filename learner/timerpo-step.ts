@@ -14,19 +14,17 @@
 import type { JobConfig } from '../shared/config/job.js';
 import type { AdamW } from '../shared/optim/adamw.js';
 import { clipGradNorm } from '../shared/optim/grad-clip.js';
-import { TraceGrammar } from '../shared/policy/grammar.js';
 import type { Sample } from '../shared/policy/sample.js';
 import type { Tokenizer } from '../shared/policy/tokenizer.js';
 import { reward } from '../shared/reward/reward.js';
 import { estimatorByName } from '../shared/timerpo/advantage.js';
 import type { AdvantageParts } from '../shared/timerpo/advantage.js';
 import { parseTrace } from '../shared/trace/parse.js';
-import { groundedRewards } from './grounding.js';
 import type { LearnerModel } from './learner-model.js';
 import type { Params } from '../shared/policy/model-config.js';
 import type { PolicySpec } from '../shared/policy/spec.js';
 import type { PreparedPrompt } from '../shared/policy/prompt-cache.js';
-import { packSequences } from './sequence-batch.js';
+import { bucketedPasses, plainPasses } from './step-passes.js';
 import type { RlStepMetrics, ScoredSample, StepTimings } from '../shared/training/events.js';
 
 export interface RlStepContext {
@@ -40,6 +38,13 @@ export interface RlStepContext {
   readonly lr: number;
   /** Monotonic milliseconds for the phase timings (default performance.now). */
   readonly now?: () => number;
+  /**
+   * 'bucketed' (default): per-prompt encoder passes, length buckets, OT graph; 'plain': the
+   * reference passes (one padded batch each, Sinkhorn in JS). Same results (learner/step-passes.ts).
+   */
+  readonly engine?: 'bucketed' | 'plain';
+  /** Price of one more session run in tokens when cutting length buckets (default: bucketOverhead(spec.model)). */
+  readonly bucketOverhead?: number;
 }
 
 /** Seconds spent in each phase of one step. */
@@ -48,52 +53,28 @@ export async function timerpoStep(
   prompts: readonly PreparedPrompt[],
   groups: readonly Sample[][],
 ): Promise<{ metrics: RlStepMetrics; scored: ScoredSample[][]; timings: StepTimings }> {
-  const { job, spec, tokenizer, model } = ctx;
+  const { job } = ctx;
   const now = ctx.now ?? (() => performance.now());
   const t0 = now();
   const G = job.rollout.groupSize;
   const samples = groups.flat();
   const rowPrompt = (row: number) => Math.floor(row / G);
-  const v = tokenizer.vocab;
-  const pack = { bos: v.bos, pad: v.pad, outputSize: tokenizer.outputSize, maxLen: spec.model.maxLen };
 
   // 1. rewards
   const rewards = samples.map((s, i) => {
     const rec = prompts[rowPrompt(i)].record;
-    return reward(parseTrace(s.text, rec.series.length), rec, rec.series.length, job.reward.weights);
+    return reward(parseTrace(s.text, rec.series.length), rec, rec.series.length, job.reward.weights, job.reward.localization);
   });
 
   const t1 = now();
 
   // 2. score passes: current weights (H, logp check), reference weights (logp_ref), ExpCoT read as text (E)
-  const grammars = samples.map((_, i) => new TraceGrammar(tokenizer, prompts[rowPrompt(i)].record.series.length, spec.grammar));
-  const batch = packSequences(
-    samples.map((s) => s.ids),
-    samples.map((_, i) => prompts[rowPrompt(i)].features),
-    grammars,
-    pack,
-  );
-  const cur = await model.score(ctx.params, batch);
-  const ref = await model.score(ctx.refParams, batch);
-  const blank = { ...prompts[0].features, data: new Float32Array(prompts[0].features.data.length) };
-  const expBatch = packSequences(
-    prompts.map((p) => p.expcotIds),
-    prompts.map(() => blank),
-    undefined,
-    pack,
-  );
-  const exp = await model.score(ctx.params, expBatch);
+  const passes = await (ctx.engine === 'plain' ? plainPasses : bucketedPasses)(ctx, prompts, samples);
 
   const t2 = now();
 
   // 3. grounded reward by optimal transport
-  const d = spec.model.width;
-  const { s, W } = groundedRewards(
-    { data: cur.hidden, T: batch.T, d, lengths: batch.lengths },
-    { data: exp.hidden, T: expBatch.T, d, lengths: expBatch.lengths },
-    rowPrompt,
-    { epsOt: job.timerpo.epsOt, iterations: job.timerpo.otIterations, tau: job.timerpo.tau },
-  );
+  const { s, W } = await passes.ground({ epsOt: job.timerpo.epsOt, iterations: job.timerpo.otIterations, tau: job.timerpo.tau });
 
   const t3 = now();
 
@@ -108,16 +89,8 @@ export async function timerpoStep(
     },
   );
 
-  // 5. loss, gradients, clip, AdamW
-  const logpOld = new Float32Array(batch.B * batch.T);
-  let logpMismatch = 0;
-  samples.forEach((smp, b) => {
-    for (let t = 0; t < batch.lengths[b]; t++) {
-      logpOld[b * batch.T + t] = smp.logps[t];
-      logpMismatch = Math.max(logpMismatch, Math.abs(smp.logps[t] - cur.logp[b * batch.T + t]));
-    }
-  });
-  const g = await model.timerpoGrads(ctx.params, batch, { logpOld, logpRef: ref.logp, advantage: Float32Array.from(adv.advantage) });
+  // 5. loss (logp_old = the sampler's log-probs), gradients, clip, AdamW
+  const g = await passes.update(Float32Array.from(adv.advantage));
   const clip = clipGradNorm(g.grads, job.optim.gradClip > 0 ? job.optim.gradClip : Infinity);
   if (clip.finite) ctx.optimizer.step(g.grads, { lr: ctx.lr, gradScale: clip.scale });
   const t4 = now();
@@ -137,8 +110,8 @@ export async function timerpoStep(
     clipFraction: g.stats.clip_fraction ?? NaN,
     gradNorm: clip.totalNorm,
     applied: clip.finite ? 1 : 0,
-    logpMismatch,
-    tokens: batch.lengths.reduce((a, b) => a + b, 0),
+    logpMismatch: passes.logpMismatch,
+    tokens: passes.tokens,
   };
   const scored = groups.map((grp, p) =>
     grp.map((sample, i) => {

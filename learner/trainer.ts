@@ -14,7 +14,7 @@
  * interrupted and resumed run ends with the same weights as one that never stopped.
  */
 import type { JobConfig } from '../shared/config/job.js';
-import { loadDataSpec } from '../shared/datasets/spec.js';
+import { evalRecords, trainingRecords } from '../shared/job/records.js';
 import { reportToJson } from '../shared/eval/score.js';
 import type { EvalReport } from '../shared/eval/score.js';
 import { formatTable } from '../shared/eval/table.js';
@@ -104,8 +104,8 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
   };
   const tokenizer = tokenizerOf(spec);
   const cache = new PromptCache(spec, tokenizer);
-  const train = (await loadDataSpec(job.data.train)).filter((r) => r.type !== 'unknown');
-  const evalAll = (await loadDataSpec(job.data.eval)).filter((r) => r.type !== 'unknown');
+  const train = await trainingRecords(job);
+  const evalAll = await evalRecords(job);
   const evalSmall = evalSubset(evalAll, job.train.evalCount);
   deps.log(
     `train: ${train.length} training series, ${evalAll.length} eval series (${evalSmall.length} in periodic evals); inputs ${spec.variant}; ${countParams(spec.model)} parameters`,
@@ -203,7 +203,7 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
     const t0 = deps.clock().getTime();
     const policy = await RolloutPolicy.create(spec.model, tokenizer, params, weightVersion, runOpts);
     const groups = await policy.sample(
-      prompts.map((p) => ({ promptId: p.record.id, n: p.record.series.length, features: p.features })),
+      prompts.map((p) => ({ promptId: p.record.id, n: p.record.series.length, features: p.features, grammar: p.grammar })),
       { groupSize: job.rollout.groupSize, rng: rolloutRng, temperature: job.rollout.temperature, grammar: spec.grammar },
     );
     await policy.dispose();

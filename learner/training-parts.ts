@@ -105,7 +105,11 @@ export async function runWarmStart(c: LoopContext, train: readonly SeriesRecord[
 export async function evaluateParams(c: LoopContext, weightVersion: number, records: readonly SeriesRecord[], step: number): Promise<EvalReport> {
   const policy = await RolloutPolicy.create(c.spec.model, c.tokenizer, c.params, weightVersion, { device: c.device, threads: c.threads });
   try {
-    const { predictions } = await predictRecords(policy, records, { grammar: c.spec.grammar, features: (r) => c.cache.features(r) });
+    const { predictions } = await predictRecords(policy, records, {
+      grammar: c.spec.grammar,
+      features: (r) => c.cache.features(r),
+      grammarOf: (r) => c.cache.grammar(r),
+    });
     const report = scoreAll(records, predictions);
     const j = reportToJson(report) as { classAccuracy?: number; affiliationF1?: { average?: number } };
     c.onEvent?.({ kind: 'eval', step, report: reportToJson(report) });

@@ -25,14 +25,14 @@ import type { Rollout } from './types.js';
 import { RPC_LIMITS } from './options.js';
 import type { RpcLimits } from './options.js';
 import { InvalidArgumentError } from '../shared/errors.js';
-import { TraceGrammar } from '../shared/policy/grammar.js';
-import type { GrammarOptions, GrammarState } from '../shared/policy/grammar.js';
+import { grammarFor } from '../shared/policy/prompt-grammar.js';
+import type { Grammar, GrammarSpec } from '../shared/policy/prompt-grammar.js';
 import type { Tokenizer } from '../shared/policy/tokenizer.js';
 
 export interface GroupCheckOptions {
   readonly tokenizer: Tokenizer;
-  /** The policy spec's grammar budget (PolicySpec.grammar). */
-  readonly grammar: GrammarOptions;
+  /** The policy spec (its trace kind and grammar budget): each prompt's grammar is grammarFor(spec, tokenizer, series). */
+  readonly spec: GrammarSpec;
   /** G: rollouts per group. */
   readonly groupSize: number;
   /** The job's rollout.maxNewTokens: a truncated rollout has at least this many tokens. */
@@ -46,27 +46,27 @@ export interface GroupLike {
 }
 
 interface Node {
-  readonly state: GrammarState;
+  readonly state: unknown;
   /** next[token] = the node after token (filled as tokens are seen). */
   readonly next: (Node | undefined)[];
 }
 
-/** Most interned states per series length before the memo starts over (bounds memory). */
+/** Most interned states per grammar before the memo starts over (bounds memory). */
 const MAX_NODES = 200_000;
+/** Most grammars kept (one per series length for free traces, one per prompt for faithful ones). */
+const MAX_REPLAYERS = 20_000;
 
-/** Replays token ids through the grammar of one series length, memoizing transitions. */
+/** Replays token ids through one prompt's grammar, memoizing transitions. */
 class Replayer {
-  readonly grammar: TraceGrammar;
   readonly #nodes = new Map<string, Node>();
   readonly #root: Node;
 
-  constructor(tokenizer: Tokenizer, n: number, opts: GrammarOptions) {
-    this.grammar = new TraceGrammar(tokenizer, n, opts);
+  constructor(readonly grammar: Grammar) {
     this.#root = this.#intern(this.grammar.initial());
   }
 
-  #intern(s: GrammarState): Node {
-    const key = `${s.phase}|${s.thinkLen}|${s.prevKind}|${s.count}|${s.prevEnd}|${s.ptr}|${s.start}`;
+  #intern(s: unknown): Node {
+    const key = this.grammar.stateKey(s);
     let node = this.#nodes.get(key);
     if (node === undefined) {
       // Start over when full: the nodes in use stay valid, only the memo is forgotten.
@@ -84,18 +84,18 @@ class Replayer {
   replay(ids: readonly number[]): { ok: false; bad: number; reason: string } | { ok: true; done: boolean; after: number } {
     let node = this.#root;
     for (let j = 0; j < ids.length; j++) {
-      if (node.state.phase === 'done') return { ok: true, done: true, after: j };
+      if (this.grammar.isDone(node.state)) return { ok: true, done: true, after: j };
       const t = ids[j]!;
       let nx = node.next[t];
       if (nx === undefined) {
-        let s: GrammarState;
+        let s: unknown;
         try {
           s = this.grammar.advance(node.state, t);
         } catch (err) {
           return {
             ok: false,
             bad: j,
-            reason: `id ${t} is not allowed in phase "${node.state.phase}" of the trace grammar (${(err as Error).message.replace(/^.*?: /, '')})`,
+            reason: `id ${t} is not allowed in phase "${(node.state as { phase?: string }).phase}" of the trace grammar (${(err as Error).message.replace(/^.*?: /, '')})`,
           };
         }
         nx = this.#intern(s);
@@ -103,39 +103,43 @@ class Replayer {
       }
       node = nx;
     }
-    return { ok: true, done: node.state.phase === 'done', after: ids.length };
+    return { ok: true, done: this.grammar.isDone(node.state), after: ids.length };
   }
 }
 
 export class GroupChecker {
   readonly #o: GroupCheckOptions;
   readonly #limits: RpcLimits;
-  readonly #replayers = new Map<number, Replayer>();
+  readonly #replayers = new Map<string, Replayer>();
 
   constructor(o: GroupCheckOptions) {
     this.#o = o;
     this.#limits = o.limits ?? RPC_LIMITS;
   }
 
-  #replayer(n: number): Replayer {
-    let r = this.#replayers.get(n);
+  /** The replayer of a prompt: keyed by series length (free traces) or by prompt (faithful ones). */
+  #replayer(promptKey: string, series: Float64Array): Replayer {
+    const key = this.#o.spec.trace === 'faithful' ? `p:${promptKey}` : `n:${series.length}`;
+    let r = this.#replayers.get(key);
     if (r === undefined) {
-      r = new Replayer(this.#o.tokenizer, n, this.#o.grammar);
-      this.#replayers.set(n, r);
+      if (this.#replayers.size >= MAX_REPLAYERS) this.#replayers.clear();
+      r = new Replayer(grammarFor(this.#o.spec, this.#o.tokenizer, series));
+      this.#replayers.set(key, r);
     }
     return r;
   }
 
   /**
    * Throws InvalidArgumentError naming `${path}rollouts[i].<field>` for the first problem of a
-   * group whose series has n points; returns the group's total token count when it is valid.
+   * group for the prompt `promptKey` whose series (as leased) is `series`; returns the group's
+   * total token count when it is valid.
    */
-  check(group: GroupLike, n: number, path = ''): number {
+  check(group: GroupLike, promptKey: string, series: Float64Array, path = ''): number {
     const G = this.#o.groupSize;
     const rollouts = group.rollouts;
     if (rollouts.length !== G) throw new InvalidArgumentError(`${path}rollouts`, `has ${rollouts.length} rollouts; the job's group size G is ${G}`);
     const V = this.#o.tokenizer.outputSize;
-    const replayer = this.#replayer(n);
+    const replayer = this.#replayer(promptKey, series);
     const longest = Math.min(this.#limits.maxTokensPerRollout, replayer.grammar.maxLength);
     let tokens = 0;
     for (let i = 0; i < G; i++) {
@@ -169,7 +173,7 @@ export class GroupChecker {
         );
       if (r.text.length > this.#limits.maxTextChars)
         throw new InvalidArgumentError(`${at}.text`, `has ${r.text.length} characters; at most ${this.#limits.maxTextChars}`);
-      const text = this.#o.tokenizer.decodeTrace(ids, n);
+      const text = replayer.grammar.render(ids);
       if (r.text !== text)
         throw new InvalidArgumentError(
           `${at}.text`,

@@ -25,6 +25,7 @@ import type { RetryPolicy } from '../proto/retry.js';
 import type { CoordinatorClient, PromptLease, ReleaseReason, Rollout, SubmitGroupRequest, WeightChunk, WeightsClient, WorkerState } from '../proto/types.js';
 import { AnomseerError, ConfigError, InvalidArgumentError } from '../shared/errors.js';
 import { patchFeatures } from '../shared/policy/features.js';
+import { grammarFor } from '../shared/policy/prompt-grammar.js';
 import type { Sample } from '../shared/policy/sample.js';
 import { Rng } from '../shared/rng.js';
 import { tokenizerOf } from '../shared/policy/spec.js';
@@ -50,7 +51,15 @@ export function onnxSamplerFactory(opts: { device: string; threads: number }): S
       version,
       sample: (leases, groupSize, rng) =>
         policy.sample(
-          leases.map((l) => ({ promptId: l.prompt_id, n: l.series.length, features: patchFeatures(Float64Array.from(l.series), p.spec.features) })),
+          leases.map((l) => {
+            const values = Float64Array.from(l.series);
+            return {
+              promptId: l.prompt_id,
+              n: values.length,
+              features: patchFeatures(values, p.spec.features),
+              grammar: grammarFor(p.spec, tokenizer, values),
+            };
+          }),
           { groupSize, rng, temperature: p.temperature, grammar: p.spec.grammar },
         ),
       dispose: () => policy.dispose(),

@@ -13,7 +13,9 @@
  *   serve/      `anomseer serve` (a trained policy over HTTP and gRPC) and `anomseer export`:
  *               a role like the three above — shared/, proto/, telemetry/; entry serve/main.ts.
  *   cli/, bin/  the front door: wires the parts; from a role it imports only the role's entry,
- *               `<role>/main.ts`, never its internals.
+ *               `<role>/main.ts`, never its internals — or its `<role>/options.ts` (option
+ *               defaults and validation, which flag definitions need when the CLI starts): that
+ *               file imports only shared/, so loading it loads no package.
  *
  * and no folder cycle: the graph of folders (each file's directory), with an arrow for
  * every import between two folders, has no cycle.
@@ -37,8 +39,15 @@ export const ALLOWED = Object.freeze({
   bin: ['cli'],
 });
 
-/** The roles: another part may import at most their entry file. */
+/** The roles: another part may import at most their entry file (or their options file). */
 export const ROLES = Object.freeze(['coordinator', 'rollout-worker', 'learner', 'serve']);
+
+/**
+ * A role's options file: its option defaults and validation, which the CLI's flag definitions
+ * need at start-up, while the role's main.ts (and its packages) is imported only inside the
+ * command's action. So it may import only shared/ (docs/ARCHITECTURE.md "Entry points").
+ */
+export const ROLE_OPTIONS = 'options.ts';
 
 /** Packages shared/ must not import: it runs in every process and talks to no network itself. */
 export const SHARED_FORBIDDEN_PACKAGES = Object.freeze(['@grpc/grpc-js', '@grpc/proto-loader', 'ioredis', 'ws', 'prom-client', 'commander']);
@@ -146,12 +155,19 @@ export function importViolations(files) {
     const allowed = ALLOWED[a];
     if (allowed === undefined) continue;
     if (!allowed.includes(b)) out.push(`${from} imports ${to}: ${a}/ may import only ${[a, ...allowed].map((p) => `${p}/`).join(', ')}`);
-    else if (ROLES.includes(b) && to !== `${b}/main.ts`) out.push(`${from} imports ${to}: outside ${b}/, import only its entry ${b}/main.ts`);
+    else if (ROLES.includes(b) && to !== `${b}/main.ts` && to !== `${b}/${ROLE_OPTIONS}`)
+      out.push(`${from} imports ${to}: outside ${b}/, import only its entry ${b}/main.ts (or its options, ${b}/${ROLE_OPTIONS})`);
   }
   for (const { from, pkg } of packages) {
     if (partOf(from) === 'shared' && SHARED_FORBIDDEN_PACKAGES.includes(pkg))
       out.push(`${from} imports ${pkg}: shared/ is pure and talks to no network (wire it in a role's main.ts)`);
   }
+  const isRoleOptions = (path) => ROLES.some((r) => path === `${r}/${ROLE_OPTIONS}`);
+  for (const { from, to } of edges)
+    if (isRoleOptions(from) && partOf(to) !== 'shared')
+      out.push(`${from} imports ${to}: a role's ${ROLE_OPTIONS} is loaded when the CLI starts; it may import only shared/`);
+  for (const { from, pkg } of packages)
+    if (isRoleOptions(from)) out.push(`${from} imports ${pkg}: a role's ${ROLE_OPTIONS} is loaded when the CLI starts; it may import no package`);
   const dirs = [...new Set(files.map((f) => dirname(f.path)))];
   const arrows = edges.map(({ from, to }) => [dirname(from), dirname(to)]).filter(([a, b]) => a !== b);
   for (const c of cycles(dirs, arrows)) out.push(`folder cycle: ${c.join(' ↔ ')}`);

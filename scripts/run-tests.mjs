@@ -2,6 +2,8 @@
 // Runs every tests/**/*.test.ts file in its own Node process (uvu inside),
 // a few at a time, then prints one line: `N passed, N failed[, N skipped]`.
 // A file that crashes or times out counts as one failure. Exit code 1 on any failure.
+// Tests run the CLI as users do (bin/anomseer.mjs → dist/), so dist/ is rebuilt first when a
+// source changed since the last build (scripts/build.mjs, bin/build-status.mjs).
 //
 // Usage: node scripts/run-tests.mjs [filter-substring ...]
 //   TEST_JOBS=2       parallel files (default: number of cores, at most 2)
@@ -10,6 +12,8 @@ import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { cpus } from 'node:os';
+import { buildStatus } from '../bin/build-status.mjs';
+import { build } from './build.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
@@ -24,6 +28,12 @@ function walk(dir) {
     else if (name.endsWith('.test.ts')) out.push(p);
   }
   return out;
+}
+
+const status = buildStatus(root);
+if (!status.current) {
+  const r = await build();
+  console.log(`[run-tests] ${status.reason}: rebuilt dist/ in ${(r.ms / 1000).toFixed(1)}s`);
 }
 
 const files = walk(join(root, 'tests')).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));

@@ -17,6 +17,7 @@
 import { annotatedPng } from '../shared/plot/annotate.js';
 import { detectSeries } from '../shared/policy/inference.js';
 import type { TraceSampler } from '../shared/policy/inference.js';
+import type { Tokenizer } from '../shared/policy/tokenizer.js';
 import type { PolicySpec } from '../shared/policy/spec.js';
 import type { AnomalyType } from '../shared/series/labels.js';
 import type { Interval } from '../shared/series/record.js';
@@ -42,11 +43,13 @@ export interface DetectAnswer {
 }
 
 /** Answers detect requests with one policy's spec through `sampler`. */
-export function detectAnswerer(sampler: TraceSampler, spec: Pick<PolicySpec, 'features' | 'grammar'>): (input: DetectInput) => Promise<DetectAnswer> {
+export function detectAnswerer(sampler: TraceSampler, spec: PolicySpec, tokenizer?: Tokenizer): (input: DetectInput) => Promise<DetectAnswer> {
   return async (input) => {
     const r = await detectSeries(sampler, input.values, {
       features: spec.features,
       grammar: spec.grammar,
+      spec,
+      ...(tokenizer === undefined ? {} : { tokenizer }),
       windowLength: input.window,
       normalize: input.normalize,
     });

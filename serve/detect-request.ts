@@ -5,7 +5,7 @@
  * the transports' (413 / RESOURCE_EXHAUSTED) and is checked before anything is parsed.
  *
  * JSON body (POST /v1/detect):
- *   { "series": [numbers],                      required, 1..maxPoints finite numbers
+ *   { "series": [numbers],                      required, 16..maxPoints finite numbers
  *     "timestamps"?: [string | number],         one per value; intervals are echoed as timestamps
  *     "normalize"?: "robust" | "minmax" | "none"  default "robust" (as `anomseer detect`)
  *     "window"?: integer 16..1984              default 1000 (as `anomseer detect --window`)
@@ -15,6 +15,7 @@
  * large for a double (1e999) parses as Infinity and is refused naming its index.
  */
 import { InvalidArgumentError } from '../shared/errors.js';
+import { MIN_DETECT_POINTS } from '../shared/policy/inference.js';
 import { NORMALIZE_MODES } from '../shared/plot/normalize.js';
 import type { NormalizeMode } from '../shared/plot/normalize.js';
 import type { DetectRequest } from '../proto/types.js';
@@ -31,6 +32,8 @@ export interface DetectInput {
 export interface RequestLimits {
   /** Most values in one series. */
   readonly maxPoints: number;
+  /** Fewest values detect answers (default MIN_DETECT_POINTS, 16). */
+  readonly minPoints?: number;
 }
 
 /** Points per window `anomseer detect` accepts (`--window`), and its default. */
@@ -69,6 +72,7 @@ export function validateDetectRequest(body: unknown, limits: RequestLimits): Det
   let window = DEFAULT_WINDOW;
   if (r.window !== undefined) window = checkWindow(r.window);
   if (r.plot !== undefined && typeof r.plot !== 'boolean') throw new InvalidArgumentError('plot', `expected true or false, got ${kind(r.plot)}`);
+  checkMinPoints(values.length, limits);
   return { values, normalize, window, plot: r.plot === true, ...(timestamps === undefined ? {} : { timestamps }) };
 }
 
@@ -76,10 +80,13 @@ export function validateDetectRequest(body: unknown, limits: RequestLimits): Det
 export function detectInputFromProto(m: DetectRequest, limits: RequestLimits): DetectInput {
   const values = checkSeries(m.series, limits);
   if (m.timestamps.length > 0) checkTimestampCount(m.timestamps.length, values.length);
+  const normalize = m.normalize === '' ? DEFAULT_NORMALIZE : checkNormalize(m.normalize);
+  const window = m.window === 0 ? DEFAULT_WINDOW : checkWindow(m.window);
+  checkMinPoints(values.length, limits);
   return {
     values,
-    normalize: m.normalize === '' ? DEFAULT_NORMALIZE : checkNormalize(m.normalize),
-    window: m.window === 0 ? DEFAULT_WINDOW : checkWindow(m.window),
+    normalize,
+    window,
     plot: m.plot,
     ...(m.timestamps.length > 0 ? { timestamps: m.timestamps } : {}),
   };
@@ -102,6 +109,14 @@ function checkSeries(series: readonly unknown[], limits: RequestLimits): Float64
     values[i] = v;
   }
   return values;
+}
+
+/** Checked after every field, so a malformed field is named before the series' length. */
+function checkMinPoints(n: number, limits: RequestLimits): void {
+  const minPoints = limits.minPoints ?? MIN_DETECT_POINTS;
+  if (n < minPoints) {
+    throw new InvalidArgumentError('series', `has ${n} points; detect needs at least ${minPoints} (the policy's analyses need a few cycles of data)`);
+  }
 }
 
 function checkTimestampCount(got: number, n: number): void {

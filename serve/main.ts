@@ -76,7 +76,7 @@ export async function runServe(o: ServeMainOptions): Promise<ServeProcess> {
       o.onBatch?.(b);
     },
   });
-  const detect = detectAnswerer(batcher, spec);
+  const detect = detectAnswerer(batcher, spec, open.loaded.tokenizer);
   const limits = { maxPoints: opts.maxPoints, maxBodyBytes: opts.maxBodyBytes };
   let serving = true;
   let http: RunningHttp | undefined;

@@ -57,6 +57,20 @@ test('the CLI imports a role only through its main.ts', () => {
   assert.match(v[0]!, /cli\/commands\/detect\.ts imports rollout-worker\/detect\.ts: outside rollout-worker\/, import only its entry rollout-worker\/main\.ts/);
 });
 
+test("the CLI may import a role's options.ts, which may import only shared/ and no package", () => {
+  const v = violations([
+    file('cli/commands/serve.ts', '../../serve/options.js', '../../serve/main.js'),
+    file('serve/main.ts'),
+    file('serve/options.ts', '../shared/errors.js', './batcher.js', 'sharp'),
+    file('serve/batcher.ts'),
+    file('shared/errors.ts'),
+  ]);
+  assert.equal(v, [
+    "serve/options.ts imports serve/batcher.ts: a role's options.ts is loaded when the CLI starts; it may import only shared/",
+    "serve/options.ts imports sharp: a role's options.ts is loaded when the CLI starts; it may import no package",
+  ]);
+});
+
 test('a folder cycle is found even when every single arrow is allowed', () => {
   assert.equal(
     cycles(

@@ -7,7 +7,6 @@ import type { Command } from 'commander';
 import { exitWithParent } from '../launch/exit-with-parent.js';
 import { addTlsOptions, parsePortFlag, tlsFromFlags } from './flags.js';
 import type { TlsFlagValues } from './flags.js';
-import { runCoordinator } from '../../coordinator/main.js';
 import { ConfigError } from '../../shared/errors.js';
 import { addMetricsOptions, metricsFromFlags } from '../../telemetry/cli-flags.js';
 import type { MetricsFlags } from '../../telemetry/cli-flags.js';
@@ -44,6 +43,7 @@ export function registerCoordinator(program: Command): void {
       exitWithParent(process.env, (line) => process.stderr.write(`coordinator: ${line}\n`));
       const log = (line: string) => process.stdout.write(`${line}\n`);
       const tls = tlsFromFlags(flags, 'server');
+      const { runCoordinator } = await import('../../coordinator/main.js');
       const c = await runCoordinator({
         jobFile: file,
         set: flags.set,

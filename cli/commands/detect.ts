@@ -9,17 +9,15 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parseIntFlag, parseThreads } from './flags.js';
-import sharp from 'sharp';
-import { parseValuesCsv } from '../../shared/datasets/values-csv.js';
-import { readText } from '../../shared/datasets/files.js';
-import { ConfigError } from '../../shared/errors.js';
-import { annotatedPng } from '../../shared/plot/annotate.js';
+import { parseCsvDelimiter } from '../../shared/datasets/csv-parser.js';
+import { readValuesCsv } from '../../shared/datasets/values-csv.js';
+import { ConfigError, DataError } from '../../shared/errors.js';
 import { parseNormalizeMode } from '../../shared/plot/normalize.js';
-import { detectSeries, openPolicy } from '../../shared/policy/inference.js';
 import { DEFAULT_CHECKPOINT } from './eval.js';
 
 interface DetectFlags {
   column?: string;
+  delimiter?: string;
   checkpoint?: string;
   out: string;
   normalize: string;
@@ -33,6 +31,7 @@ export function registerDetect(program: Command): void {
     .description('Find anomalies in your own series with a trained policy: intervals, type, reasoning, annotated plot.')
     .argument('<file>', 'a CSV with a value column (e.g. timestamp,value) or one value per line')
     .option('--column <name|index>', 'the value column (default: the first numeric, non-time column)')
+    .option('--delimiter <c>', 'field separator: "," ";" or tab (default: detected from the first line)')
     .option('--checkpoint <dir>', 'trained policy (default: the shipped checkpoints/default)')
     .option('--out <dir>', 'where to write plot.png and result.json', 'detect-out')
     .option('--normalize <mode>', 'how values are scaled for the plot: robust, minmax or none', 'robust')
@@ -44,12 +43,27 @@ export function registerDetect(program: Command): void {
       const threads = parseThreads(flags.threads);
       const dir = flags.checkpoint ?? DEFAULT_CHECKPOINT;
       if (!existsSync(dir)) throw new ConfigError('--checkpoint', `${dir} does not exist; train one with \`anomseer train examples/anomllm.yaml\``);
-      const { values, column } = parseValuesCsv(readText(file, 'series file'), file, flags.column);
+      const delimiter = flags.delimiter === undefined ? undefined : parseCsvDelimiter(flags.delimiter, '--delimiter');
+      const { values, column } = await readValuesCsv(file, { column: flags.column, delimiter });
+      const [{ default: sharp }, { annotatedPng }, { MIN_DETECT_POINTS, detectSeries, openPolicy }] = await Promise.all([
+        import('sharp'),
+        import('../../shared/plot/annotate.js'),
+        import('../../shared/policy/inference.js'),
+      ]);
+      if (values.length < MIN_DETECT_POINTS)
+        throw new DataError(file, `has ${values.length} points; detect needs at least ${MIN_DETECT_POINTS}`, { field: column });
       sharp.cache(false);
       const open = await openPolicy(dir, { threads });
       const { spec } = open.loaded;
       try {
-        const r = await detectSeries(open.policy, values, { features: spec.features, grammar: spec.grammar, windowLength: window, normalize });
+        const r = await detectSeries(open.policy, values, {
+          features: spec.features,
+          grammar: spec.grammar,
+          spec,
+          tokenizer: open.loaded.tokenizer,
+          windowLength: window,
+          normalize,
+        });
         mkdirSync(flags.out, { recursive: true });
         writeFileSync(join(flags.out, 'plot.png'), await annotatedPng(r.normalized, { predicted: r.intervals, normalize: 'none' }));
         const result = {

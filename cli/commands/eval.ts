@@ -12,7 +12,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { parseThreads } from './flags.js';
+import { parseIntFlag, parseThreads } from './flags.js';
+import { parseNormalizeMode } from '../../shared/plot/normalize.js';
 import { ConfigError } from '../../shared/errors.js';
 import type { SeriesRecord } from '../../shared/series/record.js';
 import { loadDataSpec } from '../../shared/datasets/spec.js';
@@ -20,7 +21,6 @@ import { readText } from '../../shared/datasets/files.js';
 import { parsePredictionsJsonl } from '../../shared/eval/predictions.js';
 import { type EvalReport, type Prediction, reportToJson, scoreAll } from '../../shared/eval/score.js';
 import { formatTable } from '../../shared/eval/table.js';
-import { predictWithCheckpoint } from '../../shared/policy/inference.js';
 
 export interface RunEvalOptions {
   readonly records: readonly SeriesRecord[];
@@ -65,6 +65,8 @@ interface EvalFlags {
   data: string;
   json?: string;
   threads: string;
+  normalize?: string;
+  window: string;
 }
 
 /** The checkpoint `eval` uses when neither --predictions nor --checkpoint is given. */
@@ -98,7 +100,18 @@ async function evalAction(flags: EvalFlags): Promise<void> {
     throw new ConfigError('--checkpoint', `${dir} does not exist; train one with \`anomseer train examples/anomllm.yaml\` or pass --predictions FILE`);
   }
   const threads = parseThreads(flags.threads);
-  const { predictions, lines } = await predictWithCheckpoint(dir, records, { threads, onProgress: progressBar('eval') });
+  const window = parseIntFlag('--window', flags.window, 16, 1984);
+  // The protocol's records are scored as they are; real data goes through detect's own path
+  // (normalised, windows of the trained length, merged), so eval and detect agree on a file.
+  const normalize =
+    flags.normalize === undefined ? (flags.data.startsWith('anomllm:') ? 'none' : 'robust') : parseNormalizeMode(flags.normalize, '--normalize');
+  const windowed = normalize !== 'none' || records.some((r) => r.series.length > window) ? { windowLength: window, normalize } : undefined;
+  const { predictWithCheckpoint } = await import('../../shared/policy/inference.js');
+  const { predictions, lines } = await predictWithCheckpoint(dir, records, {
+    threads,
+    onProgress: progressBar('eval'),
+    ...(windowed === undefined ? {} : { windowed }),
+  });
   if (flags.savePredictions !== undefined) {
     mkdirSync(dirname(flags.savePredictions), { recursive: true });
     writeFileSync(flags.savePredictions, lines.map((l) => JSON.stringify(l)).join('\n') + (lines.length > 0 ? '\n' : ''));
@@ -116,6 +129,11 @@ export function registerEval(program: Command): void {
     .option('--checkpoint <dir>', 'run this trained policy on the data instead (default: the shipped checkpoints/default)')
     .option('--save-predictions <file>', 'with a checkpoint: write one {"id","text","intervals","type"} line per series')
     .option('--threads <n>', 'ONNX Runtime threads when running a checkpoint', '1')
+    .option(
+      '--normalize <mode>',
+      'with a checkpoint: none scores each record as it is (default for anomllm: data); robust or minmax answer every record as `anomseer detect` does — normalised, in windows, merged (default for other data)',
+    )
+    .option('--window <n>', 'with a checkpoint: points per window for records answered as detect does (the trained length)', '1000')
     .requiredOption('--data <spec>', 'the labelled data: anomllm:<split>, jsonl:<path>, nab:<dir>, ucr:<dir>, tsb:<path>')
     .option('--json <file>', 'also write the report as JSON')
     .action((flags: EvalFlags) => evalAction(flags));

@@ -6,7 +6,6 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { exportPolicy } from '../../serve/main.js';
 import { ConfigError } from '../../shared/errors.js';
 import { DEFAULT_CHECKPOINT } from './eval.js';
 
@@ -26,6 +25,7 @@ export function registerExport(program: Command): void {
       const checkpoint = flags.checkpoint ?? DEFAULT_CHECKPOINT;
       if (!existsSync(checkpoint))
         throw new ConfigError('--checkpoint', `${checkpoint} does not exist; train one with \`anomseer train examples/anomllm.yaml\``);
+      const { exportPolicy } = await import('../../serve/main.js');
       const r = await exportPolicy(checkpoint, flags.onnx);
       process.stdout.write(`exported ${checkpoint} to ${r.dir} (${(r.bytes / 1e6).toFixed(1)} MB): ${r.files.join(', ')}\n`);
     });

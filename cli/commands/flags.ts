@@ -3,10 +3,9 @@
  * with the allowed range, so `--threads 0` reads the same in every command.
  */
 import type { Command } from 'commander';
-import { validateTlsFlags } from '../../proto/tls.js';
-import type { TlsMaterial } from '../../proto/tls.js';
+import { validateTlsFlags } from '../../proto/tls-flags.js';
+import type { TlsMaterial } from '../../proto/tls-flags.js';
 import { ConfigError } from '../../shared/errors.js';
-import { parseDevice } from '../../shared/onnx/runtime.js';
 
 /** An integer flag in [min, max]. */
 export function parseIntFlag(flag: string, value: string, min: number, max: number): number {
@@ -18,8 +17,12 @@ export function parseIntFlag(flag: string, value: string, min: number, max: numb
 /** `--threads`: ONNX Runtime intra-op threads per session, 1–64. */
 export const parseThreads = (value: string, flag = '--threads'): number => parseIntFlag(flag, value, 1, 64);
 
-/** `--device`: cpu or cuda:N (shared/onnx/runtime parseDevice); returns the name as given. */
-export function parseDeviceFlag(value: string, flag = '--device'): string {
+/**
+ * `--device`: cpu or cuda:N (shared/onnx/runtime parseDevice); returns the name as given. Async
+ * because that module loads ONNX Runtime, which `--help` and light commands must not load.
+ */
+export async function parseDeviceFlag(value: string, flag = '--device'): Promise<string> {
+  const { parseDevice } = await import('../../shared/onnx/runtime.js');
   parseDevice(value, flag);
   return value;
 }

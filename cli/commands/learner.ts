@@ -6,7 +6,6 @@ import type { Command } from 'commander';
 import { addTlsOptions, parseDeviceFlag, parseThreads, stopOnSignals, tlsFromFlags } from './flags.js';
 import type { TlsFlagValues } from './flags.js';
 import { exitWithParent } from '../launch/exit-with-parent.js';
-import { runLearner } from '../../learner/main.js';
 import { addMetricsOptions, metricsFromFlags } from '../../telemetry/cli-flags.js';
 import type { MetricsFlags } from '../../telemetry/cli-flags.js';
 
@@ -37,13 +36,14 @@ export function registerLearner(program: Command): void {
       const tls = tlsFromFlags(flags, 'client');
       const log = (line: string) => process.stdout.write(`${line}\n`);
       const stop = stopOnSignals('learner', log);
+      const { runLearner } = await import('../../learner/main.js');
       try {
         const summary = await runLearner({
           jobFile: file,
           set: flags.set,
           coordinator: flags.coordinator,
           summary: flags.summary,
-          device: parseDeviceFlag(flags.device),
+          device: await parseDeviceFlag(flags.device),
           threads,
           tokenFile: flags.tokenFile,
           metrics: metricsFromFlags(flags),

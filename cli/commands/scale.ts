@@ -13,11 +13,6 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { addTlsOptions, tlsArgs, tlsFromFlags } from './flags.js';
 import type { TlsFlagValues } from './flags.js';
-import { bearerInterceptor, tokenFrom } from '../../proto/auth.js';
-import { unary } from '../../proto/call.js';
-import { createClient } from '../../proto/load.js';
-import { channelOptions } from '../../proto/options.js';
-import { channelCredentials } from '../../proto/tls.js';
 import type { GetStatusResponse, WorkerStatus } from '../../proto/types.js';
 import { ConfigError } from '../../shared/errors.js';
 
@@ -53,6 +48,7 @@ export function registerScale(program: Command): void {
       const liveWithin = Number(flags.liveWithin);
       if (!Number.isInteger(want) || want < 0 || want > 256) throw new ConfigError('--workers', `must be an integer in [0, 256], got "${flags.workers}"`);
       if (!Number.isInteger(liveWithin) || liveWithin < 1) throw new ConfigError('--live-within', `must be a positive integer (ms), got "${flags.liveWithin}"`);
+      const { bearerInterceptor, tokenFrom, unary, createClient, channelOptions, channelCredentials } = await import('./grpc-client.js');
       const token = tokenFrom(process.env, flags.tokenFile);
       const coord = createClient('Coordinator', flags.coordinator, channelCredentials(tlsFromFlags(flags, 'client')), {
         ...channelOptions(),

@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { runServe, validateServeOptions, SERVE_DEFAULTS } from '../../serve/main.js';
+import { validateServeOptions, SERVE_DEFAULTS } from '../../serve/options.js';
 import { ConfigError } from '../../shared/errors.js';
 import { DEFAULT_CHECKPOINT } from './eval.js';
 import { parseIntFlag, parsePortFlag, parseThreads } from './flags.js';
@@ -72,6 +72,7 @@ export function registerServe(program: Command): void {
         batching: flags.batching,
       });
       const log = (line: string) => process.stdout.write(`${line}\n`);
+      const { runServe } = await import('../../serve/main.js');
       const s = await runServe({ options, env: process.env, log });
       await new Promise<void>((resolve) => {
         const stop = (sig: string) => {

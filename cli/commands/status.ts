@@ -2,11 +2,6 @@
 import type { Command } from 'commander';
 import { addTlsOptions, tlsFromFlags } from './flags.js';
 import type { TlsFlagValues } from './flags.js';
-import { bearerInterceptor, tokenFrom } from '../../proto/auth.js';
-import { unary } from '../../proto/call.js';
-import { createClient } from '../../proto/load.js';
-import { channelOptions } from '../../proto/options.js';
-import { channelCredentials } from '../../proto/tls.js';
 import type { GetStatusResponse } from '../../proto/types.js';
 
 interface Flags extends TlsFlagValues {
@@ -41,6 +36,7 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print the GetStatus answer as JSON')
     .option('--token-file <file>', 'read the cluster token from this file')
     .action(async (flags: Flags) => {
+      const { bearerInterceptor, tokenFrom, unary, createClient, channelOptions, channelCredentials } = await import('./grpc-client.js');
       const token = tokenFrom(process.env, flags.tokenFile);
       const coord = createClient('Coordinator', flags.coordinator, channelCredentials(tlsFromFlags(flags, 'client')), {
         ...channelOptions(),

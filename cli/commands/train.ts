@@ -8,14 +8,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { parseDeviceFlag, parseIntFlag, parsePortFlag, parseThreads, stopOnSignals } from './flags.js';
-import sharp from 'sharp';
-import { applyOverrides, loadJobFile, parseSetFlags } from '../../shared/config/load.js';
-import { runTraining } from '../../learner/main.js';
-import { runLocalCluster } from '../launch/local-cluster.js';
+import type { runTraining } from '../../learner/main.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { validateToken } from '../../proto/auth.js';
-import { startLocalDashboard } from '../../dashboard/local.js';
 
 interface TrainFlags {
   set: string[];
@@ -49,9 +44,10 @@ export function registerTrain(program: Command): void {
     )
     .action(async (file: string, flags: TrainFlags) => {
       const threads = parseThreads(flags.threads);
-      const device = parseDeviceFlag(flags.device);
+      const device = await parseDeviceFlag(flags.device);
       const workers = flags.workers === undefined ? 0 : parseIntFlag('--workers', flags.workers, 0, 64);
       if (workers > 0) {
+        const { runLocalCluster } = await import('../launch/local-cluster.js');
         process.exitCode = await runLocalCluster({
           jobFile: file,
           set: flags.set,
@@ -69,6 +65,11 @@ export function registerTrain(program: Command): void {
         });
         return;
       }
+      const [{ default: sharp }, { applyOverrides, loadJobFile, parseSetFlags }, { runTraining }] = await Promise.all([
+        import('sharp'),
+        import('../../shared/config/load.js'),
+        import('../../learner/main.js'),
+      ]);
       const loaded = applyOverrides(loadJobFile(file), parseSetFlags(flags.set));
       const job = typeof flags.resume === 'string' ? { ...loaded, outputDir: flags.resume } : loaded;
       sharp.cache(false);
@@ -109,6 +110,7 @@ export function registerTrain(program: Command): void {
 /** The live dashboard of this run; its token is ANOMSEER_TOKEN, or a fresh one printed once. */
 async function startTrainDashboard(job: Parameters<typeof runTraining>[0], flags: TrainFlags, log: (line: string) => void) {
   const port = flags.dashboardPort === undefined ? job.cluster.dashboardPort : parsePortFlag('--dashboard-port', flags.dashboardPort);
+  const [{ validateToken }, { startLocalDashboard }] = await Promise.all([import('../../proto/auth.js'), import('../../dashboard/local.js')]);
   const fromEnv = process.env.ANOMSEER_TOKEN;
   const token = fromEnv === undefined || fromEnv === '' ? randomBytes(32).toString('hex') : validateToken(fromEnv, 'ANOMSEER_TOKEN');
   const dash = await startLocalDashboard(job, { token, port, hostname: hostname(), device: flags.device, now: () => Date.now(), log });

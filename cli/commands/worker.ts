@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { addTlsOptions, parseDeviceFlag, parseIntFlag, parseThreads, tlsFromFlags } from './flags.js';
 import type { TlsFlagValues } from './flags.js';
 import { exitWithParent } from '../launch/exit-with-parent.js';
-import { runWorker } from '../../rollout-worker/main.js';
 import { ConfigError } from '../../shared/errors.js';
 import { addMetricsOptions, metricsFromFlags } from '../../telemetry/cli-flags.js';
 import type { MetricsFlags } from '../../telemetry/cli-flags.js';
@@ -33,9 +32,10 @@ export function registerWorker(program: Command): void {
       const threads = parseThreads(flags.threads);
       const maxPrompts = parseIntFlag('--max-prompts', flags.maxPrompts, 1, 1024);
       if (flags.whenDone !== 'exit' && flags.whenDone !== 'wait') throw new ConfigError('--when-done', `must be exit or wait, got "${flags.whenDone}"`);
+      const { runWorker } = await import('../../rollout-worker/main.js');
       await runWorker({
         coordinator: flags.coordinator,
-        device: parseDeviceFlag(flags.device),
+        device: await parseDeviceFlag(flags.device),
         threads,
         tokenFile: flags.tokenFile,
         maxPrompts,

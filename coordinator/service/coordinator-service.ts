@@ -193,7 +193,10 @@ export class CoordinatorService {
       clock: deps.clock,
       checker: deps.checker,
       latest: () => deps.registry.latest,
-      seriesLength: (id) => this.#promptOrUndefined(id)?.series.length,
+      series: (id) => {
+        const p = this.#promptOrUndefined(id);
+        return p === undefined ? undefined : Float64Array.from(p.series);
+      },
       accepted: (g, tokens) => this.#accepted(g.epoch, g.weightVersion, tokens),
       logger: deps.logger,
     });

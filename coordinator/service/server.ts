@@ -73,7 +73,7 @@ export function settingsOf(job: JobConfig): CoordinatorSettings {
 /** The check every submitted group passes: the job's policy spec, vocabulary, grammar, G and max_new_tokens. */
 export function groupCheckerOf(job: JobConfig): GroupChecker {
   const spec = policySpecFromJob(job);
-  return new GroupChecker({ tokenizer: tokenizerOf(spec), grammar: spec.grammar, groupSize: job.rollout.groupSize, maxNewTokens: job.rollout.maxNewTokens });
+  return new GroupChecker({ tokenizer: tokenizerOf(spec), spec, groupSize: job.rollout.groupSize, maxNewTokens: job.rollout.maxNewTokens });
 }
 
 export function createCoordinator(job: JobConfig, deps: CoordinatorDeps): Coordinator {

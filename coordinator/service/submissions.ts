@@ -31,7 +31,8 @@ export interface SubmissionsDeps {
   /** Latest published weight version. */
   readonly latest: () => number;
   /** Series length of a prompt of the job, undefined for an id the job does not have. */
-  readonly seriesLength: (promptId: string) => number | undefined;
+  /** The series of a prompt as it is leased; undefined for an unknown prompt. */
+  readonly series: (promptId: string) => Float64Array | undefined;
   /** One accepted group: its stored form and its token count. */
   readonly accepted: (group: StoredGroup, tokens: number) => void;
   readonly logger: (line: string) => void;
@@ -89,9 +90,9 @@ export class Submissions {
         `${path}weight_version`,
         latest === 0 ? `is ${v}; no version is published yet` : `is ${v}; the published versions are 1..${latest}: send the version that sampled the rollouts`,
       );
-    const n = this.#d.seriesLength(req.prompt_id);
-    if (n === undefined) throw new InvalidArgumentError(`${path}prompt_id`, `is "${req.prompt_id}", not a prompt of this job; send the lease's prompt_id`);
-    const tokens = this.#d.checker.check(req, n, path);
+    const series = this.#d.series(req.prompt_id);
+    if (series === undefined) throw new InvalidArgumentError(`${path}prompt_id`, `is "${req.prompt_id}", not a prompt of this job; send the lease's prompt_id`);
+    const tokens = this.#d.checker.check(req, req.prompt_id, series, path);
     const payload: GroupPayload = { prompt_id: req.prompt_id, rollouts: req.rollouts, timing: req.timing };
     return { input: { leaseId: req.lease_id, workerId, promptId: req.prompt_id, weightVersion: v, payload, now }, tokens };
   }

@@ -1,8 +1,9 @@
 /**
  * File-system access for the loaders, with every failure turned into a
  * DataError that names the path (a missing file must never surface as a raw
- * ENOENT stack trace). Synchronous: loaders run once at start-up, on files
- * of at most a few MB.
+ * ENOENT stack trace). Synchronous: loaders run once at start-up. readText holds a
+ * whole file, so it serves small files (JSONL, labels, UCR); CSVs of any size are read
+ * in chunks by csv-file.ts.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,11 +21,16 @@ export function pathKind(path: string): PathKind {
   }
 }
 
-/** Read a UTF-8 text file; a missing or unreadable file is a DataError naming it. */
-export function readText(path: string, what = 'file'): string {
+/** Require `path` to be a file (not missing, not a directory). */
+export function requireFile(path: string, what = 'file'): void {
   const kind = pathKind(path);
   if (kind === 'missing') throw new DataError(path, `${what} does not exist`);
   if (kind === 'dir') throw new DataError(path, `is a directory; expected a ${what}`);
+}
+
+/** Read a UTF-8 text file; a missing or unreadable file is a DataError naming it. */
+export function readText(path: string, what = 'file'): string {
+  requireFile(path, what);
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {

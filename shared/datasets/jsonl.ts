@@ -4,7 +4,9 @@
  *   {"id": "range-0007", "series": [0.1, -0.2, ...], "intervals": [[120, 141]], "type": "global point", "task": "range"}
  *
  * `intervals` are half-open [start, end) indices into `series`, sorted and
- * disjoint; `type` is one of the six labels or "unknown"; `task` is optional.
+ * disjoint; `type` is one of the six labels or "unknown"; `task` is optional;
+ * `intervalTypes` (optional) gives one type per interval, for series with
+ * several anomaly types (then `type` must be their dominant type, record.ts).
  * Blank lines are allowed (skipped, but they still count for line numbers);
  * unknown keys are errors so that a typo such as "interval" cannot silently
  * drop labels; ids must be unique within a file.
@@ -12,11 +14,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataError } from '../errors.js';
-import { type Interval, type SeriesRecord, recordToJson, validateRecord } from '../series/record.js';
+import { type Interval, type IntervalType, type SeriesRecord, recordToJson, validateRecord } from '../series/record.js';
 import { readText } from './files.js';
 import { splitLines } from './text.js';
 
-const KEYS = new Set(['id', 'series', 'intervals', 'type', 'task']);
+const KEYS = new Set(['id', 'series', 'intervals', 'type', 'task', 'intervalTypes']);
 
 /** Turn one parsed JSON value into a checked record; `file`/`line` go into errors. */
 function toRecord(value: unknown, file: string, line: number): SeriesRecord {
@@ -45,12 +47,16 @@ function toRecord(value: unknown, file: string, line: number): SeriesRecord {
   });
   if (typeof o.type !== 'string') throw at('type', `must be a string, got ${JSON.stringify(o.type) ?? 'nothing'}`);
   if (o.task !== undefined && typeof o.task !== 'string') throw at('task', `must be a string when given, got ${JSON.stringify(o.task)}`);
+  if (o.intervalTypes !== undefined && !Array.isArray(o.intervalTypes))
+    throw at('intervalTypes', `must be an array with one type per interval when given, got ${JSON.stringify(o.intervalTypes)}`);
   const rec: SeriesRecord = {
     id: o.id,
     series,
     intervals,
     type: o.type as SeriesRecord['type'],
     ...(o.task !== undefined ? { task: o.task as string } : {}),
+    // Entries are checked by validateRecord (allowed names, one per interval, the dominant type).
+    ...(o.intervalTypes !== undefined ? { intervalTypes: o.intervalTypes as IntervalType[] } : {}),
   };
   return validateRecord(rec, file, line);
 }

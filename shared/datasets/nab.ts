@@ -16,12 +16,19 @@
  * The labels file covers the whole corpus, so a key whose CSV is absent is
  * fine (subsets are normal); a CSV without a key is an error, since its labels
  * would otherwise be silently "normal".
+ *
+ * CSVs are read by the CSV reader (csv-parser.ts), streaming: quoted header names, a BOM and
+ * any line ends are fine; a blank line is allowed only at the end.
  */
 import { join } from 'node:path';
 import { DataError } from '../errors.js';
 import { type Interval, type SeriesRecord, validateRecord } from '../series/record.js';
+import { csvFileRowsSync } from './csv-file.js';
+import { csvRows } from './csv-parser.js';
+import type { CsvRow } from './csv-parser.js';
 import { listDirs, listFiles, readText, requireDir } from './files.js';
-import { mergeIntervals, parseNumberField, splitLines } from './text.js';
+import { Float64Growable } from './growable.js';
+import { mergeIntervals, parseNumberField } from './text.js';
 
 /** Labels file path inside a NAB root. */
 export const NAB_WINDOWS_FILE = join('labels', 'combined_windows.json');
@@ -52,32 +59,53 @@ export interface NabSeries {
   readonly values: Float64Array;
 }
 
+/** Takes the rows of one NAB CSV: the header, then timestamps (in order) and values. */
+class NabCollector {
+  private headerLine = 0;
+  private last = -Infinity;
+  private readonly timestamps = new Float64Growable();
+  private readonly values = new Float64Growable();
+
+  constructor(private readonly file: string) {}
+
+  add({ line, fields }: CsvRow): void {
+    if (this.headerLine === 0) {
+      const cols = fields.map((c) => c.trim().toLowerCase());
+      if (cols.length !== 2 || cols[0] !== 'timestamp' || cols[1] !== 'value') {
+        throw new DataError(this.file, `header is "${fields.join(',')}"; a NAB file starts with "timestamp,value"`, { line, field: 'header' });
+      }
+      this.headerLine = line;
+      return;
+    }
+    const raw = fields[0]!.trim();
+    const t = parseNabTimestamp(raw);
+    if (t === undefined) throw new DataError(this.file, `"${raw}" is not a timestamp; expected YYYY-MM-DD HH:MM:SS`, { line, field: 'timestamp' });
+    if (t < this.last) throw new DataError(this.file, `"${raw}" is earlier than the row before; NAB rows must be in time order`, { line, field: 'timestamp' });
+    this.last = t;
+    this.timestamps.push(t);
+    this.values.push(parseNumberField(fields[1]!, this.file, line, 'value'));
+  }
+
+  finish(): NabSeries {
+    if (this.headerLine === 0) throw new DataError(this.file, 'is empty; expected a "timestamp,value" header and rows', { line: 1 });
+    if (this.values.length === 0)
+      throw new DataError(this.file, 'has a header but no rows; the series is empty', { line: this.headerLine + 1, field: 'value' });
+    return { timestamps: this.timestamps.toArray(), values: this.values.toArray() };
+  }
+}
+
 /** Parse the text of one NAB CSV (`timestamp,value` header, then rows). */
 export function parseNabCsv(text: string, file: string): NabSeries {
-  const lines = splitLines(text);
-  const header = lines[0];
-  if (header === undefined || header.text.trim() === '') throw new DataError(file, 'is empty; expected a "timestamp,value" header and rows', { line: 1 });
-  const cols = header.text.split(',').map((c) => c.trim().toLowerCase());
-  if (cols.length !== 2 || cols[0] !== 'timestamp' || cols[1] !== 'value') {
-    throw new DataError(file, `header is "${header.text}"; a NAB file starts with "timestamp,value"`, { line: 1, field: 'header' });
-  }
-  const rows = lines.slice(1);
-  // A single trailing blank line is harmless; a blank line between rows is a broken file.
-  while (rows.length > 0 && rows[rows.length - 1]!.text.trim() === '') rows.pop();
-  if (rows.length === 0) throw new DataError(file, 'has a header but no rows; the series is empty', { line: 2, field: 'value' });
-  const timestamps = new Float64Array(rows.length);
-  const values = new Float64Array(rows.length);
-  rows.forEach(({ line, text: row }, i) => {
-    const parts = row.split(',');
-    if (parts.length !== 2) throw new DataError(file, `has ${parts.length} column(s); expected 2 (timestamp,value)`, { line, field: 'row' });
-    const t = parseNabTimestamp(parts[0]!);
-    if (t === undefined) throw new DataError(file, `"${parts[0]!.trim()}" is not a timestamp; expected YYYY-MM-DD HH:MM:SS`, { line, field: 'timestamp' });
-    if (i > 0 && t < timestamps[i - 1]!)
-      throw new DataError(file, `"${parts[0]!.trim()}" is earlier than the row before; NAB rows must be in time order`, { line, field: 'timestamp' });
-    timestamps[i] = t;
-    values[i] = parseNumberField(parts[1]!, file, line, 'value');
-  });
-  return { timestamps, values };
+  const c = new NabCollector(file);
+  for (const row of csvRows(text, file)) c.add(row);
+  return c.finish();
+}
+
+/** Read one NAB CSV file, streaming. */
+export function readNabCsv(path: string): NabSeries {
+  const c = new NabCollector(path);
+  for (const row of csvFileRowsSync(path, {}, 'NAB CSV file')) c.add(row);
+  return c.finish();
 }
 
 /**
@@ -186,7 +214,7 @@ export function loadNab(dir: string): SeriesRecord[] {
       const csvFile = join(dataDir, folder, name);
       const w = windows.get(key);
       if (w === undefined) throw new DataError(csvFile, `has no entry "${key}" in ${labelsFile}; add its windows (an empty list for a normal series)`);
-      out.push(nabRecord(key, parseNabCsv(readText(csvFile, 'NAB CSV file'), csvFile), w, labelsFile, csvFile));
+      out.push(nabRecord(key, readNabCsv(csvFile), w, labelsFile, csvFile));
     }
   }
   if (out.length === 0) throw new DataError(dataDir, 'holds no data/<folder>/<file>.csv files');

@@ -8,6 +8,8 @@
  *   tsb:<file|dir>[#<column>]          TSB-AD / TSB-UAD CSV (tsb.ts)
  *   anomllm:<train|eval>[?count=N&tasks=a,b&seed=N&length=N]
  *                                      seeded synthetic split (shared/anomllm/generate.ts)
+ *   synth:<train|eval>[?count=N&tasks=a,b&seed=N&length=N]
+ *                                      the broader generator's split (shared/synth/generate.ts)
  *
  * Relative paths are resolved against `baseDir` (default: the process's
  * working directory, read once at the call). Parsing and loading are separate
@@ -15,9 +17,10 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, DataError } from '../errors.js';
-import { TASKS, type TaskName } from '../series/labels.js';
+import { SYNTH_TASKS, type SynthTaskName, TASKS, type TaskName } from '../series/labels.js';
 import type { SeriesRecord } from '../series/record.js';
 import { generateSplit } from '../anomllm/generate.js';
+import { generateSynthSplit } from '../synth/generate.js';
 import { readJsonl } from './jsonl.js';
 import { loadNab } from './nab.js';
 import { loadTsb } from './tsb.js';
@@ -29,6 +32,7 @@ export const DATA_SPEC_FORMS = [
   'ucr:<file|dir>',
   'tsb:<file|dir>[#<column>]',
   'anomllm:<train|eval>[?count=N&tasks=a,b&seed=N&length=N]',
+  'synth:<train|eval>[?count=N&tasks=a,b&seed=N&length=N]',
 ] as const;
 
 const FIELD = 'data spec';
@@ -45,6 +49,14 @@ export type DataSpec =
       readonly count?: number;
       readonly tasks?: readonly TaskName[];
       readonly length?: number;
+    }
+  | {
+      readonly kind: 'synth';
+      readonly split: 'train' | 'eval';
+      readonly seed?: number;
+      readonly count?: number;
+      readonly tasks?: readonly SynthTaskName[];
+      readonly length?: number;
     };
 
 const ANOMLLM_KEYS = ['count', 'tasks', 'seed', 'length'] as const;
@@ -55,12 +67,13 @@ function intOption(spec: string, key: string, text: string, lo: number, hi: numb
   return v;
 }
 
-function parseAnomllm(spec: string, rest: string): DataSpec {
+/** anomllm: and synth: share one syntax; only the task names (and the generator) differ. */
+function parseGenerated(spec: string, rest: string, kind: 'anomllm' | 'synth', valid: readonly string[]): DataSpec {
   const q = rest.indexOf('?');
   const split = q < 0 ? rest : rest.slice(0, q);
   if (split !== 'train' && split !== 'eval') throw new ConfigError(FIELD, `"${spec}": split "${split}" must be train or eval`);
-  const out: { kind: 'anomllm'; split: 'train' | 'eval'; seed?: number; count?: number; tasks?: TaskName[]; length?: number } = { kind: 'anomllm', split };
-  if (q < 0) return out;
+  const out: { kind: 'anomllm' | 'synth'; split: 'train' | 'eval'; seed?: number; count?: number; tasks?: string[]; length?: number } = { kind, split };
+  if (q < 0) return out as DataSpec;
   const seen = new Set<string>();
   for (const pair of rest.slice(q + 1).split('&')) {
     if (pair === '') continue;
@@ -79,14 +92,14 @@ function parseAnomllm(spec: string, rest: string): DataSpec {
         .split(',')
         .map((t) => t.trim())
         .filter((t) => t !== '');
-      if (tasks.length === 0) throw new ConfigError(FIELD, `"${spec}": tasks= is empty; valid tasks: ${TASKS.join(', ')}`);
+      if (tasks.length === 0) throw new ConfigError(FIELD, `"${spec}": tasks= is empty; valid tasks: ${valid.join(', ')}`);
       for (const t of tasks) {
-        if (!(TASKS as readonly string[]).includes(t)) throw new ConfigError(FIELD, `"${spec}": unknown task "${t}"; valid tasks: ${TASKS.join(', ')}`);
+        if (!valid.includes(t)) throw new ConfigError(FIELD, `"${spec}": unknown task "${t}"; valid tasks: ${valid.join(', ')}`);
       }
-      out.tasks = tasks as TaskName[];
+      out.tasks = tasks;
     }
   }
-  return out;
+  return out as DataSpec;
 }
 
 /** Parse a spec string (no disk access). Unknown prefixes and bad options are ConfigErrors listing the valid forms. */
@@ -113,7 +126,9 @@ export function parseDataSpec(spec: string): DataSpec {
       return { kind: 'tsb', path: p.slice(0, hash), column };
     }
     case 'anomllm':
-      return parseAnomllm(spec, rest);
+      return parseGenerated(spec, rest, 'anomllm', TASKS);
+    case 'synth':
+      return parseGenerated(spec, rest, 'synth', SYNTH_TASKS);
     default:
       throw new ConfigError(
         FIELD,
@@ -127,13 +142,14 @@ export function formatDataSpec(s: DataSpec): string {
   switch (s.kind) {
     case 'tsb':
       return `tsb:${s.path}${s.column !== undefined ? `#${s.column}` : ''}`;
-    case 'anomllm': {
+    case 'anomllm':
+    case 'synth': {
       const q: string[] = [];
       if (s.count !== undefined) q.push(`count=${s.count}`);
       if (s.tasks !== undefined) q.push(`tasks=${s.tasks.join(',')}`);
       if (s.seed !== undefined) q.push(`seed=${s.seed}`);
       if (s.length !== undefined) q.push(`length=${s.length}`);
-      return `anomllm:${s.split}${q.length > 0 ? `?${q.join('&')}` : ''}`;
+      return `${s.kind}:${s.split}${q.length > 0 ? `?${q.join('&')}` : ''}`;
     }
     default:
       return `${s.kind}:${s.path}`;
@@ -151,6 +167,10 @@ export function loadDataSpecSync(spec: string | DataSpec, opts: LoadOptions = {}
   if (s.kind === 'anomllm') {
     const { split, kind: _kind, ...rest } = s;
     return generateSplit(split, rest);
+  }
+  if (s.kind === 'synth') {
+    const { split, kind: _kind, ...rest } = s;
+    return generateSynthSplit(split, rest);
   }
   const path = isAbsolute(s.path) ? s.path : resolve(opts.baseDir ?? process.cwd(), s.path);
   let records: SeriesRecord[];

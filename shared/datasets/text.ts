@@ -43,7 +43,10 @@ export function isNumberText(text: string): boolean {
 export function parseNumberField(raw: string, file: string, line: number, field: string, hint = ''): number {
   const t = raw.trim();
   if (t === '') throw new DataError(file, `is empty; expected a finite number${hint}`, { line, field });
-  if (!isNumberText(t)) throw new DataError(file, `"${t}" is not a finite number (NaN, inf and text are not allowed)${hint}`, { line, field });
+  if (!isNumberText(t)) {
+    const comma = /^[+-]?\d*,\d+$/.test(t) ? '; write decimals with a decimal point (0.5, not 0,5)' : '';
+    throw new DataError(file, `"${t}" is not a finite number (NaN, inf and text are not allowed)${comma}${hint}`, { line, field });
+  }
   return Number(t);
 }
 

@@ -1,17 +1,24 @@
 /**
  * A user's own series for `anomseer detect`: a CSV (or one value per line) with no
- * labels. Which column holds the values:
+ * labels, read by the CSV reader (csv-parser.ts: quoting, BOM, `,` `;` or tab, any line
+ * ends). Which column holds the values:
  *   - `column` given: that header name (case-insensitive) or 0-based index;
  *   - otherwise with a header: the first column whose name is not a time or label
  *     column (timestamp, time, date, datetime, label, is_anomaly) and whose first data
- *     row is a number — so `timestamp,value` picks `value`;
+ *     row is a number — so `timestamp,value` picks `value` (when none is, the first
+ *     that is not a time or label column, whose value error then says what is wrong);
  *   - otherwise without a header: the last column.
- * A header is present when any field of the first line is not a number.
- * Every value is parsed strictly: text, NaN, inf and empty fields are DataErrors
- * naming the file, line and column.
+ * A header is present when any field of the first row is not a number. Blank lines are
+ * skipped. Every value is parsed strictly: text, NaN, inf and empty fields are DataErrors
+ * naming the file, line and column. Only the numbers are kept (8 bytes a value): no line
+ * text survives its row, so `readValuesCsv` reads files of millions of lines in little memory.
  */
 import { DataError } from '../errors.js';
-import { isNumberText, parseNumberField, splitLines } from './text.js';
+import { csvFileRows } from './csv-file.js';
+import type { CsvDelimiter, CsvRow } from './csv-parser.js';
+import { csvRows } from './csv-parser.js';
+import { Float64Growable } from './growable.js';
+import { isNumberText, parseNumberField } from './text.js';
 
 const NOT_VALUES = /^(timestamp|time|date|datetime|ts|label|labels|is_anomaly|anomaly)$/i;
 
@@ -21,35 +28,87 @@ export interface ValuesCsv {
   readonly column: string;
 }
 
-export function parseValuesCsv(text: string, file: string, column?: string): ValuesCsv {
-  const lines = splitLines(text).filter((l) => l.text.trim() !== '');
-  if (lines.length === 0) throw new DataError(file, 'is empty; expected one value per line or a CSV with a value column', { field: 'series' });
-  const first = lines[0].text.split(',').map((f) => f.trim().replace(/^"(.*)"$/, '$1'));
-  const header = first.some((f) => !isNumberText(f));
-  const rows = header ? lines.slice(1) : lines;
-  if (rows.length === 0) throw new DataError(file, 'has a header but no data rows', { line: 1, field: 'series' });
-  const ncols = first.length;
-  let col: number;
-  if (column !== undefined) {
-    const byName = header ? first.findIndex((n) => n.toLowerCase() === column.toLowerCase()) : -1;
-    const byIndex = /^\d+$/.test(column) ? Number(column) : -1;
-    col = byName >= 0 ? byName : byIndex;
-    if (col < 0 || col >= ncols) {
-      throw new DataError(file, `has no column "${column}"; columns: ${header ? first.join(', ') : `0..${ncols - 1} (no header)`}`, { line: 1, field: column });
+export interface ValuesCsvOptions {
+  /** Header name (case-insensitive) or 0-based index; default as in the file comment. */
+  readonly column?: string;
+  /** Field separator; default detected from the first line. */
+  readonly delimiter?: CsvDelimiter;
+}
+
+/** Takes rows one by one and keeps only the chosen column's numbers. */
+class ValuesCollector {
+  private names: string[] | undefined;
+  private headerLine = 0;
+  private seen = false;
+  private col = -1;
+  private name = '';
+  private readonly values = new Float64Growable();
+
+  constructor(
+    private readonly file: string,
+    private readonly column: string | undefined,
+  ) {}
+
+  add(row: CsvRow): void {
+    const fields = row.fields;
+    if (!this.seen) {
+      this.seen = true;
+      const first = fields.map((f) => f.trim());
+      if (first.some((f) => !isNumberText(f))) {
+        this.names = first;
+        this.headerLine = row.line;
+      }
+      if (this.column !== undefined) this.pick(this.column, first.length, row.line);
+      else if (this.names === undefined) [this.col, this.name] = [first.length - 1, `column ${first.length - 1}`];
+      if (this.names !== undefined) return;
     }
-  } else if (header) {
-    const firstRow = rows[0].text.split(',');
-    col = first.findIndex((n, i) => !NOT_VALUES.test(n) && isNumberText((firstRow[i] ?? '').trim()));
-    if (col < 0) throw new DataError(file, `header "${lines[0].text}" has no numeric value column; name one with --column`, { line: 1, field: 'header' });
-  } else {
-    col = ncols - 1;
+    if (this.col < 0) this.pickByFirstRow(fields);
+    this.values.push(parseNumberField(fields[this.col]!, this.file, row.line, this.name));
   }
-  const name = header ? first[col] : `column ${col}`;
-  const values = new Float64Array(rows.length);
-  rows.forEach((r, k) => {
-    const fields = r.text.split(',');
-    if (fields.length !== ncols) throw new DataError(file, `has ${fields.length} fields; the first line has ${ncols}`, { line: r.line, field: 'row' });
-    values[k] = parseNumberField(fields[col], file, r.line, name);
-  });
-  return { values, column: name };
+
+  finish(): ValuesCsv {
+    if (!this.seen) throw new DataError(this.file, 'is empty; expected one value per line or a CSV with a value column', { field: 'series' });
+    if (this.values.length === 0) throw new DataError(this.file, 'has a header but no data rows', { line: this.headerLine, field: 'series' });
+    return { values: this.values.toArray(), column: this.name };
+  }
+
+  private pick(column: string, ncols: number, line: number): void {
+    const byName = this.names !== undefined ? this.names.findIndex((n) => n.toLowerCase() === column.toLowerCase()) : -1;
+    const byIndex = /^\d+$/.test(column) ? Number(column) : -1;
+    const col = byName >= 0 ? byName : byIndex;
+    if (col < 0 || col >= ncols) {
+      const cols = this.names !== undefined ? this.names.join(', ') : `0..${ncols - 1} (no header)`;
+      throw new DataError(this.file, `has no column "${column}"; columns: ${cols}`, { line, field: column });
+    }
+    this.col = col;
+    this.name = this.names !== undefined ? this.names[col]! : `column ${col}`;
+  }
+
+  private pickByFirstRow(fields: readonly string[]): void {
+    const names = this.names!;
+    this.col = names.findIndex((n, i) => !NOT_VALUES.test(n) && isNumberText((fields[i] ?? '').trim()));
+    // No column starts with a number: take the first that is not a time or label column, so
+    // the error names its value ("0,5" is not a finite number; write decimals with a point).
+    if (this.col < 0) this.col = names.findIndex((n) => !NOT_VALUES.test(n));
+    if (this.col < 0)
+      throw new DataError(this.file, `header "${names.join(',')}" has only time and label columns; name the value column with --column`, {
+        line: this.headerLine,
+        field: 'header',
+      });
+    this.name = names[this.col]!;
+  }
+}
+
+/** Parse a series held in a string (tests, small inputs). `file` names it in errors. */
+export function parseValuesCsv(text: string, file: string, opts: ValuesCsvOptions = {}): ValuesCsv {
+  const c = new ValuesCollector(file, opts.column);
+  for (const row of csvRows(text, file, { delimiter: opts.delimiter, blankLines: 'skip' })) c.add(row);
+  return c.finish();
+}
+
+/** Read a series file of any size, streaming: memory grows by 8 bytes a value. */
+export async function readValuesCsv(path: string, opts: ValuesCsvOptions = {}): Promise<ValuesCsv> {
+  const c = new ValuesCollector(path, opts.column);
+  for await (const row of csvFileRows(path, { delimiter: opts.delimiter, blankLines: 'skip' }, 'series file')) c.add(row);
+  return c.finish();
 }

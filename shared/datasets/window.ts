@@ -12,7 +12,8 @@
  * an answer [100, 200) in window 2 is original [1600, 1700).
  */
 import { ConfigError } from '../errors.js';
-import type { Interval, SeriesRecord } from '../series/record.js';
+import { dominantType } from '../series/record.js';
+import type { Interval, IntervalType, SeriesRecord } from '../series/record.js';
 import { mergeIntervals } from './text.js';
 
 function requirePositiveInt(field: string, v: number): void {
@@ -74,7 +75,8 @@ export interface WindowOptions {
 /**
  * Cut a record into windows. Each window keeps the intervals that fall in it
  * (clipped, window-local); a window with none is `normal`, otherwise it keeps
- * the parent's type. ids are `<id>#w<start>`. A series of at most `length`
+ * the parent's type — or, for a record with per-interval types, the type covering
+ * most of the window's own anomalous points (and the window keeps its intervals' types). ids are `<id>#w<start>`. A series of at most `length`
  * points is returned whole, unchanged (same object, same id).
  */
 export function windowRecord(record: SeriesRecord, opts: WindowOptions): SeriesRecord[] {
@@ -82,12 +84,22 @@ export function windowRecord(record: SeriesRecord, opts: WindowOptions): SeriesR
   const starts = windowStarts(n, opts.length, opts.stride ?? opts.length);
   if (n <= opts.length) return [record];
   return starts.map((start) => {
-    const intervals = clipToWindow(record.intervals, start, opts.length);
+    const intervals: Interval[] = [];
+    const types: IntervalType[] = [];
+    record.intervals.forEach((iv, k) => {
+      const [clipped] = clipToWindow([iv], start, opts.length);
+      if (clipped === undefined) return;
+      intervals.push(clipped);
+      if (record.intervalTypes !== undefined) types.push(record.intervalTypes[k]!);
+    });
+    // A window of a series with several types takes the type covering most of its own points.
+    const type = intervals.length === 0 ? 'normal' : record.intervalTypes !== undefined ? dominantType(intervals, types) : record.type;
     return {
       id: windowId(record.id, start),
       series: record.series.slice(start, start + opts.length),
       intervals,
-      type: intervals.length === 0 ? 'normal' : record.type,
+      type,
+      ...(record.intervalTypes !== undefined && intervals.length > 0 ? { intervalTypes: types } : {}),
       ...(record.task !== undefined ? { task: record.task } : {}),
     };
   });

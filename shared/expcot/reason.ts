@@ -137,7 +137,7 @@ function periodicPhrases(inp: ReasonInput): Phrase[] {
       maxRate = 0;
     for (let t = 0; t < x.length; t++) {
       if (Number.isFinite(fitScore[t])) maxFit = Math.max(maxFit, fitScore[t]);
-      maxRate = Math.max(maxRate, Math.abs(rate[t]));
+      if (Number.isFinite(rate[t])) maxRate = Math.max(maxRate, Math.abs(rate[t]));
     }
     out.push({ id: 'rsn.normal.periodic', values: { maxFit, maxRate } });
   }

@@ -4,6 +4,7 @@
  * a GELU MLP. Shapes: B batch, T time, D model width, H heads, Dh = D / H.
  */
 import { ShapeError } from '../errors.js';
+import { SLICE_END } from './graph.js';
 import type { GraphBuilder } from './graph.js';
 import type { Tensor } from './graph-core.js';
 import type { Dim } from './shape.js';
@@ -84,6 +85,44 @@ export function cachedSelfAttention(g: GraphBuilder, x: Tensor, w: AttentionWeig
   return { y, present: { k: kAll, v: vAll } };
 }
 
+/**
+ * One decoding step against a preallocated cache that the caller owns and never copies:
+ * x (B, 1, D) attends to the first `length` (int64, shape (1,)) of the C slots of
+ * cache.k / cache.v (B, H, C, Dh) and to its own key/value. Returns the output (B, 1, D) and
+ * the step's key/value (B, H, 1, Dh), which the caller writes into slot `length` before the
+ * next step. Slots ≥ length may hold anything: their scores are masked (softmax weight
+ * exactly 0) and their values are multiplied by that 0.
+ *
+ * Why not Concat: growing the cache by Concat copies all of it every step (and a host-side
+ * cache copies it again out of and into the runtime). Here both matmuls read the cache in
+ * place; only the scores (B, H, 1, C + 1) are concatenated. Same numbers as
+ * cachedSelfAttention up to float rounding (the sums run over C + 1 terms, the masked ones
+ * exactly 0).
+ */
+export function bufferedSelfAttention(
+  g: GraphBuilder,
+  x: Tensor,
+  w: AttentionWeights,
+  heads: number,
+  cache: KvCache,
+  length: Tensor,
+): { y: Tensor; fresh: KvCache } {
+  const { q, k, v, d } = project(g, x, w, heads);
+  const dh = q.shape[3] as number;
+  const scale = 1 / Math.sqrt(dh);
+  const past = g.mul(g.matmul(q, g.transpose(cache.k, [0, 1, 3, 2])), scale); // (B, H, 1, C)
+  const slots = range(g, g.scalar(0, 'int64'), dimScalar(g, cache.k, 2), cache.k.shape[2]);
+  const filled = g.less(slots, length); // (C,)
+  const own = g.mul(g.matmul(q, g.transpose(k, [0, 1, 3, 2])), scale); // (B, H, 1, 1)
+  const att = g.softmax(g.concat([g.where(filled, past, MASKED_SCORE), own], 3));
+  const [B, H, , C] = past.shape;
+  const wPast = sliceTo(g, att, 3, 0, -1, [B, H, 1, C]);
+  const wOwn = sliceTo(g, att, 3, -1, SLICE_END, [B, H, 1, 1]);
+  const o = g.add(g.matmul(wPast, cache.v), g.matmul(wOwn, v)); // (B, H, 1, Dh)
+  const y = g.matmul(g.reshape(g.transpose(o, [0, 2, 1, 3]), [0, 0, d]), w.wo);
+  return { y, fresh: { k, v } };
+}
+
 /** x (B, T, D) → q, k, v as (B, H, T, Dh). */
 function project(g: GraphBuilder, x: Tensor, w: AttentionWeights, heads: number): { q: Tensor; k: Tensor; v: Tensor; d: number } {
   const d = x.shape[2];
@@ -114,6 +153,11 @@ function dimScalar(g: GraphBuilder, x: Tensor, axis: number): Tensor {
   const d = x.shape[a];
   if (typeof d === 'number') return g.scalar(d, 'int64');
   return g.gather(g.shapeOf(x), g.scalar(a, 'int64'));
+}
+
+/** Slice on one axis with the result's shape stated (the builder would name a sliced symbolic dim anew). */
+function sliceTo(g: GraphBuilder, x: Tensor, axis: number, start: number, end: number, shape: Dim[]): Tensor {
+  return g.emit('Slice', [x, g.ints([start]), g.ints([end]), g.ints([axis])], {}, [{ dtype: x.dtype, shape }])[0];
 }
 
 /** ONNX Range(start, limit, 1) as int64 (len,). */

@@ -14,5 +14,5 @@ export type { VjpRule } from './vjp-rules.js';
 export type { DType, FloatDType, HostArray } from './dtypes.js';
 export type { Dim, Shape } from './shape.js';
 export { DTypeError, DeviceError, UnsupportedOpError } from './errors.js';
-export { MASKED_SCORE, cachedSelfAttention, causalMask, causalSelfAttention, mlp, offsetCausalMask } from './blocks.js';
+export { MASKED_SCORE, bufferedSelfAttention, cachedSelfAttention, causalMask, causalSelfAttention, mlp, offsetCausalMask } from './blocks.js';
 export type { AttentionWeights, KvCache, MlpWeights } from './blocks.js';

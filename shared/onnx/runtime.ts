@@ -64,10 +64,15 @@ export function cudaAvailable(): boolean {
 
 /** A loaded model. `run` validates feeds against the model's inputs before calling ORT. */
 export class OrtSession {
+  /** The model's input names, for the per-run feed checks (a decode loop runs thousands of times). */
+  private readonly inputs: ReadonlySet<string>;
+
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly device: Device,
-  ) {}
+  ) {
+    this.inputs = new Set(session.inputNames);
+  }
 
   static async create(model: Uint8Array, opts: SessionOptions = {}): Promise<OrtSession> {
     const deviceName = opts.device ?? 'cpu';
@@ -104,15 +109,17 @@ export class OrtSession {
   async run(feeds: Readonly<Record<string, HostTensor>>, fetches?: readonly string[]): Promise<Record<string, HostTensor>> {
     const inputs: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) {
-      if (!this.session.inputNames.includes(name)) {
+      if (!this.inputs.has(name)) {
         throw new ConfigError('feeds', `"${name}" is not an input of this model; inputs: ${this.session.inputNames.join(', ')}`);
       }
       const size = t.dims.reduce((p, d) => p * d, 1);
       if (size !== t.data.length) throw new ShapeError(`feed ${name}: dims [${t.dims.join(', ')}] hold ${size} values, data has ${t.data.length}`);
       inputs[name] = new ort.Tensor(ORT_TYPE[dtypeOfArray(t.data)], t.data, t.dims);
     }
-    const missing = this.session.inputNames.filter((n) => !(n in feeds));
-    if (missing.length > 0) throw new ConfigError('feeds', `missing model inputs: ${missing.join(', ')}`);
+    if (Object.keys(inputs).length !== this.inputs.size) {
+      const missing = this.session.inputNames.filter((n) => !(n in feeds));
+      throw new ConfigError('feeds', `missing model inputs: ${missing.join(', ')}`);
+    }
     const out = await this.session.run(inputs, fetches ?? this.session.outputNames);
     const result: Record<string, HostTensor> = {};
     for (const [name, v] of Object.entries(out)) {

@@ -78,6 +78,7 @@ export class FaithfulGrammar {
   private readonly branchIds: { readonly normal: number; readonly anomaly: number };
   private readonly typeIds: readonly number[];
   private readonly ids: { readonly close: number; readonly dot: number };
+  private readonly masks = new Map<string, Uint8Array>();
 
   constructor(
     readonly tokenizer: Tokenizer,
@@ -120,7 +121,24 @@ export class FaithfulGrammar {
     return s.phase === 'done';
   }
 
-  /** 1 where the id may come next (length V + P); 'done' allows only <pad>. */
+  /** A string naming the state (states with the same key behave the same from here on). */
+  stateKey(s: FaithfulState): string {
+    return `${s.phase}|${s.run}|${s.pos}|${s.next}|${s.count}|${s.prevEnd}|${s.lastDet}|${s.det}|${s.ptr}|${s.start}`;
+  }
+
+  /** The mask of allowedMask, cached by state key; shared: do not write to it. */
+  allowedView(s: FaithfulState): Readonly<Uint8Array> {
+    const key = s.phase === 'forced' ? `f|${s.run}|${s.pos}` : this.stateKey(s);
+    let m = this.masks.get(key);
+    if (m === undefined) {
+      if (this.masks.size >= 4096) this.masks.clear();
+      m = this.allowedMask(s);
+      this.masks.set(key, m);
+    }
+    return m;
+  }
+
+  /** 1 where the id may come next (length V + P); 'done' allows only <pad>. A fresh array. */
   allowedMask(s: FaithfulState): Uint8Array {
     const v = this.tokenizer.vocab;
     const m = new Uint8Array(this.outputSize);
@@ -179,7 +197,7 @@ export class FaithfulGrammar {
 
   /** The state after `token`; a DataError when the mask forbids it. */
   advance(s: FaithfulState, token: number): FaithfulState {
-    if (!Number.isInteger(token) || token < 0 || token >= this.outputSize || this.allowedMask(s)[token] !== 1) {
+    if (!Number.isInteger(token) || token < 0 || token >= this.outputSize || this.allowedView(s)[token] !== 1) {
       throw new DataError('tokens', `id ${token} is not allowed in phase "${s.phase}" of the faithful trace (see allowedMask)`, { field: 'token' });
     }
     const v = this.tokenizer.vocab;

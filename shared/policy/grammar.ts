@@ -63,6 +63,9 @@ export interface GrammarOptions {
 /** Defaults: the longest trace is then 768 + 10 + 8·24 − 1 = 969 tokens, within model.maxLen = 1024. */
 export const DEFAULT_GRAMMAR = Object.freeze({ maxThinkTokens: 768, maxIntervals: 24 });
 
+/** Distinct masks one grammar keeps (a prompt's decoding visits a few hundred states at most). */
+const MASK_CACHE_LIMIT = 4096;
+
 /** Additive mask value for a forbidden id (softmax weight exactly 0 in float32). */
 export const FORBIDDEN = -1e9;
 
@@ -73,6 +76,8 @@ export class TraceGrammar {
   /** Longest possible token sequence (including <eos>). */
   readonly maxLength: number;
   private readonly pm: PositionMap;
+  private readonly masks = new Map<string, Uint8Array>();
+  private readonly thinkMasks: Uint8Array[] = [];
 
   constructor(
     readonly tokenizer: Tokenizer,
@@ -94,12 +99,47 @@ export class TraceGrammar {
     return { phase: 'think-open', thinkLen: 0, prevKind: 0, count: 0, prevEnd: 0, ptr: -1, start: 0 };
   }
 
+  /** A string naming the state (states with the same key behave the same from here on). */
+  stateKey(s: GrammarState): string {
+    return `${s.phase}|${s.thinkLen}|${s.prevKind}|${s.count}|${s.prevEnd}|${s.ptr}|${s.start}`;
+  }
+
+  /** The trace text of a token sequence (tokenizer.decodeTrace for this series length). */
+  render(ids: ArrayLike<number>): string {
+    return this.tokenizer.decodeTrace(ids, this.n);
+  }
+
   isDone(s: GrammarState): boolean {
     return s.phase === 'done';
   }
 
-  /** 1 where the id may come next, length V + P. 'done' allows only <pad>. */
+  /** 1 where the id may come next, length V + P. 'done' allows only <pad>. A fresh array the caller may change. */
   allowedMask(s: GrammarState): Uint8Array {
+    return this.allowedView(s).slice();
+  }
+
+  /**
+   * The same mask, shared and cached: the mask is a function of a few state fields (phase,
+   * whether think and interval budgets are left, prevKind, prevEnd, ptr, start), so states
+   * that agree on them share one array. Do not write to it (use allowedMask for a copy).
+   */
+  allowedView(s: GrammarState): Readonly<Uint8Array> {
+    if (s.phase === 'think') {
+      // most tokens are think text: six masks, indexed without building a key
+      const i = (s.thinkLen < this.maxThinkTokens ? 3 : 0) + s.prevKind;
+      return (this.thinkMasks[i] ??= this.computeMask(s));
+    }
+    const key = `${s.phase}|${s.thinkLen < this.maxThinkTokens ? 1 : 0}|${s.prevKind}|${s.count < this.maxIntervals ? 1 : 0}|${s.prevEnd}|${s.ptr}|${s.start}`;
+    let m = this.masks.get(key);
+    if (m === undefined) {
+      if (this.masks.size >= MASK_CACHE_LIMIT) this.masks.clear();
+      m = this.computeMask(s);
+      this.masks.set(key, m);
+    }
+    return m;
+  }
+
+  private computeMask(s: GrammarState): Uint8Array {
     const v = this.tokenizer.vocab;
     const m = new Uint8Array(this.outputSize);
     const P = this.pm.numPatches;
@@ -177,7 +217,7 @@ export class TraceGrammar {
 
   /** The state after `token`; a DataError when the mask forbids it. */
   advance(s: GrammarState, token: number): GrammarState {
-    if (!Number.isInteger(token) || token < 0 || token >= this.outputSize || this.allowedMask(s)[token] !== 1) {
+    if (!Number.isInteger(token) || token < 0 || token >= this.outputSize || this.allowedView(s)[token] !== 1) {
       throw new DataError('tokens', `id ${token} is not allowed in phase "${s.phase}" (ids 0..${this.outputSize - 1}; see allowedMask)`, { field: 'token' });
     }
     const v = this.tokenizer.vocab;
@@ -235,7 +275,7 @@ export class TraceGrammar {
     const out = new Float32Array(length * w);
     let s = this.initial();
     for (let t = 0; t < Math.min(length, tokens.length) && !this.isDone(s); t++) {
-      const m = this.allowedMask(s);
+      const m = this.allowedView(s);
       for (let i = 0; i < w; i++) if (m[i] === 0) out[t * w + i] = FORBIDDEN;
       s = this.advance(s, tokens[t]);
     }

@@ -10,6 +10,8 @@
  * The type is the one whose windows claim the most anomalous points.
  */
 import { mergeWindowIntervals, windowStarts } from '../datasets/window.js';
+import { ShapeError } from '../errors.js';
+import { MIN_EXPCOT_LENGTH } from '../expcot/build.js';
 import { predictionFromTrace } from '../eval/score.js';
 import type { Prediction } from '../eval/score.js';
 import { normalizeForPlot } from '../plot/normalize.js';
@@ -24,6 +26,9 @@ import { patchFeatures } from './features.js';
 import type { PatchFeatures, ResolvedFeatureOptions } from './features.js';
 import type { GrammarOptions } from './grammar.js';
 import { PromptCache } from './prompt-cache.js';
+import { grammarFor } from './prompt-grammar.js';
+import type { Grammar, GrammarSpec } from './prompt-grammar.js';
+import type { Tokenizer } from './tokenizer.js';
 import { RolloutPolicy } from './rollout-policy.js';
 import type { RolloutPrompt } from './rollout-policy.js';
 
@@ -69,6 +74,14 @@ export interface PredictionLine {
 export interface PredictOptions {
   readonly grammar: GrammarOptions;
   readonly features: (r: SeriesRecord) => PatchFeatures;
+  /** Each record's grammar (PromptCache.grammar); default: the free trace grammar of its length. */
+  readonly grammarOf?: (r: SeriesRecord) => Grammar;
+  /**
+   * Answer every record as `detect` answers a user's series (detectSeries: normalised as given,
+   * cut into windows of `windowLength`, windows merged), instead of one prompt per record as it
+   * is. Real data goes this way, so eval and detect agree on the same file.
+   */
+  readonly windowed?: { readonly windowLength: number; readonly normalize: NormalizeMode; readonly detect: Omit<DetectOptions, 'windowLength' | 'normalize'> };
   /** Prompts decoded together (default 64). */
   readonly batchPrompts?: number;
   /** Called after each batch with (done, total). */
@@ -81,18 +94,29 @@ export interface PredictOptions {
  * (`anomseer eval --predictions`).
  */
 export async function predictRecords(
-  policy: RolloutPolicy,
+  policy: TraceSampler,
   records: readonly SeriesRecord[],
   o: PredictOptions,
 ): Promise<{ predictions: Map<string, Prediction>; lines: PredictionLine[] }> {
   const per = o.batchPrompts ?? 64;
   const predictions = new Map<string, Prediction>();
   const lines: PredictionLine[] = [];
+  if (o.windowed !== undefined) {
+    let done = 0;
+    for (const r of records) {
+      const d = await detectSeries(policy, r.series, { ...o.windowed.detect, windowLength: o.windowed.windowLength, normalize: o.windowed.normalize });
+      predictions.set(r.id, { intervals: d.intervals, type: d.type, formatOk: true });
+      const text = d.windows.length === 1 ? d.windows[0]!.text : d.windows.map((w) => `[window ${w.start}..${w.start + w.length}] ${w.text}`).join('\n');
+      lines.push({ id: r.id, text, intervals: d.intervals.map(([s, e]) => [s, e] as const), type: d.type });
+      o.onProgress?.(++done, records.length);
+    }
+    return { predictions, lines };
+  }
   for (let i = 0; i < records.length; i += per) {
     const chunk = records.slice(i, i + per);
     const texts = await greedyTraces(
       policy,
-      chunk.map((r) => ({ promptId: r.id, n: r.series.length, features: o.features(r) })),
+      chunk.map((r) => ({ promptId: r.id, n: r.series.length, features: o.features(r), ...(o.grammarOf === undefined ? {} : { grammar: o.grammarOf(r) }) })),
       o.grammar,
       per,
     );
@@ -111,12 +135,19 @@ export async function predictRecords(
 export async function predictWithCheckpoint(
   dir: string,
   records: readonly SeriesRecord[],
-  opts: RunOptions & { onProgress?: (done: number, total: number) => void } = {},
+  opts: RunOptions & { onProgress?: (done: number, total: number) => void; windowed?: { windowLength: number; normalize: NormalizeMode } } = {},
 ): Promise<{ predictions: Map<string, Prediction>; lines: PredictionLine[] }> {
   const open = await openPolicy(dir, opts);
-  const cache = new PromptCache(open.loaded.spec, open.loaded.tokenizer);
+  const { spec, tokenizer } = open.loaded;
+  const cache = new PromptCache(spec, tokenizer);
   try {
-    return await predictRecords(open.policy, records, { grammar: open.loaded.spec.grammar, features: (r) => cache.features(r), onProgress: opts.onProgress });
+    return await predictRecords(open.policy, records, {
+      grammar: spec.grammar,
+      features: (r) => cache.features(r),
+      grammarOf: (r) => cache.grammar(r),
+      onProgress: opts.onProgress,
+      ...(opts.windowed === undefined ? {} : { windowed: { ...opts.windowed, detect: { features: spec.features, grammar: spec.grammar, spec, tokenizer } } }),
+    });
   } finally {
     await open.dispose();
   }
@@ -125,12 +156,19 @@ export async function predictWithCheckpoint(
 export interface DetectOptions {
   readonly features: ResolvedFeatureOptions;
   readonly grammar: GrammarOptions;
+  /** The policy's spec and tokenizer: needed for a faithful trace (each window states its own facts). */
+  readonly spec?: GrammarSpec;
+  readonly tokenizer?: Tokenizer;
   /** Points per window (default 1000, the benchmark length the policy was trained on). */
   readonly windowLength?: number;
   /** Window step (default = windowLength: no overlap). */
   readonly stride?: number;
   /** How the raw values are scaled before plotting (default 'robust'). */
   readonly normalize?: NormalizeMode;
+  /** Windows featurised and decoded together (default 32); bounds the memory of the features. */
+  readonly batchWindows?: number;
+  /** Called after each batch with (windows done, windows in all). */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 export interface WindowAnswer {
@@ -152,23 +190,42 @@ export interface DetectResult {
   readonly windows: readonly WindowAnswer[];
 }
 
-/** The policy on a user's series of any length: windows of the trained length, merged back. */
+/**
+ * Fewest points `detect` answers: the analyses and the classical detector behind the policy's
+ * inputs, and the ExpCoT it was taught to write, need 16 (MIN_EXPCOT_LENGTH, MIN_DETECT_LENGTH).
+ */
+export const MIN_DETECT_POINTS = MIN_EXPCOT_LENGTH;
+
+/**
+ * The policy on a user's series of any length: windows of the trained length, merged back. A
+ * series shorter than one window is one window of its own length. Windows are featurised and
+ * decoded `batchWindows` at a time, so memory beyond the series is one batch of features
+ * (~124 KB a window for the shipped policy), whatever the length; the answers are the same
+ * as decoding all windows at once (greedy decoding is per prompt).
+ */
 export async function detectSeries(policy: TraceSampler, values: Float64Array, o: DetectOptions): Promise<DetectResult> {
   const n = values.length;
+  if (n < MIN_DETECT_POINTS) throw new ShapeError(`detectSeries: the series has ${n} points; detect needs at least ${MIN_DETECT_POINTS}`);
   const L = Math.min(o.windowLength ?? 1000, n);
+  const per = o.batchWindows ?? 32;
   const x = normalizeForPlot(values, o.normalize ?? 'robust');
   const starts = windowStarts(n, L, o.stride ?? L);
   const feats = { ...o.features, normalize: 'none' as const };
-  const prompts = starts.map((s) => ({
-    promptId: `window-${s}`,
-    n: Math.min(L, n - s),
-    features: patchFeatures(x.subarray(s, s + Math.min(L, n - s)), feats),
-  }));
-  const texts = await greedyTraces(policy, prompts, o.grammar, 32);
-  const windows: WindowAnswer[] = texts.map((text, k) => {
-    const p = parseTrace(text, prompts[k]!.n);
-    return { start: starts[k]!, length: prompts[k]!.n, text, intervals: p.intervals ?? [], type: p.type };
-  });
+  const windows: WindowAnswer[] = [];
+  for (let b = 0; b < starts.length; b += per) {
+    const prompts = starts.slice(b, b + per).map((s) => {
+      const len = Math.min(L, n - s);
+      const w = x.subarray(s, s + len);
+      const grammar = o.spec?.trace === 'faithful' ? grammarFor({ ...o.spec, features: feats }, o.tokenizer!, w) : undefined;
+      return { promptId: `window-${s}`, n: len, features: patchFeatures(w, feats), ...(grammar === undefined ? {} : { grammar }) };
+    });
+    const texts = await greedyTraces(policy, prompts, o.grammar, per);
+    texts.forEach((text, k) => {
+      const p = parseTrace(text, prompts[k]!.n);
+      windows.push({ start: starts[b + k]!, length: prompts[k]!.n, text, intervals: p.intervals ?? [], type: p.type });
+    });
+    o.onProgress?.(windows.length, starts.length);
+  }
   const intervals = mergeWindowIntervals(
     windows.filter((w) => w.type !== 'normal'),
     n,

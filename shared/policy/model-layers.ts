@@ -5,11 +5,12 @@
  * decoder layer (teacher-forced or with a KV cache) and the output head with pointer
  * logits. Shapes: B batch, T steps, P patches, d width, H heads, Dh = d / H, V text tokens.
  */
-import { cachedSelfAttention, causalSelfAttention, mlp } from '../onnx/index.js';
+import { bufferedSelfAttention, cachedSelfAttention, causalSelfAttention, mlp } from '../onnx/index.js';
 import type { AttentionWeights, GraphBuilder, KvCache, MlpWeights, Tensor } from '../onnx/index.js';
 import { ConfigError } from '../errors.js';
 import type { PolicyModelConfig } from './model-config.js';
 import { paramShapes } from './model-config.js';
+import { groupedCrossAttention, groupedPointerEmbedding, groupedPointerLogits } from './model-grouped.js';
 
 /** Returns the graph param `name`, creating it on first use (so a graph holds only what it uses). */
 export type ParamScope = (name: string) => Tensor;
@@ -91,16 +92,31 @@ export function encoder(g: GraphBuilder, p: ParamScope, cfg: PolicyModelConfig, 
  * embeds as dec.tok[t]; a pointer id V + k as ptrIn[b, k] = memory[b, k] · dec.ptr.in (the
  * patch it names), so the decoder sees WHERE it pointed. Plus dec.pos[position]. → (B, T, d).
  */
-export function embedTokens(g: GraphBuilder, p: ParamScope, cfg: PolicyModelConfig, ids: Tensor, positions: Tensor, ptrIn: Tensor): Tensor {
+export function embedTokens(g: GraphBuilder, p: ParamScope, cfg: PolicyModelConfig, ids: Tensor, positions: Tensor, ptrIn: Tensor, group?: number): Tensor {
   const V = cfg.vocabSize;
   const text = g.gather(p('dec.tok'), g.min(ids, V - 1)); // (B, T, d); pointer ids read row V−1, replaced below
-  const ptrIdx = g.unsqueeze(g.max(g.sub(ids, V), 0), [2]); // (B, T, 1)
-  const ptr = g.gatherElements(ptrIn, g.expandLike(ptrIdx, text), 1); // (B, T, d)
+  // with `group` (decode step, T = 1): ptrIn is per prompt (N, P, d), rows grouped G per prompt (model-grouped.ts)
+  const ptr =
+    group === undefined
+      ? g.gatherElements(ptrIn, g.expandLike(g.unsqueeze(g.max(g.sub(ids, V), 0), [2]), text), 1) // (B, T, d)
+      : groupedPointerEmbedding(g, ids, V, ptrIn, group);
   const isPtr = g.unsqueeze(g.greaterOrEqual(ids, V), [2]);
   return g.add(g.where(isPtr, ptr, text), g.gather(p('dec.pos'), positions));
 }
 
-/** One pre-LN decoder layer; with `past` the self-attention uses and grows the KV cache. */
+/** A preallocated self-attention cache (B, H, C, Dh) of which the first `length` slots are filled. */
+export interface CacheBuffer {
+  readonly cache: KvCache;
+  /** int64 (1,): filled slots = the step's position. */
+  readonly length: Tensor;
+}
+
+/**
+ * One pre-LN decoder layer. Self-attention: causal over x without a cache; with a KvCache
+ * `past` it uses and grows it (Concat: `present` = past + this step); with a CacheBuffer it
+ * reads the buffer in place and returns only this step's key/value (`present` (B, H, 1, Dh)).
+ * With `group` the cross keys/values are per prompt (N, H, P, Dh), rows grouped G per prompt.
+ */
 export function decoderLayer(
   g: GraphBuilder,
   p: ParamScope,
@@ -108,16 +124,20 @@ export function decoderLayer(
   i: number,
   x: Tensor,
   cross: KvCache,
-  past?: KvCache,
+  past?: KvCache | CacheBuffer,
+  group?: number,
 ): { x: Tensor; present?: KvCache } {
   const h = norm(g, p, `dec.${i}.ln1`, x);
   const w = attnWeights(p, `dec.${i}.self`);
   let present: KvCache | undefined;
   let sa: Tensor;
   if (past === undefined) sa = causalSelfAttention(g, h, w, cfg.heads);
+  else if ('cache' in past) ({ y: sa, fresh: present } = bufferedSelfAttention(g, h, w, cfg.heads, past.cache, past.length));
   else ({ y: sa, present } = cachedSelfAttention(g, h, w, cfg.heads, past));
   let y = g.add(x, sa);
-  y = g.add(y, attendAll(g, norm(g, p, `dec.${i}.ln2`, y), cross, attnWeights(p, `dec.${i}.cross`), cfg.heads));
+  const hx = norm(g, p, `dec.${i}.ln2`, y);
+  const wx = attnWeights(p, `dec.${i}.cross`);
+  y = g.add(y, group === undefined ? attendAll(g, hx, cross, wx, cfg.heads) : groupedCrossAttention(g, hx, cross, wx, cfg.heads, group));
   y = g.add(y, mlp(g, norm(g, p, `dec.${i}.ln3`, y), mlpWeights(p, `dec.${i}.mlp`)));
   return { x: y, present };
 }
@@ -126,10 +146,18 @@ export function decoderLayer(
  * Final LN and the two heads: hidden (B, T, d) and logits (B, T, V + P) =
  * [h · dec.out.w + dec.out.b ; (h · dec.ptr.q) ptrKeysᵀ / √d], ptrKeys = memory · dec.ptr.k.
  */
-export function outputHead(g: GraphBuilder, p: ParamScope, cfg: PolicyModelConfig, x: Tensor, ptrKeys: Tensor): { hidden: Tensor; logits: Tensor } {
+export function outputHead(
+  g: GraphBuilder,
+  p: ParamScope,
+  cfg: PolicyModelConfig,
+  x: Tensor,
+  ptrKeys: Tensor,
+  group?: number,
+): { hidden: Tensor; logits: Tensor } {
   const hidden = norm(g, p, 'dec.ln', x);
   const text = g.add(g.matmul(hidden, p('dec.out.w')), p('dec.out.b'));
   const q = g.matmul(hidden, p('dec.ptr.q'));
-  const ptr = g.mul(g.matmul(q, g.transpose(ptrKeys, [0, 2, 1])), 1 / Math.sqrt(cfg.width));
+  const ptr =
+    group === undefined ? g.mul(g.matmul(q, g.transpose(ptrKeys, [0, 2, 1])), 1 / Math.sqrt(cfg.width)) : groupedPointerLogits(g, q, ptrKeys, cfg.width, group);
   return { hidden, logits: g.concat([text, ptr], 2) };
 }

@@ -10,6 +10,7 @@
  *
  * Inputs it declares: logp_old (B, T), logp_ref (B, T), advantage (B, 1) (the response's
  * A_i, the same on every token), response_mask (B, T) (1 = counted token, 0 = padding).
+ * With `normalizer: 'input'` it also declares token_count () (the divisor of every mean).
  * Extra outputs: stats.surrogate, stats.kl, stats.entropy (token means) and
  * stats.clip_fraction (share of counted tokens whose ratio left [1 − ε, 1 + ε]).
  */
@@ -19,7 +20,17 @@ import { SURROGATE_DEFAULTS } from '../timerpo/surrogate.js';
 import type { SurrogateOptions } from '../timerpo/surrogate.js';
 import type { LossBuilder, ScoreTensors } from './model.js';
 
-export function timerpoLossBuilder(opts: SurrogateOptions = {}): LossBuilder {
+export interface TimerpoLossOptions extends SurrogateOptions {
+  /**
+   * The token count the means divide by: 'mask' (default) = max(1, Σ response_mask) of this
+   * batch; 'input' = a scalar input `token_count` (the whole batch's count when the batch is
+   * split into length buckets, so the buckets' losses, stats and gradients add up to the
+   * whole batch's).
+   */
+  readonly normalizer?: 'mask' | 'input';
+}
+
+export function timerpoLossBuilder(opts: TimerpoLossOptions = {}): LossBuilder {
   const clipEps = opts.clipEps ?? SURROGATE_DEFAULTS.clipEps;
   const klCoef = opts.klCoef ?? SURROGATE_DEFAULTS.klCoef;
   const entropyCoef = opts.entropyCoef ?? SURROGATE_DEFAULTS.entropyCoef;
@@ -35,7 +46,7 @@ export function timerpoLossBuilder(opts: SurrogateOptions = {}): LossBuilder {
     const sur = g.min(g.mul(rho, adv), g.mul(g.clip(rho, 1 - clipEps, 1 + clipEps), adv));
     const d = g.sub(logpRef, t.logp);
     const kl = g.sub(g.sub(g.exp(d), d), 1);
-    const count = g.max(g.reduceSum(mask), 1);
+    const count = opts.normalizer === 'input' ? g.input('token_count', []) : g.max(g.reduceSum(mask), 1);
     const mean = (x: Tensor) => g.div(g.reduceSum(g.mul(x, mask)), count);
     const outside = g.cast(g.greater(g.max(g.sub(rho, 1 + clipEps), g.sub(1 - clipEps, rho)), 0), g.dtype);
     g.output('stats.surrogate', mean(sur));

@@ -15,8 +15,48 @@ export const ANOMLLM_TASKS = TASKS.filter((t) => t !== 'shapelet') as Exclude<Ta
 export const CATEGORIES = ['freq', 'trend', 'range', 'point'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
-/** A task's category: the task with `noisy-`/`flat-` dropped (`shapelet` is its own). */
+/**
+ * The broader generator's tasks (shared/synth, docs/DATA-GENERATOR.md "Synth tasks"):
+ * realistic backgrounds, 250–4,000 points, 0–50 anomalies. Never AnomLLM task names.
+ */
+export const SYNTH_TASKS = [
+  'global-spikes',
+  'contextual-spikes',
+  'dense-points',
+  'level-shift',
+  'pattern',
+  'seasonal-change',
+  'trend-change',
+  'multi-type',
+] as const;
+export type SynthTaskName = (typeof SYNTH_TASKS)[number];
+
+/**
+ * The results-table column of each synth task: a paper category where the task clearly
+ * belongs (its only label is that category's label), its own name otherwise, so the
+ * paper's four columns and their average stay comparable.
+ */
+export const SYNTH_TASK_CATEGORIES: Readonly<Record<SynthTaskName, string>> = Object.freeze({
+  'global-spikes': 'range',
+  'contextual-spikes': 'point',
+  'dense-points': 'dense-points',
+  'level-shift': 'range',
+  pattern: 'pattern',
+  'seasonal-change': 'freq',
+  'trend-change': 'trend',
+  'multi-type': 'multi-type',
+});
+
+export function isSynthTask(task: string): task is SynthTaskName {
+  return (SYNTH_TASKS as readonly string[]).includes(task);
+}
+
+/**
+ * A task's category: a synth task's entry in SYNTH_TASK_CATEGORIES; otherwise the
+ * task with `noisy-`/`flat-` dropped (`shapelet` is its own).
+ */
 export function categoryOf(task: string): string {
+  if (isSynthTask(task)) return SYNTH_TASK_CATEGORIES[task];
   return task.replace(/^(noisy-|flat-)/, '');
 }
 

@@ -1,5 +1,5 @@
 import { DataError } from '../errors.js';
-import { type AnomalyType, isAnomalyType } from './labels.js';
+import { ANOMALY_TYPES, type AnomalyType, isAnomalyType } from './labels.js';
 
 /**
  * A record's label: one of the six classes, or `unknown` for real data whose
@@ -11,11 +11,41 @@ export type RecordType = AnomalyType | 'unknown';
 /** Half-open index interval [start, end). */
 export type Interval = readonly [number, number];
 
+/** The type of one anomalous interval: any class but `normal`. */
+export type IntervalType = Exclude<AnomalyType, 'normal'>;
+
+/**
+ * Tie order of `dominantType`: the class order of docs/METHOD.md §2
+ * (contextual point, global point, seasonal, trend, shapelet).
+ */
+export const INTERVAL_TYPE_ORDER: readonly IntervalType[] = ANOMALY_TYPES.filter((t): t is IntervalType => t !== 'normal');
+
+/**
+ * The record type of a series whose intervals have several types: the type
+ * covering the most anomalous points (sum of its intervals' lengths); a tie
+ * goes to the type first in INTERVAL_TYPE_ORDER. `normal` when there are no
+ * intervals. Example: a 1-point global spike and a 40-point trend → `trend`;
+ * two 1-point global spikes and two 1-point contextual ones → `contextual point`.
+ */
+export function dominantType(intervals: readonly Interval[], types: readonly IntervalType[]): IntervalType | 'normal' {
+  const points = new Map<IntervalType, number>();
+  intervals.forEach(([s, e], k) => points.set(types[k], (points.get(types[k]) ?? 0) + (e - s)));
+  let best: IntervalType | 'normal' = 'normal';
+  let most = 0;
+  for (const t of INTERVAL_TYPE_ORDER) {
+    const n = points.get(t) ?? 0;
+    if (n > most) [best, most] = [t, n];
+  }
+  return best;
+}
+
 /**
  * One labelled series: the unit of every dataset, prompt and evaluation.
  * `series` values are finite numbers; `intervals` are sorted, disjoint,
  * half-open and inside [0, series.length); `type` is `normal` iff there are
  * no intervals (`unknown` needs intervals). `task` names the generator task when known.
+ * `intervalTypes`, when given, holds one type per interval (same order) and then
+ * `type` must be their `dominantType` (series with several anomaly types).
  */
 export interface SeriesRecord {
   readonly id: string;
@@ -23,6 +53,7 @@ export interface SeriesRecord {
   readonly intervals: readonly Interval[];
   readonly type: RecordType;
   readonly task?: string;
+  readonly intervalTypes?: readonly IntervalType[];
 }
 
 /** The JSONL form of a record (one object per line). */
@@ -32,6 +63,7 @@ export interface SeriesRecordJson {
   intervals: [number, number][];
   type: RecordType;
   task?: string;
+  intervalTypes?: IntervalType[];
 }
 
 export function recordToJson(r: SeriesRecord): SeriesRecordJson {
@@ -42,6 +74,7 @@ export function recordToJson(r: SeriesRecord): SeriesRecordJson {
     type: r.type,
   };
   if (r.task !== undefined) out.task = r.task;
+  if (r.intervalTypes !== undefined) out.intervalTypes = [...r.intervalTypes];
   return out;
 }
 
@@ -71,5 +104,24 @@ export function validateRecord(r: SeriesRecord, file: string, line?: number): Se
   if ((r.type === 'normal') !== (r.intervals.length === 0)) {
     throw at('type', r.type === 'normal' ? 'is "normal" but intervals are given' : `is "${r.type}" but no intervals are given`);
   }
+  if (r.intervalTypes !== undefined) validateIntervalTypes(r, at);
   return r;
+}
+
+function validateIntervalTypes(r: SeriesRecord, at: (field: string, msg: string) => DataError): void {
+  const types = r.intervalTypes!;
+  if (!Array.isArray(types)) throw at('intervalTypes', 'must be an array with one type per interval');
+  if (types.length !== r.intervals.length)
+    throw at('intervalTypes', `has ${types.length} entries but there are ${r.intervals.length} intervals; give one type per interval`);
+  types.forEach((t, k) => {
+    if (!(INTERVAL_TYPE_ORDER as readonly unknown[]).includes(t))
+      throw at('intervalTypes', `entry ${k} is ${JSON.stringify(t)}; allowed: ${INTERVAL_TYPE_ORDER.join(', ')}`);
+  });
+  const want = dominantType(r.intervals, types);
+  if (r.type !== want) {
+    throw at(
+      'type',
+      `is "${r.type}" but intervalTypes make it "${want}" (the type covering the most anomalous points; ties in the order ${INTERVAL_TYPE_ORDER.join(', ')})`,
+    );
+  }
 }

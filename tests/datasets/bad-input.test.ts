@@ -235,7 +235,7 @@ const cases: Case[] = [
     file: 's.csv',
     line: 3,
     field: 'row',
-    message: /3 column\(s\); expected 2/,
+    message: /has 3 fields; the first row \(line 1\) has 2/,
   },
   {
     name: 'nab: bad timestamp',
@@ -366,7 +366,7 @@ const cases: Case[] = [
     cls: DataError,
     line: 3,
     field: 'row',
-    message: /3 column\(s\); expected 2/,
+    message: /has 3 fields; the first row \(line 1\) has 2/,
   },
   {
     name: 'tsb: no Label column',

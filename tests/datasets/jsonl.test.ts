@@ -90,6 +90,51 @@ test('writeJsonl creates the directory and readJsonl reads the file back', () =>
   }
 });
 
+test('intervalTypes round-trip through format and parse, and records without them print no key', () => {
+  const multi: SeriesRecord = {
+    id: 'm',
+    series: Float64Array.from([0, 9, 0, 1, 2, 3, 0]),
+    intervals: [
+      [1, 2],
+      [3, 6],
+    ],
+    type: 'trend',
+    task: 'multi-type',
+    intervalTypes: ['global point', 'trend'],
+  };
+  const plain: SeriesRecord = { id: 'p', series: Float64Array.from([1]), intervals: [], type: 'normal' };
+  const text = formatJsonl([multi, plain]);
+  assert.is(
+    text.split('\n')[0],
+    '{"id":"m","series":[0,9,0,1,2,3,0],"intervals":[[1,2],[3,6]],"type":"trend","task":"multi-type","intervalTypes":["global point","trend"]}',
+  );
+  assert.not.match(text.split('\n')[1], /intervalTypes/);
+  const back = parseJsonl(text);
+  assert.equal(back.map(recordToJson), [multi, plain].map(recordToJson));
+  assert.equal(back[0].intervalTypes, ['global point', 'trend']);
+  assert.is(back[1].intervalTypes, undefined);
+});
+
+const typesLine = (patch: Record<string, unknown>) =>
+  JSON.stringify({ id: 'a', series: [0, 5, 0, 0], intervals: [[1, 2]], type: 'global point', intervalTypes: ['global point'], ...patch });
+const typeErrors: [string, string, RegExp][] = [
+  ['not an array', typesLine({ intervalTypes: 'global point' }), /t\.jsonl, line 2, field "intervalTypes": must be an array/],
+  ['one type too many', typesLine({ intervalTypes: ['global point', 'trend'] }), /field "intervalTypes": has 2 entries but there are 1 intervals/],
+  ['a type that is not a label', typesLine({ intervalTypes: [3] }), /field "intervalTypes": entry 0 is 3; allowed:/],
+  ['a record type other than the dominant one', typesLine({ type: 'trend' }), /field "type": is "trend" but intervalTypes make it "global point"/],
+];
+for (const [name, line, re] of typeErrors) {
+  test(`parseJsonl rejects intervalTypes with ${name}, naming file, line and field`, () => {
+    try {
+      parseJsonl('\n' + line + '\n', 't.jsonl');
+      assert.unreachable('should throw');
+    } catch (err) {
+      assert.instance(err, DataError);
+      assert.match((err as Error).message, re);
+    }
+  });
+}
+
 test('an empty file holds no records', () => {
   assert.equal(parseJsonl(''), []);
   assert.is(formatJsonl([]), '');

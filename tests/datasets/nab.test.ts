@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DataError } from '../../shared/errors.js';
 import { validateRecord, type SeriesRecord } from '../../shared/series/record.js';
 import { loadNab, parseNabCsv, parseNabTimestamp, windowToInterval } from '../../shared/datasets/nab.js';
 import { nabRoot } from './paths.js';
@@ -125,6 +126,20 @@ test('a CRLF file without a final newline parses like a clean one', () => {
   const b = parseNabCsv('timestamp,value\n2014-01-01 00:00:00,1\n2014-01-01 00:05:00,2\n', 'b.csv');
   assert.equal(Array.from(a.values), [1, 2]);
   assert.equal(Array.from(a.timestamps), Array.from(b.timestamps));
+});
+
+test('a BOM and a quoted header (as spreadsheets export them) parse like a plain file', () => {
+  const a = parseNabCsv('\ufeff"timestamp","value"\r\n"2014-01-01 00:00:00",1\r\n"2014-01-01 00:05:00","2"\r\n', 'a.csv');
+  const b = parseNabCsv('timestamp,value\n2014-01-01 00:00:00,1\n2014-01-01 00:05:00,2\n', 'b.csv');
+  assert.equal(Array.from(a.values), Array.from(b.values));
+  assert.equal(Array.from(a.timestamps), Array.from(b.timestamps));
+});
+
+test('a blank line between rows is an error naming that line', () => {
+  assert.throws(
+    () => parseNabCsv('timestamp,value\n2014-01-01 00:00:00,1\n\n2014-01-01 00:05:00,2\n', 'c.csv'),
+    (e: unknown) => e instanceof DataError && e.line === 3 && /blank, between rows/.test(e.message),
+  );
 });
 
 test.run();

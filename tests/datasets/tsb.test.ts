@@ -1,5 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataError } from '../../shared/errors.js';
 import { validateRecord } from '../../shared/series/record.js';
@@ -62,4 +64,31 @@ test('quoted header names and CRLF endings are accepted', () => {
   assert.equal(r.intervals, [[1, 2]]);
 });
 
+// The same series in every dialect the CSV reader accepts loads the same, from a string or a file.
+const dialects: [string, string][] = [
+  ['plain', 'Data,Label\n1.5,0\n2,1\n3,1\n'],
+  ['BOM, quoted header, CRLF', '\ufeff"Data","Label"\r\n1.5,0\r\n2,1\r\n3,1\r\n'],
+  ['semicolons, quoted values', 'Data;Label\n"1.5";"0"\n"2";1\n3;1'],
+  ['tabs, trailing blank lines', 'Data\tLabel\n1.5\t0\n2\t1\n3\t1\n\n\n'],
+];
+const dialectDir = mkdtempSync(join(tmpdir(), 'anomseer-tsb-'));
+for (const [name, text] of dialects) {
+  test(`TSB dialect: ${name} (string and file)`, () => {
+    const file = join(dialectDir, 'd.csv');
+    writeFileSync(file, text);
+    for (const r of [parseTsbCsv(text, 'd.csv'), loadTsb(file)[0]!]) {
+      assert.equal(Array.from(r.series), [1.5, 2, 3]);
+      assert.equal(r.intervals, [[1, 3]]);
+    }
+  });
+}
+
+test('a blank line between rows is an error naming that line', () => {
+  assert.throws(
+    () => parseTsbCsv('Data,Label\n1,0\n\n2,0\n', 'b.csv'),
+    (e: unknown) => e instanceof DataError && e.line === 3 && /blank, between rows/.test(e.message),
+  );
+});
+
+test.after(() => rmSync(dialectDir, { recursive: true, force: true }));
 test.run();

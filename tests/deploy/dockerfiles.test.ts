@@ -1,10 +1,11 @@
 // deploy/Dockerfile and deploy/Dockerfile.cuda: production deps only, install scripts denied
 // (onnxruntime-node's CUDA installer run on purpose in the CUDA image), every source directory
-// the CLI needs copied, a non-root user, and the one ENTRYPOINT the manifests rely on.
+// the CLI needs copied, dist/ built in a build stage from every file the build reads and checked
+// current in the final image, a non-root user, and the one ENTRYPOINT the manifests rely on.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { deployDir, repoRoot } from './deploy-files.js';
 
 interface Instruction {
@@ -35,6 +36,28 @@ function finalStage(ins: Instruction[]): Instruction[] {
   return ins.slice(from);
 }
 
+/** The instructions of the stage named `name` (`FROM … AS name`), up to the next FROM. */
+function stage(ins: Instruction[], name: string): Instruction[] {
+  const from = ins.findIndex((i) => i.op === 'FROM' && new RegExp(`\\s+AS\\s+${name}$`, 'i').test(i.args));
+  if (from < 0) return [];
+  const next = ins.findIndex((i, k) => k > from && i.op === 'FROM');
+  return ins.slice(from, next < 0 ? undefined : next);
+}
+
+/** Repository paths a stage's context COPYs put at the same path under WORKDIR /app. */
+function copiedInPlace(st: Instruction[]): string[] {
+  return st
+    .filter((i) => i.op === 'COPY' && !i.args.startsWith('--'))
+    .flatMap((i) => {
+      const words = i.args.split(/\s+/);
+      const dest = words.at(-1)!.replace(/^\.\//, '');
+      const srcs = words.slice(0, -1);
+      return srcs.filter((s) => (srcs.length > 1 || dest === '' || dest.endsWith('/') ? join(dest, basename(s)) : dest) === s);
+    });
+}
+
+const covers = (copied: string[], path: string) => copied.some((c) => path === c || path.startsWith(`${c}/`));
+
 const files = { cpu: join(deployDir, 'Dockerfile'), cuda: join(deployDir, 'Dockerfile.cuda') };
 const parsed = Object.fromEntries(Object.entries(files).map(([k, p]) => [k, instructions(readFileSync(p, 'utf8'))])) as Record<
   keyof typeof files,
@@ -45,13 +68,22 @@ const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as 
   devDependencies: Record<string, string>;
   allowScripts: Record<string, boolean>;
 };
+const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
 const tsconfig = JSON.parse(readFileSync(join(repoRoot, 'tsconfig.json'), 'utf8')) as { include: string[] };
+/** What scripts/build.mjs read for the current dist/ (scripts/run-tests.mjs builds it first). */
+const buildInputs = Object.keys((JSON.parse(readFileSync(join(repoRoot, 'dist/build-manifest.json'), 'utf8')) as { inputs: Record<string, unknown> }).inputs);
 /** What the CLI imports at runtime: the type-checked source dirs minus tests, benchmarks, scripts. */
 const runtimeDirs = tsconfig.include.filter((d) => !['tests', 'bench', 'scripts'].includes(d));
 
-test('the runtime can run on production dependencies: tsx (and what bin/ imports) is not dev-only', () => {
-  assert.ok(pkg.dependencies.tsx, 'bin/anomseer.mjs registers tsx at runtime');
-  assert.match(readFileSync(join(repoRoot, 'bin/anomseer.mjs'), 'utf8'), /tsx\/esm\/api/);
+test('production dependencies build and run the CLI: esbuild (for the build stage) and tsx (the fallback) are not dev-only', () => {
+  const bin = readFileSync(join(repoRoot, 'bin/anomseer.mjs'), 'utf8');
+  assert.match(bin, /dist\/main\.mjs/, 'bin/anomseer.mjs runs the compiled CLI');
+  assert.match(bin, /tsx\/esm\/api/, 'and registers tsx when dist/ is not current');
+  assert.ok(pkg.dependencies.tsx, 'tsx is a runtime dependency');
+  for (const p of ['node_modules/tsx', 'node_modules/esbuild', 'node_modules/@esbuild/linux-x64']) {
+    assert.ok(lock.packages[p] !== undefined, `${p} in package-lock.json`);
+    assert.not.ok(lock.packages[p]!.dev, `${p} is installed by npm ci --omit=dev`);
+  }
   for (const dep of ['@grpc/grpc-js', 'ioredis', 'onnxruntime-node', 'commander']) assert.ok(pkg.dependencies[dep], dep);
 });
 
@@ -89,6 +121,34 @@ for (const [name, ins] of Object.entries(parsed)) {
       finalStage(ins).some((i) => i.op === 'COPY' && /--from=deps \/app\/node_modules/.test(i.args)),
       'node_modules from the deps stage',
     );
+  });
+}
+
+for (const [name, ins] of Object.entries(parsed)) {
+  test(`${name}: a build stage from deps runs scripts/build.mjs after copying every file the build reads`, () => {
+    const build = stage(ins, 'build');
+    assert.ok(build.length > 0, 'FROM deps AS build');
+    assert.match(build[0]!.args, /^deps\s+AS\s+build$/i, 'on the production node_modules');
+    const runs = build.filter((i) => i.op === 'RUN').map((i) => i.args);
+    assert.equal(runs, ['node scripts/build.mjs']);
+    const copied = copiedInPlace(
+      build.slice(
+        0,
+        build.findIndex((i) => i.op === 'RUN'),
+      ),
+    );
+    assert.ok(buildInputs.length > 100, `${buildInputs.length} inputs`);
+    for (const p of buildInputs) assert.ok(covers(copied, p), `the build stage copies ${p}`);
+  });
+
+  test(`${name}: the final stage takes dist/ from the build stage and fails unless it is current for its sources`, () => {
+    const last = finalStage(ins);
+    const fromBuild = last.findIndex((i) => i.op === 'COPY' && /^--from=build\s+\/app\/dist\s+\.\/dist$/.test(i.args));
+    assert.ok(fromBuild >= 0, 'COPY --from=build /app/dist ./dist');
+    const check = last.findIndex((i) => i.op === 'RUN' && i.args === 'node bin/build-status.mjs');
+    assert.ok(check > fromBuild, 'RUN node bin/build-status.mjs after dist/ is in place');
+    const copied = copiedInPlace(last.slice(0, check));
+    for (const p of buildInputs) assert.ok(covers(copied, p), `the final stage copies ${p} before the check`);
   });
 }
 

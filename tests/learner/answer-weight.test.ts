@@ -77,6 +77,22 @@ test('the imitation loss with answerWeight 5 is the weighted mean of −log p fr
     assert.ok(Math.abs(weighted.loss - num / den) < 1e-4 * Math.abs(num / den), `weighted ${weighted.loss} vs ${num / den}`);
     assert.ok(Math.abs(plain.loss - plainNum / plainDen) < 2e-4 * Math.abs(plainNum / plainDen), `plain ${plain.loss} vs ${plainNum / plainDen}`);
     assert.ok(Math.abs(weighted.loss - plain.loss) > 1e-3, 'the weight changes the loss');
+    // the default (bucketed) step and the plain padded batch agree: loss, gradient norm, update
+    const step = async (engine: 'plain' | 'bucketed') => {
+      const p = Object.fromEntries(Object.entries(params).map(([k, x]) => [k, x.slice()]));
+      const r = await imitationStep(
+        { model, spec, tokenizer, params: p, optimizer: makeOptimizer(p, job, 1e-3), lr: 1e-3, gradClip: 1, answerWeight: 5, engine },
+        prompts,
+      );
+      return { r, p };
+    };
+    const [a, b] = [await step('bucketed'), await step('plain')];
+    assert.ok(Math.abs(a.r.loss - b.r.loss) < 1e-6 * b.r.loss, `loss ${a.r.loss} vs ${b.r.loss}`);
+    assert.ok(Math.abs(a.r.gradNorm - b.r.gradNorm) < 1e-5 * b.r.gradNorm, `grad norm ${a.r.gradNorm} vs ${b.r.gradNorm}`);
+    assert.is(a.r.tokens, b.r.tokens);
+    let worst = 0;
+    for (const k of Object.keys(a.p)) for (let i = 0; i < a.p[k].length; i++) worst = Math.max(worst, Math.abs(a.p[k][i] - b.p[k][i]));
+    assert.ok(worst < 1e-6, `weights after the step differ by ${worst}`);
   } finally {
     await model.dispose();
   }

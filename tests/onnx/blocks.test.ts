@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Rng } from '../../shared/rng.js';
-import { GraphBuilder, cachedSelfAttention, causalMask, causalSelfAttention } from '../../shared/onnx/index.js';
+import { GraphBuilder, bufferedSelfAttention, cachedSelfAttention, causalMask, causalSelfAttention } from '../../shared/onnx/index.js';
 import type { AttentionWeights } from '../../shared/onnx/index.js';
 import type { HostTensor } from '../../shared/onnx/runtime.js';
 import { createSession } from '../../shared/onnx/runtime.js';
@@ -85,6 +85,59 @@ test('prefill then one-step decodes with a KV cache give the outputs of one caus
   let worst = 0;
   for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
   assert.ok(worst < 1e-12, `max |diff| ${worst}`);
+});
+
+test('one-step decodes against a host buffer (filled slots only are read) give the outputs of one causal pass', async () => {
+  const [D, H, T, C] = [4, 2, 6, 8];
+  const dh = D / H;
+  const rng = new Rng(9);
+  const wv = Array.from({ length: 4 }, () => Array.from({ length: D * D }, () => rng.normal()));
+  const weights = (g: GraphBuilder): AttentionWeights => {
+    const [wq, wk, wvv, wo] = wv.map((v) => g.const(v, [D, D]));
+    return { wq, wk, wv: wvv, wo };
+  };
+  const full = new GraphBuilder({ dtype: 'float64' });
+  full.output('y', causalSelfAttention(full, full.input('x', ['B', 'T', D]), weights(full), H));
+  const step = new GraphBuilder({ dtype: 'float64' });
+  const cache = { k: step.input('cache_k', ['B', H, 'C', dh]), v: step.input('cache_v', ['B', H, 'C', dh]) };
+  const r = bufferedSelfAttention(step, step.input('x', ['B', 1, D]), weights(step), H, cache, step.input('length', [1], 'int64'));
+  step.output('y', r.y);
+  step.output('k', r.fresh.k);
+  step.output('v', r.fresh.v);
+  const [sFull, sStep] = [await createSession(full.toModel()), await createSession(step.toModel())];
+  const x = Float64Array.from({ length: 2 * T * D }, () => rng.normal()); // B = 2
+  const want = (await sFull.run({ x: { data: x, dims: [2, T, D] } })).y.data as Float64Array;
+
+  /** Decodes all T steps; slots not yet filled hold `junk()`. Returns the outputs (2, T, D). */
+  async function decode(junk: () => number): Promise<Float64Array> {
+    const K = Float64Array.from({ length: 2 * H * C * dh }, junk);
+    const V = Float64Array.from({ length: 2 * H * C * dh }, junk);
+    const got = new Float64Array(2 * T * D);
+    for (let t = 0; t < T; t++) {
+      const xt = Float64Array.from([...x.subarray(t * D, t * D + D), ...x.subarray((T + t) * D, (T + t) * D + D)]);
+      const res = await sStep.run({
+        x: { data: xt, dims: [2, 1, D] },
+        cache_k: { data: K, dims: [2, H, C, dh] },
+        cache_v: { data: V, dims: [2, H, C, dh] },
+        length: { data: BigInt64Array.of(BigInt(t)), dims: [1] },
+      });
+      assert.equal(res.k.dims, [2, H, 1, dh]);
+      for (let rh = 0; rh < 2 * H; rh++)
+        for (let e = 0; e < dh; e++) {
+          K[(rh * C + t) * dh + e] = (res.k.data as Float64Array)[rh * dh + e];
+          V[(rh * C + t) * dh + e] = (res.v.data as Float64Array)[rh * dh + e];
+        }
+      const y = res.y.data as Float64Array;
+      for (let b = 0; b < 2; b++) got.set(y.subarray(b * D, (b + 1) * D), (b * T + t) * D);
+    }
+    return got;
+  }
+  const a = await decode(() => 0);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - want[i]));
+  assert.ok(worst < 1e-12, `max |diff| ${worst}`);
+  const b = await decode(() => 1e6 * rng.normal());
+  assert.equal(Array.from(b), Array.from(a), 'unfilled slots change nothing, bit for bit');
 });
 
 test.run();

@@ -119,4 +119,30 @@ test('additive masks are 0 exactly where allowedMask is 1, and 0 on padding rows
   assert.ok(add.subarray(ids.length * w).every((x) => x === 0));
 });
 
+test('cached masks (allowedView) equal masks computed afresh at every state of 200 sampled sequences', () => {
+  const rng = new Rng(21);
+  for (const n of [1000, 50, 3000]) {
+    const opts = { maxThinkTokens: 12, maxIntervals: 4 };
+    const warm = new TraceGrammar(tokenizer, n, opts);
+    for (let k = 0; k < 200 / 3; k++) {
+      let s = warm.initial();
+      for (const id of sampleUnderMask(warm, rng)) {
+        assert.equal(Array.from(warm.allowedView(s)), Array.from(new TraceGrammar(tokenizer, n, opts).allowedMask(s)), `phase ${s.phase}`);
+        s = warm.advance(s, id);
+      }
+    }
+  }
+});
+
+test('allowedMask returns a copy: writing to it leaves the grammar alone', () => {
+  const gr = new TraceGrammar(tokenizer, 100);
+  const s = gr.initial();
+  const m = gr.allowedMask(s);
+  m.fill(1);
+  assert.is(
+    gr.allowedMask(s).reduce((a, b) => a + b, 0),
+    1,
+  );
+});
+
 test.run();

@@ -22,22 +22,42 @@ const params = initParams(cfg, new Rng(1));
 for (const k of ['dec.out.w', 'dec.ptr.q']) params[k].forEach((x, i, a) => (a[i] = x * 40));
 const series = (n: number, f: number) => Float64Array.from({ length: n }, (_, i) => Math.sin(2 * Math.PI * f * i));
 
-let enc: OrtSession, step: OrtSession, stepViews: OrtSession;
+let enc: OrtSession, step: OrtSession, stepViews: OrtSession, stepBuffer: OrtSession, stepGrouped: OrtSession;
 async function setup() {
   const e = buildEncodeGraph(cfg, { views: true }),
     s = buildDecodeStepGraph(cfg),
-    sv = buildDecodeStepGraph(cfg, { input: 'views' });
+    sv = buildDecodeStepGraph(cfg, { input: 'views' }),
+    sb = buildDecodeStepGraph(cfg, { input: 'views', cache: 'buffer' }),
+    sg = buildDecodeStepGraph(cfg, { input: 'views', cache: 'buffer', group: 3 });
   enc = await createSession(e.toModel({ bakedParams: paramsFor(e, params) }));
   step = await createSession(s.toModel({ bakedParams: paramsFor(s, params) }));
   stepViews = await createSession(sv.toModel({ bakedParams: paramsFor(sv, params) }));
+  stepBuffer = await createSession(sb.toModel({ bakedParams: paramsFor(sb, params) }));
+  stepGrouped = await createSession(sg.toModel({ bakedParams: paramsFor(sg, params) }));
 }
 
-async function sample(prompts: SamplePrompt[], freqs: number[], version = 3, seed = 9, views = false): Promise<Sample[][]> {
+/**
+ * views: false = fed the memory; true = fed the memory views; 'buffer' = the views and a host
+ * KV buffer, finished rows dropped; 'grouped' = the same with views once per prompt (G = 3).
+ */
+async function sample(prompts: SamplePrompt[], freqs: number[], version = 3, seed = 9, views: boolean | 'buffer' | 'grouped' = false): Promise<Sample[][]> {
   const f = batchFeatures(prompts.map((p, i) => patchFeatures(series(p.n, freqs[i]))));
   const out = await enc.run({ features: f });
-  const promptFeeds: Record<string, HostTensor> = views ? Object.fromEntries(viewNames(cfg).map((n) => [n, out[n]])) : { memory: out.memory };
-  const s = views ? stepViews : step;
-  return sampleGroups({ cfg, tokenizer, step: (x) => s.run(x), promptFeeds, prompts, groupSize: 3, weightVersion: version, rng: new Rng(seed), grammar });
+  const promptFeeds: Record<string, HostTensor> = views !== false ? Object.fromEntries(viewNames(cfg).map((n) => [n, out[n]])) : { memory: out.memory };
+  const s = views === 'grouped' ? stepGrouped : views === 'buffer' ? stepBuffer : views ? stepViews : step;
+  return sampleGroups({
+    cfg,
+    tokenizer,
+    step: (x, fetches) => s.run(x, fetches),
+    promptFeeds,
+    prompts,
+    groupSize: 3,
+    weightVersion: version,
+    rng: new Rng(seed),
+    grammar,
+    kvCache: views === 'buffer' || views === 'grouped' ? 'buffer' : 'grow',
+    groupedViews: views === 'grouped',
+  });
 }
 
 const A = { promptId: 'a', n: 1000 },
@@ -75,6 +95,58 @@ test('a step graph fed the precomputed memory views samples the same traces, wit
     assert.equal(t.ids, s.ids);
     s.logps.forEach((lp, j) => assert.ok(Math.abs(lp - t.logps[j]) < 1e-5));
   });
+});
+
+test('the buffered loop (host KV buffer, finished rows dropped) samples the same traces as the growing cache, log-probs within 1e-5', async () => {
+  for (const seed of [2, 13]) {
+    const a = await sample([A, B], [0.03, 0.01], 7, seed, true);
+    const b = await sample([A, B], [0.03, 0.01], 7, seed, 'buffer');
+    const lens = a.flat().map((s) => s.ids.length);
+    assert.ok(Math.max(...lens) > Math.min(...lens), 'rows finish at different steps, so some are dropped early');
+    a.flat().forEach((s, i) => {
+      const t = b.flat()[i];
+      assert.equal(t.ids, s.ids);
+      s.logps.forEach((lp, j) => assert.ok(Math.abs(lp - t.logps[j]) < 1e-5));
+    });
+  }
+});
+
+test('the grouped buffered loop (views once per prompt, groups dropped whole) samples the same traces, log-probs within 1e-5', async () => {
+  for (const seed of [2, 13]) {
+    const a = await sample([A, B], [0.03, 0.01], 7, seed, true);
+    const b = await sample([A, B], [0.03, 0.01], 7, seed, 'grouped');
+    a.flat().forEach((s, i) => {
+      const t = b.flat()[i];
+      assert.equal(t.ids, s.ids);
+      s.logps.forEach((lp, j) => assert.ok(Math.abs(lp - t.logps[j]) < 1e-5));
+    });
+  }
+  const alone = await sample([B], [0.01], 3, 9, 'grouped');
+  const batched = await sample([A, B], [0.03, 0.01], 3, 9, 'grouped');
+  assert.equal(
+    alone[0].map((s) => s.ids),
+    batched[1].map((s) => s.ids),
+  );
+});
+
+test('a grouped step graph needs the memory views and a group size >= 1', () => {
+  assert.throws(
+    () => buildDecodeStepGraph(cfg, { group: 3 }),
+    (e: unknown) => e instanceof ConfigError && /decodeStep.group: needs input: 'views'/.test((e as Error).message),
+  );
+  assert.throws(
+    () => buildDecodeStepGraph(cfg, { input: 'views', cache: 'buffer', group: 0 }),
+    (e: unknown) => e instanceof ConfigError && /got 0/.test((e as Error).message),
+  );
+});
+
+test('with the buffered loop a prompt draws the same traces alone or batched', async () => {
+  const alone = await sample([B], [0.01], 3, 9, 'buffer');
+  const batched = await sample([A, B], [0.03, 0.01], 3, 9, 'buffer');
+  assert.equal(
+    alone[0].map((s) => s.ids),
+    batched[1].map((s) => s.ids),
+  );
 });
 
 test('every sample is a well-formed trace the grammar accepts, ending with <eos>', async () => {

@@ -6,7 +6,7 @@ import { detectInputFromProto, validateDetectRequest } from '../../serve/detect-
 import { InvalidArgumentError } from '../../shared/errors.js';
 import type { DetectRequest } from '../../proto/types.js';
 
-const limits = { maxPoints: 5 };
+const limits = { maxPoints: 5, minPoints: 1 };
 
 test('a bare series takes the defaults of anomseer detect', () => {
   const r = validateDetectRequest({ series: [1, 2.5, -3] }, limits);
@@ -50,6 +50,14 @@ const REFUSED: [string, unknown, string, RegExp][] = [
   ['a string window', { series: [1], window: '100' }, 'window', /"100"/],
   ['a string plot flag', { series: [1], plot: 'yes' }, 'plot', /expected true or false, got string/],
 ];
+
+test('by default a series must have the 16 points that the policy analyses need', () => {
+  assert.throws(
+    () => validateDetectRequest({ series: [1, 2, 3, 2, 1] }, { maxPoints: 100 }),
+    (e: unknown) => e instanceof InvalidArgumentError && e.field === 'series' && /has 5 points; detect needs at least 16/.test((e as Error).message),
+  );
+  assert.is(validateDetectRequest({ series: new Array(16).fill(0.5) }, { maxPoints: 100 }).values.length, 16);
+});
 
 for (const [what, body, field, message] of REFUSED) {
   test(`refused: ${what} (field ${field})`, () => {

@@ -115,9 +115,14 @@ test('a message over --max-body-bytes is RESOURCE_EXHAUSTED, and the next call i
     assert.instance(err, RpcError);
     assert.is((err as RpcError).grpcCode, grpc.status.RESOURCE_EXHAUSTED);
   }
-  const ok = await unary(client, client.DetectSeries, request({ series: [1, 2, 3, 2, 1], window: 16, timestamps: ['a', 'b', 'c', 'd', 'e'] }), {
-    deadlineMs: 600_000,
-  });
+  const ok = await unary(
+    client,
+    client.DetectSeries,
+    request({ series: [1, 2, 3, 2, 1, 2, 3, 2, 1, 9, 1, 2, 3, 2, 1, 2], window: 16, timestamps: 'abcdefghijklmnop'.split('') }),
+    {
+      deadlineMs: 600_000,
+    },
+  );
   assert.ok(
     [
       'ANOMALY_TYPE_NORMAL',

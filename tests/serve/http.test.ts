@@ -157,6 +157,7 @@ const REFUSED: [string, { body?: string; chunks?: string[] }, Record<string, str
   ['too many points', { body: big(MAX_POINTS + 1) }, {}, 400, 'series'],
   ['a body over the limit (content-length)', { body: big(MAX_BODY / 2) }, {}, 413, 'body'],
   ['a body over the limit (chunked, no length)', { chunks: Array.from({ length: 40 }, () => ' '.repeat(4096)) }, {}, 413, 'body'],
+  ['a series too short for the analyses', { body: '{"series":[1,2,3,2,1]}' }, {}, 400, 'series'],
   ['a body that is not JSON', { body: 'series=1,2' }, { 'content-type': 'application/x-www-form-urlencoded' }, 415, undefined],
 ];
 
@@ -168,7 +169,7 @@ for (const [what, payload, headers, status, field] of REFUSED) {
     const e = r.json().error;
     assert.is(e.field, field);
     if (field !== undefined) assert.ok(e.message.startsWith(`${field}`), e.message);
-    const ok = await call(server.httpPort, 'POST', '/v1/detect', { token, body: '{"series":[1,2,3,2,1],"window":16}' });
+    const ok = await call(server.httpPort, 'POST', '/v1/detect', { token, body: '{"series":[1,2,3,2,1,2,3,2,1,9,1,2,3,2,1,2],"window":16}' });
     assert.is(ok.status, 200, ok.text);
   });
 }

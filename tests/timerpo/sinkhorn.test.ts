@@ -83,4 +83,30 @@ test('the grounded reward is near 1 when the response states equal the ExpCoT st
   assert.ok(other.s >= 0 && other.s <= 1);
 });
 
+test('early stopping: off by default (all iterations run); with a tolerance it stops once the row marginals are that close, near the converged cost', () => {
+  const rng = new Rng(23);
+  const [T, S] = [6, 9];
+  const C = Float64Array.from({ length: T * S }, () => rng.uniform());
+  const a = normSoftmax(
+    Float64Array.from({ length: T * 2 }, () => rng.normal()),
+    T,
+    2,
+  );
+  const b = normSoftmax(
+    Float64Array.from({ length: S * 2 }, () => rng.normal()),
+    S,
+    2,
+  );
+  const full = sinkhorn(C, T, S, a, b, { epsOt: 0.3, iterations: 400 });
+  assert.is(full.iterations, 400);
+  const early = sinkhorn(C, T, S, a, b, { epsOt: 0.3, iterations: 400, tolerance: 1e-10 });
+  assert.ok(early.iterations > 1 && early.iterations < 400, `stopped after ${early.iterations}`);
+  assert.ok(Math.abs(early.cost - full.cost) < 1e-8, `${early.cost} vs ${full.cost}`);
+  for (let t = 0; t < T; t++) {
+    let row = 0;
+    for (let s = 0; s < S; s++) row += early.plan[t * S + s];
+    assert.ok(Math.abs(row - a[t]) < 1e-12);
+  }
+});
+
 test.run();
