@@ -266,11 +266,30 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
 
   const loop = { job, spec, tokenizer, cache, model, params, log: deps.log, onEvent: deps.onEvent, device: deps.device, threads: deps.threads };
   const evaluate = (records: readonly SeriesRecord[], step: number): Promise<EvalReport> => evaluateParams(loop, weightVersion, records, step);
+  let weightStep = 0; // the learner step of weightVersion
   const publishAs = async (version: number, step: number) => {
     const bytes = publishedBytes();
     const res = await retrying(() => publish(deps.weights, bytes, version, step, deps.rpcDeadlineMs, meta()));
     weightVersion = version;
+    weightStep = step;
     lastSha = res.published?.sha256 ?? '';
+  };
+  /**
+   * A coordinator that restarted knows the latest version but not its bytes (TakeGroups
+   * `weights_wanted`): publish the held weights again (the same bytes: a no-op for the state) so
+   * workers can fetch them. Another version wanted cannot be this learner's to give: say so once
+   * and wait a little (its calls are fenced if another learner holds the job).
+   */
+  let wantedTold = 0;
+  const giveWanted = async (wanted: number) => {
+    if (wanted === weightVersion) {
+      await publishAs(weightVersion, weightStep);
+      deps.log(`learner: published version ${weightVersion} again (the coordinator restarted without its bytes)`);
+      return;
+    }
+    if (wantedTold !== wanted) deps.log(`learner: the coordinator wants the bytes of version ${wanted}, but this learner holds version ${weightVersion}`);
+    wantedTold = wanted;
+    await deps.sleep(1000);
   };
   const publishVersion = (step: number) => publishAs(weightVersion + 1, step);
   const stopRequested = () => deps.signal?.aborted === true;
@@ -400,6 +419,7 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
       ),
     );
     ack = res.batch_id === 0 ? 0 : res.batch_id;
+    if (res.weights_wanted > 0) await giveWanted(res.weights_wanted);
     return res;
   };
   // A signal while waiting for groups stops the wait at once (the groups of a batch not yet

@@ -242,6 +242,8 @@ export interface TakeGroupsResponse {
   batch_id: number;
   groups: CompletedGroup[];
   job_done: boolean;
+  /** The latest version whose bytes the coordinator lacks (it restarted): publish it again; 0 = none. */
+  weights_wanted: number;
 }
 
 // ---------------------------------------------------------------------------------------------

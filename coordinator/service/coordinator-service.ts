@@ -187,6 +187,7 @@ export class CoordinatorService {
       seedKey: deps.settings.seedKey,
       prompt: (id) => this.#prompt(id),
       jobDone: () => this.#jobDone(),
+      weightsWanted: () => deps.registry.wanted(),
     });
     this.#submissions = new Submissions({
       store: deps.store,

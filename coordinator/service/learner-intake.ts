@@ -31,6 +31,8 @@ export interface LearnerIntakeDeps {
   readonly prompt: (promptId: string) => { readonly record: SeriesRecord; readonly series: number[] };
   /** sampled: every item has its group; done: every item's group is also acknowledged. */
   readonly jobDone: () => Promise<{ sampled: boolean; done: boolean }>;
+  /** The latest version whose bytes this coordinator lacks (0 = none): WeightRegistry.wanted. */
+  readonly weightsWanted: () => number;
 }
 
 export class LearnerIntake {
@@ -42,6 +44,12 @@ export class LearnerIntake {
   /** Counts notify() calls: a waiter that saw it move while reading the counters reads again. */
   #generation = 0;
   #stopped = false;
+  /**
+   * Until the first batch after this coordinator started: a batch the store holds open may have
+   * been handed out by the previous process in an answer that never arrived, so it is
+   * redelivered at once (TakeBatchInput.redeliverOpen) instead of after ackTimeoutMs.
+   */
+  #afterStart = true;
 
   constructor(deps: LearnerIntakeDeps) {
     this.#d = deps;
@@ -74,6 +82,7 @@ export class LearnerIntake {
    */
   reset(): void {
     this.#outstanding.clear();
+    this.#afterStart = false;
   }
 
   /** Answer every waiting long poll now and never wait again. */
@@ -93,11 +102,21 @@ export class LearnerIntake {
     }
     const pending = this.#outstanding.get(learner);
     if (pending !== undefined) return this.#answer(pending); // a retry: the same batch again
-    await this.#waitForGroups(req.min_groups, req.wait_ms);
+    if (this.#afterStart) {
+      const open = await this.#d.store.takeBatch({ max: req.max_groups, now: this.#d.clock(), ackTimeoutMs: this.#d.ackTimeoutMs, redeliverOpen: true });
+      this.#afterStart = open !== null; // one learner, one open batch at a time; look again until none is left
+      if (open !== null) {
+        this.#outstanding.set(learner, open);
+        return this.#answer(open);
+      }
+    }
+    // Workers cannot sample without the latest bytes: ask the learner for them now, not after wait_ms.
+    const wanted = this.#d.weightsWanted();
+    await this.#waitForGroups(req.min_groups, wanted > 0 ? 0 : req.wait_ms);
     const batch = await this.#d.store.takeBatch({ max: req.max_groups, now: this.#d.clock(), ackTimeoutMs: this.#d.ackTimeoutMs });
-    if (batch === null) return { batch_id: 0, groups: [], job_done: (await this.#d.jobDone()).done };
+    if (batch === null) return { batch_id: 0, groups: [], job_done: (await this.#d.jobDone()).done, weights_wanted: wanted };
     this.#outstanding.set(learner, batch);
-    return this.#answer(batch);
+    return { ...this.#answer(batch), weights_wanted: wanted };
   }
 
   async #waitForGroups(min: number, waitMs: number): Promise<void> {
@@ -123,7 +142,7 @@ export class LearnerIntake {
   }
 
   #answer(batch: Batch): TakeGroupsResponse {
-    return { batch_id: batch.batchId, groups: batch.groups.map((g) => this.#completed(g)), job_done: false };
+    return { batch_id: batch.batchId, groups: batch.groups.map((g) => this.#completed(g)), job_done: false, weights_wanted: this.#d.weightsWanted() };
   }
 
   #completed(g: StoredGroup): CompletedGroup {

@@ -81,6 +81,15 @@ export class WeightRegistry {
     this.#restored = job.weightVersion === 0 ? undefined : { ...NO_VERSION, version: job.weightVersion, step: job.step, sha256: job.weightSha256 };
   }
 
+  /**
+   * The latest version when only its record is known (restored after a restart, or set by a
+   * resume) and its bytes are not here: the learner is asked to publish it again (TakeGroups
+   * `weights_wanted`). 0 when the latest bytes are held, or nothing is published.
+   */
+  wanted(): number {
+    return this.#latest > 0 && !this.#versions.has(this.#latest) ? this.#latest : 0;
+  }
+
   /** A kept version; 0 = latest. NotFoundError when unknown or evicted. */
   get(version: number): StoredVersion {
     const v = this.#versions.get(version === 0 ? this.#latest : version);

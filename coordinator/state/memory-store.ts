@@ -480,14 +480,14 @@ export class MemoryStore implements StateStore {
   async takeBatch(input: TakeBatchInput): Promise<Batch | null> {
     let due: BatchRow | undefined;
     for (const row of this.#batches.values()) {
-      if (row.ackDeadlineMs <= input.now && (due === undefined || row.batchId < due.batchId)) due = row;
+      if ((input.redeliverOpen === true || row.ackDeadlineMs <= input.now) && (due === undefined || row.batchId < due.batchId)) due = row;
     }
     if (due !== undefined) {
       due.delivery += 1;
       due.ackDeadlineMs = input.now + input.ackTimeoutMs;
       return this.#batch(due);
     }
-    if (this.#ready.length === 0) return null;
+    if (this.#ready.length === 0 || input.redeliverOpen === true) return null;
     const items: string[] = [];
     while (items.length < input.max && this.#ready.length > 0) items.push(this.#ready.popFront()!);
     this.#nextBatchId += 1;

@@ -221,6 +221,13 @@ export interface TakeBatchInput {
   readonly now: number;
   /** A batch not acknowledged within this, ms, is handed out again. */
   readonly ackTimeoutMs: number;
+  /**
+   * Only an open batch: the oldest unacknowledged one whatever its deadline, never a new batch
+   * (null when none is open). The coordinator's first take after it started: the answer that
+   * carried an open batch may have died with the previous process, and its groups must not
+   * wait out ackTimeoutMs.
+   */
+  readonly redeliverOpen?: boolean;
 }
 
 export interface PublishInput {

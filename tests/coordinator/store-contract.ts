@@ -410,6 +410,23 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
     await store.close();
   });
 
+  test(`${name}: redeliverOpen (a coordinator's first take after a restart) hands out the oldest open batch before its timeout, never a new one`, async () => {
+    const { store } = await fresh(5);
+    await fill(store, 5);
+    const b1 = (await store.takeBatch({ max: 2, now: T0 + 10, ackTimeoutMs: 600_000 }))!;
+    const b2 = (await store.takeBatch({ max: 2, now: T0 + 20, ackTimeoutMs: 600_000 }))!;
+    const again = (await store.takeBatch({ max: 2, now: T0 + 30, ackTimeoutMs: 600_000, redeliverOpen: true }))!;
+    assert.equal([again.batchId, again.delivery, again.ackDeadlineMs], [b1.batchId, 2, T0 + 30 + 600_000]);
+    assert.equal(again.groups, b1.groups);
+    assert.is(await store.ackBatch(b1.batchId, T0 + 40), true);
+    assert.is((await store.takeBatch({ max: 2, now: T0 + 50, ackTimeoutMs: 600_000, redeliverOpen: true }))!.batchId, b2.batchId);
+    assert.is(await store.ackBatch(b2.batchId, T0 + 60), true);
+    assert.is(await store.takeBatch({ max: 2, now: T0 + 70, ackTimeoutMs: 600_000, redeliverOpen: true }), null, 'nothing open: no new batch either');
+    const c = await store.counters();
+    assert.equal([c.groupsTaken, c.groupsAcked, c.groupsReady], [4, 4, 1]);
+    await store.close();
+  });
+
   // ---- workers -------------------------------------------------------------------------------
 
   test(`${name}: registering again refreshes info and last-seen, keeps the registration time`, async () => {

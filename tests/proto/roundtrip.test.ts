@@ -195,11 +195,11 @@ test('TakeGroups: a complete group with its label reaches the learner; unset mes
     epoch: 12,
   };
   const s = await startServer({
-    coordinator: coordinatorHandlers({ TakeGroups: (_call, callback) => callback(null, { batch_id: 5, groups: [group], job_done: false }) }),
+    coordinator: coordinatorHandlers({ TakeGroups: (_call, callback) => callback(null, { batch_id: 5, groups: [group], job_done: false, weights_wanted: 3 }) }),
   });
   try {
     const got = await unary(s.coordinator, s.coordinator.TakeGroups, { learner_id: 'learner', max_groups: 32, min_groups: 1, wait_ms: 1000, ack_batch_id: 4 });
-    assert.equal(got, { batch_id: 5, groups: [group], job_done: false });
+    assert.equal(got, { batch_id: 5, groups: [group], job_done: false, weights_wanted: 3 });
   } finally {
     await s.close();
   }
