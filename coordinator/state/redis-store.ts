@@ -546,7 +546,11 @@ export class RedisStore implements StateStore {
 
   async takeBatch(input: TakeBatchInput): Promise<Batch | null> {
     const k = this.#k;
-    const r = await this.#run('batchTake', [k.ready, k.groups, k.batches, k.batchDeadlines, k.counters], [input.max, input.now, input.ackTimeoutMs, input.redeliverOpen === true ? '1' : '0']);
+    const r = await this.#run(
+      'batchTake',
+      [k.ready, k.groups, k.batches, k.batchDeadlines, k.counters],
+      [input.max, input.now, input.ackTimeoutMs, input.redeliverOpen === true ? '1' : '0'],
+    );
     if (r[1] === 0) return null;
     return {
       batchId: r[1] as number,
