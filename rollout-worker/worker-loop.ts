@@ -112,6 +112,9 @@ export interface WorkerOptions {
 /** grpc status UNIMPLEMENTED: the server does not have the method. */
 const UNIMPLEMENTED = 12;
 
+/** NOT_FOUND for a lease: the coordinator's state does not know it (rebuilt after a loss). */
+const isUnknownLease = (err: unknown): boolean => err instanceof NotFoundError && err.kind === 'lease';
+
 /** `<seed>/rollout` → the rollout generator of the job. */
 export function rolloutRngOf(seedKey: string): Rng {
   const m = /^(\d+)\/(.+)$/.exec(seedKey);
@@ -150,6 +153,11 @@ export class RolloutWorker {
   #outage: OutageLog;
   /** The coordinator's latest went below the version held (a learner resume): load its latest. */
   #rewind = false;
+  /**
+   * A heartbeat was answered "unknown worker": the coordinator's state no longer has this worker
+   * (rebuilt after a loss). Told once; the main loop registers again and drops the leases held.
+   */
+  #forgotten = false;
 
   constructor(o: WorkerOptions) {
     this.#o = o;
@@ -276,7 +284,13 @@ export class RolloutWorker {
   #startHeartbeats(): void {
     this.#lastBeat = this.#o.clock();
     this.#timer = setInterval(() => {
+      if (this.#forgotten) return; // until the main loop has registered again
       this.#beat().catch((err: unknown) => {
+        if (err instanceof NotFoundError && err.kind === 'worker') {
+          this.#forgotten = true;
+          this.#o.logger(`worker ${this.#id}: the coordinator does not know this worker any more (its state was reset); registering again`);
+          return;
+        }
         // A coordinator outage is told once by the main loop, not at every beat.
         if (!isRetryable(err)) this.#o.logger(`worker ${this.#id}: heartbeat failed: ${(err as Error).message}`);
       });
@@ -325,6 +339,11 @@ export class RolloutWorker {
     try {
       while (!this.#stopping && !this.#draining) {
         try {
+          if (this.#forgotten) {
+            this.#held.clear(); // leases of a state that is gone
+            await this.#waitingOut(() => this.#register());
+            this.#forgotten = false;
+          }
           if (this.#sampler === undefined || this.#latest > this.#sampler.version || this.#rewind) await this.#refresh(0);
           if (this.#sampler === undefined) {
             this.#state = 'WORKER_STATE_IDLE';
@@ -349,7 +368,9 @@ export class RolloutWorker {
             continue;
           }
           if (err instanceof NotFoundError && err.kind === 'worker') {
+            this.#held.clear(); // leases of a state that is gone
             await this.#waitingOut(() => this.#register());
+            this.#forgotten = false;
             continue;
           }
           if (err instanceof NotFoundError && err.kind === 'weight version') {
@@ -448,8 +469,10 @@ export class RolloutWorker {
         if (err instanceof RpcError && err.grpcCode === UNIMPLEMENTED) {
           this.#batchSubmit = false; // a coordinator from before SubmitGroups: one group a call from now on
           this.#o.logger(`worker ${this.#id}: the coordinator has no SubmitGroups; submitting one group a call`);
-        } else if (err instanceof InvalidArgumentError) {
-          this.#o.logger(`worker ${this.#id}: the coordinator refused a batch of ${batch.length} group(s) (${err.message}); sending them one by one`);
+        } else if (err instanceof InvalidArgumentError || isUnknownLease(err)) {
+          this.#o.logger(
+            `worker ${this.#id}: the coordinator refused a batch of ${batch.length} group(s) (${(err as Error).message}); sending them one by one`,
+          );
         } else throw err;
       }
     for (const g of batch) {
@@ -457,6 +480,12 @@ export class RolloutWorker {
         const r = await unary(this.#o.coord, this.#o.coord.SubmitGroup, g, { deadlineMs });
         this.#submitted(g, r.accepted);
       } catch (err) {
+        if (isUnknownLease(err)) {
+          // The coordinator's state no longer has the lease (rebuilt after a loss): nothing to release.
+          this.#held.delete(g.lease_id);
+          this.#o.logger(`worker ${this.#id}: group for lease ${g.lease_id} dropped (${(err as Error).message})`);
+          continue;
+        }
         if (!(err instanceof InvalidArgumentError)) throw err;
         this.#o.logger(`worker ${this.#id}: group for lease ${g.lease_id} refused (${err.message}); releasing it`);
         await this.#release([g], 'RELEASE_REASON_ERROR', err.message);

@@ -321,7 +321,10 @@ export class RedisStore implements StateStore {
       return await p;
     } catch (err) {
       if (isConnectionError(err, this.#redis.status)) {
-        throw new UnavailableError(`the coordinator's state store (${this.where}) is unreachable: ${err instanceof Error ? err.message : String(err)}; retry`);
+        // ioredis words "not connected" in its own terms (max retries per request, offline queue): say it plainly.
+        const msg = err instanceof Error ? err.message : String(err);
+        const why = /max retries per request|isn't writeable|Connection is closed/i.test(msg) ? 'not connected' : msg;
+        throw new UnavailableError(`the coordinator's state store (${this.where}) is unreachable (${why}); retry`);
       }
       throw err;
     }

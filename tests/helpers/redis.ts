@@ -2,12 +2,18 @@
  * A real redis-server for integration tests: a free loopback port (bind port 0, read it, close),
  * `redis-server --port P --bind 127.0.0.1 --save "" --appendonly no [--requirepass PW]`, wait until
  * it answers PING, and stop() kills it; restart() kills it and starts a new one on the same port
- * (without persistence: the state is gone, as after a Redis restart without AOF). A missing
- * redis-server FAILS the test with the install command; the tests never skip.
+ * (without persistence: the state is gone, as after a Redis restart without AOF). With
+ * `persistence: 'aof'` it runs `--appendonly yes --appendfsync always` in a temp directory, so a
+ * restart (even after SIGKILL) finds every acknowledged write, as production should run it
+ * (docs/STATE.md "Durability"). A missing redis-server FAILS the test with the install command;
+ * the tests never skip.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
 export interface RedisServer {
@@ -19,7 +25,10 @@ export interface RedisServer {
   connect(): Redis;
   /** SIGKILL and wait for the exit. */
   stop(): Promise<void>;
-  /** Stop, then start a fresh server on the same port (its state is gone); resolves once it answers PING. */
+  /**
+   * SIGKILL, then start a server on the same port; resolves once it answers PING. Without
+   * persistence its state is gone; with AOF it is read back.
+   */
   restart(): Promise<void>;
   /** The running server's pid. */
   readonly pid: number | undefined;
@@ -67,13 +76,17 @@ async function pingUntilReady(host: string, port: number, child: ChildProcess, l
 }
 
 /** Start redis-server on a free loopback port (or `port`); resolves once it answers PING. */
-export async function startRedis(opts: { bin?: string; readyTimeoutMs?: number; password?: string; port?: number } = {}): Promise<RedisServer> {
+export async function startRedis(
+  opts: { bin?: string; readyTimeoutMs?: number; password?: string; port?: number; persistence?: 'none' | 'aof' } = {},
+): Promise<RedisServer> {
   const bin = redisServerBinary(opts.bin);
   const host = '127.0.0.1';
   const port = opts.port ?? (await freePort());
   const auth = opts.password === undefined ? [] : ['--requirepass', opts.password];
+  const dir = opts.persistence === 'aof' ? mkdtempSync(join(tmpdir(), 'anomseer-redis-aof-')) : undefined;
+  const durability = dir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
   const launch = async () => {
-    const child = spawn(bin, ['--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no', ...auth], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, ['--port', String(port), '--bind', host, '--save', '', ...durability, ...auth], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout?.on('data', (d) => (out += d));
     child.stderr?.on('data', (d) => (out += d));
@@ -108,6 +121,7 @@ export async function startRedis(opts: { bin?: string; readyTimeoutMs?: number; 
     async stop() {
       for (const c of clients) c.disconnect();
       await kill();
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     },
     async restart() {
       await kill();
