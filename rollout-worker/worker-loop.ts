@@ -399,19 +399,28 @@ export class RolloutWorker {
     }
   }
 
-  /** One lease → sample → submit round; true when the coordinator says the job is done. */
+  /**
+   * One lease → sample → submit round; true when the coordinator says the job is done. Both calls
+   * wait out an unreachable coordinator themselves: LeasePrompts is retried with the same
+   * request id (a lost answer gives the same leases again), SubmitGroups with the same groups (a
+   * lease accepted before answers "duplicate"). Giving up on a round instead would leave its
+   * leases renewed by every heartbeat and their prompts never submitted.
+   */
   async #batch(sampler: Sampler): Promise<boolean> {
     this.#state = 'WORKER_STATE_IDLE';
-    const res = await unary(
-      this.#o.coord,
-      this.#o.coord.LeasePrompts,
-      {
-        worker_id: this.#id,
-        max_prompts: this.#o.maxPrompts ?? 2,
-        weight_version: sampler.version,
-        request_id: `${this.#id}-${++this.#requests}`,
-      },
-      { deadlineMs: this.#o.rpcDeadlineMs },
+    const requestId = `${this.#id}-${++this.#requests}`;
+    const res = await this.#waitingOut(() =>
+      unary(
+        this.#o.coord,
+        this.#o.coord.LeasePrompts,
+        {
+          worker_id: this.#id,
+          max_prompts: this.#o.maxPrompts ?? 2,
+          weight_version: sampler.version,
+          request_id: requestId,
+        },
+        { deadlineMs: this.#o.rpcDeadlineMs },
+      ),
     );
     if (res.job_done) return true;
     this.#o.hooks?.leased?.(res.leases.length);
@@ -442,7 +451,7 @@ export class RolloutWorker {
         timing: { started_at_ms: started, finished_at_ms: finished, render_ms: 0, generate_ms: finished - started, tokens_generated: tokens },
       });
     }
-    await this.#submit(batch);
+    await this.#waitingOut(() => this.#submit(batch));
     return false;
   }
 
