@@ -21,6 +21,8 @@ import { planLocalCluster } from './local-pods.js';
 import type { LocalPod } from './local-pods.js';
 
 const TOKEN = 'manifest-run-token-0123456789abcdef';
+/** The anomseer-redis Secret's password (Redis requires it; the coordinator reads it from env). */
+const REDIS_PASSWORD = 'manifest-run-redis-password-42';
 const bin = join(repoRoot, 'bin/anomseer.mjs');
 const jobText = readFileSync(join(repoRoot, 'examples/smoke.yaml'), 'utf8');
 const steps = 3;
@@ -97,11 +99,11 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
   let redis: RedisServer | undefined;
   const running: Running[] = [];
   try {
-    redis = await startRedis();
+    redis = await startRedis({ password: REDIS_PASSWORD }); // as redis.yaml runs it: --requirepass from the Secret
     const { docs } = loadYaml();
     const cluster = await planLocalCluster(docs, {
       tmp,
-      secrets: { 'anomseer-token': { token: TOKEN } },
+      secrets: { 'anomseer-token': { token: TOKEN }, 'anomseer-redis': { password: REDIS_PASSWORD } },
       configMaps: { 'anomseer-job': { 'job.yaml': jobText } },
       external: { 'anomseer-redis': `${redis.host}:${redis.port}` },
       replicas: { 'Deployment/anomseer-worker': 2 },
