@@ -143,7 +143,14 @@ export class RpcError extends AnomseerError {
   readonly grpcCode: number;
   readonly details: string;
   constructor(grpcCode: number, codeName: string, details: string) {
-    super('E_RPC', `gRPC ${codeName} (${grpcCode}): ${details}`);
+    // One line: grpc-js details may hold OpenSSL's multi-line errors and an empty "Resolution note".
+    super(
+      'E_RPC',
+      `gRPC ${codeName} (${grpcCode}): ${details
+        .replace(/\s*\n\s*/g, ' ')
+        .replace(/\s*Resolution note:\s*$/, '')
+        .trim()}`,
+    );
     this.grpcCode = grpcCode;
     this.details = details;
   }

@@ -27,5 +27,24 @@ export function serverCredentials(tls: TlsMaterial | undefined): grpc.ServerCred
 /** Channel credentials: plain text without material; TLS verifying the server (against the CA, else the system roots), with this client's certificate when given. */
 export function channelCredentials(tls: TlsMaterial | undefined): grpc.ChannelCredentials {
   if (tls === undefined) return grpc.credentials.createInsecure();
+  quietIpServerName();
   return grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null);
+}
+
+let quieted = false;
+/**
+ * A coordinator reached by IP address (127.0.0.1, a pod IP) over TLS: grpc-js gives the IP as the
+ * TLS server name, and Node prints DEP0123 ("Setting the TLS ServerName to an IP address is not
+ * permitted by RFC 6066") into every client's output. The certificate is still checked against
+ * the IP (its IP SAN); only that warning is dropped, every other one is printed as before.
+ */
+function quietIpServerName(): void {
+  if (quieted) return;
+  quieted = true;
+  const printers = process.listeners('warning');
+  process.removeAllListeners('warning');
+  process.on('warning', (w: Error & { code?: string }) => {
+    if (w.code === 'DEP0123') return;
+    for (const p of printers) p(w);
+  });
 }
