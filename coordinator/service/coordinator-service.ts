@@ -33,7 +33,7 @@
  * number[] built once per record.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { JobStateError, LearnerFencedError, MessageTooLargeError, StaleWeightsError } from '../../proto/errors.js';
+import { JobStateError, MessageTooLargeError, StaleWeightsError } from '../../proto/errors.js';
 import { fenceOf } from '../../proto/learner-fence.js';
 import type { GroupChecker } from '../../proto/group-check.js';
 import { RPC_LIMITS } from '../../proto/options.js';
@@ -69,9 +69,10 @@ import { PROGRESS_MAX_BYTES, decodeProgress } from '../../shared/training/progre
 import type { DashboardEvent } from '../../shared/training/events.js';
 import { checkRollout, minWeightVersion } from '../scheduling/staleness.js';
 import type { ClaimResult, StateStore } from '../state/store.js';
-import { itemKey } from '../state/store.js';
 import { recordIdOf } from '../../shared/job/plan.js';
 import { LearnerIntake } from './learner-intake.js';
+import { checkFence, resumeItems } from './learner-fencing.js';
+import type { LearnerHold } from './learner-fencing.js';
 import type { StepPlan } from '../../shared/job/plan.js';
 import { Submissions } from './submissions.js';
 import { Throughput } from './throughput.js';
@@ -170,7 +171,7 @@ export class CoordinatorService {
   #unwatch: (() => void) | undefined;
   readonly #intake: LearnerIntake;
   /** The state's fingerprint and the latest learner claim (the store's job record holds both). */
-  #learner = { jobEpoch: '', learnerEpoch: 0, createdAtMs: 0 };
+  #learner: LearnerHold = { jobEpoch: '', learnerEpoch: 0, createdAtMs: 0 };
   /** Step releases and learner claims run one at a time (a claim resets what releases build on). */
   #serial: Promise<unknown> = Promise.resolve();
   readonly startedAtMs: number;
@@ -457,25 +458,11 @@ export class CoordinatorService {
   }
 
   /**
-   * Is this call from the learner holding the job? Throws JobStateError('lost') when it trained
-   * against another state of the job, LearnerFencedError when a newer learner claimed the job (or
-   * the call carries no fence although a learner has claimed). No claim ever: every call passes
-   * (clients from before ClaimLearner).
+   * Is this call from the learner holding the job? JobStateError('lost') when it trained against
+   * another state of the job, LearnerFencedError when a newer learner claimed it (learner-fencing.ts).
    */
   checkLearner(metadata: grpc.Metadata | undefined): void {
-    const fence = metadata === undefined ? undefined : fenceOf(metadata);
-    const cur = this.#learner;
-    if (fence === undefined) {
-      if (cur.learnerEpoch > 0) throw new LearnerFencedError(0, cur.learnerEpoch);
-      return;
-    }
-    if (fence.jobEpoch !== cur.jobEpoch) {
-      throw new JobStateError(
-        'lost',
-        `this learner trained against state ${fence.jobEpoch || '(none)'} of job ${this.#d.settings.jobId}, but the coordinator holds state ${cur.jobEpoch} (created ${new Date(cur.createdAtMs).toISOString()}): the state it trained against is gone; restart the learner with --resume (and the coordinator with --rebuild-state to rebuild the state from its checkpoint)`,
-      );
-    }
-    if (fence.learnerEpoch !== cur.learnerEpoch) throw new LearnerFencedError(fence.learnerEpoch, cur.learnerEpoch);
+    checkFence(metadata === undefined ? undefined : fenceOf(metadata), this.#learner, this.#d.settings.jobId);
   }
 
   /** A learner takes the job (see ClaimLearnerRequest); a resume resets the state to its checkpoint. */
@@ -487,7 +474,7 @@ export class CoordinatorService {
         `is "${req.job_id}"; this coordinator runs job "${s.jobId}": start the learner with the coordinator's job file and --set flags`,
       );
     }
-    const trained = req.resume === null ? undefined : this.#trainedItems(req.resume);
+    const trained = req.resume === null ? undefined : resumeItems(this.#d.plan, req.resume);
     return this.#exclusive(async () => {
       const now = this.#d.clock();
       const r: ClaimResult =
@@ -539,29 +526,6 @@ export class CoordinatorService {
         groups_kept: r.kept,
       };
     });
-  }
-
-  /** The item keys a resume point says were consumed: steps 1..through_step of the plan, + extra − missing (each a planned item). */
-  #trainedItems(p: NonNullable<ClaimLearnerRequest['resume']>): string[] {
-    const plan = this.#d.plan;
-    if (!Number.isSafeInteger(p.weight_version) || p.weight_version < 0)
-      throw new InvalidArgumentError('resume.weight_version', `is ${p.weight_version}; expected an integer >= 0`);
-    if (!Number.isSafeInteger(p.through_step) || p.through_step < 0 || p.through_step > plan.steps)
-      throw new InvalidArgumentError('resume.through_step', `is ${p.through_step}; the plan has steps 1..${plan.steps}`);
-    if (p.weight_version > 0 && !/^[0-9a-f]{64}$/.test(p.sha256))
-      throw new InvalidArgumentError('resume.sha256', `is ${JSON.stringify(p.sha256)}; expected 64 lowercase hex digits`);
-    const planned = (key: string, field: string): string => {
-      const colon = key.indexOf(':');
-      const epoch = Number(key.slice(0, colon));
-      if (colon < 1 || !Number.isInteger(epoch) || epoch < 1 || epoch > plan.steps || !plan.promptsOf(epoch).includes(key.slice(colon + 1)))
-        throw new InvalidArgumentError(field, `${JSON.stringify(key)} is not a planned item "<step>:<prompt id>" of this job`);
-      return key;
-    };
-    const out = new Set<string>();
-    for (let k = 1; k <= p.through_step; k++) for (const id of plan.promptsOf(k)) out.add(itemKey(k, id));
-    for (const [i, key] of p.extra_items.entries()) out.add(planned(key, `resume.extra_items[${i}]`));
-    for (const [i, key] of p.missing_items.entries()) out.delete(planned(key, `resume.missing_items[${i}]`));
-    return [...out];
   }
 
   /**
