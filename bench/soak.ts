@@ -35,11 +35,20 @@ interface Row {
   twice: number;
   otherWeights: number;
   forbidden: number;
+  /** Runs in which a learner published a version again because a restarted coordinator lacked its bytes. */
+  resent: number;
   seconds: number[];
   failures: string[];
 }
 
 const root = mkdtempSync(join(tmpdir(), 'anomseer-soak-'));
+// Interrupted: exit through 'exit' so Redis servers are killed (tests/helpers/redis.ts) and the
+// roles see their stdin close (tests/cluster/procs.ts); the temp directory goes too.
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.once(sig, () => {
+    rmSync(root, { recursive: true, force: true });
+    process.exit(130);
+  });
 const load0 = loadavg()[0];
 const t0 = performance.now();
 try {
@@ -48,7 +57,7 @@ try {
   console.log(`reference: ${reference.seconds.toFixed(1)} s, weights ${refSha.slice(0, 12)}…`);
   const rows = new Map<ChaosRole, Row>();
   for (const role of ROLES) {
-    const row: Row = { runs: 0, finished: 0, afterPublish: 0, lost: 0, twice: 0, otherWeights: 0, forbidden: 0, seconds: [], failures: [] };
+    const row: Row = { runs: 0, finished: 0, afterPublish: 0, lost: 0, twice: 0, otherWeights: 0, forbidden: 0, resent: 0, seconds: [], failures: [] };
     rows.set(role, row);
     for (let seed = 1; seed <= SEEDS; seed++) {
       row.runs += 1;
@@ -62,6 +71,7 @@ try {
         row.twice += c.extraGroups;
         if (c.finalWeightsSha256 !== refSha) row.otherWeights += 1;
         row.forbidden += run.procs.reduce((n, p) => n + p.lines.filter((l) => FORBIDDEN_LINES.test(l)).length, 0);
+        if (run.procs.some((p) => p.lines.some((l) => /^learner: published version \d+ again \(the coordinator restarted/.test(l)))) row.resent += 1;
         row.seconds.push(run.seconds);
         console.log(
           `${role} seed ${seed}: ${run.fault}; ${run.seconds.toFixed(1)} s, trained ${c.groupsTrained}/${CHAOS_PROMPTS}, lost ${c.untrainedItems}, twice ${c.extraGroups}, ${c.finalWeightsSha256 === refSha ? 'same weights' : 'OTHER WEIGHTS'}`,
@@ -89,15 +99,15 @@ try {
     '## soak — seeded kills per role, nothing lost, nothing trained twice',
     '',
     `Command: \`node --import tsx bench/soak.ts --seeds ${SEEDS}${ROLES.length === CHAOS_ROLES.length ? '' : ` --roles ${ROLES.join(',')}`}\` (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length}× ${cpus()[0]?.model.trim() ?? '?'}; 1-minute load average ${load0.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; ${minutes.toFixed(1)} min).`,
-    `Each run: examples/smoke.yaml as a cluster on Redis — 6 steps × 4 prompts × G = 4 (${CHAOS_PROMPTS} planned prompts), a checkpoint every 2 steps, max staleness 0, a coordinator, 2 workers and a learner as processes — with one SIGKILL chosen by the seed (tests/cluster/chaos.ts: a step 1..5, then right after that step's weights were published or 0–1 s after the learner finished the step), the killed part started again, and the run to its end. "Lost" counts planned prompts the finishing learner never trained (its \`untrainedItems\`), "twice" prompts trained more than once (\`extraGroups\`); "other weights" counts runs whose final weights differ from the fault-free run's (sha256 ${refSha.slice(0, 12)}…; with max staleness 0 a correct run cannot differ); "forbidden lines" counts \`[ioredis] Unhandled error event\` lines and stack traces in any process's output.`,
+    `Each run: examples/smoke.yaml as a cluster on Redis — 6 steps × 4 prompts × G = 4 (${CHAOS_PROMPTS} planned prompts), a checkpoint every 2 steps, max staleness 0, a coordinator, 2 workers and a learner as processes — with one SIGKILL chosen by the seed (tests/cluster/chaos.ts: a step 1..5, then right after that step's weights were published or 0–1 s after the learner finished the step), the killed part started again, and the run to its end. "Lost" counts planned prompts the finishing learner never trained (its \`untrainedItems\`), "twice" prompts trained more than once (\`extraGroups\`); "other weights" counts runs whose final weights differ from the fault-free run's (sha256 ${refSha.slice(0, 12)}…; with max staleness 0 a correct run cannot differ); "forbidden lines" counts \`[ioredis] Unhandled error event\` lines and stack traces in any process's output; "weights re-sent" counts runs in which a restarted coordinator asked the learner for the latest bytes (\`weights_wanted\`).`,
     '',
-    '| fault | runs | right after a publish | finished | prompts lost | trained twice | other weights | forbidden lines | median s a run |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| fault | runs | right after a publish | finished | prompts lost | trained twice | other weights | forbidden lines | weights re-sent on request | median s a run |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...[...rows.entries()].map(
       ([role, r]) =>
-        `| ${role} | ${r.runs} | ${r.afterPublish} | ${r.finished} | ${r.lost} | ${r.twice} | ${r.otherWeights} | ${r.forbidden} | ${median(r.seconds).toFixed(1)} |`,
+        `| ${role} | ${r.runs} | ${r.afterPublish} | ${r.finished} | ${r.lost} | ${r.twice} | ${r.otherWeights} | ${r.forbidden} | ${r.resent} | ${median(r.seconds).toFixed(1)} |`,
     ),
-    `| **all** | ${total.runs} | | ${total.finished} | ${total.lost} | ${total.twice} | | | |`,
+    `| **all** | ${total.runs} | | ${total.finished} | ${total.lost} | ${total.twice} | | | | |`,
     '',
     ...[...rows.entries()].flatMap(([role, r]) => r.failures.map((f) => `- ${role} ${f}`)),
     `Fault-free run: ${reference.seconds.toFixed(1)} s. What each fault means and what survives it: docs/CLUSTER.md "What survives what".`,

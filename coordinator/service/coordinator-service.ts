@@ -33,7 +33,7 @@
  * number[] built once per record.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { JobStateError, MessageTooLargeError, StaleWeightsError } from '../../proto/errors.js';
+import { JobStateError, MessageTooLargeError, StaleWeightsError, UnavailableError } from '../../proto/errors.js';
 import { fenceOf } from '../../proto/learner-fence.js';
 import type { GroupChecker } from '../../proto/group-check.js';
 import { RPC_LIMITS } from '../../proto/options.js';
@@ -210,11 +210,18 @@ export class CoordinatorService {
     this.#learner = { jobEpoch: job.epochId, learnerEpoch: job.learnerEpoch, createdAtMs: job.createdAtMs };
     this.#d.registry.restore(job);
     await this.#releaseSteps(Math.max(job.weightVersion, this.#d.registry.latest));
+    // A failure because the store is unreachable is told once by the store (coordinator/main.ts),
+    // not at every tick; anything else is a bug worth a line.
+    const failed = (what: string) => (err: unknown) => {
+      if (!(err instanceof UnavailableError)) this.#d.logger(`coordinator: ${what} failed: ${String(err)}`);
+    };
     this.#unwatch = this.#d.registry.watch((v) => {
-      this.#releaseSteps(v.version).catch((err: unknown) => this.#d.logger(`coordinator: releasing steps failed: ${String(err)}`));
+      this.#releaseSteps(v.version).catch(failed('releasing steps'));
     });
     this.#sweep = this.#timers.setInterval(() => {
-      this.expireNow().catch((err: unknown) => this.#d.logger(`coordinator: lease expiry failed: ${String(err)}`));
+      this.expireNow().catch(failed('lease expiry'));
+      // A release that failed (the store was down when a version was published) is tried again here.
+      this.#releaseSteps(this.#d.registry.latest).catch(failed('releasing steps'));
     }, this.#d.settings.expiryIntervalMs);
   }
 
@@ -247,14 +254,24 @@ export class CoordinatorService {
   /** Enqueue the steps whose rollouts may start with `latest` published: k <= latest + maxStaleness. */
   #releaseSteps(latest: number): Promise<void> {
     return this.#exclusive(async () => {
-      if (latest < 1) return;
-      const upTo = Math.min(this.#d.plan.steps, latest + this.#d.settings.maxStaleness);
-      while (this.#releasedSteps < upTo) {
-        // Raise the floor first: from here on leases need versions fit for step k (#leaseFloor).
-        const k = (this.#releasedSteps += 1);
-        await this.#d.store.enqueueEpoch(k, this.#d.plan.promptsOf(k), this.#d.clock());
-      }
+      if (latest >= 1) await this.#enqueueThrough(Math.min(this.#d.plan.steps, latest + this.#d.settings.maxStaleness));
     });
+  }
+
+  /** Enqueue steps #releasedSteps + 1 .. upTo (inside #exclusive). */
+  async #enqueueThrough(upTo: number): Promise<void> {
+    while (this.#releasedSteps < upTo) {
+      // Raise the floor first: from here on leases need versions fit for step k (#leaseFloor).
+      const k = (this.#releasedSteps += 1);
+      try {
+        await this.#d.store.enqueueEpoch(k, this.#d.plan.promptsOf(k), this.#d.clock());
+      } catch (err) {
+        // Not enqueued (or only some chunks: enqueueEpoch completes an epoch when called again):
+        // step k is not released, the sweep tries again.
+        this.#releasedSteps = k - 1;
+        throw err;
+      }
+    }
   }
 
   /**
@@ -503,11 +520,7 @@ export class CoordinatorService {
         this.#d.registry.reset(job);
         this.#intake.reset();
         this.#releasedSteps = 0;
-        const upTo = job.weightVersion < 1 ? 0 : Math.min(this.#d.plan.steps, job.weightVersion + s.maxStaleness);
-        while (this.#releasedSteps < upTo) {
-          const k = (this.#releasedSteps += 1);
-          await this.#d.store.enqueueEpoch(k, this.#d.plan.promptsOf(k), now);
-        }
+        await this.#enqueueThrough(job.weightVersion < 1 ? 0 : Math.min(this.#d.plan.steps, job.weightVersion + s.maxStaleness));
         const how = r.reset === 'rebuilt' ? 'rebuilt the job state from its checkpoint' : 'resumed the job from its checkpoint';
         const dropped = r.previousVersion > job.weightVersion ? `versions ${job.weightVersion + 1}..${r.previousVersion} dropped, ` : '';
         this.#d.logger(

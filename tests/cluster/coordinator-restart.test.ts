@@ -5,19 +5,22 @@
 //     cannot come, the learner publishes the same bytes again, workers fetch them;
 //   - with a batch handed out in an answer that never arrived: the new process gives that batch
 //     to the learner's next TakeGroups at once, not after the 10-minute ack timeout.
+// And a store that is unreachable at the moment a version is published (Redis restarting): the
+// step that version releases is enqueued by the sweep once the store answers (it was lost: a
+// soak run stalled there), and the failure is not logged at every tick.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type * as grpc from '@grpc/grpc-js';
 import { assembleWeights, chunkWeights } from '../../proto/chunks.js';
 import { collect, unary } from '../../proto/call.js';
-import { NotFoundError } from '../../proto/errors.js';
+import { NotFoundError, UnavailableError } from '../../proto/errors.js';
 import { learnerMetadata } from '../../proto/learner-fence.js';
 import type { LearnerFence } from '../../proto/learner-fence.js';
 import { fromStatus } from '../../proto/status.js';
 import type { CoordinatorClient, PublishWeightsResponse, WeightChunk, WeightsClient } from '../../proto/types.js';
 import { MemoryStore } from '../../coordinator/state/memory-store.js';
 import { createCoordinator, serveCoordinator } from '../../coordinator/service/server.js';
-import { EVENT_LIMIT_MS, within } from '../helpers/wait.js';
+import { EVENT_LIMIT_MS, eventually, within } from '../helpers/wait.js';
 import { TOKEN, clients, fakeRecords, manualClock, smokeJob, validRollouts } from './helpers.js';
 
 const JOB = smokeJob({ 'train.steps': '2' });
@@ -126,6 +129,47 @@ test('a batch handed out just before the restart goes to the learner at once, th
     assert.equal([c.prompts?.done, c.prompts?.groups_ready], [2, 0]);
   } finally {
     await b.stop();
+  }
+});
+
+/** A memory store whose next `failEnqueues` enqueueEpoch calls throw UnavailableError (Redis down). */
+class DownStore extends MemoryStore {
+  failEnqueues = 0;
+  override async enqueueEpoch(epoch: number, promptIds: readonly string[], now: number): Promise<boolean> {
+    if (this.failEnqueues > 0) {
+      this.failEnqueues -= 1;
+      throw new UnavailableError("the coordinator's state store (redis 127.0.0.1:1) is unreachable (not connected); retry");
+    }
+    return super.enqueueEpoch(epoch, promptIds, now);
+  }
+}
+
+test('the store down when a version is published: the sweep enqueues the step once it answers, without a line per tick', async () => {
+  const store = new DownStore({ jobId: 'down-at-publish' });
+  const log: string[] = [];
+  // Real clock and timers: the sweep runs every min(heartbeat 200 ms, lease/4) = 200 ms.
+  const job = smokeJob({ 'train.steps': '2', 'cluster.heartbeatInterval': '200ms' });
+  const c = createCoordinator(job, { store, clock: Date.now, logger: (l) => log.push(l), records: fakeRecords(6), chunkBytes: 16 });
+  const srv = await serveCoordinator(c, { listen: '127.0.0.1:0', token: TOKEN, logger: () => {} });
+  const cl = clients(srv.address);
+  try {
+    store.failEnqueues = 3; // the publish's release and the next two sweeps
+    const claimed = await unary(cl.coord, cl.coord.ClaimLearner, { job_id: c.settings.jobId, learner_id: 'L', resume: null });
+    await publish(cl.weights, { jobEpoch: claimed.job_epoch, learnerEpoch: claimed.learner_epoch }, 1, BYTES);
+    const queued = await eventually('step 1 enqueued by the sweep', async () => {
+      const n = (await store.counters()).queued;
+      return n > 0 ? n : undefined;
+    });
+    assert.is(queued, job.rollout.promptsPerStep);
+    assert.is(store.failEnqueues, 0);
+    assert.equal(
+      log.filter((l) => /failed/.test(l)),
+      [],
+      'an unreachable store is told by the store, once, not by each failed tick',
+    );
+  } finally {
+    cl.close();
+    await srv.close(0);
   }
 });
 

@@ -91,6 +91,10 @@ export async function startRedis(
     child.stdout?.on('data', (d) => (out += d));
     child.stderr?.on('data', (d) => (out += d));
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // Never outlive this process (a test or bench that dies or is interrupted): kill on exit.
+    const onExit = () => child.kill('SIGKILL');
+    process.once('exit', onExit);
+    void exited.then(() => process.off('exit', onExit));
     try {
       await pingUntilReady(host, port, child, () => out, opts.readyTimeoutMs ?? 10_000, opts.password);
     } catch (err) {
