@@ -45,11 +45,14 @@ export class LearnerIntake {
   #generation = 0;
   #stopped = false;
   /**
-   * Until the first batch after this coordinator started: a batch the store holds open may have
-   * been handed out by the previous process in an answer that never arrived, so it is
-   * redelivered at once (TakeBatchInput.redeliverOpen) instead of after ackTimeoutMs.
+   * A batch the store holds open may have been handed out in an answer that never arrived: after
+   * this coordinator started (the previous process may have taken it), and after a takeBatch
+   * whose outcome is unknown (the store became unreachable mid-call: the script may have run).
+   * Until no such batch is left, the next take redelivers it at once
+   * (TakeBatchInput.redeliverOpen) instead of after ackTimeoutMs. The learner acknowledges a
+   * batch before it takes the next, so an open batch at that point is one it never got.
    */
-  #afterStart = true;
+  #maybeOpen = true;
 
   constructor(deps: LearnerIntakeDeps) {
     this.#d = deps;
@@ -82,7 +85,7 @@ export class LearnerIntake {
    */
   reset(): void {
     this.#outstanding.clear();
-    this.#afterStart = false;
+    this.#maybeOpen = false;
   }
 
   /** Answer every waiting long poll now and never wait again. */
@@ -102,9 +105,9 @@ export class LearnerIntake {
     }
     const pending = this.#outstanding.get(learner);
     if (pending !== undefined) return this.#answer(pending); // a retry: the same batch again
-    if (this.#afterStart) {
+    if (this.#maybeOpen) {
       const open = await this.#d.store.takeBatch({ max: req.max_groups, now: this.#d.clock(), ackTimeoutMs: this.#d.ackTimeoutMs, redeliverOpen: true });
-      this.#afterStart = open !== null; // one learner, one open batch at a time; look again until none is left
+      this.#maybeOpen = open !== null; // look again until none is left
       if (open !== null) {
         this.#outstanding.set(learner, open);
         return this.#answer(open);
@@ -113,7 +116,13 @@ export class LearnerIntake {
     // Workers cannot sample without the latest bytes: ask the learner for them now, not after wait_ms.
     const wanted = this.#d.weightsWanted();
     await this.#waitForGroups(req.min_groups, wanted > 0 ? 0 : req.wait_ms);
-    const batch = await this.#d.store.takeBatch({ max: req.max_groups, now: this.#d.clock(), ackTimeoutMs: this.#d.ackTimeoutMs });
+    let batch: Batch | null;
+    try {
+      batch = await this.#d.store.takeBatch({ max: req.max_groups, now: this.#d.clock(), ackTimeoutMs: this.#d.ackTimeoutMs });
+    } catch (err) {
+      this.#maybeOpen = true; // it may have taken a batch whose answer is lost
+      throw err;
+    }
     if (batch === null) return { batch_id: 0, groups: [], job_done: (await this.#d.jobDone()).done, weights_wanted: wanted };
     this.#outstanding.set(learner, batch);
     return { ...this.#answer(batch), weights_wanted: wanted };

@@ -7,7 +7,8 @@
 //     to the learner's next TakeGroups at once, not after the 10-minute ack timeout.
 // And a store that is unreachable at the moment a version is published (Redis restarting): the
 // step that version releases is enqueued by the sweep once the store answers (it was lost: a
-// soak run stalled there), and the failure is not logged at every tick.
+// soak run stalled there), and the failure is not logged at every tick; a batch taken by a
+// store call whose answer was lost (Redis died after running it) goes to the learner's retry.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type * as grpc from '@grpc/grpc-js';
@@ -19,6 +20,7 @@ import type { LearnerFence } from '../../proto/learner-fence.js';
 import { fromStatus } from '../../proto/status.js';
 import type { CoordinatorClient, PublishWeightsResponse, WeightChunk, WeightsClient } from '../../proto/types.js';
 import { MemoryStore } from '../../coordinator/state/memory-store.js';
+import type { Batch, TakeBatchInput } from '../../coordinator/state/store.js';
 import { createCoordinator, serveCoordinator } from '../../coordinator/service/server.js';
 import { EVENT_LIMIT_MS, eventually, within } from '../helpers/wait.js';
 import { TOKEN, clients, fakeRecords, manualClock, smokeJob, validRollouts } from './helpers.js';
@@ -135,6 +137,16 @@ test('a batch handed out just before the restart goes to the learner at once, th
 /** A memory store whose next `failEnqueues` enqueueEpoch calls throw UnavailableError (Redis down). */
 class DownStore extends MemoryStore {
   failEnqueues = 0;
+  /** The next takeBatch that hands out a batch throws after taking it (the answer lost). */
+  loseTake = false;
+  override async takeBatch(input: TakeBatchInput): Promise<Batch | null> {
+    const b = await super.takeBatch(input);
+    if (b !== null && this.loseTake) {
+      this.loseTake = false;
+      throw new UnavailableError("the coordinator's state store (redis 127.0.0.1:1) is unreachable (not connected); retry");
+    }
+    return b;
+  }
   override async enqueueEpoch(epoch: number, promptIds: readonly string[], now: number): Promise<boolean> {
     if (this.failEnqueues > 0) {
       this.failEnqueues -= 1;
@@ -167,6 +179,42 @@ test('the store down when a version is published: the sweep enqueues the step on
       [],
       'an unreachable store is told by the store, once, not by each failed tick',
     );
+  } finally {
+    cl.close();
+    await srv.close(0);
+  }
+});
+
+test('a batch taken by a store call whose answer was lost goes to the learner at once when it asks again', async () => {
+  const store = new DownStore({ jobId: 'lost-take' });
+  const clock = manualClock();
+  const c = createCoordinator(JOB, { store, clock: clock.now, logger: () => {}, records: fakeRecords(6), chunkBytes: 16, epochId: 'state-1' });
+  const srv = await serveCoordinator(c, { listen: '127.0.0.1:0', token: TOKEN, logger: () => {} });
+  const cl = clients(srv.address);
+  try {
+    const claimed = await unary(cl.coord, cl.coord.ClaimLearner, { job_id: c.settings.jobId, learner_id: 'L', resume: null });
+    const fence: LearnerFence = { jobEpoch: claimed.job_epoch, learnerEpoch: claimed.learner_epoch };
+    await publish(cl.weights, fence, 1, BYTES);
+    const w = await unary(cl.coord, cl.coord.RegisterWorker, { worker_id: '', host: 'h', device: 'cpu', capabilities: null });
+    const l = await unary(cl.coord, cl.coord.LeasePrompts, { worker_id: w.worker_id, max_prompts: 4, weight_version: 1, request_id: 'r' });
+    await unary(cl.coord, cl.coord.SubmitGroups, {
+      worker_id: w.worker_id,
+      groups: l.leases.map((x) => ({
+        worker_id: w.worker_id,
+        lease_id: x.lease_id,
+        prompt_id: x.prompt_id,
+        weight_version: 1,
+        rollouts: validRollouts(JOB, x.series.length),
+        timing: null,
+      })),
+    });
+    store.loseTake = true;
+    const err = await take(cl.coord, fence, 0, 0).catch((e: unknown) => e);
+    assert.instance(err, UnavailableError, 'the learner sees UNAVAILABLE and retries');
+    const again = await within(take(cl.coord, fence, 0, 10 * EVENT_LIMIT_MS), 'the retry gets the batch at once');
+    assert.equal([again.groups.length, (await store.counters()).groupsTaken], [4, 4], 'the same batch, not a second one');
+    const empty = await take(cl.coord, fence, again.batch_id, 0);
+    assert.equal([empty.batch_id, (await store.counters()).groupsAcked], [0, 4]);
   } finally {
     cl.close();
     await srv.close(0);
