@@ -238,6 +238,8 @@ async function fleetChild(address: string, workers: number, first: number, k: nu
                 rollouts_per_second: 0,
                 lease_ids: [],
                 sent_at_ms: lastBeat,
+                cpu_cores: 0,
+                rss_bytes: 0,
               }),
             );
           }

@@ -5,6 +5,9 @@
  *   plot-annotated.png       the same series with truth and a made-up prediction shaded
  *   plot-nab-minmax.png      a real NAB series (rds_cpu_utilization_e47b3b), annotated, normalize = minmax
  *   plot-nab-robust.png      the same, normalize = robust
+ *   plot-detect.png          the figure `anomseer detect` writes (detectFigurePng), on NAB
+ *                            rds_cpu_utilization_e47b3b with the classical baseline's answer (so the
+ *                            image does not change when the shipped policy does)
  *
  * Regenerate: node --import tsx bench/plot-examples.ts
  * The synthetic series is seeded, so the first three files are the same on every run.
@@ -16,6 +19,10 @@ import type { Interval } from '../shared/series/record.js';
 import { annotatedPng } from '../shared/plot/annotate.js';
 import { chartPng, greyPng } from '../shared/plot/png.js';
 import { modelRaster } from '../shared/plot/raster.js';
+import { detect } from '../shared/baseline/detect.js';
+import { readNabCsv } from '../shared/datasets/nab.js';
+import { windowStarts } from '../shared/datasets/window.js';
+import { detectFigurePng } from '../shared/plot/figure.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const outDir = `${root}docs/img`;
@@ -69,7 +76,20 @@ async function main(): Promise<void> {
   for (const mode of ['minmax', 'robust'] as const) {
     writeFileSync(`${outDir}/plot-nab-${mode}.png`, await annotatedPng(nab.values, { truth: nab.truth, normalize: mode }));
   }
-  console.log(`wrote 5 images to ${outDir} (NAB truth windows: ${JSON.stringify(nab.truth)})`);
+
+  const rds = readNabCsv(`${nabDir}/data/realAWSCloudwatch/rds_cpu_utilization_e47b3b.csv`);
+  const answer = detect(rds.values);
+  const { png } = await detectFigurePng(rds.values, {
+    intervals: answer.intervals,
+    type: answer.type,
+    windows: { starts: windowStarts(rds.values.length, 1000), length: 1000 },
+    times: rds.timestamps,
+    title: 'rds_cpu_utilization_e47b3b.csv: value, 4,032 points',
+  });
+  writeFileSync(`${outDir}/plot-detect.png`, png);
+  console.log(
+    `wrote 6 images to ${outDir} (NAB truth windows: ${JSON.stringify(nab.truth)}; detect figure: ${answer.type} ${JSON.stringify(answer.intervals)})`,
+  );
 }
 
 await main();

@@ -25,6 +25,14 @@ interface RunEntry {
   readonly commit: string;
   /** Shown on the chart. */
   readonly chart?: boolean;
+  /** For runs whose summary predates the faithfulness report: measured afterwards, and how. */
+  readonly faithfulness?: Faithfulness & { readonly how: string };
+}
+
+interface Faithfulness {
+  readonly conclusionAgreement: number;
+  readonly statedNumberAccuracy: number;
+  readonly wellFormedIntervals: number;
 }
 
 interface Summary {
@@ -39,6 +47,7 @@ interface Summary {
     affiliationF1: Record<'freq' | 'trend' | 'range' | 'point' | 'average', number>;
     pointF1: number;
     iou: number;
+    faithfulness?: Faithfulness;
   };
 }
 
@@ -47,6 +56,7 @@ interface Baseline {
   readonly affiliationF1: Record<'freq' | 'trend' | 'range' | 'point' | 'average', number>;
   readonly pointF1: number;
   readonly iou: number;
+  readonly faithfulness?: Faithfulness;
 }
 
 const DIR = new URL('./results/training/', import.meta.url).pathname;
@@ -119,8 +129,10 @@ function main(): void {
   for (const e of missing)
     process.stderr.write(`training-runs: ${e.summary} not found in ${DIR}; "${e.label}" is left out (run: ${e.command} --summary ${e.summary})\n`);
   const runs = entries.filter((e) => !missing.includes(e)).map((e) => ({ ...e, s: JSON.parse(readFileSync(join(DIR, e.summary), 'utf8')) as Summary }));
-  const row = (label: string, r: Baseline | Summary['finalEval'], extra: string[]) =>
-    `| ${[label, f1(r.classAccuracy), ...(['freq', 'trend', 'range', 'point', 'average'] as const).map((c) => f1(r.affiliationF1[c])), f1(r.pointF1), f1(r.iou), ...extra].join(' | ')} |`;
+  const faith = (f: Faithfulness | undefined) =>
+    f === undefined ? ['—', '—', '—'] : [f1(f.conclusionAgreement), f1(f.statedNumberAccuracy), f1(f.wellFormedIntervals)];
+  const row = (label: string, r: Baseline | Summary['finalEval'], f: Faithfulness | undefined, extra: string[]) =>
+    `| ${[label, f1(r.classAccuracy), ...(['freq', 'trend', 'range', 'point', 'average'] as const).map((c) => f1(r.affiliationF1[c])), f1(r.pointF1), f1(r.iou), ...faith(f), ...extra].join(' | ')} |`;
   const lines: string[] = [];
   lines.push('## training — the policy on the AnomLLM eval split: input variants, warm start, TimerPO vs GRPO', '');
   lines.push('Command that wrote this section: `node --import tsx bench/training-runs.ts` (reads the run summaries in bench/results/training/).', '');
@@ -129,13 +141,20 @@ function main(): void {
     '',
   );
   lines.push(
-    '| model | class acc | freq F1 | trend F1 | range F1 | point F1 | avg F1 | point-wise F1 | IoU | wall min |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| model | class acc | freq F1 | trend F1 | range F1 | point F1 | avg F1 | point-wise F1 | IoU | conclusion = answer | numbers right | well-formed | wall min |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const p of PAPER_ROWS.filter((r) => r.model.startsWith('AnomSeer')))
-    lines.push(`| ${p.model} (paper) | ${[p.classAcc, p.freq, p.trend, p.range, p.point, p.avg].map(f1).join(' | ')} | | | |`);
-  lines.push(row('classical baseline (blind)', baseline, ['—']));
-  for (const r of runs) lines.push(row(`anomseer: ${r.label}`, r.s.finalEval, [(r.s.wallSeconds / 60).toFixed(1)]));
+    lines.push(`| ${p.model} (paper) | ${[p.classAcc, p.freq, p.trend, p.range, p.point, p.avg].map(f1).join(' | ')} | | | | | | |`);
+  lines.push(row('classical baseline (blind)', baseline, baseline.faithfulness, ['—']));
+  for (const r of runs)
+    lines.push(row(`anomseer: ${r.label}`, r.s.finalEval, r.s.finalEval.faithfulness ?? r.faithfulness, [(r.s.wallSeconds / 60).toFixed(1)]));
+  lines.push(
+    '',
+    'Faithfulness columns (`anomseer eval`, docs/METRICS.md §7): the share of traces whose `Conclusion:` names the same intervals and type as `<answer>`/`<class>`, of numbers stated about the series that are right when recomputed by the ExpCoT code, and of traces whose intervals are well formed. The baseline writes the blind ExpCoT, true by construction.',
+  );
+  for (const r of runs)
+    if (r.s.finalEval.faithfulness === undefined && r.faithfulness !== undefined) lines.push(`- ${r.label}: faithfulness ${r.faithfulness.how}.`);
   lines.push('', 'Runs (command, then inputs / estimator / warm start):', '');
   for (const r of runs)
     lines.push(

@@ -4,6 +4,10 @@
  * cluster table read from the coordinator's own state (cluster-status.ts) and the learning
  * and reasoning panels fed by the learner's ReportProgress events (shared/training/progress-codec.ts) —
  * `createCoordinator(job, { onProgress: (e) => dashboard.publish(e) })`.
+ *
+ * When the coordinator closes after the learner reported the job's last RL step, the page is
+ * told the job finished (it shows so and stops reconnecting; the workers read "done"). A
+ * coordinator stopped mid-job says nothing: it may come back (on Redis) and the page reconnects.
  */
 import type { JobConfig } from '../shared/config/job.js';
 import type { Coordinator } from './service/server.js';
@@ -25,7 +29,7 @@ export interface CoordinatorDashboardOptions {
 }
 
 export async function startCoordinatorDashboard(c: Coordinator, job: JobConfig, o: CoordinatorDashboardOptions): Promise<Dashboard> {
-  return startDashboard({
+  const dash = await startDashboard({
     token: o.token,
     host: o.host,
     port: o.port,
@@ -37,4 +41,19 @@ export async function startCoordinatorDashboard(c: Coordinator, job: JobConfig, 
   }).catch((err: unknown) => {
     throw portInUse(err, o.port);
   });
+  let lastStep = 0;
+  return {
+    ...dash,
+    publish(event) {
+      if (event.kind === 'step') lastStep = Math.max(lastStep, event.step);
+      dash.publish(event);
+    },
+    async close() {
+      if (lastStep >= job.train.steps) {
+        await dash.refreshStatus();
+        dash.end({ state: 'finished', message: `finished: the learner trained all ${job.train.steps} RL steps` });
+      }
+      await dash.close();
+    },
+  };
 }

@@ -8,6 +8,11 @@
  * expired and been requeued) reads "lost" — a SIGKILLed worker turns "lost" there, one that
  * exited on SIGTERM reads "stopped" at once.
  *
+ * Once the job is done (every planned prompt's group accepted: workers are told `job_done` and
+ * stop heartbeating), a worker reads "done" rather than its last word ("idle") or, a lease
+ * timeout later, "lost"; one that was already silent for a lease timeout when the cluster last
+ * heard from any worker stays "lost" (it died before the end).
+ *
  * The "weights" table (one row per version, newest first) comes from the Weights service's
  * broadcast log (dashboard/broadcast-log.ts): bytes sent and workers updated are counted as
  * FetchWeights streams; "x/y" divides by the workers alive now, so a version fetched by a
@@ -37,24 +42,33 @@ export interface ClusterStatusOptions {
   readonly broadcasts?: readonly BroadcastEntry[];
 }
 
+const running = (state: string): boolean => state !== 'lost' && state !== 'stopped' && state !== 'done';
+
 /** One GetStatus snapshot as the dashboard's cluster table. */
 export function clusterStatusOf(s: GetStatusResponse, o: ClusterStatusOptions): ClusterStatus {
+  const p = s.prompts;
+  const jobDone = p !== null && p.total > 0 && p.done >= p.total;
+  // After the end nobody heartbeats: "lost" is judged at the last time anyone did.
+  const lastHeard = jobDone ? Math.max(0, ...s.workers.map((w) => w.last_heartbeat_at_ms)) : s.now_ms;
   const workers: WorkerStatus[] = s.workers.map((w) => {
     let state = STATE_WORDS[w.state] ?? 'unknown';
-    if (state !== 'stopped' && s.now_ms - w.last_heartbeat_at_ms > o.lostAfterMs) state = 'lost';
+    const silent = lastHeard - w.last_heartbeat_at_ms > o.lostAfterMs;
+    if (jobDone) state = silent ? 'lost' : 'done';
+    else if (state !== 'stopped' && silent) state = 'lost';
     return {
       id: w.worker_id,
       host: w.host,
       device: w.device,
       state,
       weightVersion: w.weight_version === 0 ? null : w.weight_version,
-      rolloutsPerSecond: state === 'lost' || state === 'stopped' ? 0 : w.rollouts_per_second,
+      rolloutsPerSecond: running(state) ? w.rollouts_per_second : 0,
       leasesHeld: w.leases_held,
       lastHeartbeatMs: w.last_heartbeat_at_ms === 0 ? null : w.last_heartbeat_at_ms,
+      // A worker that never reported (rss 0: an older worker) or no longer runs shows no usage.
+      ...(w.rss_bytes > 0 && running(state) ? { cpuCores: w.cpu_cores, rssBytes: w.rss_bytes } : { cpuCores: null, rssBytes: null }),
     };
   });
   const active = workers.filter((w) => w.state !== 'lost' && w.state !== 'stopped');
-  const p = s.prompts;
   return {
     workers,
     prompts: { done: p?.done ?? 0, inFlight: p?.in_flight ?? 0, requeued: p?.requeued ?? 0 },

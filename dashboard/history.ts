@@ -71,6 +71,28 @@ export class DownsampledTable {
     return true;
   }
 
+  /**
+   * Drop the rows at `step` and after (a resumed run writes the steps after its last
+   * checkpoint again: the rewritten ones replace the first writes). Returns how many rows
+   * were dropped. A merged row whose mean step is at or after `step` goes too, so a rewind
+   * into history already downsampled loses the detail of that row, never its order.
+   */
+  rewind(step: number): number {
+    let n = this.steps.length;
+    while (n > 0 && this.steps[n - 1]! >= step) n--;
+    const dropped = this.steps.length - n;
+    if (dropped === 0) return 0;
+    this.steps.length = n;
+    this.weights.length = n;
+    for (const col of this.cols.values()) col.length = n;
+    return dropped;
+  }
+
+  /** The last row's step, or undefined when empty. */
+  get lastStep(): number | undefined {
+    return this.steps[this.steps.length - 1];
+  }
+
   private compact(): void {
     const n = this.steps.length;
     const recent = Math.floor(this.maxPoints / 2);

@@ -10,25 +10,21 @@
  *
  * Protocol (server → client, JSON text frames): first `{type: 'snapshot', …}` with the whole
  * bounded history (state.ts), then live messages (`step`, `warm-start`, `eval`, `trace`,
- * `checkpoint`, `cluster`). A client that cannot keep up (more than `maxBufferedBytes`
+ * `checkpoint`, `cluster`, and last `end` when the job ended: the page shows it and does not
+ * reconnect after the close that follows). A client that cannot keep up (more than `maxBufferedBytes`
  * queued) is closed with 1013; it reconnects and gets a fresh snapshot. The client sends
  * nothing.
  */
-import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
-import type { WebSocket } from 'ws';
 import { annotatedPng } from '../shared/plot/annotate.js';
 import { tokenChecker } from './auth.js';
+import { assetTable, closeAll, keepAlive, listen, readOnly, redactUrl, refuseUpgrade, send, sendAsset, sendFrames, unauthorized } from './http.js';
 import { DashboardState } from './state.js';
 import type { DashboardEvent } from '../shared/training/events.js';
-import type { DashboardLimits, LiveMessage, LookupRecord } from './state.js';
+import type { DashboardLimits, LiveMessage, LookupRecord, RunEnd } from './state.js';
 import type { StatusProvider } from './status.js';
 
 export interface DashboardOptions {
@@ -58,6 +54,11 @@ export interface Dashboard {
   readonly port: number;
   /** Fold one training event in and send it to every client. */
   publish(event: DashboardEvent): void;
+  /**
+   * The job ended: remember it (later snapshots carry it) and tell every page, which then shows
+   * it and stops reconnecting once the server closes. Call before `close()`.
+   */
+  end(info: RunEnd): void;
   /** Ask the status provider now and send the result (also done on a timer). */
   refreshStatus(): Promise<void>;
   /** Connected websocket clients. */
@@ -65,32 +66,7 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-const uplotDist = join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
-
-/** Every path served, and where it comes from: a fixed table, so no path reaches the disk unchecked. */
-const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
-  '/': { file: join(here, 'static', 'index.html'), type: 'text/html; charset=utf-8' },
-  '/index.html': { file: join(here, 'static', 'index.html'), type: 'text/html; charset=utf-8' },
-  '/app.js': { file: join(here, 'static', 'app.js'), type: 'text/javascript; charset=utf-8' },
-  '/style.css': { file: join(here, 'static', 'style.css'), type: 'text/css; charset=utf-8' },
-  '/favicon.svg': { file: join(here, 'static', 'favicon.svg'), type: 'image/svg+xml' },
-  '/vendor/uPlot.iife.min.js': { file: join(uplotDist, 'uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
-  '/vendor/uPlot.min.css': { file: join(uplotDist, 'uPlot.min.css'), type: 'text/css; charset=utf-8' },
-};
-
-const SECURITY_HEADERS = {
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-  // The token travels in the URL: never pass it on in a Referer.
-  'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'self'; img-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
-};
-
-function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
+const ASSETS = assetTable('index.html');
 
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
   const authorized = tokenChecker(opts.token);
@@ -101,16 +77,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const pngs = new Map<number, Promise<Buffer>>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!authorized(req)) {
-      res.writeHead(401, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer realm="anomseer dashboard"' });
-      res.end('401: open the dashboard with the link printed at start-up (…/?token=<job token>) or send "Authorization: Bearer <token>".\n');
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { ...SECURITY_HEADERS, allow: 'GET, HEAD' });
-      res.end();
-      return;
-    }
+    if (!authorized(req)) return unauthorized(res);
+    if (!readOnly(req, res)) return;
     const path = new URL(req.url ?? '/', 'http://dashboard.invalid').pathname;
     if (path === '/api/snapshot') {
       // A script asking once gets the cluster as it is now, not as of the last poll.
@@ -134,33 +102,25 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     }
     const asset = ASSETS[path];
     if (asset === undefined) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
-    let body: string | Buffer = await readFile(asset.file);
     // The page's own asset links carry the token, so they pass the same check.
-    if (asset.file.endsWith('index.html')) body = body.toString('utf8').replaceAll('__TOKEN_QUERY__', tokenQuery);
-    send(res, 200, asset.type, body);
+    await sendAsset(res, asset, tokenQuery);
   };
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      log(`dashboard: ${req.url?.replace(/token=[^&]*/, 'token=…')}: ${(err as Error).message}`);
+      log(`dashboard: ${redactUrl(req.url)}: ${(err as Error).message}`);
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
       else res.destroy();
     });
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
-  const alive = new WeakMap<WebSocket, boolean>();
+  const pings = keepAlive(wss);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refuse = (code: number, text: string) => {
-      socket.end(`HTTP/1.1 ${code} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-      socket.destroy();
-    };
-    if (!authorized(req)) return refuse(401, 'Unauthorized');
-    if (new URL(req.url ?? '/', 'http://dashboard.invalid').pathname !== '/ws') return refuse(404, 'Not Found');
+    if (!authorized(req)) return refuseUpgrade(socket, 401, 'Unauthorized');
+    if (new URL(req.url ?? '/', 'http://dashboard.invalid').pathname !== '/ws') return refuseUpgrade(socket, 404, 'Not Found');
     wss.handleUpgrade(req, socket, head, (ws) => {
-      alive.set(ws, true);
-      ws.on('pong', () => alive.set(ws, true));
-      ws.on('error', () => ws.terminate());
+      pings.watch(ws);
       ws.send(JSON.stringify(state.snapshot()));
       ensurePolling();
       void refreshStatus();
@@ -170,14 +130,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const broadcast = (messages: readonly LiveMessage[]): void => {
     if (messages.length === 0 || wss.clients.size === 0) return;
     const frames = messages.map((m) => JSON.stringify(m));
-    for (const ws of wss.clients) {
-      if (ws.readyState !== ws.OPEN) continue;
-      if (ws.bufferedAmount > maxBuffered) {
-        ws.close(1013, 'too far behind; reconnect for a fresh snapshot');
-        continue;
-      }
-      for (const f of frames) ws.send(f);
-    }
+    for (const ws of wss.clients) sendFrames(ws, frames, maxBuffered);
   };
 
   let polling = false;
@@ -201,47 +154,28 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     }, opts.statusIntervalMs ?? 1000);
     statusTimer.unref();
   };
-  // Drop connections that stop answering pings (a laptop lid closed mid-run).
-  const pingTimer = setInterval(() => {
-    for (const ws of wss.clients) {
-      if (alive.get(ws) === false) {
-        ws.terminate();
-        continue;
-      }
-      alive.set(ws, false);
-      ws.ping();
-    }
-  }, 30_000);
-  pingTimer.unref();
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
+  const { url, port } = await listen(server, opts.host ?? '127.0.0.1', opts.port ?? 0).catch((err: unknown) => {
+    pings.stop();
+    throw err;
   });
-  const addr = server.address() as AddressInfo;
-  const hostForUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   // Seed the table so the first snapshot already lists the workers.
   if (opts.status !== undefined) await refreshStatus();
 
   return {
-    url: `http://${hostForUrl}:${addr.port}/`,
-    port: addr.port,
+    url,
+    port,
     publish(event) {
       broadcast(state.apply(event));
+    },
+    end(info) {
+      broadcast([state.setEnd(info)]);
     },
     refreshStatus,
     clients: () => wss.clients.size,
     async close() {
-      clearInterval(pingTimer);
+      pings.stop();
       if (statusTimer !== undefined) clearInterval(statusTimer);
-      for (const ws of wss.clients) ws.close(1001, 'dashboard shutting down');
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      for (const ws of wss.clients) ws.terminate();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeAll(wss, server);
     },
   };
 }

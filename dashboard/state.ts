@@ -51,6 +51,22 @@ export interface TraceView extends Omit<TraceSample, 'sample'> {
   readonly plot: boolean;
 }
 
+/**
+ * How a job ended, as the page shows it once its training process is done: `finished`,
+ * `interrupted` (a single-process run stopped by Ctrl-C: where, and how to continue), or
+ * `stopped` (the process ended without finishing the run and without a checkpoint to say so —
+ * it failed; its output says why).
+ */
+export interface RunEnd {
+  readonly state: 'finished' | 'interrupted' | 'stopped';
+  /** One line for the page, e.g. "finished: 6 RL steps" or "interrupted in the RL after step 2". */
+  readonly message: string;
+  /** The run directory (`anomseer dashboard <dir>` reopens it); absent when unknown. */
+  readonly outputDir?: string;
+  /** The command that continues an interrupted run. */
+  readonly resume?: string;
+}
+
 export interface EvalView {
   readonly step: number;
   readonly report: Record<string, unknown>;
@@ -70,6 +86,8 @@ export interface Snapshot {
   readonly checkpoints: readonly { step: number; dir: string }[];
   readonly cluster: ClusterStatus | null;
   readonly paperRows: readonly PaperRow[];
+  /** Set once the job ended (the server closes soon after). */
+  readonly end: RunEnd | null;
 }
 
 export type LiveMessage =
@@ -78,7 +96,8 @@ export type LiveMessage =
   | { readonly type: 'eval'; readonly step: number; readonly report: Record<string, unknown>; readonly values: Record<string, number> }
   | { readonly type: 'trace'; readonly trace: TraceView }
   | { readonly type: 'checkpoint'; readonly step: number; readonly dir: string }
-  | { readonly type: 'cluster'; readonly status: ClusterStatus };
+  | { readonly type: 'cluster'; readonly status: ClusterStatus }
+  | { readonly type: 'end'; readonly end: RunEnd };
 
 export type ServerMessage = Snapshot | LiveMessage;
 
@@ -112,6 +131,7 @@ export class DashboardState {
   private nextTraceId = 1;
   private lastStep: Extract<LiveMessage, { type: 'step' }> | null = null;
   cluster: ClusterStatus | null = null;
+  private ended: RunEnd | null = null;
 
   constructor(
     private readonly job: Readonly<Record<string, unknown>> = {},
@@ -161,6 +181,12 @@ export class DashboardState {
     return { type: 'cluster', status };
   }
 
+  /** The job ended; returns the message to broadcast. */
+  setEnd(end: RunEnd): LiveMessage {
+    this.ended = end;
+    return { type: 'end', end };
+  }
+
   snapshot(): Snapshot {
     return {
       type: 'snapshot',
@@ -175,6 +201,7 @@ export class DashboardState {
       checkpoints: this.checkpoints.toArray(),
       cluster: this.cluster,
       paperRows: PAPER_ROWS,
+      end: this.ended,
     };
   }
 

@@ -22,6 +22,10 @@ export interface WorkerStatus {
   readonly leasesHeld: number;
   /** Last heartbeat, ms since the epoch; null when never seen. */
   readonly lastHeartbeatMs: number | null;
+  /** The worker process's CPU seconds per wall second (1 = one core busy); null when not reported or not running. */
+  readonly cpuCores: number | null;
+  /** The worker process's resident memory, bytes; null when not reported or not running. */
+  readonly rssBytes: number | null;
 }
 
 export interface ClusterStatus {
@@ -64,6 +68,8 @@ export interface LocalStatusOptions {
   readonly device: string;
   /** Prompts per RL step (in flight while a step runs). */
   readonly promptsPerStep: number;
+  /** This process's CPU seconds so far and resident bytes (the in-process worker is this process); absent = not shown. */
+  readonly usage?: () => { readonly cpuSeconds: number; readonly rssBytes: number };
 }
 
 /**
@@ -77,6 +83,9 @@ export class LocalStatus {
   private lastBeat: number | null = null;
   private rate = 0;
   private done = 0;
+  /** CPU seconds and clock at the previous status(), for CPU seconds per second between polls. */
+  private cpuMark: { cpuSeconds: number; at: number } | null = null;
+  private cpuCores: number | null = null;
   /** One row per version the trainer reached: in-process, the one worker has it at once. */
   private readonly versions: BroadcastLog;
 
@@ -110,14 +119,29 @@ export class LocalStatus {
     }
   }
 
-  /** Mark the run finished (the table then shows "done" and nothing in flight). */
-  finish(): void {
-    this.state = 'done';
+  /** Mark the run ended (the table then shows `state` — "done" by default — and nothing in flight). */
+  finish(state: 'done' | 'stopped' = 'done'): void {
+    this.state = state;
     this.lastBeat = this.opts.clock();
+  }
+
+  /** CPU seconds per second since the previous poll (at least 200 ms apart), and resident bytes now. */
+  private usageNow(): { cpuCores: number | null; rssBytes: number | null } {
+    if (this.opts.usage === undefined) return { cpuCores: null, rssBytes: null };
+    const u = this.opts.usage();
+    const at = this.opts.clock();
+    if (this.cpuMark === null) this.cpuMark = { cpuSeconds: u.cpuSeconds, at };
+    else if (at - this.cpuMark.at >= 200) {
+      this.cpuCores = Math.max(0, ((u.cpuSeconds - this.cpuMark.cpuSeconds) * 1000) / (at - this.cpuMark.at));
+      this.cpuMark = { cpuSeconds: u.cpuSeconds, at };
+    }
+    return { cpuCores: this.cpuCores, rssBytes: u.rssBytes };
   }
 
   readonly status = (): ClusterStatus => {
     const inFlight = this.state === 'sampling' ? this.opts.promptsPerStep : 0;
+    const running = this.state !== 'done' && this.state !== 'stopped';
+    const usage = running ? this.usageNow() : { cpuCores: null, rssBytes: null };
     return {
       workers: [
         {
@@ -129,6 +153,7 @@ export class LocalStatus {
           rolloutsPerSecond: this.rate,
           leasesHeld: this.state === 'sampling' ? 1 : 0,
           lastHeartbeatMs: this.lastBeat,
+          ...usage,
         },
       ],
       prompts: { done: this.done, inFlight, requeued: 0 },

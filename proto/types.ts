@@ -88,6 +88,10 @@ export interface HeartbeatRequest {
   lease_ids: string[];
   /** Worker clock, ms since epoch. */
   sent_at_ms: number;
+  /** CPU seconds per wall second of the worker process over the last interval (1 = one core). */
+  cpu_cores: number;
+  /** Resident memory of the worker process, bytes (0 = not reported). */
+  rss_bytes: number;
 }
 
 export interface DrainCommand {}
@@ -263,6 +267,10 @@ export interface WorkerStatus {
   groups_submitted: number;
   registered_at_ms: number;
   last_heartbeat_at_ms: number;
+  /** From the worker's last heartbeat: CPU seconds per second. */
+  cpu_cores: number;
+  /** From the worker's last heartbeat: resident memory, bytes (0 = unknown). */
+  rss_bytes: number;
 }
 
 export interface LeaseStatus {

@@ -107,7 +107,20 @@ export interface WorkerOptions {
   readonly retry?: RetryPolicy;
   /** How long to wait for an unreachable coordinator before registration told the job's, ms (default 5 min). */
   readonly coordinatorWaitMs?: number;
+  /** This process's CPU seconds so far and resident bytes, for the heartbeat (default: process.cpuUsage, memoryUsage.rss). */
+  readonly usage?: () => ProcessUsage;
 }
+
+/** What a heartbeat reports of the worker process: cumulative CPU seconds (user + system) and resident bytes. */
+export interface ProcessUsage {
+  readonly cpuSeconds: number;
+  readonly rssBytes: number;
+}
+
+const processUsage = (): ProcessUsage => {
+  const u = process.cpuUsage();
+  return { cpuSeconds: (u.user + u.system) / 1e6, rssBytes: process.memoryUsage.rss() };
+};
 
 /** grpc status UNIMPLEMENTED: the server does not have the method. */
 const UNIMPLEMENTED = 12;
@@ -139,6 +152,7 @@ export class RolloutWorker {
   #draining = false;
   #rollouts = 0;
   #lastBeat = 0;
+  #lastCpu = 0;
   #timer: NodeJS.Timeout | undefined;
   #requests = 0;
   /** False once the coordinator answered SubmitGroups with UNIMPLEMENTED (an older one). */
@@ -283,6 +297,7 @@ export class RolloutWorker {
 
   #startHeartbeats(): void {
     this.#lastBeat = this.#o.clock();
+    this.#lastCpu = (this.#o.usage ?? processUsage)().cpuSeconds;
     this.#timer = setInterval(() => {
       if (this.#forgotten) return; // until the main loop has registered again
       this.#beat().catch((err: unknown) => {
@@ -301,8 +316,11 @@ export class RolloutWorker {
   async #beat(): Promise<void> {
     const now = this.#o.clock();
     const rps = (this.#rollouts * 1000) / Math.max(1, now - this.#lastBeat);
+    const usage = (this.#o.usage ?? processUsage)();
+    const cpu = ((usage.cpuSeconds - this.#lastCpu) * 1000) / Math.max(1, now - this.#lastBeat);
     this.#rollouts = 0;
     this.#lastBeat = now;
+    this.#lastCpu = usage.cpuSeconds;
     const held = [...this.#held];
     const r = await unary(
       this.#o.coord,
@@ -314,6 +332,8 @@ export class RolloutWorker {
         rollouts_per_second: rps,
         lease_ids: held,
         sent_at_ms: now,
+        cpu_cores: Math.max(0, cpu),
+        rss_bytes: usage.rssBytes,
       },
       { deadlineMs: Math.min(this.#o.rpcDeadlineMs ?? 30_000, this.#heartbeatMs) },
     );

@@ -11,6 +11,7 @@ import { registerStatus } from './status.js';
 import { registerScale } from './scale.js';
 import { registerServe } from './serve.js';
 import { registerExport } from './export.js';
+import { registerDashboard } from './dashboard.js';
 
 /** Every subcommand registers itself on the program; add new ones here, one line each. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -26,4 +27,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerDetect,
   registerServe,
   registerExport,
+  registerDashboard,
 ];

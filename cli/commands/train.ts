@@ -5,11 +5,10 @@
  * (docs/CLUSTER.md). `--summary FILE` writes the run's accounting as JSON.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { parseDeviceFlag, parseIntFlag, parsePortFlag, parseThreads, stopOnSignals } from './flags.js';
 import type { runTraining } from '../../learner/main.js';
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 
 interface TrainFlags {
@@ -60,6 +59,7 @@ export function registerTrain(program: Command): void {
           dashboardPort: flags.dashboardPort === undefined ? undefined : parsePortFlag('--dashboard-port', flags.dashboardPort),
           node: process.execPath,
           bin: new URL('../../bin/anomseer.mjs', import.meta.url).pathname,
+          tokenFile: await runTokenFile(file, typeof flags.resume === 'string' ? [...flags.set, `outputDir=${flags.resume}`] : flags.set),
           env: process.env,
           log: (line) => process.stdout.write(`${line}\n`),
         });
@@ -107,13 +107,26 @@ export function registerTrain(program: Command): void {
     });
 }
 
-/** The live dashboard of this run; its token is ANOMSEER_TOKEN, or a fresh one printed once. */
+/** The live dashboard of this run; its token is ANOMSEER_TOKEN, or the run's token file (made 0600 on first use). */
 async function startTrainDashboard(job: Parameters<typeof runTraining>[0], flags: TrainFlags, log: (line: string) => void) {
   const port = flags.dashboardPort === undefined ? job.cluster.dashboardPort : parsePortFlag('--dashboard-port', flags.dashboardPort);
-  const [{ validateToken }, { startLocalDashboard }] = await Promise.all([import('../../proto/auth.js'), import('../../dashboard/local.js')]);
-  const fromEnv = process.env.ANOMSEER_TOKEN;
-  const token = fromEnv === undefined || fromEnv === '' ? randomBytes(32).toString('hex') : validateToken(fromEnv, 'ANOMSEER_TOKEN');
-  const dash = await startLocalDashboard(job, { token, port, hostname: hostname(), device: flags.device, now: () => Date.now(), log });
-  log(fromEnv ? `dashboard: ${dash.url}?token=<ANOMSEER_TOKEN>` : `dashboard: ${dash.url}?token=${token}  (token generated; set ANOMSEER_TOKEN to choose it)`);
+  const [{ dashboardLinkLine, resolveDashboardToken, RUN_TOKEN_FILE }, { startLocalDashboard }] = await Promise.all([
+    import('../../dashboard/token.js'),
+    import('../../dashboard/local.js'),
+  ]);
+  const tokenFile = join(job.outputDir, RUN_TOKEN_FILE);
+  const t = resolveDashboardToken(process.env, tokenFile);
+  if (t.warning !== undefined) log(`dashboard: ${t.warning}`);
+  const dash = await startLocalDashboard(job, { token: t.token, port, hostname: hostname(), device: flags.device, now: () => Date.now(), log });
+  log(dashboardLinkLine(dash.url, t, tokenFile));
   return dash;
+}
+
+/** `<outputDir>/dashboard.token` of the job file with its overrides (the launcher's token file). */
+async function runTokenFile(file: string, set: readonly string[]): Promise<string> {
+  const [{ applyOverrides, loadJobFile, parseSetFlags }, { RUN_TOKEN_FILE }] = await Promise.all([
+    import('../../shared/config/load.js'),
+    import('../../dashboard/token.js'),
+  ]);
+  return join(applyOverrides(loadJobFile(file), parseSetFlags([...set])).outputDir, RUN_TOKEN_FILE);
 }

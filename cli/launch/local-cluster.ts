@@ -5,7 +5,9 @@
  * through ANOMSEER_TOKEN (the caller's, or a generated one). Children's output is forwarded
  * line by line with a `[role]` prefix. The coordinator serves the dashboard; the launcher
  * prints its link once, like single-process `train`:
- *   dashboard: http://127.0.0.1:<port>/?token=<token>  (token generated; …)   or  ?token=<ANOMSEER_TOKEN> When the learner exits, the workers and then the coordinator get SIGTERM
+ *   dashboard: http://127.0.0.1:<port>/?token=<the token in FILE>  (token abcd…wxyz (64 chars) generated; …)
+ * or `?token=<ANOMSEER_TOKEN>`; the token itself is never printed (FILE is the run's 0600 token
+ * file, dashboard/token.ts). When the learner exits, the workers and then the coordinator get SIGTERM
  * (SIGKILL after `graceMs`); any early failure stops everything. Returns the learner's exit code.
  *
  * `resume`: the learner continues the run in outputDir (or `dir`) from its latest checkpoint
@@ -15,9 +17,8 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { validateToken } from '../../proto/auth.js';
+import { dashboardLinkLine, resolveDashboardToken } from '../../dashboard/token.js';
 import { AnomseerError } from '../../shared/errors.js';
 import { EXIT_WITH_PARENT_ENV } from './exit-with-parent.js';
 
@@ -34,6 +35,8 @@ export interface LocalClusterOptions {
   readonly node: string;
   readonly bin: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Where the generated token is kept (0600) when ANOMSEER_TOKEN is not set: `<outputDir>/dashboard.token`. */
+  readonly tokenFile: string;
   readonly log: (line: string) => void;
   /** Serve the dashboard from the coordinator (default true). */
   readonly dashboard?: boolean;
@@ -52,8 +55,9 @@ interface Child {
 }
 
 export async function runLocalCluster(o: LocalClusterOptions): Promise<number> {
-  const fromEnv = o.env.ANOMSEER_TOKEN;
-  const token = fromEnv === undefined || fromEnv === '' ? randomBytes(32).toString('hex') : validateToken(fromEnv, 'ANOMSEER_TOKEN');
+  const t = resolveDashboardToken(o.env, o.tokenFile);
+  if (t.warning !== undefined) o.log(`dashboard: ${t.warning}`);
+  const token = t.token;
   const dashboardArgs = o.dashboard === false ? ['--no-dashboard'] : o.dashboardPort === undefined ? [] : ['--dashboard-port', String(o.dashboardPort)];
   const env = { ...o.env, ANOMSEER_TOKEN: token, [EXIT_WITH_PARENT_ENV]: '1' };
   const sets = o.set.flatMap((s) => ['--set', s]);
@@ -88,11 +92,7 @@ export async function runLocalCluster(o: LocalClusterOptions): Promise<number> {
       address ??= /listening on (\S+)/.exec(line)?.[1];
       const dashboard = /^coordinator: dashboard (http:\/\/\S+\/)\?/.exec(line)?.[1];
       if (dashboard !== undefined) {
-        o.log(
-          fromEnv
-            ? `dashboard: ${dashboard}?token=<ANOMSEER_TOKEN>`
-            : `dashboard: ${dashboard}?token=${token}  (token generated; set ANOMSEER_TOKEN to choose it)`,
-        );
+        o.log(dashboardLinkLine(dashboard, t, o.tokenFile));
       }
     });
     const startedAt = Date.now();

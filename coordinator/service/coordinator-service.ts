@@ -146,6 +146,9 @@ interface WorkerLive {
   rolloutsPerSecond: number;
   leasesHeld: number;
   drain: boolean;
+  /** The worker process's CPU seconds per second and resident bytes, as its last heartbeat said. */
+  cpuCores: number;
+  rssBytes: number;
 }
 
 /** A prompt of the job as leases carry it: its record and the series as a wire array (built once). */
@@ -308,7 +311,7 @@ export class CoordinatorService {
       throw new InvalidArgumentError(req.host.length > RPC_LIMITS.maxIdChars ? 'host' : 'device', `has more than ${RPC_LIMITS.maxIdChars} characters`);
     // An empty id: the store picks the next free `w<n>` (O(1), durable across restarts on Redis).
     const { workerId: id } = await this.#d.store.registerWorker(req.worker_id, { host: req.host, device: req.device }, this.#d.clock());
-    this.#live.set(id, { state: 'WORKER_STATE_STARTING', weightVersion: 0, rolloutsPerSecond: 0, leasesHeld: 0, drain: false });
+    this.#live.set(id, { state: 'WORKER_STATE_STARTING', weightVersion: 0, rolloutsPerSecond: 0, leasesHeld: 0, drain: false, cpuCores: 0, rssBytes: 0 });
     // Once per worker, not per call: every registration is logged.
     this.#d.logger(`coordinator: worker ${id} registered (host ${req.host || '?'}, device ${req.device || '?'})`);
     return {
@@ -343,12 +346,14 @@ export class CoordinatorService {
     });
     let live = this.#live.get(req.worker_id);
     if (live === undefined) {
-      live = { state: req.state, weightVersion: 0, rolloutsPerSecond: 0, leasesHeld: 0, drain: false };
+      live = { state: req.state, weightVersion: 0, rolloutsPerSecond: 0, leasesHeld: 0, drain: false, cpuCores: 0, rssBytes: 0 };
       this.#live.set(req.worker_id, live);
     }
     live.state = req.state;
     live.weightVersion = req.weight_version;
     live.rolloutsPerSecond = req.rollouts_per_second;
+    live.cpuCores = Number.isFinite(req.cpu_cores) && req.cpu_cores > 0 ? req.cpu_cores : 0;
+    live.rssBytes = req.rss_bytes;
     live.leasesHeld = req.lease_ids.length - lost.length;
     const latest = this.#d.registry.latest;
     const commands: WorkerCommand[] = [];
@@ -605,6 +610,8 @@ export class CoordinatorService {
           groups_submitted: w.groupsAccepted,
           registered_at_ms: w.registeredAtMs,
           last_heartbeat_at_ms: w.lastSeenMs,
+          cpu_cores: live?.cpuCores ?? 0,
+          rss_bytes: live?.rssBytes ?? 0,
         };
       }),
       leases: leases.map((l) => ({

@@ -1,76 +1,15 @@
-// anomseer dashboard page: plain JS, no build step. Talks to coordinator/dashboard/server.ts
-// over /ws: the first message is a snapshot of the (downsampled) history, which replaces
-// everything shown; then live messages append. Reconnects with exponential backoff.
+// anomseer dashboard page: plain JS, no build step. Talks to dashboard/server.ts over /ws: the
+// first message is a snapshot of the (downsampled) history, which replaces everything shown;
+// then live messages append. Reconnects with exponential backoff — until the server says the
+// job ended (`end`): then it shows how, and stays as it is when the server closes.
 'use strict';
 (() => {
   const TOKEN = new URLSearchParams(location.search).get('token') ?? '';
   const AUTH = `token=${encodeURIComponent(TOKEN)}`;
   const COLORS = ['#0072b2', '#e69f00', '#009e73', '#d55e00', '#cc79a7', '#56b4e9', '#000000'];
 
-  /**
-   * Metric table against step, bounded like the server's (coordinator/dashboard/history.ts,
-   * "halve the old middle"): past maxPoints rows, keep row 0 and the newest half, and merge
-   * the rows between pairwise by weighted means. Keeps the charts fast over any run length.
-   */
-  class Table {
-    constructor(maxPoints, json) {
-      this.max = maxPoints;
-      this.step = json ? json.step.slice() : [];
-      this.weight = json ? json.weight.slice() : [];
-      this.cols = new Map();
-      if (json)
-        for (const [k, v] of Object.entries(json.columns))
-          this.cols.set(
-            k,
-            v.map((x) => (x === null ? NaN : x)),
-          );
-    }
-    get length() {
-      return this.step.length;
-    }
-    append(step, values) {
-      const n = this.step.length;
-      if (n > 0 && step <= this.step[n - 1]) return false;
-      for (const k of Object.keys(values)) if (!this.cols.has(k)) this.cols.set(k, new Array(n).fill(NaN));
-      this.step.push(step);
-      this.weight.push(1);
-      for (const [k, col] of this.cols) col.push(typeof values[k] === 'number' ? values[k] : NaN);
-      if (this.step.length > this.max) this.compact();
-      return true;
-    }
-    compact() {
-      const n = this.step.length,
-        midEnd = n - Math.floor(this.max / 2);
-      const groups = [[0]];
-      let i = 1;
-      for (; i + 1 < midEnd; i += 2) groups.push([i, i + 1]);
-      if (i < midEnd) groups.push([i]);
-      for (let j = midEnd; j < n; j++) groups.push([j]);
-      const w = this.weight;
-      const mean = (xs, rows) => {
-        let s = 0,
-          ws = 0;
-        for (const r of rows)
-          if (Number.isFinite(xs[r])) {
-            s += xs[r] * w[r];
-            ws += w[r];
-          }
-        return ws > 0 ? s / ws : NaN;
-      };
-      const step = groups.map((g) => mean(this.step, g));
-      for (const [k, col] of this.cols)
-        this.cols.set(
-          k,
-          groups.map((g) => mean(col, g)),
-        );
-      this.weight = groups.map((g) => g.reduce((a, r) => a + w[r], 0));
-      this.step = step;
-    }
-    column(k) {
-      const c = this.cols.get(k);
-      return c ? c.map((x) => (Number.isFinite(x) ? x : null)) : new Array(this.step.length).fill(null);
-    }
-  }
+  /** Metric table against step, bounded like the server's (table.js). */
+  const Table = window.AnomseerTable;
 
   /** The charts: which table, which columns, labels; `scale: 'y2'` puts a series on the right axis. */
   const CHARTS = [
@@ -123,6 +62,8 @@
     paperRows: [],
     latestEval: null,
     cluster: null,
+    /** How the job ended (an `end` message), or null while it runs. */
+    end: null,
   };
   const charts = new Map(); // id → { def, plot, el }
   const dirty = new Set();
@@ -269,6 +210,8 @@
           el('td', { class: `state-${w.state}`, text: w.state }),
           el('td', { class: lag !== null && lag > 0 ? 'stale' : '', text: w.weightVersion === null ? '—' : `v${w.weightVersion}${lag ? ` (−${lag})` : ''}` }),
           el('td', { text: fmt(w.rolloutsPerSecond, 1) }),
+          el('td', { class: 'cpu', text: w.cpuCores === null || w.cpuCores === undefined ? '—' : w.cpuCores.toFixed(2) }),
+          el('td', { class: 'rss', text: bytes(w.rssBytes), title: w.rssBytes ? `${w.rssBytes} bytes resident` : 'not reported' }),
           el('td', { text: String(w.leasesHeld) }),
           el('td', { text: ago(w.lastHeartbeatMs) }),
         ),
@@ -406,6 +349,19 @@
     while (box.children.length > state.limits.maxTraces) box.lastElementChild.remove();
   }
 
+  // ---- end of the job -----------------------------------------------------------------
+  /** The job ended: say how (and where its record is, how to continue it); no more reconnecting. */
+  function showEnd(end) {
+    state.end = end;
+    const box = $('#end');
+    box.hidden = false;
+    box.className = `end end-${end.state}`;
+    const lines = [el('b', { text: end.state === 'finished' ? 'Finished' : end.state === 'interrupted' ? 'Interrupted' : 'Stopped' }), ` — ${end.message}.`];
+    if (end.resume) lines.push(' Continue it with ', el('code', { text: end.resume }), '.');
+    if (end.outputDir) lines.push(' Reopen it any time with ', el('code', { text: `anomseer dashboard ${end.outputDir}` }), '.');
+    box.replaceChildren(...lines);
+  }
+
   // ---- messages -----------------------------------------------------------------------
   function onSnapshot(m) {
     state.limits = m.limits;
@@ -419,6 +375,7 @@
     state.paperRows = m.paperRows;
     state.latestEval = m.evalReports.at(-1) ?? null;
     state.cluster = m.cluster;
+    if (m.end) showEnd(m.end);
     $('#traces').replaceChildren();
     for (const t of m.traces) addTrace(t);
     for (const t of Object.keys(state.tables)) markDirty(t);
@@ -447,6 +404,9 @@
       case 'cluster':
         state.cluster = m.status;
         return renderCluster();
+      case 'end':
+        showEnd(m.end);
+        return setConn('ended', `${m.end.state === 'finished' ? 'run finished' : m.end.state === 'interrupted' ? 'run interrupted' : 'training stopped'}`);
       default:
         return undefined;
     }
@@ -470,12 +430,27 @@
     };
     ws.onmessage = (ev) => onMessage(JSON.parse(ev.data));
     ws.onclose = () => {
+      if (state.end) {
+        // The job is over and its process gone: nothing to retry. The button tries once more.
+        setConn(
+          'ended',
+          `${state.end.state === 'finished' ? 'run finished' : state.end.state === 'interrupted' ? 'run interrupted' : 'training stopped'} · dashboard closed`,
+        );
+        $('#reconnect').hidden = false;
+        return;
+      }
       const delay = backoff(attempt++);
       setConn('closed', `disconnected; retrying in ${(delay / 1000).toFixed(1)} s${TOKEN ? '' : ' (no token in the URL)'}`);
       setTimeout(connect, delay);
     };
   }
 
+  $('#reconnect').addEventListener('click', () => {
+    $('#reconnect').hidden = true;
+    state.end = null;
+    $('#end').hidden = true;
+    connect();
+  });
   for (const def of CHARTS) makeChart(def);
   renderEval();
   renderCluster();

@@ -12,6 +12,12 @@
  * skipped. Every value is parsed strictly: text, NaN, inf and empty fields are DataErrors
  * naming the file, line and column. Only the numbers are kept (8 bytes a value): no line
  * text survives its row, so `readValuesCsv` reads files of millions of lines in little memory.
+ *
+ * With `times: true`, the time column is read too (8 bytes a row more): the first column of the
+ * header named timestamp, time, date, datetime or ts, when its values are date-times
+ * (timestamps.ts: ISO 8601, `2014-02-19 10:50:00` too). Times are a help, never a reason to
+ * refuse a file: a time column of numbers (an index) gives no times, and one whose value on
+ * some row is not a date-time gives none either, with a note naming that line.
  */
 import { DataError } from '../errors.js';
 import { csvFileRows } from './csv-file.js';
@@ -19,13 +25,28 @@ import type { CsvDelimiter, CsvRow } from './csv-parser.js';
 import { csvRows } from './csv-parser.js';
 import { Float64Growable } from './growable.js';
 import { isNumberText, parseNumberField } from './text.js';
+import { parseTimestamp } from './timestamps.js';
 
 const NOT_VALUES = /^(timestamp|time|date|datetime|ts|label|labels|is_anomaly|anomaly)$/i;
+const TIME_NAMES = /^(timestamp|time|date|datetime|ts)$/i;
+
+/** A time column's date-times, one per value, in milliseconds (times without a zone read as UTC). */
+export interface TimeColumn {
+  /** Its header name. */
+  readonly column: string;
+  readonly ms: Float64Array;
+  /** Whether the file's times named their zone (then they are written back in UTC with `Z`). */
+  readonly zoned: boolean;
+}
 
 export interface ValuesCsv {
   readonly values: Float64Array;
   /** The column read (header name, or `column <i>`). */
   readonly column: string;
+  /** With `times`: the time column, when the file has one whose every value is a date-time. */
+  readonly times?: TimeColumn;
+  /** With `times`: why a time column present gave no times (one line naming the line and value). */
+  readonly timesNote?: string;
 }
 
 export interface ValuesCsvOptions {
@@ -33,6 +54,8 @@ export interface ValuesCsvOptions {
   readonly column?: string;
   /** Field separator; default detected from the first line. */
   readonly delimiter?: CsvDelimiter;
+  /** Also read the time column (see the file comment). Default false. */
+  readonly times?: boolean;
 }
 
 /** Takes rows one by one and keeps only the chosen column's numbers. */
@@ -43,10 +66,16 @@ class ValuesCollector {
   private col = -1;
   private name = '';
   private readonly values = new Float64Growable();
+  /** The time column: −1 none (or given up), else its index; its times so far. */
+  private timeCol = -1;
+  private times: Float64Growable | undefined;
+  private zoned = false;
+  private timesNote: string | undefined;
 
   constructor(
     private readonly file: string,
     private readonly column: string | undefined,
+    private readonly wantTimes = false,
   ) {}
 
   add(row: CsvRow): void {
@@ -60,16 +89,40 @@ class ValuesCollector {
       }
       if (this.column !== undefined) this.pick(this.column, first.length, row.line);
       else if (this.names === undefined) [this.col, this.name] = [first.length - 1, `column ${first.length - 1}`];
-      if (this.names !== undefined) return;
+      if (this.names !== undefined) {
+        if (this.wantTimes) this.timeCol = this.names.findIndex((n, i) => TIME_NAMES.test(n) && i !== this.col);
+        if (this.timeCol >= 0) this.times = new Float64Growable();
+        return;
+      }
     }
     if (this.col < 0) this.pickByFirstRow(fields);
     this.values.push(parseNumberField(fields[this.col]!, this.file, row.line, this.name));
+    if (this.timeCol >= 0) this.addTime(fields[this.timeCol]!.trim(), row.line);
+  }
+
+  private addTime(text: string, line: number): void {
+    const t = parseTimestamp(text);
+    if (t === undefined) {
+      // A column of numbers is an index, not a mistake; text that is not a date-time is worth a note.
+      if (this.times!.length > 0 || !isNumberText(text))
+        this.timesNote = `line ${line}: ${this.names![this.timeCol]} "${text}" is not a date-time (YYYY-MM-DD[ HH:MM[:SS]][zone]); intervals are given by index only`;
+      [this.timeCol, this.times] = [-1, undefined];
+      return;
+    }
+    this.times!.push(t.ms);
+    this.zoned ||= t.zoned;
   }
 
   finish(): ValuesCsv {
     if (!this.seen) throw new DataError(this.file, 'is empty; expected one value per line or a CSV with a value column', { field: 'series' });
     if (this.values.length === 0) throw new DataError(this.file, 'has a header but no data rows', { line: this.headerLine, field: 'series' });
-    return { values: this.values.toArray(), column: this.name };
+    const times = this.times === undefined ? undefined : { column: this.names![this.timeCol]!, ms: this.times.toArray(), zoned: this.zoned };
+    return {
+      values: this.values.toArray(),
+      column: this.name,
+      ...(times === undefined ? {} : { times }),
+      ...(this.timesNote === undefined ? {} : { timesNote: this.timesNote }),
+    };
   }
 
   private pick(column: string, ncols: number, line: number): void {
@@ -101,14 +154,14 @@ class ValuesCollector {
 
 /** Parse a series held in a string (tests, small inputs). `file` names it in errors. */
 export function parseValuesCsv(text: string, file: string, opts: ValuesCsvOptions = {}): ValuesCsv {
-  const c = new ValuesCollector(file, opts.column);
+  const c = new ValuesCollector(file, opts.column, opts.times);
   for (const row of csvRows(text, file, { delimiter: opts.delimiter, blankLines: 'skip' })) c.add(row);
   return c.finish();
 }
 
 /** Read a series file of any size, streaming: memory grows by 8 bytes a value. */
 export async function readValuesCsv(path: string, opts: ValuesCsvOptions = {}): Promise<ValuesCsv> {
-  const c = new ValuesCollector(path, opts.column);
+  const c = new ValuesCollector(path, opts.column, opts.times);
   for await (const row of csvFileRows(path, { delimiter: opts.delimiter, blankLines: 'skip' }, 'series file')) c.add(row);
   return c.finish();
 }

@@ -33,8 +33,9 @@ export const SHADE_ALPHA = 0.4;
 /**
  * Coverage per column of a set of intervals, clipped to [0, n) and to 1
  * (so accidental overlaps within one set do not darken). Length `width`.
+ * `name` names the set in the ShapeError for a malformed interval.
  */
-function setCoverage(ivs: readonly Interval[], n: number, width: number, name: string): Float64Array {
+export function setCoverage(ivs: readonly Interval[], n: number, width: number, name: string): Float64Array {
   const out = new Float64Array(width);
   ivs.forEach((iv, k) => {
     if (!Array.isArray(iv) || iv.length !== 2 || !Number.isFinite(iv[0]) || !Number.isFinite(iv[1])) {

@@ -66,9 +66,15 @@ export async function greedyTraces(policy: TraceSampler, prompts: readonly Rollo
 
 export interface PredictionLine {
   readonly id: string;
-  readonly text: string;
+  /**
+   * The trace, when one trace answered the record. A record answered in several windows has
+   * none (each window's trace is in `windows`): `eval --predictions` then scores `intervals`
+   * and `type`, the merged answer, exactly as this eval did.
+   */
+  readonly text?: string;
   readonly intervals: readonly (readonly [number, number])[] | null;
   readonly type: string | null;
+  readonly windows?: readonly { readonly start: number; readonly length: number; readonly text: string }[];
 }
 
 export interface PredictOptions {
@@ -102,14 +108,24 @@ export async function predictRecords(
   const predictions = new Map<string, Prediction>();
   const lines: PredictionLine[] = [];
   if (o.windowed !== undefined) {
-    let done = 0;
-    for (const r of records) {
-      const d = await detectSeries(policy, r.series, { ...o.windowed.detect, windowLength: o.windowed.windowLength, normalize: o.windowed.normalize });
-      predictions.set(r.id, { intervals: d.intervals, type: d.type, formatOk: true });
-      const text = d.windows.length === 1 ? d.windows[0]!.text : d.windows.map((w) => `[window ${w.start}..${w.start + w.length}] ${w.text}`).join('\n');
-      lines.push({ id: r.id, text, intervals: d.intervals.map(([s, e]) => [s, e] as const), type: d.type });
-      o.onProgress?.(++done, records.length);
-    }
+    // One queue of windows over all records, so short records decode many to a batch.
+    const { windowLength, normalize, detect } = o.windowed;
+    await detectMany(
+      policy,
+      records.map((r) => r.series),
+      { ...detect, windowLength, normalize },
+      (k, d) => {
+        const r = records[k]!;
+        predictions.set(r.id, { intervals: d.intervals, type: d.type, formatOk: true });
+        const intervals = d.intervals.map(([s, e]) => [s, e] as const);
+        lines.push(
+          d.windows.length === 1
+            ? { id: r.id, text: d.windows[0]!.text, intervals, type: d.type }
+            : { id: r.id, intervals, type: d.type, windows: d.windows.map((w) => ({ start: w.start, length: w.length, text: w.text })) },
+        );
+        o.onProgress?.(k + 1, records.length);
+      },
+    );
     return { predictions, lines };
   }
   for (let i = 0; i < records.length; i += per) {
@@ -204,31 +220,95 @@ export const MIN_DETECT_POINTS = MIN_EXPCOT_LENGTH;
  * as decoding all windows at once (greedy decoding is per prompt).
  */
 export async function detectSeries(policy: TraceSampler, values: Float64Array, o: DetectOptions): Promise<DetectResult> {
-  const n = values.length;
-  if (n < MIN_DETECT_POINTS) throw new ShapeError(`detectSeries: the series has ${n} points; detect needs at least ${MIN_DETECT_POINTS}`);
-  const L = Math.min(o.windowLength ?? 1000, n);
-  const per = o.batchWindows ?? 32;
-  const x = normalizeForPlot(values, o.normalize ?? 'robust');
-  const starts = windowStarts(n, L, o.stride ?? L);
-  const feats = { ...o.features, normalize: 'none' as const };
-  const windows: WindowAnswer[] = [];
-  for (let b = 0; b < starts.length; b += per) {
-    const prompts = starts.slice(b, b + per).map((s) => {
-      const len = Math.min(L, n - s);
-      const w = x.subarray(s, s + len);
-      const grammar = o.spec?.trace === 'faithful' ? grammarFor({ ...o.spec, features: feats }, o.tokenizer!, w) : undefined;
-      return { promptId: `window-${s}`, n: len, features: patchFeatures(w, feats), ...(grammar === undefined ? {} : { grammar }) };
-    });
-    const texts = await greedyTraces(policy, prompts, o.grammar, per);
-    texts.forEach((text, k) => {
-      const p = parseTrace(text, prompts[k]!.n);
-      windows.push({ start: starts[b + k]!, length: prompts[k]!.n, text, intervals: p.intervals ?? [], type: p.type });
-    });
-    o.onProgress?.(windows.length, starts.length);
+  let result: DetectResult | undefined;
+  await detectMany(policy, [values], o, (_, r) => {
+    result = r;
+  });
+  return result!;
+}
+
+/**
+ * `detectSeries` on several series at once, with one queue of windows: a batch of
+ * `batchWindows` windows may span series, so many short series (one window each) decode
+ * `batchWindows` at a time instead of one by one. Each series' answer is exactly what
+ * `detectSeries` gives it alone (greedy decoding is per prompt). `onSeries(k, result)` is
+ * called in series order as soon as series k's last window is answered; a series is
+ * normalised only when its first window enters a batch, so memory beyond the inputs is one
+ * batch of features plus the normalised copies of the series in flight (and the results the
+ * caller keeps). `o.onProgress` counts windows over all series. A series shorter than
+ * MIN_DETECT_POINTS is a ShapeError, raised before any decoding.
+ */
+export async function detectMany(
+  policy: TraceSampler,
+  series: readonly Float64Array[],
+  o: DetectOptions,
+  onSeries: (k: number, result: DetectResult) => void,
+): Promise<void> {
+  for (const values of series) {
+    if (values.length < MIN_DETECT_POINTS)
+      throw new ShapeError(`detectSeries: the series has ${values.length} points; detect needs at least ${MIN_DETECT_POINTS}`);
   }
+  const per = o.batchWindows ?? 32;
+  const feats = { ...o.features, normalize: 'none' as const };
+  const plans = series.map((values) => {
+    const L = Math.min(o.windowLength ?? 1000, values.length);
+    return { L, starts: windowStarts(values.length, L, o.stride ?? L) };
+  });
+  const total = plans.reduce((t, p) => t + p.starts.length, 0);
+  const normalized = new Map<number, Float64Array>();
+  const answers: WindowAnswer[][] = series.map(() => []);
+  // The queue: (series k, window w) in order; `next` is the first window not yet in a batch.
+  let k = 0,
+    w = 0,
+    done = 0,
+    finished = 0;
+  while (done < total) {
+    const batch: { k: number; w: number; prompt: RolloutPrompt }[] = [];
+    while (batch.length < per && k < series.length) {
+      let x = normalized.get(k);
+      if (x === undefined) normalized.set(k, (x = normalizeForPlot(series[k]!, o.normalize ?? 'robust')));
+      const { L, starts } = plans[k]!;
+      const s = starts[w]!;
+      const len = Math.min(L, x.length - s);
+      const win = x.subarray(s, s + len);
+      const grammar = o.spec?.trace === 'faithful' ? grammarFor({ ...o.spec, features: feats }, o.tokenizer!, win) : undefined;
+      batch.push({
+        k,
+        w,
+        prompt: { promptId: `window-${k}-${s}`, n: len, features: patchFeatures(win, feats), ...(grammar === undefined ? {} : { grammar }) },
+      });
+      if (++w === starts.length) [k, w] = [k + 1, 0];
+    }
+    const texts = await greedyTraces(
+      policy,
+      batch.map((b) => b.prompt),
+      o.grammar,
+      per,
+    );
+    texts.forEach((text, i) => {
+      const b = batch[i]!;
+      const p = parseTrace(text, b.prompt.n);
+      answers[b.k]!.push({ start: plans[b.k]!.starts[b.w]!, length: b.prompt.n, text, intervals: p.intervals ?? [], type: p.type });
+    });
+    done += batch.length;
+    o.onProgress?.(done, total);
+    // Series whose every window is answered, in order.
+    while (finished < series.length && answers[finished]!.length === plans[finished]!.starts.length) {
+      const x = normalized.get(finished)!;
+      normalized.delete(finished);
+      const windows = answers[finished]!;
+      answers[finished] = [];
+      onSeries(finished, mergeWindows(windows, x));
+      finished++;
+    }
+  }
+}
+
+/** The windows' answers as one answer on the whole series (see DetectResult). */
+function mergeWindows(windows: readonly WindowAnswer[], x: Float64Array): DetectResult {
   const intervals = mergeWindowIntervals(
     windows.filter((w) => w.type !== 'normal'),
-    n,
+    x.length,
   );
   const claimed = new Map<AnomalyType, number>();
   let best: WindowAnswer = windows[0]!;

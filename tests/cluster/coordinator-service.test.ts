@@ -161,6 +161,8 @@ test('with max_staleness 0 a worker on an old version gets no lease, a StaleWeig
       rollouts_per_second: 0,
       lease_ids: [],
       sent_at_ms: 0,
+      cpu_cores: 0,
+      rss_bytes: 0,
     });
     assert.is(hb.commands[0]!.action, 'fetch_weights');
     assert.is(hb.commands[0]!.fetch_weights!.version, 2);
@@ -258,6 +260,8 @@ test('an expired lease is lost to its worker, requeued, and leased by another wo
       rollouts_per_second: 0,
       lease_ids: [leases[0]!.lease_id],
       sent_at_ms: 0,
+      cpu_cores: 0,
+      rss_bytes: 0,
     });
     assert.equal(hb.lost_lease_ids, [leases[0]!.lease_id]);
     const other = await lease(t.coord, 'b', 1, 1);
@@ -331,6 +335,8 @@ test('a late group for an expired lease wins when it is first; the requeued copy
       rollouts_per_second: 0,
       lease_ids: [other.leases[0]!.lease_id],
       sent_at_ms: 0,
+      cpu_cores: 0,
+      rss_bytes: 0,
     });
     assert.equal(hb.lost_lease_ids, [other.leases[0]!.lease_id], 'the loser hears its lease was cancelled');
   } finally {
@@ -351,6 +357,8 @@ test('a drained worker is told so on its next heartbeat and gets no more leases'
       rollouts_per_second: 0,
       lease_ids: [],
       sent_at_ms: 0,
+      cpu_cores: 0,
+      rss_bytes: 0,
     });
     assert.equal(
       hb.commands.map((c) => c.action),

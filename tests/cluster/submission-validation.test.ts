@@ -171,6 +171,8 @@ test('malformed submissions are refused with their code and a message naming the
       rollouts_per_second: 0,
       lease_ids: ids,
       sent_at_ms: 0,
+      cpu_cores: 0,
+      rss_bytes: 0,
     });
     assert.is(hb.code, grpc.status.INVALID_ARGUMENT);
     assert.match(hb.details, /^lease_ids: has 150000 ids; at most 10000 per call/);

@@ -114,6 +114,8 @@ test('workers come from the coordinator\'s state, a silent one turns "lost", and
         rollouts_per_second: 3,
         lease_ids: [],
         sent_at_ms: Date.now(),
+        cpu_cores: 0,
+        rss_bytes: 0,
       });
     await beat('a');
     await beat('b');
@@ -186,6 +188,8 @@ test('the weights table shows a published version with the bytes streamed and th
         rollouts_per_second: 0,
         lease_ids: [],
         sent_at_ms: Date.now(),
+        cpu_cores: 0,
+        rss_bytes: 0,
       });
     }
     const before = Date.now();
@@ -243,6 +247,8 @@ test('clusterStatusOf: states in words, "lost" after the timeout, broadcasts ove
     groups_submitted: 0,
     registered_at_ms: 0,
     last_heartbeat_at_ms: beat,
+    cpu_cores: 0,
+    rss_bytes: 0,
   });
   const s: GetStatusResponse = {
     job_id: 'j',

@@ -16,6 +16,7 @@ import { runTraining } from '../../learner/trainer.js';
 import { compileJobConfig } from '../../shared/config/job.js';
 import { CHROMIUM, launchChromium } from './chromium.js';
 import { fakeStep } from './fake-events.js';
+import { EVENT_LIMIT_MS } from '../helpers/wait.js';
 
 const TOKEN = 'browser-test-token-0123456789';
 const STEPS = 6;
@@ -166,6 +167,34 @@ t('the page runs under its own Content-Security-Policy without errors', async ()
   await strict.locator('#conn.conn-open').waitFor();
   assert.equal(errors, []);
   await strict.close();
+});
+
+t('when the job ends the page says how, stops reconnecting, and its button connects again', async () => {
+  const port = dash.port;
+  dash.end({
+    state: 'interrupted',
+    message: 'interrupted in the RL after step 2; checkpoint /runs/x/step-000002',
+    outputDir: '/runs/x',
+    resume: 'anomseer train /runs/x/config.json --resume /runs/x',
+  });
+  await page.waitForSelector('#end.end-interrupted', { timeout: EVENT_LIMIT_MS });
+  assert.match(await text('#end'), 'Interrupted — interrupted in the RL after step 2; checkpoint /runs/x/step-000002.');
+  assert.equal(await page.evaluate("[...document.querySelectorAll('#end code')].map((c) => c.textContent)"), [
+    'anomseer train /runs/x/config.json --resume /runs/x',
+    'anomseer dashboard /runs/x',
+  ]);
+  await dash.close();
+  await page.waitForFunction("document.querySelector('#conn').textContent === 'run interrupted · dashboard closed'", undefined, { timeout: EVENT_LIMIT_MS });
+  // A server back on the same port gets no connection on its own: 3 s is six times the page's first retry delay.
+  dash = await startDashboard({ token: TOKEN, port, job: { name: 'after the end' } });
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.is(dash.clients(), 0);
+  assert.is(await text('#conn'), 'run interrupted · dashboard closed');
+  await page.click('#reconnect');
+  await connIsLive(EVENT_LIMIT_MS);
+  assert.is(dash.clients(), 1);
+  assert.match(await text('#job-name'), /after the end/);
+  assert.ok(await page.evaluate("document.querySelector('#end').hidden"), 'the new snapshot has no end');
 });
 
 test.run();

@@ -13,6 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { Snapshot } from '../../dashboard/state.js';
 import { killAll, startRole } from '../cluster/procs.js';
 import { CHROMIUM, launchChromium } from './chromium.js';
+import { EVENT_LIMIT_MS } from '../helpers/wait.js';
 
 const STEPS = 12;
 const root = mkdtempSync(join(tmpdir(), 'anomseer-cluster-dash-'));
@@ -49,14 +50,21 @@ test('headless Chromium is installed (apt-get install -y chromium)', () => {
 
 // Browser-side code is written as strings: this project compiles without the DOM library.
 const points = async () => Number(await page.evaluate("document.querySelector('#chart-reward').dataset.points"));
+const text = async (sel: string) => String(await page.evaluate(`document.querySelector(${JSON.stringify(sel)})?.textContent ?? ''`));
 
 test("train --workers 2: the coordinator's dashboard shows steps, both workers, a killed worker lost, and traces with plots", async () => {
   // No ANOMSEER_TOKEN: the launcher generates one and prints the link with it, like `train`.
   const train = startRole('train', ['train', 'examples/smoke.yaml', '--workers', '2', '--dashboard-port', '0', ...sets.flatMap((s) => ['--set', s])], {
     ANOMSEER_TOKEN: '',
   });
-  const m = await train.waitFor(/^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)\?token=([0-9a-f]{64})  \(token generated/);
-  const [url, token] = [m[1]!, m[2]!];
+  const m = await train.waitFor(/^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)\?token=<the token in (\S+)>  \(token \w{4}…\w{4} \(64 chars\) generated/);
+  const url = m[1]!;
+  const token = readFileSync(m[2]!, 'utf8').trim();
+  assert.match(token, /^[0-9a-f]{64}$/);
+  assert.not.ok(
+    train.lines.some((l) => l.includes(token)),
+    'the launcher never prints the full token',
+  );
   assert.ok(
     train.lines.some((l) => /^\[coordinator\] coordinator: dashboard http:\/\/127\.0\.0\.1:\d+\/\?token=<ANOMSEER_TOKEN>$/.test(l)),
     'the coordinator prints its address, never the token',
@@ -97,6 +105,12 @@ test("train --workers 2: the coordinator's dashboard shows steps, both workers, 
     String(await page.evaluate(`document.querySelector('#workers tr[data-worker="w2"] td[class^="state-"]').className`)),
     /state-(sampling|idle|fetching|starting)/,
   );
+  // The live worker's CPU and memory, from its own heartbeat; none for the killed one.
+  await page.waitForFunction(`/^\\d+\\.\\d\\d$/.test(document.querySelector('#workers tr[data-worker="w2"] td.cpu').textContent)`, undefined, {
+    timeout: EVENT_LIMIT_MS,
+  });
+  assert.match(await text('#workers tr[data-worker="w2"] td.rss'), /^\d+(\.\d)? MiB$/);
+  assert.equal([await text('#workers tr[data-worker="w1"] td.cpu'), await text('#workers tr[data-worker="w1"] td.rss')], ['—', '—']);
 
   // A trace with its annotated plot (the learner sends each shown trace's series).
   await page.waitForSelector('#traces article.trace img', { timeout: 30_000 });
@@ -132,6 +146,14 @@ test("train --workers 2: the coordinator's dashboard shows steps, both workers, 
   for (let i = 1; i < counts.length; i++) assert.ok(counts[i]! >= counts[i - 1]!, `chart went from ${counts[i - 1]} to ${counts[i]} points`);
   assert.ok(new Set(counts.filter((n) => n > 0 && n < STEPS)).size >= 3, `the chart grew step by step: ${[...new Set(counts)]}`);
   assert.is(await train.exited, 0, train.lines.slice(-20).join('\n'));
+
+  // The job ended: the page says so instead of retrying; the worker that finished it reads "done", the killed one "lost".
+  await page.waitForFunction("document.querySelector('#conn').textContent === 'run finished · dashboard closed'", undefined, { timeout: EVENT_LIMIT_MS });
+  assert.match(await text('#end'), `Finished — finished: the learner trained all ${STEPS} RL steps.`);
+  assert.equal(await page.evaluate("[...document.querySelectorAll('#workers tr[data-worker]')].map((r) => [r.dataset.worker, r.cells[3].textContent])"), [
+    ['w1', 'lost'],
+    ['w2', 'done'],
+  ]);
 });
 
 test.run();

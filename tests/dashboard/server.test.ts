@@ -12,7 +12,18 @@ import { fakeEval, fakeStep } from './fake-events.js';
 const TOKEN = 'test-token-0123456789abcdef';
 const status: ClusterStatus = {
   workers: [
-    { id: 'w-7', host: 'gpu-box', device: 'cuda:0', state: 'sampling', weightVersion: 3, rolloutsPerSecond: 12.5, leasesHeld: 2, lastHeartbeatMs: 1000 },
+    {
+      id: 'w-7',
+      host: 'gpu-box',
+      device: 'cuda:0',
+      state: 'sampling',
+      weightVersion: 3,
+      rolloutsPerSecond: 12.5,
+      leasesHeld: 2,
+      lastHeartbeatMs: 1000,
+      cpuCores: 1.5,
+      rssBytes: 314_572_800,
+    },
   ],
   prompts: { done: 10, inFlight: 4, requeued: 1 },
   queueDepth: 6,

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -50,10 +50,21 @@ test('with ANOMSEER_TOKEN set, the printed dashboard answers the token and refus
   assert.match(out, /step 2\/2/);
 });
 
-test('without ANOMSEER_TOKEN a 64-hex-digit token is generated and printed in the URL', () => {
+test("without ANOMSEER_TOKEN a token is generated into the run's 0600 token file, printed only masked", () => {
   const r = spawnSync(process.execPath, args('gen'), { env: env(undefined), encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);
-  assert.match(r.stdout, /dashboard: http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64} /);
+  const file = join(dir, 'gen', 'dashboard.token');
+  const token = readFileSync(file, 'utf8').trim();
+  assert.match(token, /^[0-9a-f]{64}$/);
+  assert.is(statSync(file).mode & 0o777, 0o600);
+  const line = r.stdout.split('\n').find((l) => l.startsWith('dashboard: '));
+  assert.ok(line !== undefined, r.stdout);
+  const masked = `${token.slice(0, 4)}…${token.slice(-4)} (64 chars) generated`;
+  assert.is(
+    line,
+    `dashboard: ${/http:\/\/127\.0\.0\.1:\d+\//.exec(line!)![0]}?token=<the token in ${file}>  (token ${masked}; set ANOMSEER_TOKEN to choose it)`,
+  );
+  assert.not.ok((r.stdout + r.stderr).includes(token), 'the full token appears nowhere in the output');
 });
 
 test('a too-short ANOMSEER_TOKEN fails before training, naming the variable', () => {

@@ -4,7 +4,7 @@
 // length while detect windowed it, and the two disagreed on the same file.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -16,14 +16,26 @@ const csv = join(nabRoot, 'data', 'realTraffic', 'TravelTime_387.csv');
 const cli = (args: string[]) => spawnSync(process.execPath, ['bin/anomseer.mjs', ...args], { encoding: 'utf8' });
 
 test('eval and detect give the same intervals and type on a 2,500-point NAB file (shipped checkpoint)', () => {
-  const series = readNabCsv(csv);
-  assert.ok(series.values.length > 1000, 'the file is longer than one window');
-  const data = join(root, 'one.jsonl');
-  writeFileSync(data, JSON.stringify({ id: 'travel-387', series: Array.from(series.values), intervals: [], type: 'normal' }) + '\n');
+  assert.ok(readNabCsv(csv).values.length > 1000, 'the file is longer than one window');
+  // a NAB root with this one file and its own label windows
+  const nab = join(root, 'nab');
+  mkdirSync(join(nab, 'data', 'realTraffic'), { recursive: true });
+  mkdirSync(join(nab, 'labels'));
+  copyFileSync(csv, join(nab, 'data', 'realTraffic', 'TravelTime_387.csv'));
+  const windows = JSON.parse(readFileSync(join(nabRoot, 'labels', 'combined_windows.json'), 'utf8')) as Record<string, unknown>;
+  const key = 'realTraffic/TravelTime_387.csv';
+  assert.ok(Array.isArray(windows[key]) && (windows[key] as unknown[]).length > 0, 'the file has labelled windows');
+  writeFileSync(join(nab, 'labels', 'combined_windows.json'), JSON.stringify({ [key]: windows[key] }));
+  const data = `nab:${nab}`;
   const saved = join(root, 'pred.jsonl');
-  const ev = cli(['eval', '--checkpoint', 'checkpoints/default', '--data', `jsonl:${data}`, '--save-predictions', saved]);
+  const ev = cli(['eval', '--checkpoint', 'checkpoints/default', '--data', data, '--save-predictions', saved, '--json', join(root, 'first.json')]);
   assert.is(ev.status, 0, ev.stderr);
-  const pred = JSON.parse(readFileSync(saved, 'utf8').trim()) as { intervals: number[][]; type: string; text: string };
+  const pred = JSON.parse(readFileSync(saved, 'utf8').trim()) as {
+    intervals: number[][];
+    type: string;
+    text?: string;
+    windows: { start: number; text: string }[];
+  };
 
   const out = join(root, 'detect');
   const det = cli(['detect', csv, '--checkpoint', 'checkpoints/default', '--out', out]);
@@ -32,11 +44,24 @@ test('eval and detect give the same intervals and type on a 2,500-point NAB file
   assert.ok(res.windows.length >= 3, `detect read the file in windows (${res.windows.length})`);
   assert.equal(pred.intervals, res.intervals);
   assert.is(pred.type, res.type);
-  assert.match(pred.text, /\[window 0\.\.1000\]/);
+  // several windows: no single trace, each window's own; rescoring the saved answers gives this eval's report
+  assert.is(pred.text, undefined);
+  assert.equal(
+    pred.windows.map((w) => w.start),
+    res.windows.map((w) => (w as { start: number }).start),
+  );
+  const again = cli(['eval', '--predictions', saved, '--data', data, '--json', join(root, 'again.json')]);
+  assert.is(again.status, 0, again.stderr);
+  const [a, b] = ['again.json', 'first.json'].map(
+    (f) => JSON.parse(readFileSync(join(root, f), 'utf8')) as { pointF1: number; iou: number; classAccuracy: number },
+  );
+  assert.equal([a!.pointF1, a!.iou, a!.classAccuracy], [b!.pointF1, b!.iou, b!.classAccuracy]);
+  assert.ok(b!.pointF1 > 0, `the policy finds part of a labelled window (point-wise F1 ${b!.pointF1})`);
 });
 
 test('a --normalize mode eval does not know is refused with one line naming the flag', () => {
-  const bad = cli(['eval', '--checkpoint', 'checkpoints/default', '--data', `jsonl:${join(root, 'one.jsonl')}`, '--normalize', 'zscore']);
+  const data = `nab:${join(root, 'nab')}`;
+  const bad = cli(['eval', '--checkpoint', 'checkpoints/default', '--data', data, '--normalize', 'zscore']);
   assert.is(bad.status, 2, bad.stderr);
   assert.match(bad.stderr, /--normalize/);
 });

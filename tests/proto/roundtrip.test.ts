@@ -165,6 +165,8 @@ test('Heartbeat: enums arrive as names and a oneof command carries its discrimin
       rollouts_per_second: 3.25,
       lease_ids: ['lease-1', 'lease-9'],
       sent_at_ms: 1_795_000_000_000,
+      cpu_cores: 1.75,
+      rss_bytes: 312_475_648,
     };
     const got = await unary(s.coordinator, s.coordinator.Heartbeat, hb);
     assert.equal(seen, hb);

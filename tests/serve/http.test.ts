@@ -13,6 +13,8 @@ import type { ServeProcess } from '../../serve/main.js';
 import type { BatchInfo } from '../../serve/batcher.js';
 import { parseValuesCsv } from '../../shared/datasets/values-csv.js';
 import { generateTask } from '../../shared/anomllm/generate.js';
+import { annotatedPng } from '../../shared/plot/annotate.js';
+import { normalizeForPlot } from '../../shared/plot/normalize.js';
 import { openPolicy } from '../../shared/policy/inference.js';
 import type { OpenPolicy } from '../../shared/policy/inference.js';
 import { eventually, within } from '../helpers/wait.js';
@@ -62,7 +64,7 @@ test('a generated token is written with mode 0600 and only its masked form is lo
   );
 });
 
-test('POST /v1/detect answers exactly what `anomseer detect` writes for the same file, plot included', async () => {
+test('POST /v1/detect answers exactly what `anomseer detect` writes for the same file, and plots that answer', async () => {
   const out = join(root, 'detect-out');
   const child = spawn(process.execPath, ['bin/anomseer.mjs', 'detect', NAB_FILE, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -84,7 +86,10 @@ test('POST /v1/detect answers exactly what `anomseer detect` writes for the same
     'the trace is one window’s trace',
   );
   assert.ok(a.trace.includes(`<think>${a.explanation}</think>`));
-  assert.ok(Buffer.from(a.plotPng, 'base64').equals(readFileSync(join(out, 'plot.png'))), 'the same PNG bytes');
+  // The server's plot is the annotated chart of the answer on the normalised values (detect's
+  // plot.png is the fuller figure for people, with axes and text: tests/cli/detect-figure.test.ts).
+  const chart = await annotatedPng(normalizeForPlot(values, 'robust'), { predicted: cli.intervals, normalize: 'none' });
+  assert.ok(Buffer.from(a.plotPng, 'base64').equals(chart), 'the annotated chart of the same answer');
 });
 
 test('two concurrent requests are answered by one decode batch, with the unbatched answers', async () => {
