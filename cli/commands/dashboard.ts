@@ -14,9 +14,6 @@ import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { portInUse } from '../../dashboard/job-header.js';
-import { startRunsDashboard } from '../../dashboard/runs-server.js';
-import { maskToken, resolveDashboardToken } from '../../dashboard/token.js';
 import { ConfigError } from '../../shared/errors.js';
 import { exitWithParent } from '../launch/exit-with-parent.js';
 import { parseIntFlag, parsePortFlag } from './flags.js';
@@ -52,6 +49,12 @@ export function registerDashboard(program: Command): void {
       const port = parsePortFlag('--port', flags.port);
       const pollMs = parseIntFlag('--poll-ms', flags.pollMs, 100, 3_600_000);
       const tokenFile = flags.tokenFile ?? DEFAULT_DASHBOARD_TOKEN_FILE;
+      // Loaded here, not at the top: they load gRPC (the token check) and ws, which --help must not (docs/ARCHITECTURE.md "Lazy loading").
+      const [{ portInUse }, { startRunsDashboard }, { maskToken, resolveDashboardToken }] = await Promise.all([
+        import('../../dashboard/job-header.js'),
+        import('../../dashboard/runs-server.js'),
+        import('../../dashboard/token.js'),
+      ]);
       const { token, source, warning } = resolveDashboardToken(process.env, tokenFile);
       const log = (line: string) => process.stdout.write(`${line}\n`);
       const dash = await startRunsDashboard({ root, token, host: flags.host, port, pollMs, log }).catch((err: unknown) => {
