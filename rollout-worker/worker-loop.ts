@@ -172,6 +172,8 @@ export class RolloutWorker {
    * (rebuilt after a loss). Told once; the main loop registers again and drops the leases held.
    */
   #forgotten = false;
+  /** The last lease floor a StaleWeightsError was logged for. */
+  #staleTold = 0;
 
   constructor(o: WorkerOptions) {
     this.#o = o;
@@ -253,7 +255,10 @@ export class RolloutWorker {
   async #refresh(version: number): Promise<void> {
     const info = await unary(this.#o.weights, this.#o.weights.GetVersion, {}, { deadlineMs: this.#o.rpcDeadlineMs });
     const want = version === 0 ? info.version : version;
-    this.#latest = this.#rewind ? info.version : Math.max(this.#latest, info.version);
+    // The coordinator's latest now, not the highest ever heard of: a version a heartbeat announced
+    // may have been dropped since (a learner resumed from an older checkpoint, a state rebuilt);
+    // keeping it would send every later round through GetVersion for a version that is gone.
+    this.#latest = info.version;
     if (want === 0 || this.#sampler?.version === want) {
       this.#rewind = false;
       return;
@@ -384,7 +389,13 @@ export class RolloutWorker {
               // Ahead of the coordinator: its history was set back (a learner resumed from an older checkpoint).
               this.#o.logger(`worker ${this.#id}: the coordinator's latest version is below the ${err.used} held (a learner resumed); loading its latest`);
               this.#rewind = true;
-            } else this.#latest = Math.max(this.#latest, err.min);
+            } else {
+              // Told once per floor (a worker behind refreshes every round until it is not).
+              if (err.min !== this.#staleTold)
+                this.#o.logger(`worker ${this.#id}: leases need version >= ${err.min}, this worker holds ${err.used}; fetching the latest`);
+              this.#staleTold = err.min;
+              this.#latest = Math.max(this.#latest, err.min);
+            }
             continue;
           }
           if (err instanceof NotFoundError && err.kind === 'worker') {

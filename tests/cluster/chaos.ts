@@ -29,6 +29,8 @@ import { join } from 'node:path';
 import { Rng } from '../../shared/rng.js';
 import { freePort, startRedis } from '../helpers/redis.js';
 import { EVENT_LIMIT_MS, within } from '../helpers/wait.js';
+import { unary } from '../../proto/call.js';
+import { clients } from './helpers.js';
 import { killAll, readSummary, startCoordinator, startRole } from './procs.js';
 import type { Proc } from './procs.js';
 
@@ -169,10 +171,25 @@ export async function runChaos(o: { role: ChaosRole | 'none'; seed: number; dir:
     return { role: o.role, seed: o.seed, fault, summary, procs: report(), seconds: (performance.now() - t0) / 1000 };
   } catch (err) {
     const more = err instanceof Error && err.message.includes('--- ') ? '' : `\n${tail()}`;
-    throw new Error(`${err instanceof Error ? err.message : String(err)}${more}`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}${more}\n--- status\n${await statusOf(listen)}`);
   } finally {
     await killAll();
     await redis.stop();
+  }
+}
+
+/** The coordinator's GetStatus in one line (what a stalled run was waiting for), or why it could not be read. */
+async function statusOf(address: string): Promise<string> {
+  const cl = clients(address);
+  try {
+    const s = await unary(cl.coord, cl.coord.GetStatus, {}, { deadlineMs: 5000 });
+    const leases = s.leases.map((l) => `${l.lease_id}:${l.worker_id}:${l.prompt_id}`).join(' ');
+    const workers = s.workers.map((w) => `${w.worker_id}:${w.state}:v${w.weight_version}:${w.leases_held}`).join(' ');
+    return `version ${s.weight_version}, learner epoch ${s.learner_epoch}, prompts ${JSON.stringify(s.prompts)}, leases [${leases}], workers [${workers}]`;
+  } catch (err) {
+    return `GetStatus failed: ${err instanceof Error ? err.message : String(err)}`;
+  } finally {
+    cl.close();
   }
 }
 
