@@ -343,10 +343,10 @@ export class RolloutWorker {
       { deadlineMs: Math.min(this.#o.rpcDeadlineMs ?? 30_000, this.#heartbeatMs) },
     );
     this.#latest = Math.max(this.#latest, r.latest_weight_version);
-    for (const id of r.lost_lease_ids) {
-      this.#lost.add(id);
-      this.#held.delete(id);
-    }
+    // Only a lease still held is dropped: a heartbeat sent while its group was being submitted
+    // reports that lease as not live any more, and keeping such an id would skip a later lease
+    // that reuses it (lease ids start again in a rebuilt state) while heartbeats renew it forever.
+    for (const id of r.lost_lease_ids) if (this.#held.delete(id)) this.#lost.add(id);
     for (const c of r.commands) {
       if (c.action === 'drain') this.#draining = true;
       if (c.action === 'stop') void this.stop();
@@ -366,6 +366,7 @@ export class RolloutWorker {
         try {
           if (this.#forgotten) {
             this.#held.clear(); // leases of a state that is gone
+            this.#lost.clear();
             await this.#waitingOut(() => this.#register());
             this.#forgotten = false;
           }
@@ -400,6 +401,7 @@ export class RolloutWorker {
           }
           if (err instanceof NotFoundError && err.kind === 'worker') {
             this.#held.clear(); // leases of a state that is gone
+            this.#lost.clear();
             await this.#waitingOut(() => this.#register());
             this.#forgotten = false;
             continue;
@@ -470,7 +472,10 @@ export class RolloutWorker {
     for (let p = 0; p < res.leases.length; p++) {
       const l = res.leases[p]!;
       if (this.#stopping) return false; // stop() released them
-      if (this.#lost.delete(l.lease_id)) continue; // expired or cancelled: the coordinator may still accept it, but it asked us to drop it
+      if (this.#lost.delete(l.lease_id)) {
+        this.#held.delete(l.lease_id);
+        continue; // expired or cancelled: the coordinator may still accept it, but it asked us to drop it
+      }
       const rollouts: Rollout[] = groups[p]!.map((s, i) => ({ index: i, token_ids: s.ids, logprobs: Array.from(s.logps), text: s.text, truncated: false }));
       const tokens = rollouts.reduce((a, r) => a + r.token_ids.length, 0);
       batch.push({

@@ -1,8 +1,14 @@
-// A worker that heard of a version the coordinator then dropped — a learner resumed from an
-// older checkpoint while the worker was sampling — goes on with the coordinator's latest: its
-// groups for leases voided by the resume are dropped, it leases the step again, and it never
-// loads the dropped version. Real gRPC on 127.0.0.1, a memory store, a sampler that returns
-// fixed valid traces and can be held mid-batch.
+// A worker through resets of the job's state:
+//   - it heard of a version the coordinator then dropped (a learner resumed from an older
+//     checkpoint while the worker was sampling): it goes on with the coordinator's latest, its
+//     groups for leases voided by the resume are dropped, it leases the step again and never
+//     loads the dropped version;
+//   - a heartbeat reports a lease id "lost" that the worker does not hold (it was submitting that
+//     lease when the heartbeat went out; in a rebuilt state lease ids start again, so a later
+//     lease reuses the id): the later lease is still sampled and submitted, not skipped and
+//     renewed forever (a soak run with Redis wiped stalled on exactly that).
+// Real gRPC on 127.0.0.1, a memory store, a sampler that returns fixed valid traces and can be
+// held mid-batch.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type * as grpc from '@grpc/grpc-js';
@@ -13,6 +19,7 @@ import type { LearnerFence } from '../../proto/learner-fence.js';
 import { fromStatus } from '../../proto/status.js';
 import type { PublishWeightsResponse, WeightsClient } from '../../proto/types.js';
 import { MemoryStore } from '../../coordinator/state/memory-store.js';
+import type { HeartbeatInput } from '../../coordinator/state/store.js';
 import { createCoordinator, serveCoordinator } from '../../coordinator/service/server.js';
 import { RolloutWorker } from '../../rollout-worker/worker-loop.js';
 import type { Sampler } from '../../rollout-worker/worker-loop.js';
@@ -102,6 +109,66 @@ test('a worker that heard of a version later dropped by a learner resume loads t
     await running;
   } finally {
     release();
+    await worker.stop();
+    cl.close();
+    await srv.close(0);
+  }
+});
+
+/** A memory store whose first heartbeat answer also lists `ghost` as lost (a lease id the worker does not hold). */
+class GhostStore extends MemoryStore {
+  beats = 0;
+  constructor(
+    o: { jobId: string },
+    readonly ghost: string,
+  ) {
+    super(o);
+  }
+  override async heartbeat(input: HeartbeatInput): Promise<{ lost: string[] }> {
+    const r = await super.heartbeat(input);
+    return this.beats++ === 0 ? { lost: [...r.lost, this.ghost] } : r;
+  }
+}
+
+test('a lease id reported lost while not held does not make a later lease of that id skipped and held forever', async () => {
+  const store = new GhostStore({ jobId: 'ghost' }, 'L2');
+  const c = createCoordinator(JOB, { store, clock: Date.now, logger: () => {}, records: fakeRecords(6), epochId: 'state-1' });
+  const srv = await serveCoordinator(c, { listen: '127.0.0.1:0', token: TOKEN, logger: () => {} });
+  const cl = clients(srv.address);
+  const worker = new RolloutWorker({
+    coord: cl.coord,
+    weights: cl.weights,
+    buildSampler: async (_p, version): Promise<Sampler> => ({
+      version,
+      sample: async (leases, groupSize) =>
+        leases.map((l) =>
+          validRollouts(JOB, l.series.length)
+            .slice(0, groupSize)
+            .map((r, i) => ({ promptId: l.prompt_id, sampleIndex: i, ids: r.token_ids, logps: Float64Array.from(r.logprobs), text: r.text })),
+        ),
+      dispose: async () => {},
+    }),
+    clock: Date.now,
+    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))),
+    logger: () => {},
+    host: 'h',
+    device: 'cpu',
+    maxPrompts: 4,
+  });
+  try {
+    const a = await unary(cl.coord, cl.coord.ClaimLearner, { job_id: c.settings.jobId, learner_id: 'A', resume: null });
+    const running = worker.run();
+    // The ghost arrives before any lease exists: nothing can be leased before version 1.
+    await eventually('the first heartbeat', () => (store.beats > 0 ? true : undefined));
+    await publish(cl.weights, { jobEpoch: a.job_epoch, learnerEpoch: a.learner_epoch }, 1);
+    const done = await eventually('every prompt of step 1 submitted, L2 included', async () => {
+      const n = await store.counters();
+      return n.promptsDone === JOB.rollout.promptsPerStep ? n : undefined;
+    });
+    assert.equal([done.inFlight, done.queued], [0, 0], 'no lease left held');
+    await worker.stop();
+    await running;
+  } finally {
     await worker.stop();
     cl.close();
     await srv.close(0);
