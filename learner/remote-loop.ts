@@ -529,15 +529,22 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   const finalJson = reportToJson(finalReport) as Record<string, unknown>;
   const dir = await saveAt(job.train.steps, { eval: finalJson });
   await model.dispose();
-  const status: GetStatusResponse = await retrying(() => unary(coord, coord.GetStatus, {}, { deadlineMs: deps.rpcDeadlineMs }));
+  const answered: GetStatusResponse = await retrying(() => unary(coord, coord.GetStatus, {}, { deadlineMs: deps.rpcDeadlineMs }));
+  // The coordinator's counts belong to the state this learner trained against; after its last
+  // step that state may be gone (Redis lost it during the final eval): then only its own count.
+  const status = answered.job_epoch === fence.jobEpoch ? answered : undefined;
+  if (status === undefined)
+    deps.log(
+      `learner: the coordinator now holds another state of the job (${answered.job_epoch || 'none'}, trained against ${fence.jobEpoch}); the summary counts only what this learner trained`,
+    );
   const n = Math.max(1, job.train.steps - firstStep + 1);
   return {
     steps: job.train.steps,
     weightVersion,
-    promptsTrained: status.prompts?.done ?? accounting.groupsTrained,
-    promptsRequeued: status.prompts?.requeued ?? 0,
-    duplicatesDropped: status.prompts?.duplicates_dropped ?? 0,
-    workers: status.workers.length,
+    promptsTrained: status?.prompts?.done ?? accounting.groupsTrained,
+    promptsRequeued: status?.prompts?.requeued ?? 0,
+    duplicatesDropped: status?.prompts?.duplicates_dropped ?? 0,
+    workers: status?.workers.length ?? 0,
     warmStartSteps,
     finalEval: finalJson,
     checkpoint: dir,
