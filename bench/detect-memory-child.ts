@@ -138,12 +138,13 @@ async function main(): Promise<void> {
   const real = mode === 'real-old' || mode === 'real-new';
   const isNew = mode.endsWith('-new');
   const open = real ? await openPolicy(dir) : undefined;
-  const spec = open?.loaded.spec ?? (await loadPolicy(dir)).spec;
+  const loaded = open?.loaded ?? (await loadPolicy(dir));
+  const spec = loaded.spec;
   const policy = open?.policy ?? stubPolicy;
   try {
     const parsed = isNew ? await readValuesCsv(file) : oldParseValuesCsv(readFileSync(file, 'utf8'), file);
     const r = isNew
-      ? await detectSeries(policy, parsed.values, { features: spec.features, grammar: spec.grammar })
+      ? await detectSeries(policy, parsed.values, { features: spec.features, grammar: spec.grammar, spec, tokenizer: loaded.tokenizer })
       : await oldDetectSeries(policy, parsed.values, spec.features, spec.grammar);
     await writeOutputs(out, file, parsed.column, parsed.values.length, r);
     process.stdout.write(JSON.stringify({ points: parsed.values.length, windows: r.windows.length }) + '\n');

@@ -1,7 +1,9 @@
 /**
  * The `anomseer` command line: the front door. Each subcommand lives in its
  * own file under cli/commands and registers itself on the program; this file
- * only wires them and turns errors into one clear line and an exit code.
+ * only wires them and turns errors into one clear line and an exit code: 0 done, 2 a user
+ * error (bad input, flag, file, or an answer a coordinator refused: one line on stderr), 1 an
+ * internal error (with its stack trace), 130 a run stopped by Ctrl-C.
  */
 import { Command, CommanderError } from 'commander';
 import { isUserFacing } from '../shared/errors.js';
@@ -23,7 +25,9 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode;
+      // --help and --version end with 0; anything commander refuses (unknown command or flag, a
+      // missing argument) is a user error like any other: 2, as below.
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
     if (isUserFacing(err)) {

@@ -32,9 +32,11 @@ import { trainingRecords } from '../shared/job/records.js';
 import { ConfigError } from '../shared/errors.js';
 import { MemoryStore } from './state/memory-store.js';
 import { RedisStore } from './state/redis-store.js';
+import { MemoryWeightBlobs, RedisWeightBlobs } from './state/weight-blobs.js';
+import type { WeightBlobStore } from './state/weight-blobs.js';
 import type { StateStore } from './state/store.js';
 import { jobIdOf } from '../shared/job/plan.js';
-import { createCoordinator, serveCoordinator } from './service/server.js';
+import { createCoordinator, serveCoordinator, weightVersionsKept } from './service/server.js';
 import type { RunningServer } from './service/server.js';
 import { startCoordinatorDashboard } from './dashboard.js';
 import type { Dashboard } from '../dashboard/server.js';
@@ -122,13 +124,18 @@ export async function runCoordinator(o: CoordinatorMainOptions): Promise<Coordin
     stop(
       `coordinator: ${message}; stopping (to go on: restart the coordinator with --rebuild-state and the learner with --resume, which rebuilds the state from the learner's checkpoint)`,
     );
+  // Weight bytes live where the job state lives: a restarted coordinator on Redis still serves them (docs/STATE.md "Weight blobs").
+  const keep = weightVersionsKept(job.cluster.maxStaleness);
   let store: StateStore;
-  if (o.redis === undefined) store = new MemoryStore({ jobId });
-  else {
+  let blobs: WeightBlobStore;
+  if (o.redis === undefined) {
+    store = new MemoryStore({ jobId });
+    blobs = new MemoryWeightBlobs({ keep });
+  } else {
     const target = parseRedisTarget(o.redis, { env: o.env, passwordFile: o.redisPasswordFile });
     // Reconnect forever (100 ms doubling to 2 s, jittered): the coordinator stops by itself only when the state is gone.
     const retry = exponentialBackoff({ baseMs: 100, maxMs: 2000, rng: Math.random });
-    store = await RedisStore.open({
+    const redisStore = await RedisStore.open({
       jobId,
       connect: redisConnector(target, retry),
       openTimeoutMs: o.redisOpenTimeoutMs ?? 5000,
@@ -138,10 +145,28 @@ export async function runCoordinator(o: CoordinatorMainOptions): Promise<Coordin
         lost,
       },
     });
+    store = redisStore;
+    try {
+      blobs = await RedisWeightBlobs.open({
+        jobId,
+        connect: redisConnector(target, retry),
+        keep,
+        openTimeoutMs: o.redisOpenTimeoutMs ?? 5000,
+        where: target.where,
+      });
+    } catch (err) {
+      await redisStore.close();
+      throw err;
+    }
   }
+  const closeState = async () => {
+    await blobs.close();
+    await store.close();
+  };
   let dashboard: Dashboard | undefined;
   const coordinator = createCoordinator(job, {
     store,
+    blobs,
     clock: Date.now,
     logger: o.log,
     records,
@@ -154,7 +179,7 @@ export async function runCoordinator(o: CoordinatorMainOptions): Promise<Coordin
     try {
       dashboard = await startCoordinatorDashboard(coordinator, job, { token, host: o.dashboard?.host ?? '127.0.0.1', port: dashboardPort, log: o.log });
     } catch (err) {
-      await store.close();
+      await closeState();
       throw err;
     }
   }
@@ -172,7 +197,7 @@ export async function runCoordinator(o: CoordinatorMainOptions): Promise<Coordin
     });
   } catch (err) {
     await dashboard?.close();
-    await store.close();
+    await closeState();
     throw err;
   }
   if (metrics !== undefined && o.metrics !== undefined) {
@@ -182,7 +207,7 @@ export async function runCoordinator(o: CoordinatorMainOptions): Promise<Coordin
     } catch (err) {
       await server.close();
       await dashboard?.close();
-      await store.close();
+      await closeState();
       throw err;
     }
     o.log(`coordinator: metrics on http://${metricsServer.address}/metrics (bearer token), health on /healthz`);
@@ -215,7 +240,7 @@ export async function runCoordinator(o: CoordinatorMainOptions): Promise<Coordin
       await metricsServer?.close();
       await dashboard?.close();
       await server.close();
-      await store.close();
+      await closeState();
     },
   };
 }

@@ -1,11 +1,17 @@
 /**
  * How each weight version reached the workers, for the dashboard's "weights" table: when it
- * was published, its size, the bytes FetchWeights actually streamed for it, which workers
- * completed a fetch, and the time from publish to the last completed fetch.
+ * was published, its size, the bytes the coordinator's FetchWeights actually streamed for it,
+ * the bytes workers relayed to each other, which workers completed a fetch (and from whom they
+ * received what), and the time from publish to the last completed fetch.
  *
  * Pure bookkeeping, fed by the Weights service (weight-registry.ts calls `published`,
- * weights-service.ts calls `sent` per chunk written and `fetched` when a stream ends), with
- * an injected clock. Memory is bounded: only the newest `keep` versions (default 20) are kept.
+ * weights-service.ts calls `sent` per chunk written, `fetched` when a stream ends, and
+ * `received` for each ReportFetch a worker sends), with an injected clock. With relays
+ * (docs/PROTOCOL.md "Relayed broadcast") most workers never stream from the coordinator: they
+ * count as updated through their report, and `bytesSent` stays the coordinator's own egress
+ * (about one copy per version), `bytesRelayed` what peers sent one another.
+ * Memory is bounded: only the newest `keep` versions (default 20) are kept, and per version one
+ * entry per worker and source.
  *
  * Example (clock in ms; a 3 MB file fetched by w1 twice and by w2 once):
  *   log.published(4, 3_000_000)        // t = 1000
@@ -29,8 +35,10 @@ export interface BroadcastEntry {
   readonly version: number;
   /** Size of the published file, bytes. */
   readonly bytes: number;
-  /** Chunk bytes FetchWeights wrote for this version, over every stream (resumes and repeats included). */
+  /** Chunk bytes the coordinator's FetchWeights wrote for this version, over every stream (resumes and repeats included). */
   readonly bytesSent: number;
+  /** Chunk bytes workers reported receiving from other workers (relays) for this version. */
+  readonly bytesRelayed: number;
   /** Distinct workers that completed a fetch (a fetch without a worker id counts as one more). */
   readonly workersUpdated: number;
   /** Coordinator clock at publish, ms since epoch. */
@@ -39,6 +47,8 @@ export interface BroadcastEntry {
   readonly lastFetchAtMs: number | null;
   /** (lastFetchAtMs − publishedAtMs) / 1000; null before any fetch completed. */
   readonly seconds: number | null;
+  /** Per reporting worker (sorted by id): bytes received from each source ('' = the coordinator), and whether its fetch completed. */
+  readonly received: readonly { readonly workerId: string; readonly from: Readonly<Record<string, number>>; readonly complete: boolean }[];
 }
 
 export interface BroadcastLogOptions {
@@ -53,7 +63,10 @@ interface Entry {
   readonly bytes: number;
   readonly publishedAtMs: number;
   bytesSent: number;
+  bytesRelayed: number;
   readonly workers: Set<string>;
+  /** worker → source → bytes, and completion, from ReportFetch. */
+  readonly received: Map<string, { from: Map<string, number>; complete: boolean }>;
   /** Completed fetches that named no worker. */
   anonymous: number;
   lastFetchAtMs: number | null;
@@ -79,7 +92,17 @@ export class BroadcastLog {
   published(version: number, bytes: number, atMs: number = this.#clock()): boolean {
     if (this.#entries.has(version)) return false;
     if (this.#entries.size >= this.keep && version < Math.min(...this.#entries.keys())) return false;
-    this.#entries.set(version, { version, bytes, publishedAtMs: atMs, bytesSent: 0, workers: new Set(), anonymous: 0, lastFetchAtMs: null });
+    this.#entries.set(version, {
+      version,
+      bytes,
+      publishedAtMs: atMs,
+      bytesSent: 0,
+      bytesRelayed: 0,
+      workers: new Set(),
+      received: new Map(),
+      anonymous: 0,
+      lastFetchAtMs: null,
+    });
     while (this.#entries.size > this.keep) this.#entries.delete(Math.min(...this.#entries.keys()));
     return true;
   }
@@ -105,6 +128,31 @@ export class BroadcastLog {
     return true;
   }
 
+  /**
+   * A worker reported a fetch of `version`: the bytes it received from each source ('' = the
+   * coordinator, whose bytes `sent` already counted; others add to `bytesRelayed`). A complete
+   * fetch counts the worker as updated, at the report's time. Reports add up (a worker that
+   * fetched in two attempts reports twice). False (ignored) for a version not logged or a
+   * report without a worker id.
+   */
+  received(version: number, workerId: string, sources: readonly { readonly from: string; readonly bytes: number }[], complete: boolean): boolean {
+    const e = this.#entries.get(version);
+    if (e === undefined || workerId === '') return false;
+    const r = e.received.get(workerId) ?? { from: new Map<string, number>(), complete: false };
+    for (const s of sources) {
+      if (!Number.isFinite(s.bytes) || s.bytes < 0) continue;
+      r.from.set(s.from, (r.from.get(s.from) ?? 0) + s.bytes);
+      if (s.from !== '') e.bytesRelayed += s.bytes;
+    }
+    r.complete ||= complete;
+    e.received.set(workerId, r);
+    if (complete) {
+      e.workers.add(workerId);
+      e.lastFetchAtMs = this.#clock();
+    }
+    return true;
+  }
+
   /** Every logged version, newest first. */
   list(): BroadcastEntry[] {
     return [...this.#entries.values()]
@@ -113,10 +161,14 @@ export class BroadcastLog {
         version: e.version,
         bytes: e.bytes,
         bytesSent: e.bytesSent,
+        bytesRelayed: e.bytesRelayed,
         workersUpdated: e.workers.size + e.anonymous,
         publishedAtMs: e.publishedAtMs,
         lastFetchAtMs: e.lastFetchAtMs,
         seconds: e.lastFetchAtMs === null ? null : Math.max(0, e.lastFetchAtMs - e.publishedAtMs) / 1000,
+        received: [...e.received]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([workerId, r]) => ({ workerId, from: Object.fromEntries(r.from), complete: r.complete })),
       }));
   }
 }

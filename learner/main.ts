@@ -3,8 +3,10 @@
  * the job ids are compared) → token (+ TLS) → gRPC clients → runRemoteTraining → summary JSON.
  * The only place the learner's real dependencies are wired. Every training event also goes
  * to the coordinator's dashboard (ReportProgress, in the background; it never stops training).
- * `resume` continues the run in job.outputDir from its latest checkpoint; SIGINT/SIGTERM end the
- * run at the next step boundary with a checkpoint (a second signal exits at once).
+ * `resume` continues the run in job.outputDir from its latest checkpoint. An aborted `signal`
+ * (SIGTERM, SIGINT: the CLI wires them) ends the run early with a checkpoint and a line saying how
+ * to continue it; `anomseer stop` ends it the same way, and remote-loop.ts says so (nothing to
+ * continue: the job is over). The summary then has `interrupted` set.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -107,13 +109,15 @@ export async function runLearner(o: LearnerMainOptions): Promise<RemoteTrainSumm
     await progress.flush(job.cluster.rpcDeadline);
     if (summary.interrupted !== undefined) {
       const i = summary.interrupted;
-      const again = ['anomseer learner', o.jobFile, ...(o.set ?? []).map((x) => `--set ${x}`), '--coordinator', o.coordinator, '--resume'].join(' ');
-      o.log(`learner: stopped in the ${i.stage === 'rl' ? 'RL' : 'warm start'} after step ${i.step}; checkpoint ${i.checkpoint}; continue with: ${again}`);
-      return summary;
+      if (o.signal?.aborted === true) {
+        const again = ['anomseer learner', o.jobFile, ...(o.set ?? []).map((x) => `--set ${x}`), '--coordinator', o.coordinator, '--resume'].join(' ');
+        o.log(`learner: stopped in the ${i.stage === 'rl' ? 'RL' : 'warm start'} after step ${i.step}; checkpoint ${i.checkpoint}; continue with: ${again}`);
+      }
+    } else {
+      o.log(
+        `learner: done in ${summary.wallSeconds.toFixed(1)}s; checkpoint ${summary.checkpoint}; ${summary.promptsTrained} prompts trained, ${summary.promptsRequeued} requeued, ${summary.duplicatesDropped} duplicates dropped, ${summary.workers} workers`,
+      );
     }
-    o.log(
-      `learner: done in ${summary.wallSeconds.toFixed(1)}s; checkpoint ${summary.checkpoint}; ${summary.promptsTrained} prompts trained, ${summary.promptsRequeued} requeued, ${summary.duplicatesDropped} duplicates dropped, ${summary.workers} workers`,
-    );
     if (o.summary !== undefined) {
       mkdirSync(dirname(o.summary), { recursive: true });
       writeFileSync(o.summary, JSON.stringify(summary, null, 2) + '\n');

@@ -20,9 +20,7 @@
  * state it trained against (plan-accounting.ts). With `resume` it continues from the latest
  * checkpoint: ClaimLearner resets the job's state to that checkpoint (later versions dropped,
  * groups it did not train sampled again unless they come from its versions), it republishes
- * the checkpoint's version and goes on; the older learner's calls are refused from then on. An
- * aborted `signal` (SIGINT/SIGTERM) ends the run at the next step boundary (or at once while it
- * waits for groups) with a checkpoint.
+ * the checkpoint's version and goes on; the older learner's calls are refused from then on.
  *
  * Waiting out the coordinator: every call is retried with backoff for up to
  * cluster.coordinatorWait, with one log line per outage (proto/retry.ts OutageLog), then the
@@ -36,10 +34,16 @@
  * its prompt done, so it still counts toward the step's promptsPerStep and the step trains on the
  * other groups (a step left with none publishes its weights unchanged). The summary counts them
  * in `cluster.groupsSkipped` (and `untrainedItems`).
+ *
+ * Stopping early: an aborted `deps.signal` (the CLI wires SIGTERM and SIGINT) or a TakeGroups
+ * refused with JobStoppedError (an operator ran `anomseer stop`) ends the run at once while it
+ * waits for groups, else at the next step boundary: a checkpoint of the last finished step (of
+ * the warm start, during it), and the summary with `interrupted` set. Neither is an error.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { chunkWeights } from '../proto/chunks.js';
 import { unary } from '../proto/call.js';
+import { JobStoppedError } from '../proto/errors.js';
 import { fromStatus } from '../proto/status.js';
 import { learnerMetadata } from '../proto/learner-fence.js';
 import type { LearnerFence } from '../proto/learner-fence.js';
@@ -155,6 +159,9 @@ function publish(
     call.end();
   });
 }
+
+/** Why a run stopped early when its signal was aborted (the caller says so, with how to continue). */
+const SIGNALLED = 'signal';
 
 /** The checkpoint a resumed run continues from: its latest RL checkpoint, else its latest warm-start one. */
 async function resumePoint(outputDir: string): Promise<string | undefined> {
@@ -292,7 +299,12 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
     await deps.sleep(1000);
   };
   const publishVersion = (step: number) => publishAs(weightVersion + 1, step);
-  const stopRequested = () => deps.signal?.aborted === true;
+  // Stopping early (file comment): the signal, or the coordinator's JobStoppedError at a TakeGroups.
+  let stopWhy: string | undefined;
+  const stopRequested = () => {
+    if (deps.signal?.aborted === true) stopWhy ??= SIGNALLED;
+    return stopWhy !== undefined;
+  };
   const base = { promptsRequeued: 0, duplicatesDropped: 0, workers: 0, wallSeconds: 0 };
   const interrupted = async (
     summary: Omit<RemoteTrainSummary, 'interrupted' | 'cluster' | keyof typeof base>,
@@ -344,6 +356,7 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
         prefix: 'warm-start',
         progress: { stage: 'warm-start', stageStep: ws.steps, warmStartSteps: job.train.warmStart.steps },
       });
+      if (stopWhy !== SIGNALLED) deps.log(`learner: ${stopWhy}; stopped in the warm start after step ${ws.steps}; checkpoint ${dir}`);
       return interrupted(
         {
           steps: 0,
@@ -428,9 +441,21 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
     if (stopRequested()) resolve('stop');
     deps.signal?.addEventListener('abort', () => resolve('stop'), { once: true });
   });
+  /** TakeGroups, or 'stop' when the run must stop (the signal, or JobStoppedError: an operator ran `anomseer stop`). */
+  const takeOrStop = async (max: number, min: number, wait: number): Promise<TakeGroupsResponse | 'stop'> => {
+    if (stopRequested()) return 'stop';
+    const taking = take(max, min, wait).catch((err: unknown) => {
+      if (!(err instanceof JobStoppedError)) throw err;
+      stopWhy = `the coordinator says: ${err.message}`;
+      return 'stop' as const;
+    });
+    taking.catch(() => {}); // a signal may win the race: its outcome is not needed then
+    return Promise.race([taking, stopped]);
+  };
   const firstStep = resumedStep + 1;
   const stopAt = async (step: number): Promise<RemoteTrainSummary> => {
     const dir = await saveAt(step);
+    if (stopWhy !== SIGNALLED) deps.log(`learner: ${stopWhy}; stopped after step ${step}; checkpoint ${dir}`); // the signal's line is learner/main.ts's
     const n = Math.max(1, step - firstStep + 1);
     return interrupted(
       {
@@ -453,9 +478,7 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
     const skippedItems: string[] = [];
     while (buffer.length + skipped < P) {
       const missing = P - buffer.length - skipped;
-      const taking = take(missing, missing, waitMs);
-      taking.catch(() => {}); // a signal may win the race: its outcome is not needed then
-      const res = await Promise.race([taking, stopped]);
+      const res = await takeOrStop(missing, missing, waitMs);
       if (res === 'stop') return stopAt(step - 1);
       for (const g of res.groups) {
         const why = unusable(g);

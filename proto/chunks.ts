@@ -19,18 +19,48 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Describe a file as the WeightVersion the coordinator announces. */
-export function describeWeights(bytes: Uint8Array, opts: { version: number; step: number; chunkBytes?: number; publishedAtMs?: number }): WeightVersion {
+/** Smallest and largest chunk `broadcastChunkBytes` picks, bytes. */
+export const BROADCAST_CHUNK_RANGE = Object.freeze({ min: 64 * 1024, max: MiB });
+
+/**
+ * The chunk size a version is broadcast in: about 1/64 of the file, a power of two between
+ * 64 KiB and 1 MiB. A relay forwards a chunk once it has all of it, so each hop of a chain
+ * adds one chunk's transfer time: with 64 chunks a chain of 16 workers takes about
+ * (64 + 15) / 64 ≈ 1.23 × the time of one worker, whatever the file size. Examples:
+ * 4 MB → 64 KiB (62 chunks); 256 MiB → 1 MiB (256 chunks); 100 KB → 64 KiB (2 chunks).
+ */
+export function broadcastChunkBytes(totalBytes: number): number {
+  const want = 2 ** Math.ceil(Math.log2(Math.max(1, totalBytes / 64)));
+  return Math.min(BROADCAST_CHUNK_RANGE.max, Math.max(BROADCAST_CHUNK_RANGE.min, want));
+}
+
+/**
+ * Describe a file as the WeightVersion the coordinator announces (hashes `bytes` once unless
+ * `sha256` is given). The wire fields say the file is sent as it is (encoding '').
+ */
+export function describeWeights(
+  bytes: Uint8Array,
+  opts: { version: number; step: number; chunkBytes?: number; publishedAtMs?: number; sha256?: string },
+): WeightVersion {
   const chunkBytes = checkChunkBytes(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+  const sha256 = opts.sha256 ?? sha256Hex(bytes);
   return {
     version: opts.version,
     step: opts.step,
-    sha256: sha256Hex(bytes),
+    sha256,
     total_bytes: bytes.length,
-    chunk_count: Math.max(1, Math.ceil(bytes.length / chunkBytes)),
+    chunk_count: chunkCount(bytes.length, chunkBytes),
     chunk_bytes: chunkBytes,
     published_at_ms: opts.publishedAtMs ?? 0,
+    encoding: '',
+    wire_sha256: sha256,
+    wire_bytes: bytes.length,
   };
+}
+
+/** Chunks of a `totalBytes` file in `chunkBytes` pieces (an empty file is one empty chunk). */
+export function chunkCount(totalBytes: number, chunkBytes: number): number {
+  return Math.max(1, Math.ceil(totalBytes / chunkBytes));
 }
 
 function checkChunkBytes(n: number): number {
@@ -41,8 +71,13 @@ function checkChunkBytes(n: number): number {
 /**
  * The chunks of one file, in order, starting at `startIndex` (resume). An empty file is one
  * empty chunk, so a receiver always sees `total` >= 1. Chunk data are views of `bytes`, not copies.
+ * Pass the file's `sha256` when it is known: the file is then not hashed again (a server
+ * sending the same version to many workers hashes it once, at publish).
  */
-export function* chunkWeights(bytes: Uint8Array, opts: { version: number; step: number; chunkBytes?: number; startIndex?: number }): Generator<WeightChunk> {
+export function* chunkWeights(
+  bytes: Uint8Array,
+  opts: { version: number; step: number; chunkBytes?: number; startIndex?: number; sha256?: string },
+): Generator<WeightChunk> {
   const info = describeWeights(bytes, opts);
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let index = opts.startIndex ?? 0; index < info.chunk_count; index += 1) {

@@ -99,6 +99,26 @@ export class JobStateError extends AnomseerError {
 }
 
 /**
+ * An operator stopped the job (`anomseer stop`, Coordinator.StopJob): nothing more is handed out.
+ * The learner's TakeGroups gets it; the learner saves a checkpoint and exits. Do not retry.
+ */
+export class JobStoppedError extends AnomseerError {
+  readonly jobId: string;
+  /** When the stop was asked for, ms since epoch (coordinator clock). */
+  readonly stoppedAtMs: number;
+  readonly reason: string;
+  constructor(jobId: string, stoppedAtMs: number, reason: string) {
+    super(
+      'E_JOB_STOPPED',
+      `job "${jobId}" was stopped at ${new Date(stoppedAtMs).toISOString()}${reason === '' ? '' : ` (${reason})`}; nothing more will be handed out: save a checkpoint and exit`,
+    );
+    this.jobId = jobId;
+    this.stoppedAtMs = stoppedAtMs;
+    this.reason = reason;
+  }
+}
+
+/**
  * Another learner has claimed the job since this one did (its learner epoch is older): two
  * learners must never both train a job. The older one stops; do not retry.
  */

@@ -30,7 +30,7 @@ export const PROTO_PATH = fileURLToPath(new URL('./anomseer.proto', import.meta.
 export const PROTO_PACKAGE = 'anomseer.v1';
 
 /** Services of the contract, in the order the docs present them. */
-export const SERVICE_NAMES: readonly ServiceName[] = Object.freeze(['Coordinator', 'Weights', 'Detect']);
+export const SERVICE_NAMES: readonly ServiceName[] = Object.freeze(['Coordinator', 'Weights', 'PeerWeights', 'Detect']);
 
 /** How every process decodes the wire; see the file comment for the reasons. */
 export const LOADER_OPTIONS: Readonly<protoLoader.Options> = Object.freeze({
@@ -54,6 +54,7 @@ export interface AnomseerProto {
   readonly packageDefinition: protoLoader.PackageDefinition;
   readonly Coordinator: TypedClientConstructor<ServiceTypes['Coordinator']['client']>;
   readonly Weights: TypedClientConstructor<ServiceTypes['Weights']['client']>;
+  readonly PeerWeights: TypedClientConstructor<ServiceTypes['PeerWeights']['client']>;
   /** Served by `anomseer serve`, not by a training cluster (docs/SERVE.md). */
   readonly Detect: TypedClientConstructor<ServiceTypes['Detect']['client']>;
 }
@@ -74,7 +75,13 @@ export function loadAnomseerProto(): AnomseerProto {
     // The generated class has exactly the methods of the service; ServiceTypes names them.
     return c as unknown as TypedClientConstructor<ServiceTypes[N]['client']>;
   };
-  cached = Object.freeze({ packageDefinition, Coordinator: ctor('Coordinator'), Weights: ctor('Weights'), Detect: ctor('Detect') });
+  cached = Object.freeze({
+    packageDefinition,
+    Coordinator: ctor('Coordinator'),
+    Weights: ctor('Weights'),
+    PeerWeights: ctor('PeerWeights'),
+    Detect: ctor('Detect'),
+  });
   return cached;
 }
 

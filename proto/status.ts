@@ -19,6 +19,7 @@
  *   JobStateError         FAILED_PRECONDITION (9) the job's state is not the one the caller knew: stop, say why
  *   LearnerFencedError    FAILED_PRECONDITION (9) a newer learner holds the job: the older one stops
  *   UnavailableError      UNAVAILABLE (14)      the server's Redis is down: retry with backoff
+ *   JobStoppedError       FAILED_PRECONDITION (9) an operator stopped the job: checkpoint and exit
  *   ChecksumMismatchError DATA_LOSS (15)        bytes corrupted in transit: fetch again
  *   MessageTooLargeError  RESOURCE_EXHAUSTED (8) a field over its own limit: send less
  *   UnauthenticatedError  UNAUTHENTICATED (16)  fix the token; retrying cannot help
@@ -35,8 +36,9 @@ import { AnomseerError, ConfigError, DataError, InvalidArgumentError, ShapeError
 import {
   ChecksumMismatchError,
   JobStateError,
-  LearnerFencedError,
+  JobStoppedError,
   LeaseExpiredError,
+  LearnerFencedError,
   MessageTooLargeError,
   NotFoundError,
   RpcError,
@@ -142,6 +144,12 @@ export const ERROR_TABLE: readonly ErrorCodec[] = Object.freeze([
     grpc.status.FAILED_PRECONDITION,
     (e) => ({ used: e.used, min: e.min }),
     (f) => new StaleWeightsError(num(f.used), num(f.min)),
+  ),
+  row(
+    JobStoppedError,
+    grpc.status.FAILED_PRECONDITION,
+    (e) => ({ jobId: e.jobId, stoppedAtMs: e.stoppedAtMs, reason: e.reason }),
+    (f) => new JobStoppedError(str(f.jobId), num(f.stoppedAtMs), str(f.reason)),
   ),
   row(
     ChecksumMismatchError,

@@ -369,6 +369,27 @@ export interface ReportProgressResponse {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Coordinator: StopJob, GetJobState
+// ---------------------------------------------------------------------------------------------
+
+export interface StopJobRequest {
+  reason: string;
+}
+
+export interface GetJobStateRequest {}
+
+export interface JobState {
+  job_id: string;
+  /** 'running' | 'stopping' | 'stopped' | 'done' (proto comment). */
+  state: string;
+  stop_requested_at_ms: number;
+  stop_reason: string;
+  learner_told: boolean;
+  workers_active: number;
+  leases_held: number;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Weights
 // ---------------------------------------------------------------------------------------------
 
@@ -384,6 +405,12 @@ export interface WeightVersion {
   chunk_count: number;
   chunk_bytes: number;
   published_at_ms: number;
+  /** '' = the published file as is; 'f16' = its F32 tensors rounded to F16 on the wire. */
+  encoding: string;
+  /** Lowercase hex sha256 of the file FetchWeights sends (= sha256 when encoding is ''). */
+  wire_sha256: string;
+  /** Bytes of the file FetchWeights sends. */
+  wire_bytes: number;
 }
 
 export interface FetchWeightsRequest {
@@ -414,6 +441,55 @@ export interface WatchVersionsRequest {
   worker_id: string;
   after_version: number;
 }
+
+export interface ResolveSourceRequest {
+  worker_id: string;
+  /** 0 = latest. */
+  version: number;
+  /** This worker's PeerWeights host:port; '' = it relays nothing. */
+  peer_address: string;
+  exclude_worker_ids: string[];
+}
+
+export interface WeightSource {
+  version: WeightVersion | null;
+  /** '' = the coordinator. */
+  worker_id: string;
+  /** '' = the coordinator's Weights.FetchWeights. */
+  address: string;
+}
+
+export interface HeldVersion {
+  version: number;
+  chunks: number;
+  complete: boolean;
+}
+
+export interface AnnouncePeerRequest {
+  worker_id: string;
+  peer_address: string;
+  held: HeldVersion[];
+}
+
+export interface AnnouncePeerResponse {
+  announce_interval_ms: number;
+}
+
+export interface FetchedFrom {
+  /** '' = the coordinator. */
+  worker_id: string;
+  bytes: number;
+  chunks: number;
+}
+
+export interface ReportFetchRequest {
+  worker_id: string;
+  version: number;
+  complete: boolean;
+  sources: FetchedFrom[];
+}
+
+export interface ReportFetchResponse {}
 
 // ---------------------------------------------------------------------------------------------
 // Detect (anomseer serve)
@@ -473,6 +549,8 @@ export type CoordinatorHandlers = {
   GetStatus: grpc.handleUnaryCall<GetStatusRequest, GetStatusResponse>;
   ReportProgress: grpc.handleUnaryCall<ReportProgressRequest, ReportProgressResponse>;
   ClaimLearner: grpc.handleUnaryCall<ClaimLearnerRequest, ClaimLearnerResponse>;
+  StopJob: grpc.handleUnaryCall<StopJobRequest, JobState>;
+  GetJobState: grpc.handleUnaryCall<GetJobStateRequest, JobState>;
 };
 
 /** What a coordinator passes to `addService(server, 'Weights', handlers)`. */
@@ -481,6 +559,14 @@ export type WeightsHandlers = {
   FetchWeights: grpc.handleServerStreamingCall<FetchWeightsRequest, WeightChunk>;
   PublishWeights: grpc.handleClientStreamingCall<WeightChunk, PublishWeightsResponse>;
   WatchVersions: grpc.handleServerStreamingCall<WatchVersionsRequest, WeightVersion>;
+  ResolveSource: grpc.handleUnaryCall<ResolveSourceRequest, WeightSource>;
+  AnnouncePeer: grpc.handleUnaryCall<AnnouncePeerRequest, AnnouncePeerResponse>;
+  ReportFetch: grpc.handleUnaryCall<ReportFetchRequest, ReportFetchResponse>;
+};
+
+/** What a worker passes to `addService(server, 'PeerWeights', handlers)`. */
+export type PeerWeightsHandlers = {
+  FetchWeights: grpc.handleServerStreamingCall<FetchWeightsRequest, WeightChunk>;
 };
 
 /** What `anomseer serve` passes to `addService(server, 'Detect', handlers)`. */
@@ -525,6 +611,8 @@ export interface CoordinatorClient extends grpc.Client {
   GetStatus: UnaryMethod<GetStatusRequest, GetStatusResponse>;
   ReportProgress: UnaryMethod<ReportProgressRequest, ReportProgressResponse>;
   ClaimLearner: UnaryMethod<ClaimLearnerRequest, ClaimLearnerResponse>;
+  StopJob: UnaryMethod<StopJobRequest, JobState>;
+  GetJobState: UnaryMethod<GetJobStateRequest, JobState>;
 }
 
 export interface WeightsClient extends grpc.Client {
@@ -532,6 +620,13 @@ export interface WeightsClient extends grpc.Client {
   FetchWeights: ServerStreamMethod<FetchWeightsRequest, WeightChunk>;
   PublishWeights: ClientStreamMethod<WeightChunk, PublishWeightsResponse>;
   WatchVersions: ServerStreamMethod<WatchVersionsRequest, WeightVersion>;
+  ResolveSource: UnaryMethod<ResolveSourceRequest, WeightSource>;
+  AnnouncePeer: UnaryMethod<AnnouncePeerRequest, AnnouncePeerResponse>;
+  ReportFetch: UnaryMethod<ReportFetchRequest, ReportFetchResponse>;
+}
+
+export interface PeerWeightsClient extends grpc.Client {
+  FetchWeights: ServerStreamMethod<FetchWeightsRequest, WeightChunk>;
 }
 
 export interface DetectClient extends grpc.Client {
@@ -542,6 +637,7 @@ export interface DetectClient extends grpc.Client {
 export interface ServiceTypes {
   Coordinator: { handlers: CoordinatorHandlers; client: CoordinatorClient };
   Weights: { handlers: WeightsHandlers; client: WeightsClient };
+  PeerWeights: { handlers: PeerWeightsHandlers; client: PeerWeightsClient };
   Detect: { handlers: DetectHandlers; client: DetectClient };
 }
 

@@ -16,13 +16,12 @@
  * latest version went down (a learner resumed from an older checkpoint) answers LeasePrompts with
  * StaleWeightsError below the version held: the worker loads the coordinator's latest again.
  */
-import { assembleWeights } from '../proto/chunks.js';
-import { collect, unary } from '../proto/call.js';
+import { unary } from '../proto/call.js';
 import { NotFoundError, RpcError, StaleWeightsError } from '../proto/errors.js';
 import { isRetryable } from '../proto/status.js';
 import { DEFAULT_BACKOFF, OutageLog, exponentialBackoff } from '../proto/retry.js';
 import type { RetryPolicy } from '../proto/retry.js';
-import type { CoordinatorClient, PromptLease, ReleaseReason, Rollout, SubmitGroupRequest, WeightChunk, WeightsClient, WorkerState } from '../proto/types.js';
+import type { CoordinatorClient, PromptLease, ReleaseReason, Rollout, SubmitGroupRequest, WeightsClient, WorkerState } from '../proto/types.js';
 import { AnomseerError, ConfigError, InvalidArgumentError } from '../shared/errors.js';
 import { patchFeatures } from '../shared/policy/features.js';
 import { grammarFor } from '../shared/policy/prompt-grammar.js';
@@ -32,6 +31,8 @@ import { tokenizerOf } from '../shared/policy/spec.js';
 import { decodePublishedWeights } from '../shared/policy/published-weights.js';
 import type { PublishedPolicy } from '../shared/policy/published-weights.js';
 import { RolloutPolicy } from '../shared/policy/rollout-policy.js';
+import { HeldWeights } from './held-weights.js';
+import { WeightFetcher } from './weight-fetcher.js';
 
 /** What a worker samples with: one weight version, built between batches. */
 export interface Sampler {
@@ -109,6 +110,12 @@ export interface WorkerOptions {
   readonly coordinatorWaitMs?: number;
   /** This process's CPU seconds so far and resident bytes, for the heartbeat (default: process.cpuUsage, memoryUsage.rss). */
   readonly usage?: () => ProcessUsage;
+
+  /**
+   * Where weight versions come from (weight-fetcher.ts: relays, fallback, resume); default a
+   * fetcher that relays nothing itself and fetches from the sources the coordinator names.
+   */
+  readonly fetcher?: WeightFetcher;
 }
 
 /** What a heartbeat reports of the worker process: cumulative CPU seconds (user + system) and resident bytes. */
@@ -174,13 +181,31 @@ export class RolloutWorker {
   #forgotten = false;
   /** The last lease floor a StaleWeightsError was logged for. */
   #staleTold = 0;
+  readonly #fetcher: WeightFetcher;
+  /** Consecutive rounds whose latest version could not be fetched (NOT_FOUND). */
+  #missing = 0;
 
   constructor(o: WorkerOptions) {
     this.#o = o;
     const jitter = new Rng(0).fork(`retry/${o.host}`);
-    this.#retry = o.retry ?? exponentialBackoff({ ...DEFAULT_BACKOFF, rng: () => jitter.uniform() });
+    this.#retry = o.retry ?? exponentialBackoff({ ...DEFAULT_BACKOFF, maxAttempts: 20, rng: () => jitter.uniform() });
     this.#waitMs = o.coordinatorWaitMs ?? 300_000;
     this.#outage = this.#outageLog();
+    this.#fetcher =
+      o.fetcher ??
+      new WeightFetcher({
+        weights: o.weights,
+        peer: (address) => {
+          throw new ConfigError('peer', `this worker was built without peer clients and cannot fetch from ${address}`);
+        },
+        held: new HeldWeights(),
+        peerAddress: () => '',
+        clock: o.clock,
+        sleep: o.sleep,
+        logger: o.logger,
+        retry: this.#retry,
+        rpcDeadlineMs: o.rpcDeadlineMs,
+      });
   }
 
   #outageLog(): OutageLog {
@@ -251,52 +276,46 @@ export class RolloutWorker {
     );
   }
 
-  /** Load `version` (0 = latest) unless it is the one held. */
-  async #refresh(version: number): Promise<void> {
-    const info = await unary(this.#o.weights, this.#o.weights.GetVersion, {}, { deadlineMs: this.#o.rpcDeadlineMs });
-    const want = version === 0 ? info.version : version;
-    // The coordinator's latest now, not the highest ever heard of: a version a heartbeat announced
-    // may have been dropped since (a learner resumed from an older checkpoint, a state rebuilt);
-    // keeping it would send every later round through GetVersion for a version that is gone.
-    this.#latest = info.version;
-    if (want === 0 || this.#sampler?.version === want) {
-      this.#rewind = false;
-      return;
-    }
-    this.#state = 'WORKER_STATE_FETCHING_WEIGHTS';
-    const t0 = this.#o.clock();
-    const bytes = assembleWeights(await this.#fetchChunks(want, info.version === want ? info.total_bytes : 0));
-    const t1 = this.#o.clock();
-    const published = decodePublishedWeights(bytes, want);
-    const next = await this.#o.buildSampler(published, want);
-    this.#o.hooks?.weightsLoaded?.(want, bytes.length, (t1 - t0) / 1000, (this.#o.clock() - t1) / 1000);
-    await this.#sampler?.dispose();
-    this.#sampler = next;
-    this.#rewind = false;
-    this.#o.logger(`worker ${this.#id}: loaded weight version ${want} (${bytes.length} bytes)`);
-  }
-
   /**
-   * All chunks of `version`; a stream broken by a retryable error resumes at the first chunk
-   * not received (`start_index`). Deadline: rpcDeadline + 1 s per MiB (docs/PROTOCOL.md).
+   * Load `version` (0 = latest) unless it is the one held. The bytes come through the fetcher
+   * (a relay peer or the coordinator; sha256 checked once, as they arrive). A version evicted
+   * between GetVersion and the fetch (NOT_FOUND: the learner moved on) is not waited for: the
+   * latest is resolved again at once, up to 3 times.
    */
-  async #fetchChunks(version: number, totalBytes: number): Promise<WeightChunk[]> {
-    const chunks: WeightChunk[] = [];
-    const started = this.#o.clock();
-    for (let attempt = 1; ; attempt++) {
-      const deadline = new Date(this.#o.clock() + (this.#o.rpcDeadlineMs ?? 30_000) + Math.ceil(totalBytes / 1_048_576) * 1000);
-      const stream = this.#o.weights.FetchWeights({ version, start_index: chunks.length, worker_id: this.#id }, { deadline });
-      stream.on('data', (c: WeightChunk) => chunks.push(c));
-      try {
-        await collect(stream);
-        return chunks;
-      } catch (err) {
-        const elapsed = this.#o.clock() - started;
-        const wait = isRetryable(err) && elapsed < this.#waitMs ? this.#retry(attempt, elapsed) : null;
-        if (wait === null) throw err;
-        this.#o.logger(`worker ${this.#id}: weight fetch broke after ${chunks.length} chunk(s) (${(err as Error).message}); resuming`);
-        await this.#o.sleep(wait);
+  async #refresh(version: number): Promise<void> {
+    for (let tries = 1; ; tries++) {
+      const info = await unary(this.#o.weights, this.#o.weights.GetVersion, {}, { deadlineMs: this.#o.rpcDeadlineMs });
+      const want = version === 0 ? info.version : version;
+      // The coordinator's latest now, not the highest ever heard of: a version a heartbeat announced
+      // may have been dropped since (a learner resumed from an older checkpoint, a state rebuilt);
+      // keeping it would send every later round through GetVersion for a version that is gone.
+      this.#latest = info.version;
+      if (want === 0 || this.#sampler?.version === want) {
+        this.#rewind = false;
+        return;
       }
+      this.#state = 'WORKER_STATE_FETCHING_WEIGHTS';
+      const t0 = this.#o.clock();
+      let fetched;
+      try {
+        fetched = await this.#fetcher.fetch(want, this.#id);
+      } catch (err) {
+        if (!(err instanceof NotFoundError && err.kind === 'weight version' && version === 0 && tries < 3)) throw err;
+        this.#o.logger(`worker ${this.#id}: version ${want} is gone (${err.message}); resolving the latest again`);
+        continue;
+      }
+      const t1 = this.#o.clock();
+      const { bytes, info: got } = fetched;
+      const published = decodePublishedWeights(bytes, got.version);
+      const next = await this.#o.buildSampler(published, got.version);
+      this.#o.hooks?.weightsLoaded?.(got.version, bytes.length, (t1 - t0) / 1000, (this.#o.clock() - t1) / 1000);
+      await this.#sampler?.dispose();
+      this.#sampler = next;
+      this.#missing = 0;
+      this.#rewind = false;
+      const wire = got.encoding === '' ? '' : ` as ${got.encoding}`;
+      this.#o.logger(`worker ${this.#id}: loaded weight version ${got.version} (${bytes.length} bytes${wire}) in ${t1 - t0} ms`);
+      return;
     }
   }
 
@@ -407,8 +426,12 @@ export class RolloutWorker {
             continue;
           }
           if (err instanceof NotFoundError && err.kind === 'weight version') {
-            // A restarted coordinator knows the version but not its bytes until the learner publishes.
-            await this.#o.sleep(1000);
+            // The latest version's bytes are gone (a coordinator restarted without a blob store,
+            // or the blob was damaged): resolve the latest again, 0.25 s → 5 s apart, until a
+            // version with bytes exists (the learner's next publish).
+            this.#missing += 1;
+            if (this.#missing === 1) this.#o.logger(`worker ${this.#id}: ${err.message}; resolving the latest version again until one can be fetched`);
+            await this.#o.sleep(Math.min(5000, 250 * 2 ** Math.min(this.#missing - 1, 5)));
             continue;
           }
           if (isRetryable(err)) {

@@ -43,13 +43,13 @@ export interface DetectAnswer {
 }
 
 /** Answers detect requests with one policy's spec through `sampler`. */
-export function detectAnswerer(sampler: TraceSampler, spec: PolicySpec, tokenizer?: Tokenizer): (input: DetectInput) => Promise<DetectAnswer> {
+export function detectAnswerer(sampler: TraceSampler, spec: PolicySpec, tokenizer: Tokenizer): (input: DetectInput) => Promise<DetectAnswer> {
   return async (input) => {
     const r = await detectSeries(sampler, input.values, {
       features: spec.features,
       grammar: spec.grammar,
       spec,
-      ...(tokenizer === undefined ? {} : { tokenizer }),
+      tokenizer,
       windowLength: input.window,
       normalize: input.normalize,
     });

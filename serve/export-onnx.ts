@@ -26,6 +26,7 @@ import { buildDecodeStepGraph, buildEncodeGraph, paramsFor } from '../shared/pol
 import { Rng } from '../shared/rng.js';
 import { generateTask } from '../shared/anomllm/generate.js';
 import type { SeriesRecord } from '../shared/series/record.js';
+import { grammarFor } from '../shared/policy/prompt-grammar.js';
 import { parseTrace } from '../shared/trace/parse.js';
 import { policyManifest } from './policy-manifest.js';
 
@@ -66,7 +67,9 @@ export async function exportPolicy(checkpoint: string, dir: string, run: { threa
     const values = Float64Array.from(record.series);
     const normalized = normalizeForPlot(values, 'robust');
     const features = patchFeatures(normalized, { ...spec.features, normalize: 'none' });
-    const prompt = { promptId: 'window-0', n: values.length, features };
+    // A faithful policy's grammar states this window's own facts (as detect builds it per window).
+    const grammar = spec.trace === 'faithful' ? grammarFor({ ...spec, features: { ...spec.features, normalize: 'none' } }, tokenizer, normalized) : undefined;
+    const prompt = { promptId: 'window-0', n: values.length, features, ...(grammar === undefined ? {} : { grammar }) };
     const [[sample]] = await open.policy.sample([prompt], { groupSize: 1, greedy: true, rng: new Rng(0), grammar: spec.grammar, batchPrompts: 1 });
     const parsed = parseTrace(sample!.text, values.length);
     write(

@@ -146,6 +146,16 @@ export function policyManifest(m: ManifestInputs): Record<string, unknown> {
         'intervals come out sorted and disjoint: previous end <= start < end <= n; a pointer to an empty patch or an offset past the patch is never allowed.',
         '<class> then exactly one of the six class tokens then </class> then <eos>.',
       ],
+      ...(spec.trace === 'faithful'
+        ? {
+            faithful: [
+              'this policy writes faithful traces (trace: "faithful"; docs/POLICY.md §faithful in the anomseer repository); the grammar above is replaced by:',
+              '<think> and the facts sentence are forced: its numbers (length, mean, std, roughness, variance explained, the signal family) are computed from the window by the ExpCoT code and each of their tokens is the only allowed id;',
+              'after "Conclusion:" the policy chooses " nothing" (normal) or " a" TYPE anomaly in PAIR ("," PAIR)* "."; PAIR is [ P<k> O<j> , P<k2> O<j2> ) or [ D<i> Δ<a> , Δ<b> ): the detector\'s i-th interval with its start moved by a and its end by b, or [ P<k> O<j> ) for a one-point interval;',
+              "<answer> and <class> are not decoded: they are written from the conclusion's decisions, so the ids end at </think> <eos>; example/expected.json holds the ids and the rendered text.",
+            ],
+          }
+        : {}),
       windows:
         'Series longer than the window are cut into windows of `window` points (default 1000; the last one aligned to the series end), each decoded as its own row; interval answers are shifted by the window start and merged; the type is the one whose windows claim the most anomalous points.',
     },

@@ -49,7 +49,7 @@ export function registerDashboard(program: Command): void {
       const port = parsePortFlag('--port', flags.port);
       const pollMs = parseIntFlag('--poll-ms', flags.pollMs, 100, 3_600_000);
       const tokenFile = flags.tokenFile ?? DEFAULT_DASHBOARD_TOKEN_FILE;
-      // Loaded here, not at the top: they load gRPC (the token check) and ws, which --help must not (docs/ARCHITECTURE.md "Lazy loading").
+      // Loaded when the command runs (ws, sharp, the gRPC auth): --help and other commands load none of it.
       const [{ portInUse }, { startRunsDashboard }, { maskToken, resolveDashboardToken }] = await Promise.all([
         import('../../dashboard/job-header.js'),
         import('../../dashboard/runs-server.js'),

@@ -22,6 +22,7 @@ import { formatTimestamp } from '../../shared/datasets/timestamps.js';
 import type { TimeColumn } from '../../shared/datasets/values-csv.js';
 import type { Interval } from '../../shared/series/record.js';
 import { DEFAULT_CHECKPOINT } from './eval.js';
+import { progressBar } from './progress.js';
 
 /** One interval of the answer as result.json lists it: numbered as on the plot, with its times when the CSV has them. */
 export interface AnomalyJson {
@@ -100,6 +101,7 @@ export function registerDetect(program: Command): void {
           tokenizer: open.loaded.tokenizer,
           windowLength: window,
           normalize,
+          onProgress: progressBar('detect'),
         });
         mkdirSync(flags.out, { recursive: true });
         const { png } = await detectFigurePng(values, {

@@ -21,6 +21,7 @@ import { readText } from '../../shared/datasets/files.js';
 import { parsePredictionsJsonl } from '../../shared/eval/predictions.js';
 import { type EvalReport, type Prediction, reportToJson, scoreAll } from '../../shared/eval/score.js';
 import { formatTable } from '../../shared/eval/table.js';
+import { progressBar } from './progress.js';
 
 export interface RunEvalOptions {
   readonly records: readonly SeriesRecord[];
@@ -71,15 +72,6 @@ interface EvalFlags {
 
 /** The checkpoint `eval` uses when neither --predictions nor --checkpoint is given. */
 export const DEFAULT_CHECKPOINT = fileURLToPath(new URL('../../checkpoints/default', import.meta.url));
-
-/** A one-line progress bar on stderr: `eval [#####-----] 120/400`. */
-function progressBar(label: string): (done: number, total: number) => void {
-  return (done, total) => {
-    const w = 30,
-      k = Math.round((w * done) / Math.max(1, total));
-    process.stderr.write(`\r${label} [${'#'.repeat(k)}${'-'.repeat(w - k)}] ${done}/${total}${done === total ? '\n' : ''}`);
-  };
-}
 
 async function evalAction(flags: EvalFlags): Promise<void> {
   if (flags.json !== undefined && flags.json.trim() === '') throw new ConfigError('--json', 'must name a file, got an empty path');

@@ -9,6 +9,7 @@ import { registerWorker } from './worker.js';
 import { registerLearner } from './learner.js';
 import { registerStatus } from './status.js';
 import { registerScale } from './scale.js';
+import { registerStop } from './stop.js';
 import { registerServe } from './serve.js';
 import { registerExport } from './export.js';
 import { registerDashboard } from './dashboard.js';
@@ -24,6 +25,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerLearner,
   registerStatus,
   registerScale,
+  registerStop,
   registerDetect,
   registerServe,
   registerExport,

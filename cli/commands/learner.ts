@@ -1,9 +1,10 @@
 /**
  * `anomseer learner <job.yaml> --coordinator ADDR [--resume]`: the learner of a cluster run
- * (docs/CLUSTER.md). SIGINT/SIGTERM: finish the step, save a checkpoint, exit 130 (again: at once).
+ * (docs/CLUSTER.md). SIGINT/SIGTERM: save a checkpoint at the next step boundary (at once while
+ * waiting for groups), exit 130 (again: at once); `anomseer stop`: the same checkpoint, exit 0.
  */
 import type { Command } from 'commander';
-import { addTlsOptions, parseDeviceFlag, parseThreads, stopOnSignals, tlsFromFlags } from './flags.js';
+import { addTlsOptions, parseDeviceFlag, parseThreads, tlsFromFlags } from './flags.js';
 import type { TlsFlagValues } from './flags.js';
 import { exitWithParent } from '../launch/exit-with-parent.js';
 import { addMetricsOptions, metricsFromFlags } from '../../telemetry/cli-flags.js';
@@ -35,8 +36,17 @@ export function registerLearner(program: Command): void {
       const threads = parseThreads(flags.threads);
       const tls = tlsFromFlags(flags, 'client');
       const log = (line: string) => process.stdout.write(`${line}\n`);
-      const stop = stopOnSignals('learner', log);
       const { runLearner } = await import('../../learner/main.js');
+      // SIGTERM (a Kubernetes Job deleted, a pod evicted) or SIGINT: checkpoint and exit 130;
+      // a second one exits at once. Without a handler, node as PID 1 ignores SIGTERM.
+      const stop = new AbortController();
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (stop.signal.aborted) process.exit(130);
+        process.stdout.write(`learner: ${sig}; saving a checkpoint, then exiting (${sig} again stops at once)\n`);
+        stop.abort();
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
       try {
         const summary = await runLearner({
           jobFile: file,
@@ -53,9 +63,11 @@ export function registerLearner(program: Command): void {
           env: process.env,
           log,
         });
-        if (summary.interrupted !== undefined) process.exitCode = 130;
+        // Stopped by a signal: 130, as `train` (the run is not finished; --resume continues it). Stopped by `anomseer stop`: 0.
+        if (summary.interrupted !== undefined && stop.signal.aborted) process.exitCode = 130;
       } finally {
-        stop.dispose();
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
       }
     });
 }

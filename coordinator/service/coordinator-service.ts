@@ -639,8 +639,8 @@ export class CoordinatorService {
     };
   }
 
-  /** The grpc-js handler table (wrap it with requireTokenAll before serving). */
-  handlers(): CoordinatorHandlers {
+  /** The grpc-js handler table (server.ts adds StopJob and GetJobState with JobStop.wrap, then requireTokenAll). */
+  handlers(): Omit<CoordinatorHandlers, 'StopJob' | 'GetJobState'> {
     const log = this.#d.logger;
     const unary =
       <Req, Res>(name: string, fn: (req: Req, metadata: grpc.Metadata) => Promise<Res>): grpc.handleUnaryCall<Req, Res> =>

@@ -32,7 +32,7 @@ export interface LearnerIntakeDeps {
   /** sampled: every item has its group; done: every item's group is also acknowledged. */
   readonly jobDone: () => Promise<{ sampled: boolean; done: boolean }>;
   /** The latest version whose bytes this coordinator lacks (0 = none): WeightRegistry.wanted. */
-  readonly weightsWanted: () => number;
+  readonly weightsWanted: () => Promise<number>;
 }
 
 export class LearnerIntake {
@@ -104,17 +104,17 @@ export class LearnerIntake {
       if (held?.batchId === req.ack_batch_id) this.#outstanding.delete(learner);
     }
     const pending = this.#outstanding.get(learner);
-    if (pending !== undefined) return this.#answer(pending); // a retry: the same batch again
+    if (pending !== undefined) return this.#answer(pending, await this.#d.weightsWanted()); // a retry: the same batch again
     if (this.#maybeOpen) {
       const open = await this.#d.store.takeBatch({ max: req.max_groups, now: this.#d.clock(), ackTimeoutMs: this.#d.ackTimeoutMs, redeliverOpen: true });
       this.#maybeOpen = open !== null; // look again until none is left
       if (open !== null) {
         this.#outstanding.set(learner, open);
-        return this.#answer(open);
+        return this.#answer(open, await this.#d.weightsWanted());
       }
     }
     // Workers cannot sample without the latest bytes: ask the learner for them now, not after wait_ms.
-    const wanted = this.#d.weightsWanted();
+    const wanted = await this.#d.weightsWanted();
     await this.#waitForGroups(req.min_groups, wanted > 0 ? 0 : req.wait_ms);
     let batch: Batch | null;
     try {
@@ -125,7 +125,7 @@ export class LearnerIntake {
     }
     if (batch === null) return { batch_id: 0, groups: [], job_done: (await this.#d.jobDone()).done, weights_wanted: wanted };
     this.#outstanding.set(learner, batch);
-    return { ...this.#answer(batch), weights_wanted: wanted };
+    return this.#answer(batch, wanted);
   }
 
   async #waitForGroups(min: number, waitMs: number): Promise<void> {
@@ -150,8 +150,8 @@ export class LearnerIntake {
     }
   }
 
-  #answer(batch: Batch): TakeGroupsResponse {
-    return { batch_id: batch.batchId, groups: batch.groups.map((g) => this.#completed(g)), job_done: false, weights_wanted: this.#d.weightsWanted() };
+  #answer(batch: Batch, wanted: number): TakeGroupsResponse {
+    return { batch_id: batch.batchId, groups: batch.groups.map((g) => this.#completed(g)), job_done: false, weights_wanted: wanted };
   }
 
   #completed(g: StoredGroup): CompletedGroup {

@@ -19,9 +19,13 @@ import { CoordinatorService } from './coordinator-service.js';
 import type { CoordinatorSettings, Timers } from './coordinator-service.js';
 import { configHashOf, jobIdOf, planSteps } from '../../shared/job/plan.js';
 import { WeightRegistry } from './weight-registry.js';
+import { WeightRelays } from './weight-relays.js';
 import { GroupChecker } from '../../proto/group-check.js';
 import { policySpecFromJob, tokenizerOf } from '../../shared/policy/spec.js';
 import { weightsHandlers } from './weights-service.js';
+import { JobStop } from './job-stop.js';
+import type { WeightBlobStore } from '../state/weight-blobs.js';
+import type { EgressPacer } from '../../proto/chunk-stream.js';
 
 export interface CoordinatorDeps {
   readonly store: StateStore;
@@ -33,8 +37,14 @@ export interface CoordinatorDeps {
   readonly timers?: Timers;
   /** Overrides of the compiled settings (tests shorten waits). */
   readonly settings?: Partial<CoordinatorSettings>;
-  /** Chunk size of FetchWeights, bytes (default 1 MiB). */
+  /** Chunk size of FetchWeights, bytes (default: 1/64 of each file, 64 KiB–1 MiB; proto/chunks.ts broadcastChunkBytes). */
   readonly chunkBytes?: number;
+  /** Durable copy of the kept weight versions (coordinator/state/weight-blobs.ts); absent = memory only. */
+  readonly blobs?: WeightBlobStore;
+  /** Children one relay source feeds at once (1 = a chain, the default; weight-relays.ts). */
+  readonly relayFanout?: number;
+  /** Cap on the coordinator's weight egress (absent = none; the broadcast bench emulates links with it). */
+  readonly weightEgress?: EgressPacer;
   /** Where the learner's ReportProgress events go (the dashboard); absent = checked and dropped. */
   readonly onProgress?: (event: DashboardEvent) => void;
   /** Fingerprint given to the job's state if this coordinator creates it (coordinator/main.ts: random). */
@@ -48,7 +58,11 @@ export interface CoordinatorDeps {
 export interface Coordinator {
   readonly service: CoordinatorService;
   readonly registry: WeightRegistry;
+  readonly relays: WeightRelays;
   readonly settings: CoordinatorSettings;
+  /** StopJob / GetJobState (job-stop.ts). */
+  readonly jobStop: JobStop;
+  readonly weightEgress?: EgressPacer;
 }
 
 /** The settings a job implies (durations already ms in JobConfig). */
@@ -84,7 +98,16 @@ export function createCoordinator(job: JobConfig, deps: CoordinatorDeps): Coordi
     job.train.steps,
     job.rollout.promptsPerStep,
   );
-  const registry = new WeightRegistry({ store: deps.store, clock: deps.clock, keep: Math.max(2, settings.maxStaleness + 2), chunkBytes: deps.chunkBytes });
+  const registry = new WeightRegistry({
+    store: deps.store,
+    clock: deps.clock,
+    keep: weightVersionsKept(settings.maxStaleness),
+    chunkBytes: deps.chunkBytes,
+    blobs: deps.blobs,
+    f16: job.cluster.broadcastF16,
+    logger: deps.logger,
+  });
+  const relays = new WeightRelays({ clock: deps.clock, announceIntervalMs: settings.heartbeatIntervalMs, fanout: deps.relayFanout });
   const service = new CoordinatorService({
     store: deps.store,
     clock: deps.clock,
@@ -100,7 +123,20 @@ export function createCoordinator(job: JobConfig, deps: CoordinatorDeps): Coordi
     allowRebuild: deps.allowRebuild,
     onStateLost: deps.onStateLost,
   });
-  return { service, registry, settings };
+  const jobStop = new JobStop({
+    jobId: settings.jobId,
+    clock: deps.clock,
+    heartbeatIntervalMs: settings.heartbeatIntervalMs,
+    retryAfterMs: settings.retryAfterMs,
+    status: () => service.getStatus(),
+    logger: deps.logger,
+  });
+  return { service, registry, relays, settings, weightEgress: deps.weightEgress, jobStop };
+}
+
+/** Weight versions a coordinator keeps (memory and blob store): max(2, maxStaleness + 2). */
+export function weightVersionsKept(maxStaleness: number): number {
+  return Math.max(2, maxStaleness + 2);
 }
 
 export interface RunningServer {
@@ -151,8 +187,15 @@ export async function serveCoordinator(
     ...serverOptions(opts.maxMessageBytes === undefined ? undefined : { maxMessageBytes: opts.maxMessageBytes }),
     interceptors: opts.interceptors ?? [],
   });
-  addService(server, 'Coordinator', requireTokenAll(c.service.handlers(), opts.token));
-  addService(server, 'Weights', requireTokenAll(fencePublish(c, weightsHandlers({ registry: c.registry, logger: opts.logger })), opts.token));
+  addService(server, 'Coordinator', requireTokenAll(c.jobStop.wrap(c.service.handlers()), opts.token));
+  const weights = weightsHandlers({
+    registry: c.registry,
+    relays: c.relays,
+    announceIntervalMs: c.settings.heartbeatIntervalMs,
+    egress: c.weightEgress,
+    logger: opts.logger,
+  });
+  addService(server, 'Weights', requireTokenAll(fencePublish(c, weights), opts.token));
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(opts.listen, serverCredentials(opts.tls), (err, p) => (err === null ? resolve(p) : reject(err)));
   });

@@ -244,6 +244,10 @@ const CLUSTER = t.object(
       default: '5m',
       doc: 'How long the learner and the workers wait for an unreachable coordinator (retrying with backoff, one log line per outage) before they stop.',
     }),
+    broadcastF16: t.boolean({
+      default: false,
+      doc: 'Send weight versions to workers with F32 tensors rounded to F16: half the bytes, relative error <= 2^-11 per weight (docs/PROTOCOL.md).',
+    }),
   },
   {
     doc: 'The coordinator, its workers and the wire between them.',

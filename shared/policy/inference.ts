@@ -173,8 +173,8 @@ export interface DetectOptions {
   readonly features: ResolvedFeatureOptions;
   readonly grammar: GrammarOptions;
   /** The policy's spec and tokenizer: needed for a faithful trace (each window states its own facts). */
-  readonly spec?: GrammarSpec;
-  readonly tokenizer?: Tokenizer;
+  readonly spec: GrammarSpec;
+  readonly tokenizer: Tokenizer;
   /** Points per window (default 1000, the benchmark length the policy was trained on). */
   readonly windowLength?: number;
   /** Window step (default = windowLength: no overlap). */
@@ -271,7 +271,7 @@ export async function detectMany(
       const s = starts[w]!;
       const len = Math.min(L, x.length - s);
       const win = x.subarray(s, s + len);
-      const grammar = o.spec?.trace === 'faithful' ? grammarFor({ ...o.spec, features: feats }, o.tokenizer!, win) : undefined;
+      const grammar = o.spec.trace === 'faithful' ? grammarFor({ ...o.spec, features: feats }, o.tokenizer, win) : undefined;
       batch.push({
         k,
         w,

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chunkWeights } from '../../proto/chunks.js';
-import { unary } from '../../proto/call.js';
+import { rpc } from '../helpers/rpc.js';
 import type { WeightsClient } from '../../proto/types.js';
 import { runCoordinator } from '../../coordinator/main.js';
 import { spawn } from 'node:child_process';
@@ -54,7 +54,7 @@ test('without ANOMSEER_TOKEN a token is generated, written 0600 to a file and pr
       assert.match(c.address, /^127\.0\.0\.1:\d+$/);
       assert.ok(lines.some((l) => l.includes(`listening on ${c.address}`)));
       const cl = clients(c.address, token);
-      assert.is((await unary(cl.coord, cl.coord.GetStatus, {})).job_id, c.jobId);
+      assert.is((await rpc(cl.coord, cl.coord.GetStatus, {})).job_id, c.jobId);
       cl.close();
     } finally {
       await c.close();
@@ -66,13 +66,20 @@ test('without ANOMSEER_TOKEN a token is generated, written 0600 to a file and pr
 
 test('with --redis a restarted coordinator keeps workers, leases, versions and counters', async () => {
   const redis = await startRedis();
-  const opts = { jobFile: 'examples/smoke.yaml', redis: `redis://${redis.host}:${redis.port}`, env: { ANOMSEER_TOKEN: TOKEN }, log: () => {} };
+  // On the real clock, the leases taken must outlive the restart however slowly it goes.
+  const opts = {
+    jobFile: 'examples/smoke.yaml',
+    set: ['cluster.leaseTimeout=1h'],
+    redis: `redis://${redis.host}:${redis.port}`,
+    env: { ANOMSEER_TOKEN: TOKEN },
+    log: () => {},
+  };
   try {
     const first = await runCoordinator(opts);
     let cl = clients(first.address);
-    await unary(cl.coord, cl.coord.RegisterWorker, { worker_id: 'a', host: 'h', device: 'cpu', capabilities: null });
+    await rpc(cl.coord, cl.coord.RegisterWorker, { worker_id: 'a', host: 'h', device: 'cpu', capabilities: null });
     await publish(cl.weights, Buffer.from('initial weights'), 1);
-    const { leases } = await unary(cl.coord, cl.coord.LeasePrompts, { worker_id: 'a', max_prompts: 2, weight_version: 1, request_id: 'r1' });
+    const { leases } = await rpc(cl.coord, cl.coord.LeasePrompts, { worker_id: 'a', max_prompts: 2, weight_version: 1, request_id: 'r1' });
     assert.is(leases.length, 2);
     cl.close();
     await first.close();
@@ -80,7 +87,7 @@ test('with --redis a restarted coordinator keeps workers, leases, versions and c
     const second = await runCoordinator(opts);
     cl = clients(second.address);
     try {
-      const s = await unary(cl.coord, cl.coord.GetStatus, {});
+      const s = await rpc(cl.coord, cl.coord.GetStatus, {});
       assert.is(s.job_id, first.jobId);
       assert.is(s.weight_version, 1);
       assert.equal(
@@ -89,7 +96,7 @@ test('with --redis a restarted coordinator keeps workers, leases, versions and c
       );
       assert.equal(s.leases.map((l) => l.lease_id).sort(), leases.map((l) => l.lease_id).sort());
       assert.is(s.prompts!.queued, 2, 'step 1 stays enqueued once, not twice');
-      const again = await unary(cl.coord, cl.coord.LeasePrompts, { worker_id: 'a', max_prompts: 2, weight_version: 1, request_id: 'r1' });
+      const again = await rpc(cl.coord, cl.coord.LeasePrompts, { worker_id: 'a', max_prompts: 2, weight_version: 1, request_id: 'r1' });
       assert.equal(
         again.leases.map((l) => l.lease_id),
         leases.map((l) => l.lease_id),

@@ -1,10 +1,12 @@
-// The Coordinator and Weights services over real gRPC on 127.0.0.1, with a memory store and a
-// manual clock: tests act as workers and as the learner.
+// The Coordinator and Weights services over real gRPC on 127.0.0.1, with a memory store, a
+// manual clock and timers the test holds (no sweep or long-poll timeout fires by itself): tests
+// act as workers and as the learner.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chunkWeights, assembleWeights } from '../../proto/chunks.js';
 import type * as grpc from '@grpc/grpc-js';
-import { collect, unary } from '../../proto/call.js';
+import { collect } from '../../proto/call.js';
+import { rpc } from '../helpers/rpc.js';
 import { fromStatus } from '../../proto/status.js';
 import { ChecksumMismatchError, NotFoundError, StaleWeightsError, UnauthenticatedError } from '../../proto/errors.js';
 import type { CoordinatorClient, WeightChunk, WeightVersion, WeightsClient } from '../../proto/types.js';
@@ -13,7 +15,8 @@ import { createCoordinator, serveCoordinator } from '../../coordinator/service/s
 import type { Coordinator, RunningServer } from '../../coordinator/service/server.js';
 import { ConfigError, InvalidArgumentError } from '../../shared/errors.js';
 import { runRemoteTraining } from '../../learner/remote-loop.js';
-import { TOKEN, clients, fakeRecords, manualClock, smokeJob, validRollouts } from './helpers.js';
+import { EVENT_LIMIT_MS, eventually, within } from '../helpers/wait.js';
+import { TOKEN, clients, fakeRecords, heldTimers, manualClock, smokeJob, validRollouts } from './helpers.js';
 
 interface Ctx {
   c: Coordinator;
@@ -21,14 +24,23 @@ interface Ctx {
   coord: CoordinatorClient;
   weights: WeightsClient;
   clock: ReturnType<typeof manualClock>;
+  timers: ReturnType<typeof heldTimers>;
   close(): Promise<void>;
 }
 
 /** A coordinator for 2 steps × 4 prompts of 6 records, G = 4, lease timeout 10 s. */
 async function setup(overrides: Record<string, string> = {}): Promise<Ctx> {
   const clock = manualClock();
+  const timers = heldTimers();
   const job = smokeJob({ 'train.steps': '2', ...overrides });
-  const c = createCoordinator(job, { store: new MemoryStore({ jobId: 'test' }), clock: clock.now, logger: () => {}, records: fakeRecords(6), chunkBytes: 16 });
+  const c = createCoordinator(job, {
+    store: new MemoryStore({ jobId: 'test' }),
+    clock: clock.now,
+    timers,
+    logger: () => {},
+    records: fakeRecords(6),
+    chunkBytes: 16,
+  });
   const srv = await serveCoordinator(c, { listen: '127.0.0.1:0', token: TOKEN, logger: () => {} });
   const cl = clients(srv.address);
   return {
@@ -37,6 +49,7 @@ async function setup(overrides: Record<string, string> = {}): Promise<Ctx> {
     coord: cl.coord,
     weights: cl.weights,
     clock,
+    timers,
     close: async () => {
       cl.close();
       await srv.close();
@@ -52,14 +65,14 @@ function publish(weights: WeightsClient, bytes: Uint8Array, version: number, ste
   });
 }
 
-const register = (coord: CoordinatorClient, id = '') => unary(coord, coord.RegisterWorker, { worker_id: id, host: 'h', device: 'cpu', capabilities: null });
+const register = (coord: CoordinatorClient, id = '') => rpc(coord, coord.RegisterWorker, { worker_id: id, host: 'h', device: 'cpu', capabilities: null });
 const lease = (coord: CoordinatorClient, worker: string, version: number, max = 2, requestId = '') =>
-  unary(coord, coord.LeasePrompts, { worker_id: worker, max_prompts: max, weight_version: version, request_id: requestId });
+  rpc(coord, coord.LeasePrompts, { worker_id: worker, max_prompts: max, weight_version: version, request_id: requestId });
 const GOOD = validRollouts(smokeJob(), 16);
 /** n valid rollouts for a 16-point series (G = 4 in these jobs). */
 const rollouts = (n: number) => Array.from({ length: n }, (_, i) => ({ ...GOOD[i % GOOD.length]!, index: i }));
 const submit = (coord: CoordinatorClient, worker: string, l: { lease_id: string; prompt_id: string }, version: number, n = 4) =>
-  unary(coord, coord.SubmitGroup, {
+  rpc(coord, coord.SubmitGroup, {
     worker_id: worker,
     lease_id: l.lease_id,
     prompt_id: l.prompt_id,
@@ -68,7 +81,7 @@ const submit = (coord: CoordinatorClient, worker: string, l: { lease_id: string;
     timing: null,
   });
 const take = (coord: CoordinatorClient, ack = 0, min = 0, max = 8, wait = 0) =>
-  unary(coord, coord.TakeGroups, { learner_id: 'L', max_groups: max, min_groups: min, wait_ms: wait, ack_batch_id: ack });
+  rpc(coord, coord.TakeGroups, { learner_id: 'L', max_groups: max, min_groups: min, wait_ms: wait, ack_batch_id: ack });
 
 const WEIGHTS = Buffer.from('pretend these are the bytes of model.safetensors');
 
@@ -76,7 +89,7 @@ test('a call without the cluster token is refused with UNAUTHENTICATED', async (
   const t = await setup();
   const bad = clients(t.srv.address, 'another-token-0123456789');
   try {
-    const err = await unary(bad.coord, bad.coord.GetStatus, {}).catch((e: unknown) => e);
+    const err = await rpc(bad.coord, bad.coord.GetStatus, {}).catch((e: unknown) => e);
     assert.instance(err, UnauthenticatedError);
     assert.match((err as Error).message, /different cluster tokens/);
   } finally {
@@ -113,7 +126,7 @@ test('published weights are checked, announced, and fetched in chunks with resum
     assert.is(published!.version, 1);
     assert.is((await seen).version, 1);
     watch.cancel();
-    const v = await unary(t.weights, t.weights.GetVersion, {});
+    const v = await rpc(t.weights, t.weights.GetVersion, {});
     assert.is(v.sha256, published!.sha256);
     const all = await collect(t.weights.FetchWeights({ version: 0, start_index: 0, worker_id: 'w' }));
     assert.ok(Buffer.from(assembleWeights(all)).equals(WEIGHTS));
@@ -139,7 +152,7 @@ test('a publish whose bytes do not hash to the announced sha256 fails with DATA_
     });
     assert.is((err as { code: number }).code, 15);
     assert.instance(fromStatus(err as grpc.ServiceError), ChecksumMismatchError);
-    assert.is((await unary(t.weights, t.weights.GetVersion, {})).version, 0);
+    assert.is((await rpc(t.weights, t.weights.GetVersion, {})).version, 0);
   } finally {
     await t.close();
   }
@@ -154,7 +167,7 @@ test('with max_staleness 0 a worker on an old version gets no lease, a StaleWeig
     const err = await lease(t.coord, 'a', 1).catch((e: unknown) => e);
     assert.instance(err, StaleWeightsError);
     assert.is((err as StaleWeightsError).min, 2);
-    const hb = await unary(t.coord, t.coord.Heartbeat, {
+    const hb = await rpc(t.coord, t.coord.Heartbeat, {
       worker_id: 'a',
       state: 'WORKER_STATE_IDLE',
       weight_version: 1,
@@ -193,7 +206,7 @@ test('a lease carries the series and seed key; a group is accepted once, its rep
     const wrong = await submit(t.coord, 'a', leases[1]!, 1, 3).catch((e: unknown) => e);
     assert.instance(wrong, InvalidArgumentError);
     assert.match((wrong as Error).message, /^rollouts: has 3 rollouts; the job's group size G is 4/);
-    const s = await unary(t.coord, t.coord.GetStatus, {});
+    const s = await rpc(t.coord, t.coord.GetStatus, {});
     assert.is(s.prompts!.done, 1);
     assert.is(s.prompts!.duplicates_dropped, 1);
     assert.is(s.prompts!.total, 8);
@@ -219,7 +232,7 @@ test('the learner takes complete groups with labels; a retry before the ack gets
     const empty = await take(t.coord, b1.batch_id, 0, 8, 0);
     assert.is(empty.batch_id, 0);
     assert.is(empty.job_done, false, 'step 2 is not done yet');
-    const s = await unary(t.coord, t.coord.GetStatus, {});
+    const s = await rpc(t.coord, t.coord.GetStatus, {});
     assert.is(s.prompts!.queued, 0, 'step 2 waits for version 2');
   } finally {
     await t.close();
@@ -232,13 +245,15 @@ test('a long poll answers as soon as min_groups are ready', async () => {
     await register(t.coord, 'a');
     await publish(t.weights, WEIGHTS, 1, 0);
     const { leases } = await lease(t.coord, 'a', 1, 2);
-    const started = Date.now();
     const polled = take(t.coord, 0, 2, 8, 20_000);
+    // The poll is waiting (its 20 s timer is set) before any group arrives.
+    const wait = await eventually('the long poll waits', () => t.timers.set.find((x) => x.ms === 20_000));
     await submit(t.coord, 'a', leases[0]!, 1);
     await submit(t.coord, 'a', leases[1]!, 1);
-    const b = await polled;
+    const b = await within(polled, 'the long poll answers');
     assert.is(b.groups.length, 2);
-    assert.ok(Date.now() - started < 5000);
+    // The held timer never fires: the answer came from the second group, and the wait was cleared.
+    assert.ok(wait.cleared, 'the wait timer is cleared once the poll answers');
   } finally {
     await t.close();
   }
@@ -253,7 +268,7 @@ test('an expired lease is lost to its worker, requeued, and leased by another wo
     const { leases } = await lease(t.coord, 'a', 1, 1);
     t.clock.advance(10_000);
     assert.is(await t.c.service.expireNow(), 1);
-    const hb = await unary(t.coord, t.coord.Heartbeat, {
+    const hb = await rpc(t.coord, t.coord.Heartbeat, {
       worker_id: 'a',
       state: 'WORKER_STATE_ROLLING_OUT',
       weight_version: 1,
@@ -266,7 +281,7 @@ test('an expired lease is lost to its worker, requeued, and leased by another wo
     assert.equal(hb.lost_lease_ids, [leases[0]!.lease_id]);
     const other = await lease(t.coord, 'b', 1, 1);
     assert.is(other.leases[0]!.prompt_id, leases[0]!.prompt_id);
-    const s = await unary(t.coord, t.coord.GetStatus, {});
+    const s = await rpc(t.coord, t.coord.GetStatus, {});
     assert.is(s.prompts!.requeued, 1);
   } finally {
     await t.close();
@@ -279,16 +294,16 @@ test('released leases go back to the queue at once', async () => {
     await register(t.coord, 'a');
     await publish(t.weights, WEIGHTS, 1, 0);
     const { leases } = await lease(t.coord, 'a', 1, 2);
-    const r = await unary(t.coord, t.coord.ReleaseLeases, { worker_id: 'a', lease_ids: [], reason: 'RELEASE_REASON_SHUTDOWN', detail: '' });
+    const r = await rpc(t.coord, t.coord.ReleaseLeases, { worker_id: 'a', lease_ids: [], reason: 'RELEASE_REASON_SHUTDOWN', detail: '' });
     assert.is(r.released, 2);
-    const again = await unary(t.coord, t.coord.ReleaseLeases, {
+    const again = await rpc(t.coord, t.coord.ReleaseLeases, {
       worker_id: 'a',
       lease_ids: [leases[0]!.lease_id],
       reason: 'RELEASE_REASON_SHUTDOWN',
       detail: '',
     });
     assert.equal(again.unknown_lease_ids, [leases[0]!.lease_id]);
-    const s = await unary(t.coord, t.coord.GetStatus, {});
+    const s = await rpc(t.coord, t.coord.GetStatus, {});
     assert.is(s.prompts!.queued, 4);
     assert.is(s.workers[0]!.state, 'WORKER_STATE_STOPPED');
   } finally {
@@ -328,7 +343,7 @@ test('a late group for an expired lease wins when it is first; the requeued copy
     assert.is(other.leases[0]!.prompt_id, leases[0]!.prompt_id);
     assert.equal(await submit(t.coord, 'a', leases[0]!, 1), { accepted: true, duplicate: false });
     assert.equal(await submit(t.coord, 'b', other.leases[0]!, 1), { accepted: false, duplicate: true });
-    const hb = await unary(t.coord, t.coord.Heartbeat, {
+    const hb = await rpc(t.coord, t.coord.Heartbeat, {
       worker_id: 'b',
       state: 'WORKER_STATE_ROLLING_OUT',
       weight_version: 1,
@@ -350,7 +365,7 @@ test('a drained worker is told so on its next heartbeat and gets no more leases'
     await register(t.coord, 'a');
     await publish(t.weights, WEIGHTS, 1, 0);
     assert.ok(t.c.service.drainWorker('a'));
-    const hb = await unary(t.coord, t.coord.Heartbeat, {
+    const hb = await rpc(t.coord, t.coord.Heartbeat, {
       worker_id: 'a',
       state: 'WORKER_STATE_IDLE',
       weight_version: 1,
@@ -390,7 +405,7 @@ test('with max_staleness 1 workers sample one step ahead, and no group can be mo
   try {
     await register(t.coord, 'a');
     await publish(t.weights, WEIGHTS, 1, 0);
-    assert.is((await unary(t.coord, t.coord.GetStatus, {})).prompts!.queued, 8, 'steps 1 and 2 are enqueued with version 1');
+    assert.is((await rpc(t.coord, t.coord.GetStatus, {})).prompts!.queued, 8, 'steps 1 and 2 are enqueued with version 1');
     const first = await lease(t.coord, 'a', 1, 1);
     assert.is(first.leases[0]!.min_weight_version, 1);
     assert.equal(await submit(t.coord, 'a', first.leases[0]!, 1), { accepted: true, duplicate: false });
@@ -412,7 +427,7 @@ test('a learner started with another config than the coordinator refuses to trai
     const err = await runRemoteTraining(smokeJob({ 'train.steps': '2', 'optim.lr': '0.001' }), {
       coord: t.coord,
       weights: t.weights,
-      rpcDeadlineMs: 5000,
+      rpcDeadlineMs: EVENT_LIMIT_MS,
       sleep: async () => {},
       clock: () => new Date(),
       log: () => {},

@@ -14,6 +14,7 @@ import type { RemoteTrainSummary } from '../../learner/remote-loop.js';
 import { RolloutWorker, onnxSamplerFactory } from '../../rollout-worker/worker-loop.js';
 import { sha256Hex } from '../../shared/checkpoint/checkpoint-files.js';
 import { loadDataSpec } from '../../shared/datasets/spec.js';
+import { EVENT_LIMIT_MS } from '../helpers/wait.js';
 import { TOKEN, clients, smokeJob } from './helpers.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -26,6 +27,9 @@ async function clusterRun(outputDir: string, seed: string, staleness = '0', step
     'cluster.maxStaleness': staleness,
     'train.warmStart.enabled': 'false',
     'data.eval': 'anomllm:eval?count=1&length=64',
+    // The property is about who samples what, not about lease expiry: on the real clock no lease
+    // may expire however long this process is kept from running.
+    'cluster.leaseTimeout': '1h',
   });
   const records = (await loadDataSpec(job.data.train)).filter((r) => r.type !== 'unknown');
   const c = createCoordinator(job, { store: new MemoryStore({ jobId: 'det' }), clock: Date.now, logger: () => {}, records });
@@ -50,7 +54,7 @@ async function clusterRun(outputDir: string, seed: string, staleness = '0', step
     const summary = await runRemoteTraining(job, {
       coord: conns[2]!.coord,
       weights: conns[2]!.weights,
-      rpcDeadlineMs: 10_000,
+      rpcDeadlineMs: EVENT_LIMIT_MS,
       sleep,
       clock: () => new Date(),
       log,

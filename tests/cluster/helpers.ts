@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { bearerInterceptor } from '../../proto/auth.js';
 import { createClient } from '../../proto/load.js';
 import { channelOptions } from '../../proto/options.js';
+import type { Timers } from '../../coordinator/service/coordinator-service.js';
 import type { CoordinatorClient, WeightsClient } from '../../proto/types.js';
 import { applyOverrides, loadJobFile } from '../../shared/config/load.js';
 import type { JobConfig } from '../../shared/config/job.js';
@@ -63,4 +64,32 @@ export function validRollouts(
     const ids = tok.encodeTrace(texts[i % texts.length]!, n);
     return { index: i, token_ids: ids, logprobs: ids.map((_t, j) => -0.25 * ((j + i) % 3)), text: tok.decodeTrace(ids, n), truncated: false };
   });
+}
+
+/**
+ * The coordinator's timers, held by the test: no delay ever elapses (no lease-expiry sweep, no
+ * long-poll timeout), so whatever the coordinator does was caused by a call or by the test
+ * (`expireNow()`, moving the manual clock). A zero-delay timeout (work deferred to the next turn
+ * of the event loop, e.g. the intake's coalesced wake-up) still runs. `set` lists every timeout
+ * scheduled and whether it was cleared.
+ */
+export function heldTimers(): Timers & { readonly set: { ms: number; cleared: boolean }[] } {
+  const set: { ms: number; cleared: boolean }[] = [];
+  return {
+    set,
+    setTimeout: (fn, ms) => {
+      const entry = { ms, cleared: false };
+      set.push(entry);
+      if (ms <= 0)
+        setImmediate(() => {
+          if (!entry.cleared) fn();
+        });
+      return entry;
+    },
+    clearTimeout: (handle) => {
+      if (handle !== undefined) (handle as { cleared: boolean }).cleared = true;
+    },
+    setInterval: () => undefined,
+    clearInterval: () => {},
+  };
 }

@@ -4,7 +4,7 @@
 // others; the run finishes with the skip counted.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { unary } from '../../proto/call.js';
+import { rpc } from '../helpers/rpc.js';
 import type { Rollout } from '../../proto/types.js';
 import { MemoryStore } from '../../coordinator/state/memory-store.js';
 import { createCoordinator, serveCoordinator } from '../../coordinator/service/server.js';
@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOKEN, clients, smokeJob, validRollouts } from './helpers.js';
-import { eventually, within } from '../helpers/wait.js';
+import { EVENT_LIMIT_MS, eventually, within } from '../helpers/wait.js';
 
 test('the learner skips a group it cannot use, names it in one log line, and finishes the run', async () => {
   const out = mkdtempSync(join(tmpdir(), 'anomseer-bad-group-'));
@@ -24,6 +24,8 @@ test('the learner skips a group it cannot use, names it in one log line, and fin
     'train.warmStart.enabled': 'false',
     'train.evalCount': '1',
     'data.eval': 'anomllm:eval?count=1&length=256&tasks=range',
+    // On the real clock: no lease may expire however slowly this test gets to its submissions.
+    'cluster.leaseTimeout': '1h',
     outputDir: out,
   });
   const records = (await loadDataSpec(job.data.train)).filter((r) => r.type !== 'unknown');
@@ -36,7 +38,7 @@ test('the learner skips a group it cannot use, names it in one log line, and fin
     const run = runRemoteTraining(job, {
       coord,
       weights,
-      rpcDeadlineMs: 10_000,
+      rpcDeadlineMs: EVENT_LIMIT_MS,
       takeWaitMs: 500,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       clock: () => new Date(),
@@ -44,13 +46,13 @@ test('the learner skips a group it cannot use, names it in one log line, and fin
     });
     run.catch(() => {});
     // Act as the worker: wait for version 1, lease the step's 4 prompts.
-    await eventually('version 1 published', async () => ((await unary(weights, weights.GetVersion, {})).version === 1 ? true : undefined));
-    await unary(coord, coord.RegisterWorker, { worker_id: 'w', host: 'h', device: 'cpu', capabilities: null });
-    const { leases } = await unary(coord, coord.LeasePrompts, { worker_id: 'w', max_prompts: 4, weight_version: 1, request_id: '' });
+    await eventually('version 1 published', async () => ((await rpc(weights, weights.GetVersion, {})).version === 1 ? true : undefined));
+    await rpc(coord, coord.RegisterWorker, { worker_id: 'w', host: 'h', device: 'cpu', capabilities: null });
+    const { leases } = await rpc(coord, coord.LeasePrompts, { worker_id: 'w', max_prompts: 4, weight_version: 1, request_id: '' });
     assert.is(leases.length, 4);
     const good = (n: number) => validRollouts(job, n);
     for (const l of leases.slice(0, 3)) {
-      const r = await unary(coord, coord.SubmitGroup, {
+      const r = await rpc(coord, coord.SubmitGroup, {
         worker_id: 'w',
         lease_id: l.lease_id,
         prompt_id: l.prompt_id,
@@ -88,7 +90,7 @@ test('the learner skips a group it cannot use, names it in one log line, and fin
         `prompt "${bad.prompt_id.replace(/[#/]/g, '.')}" \\(lease ${bad.lease_id}, worker w, batch \\d+\\): rollouts\\[2\\]\\.token_ids\\[3\\]: is 4000000000`,
       ),
     );
-    assert.is((await unary(coord, coord.GetStatus, {})).prompts!.done, 4);
+    assert.is((await rpc(coord, coord.GetStatus, {})).prompts!.done, 4);
   } finally {
     close();
     await srv.close();

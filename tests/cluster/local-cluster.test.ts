@@ -2,24 +2,19 @@
 // processes on loopback run the smoke job to its last step, and the accounting adds up.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killAll, startRole } from './procs.js';
 
-function run(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/anomseer.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
+/** Run `anomseer <args>` to its exit (no ANOMSEER_TOKEN: the launcher generates one). */
+async function run(args: string[]): Promise<{ code: number | string; out: string }> {
+  const p = startRole('train', args, { ANOMSEER_TOKEN: '' });
+  const code = await p.exit();
+  return { code, out: p.lines.join('\n') };
 }
+
+test.after(killAll);
 
 test('two workers and a learner run the smoke job to step 3; every planned prompt is trained exactly once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'anomseer-cluster-'));

@@ -1,33 +1,43 @@
 // Real anomseer processes for the cluster tests: spawn a role, read its lines, wait for one,
-// and kill every child a test started (each by its own pid).
+// and kill every child a test started (each by its own pid). Waits are on events (a line, an
+// exit) with the generous outer limit of tests/helpers/wait.ts, never on a wall-clock margin;
+// a process's own lines count as progress, so the limit is on its silence, not its run time.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { DIE_WITH_PARENT } from '../helpers/children.js';
+import { EVENT_LIMIT_MS, withinProgress } from '../helpers/wait.js';
 import { TOKEN } from './helpers.js';
 
 export interface Proc {
   readonly name: string;
   readonly child: ChildProcess;
   readonly lines: string[];
+  /** Exit code or signal name, once the process has exited and all its output is read. */
   readonly exited: Promise<number | string>;
-  /** Resolves with the first line matching `re` (already seen lines count). */
-  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** Resolves with the first line matching `re` (already seen lines count); rejects if the process exits first, or once it has printed nothing for `limitMs` (default EVENT_LIMIT_MS). */
+  waitFor(re: RegExp, limitMs?: number): Promise<RegExpExecArray>;
+  /** Resolves with the exit code (or signal name) once its output is read; rejects once it has printed nothing for `limitMs` (default EVENT_LIMIT_MS). */
+  exit(limitMs?: number): Promise<number | string>;
 }
 
 const started: Proc[] = [];
 
 export function startRole(name: string, args: string[], env: Record<string, string> = {}): Proc {
-  // stdin is a pipe and ANOMSEER_EXIT_WITH_PARENT is set: if this test process dies, the role does too.
-  const child = spawn(process.execPath, ['bin/anomseer.mjs', ...args], {
+  // stdin is a pipe and ANOMSEER_EXIT_WITH_PARENT is set: if this test process dies, the role does
+  // too; the preload does the same for the commands that are not roles (train, scale, status).
+  const child = spawn(process.execPath, ['--import', DIE_WITH_PARENT, 'bin/anomseer.mjs', ...args], {
     env: { ...process.env, ANOMSEER_TOKEN: TOKEN, ANOMSEER_EXIT_WITH_PARENT: '1', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
+  let lastLineAt = Date.now();
   const waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
   for (const s of [child.stdout!, child.stderr!]) {
     createInterface({ input: s }).on('line', (line) => {
       lines.push(line);
+      lastLineAt = Date.now();
       if (process.env.CLUSTER_TEST_VERBOSE) console.log(`[${name}] ${line}`);
       for (const w of [...waiters]) {
         const m = w.re.exec(line);
@@ -38,33 +48,30 @@ export function startRole(name: string, args: string[], env: Record<string, stri
       }
     });
   }
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  // 'close', not 'exit': by then every line the process wrote has been read, so a test that
+  // awaits `exited` and then looks at `lines` sees them all however late the pipes drain.
+  const exited = new Promise<number | string>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal ?? -1)));
   const proc: Proc = {
     name,
     child,
     lines,
     exited,
-    waitFor: (re, timeoutMs = 60_000) =>
-      new Promise((resolve, reject) => {
+    waitFor: (re, limitMs = EVENT_LIMIT_MS) => {
+      const seen = new Promise<RegExpExecArray>((resolve, reject) => {
         for (const l of lines) {
           const m = re.exec(l);
           if (m !== null) return resolve(m);
         }
-        const timer = setTimeout(
-          () => reject(new Error(`${name}: no line matching ${re} within ${timeoutMs} ms; last lines:\n${lines.slice(-15).join('\n')}`)),
-          timeoutMs,
-        );
-        waiters.push({
-          re,
-          resolve: (m) => {
-            clearTimeout(timer);
-            resolve(m);
-          },
-        });
-        void exited.then((code) => {
-          clearTimeout(timer);
-          reject(new Error(`${name} exited (${code}) before printing ${re}; last lines:\n${lines.slice(-15).join('\n')}`));
-        });
+        waiters.push({ re, resolve });
+        void exited.then((code) => reject(new Error(`${name} exited (${code}) before printing ${re}`)));
+      });
+      return withinProgress(seen, `${name}: a line matching ${re}`, () => lastLineAt, limitMs).catch((err: unknown) => {
+        throw new Error(`${(err as Error).message}; last lines:\n${lines.slice(-15).join('\n')}`);
+      });
+    },
+    exit: (limitMs = EVENT_LIMIT_MS) =>
+      withinProgress(exited, `${name} exits`, () => lastLineAt, limitMs).catch((err: unknown) => {
+        throw new Error(`${(err as Error).message}; last lines:\n${lines.slice(-15).join('\n')}`);
       }),
   };
   started.push(proc);

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as grpc from '@grpc/grpc-js';
 import { chunkWeights } from '../../proto/chunks.js';
-import { unary } from '../../proto/call.js';
+import { rpc } from '../helpers/rpc.js';
 import type { CoordinatorClient, PromptLease, Rollout, SubmitGroupRequest, SubmitGroupsRequest } from '../../proto/types.js';
 import { MemoryStore } from '../../coordinator/state/memory-store.js';
 import { createCoordinator, serveCoordinator } from '../../coordinator/service/server.js';
@@ -128,9 +128,9 @@ test('malformed submissions are refused with their code and a message naming the
       for (const ch of chunkWeights(Buffer.from('weights v1'), { version: 1, step: 0 })) call.write(ch);
       call.end();
     });
-    for (const id of ['a', 'b']) await unary(coord, coord.RegisterWorker, { worker_id: id, host: 'h', device: 'cpu', capabilities: null });
-    const mine = (await unary(coord, coord.LeasePrompts, { worker_id: 'a', max_prompts: 2, weight_version: 1, request_id: '' })).leases;
-    const [theirs] = (await unary(coord, coord.LeasePrompts, { worker_id: 'b', max_prompts: 1, weight_version: 1, request_id: '' })).leases;
+    for (const id of ['a', 'b']) await rpc(coord, coord.RegisterWorker, { worker_id: id, host: 'h', device: 'cpu', capabilities: null });
+    const mine = (await rpc(coord, coord.LeasePrompts, { worker_id: 'a', max_prompts: 2, weight_version: 1, request_id: '' })).leases;
+    const [theirs] = (await rpc(coord, coord.LeasePrompts, { worker_id: 'b', max_prompts: 1, weight_version: 1, request_id: '' })).leases;
     const good = (l: PromptLease, worker = 'a'): SubmitGroupRequest => ({
       worker_id: worker,
       lease_id: l.lease_id,
@@ -177,7 +177,7 @@ test('malformed submissions are refused with their code and a message naming the
     assert.is(hb.code, grpc.status.INVALID_ARGUMENT);
     assert.match(hb.details, /^lease_ids: has 150000 ids; at most 10000 per call/);
 
-    const mid = await unary(coord, coord.GetStatus, {});
+    const mid = await rpc(coord, coord.GetStatus, {});
     assert.is(mid.prompts!.groups_rejected, invalid, 'every refusal counted');
     assert.is(mid.prompts!.done, 0, 'nothing accepted');
     assert.is(mid.prompts!.in_flight, 3, 'every lease is still live');
@@ -187,16 +187,16 @@ test('malformed submissions are refused with their code and a message naming the
     assert.is(rejections.get('lease_id'), 2);
 
     // The leases stayed valid: good groups for them are accepted now.
-    assert.equal(await unary(coord, coord.SubmitGroups, { worker_id: 'a', groups: [good(mine[0]!), good(mine[1]!)] }), {
+    assert.equal(await rpc(coord, coord.SubmitGroups, { worker_id: 'a', groups: [good(mine[0]!), good(mine[1]!)] }), {
       results: [
         { accepted: true, duplicate: false },
         { accepted: true, duplicate: false },
       ],
     });
-    assert.equal(await unary(coord, coord.SubmitGroup, good(theirs!, 'b')), { accepted: true, duplicate: false });
-    const end = await unary(coord, coord.GetStatus, {});
+    assert.equal(await rpc(coord, coord.SubmitGroup, good(theirs!, 'b')), { accepted: true, duplicate: false });
+    const end = await rpc(coord, coord.GetStatus, {});
     assert.equal([end.prompts!.done, end.prompts!.in_flight, end.prompts!.groups_rejected], [3, 0, invalid]);
-    const taken = await unary(coord, coord.TakeGroups, { learner_id: 'L', max_groups: 8, min_groups: 0, wait_ms: 0, ack_batch_id: 0 });
+    const taken = await rpc(coord, coord.TakeGroups, { learner_id: 'L', max_groups: 8, min_groups: 0, wait_ms: 0, ack_batch_id: 0 });
     assert.is(taken.groups.length, 3);
     assert.equal(taken.groups[0]!.rollouts[0]!.token_ids, GOOD[0]!.token_ids, 'the learner gets the group as submitted');
   } finally {

@@ -20,7 +20,9 @@ const make = (keep?: number) => {
 test('a published version starts with nothing sent, no worker and no time', () => {
   const { log } = make();
   assert.ok(log.published(1, 300));
-  assert.equal(log.list(), [{ version: 1, bytes: 300, bytesSent: 0, workersUpdated: 0, publishedAtMs: 1_000, lastFetchAtMs: null, seconds: null }]);
+  assert.equal(log.list(), [
+    { version: 1, bytes: 300, bytesSent: 0, bytesRelayed: 0, workersUpdated: 0, publishedAtMs: 1_000, lastFetchAtMs: null, seconds: null, received: [] },
+  ]);
 });
 
 test('bytes sent are summed over every chunk of every stream; a worker fetching twice counts once', () => {
@@ -104,6 +106,55 @@ test('unknown, evicted or republished versions are ignored and reported with fal
       [2, 20, 0, 0, 1_000],
     ],
   );
+});
+
+test("relayed fetches: a report counts the worker, its bytes by source, and relayed bytes apart from the coordinator's", () => {
+  const { log, clock } = make();
+  log.published(5, 1_000);
+  log.sent(5, 1_000); // w1 streamed the whole file from the coordinator
+  log.fetched(5, 'w1');
+  clock.advance(200);
+  assert.ok(log.received(5, 'w1', [{ from: '', bytes: 1_000 }], true));
+  clock.advance(100);
+  // w2 got 400 bytes from w1, which died; the rest came from the coordinator (resumed, not restarted).
+  log.sent(5, 600);
+  assert.ok(
+    log.received(
+      5,
+      'w2',
+      [
+        { from: 'w1', bytes: 400 },
+        { from: '', bytes: 600 },
+      ],
+      true,
+    ),
+  );
+  clock.advance(100);
+  log.received(5, 'w3', [{ from: 'w2', bytes: 1_000 }], true);
+  const [e] = log.list();
+  assert.is(e!.bytesSent, 1_600, "the coordinator's own egress");
+  assert.is(e!.bytesRelayed, 1_400, 'what workers sent each other');
+  assert.is(e!.workersUpdated, 3);
+  assert.is(e!.lastFetchAtMs, 1_400);
+  assert.equal(e!.received, [
+    { workerId: 'w1', from: { '': 1_000 }, complete: true },
+    { workerId: 'w2', from: { w1: 400, '': 600 }, complete: true },
+    { workerId: 'w3', from: { w2: 1_000 }, complete: true },
+  ]);
+});
+
+test('an incomplete report adds bytes but no worker; a later complete one from the same worker counts it once', () => {
+  const { log, clock } = make();
+  log.published(2, 100);
+  log.received(2, 'w9', [{ from: 'w1', bytes: 40 }], false);
+  assert.equal([log.list()[0]!.workersUpdated, log.list()[0]!.seconds, log.list()[0]!.bytesRelayed], [0, null, 40]);
+  clock.advance(50);
+  log.received(2, 'w9', [{ from: '', bytes: 60 }], true);
+  log.fetched(2, 'w9'); // its coordinator stream ended too: still one worker
+  assert.equal(log.list()[0]!.received, [{ workerId: 'w9', from: { w1: 40, '': 60 }, complete: true }]);
+  assert.is(log.list()[0]!.workersUpdated, 1);
+  assert.is(log.received(7, 'w9', [], true), false, 'unknown version: ignored');
+  assert.is(log.received(2, '', [], true), false, 'no worker id: ignored');
 });
 
 test('keep must be an integer >= 1', () => {

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as grpc from '@grpc/grpc-js';
-import { unary } from '../../proto/call.js';
+import { rpc } from '../helpers/rpc.js';
 import { createClient } from '../../proto/load.js';
 import { MessageTooLargeError, UnauthenticatedError } from '../../proto/errors.js';
 import type { CoordinatorClient, ReportProgressRequest } from '../../proto/types.js';
@@ -49,10 +49,10 @@ async function setup(): Promise<Ctx> {
 }
 
 const report = (coord: CoordinatorClient, req: Partial<ReportProgressRequest>) =>
-  unary(coord, coord.ReportProgress, { learner_id: 'L', sequence: 1, event_json: '{}', ...req }, { deadlineMs: 5000 });
+  rpc(coord, coord.ReportProgress, { learner_id: 'L', sequence: 1, event_json: '{}', ...req });
 const series = Float64Array.from({ length: 64 }, (_, i) => Math.sin(i / 4));
 const record = { id: 'p-1', series, intervals: [[10, 20] as const], type: 'global point' as const };
-const stillServes = async (coord: CoordinatorClient) => assert.is((await unary(coord, coord.GetStatus, {})).job_id.startsWith('smoke-'), true);
+const stillServes = async (coord: CoordinatorClient) => assert.is((await rpc(coord, coord.GetStatus, {})).job_id.startsWith('smoke-'), true);
 
 test('a step travels as its metrics and the traces the dashboard shows, with their plot data', async () => {
   const t = await setup();

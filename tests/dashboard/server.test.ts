@@ -7,6 +7,7 @@ import { startDashboard } from '../../dashboard/server.js';
 import type { Dashboard } from '../../dashboard/server.js';
 import type { ServerMessage, Snapshot } from '../../dashboard/state.js';
 import type { ClusterStatus } from '../../dashboard/status.js';
+import { EVENT_LIMIT_MS } from '../helpers/wait.js';
 import { fakeEval, fakeStep } from './fake-events.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -58,7 +59,8 @@ async function connect(
   let cursor = 0;
   const next = (pred: (m: ServerMessage) => boolean) =>
     new Promise<ServerMessage>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no matching message within 5 s')), 5000);
+      const timer = setTimeout(() => reject(new Error(`no matching message within ${EVENT_LIMIT_MS / 1000} s`)), EVENT_LIMIT_MS);
+      timer.unref();
       const done = (m: ServerMessage) => {
         clearTimeout(timer);
         cursor = messages.indexOf(m) + 1;

@@ -3,10 +3,12 @@
 // `--no-dashboard` reaches the local cluster's coordinator; the coordinator checks its flags.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killAll, startRole } from '../cluster/procs.js';
+import { bearer, get } from '../helpers/http.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'anomseer-dash-cli-'));
 const args = (name: string) => [
@@ -26,31 +28,30 @@ const env = (token: string | undefined) => {
   return token === undefined ? e : { ...e, ANOMSEER_TOKEN: token };
 };
 
-test('with ANOMSEER_TOKEN set, the printed dashboard answers the token and refuses anyone else', async () => {
+test('with ANOMSEER_TOKEN set, the printed dashboard answers the token and refuses anyone else while the run trains', async () => {
   const token = 'cli-test-token-abcdef0123456789';
-  const child = spawn(process.execPath, args('env'), { env: env(token), stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)\?token=<ANOMSEER_TOKEN>/.exec(out);
-      if (m !== null) resolve(m[1]);
-    });
-    child.once('close', () => reject(new Error(`no dashboard line:\n${out}\n${err}`)));
-  });
-  assert.not.match(out, token, 'a token from the environment is not printed');
-  assert.is((await fetch(`${url}api/snapshot`)).status, 401);
-  const ok = await fetch(`${url}api/snapshot`, { headers: { authorization: `Bearer ${token}` } });
-  assert.is(ok.status, 200);
-  assert.is(((await ok.json()) as { job: { name: string } }).job.name, 'smoke');
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  assert.is(code, 0, err);
-  assert.match(out, /step 2\/2/);
+  // A run far longer than anything below waits for (the smoke job's 2 steps are over in about a
+  // second, too soon to ask its dashboard anything on a loaded machine): the test stops it once
+  // it has seen what it needs. (It dies with this process too: tests/helpers/die-with-parent.mjs.)
+  const run = startRole('train', [...args('env').slice(1), '--set', 'train.steps=10000'], { ANOMSEER_TOKEN: token });
+  try {
+    const url = (await run.waitFor(/dashboard: (http:\/\/127\.0\.0\.1:\d+\/)\?token=<ANOMSEER_TOKEN>/))[1]!;
+    assert.not.match(run.lines.join('\n'), token, 'a token from the environment is not printed');
+    const giveUp = () => (run.child.exitCode === null ? undefined : `train exited:\n${run.lines.slice(-20).join('\n')}`);
+    assert.is((await get(`${url}api/snapshot`, { giveUp })).status, 401);
+    const ok = await get(`${url}api/snapshot`, { headers: bearer(token), giveUp });
+    assert.is(ok.status, 200);
+    assert.is(ok.json<{ job: { name: string } }>().job.name, 'smoke');
+    await run.waitFor(/^step 1\/10000 /);
+    assert.is(run.child.exitCode, null, 'the run trains on with its dashboard up');
+    run.child.kill('SIGKILL');
+    assert.is(await run.exit(), 'SIGKILL', 'stopped by the test, not ended by itself');
+  } finally {
+    await killAll();
+  }
 });
 
-test("without ANOMSEER_TOKEN a token is generated into the run's 0600 token file, printed only masked", () => {
+test("without ANOMSEER_TOKEN a token is generated into the run's 0600 token file, printed only masked; the run ends with its last step", () => {
   const r = spawnSync(process.execPath, args('gen'), { env: env(undefined), encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);
   const file = join(dir, 'gen', 'dashboard.token');
@@ -65,6 +66,7 @@ test("without ANOMSEER_TOKEN a token is generated into the run's 0600 token file
     `dashboard: ${/http:\/\/127\.0\.0\.1:\d+\//.exec(line!)![0]}?token=<the token in ${file}>  (token ${masked}; set ANOMSEER_TOKEN to choose it)`,
   );
   assert.not.ok((r.stdout + r.stderr).includes(token), 'the full token appears nowhere in the output');
+  assert.match(r.stdout, /step 2\/2/);
 });
 
 test('a too-short ANOMSEER_TOKEN fails before training, naming the variable', () => {

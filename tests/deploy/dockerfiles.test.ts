@@ -64,6 +64,7 @@ const parsed = Object.fromEntries(Object.entries(files).map(([k, p]) => [k, inst
   Instruction[]
 >;
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+  engines: { node: string };
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
   allowScripts: Record<string, boolean>;
@@ -72,6 +73,8 @@ const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8'
 const tsconfig = JSON.parse(readFileSync(join(repoRoot, 'tsconfig.json'), 'utf8')) as { include: string[] };
 /** What scripts/build.mjs read for the current dist/ (scripts/run-tests.mjs builds it first). */
 const buildInputs = Object.keys((JSON.parse(readFileSync(join(repoRoot, 'dist/build-manifest.json'), 'utf8')) as { inputs: Record<string, unknown> }).inputs);
+/** The Node LTS line the images ship: the highest major package.json's "engines" names (26). */
+const ltsMajor = Math.max(...[...pkg.engines.node.matchAll(/\^(\d+)\./g)].map((m) => Number(m[1])));
 /** What the CLI imports at runtime: the type-checked source dirs minus tests, benchmarks, scripts. */
 const runtimeDirs = tsconfig.include.filter((d) => !['tests', 'bench', 'scripts'].includes(d));
 
@@ -99,7 +102,7 @@ for (const [name, ins] of Object.entries(parsed)) {
     assert.match(user, /^[1-9]\d*$/, 'numeric, so runAsNonRoot can check it');
   });
 
-  test(`${name}: npm ci --omit=dev with install scripts denied, from node:20-bookworm-slim`, () => {
+  test(`${name}: npm ci --omit=dev with install scripts denied, from the Node LTS image (node:${ltsMajor}-…-slim)`, () => {
     const ci = ins.filter((i) => i.op === 'RUN' && /\bnpm ci\b/.test(i.args));
     assert.is(ci.length, 1);
     assert.match(ci[0]!.args, /--omit=dev/);
@@ -108,7 +111,9 @@ for (const [name, ins] of Object.entries(parsed)) {
       Object.values(pkg.allowScripts).every((v) => v === false),
       'package.json allowScripts still denies every listed script',
     );
-    assert.ok(ins.some((i) => i.op === 'FROM' && /^node:20-bookworm-slim\b/.test(i.args)));
+    const nodeBases = ins.filter((i) => i.op === 'FROM' && i.args.startsWith('node:')).map((i) => i.args.split(/\s+/)[0]);
+    assert.ok(nodeBases.length > 0);
+    for (const b of nodeBases) assert.match(b!, new RegExp(`^node:${ltsMajor}-[a-z]+-slim$`), `${b}: the LTS line of package.json engines`);
   });
 
   test(`${name}: copies every source directory the CLI needs, and they exist`, () => {
@@ -152,12 +157,20 @@ for (const [name, ins] of Object.entries(parsed)) {
   });
 }
 
-test('Dockerfile.cuda: CUDA 12 runtime base, Node 20, onnxruntime-node installed for cuda12 at build time', () => {
+test('package.json engines: Node 20 (what these machines run) up to the LTS line the images ship', () => {
+  assert.is(ltsMajor, 26, 'Node 26 is the Active LTS line in December 2026 (docs/DEPLOY.md "Node version")');
+  assert.ok(
+    pkg.engines.node.includes(`^${process.versions.node.split('.')[0]}.`),
+    `this machine's Node ${process.version} is in engines (npm ci here stays quiet)`,
+  );
+});
+
+test('Dockerfile.cuda: CUDA 12 runtime base, the LTS Node, onnxruntime-node installed for cuda12 at build time', () => {
   const ins = parsed.cuda;
   assert.match(finalStage(ins)[0]!.args, /^nvidia\/cuda:12\.[\w.-]*runtime/);
   assert.ok(
     finalStage(ins).some((i) => i.op === 'COPY' && /--from=node \/usr\/local\/bin\/node/.test(i.args)),
-    'node 20 binary',
+    'the LTS node binary',
   );
   const install = ins.filter((i) => i.op === 'RUN' && i.args.includes('onnxruntime-node/script/install'));
   assert.equal(

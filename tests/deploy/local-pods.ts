@@ -11,6 +11,11 @@
  *   (the ConfigMap's files written there);
  * - `--device cuda:N` → cpu (no GPU here);
  * - `valueFrom.secretKeyRef` env → the test's secret values.
+ *
+ * What Kubernetes itself does is done here too: `$(VAR)` in args is replaced by the container's
+ * env var VAR (as the kubelet does), env from `fieldRef: metadata.labels['…']` is the pod
+ * template's label, env from `configMapKeyRef` and ConfigMap volumes are the rendered
+ * ConfigMaps' data (kustomize's generators), and a Job runs `parallelism` pods.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,14 +31,15 @@ export interface ManifestContainer {
   readonly container: any;
 }
 
+/** The containers of the Deployments, Jobs and StatefulSets among `docs` (rendered manifests: tests/deploy/kustomize.ts). */
 export function manifestContainers(docs: readonly YamlDoc[]): ManifestContainer[] {
   return docs
-    .filter((d) => d.file.startsWith('deploy/k8s/') && ['Deployment', 'Job', 'StatefulSet'].includes(d.value.kind))
+    .filter((d) => ['Deployment', 'Job', 'StatefulSet'].includes(d.value.kind))
     .flatMap((d) =>
       (d.value.spec.template.spec.containers as any[]).map((c) => ({
         owner: `${d.value.kind}/${d.value.metadata.name}`,
         kind: d.value.kind as string,
-        replicas: Number(d.value.spec.replicas ?? 1),
+        replicas: Number((d.value.kind === 'Job' ? d.value.spec.parallelism : d.value.spec.replicas) ?? 1),
         pod: d.value.spec.template.spec,
         container: c,
       })),
@@ -70,14 +76,17 @@ export async function planLocalCluster(
   o: {
     readonly tmp: string;
     readonly secrets: Readonly<Record<string, Readonly<Record<string, string>>>>;
-    readonly configMaps: Readonly<Record<string, Readonly<Record<string, string>>>>;
+    /** ConfigMap name → files; ConfigMaps among `docs` (kustomize's generators) are used as they are. */
+    readonly configMaps?: Readonly<Record<string, Readonly<Record<string, string>>>>;
     readonly external: Readonly<Record<string, string>>;
     readonly replicas?: Readonly<Record<string, number>>;
     readonly ours: (image: string) => boolean;
   },
 ): Promise<LocalCluster> {
   const containers = manifestContainers(docs).filter((x) => o.ours(x.container.image));
-  const serviceDocs = docs.filter((d) => d.file.startsWith('deploy/k8s/') && d.value.kind === 'Service').map((d) => d.value);
+  const configMaps = new Map<string, Readonly<Record<string, string>>>(Object.entries(o.configMaps ?? {}));
+  for (const d of docs) if (d.value.kind === 'ConfigMap') configMaps.set(d.value.metadata.name, d.value.data ?? {});
+  const serviceDocs = docs.filter((d) => d.value.kind === 'Service').map((d) => d.value);
 
   // Ports: every replica gets its own local port per containerPort.
   const replicas: { x: ManifestContainer; index: number; ports: Map<number | string, number> }[] = [];
@@ -124,13 +133,33 @@ export async function planLocalCluster(
       const vol = (x.pod.volumes ?? []).find((v: any) => v.name === vm.name);
       const cm = vol?.configMap?.name;
       if (cm !== undefined) {
-        const files = o.configMaps[cm];
+        const files = configMaps.get(cm);
         if (files === undefined) throw new Error(`${x.owner}: ConfigMap ${cm} not given`);
         for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
       }
       mounts.push([vm.mountPath.replace(/\/$/, ''), dir]);
     }
-    const args: string[] = x.container.args ?? [];
+    // env first: args may refer to it as $(VAR).
+    const labels: Record<string, string> = docs.find((d) => `${d.value.kind}/${d.value.metadata?.name}` === x.owner)!.value.spec.template.metadata.labels ?? {};
+    const env: Record<string, string> = {};
+    for (const e of x.container.env ?? []) {
+      const label = /^metadata\.labels\['([^']+)'\]$/.exec(e.valueFrom?.fieldRef?.fieldPath ?? '');
+      if (e.value !== undefined) env[e.name] = String(e.value);
+      else if (e.valueFrom?.secretKeyRef !== undefined) {
+        const v = o.secrets[e.valueFrom.secretKeyRef.name]?.[e.valueFrom.secretKeyRef.key];
+        if (v === undefined) throw new Error(`${x.owner}: secret ${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key} not given`);
+        env[e.name] = v;
+      } else if (label !== null) {
+        if (labels[label[1]!] === undefined) throw new Error(`${x.owner}: env ${e.name} reads the pod label ${label[1]}, which the pod does not have`);
+        env[e.name] = labels[label[1]!]!;
+      } else if (e.valueFrom?.configMapKeyRef !== undefined) {
+        const v = configMaps.get(e.valueFrom.configMapKeyRef.name)?.[e.valueFrom.configMapKeyRef.key];
+        if (v === undefined)
+          throw new Error(`${x.owner}: env ${e.name}: ConfigMap ${e.valueFrom.configMapKeyRef.name} has no ${e.valueFrom.configMapKeyRef.key}`);
+        env[e.name] = v;
+      } else throw new Error(`${x.owner}: env ${e.name} has a source the test cannot provide`);
+    }
+    const args: string[] = (x.container.args ?? []).map((a: string) => expandVars(a, env));
     const argv = args.map((a, i) => {
       const flag = args[i - 1];
       if (flag === '--listen') {
@@ -155,16 +184,17 @@ export async function planLocalCluster(
       for (const [mountPath, dir] of mounts) if (a === mountPath || a.startsWith(`${mountPath}/`)) return dir + a.slice(mountPath.length);
       return a;
     });
-    const env: Record<string, string> = {};
-    for (const e of x.container.env ?? []) {
-      if (e.value !== undefined) env[e.name] = String(e.value);
-      else if (e.valueFrom?.secretKeyRef !== undefined) {
-        const v = o.secrets[e.valueFrom.secretKeyRef.name]?.[e.valueFrom.secretKeyRef.key];
-        if (v === undefined) throw new Error(`${x.owner}: secret ${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key} not given`);
-        env[e.name] = v;
-      } else throw new Error(`${x.owner}: env ${e.name} has a source the test cannot provide`);
-    }
     return { owner: x.owner, argv, env, ports, container: x.container };
   });
   return { services, pods };
+}
+
+/**
+ * `$(VAR)` → env VAR, as the kubelet expands a container's command and args: a name the env does
+ * not define stays as written, and `$$(VAR)` is the escape for a literal `$(VAR)`.
+ */
+export function expandVars(text: string, env: Readonly<Record<string, string>>): string {
+  return text.replace(/\$(\$)?\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, escaped: string | undefined, name: string) =>
+    escaped !== undefined ? `$(${name})` : (env[name] ?? whole),
+  );
 }

@@ -1,22 +1,33 @@
-// The Kubernetes manifests, run: coordinator (on a real redis-server), learner and two workers
-// started as local processes with exactly the args and env of deploy/k8s/*.yaml (the swaps a
-// laptop needs are listed in local-pods.ts), the smoke job as the ConfigMap's job.yaml. The job
-// must finish, every probe in the manifests must answer on the port it names, and every role's
-// /metrics must scrape (strictly parsed) with values that match what happened.
+// The Kubernetes manifests, run: the smoke job's overlay (deploy/k8s/jobs/smoke) as kustomize
+// renders it — coordinator (on a real redis-server), learner and two workers started as local
+// processes with exactly their pods' args and env (the swaps a laptop needs are listed in
+// local-pods.ts), the overlay's job.yaml from its generated ConfigMap. The job must finish, its
+// workers must then end by themselves with 0, every probe in the manifests must answer on the
+// port it names, and every role's /metrics must scrape (strictly parsed) with values that match
+// what happened. Two jobs at once: jobs-run.test.ts. Every wait is on an event (a probe
+// answering, a log line, an exit) with the generous outer limit of tests/helpers/wait.ts, on a
+// process's silence where it prints as it works; a request that fails on a loaded machine is
+// asked again.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { statusJson } from '../cli/roles.js';
+import { STOP_AFTER_LINE, isStopped } from '../helpers/children.js';
+import { get as getRetrying } from '../helpers/http.js';
 import { startRedis } from '../helpers/redis.js';
 import type { RedisServer } from '../helpers/redis.js';
+import { EVENT_LIMIT_MS, eventually, within, withinProgress } from '../helpers/wait.js';
 import { parsePromText, sumOf, valueOf } from '../telemetry/prom-text.js';
 import type { Family } from '../telemetry/prom-text.js';
-import { loadYaml, repoRoot } from './deploy-files.js';
+import { repoRoot } from './deploy-files.js';
+import { jobOverlays, namespaceDir, render } from './kustomize.js';
 import { planLocalCluster } from './local-pods.js';
 import type { LocalPod } from './local-pods.js';
 
@@ -24,7 +35,6 @@ const TOKEN = 'manifest-run-token-0123456789abcdef';
 /** The anomseer-redis Secret's password (Redis requires it; the coordinator reads it from env). */
 const REDIS_PASSWORD = 'manifest-run-redis-password-42';
 const bin = join(repoRoot, 'bin/anomseer.mjs');
-const jobText = readFileSync(join(repoRoot, 'examples/smoke.yaml'), 'utf8');
 const steps = 3;
 const promptsPerStep = 4;
 const groupSize = 4;
@@ -34,29 +44,74 @@ interface Running {
   name: string;
   child: ChildProcess;
   lines: string[];
+  /** When it last printed a line (or started), ms since the epoch. */
+  lastLineAt: number;
   exited: Promise<number | string>;
 }
 
-function start(pod: LocalPod, name: string, cwd: string, onLine: (line: string) => void = () => {}): Running {
-  const child = spawn(process.execPath, [bin, ...pod.argv], {
+/** Start `pod`; with `stopAfter`, it stops itself right after its first stdout line matching it (tests/helpers/stop-after-line.mjs). */
+function start(pod: LocalPod, name: string, cwd: string, onLine: (line: string) => void = () => {}, stopAfter = ''): Running {
+  const preload = stopAfter === '' ? [] : ['--import', STOP_AFTER_LINE];
+  const child = spawn(process.execPath, [...preload, bin, ...pod.argv], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...pod.env, ANOMSEER_EXIT_WITH_PARENT: '1' },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...pod.env, ANOMSEER_EXIT_WITH_PARENT: '1', ANOMSEER_TEST_STOP_AFTER: stopAfter },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
+  // 'close', not 'exit': by then every line it wrote has been read.
+  const exited = new Promise<number | string>((resolve) => child.on('close', (code, sig) => resolve(code ?? sig ?? -1)));
+  const running: Running = { pod, name, child, lines, lastLineAt: Date.now(), exited };
   for (const s of [child.stdout!, child.stderr!]) {
     createInterface({ input: s }).on('line', (l) => {
       lines.push(l);
+      running.lastLineAt = Date.now();
       onLine(l);
       if (process.env.CLUSTER_TEST_VERBOSE) console.log(`[${name}] ${l}`);
     });
   }
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
-  return { pod, name, child, lines, exited };
+  return running;
 }
 
+const isRunning = (r: Running) => r.child.exitCode === null && r.child.signalCode === null;
+const headers = (token?: string): Record<string, string> => (token === undefined ? {} : { authorization: `Bearer ${token}` });
+
+/** One GET, waited for however slow the answer (up to the outer limit); rejects on a network error. */
 const get = (port: number, path: string, token?: string) =>
-  fetch(`http://127.0.0.1:${port}${path}`, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(3000) });
+  fetch(`http://127.0.0.1:${port}${path}`, { headers: headers(token), signal: AbortSignal.timeout(EVENT_LIMIT_MS) });
+
+/** The status of one GET, or undefined when it got no answer (ask again later). */
+const statusOf = (port: number, path: string, token?: string) =>
+  get(port, path, token).then(
+    (res) => res.status,
+    () => undefined,
+  );
+
+/** A GET of a process that must answer: retried until it does, unless `r` exits first. */
+const getFrom = (r: Running, port: number, path: string) =>
+  getRetrying(`http://127.0.0.1:${port}${path}`, { giveUp: () => (isRunning(r) ? undefined : `${r.name} exited`) });
+
+/**
+ * A GET on a connection of its own, to a server whose process may be stopped (SIGSTOP): the
+ * kernel completes the connection and holds the request for it. `sent` resolves once the
+ * request has been handed to the kernel, `answer` with the status and body.
+ */
+function queuedGet(port: number, path: string, token?: string): { sent: Promise<void>; answer: Promise<{ status: number; text: string }> } {
+  let onSent!: () => void;
+  const sent = new Promise<void>((r) => (onSent = r));
+  const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: headers(token), agent: false }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(onSent);
+  });
+  // An error before the request was sent must not leave `sent` waiting forever.
+  answer.catch(onSent);
+  return { sent, answer };
+}
 
 async function scrape(port: number): Promise<Map<string, Family> | undefined> {
   try {
@@ -79,8 +134,24 @@ const tcpOpen = (port: number) =>
   });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Like sleep, but never keeps the test process alive once everything else is done. */
-const deadline = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+
+/** Thrown by a probe when waiting longer is pointless (the process exited). */
+class Gone extends Error {}
+const stopOnGone = { stopOn: (err: unknown) => err instanceof Gone };
+
+/** A scrape of `r`'s /metrics, asked until one succeeds; undefined if `r` exits first. */
+const scrapeWhileRunning = (r: Running, port: number): Promise<Map<string, Family> | undefined> =>
+  eventually(
+    `${r.name} /metrics`,
+    async () => {
+      if (!isRunning(r)) throw new Gone(`${r.name} exited`);
+      return scrape(port);
+    },
+    stopOnGone,
+  ).catch((err: unknown) => {
+    if (err instanceof Gone) return undefined;
+    throw err;
+  });
 
 /** Every probe of the container: kind, how, and the local port it must answer on. */
 function probesOf(pod: LocalPod): { kind: string; http?: string; port: number }[] {
@@ -100,14 +171,12 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
   const running: Running[] = [];
   try {
     redis = await startRedis({ password: REDIS_PASSWORD }); // as redis.yaml runs it: --requirepass from the Secret
-    const { docs } = loadYaml();
+    const docs = [...render(namespaceDir), ...render(jobOverlays().find((d) => d.endsWith('/smoke'))!)];
     const cluster = await planLocalCluster(docs, {
       tmp,
       secrets: { 'anomseer-token': { token: TOKEN }, 'anomseer-redis': { password: REDIS_PASSWORD } },
-      configMaps: { 'anomseer-job': { 'job.yaml': jobText } },
       external: { 'anomseer-redis': `${redis.host}:${redis.port}` },
-      replicas: { 'Deployment/anomseer-worker': 2 },
-      ours: (image) => /^anomseer(-cuda)?$/.test(image),
+      ours: (image) => /^anomseer(-cuda)?(:|$)/.test(image),
     });
     const byRole = (role: string) => cluster.pods.filter((p) => p.argv[0] === role);
     const [coordPod] = byRole('coordinator');
@@ -116,26 +185,22 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
     assert.ok(coordPod && learnerPod && workerPods.length === 2, 'one coordinator, one learner, two workers');
     assert.match(coordPod!.argv.join(' '), /--redis redis:\/\/127\.0\.0\.1:\d+/);
     const metricsPort = (p: LocalPod) => Number(p.argv[p.argv.indexOf('--metrics-port') + 1]);
-    const grpcAddress = cluster.services.get('anomseer-coordinator')!.get(7070)!;
+    const grpcAddress = cluster.services.get('anomseer-smoke-coordinator')!.get(7070)!;
 
     const coord = start(coordPod!, 'coordinator', tmp);
     running.push(coord);
     // The startup probe's job: wait until the coordinator's /healthz says it serves.
     const coordProbes = probesOf(coordPod!);
-    for (let t = 0; ; t++) {
-      if (coord.child.exitCode !== null) throw new Error(`coordinator exited:\n${coord.lines.join('\n')}`);
-      const probe = coordProbes.find((p) => p.kind === 'startupProbe')!;
-      if (
-        probe.http !== undefined &&
-        (await get(probe.port, probe.http).then(
-          (r) => r.status,
-          () => 0,
-        )) === 200
-      )
-        break;
-      if (t > 300) throw new Error(`coordinator never became healthy:\n${coord.lines.join('\n')}`);
-      await sleep(100);
-    }
+    const startup = coordProbes.find((p) => p.kind === 'startupProbe')!;
+    assert.ok(startup.http, 'the coordinator has an HTTP startup probe');
+    await eventually(
+      "the coordinator's startup probe answers 200",
+      async () => {
+        if (!isRunning(coord)) throw new Gone(`coordinator exited:\n${coord.lines.join('\n')}`);
+        return (await statusOf(startup.port, startup.http!)) === 200 ? true : undefined;
+      },
+      stopOnGone,
+    );
     // While the job runs: keep the last good scrape of each role, check probes and auth once each.
     const last = new Map<string, Map<string, Family>>();
     const probed = new Set<string>();
@@ -145,12 +210,33 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
       last.set('learner', f);
       learnerStepsSeen = Math.max(learnerStepsSeen, valueOf(f, 'anomseer_learner_steps_total'));
     };
-    // The learner logs "step k/n" right after the step's metrics are set, then evaluates for a
-    // while before it exits: scraping on that line sees the last step without a race.
-    let lastStepScrape: Promise<void> = Promise.resolve();
-    const learner = start(learnerPod!, 'learner', tmp, (line) => {
-      if (line.startsWith(`step ${steps}/${steps} `)) lastStepScrape = scrape(metricsPort(learnerPod!)).then(seeLearner);
-    });
+    // The learner logs "step k/n" right after the step's metrics are set, then evaluates, saves
+    // and exits, closing its metrics server: however soon that comes on a loaded machine, the
+    // last step's metrics are scraped at that line. The learner stops itself right after it
+    // (stop-after-line); the scrape's connection and request are queued in the kernel while it
+    // is stopped; then it goes on, and the first turn of its event loop accepts the connection,
+    // long before it closes the server after its final eval.
+    const lastLine = `^step ${steps}/${steps} `;
+    let lastStepScrape: Promise<void> | undefined;
+    const learner: Running = start(
+      learnerPod!,
+      'learner',
+      tmp,
+      (line) => {
+        if (lastStepScrape !== undefined || !new RegExp(lastLine).test(line)) return;
+        lastStepScrape = (async () => {
+          await eventually('the learner stops itself after its last step line', () => (isStopped(learner.child.pid!) ? true : undefined), { everyMs: 10 });
+          const scrape = queuedGet(metricsPort(learnerPod!), '/metrics', TOKEN);
+          await scrape.sent;
+          learner.child.kill('SIGCONT');
+          const r = await within(scrape.answer, "the learner's /metrics after its last step");
+          assert.is(r.status, 200, r.text);
+          seeLearner(parsePromText(r.text));
+        })();
+        lastStepScrape.catch(() => {}); // awaited below
+      },
+      lastLine,
+    );
     running.push(learner);
     workerPods.forEach((p, i) => running.push(start(p, `worker-${i}`, tmp)));
 
@@ -164,15 +250,10 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
           else last.set(r.name, f);
           if (!probed.has(r.name)) {
             const probes = probesOf(r.pod);
-            // A request that times out on a loaded machine is asked again on the next round.
-            const status = (port: number, path: string, token?: string) =>
-              get(port, path, token).then(
-                (res) => res.status,
-                () => undefined,
-              );
-            const answers = await Promise.all(probes.map(async (p) => (p.http === undefined ? tcpOpen(p.port) : (await status(p.port, p.http)) === 200)));
-            const noToken = await status(port, '/metrics');
-            const wrongToken = await status(port, '/metrics', 'wrong-token-0123456789abcdef');
+            // A request without an answer is asked again on the next round.
+            const answers = await Promise.all(probes.map(async (p) => (p.http === undefined ? tcpOpen(p.port) : (await statusOf(p.port, p.http)) === 200)));
+            const noToken = await statusOf(port, '/metrics');
+            const wrongToken = await statusOf(port, '/metrics', 'wrong-token-0123456789abcdef');
             if (answers.every(Boolean) && noToken !== undefined && wrongToken !== undefined) {
               assert.is(noToken, 401, `${r.name}: /metrics without a token`);
               assert.is(wrongToken, 401, `${r.name}: /metrics with a wrong token`);
@@ -184,38 +265,34 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
       }
     });
 
-    // ~20 s on two idle cores; the bound is for a loaded CI machine.
-    const code = await Promise.race([learner.exited, deadline(240_000).then(() => 'timeout')]);
+    // ~20 s on two idle cores; the limit is on the learner's silence (it logs every step).
+    const code = await withinProgress(learner.exited, 'the learner exits', () => learner.lastLineAt);
+    assert.ok(lastStepScrape, `the learner printed step ${steps}/${steps}:\n${learner.lines.slice(-30).join('\n')}`);
     await lastStepScrape;
     assert.is(code, 0, `learner exit ${code}:\n${learner.lines.slice(-30).join('\n')}`);
-    // The workers run with --when-done wait: after job_done they stay up and healthy (a
-    // Deployment would restart a container that exits), and SIGTERM ends them with 0.
+    // The job is done: the workers (a Kubernetes Job) end by themselves with 0, freeing their GPUs.
     const workers = running.filter((r) => r.name.startsWith('worker'));
     for (const w of workers) {
-      for (let i = 0; i < 150 && !w.lines.some((l) => /the job is done .* waiting for SIGTERM/.test(l)); i++) await sleep(100);
-      assert.ok(
-        w.lines.some((l) => /the job is done .* waiting for SIGTERM \(--when-done wait\)/.test(l)),
-        `${w.name}:\n${w.lines.slice(-10).join('\n')}`,
+      assert.is(
+        await withinProgress(w.exited, `${w.name} exits when the job is done`, () => w.lastLineAt),
+        0,
+        `${w.name} exits 0 when the job is done:\n${w.lines.slice(-10).join('\n')}`,
       );
-      assert.is(w.child.exitCode, null, `${w.name} is still running after the job`);
-      const h = await get(metricsPort(w.pod), '/healthz');
-      assert.is(h.status, 200, `${w.name} /healthz after the job`);
-      assert.is(((await h.json()) as { checks: { jobDone: boolean } }).checks.jobDone, true);
+      assert.ok(
+        w.lines.some((l) => /stopped after \d+ accepted group/.test(l)),
+        w.name,
+      );
     }
 
     // Status the way an operator asks for it (docs/DEPLOY.md), against the coordinator.
-    const st = spawnSync(process.execPath, [bin, 'status', '--coordinator', grpcAddress, '--json'], {
-      cwd: tmp,
-      env: { ...process.env, ANOMSEER_TOKEN: TOKEN },
-      encoding: 'utf8',
-    });
+    const st = await statusJson(grpcAddress, { ANOMSEER_TOKEN: TOKEN }, tmp);
     assert.is(st.status, 0, st.stderr);
     const status = JSON.parse(st.stdout);
     assert.is(status.step, steps);
     assert.is(status.weight_version, steps + 1);
     assert.is(status.prompts.total, steps * promptsPerStep);
     assert.is(status.prompts.done, steps * promptsPerStep);
-    const summary = JSON.parse(readFileSync(join(tmp, 'Job_anomseer_learner-0', 'runs', 'summary.json'), 'utf8'));
+    const summary = JSON.parse(readFileSync(join(tmp, 'Job_anomseer_smoke_learner-0', 'runs', 'summary.json'), 'utf8'));
     assert.is(summary.steps, steps);
     assert.is(summary.cluster.untrainedItems, 0);
     assert.is(summary.cluster.extraGroups, 0);
@@ -224,10 +301,18 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
     watching = false;
     await Promise.all(watchers);
     for (const r of running) assert.ok(probed.has(r.name), `${r.name}: its probes answered while it ran`);
-    for (const p of coordProbes) assert.ok(p.http === undefined ? await tcpOpen(p.port) : (await get(p.port, p.http)).status === 200, `coordinator ${p.kind}`);
+    for (const p of coordProbes) {
+      // /healthz asks the store (Redis) within the metrics server's 2 s: on a loaded machine a
+      // 503 can be the store being slow, so it is asked until it says 200.
+      const ok =
+        p.http === undefined
+          ? await tcpOpen(p.port)
+          : await eventually(`coordinator ${p.kind} answers 200`, async () => ((await getFrom(coord, p.port, p.http!)).status === 200 ? true : undefined));
+      assert.ok(ok, `coordinator ${p.kind}`);
+    }
 
     // The coordinator, still up: exact accounting of the job.
-    const fc = (await scrape(metricsPort(coordPod!)))!;
+    const fc = (await scrapeWhileRunning(coord, metricsPort(coordPod!)))!;
     assert.ok(fc, 'coordinator /metrics');
     const total = steps * promptsPerStep;
     assert.is(valueOf(fc, 'anomseer_coordinator_step'), steps);
@@ -256,7 +341,7 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
     // The learner: its last scrape before it exited.
     const fl = last.get('learner');
     assert.ok(fl, 'learner /metrics scraped');
-    assert.is(learnerStepsSeen, steps, 'the learner reported every step (the final eval keeps it up long enough)');
+    assert.is(learnerStepsSeen, steps, 'the learner reported every step (scraped at its last step line)');
     assert.ok(valueOf(fl!, 'anomseer_learner_reward', { part: 'total' }) >= 0);
     assert.is(valueOf(fl!, 'anomseer_learner_weight_publish_seconds_count') >= 1, true);
     assert.ok(valueOf(fl!, 'anomseer_rpc_client_duration_seconds_count', { method: 'TakeGroups', code: 'OK' }) >= 1);
@@ -270,9 +355,6 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
       assert.ok(sumOf(fw!, 'anomseer_rpc_client_duration_seconds_count', { method: 'LeasePrompts' }) >= 1, `${name} LeasePrompts observed`);
     }
     assert.ok(workerRollouts > 0 && workerRollouts <= total * groupSize * 2, `worker rollouts ${workerRollouts}`);
-
-    for (const w of workers) w.child.kill('SIGTERM');
-    for (const w of workers) assert.is(await Promise.race([w.exited, deadline(15_000).then(() => 'timeout')]), 0, `${w.name} exits 0 on SIGTERM`);
   } finally {
     for (const r of running) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
     await Promise.all(running.map((r) => r.exited));

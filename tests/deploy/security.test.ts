@@ -1,34 +1,46 @@
 // deploy/ security (docs/DEPLOY.md "Redis password", "Network policy"): Redis requires a
 // password that comes from a Secret (Kubernetes) or the git-ignored env file (Compose) and reaches
 // the coordinator the same way, never written in a file; Redis keeps an fsync'ed append-only file;
-// and the NetworkPolicies, evaluated here as the API server would, admit exactly the connections
-// the job needs (workers and the learner to the coordinator's gRPC port, the coordinator alone to
-// Redis, metrics and dashboard from the namespace and labelled scrapers), nothing else.
+// and the NetworkPolicies, rendered by kustomize (the namespace's and every job overlay's) and
+// evaluated here as the API server would, admit exactly the connections each job needs (its
+// workers and learner to its coordinator's gRPC port, coordinators alone to Redis, metrics and
+// dashboard from the namespace and labelled scrapers), nothing else, and nothing across jobs.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
+import { parse } from 'yaml';
 import { flagValue } from './cli-spec.js';
 import { deployDir, filesUnder, loadYaml, repoRoot } from './deploy-files.js';
+import { jobOverlays, namespaceDir, render } from './kustomize.js';
 
 const { docs } = loadYaml();
-const k8s = docs.filter((d) => d.file.startsWith('deploy/k8s/') && !d.file.startsWith('deploy/k8s/examples/') && typeof d.value.kind === 'string');
 const compose = docs.find((d) => d.file === 'deploy/compose.yaml')!.value;
-const deployment = (component: string) =>
-  k8s.find((d) => ['Deployment', 'Job'].includes(d.value.kind) && d.value.spec.template.metadata.labels['app.kubernetes.io/component'] === component)!.value;
-const containerOf = (component: string) => deployment(component).spec.template.spec.containers[0];
-const labelsOf = (component: string): Record<string, string> => deployment(component).spec.template.metadata.labels;
+const namespace = render(namespaceDir).map((d) => d.value);
+const jobs = jobOverlays().map((dir) => ({ job: basename(dir), objects: render(dir).map((d) => d.value) }));
+const k8s = [...namespace, ...jobs.flatMap((j) => j.objects)];
+const workload = (objects: any[], component: string) =>
+  objects.find((d) => ['Deployment', 'Job'].includes(d.kind) && d.spec.template.metadata.labels['app.kubernetes.io/component'] === component)!;
+const redisPod = workload(namespace, 'redis');
+/** A role of a job (the first overlay's unless `job` names another). */
+const deployment = (component: string, job = jobs[0]!.job) =>
+  component === 'redis' ? redisPod : workload(jobs.find((j) => j.job === job)!.objects, component);
+const containerOf = (component: string, job?: string) => deployment(component, job).spec.template.spec.containers[0];
+const labelsOf = (component: string, job?: string): Record<string, string> => deployment(component, job).spec.template.metadata.labels;
 const envFrom = (c: any, name: string) => (c.env ?? []).find((e: any) => e.name === name);
 
-test('Kubernetes: Redis requires the password of the anomseer-redis Secret; the coordinator reads the same', () => {
+test("Kubernetes: Redis requires the password of the anomseer-redis Secret; every job's coordinator reads the same", () => {
   const redis = containerOf('redis');
   assert.is(flagValue(redis.args, '--requirepass'), '$(REDIS_PASSWORD)', 'expanded by the kubelet from env, never a literal');
-  for (const c of [redis, containerOf('coordinator')]) {
-    const e = envFrom(c, 'REDIS_PASSWORD');
-    assert.equal(e?.valueFrom?.secretKeyRef, { name: 'anomseer-redis', key: 'password' }, c.name);
-    assert.is(e.value, undefined, c.name);
+  assert.ok(jobs.length >= 2, 'the job overlays');
+  for (const { job } of jobs) {
+    for (const c of [redis, containerOf('coordinator', job)]) {
+      const e = envFrom(c, 'REDIS_PASSWORD');
+      assert.equal(e?.valueFrom?.secretKeyRef, { name: 'anomseer-redis', key: 'password' }, `${job}: ${c.name}`);
+      assert.is(e.value, undefined, c.name);
+    }
+    for (const role of ['learner', 'worker']) assert.is(envFrom(containerOf(role, job), 'REDIS_PASSWORD'), undefined, `${job}: ${role}: no Redis password`);
   }
-  for (const role of ['learner', 'worker']) assert.is(envFrom(containerOf(role), 'REDIS_PASSWORD'), undefined, `${role}: no Redis password`);
   assert.equal([flagValue(redis.args, '--appendonly'), flagValue(redis.args, '--appendfsync')], ['yes', 'always']);
 });
 
@@ -71,7 +83,7 @@ function selects(sel: any, labels: Labels): boolean {
   return true;
 }
 
-const policies = k8s.filter((d) => d.value.kind === 'NetworkPolicy').map((d) => d.value);
+const policies = k8s.filter((d) => d.kind === 'NetworkPolicy');
 
 /** Would the cluster admit a TCP connection from `src` to a pod labelled `to` on `port`? (Ingress only.) */
 function admits(src: Source, to: Labels, port: number): boolean {
@@ -94,16 +106,22 @@ function admits(src: Source, to: Labels, port: number): boolean {
   );
 }
 
-test('the network policies are applied by kustomization.yaml and isolate every pod of the namespace', () => {
-  const kust = k8s.find((d) => d.value.kind === 'Kustomization')!.value;
-  assert.ok(kust.resources.includes('network-policy.yaml'));
-  const deny = policies.find((p) => Object.keys(p.spec.podSelector).length === 0);
-  assert.ok(deny, 'a default-deny policy selecting every pod');
-  assert.equal(deny.spec.ingress, undefined, 'it admits nothing by itself');
+test('the network policies are in the namespace kustomization and the job base (so every overlay has them); each job isolates its own pods', () => {
+  const kustomization = (dir: string) => parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8'));
+  assert.ok(kustomization(namespaceDir).resources.includes('network-policy.yaml'), 'deploy/k8s');
+  assert.ok(kustomization(join(deployDir, 'k8s', 'job')).resources.includes('network-policy.yaml'), 'deploy/k8s/job');
+  for (const { job, objects } of jobs) {
+    const deny = objects.find((p) => p.kind === 'NetworkPolicy' && p.spec.ingress === undefined);
+    assert.ok(deny, `${job}: a default-deny policy`);
+    assert.equal(deny.spec.podSelector.matchLabels, { 'anomseer.io/job': job, 'app.kubernetes.io/name': 'anomseer' }, `${job}: it selects the job's pods`);
+    for (const component of ['coordinator', 'learner', 'worker'])
+      assert.ok(selects(deny.spec.podSelector, labelsOf(component, job)), `${job}: the default deny selects its ${component}`);
+  }
 });
 
-test('the network policies admit what the job needs and nothing else', () => {
-  const pod = (component: string): Source => ({ pod: labelsOf(component) });
+test('the network policies admit what each job needs and nothing else', () => {
+  const [a, b] = [jobs[0]!.job, jobs[1]!.job];
+  const pod = (component: string, job = a): Source => ({ pod: labelsOf(component, job) });
   const coord = labelsOf('coordinator');
   const grpc = Number(flagValue(containerOf('coordinator').args, '--listen')!.split(':').pop());
   const dashboard = Number(flagValue(containerOf('coordinator').args, '--dashboard-port'));
@@ -115,11 +133,16 @@ test('the network policies admit what the job needs and nothing else', () => {
   const cases: [string, Source, Labels, number, boolean][] = [
     ['worker → coordinator gRPC', pod('worker'), coord, grpc, true],
     ['learner → coordinator gRPC', pod('learner'), coord, grpc, true],
+    [`a worker of job ${b} → job ${a}'s coordinator gRPC`, pod('worker', b), coord, grpc, false],
+    [`the learner of job ${b} → job ${a}'s coordinator gRPC`, pod('learner', b), coord, grpc, false],
+    [`job ${b}'s worker → its own coordinator gRPC`, pod('worker', b), labelsOf('coordinator', b), grpc, true],
     ['another pod of the namespace → coordinator gRPC', stranger, coord, grpc, false],
     ['another namespace → coordinator gRPC', scraper, coord, grpc, false],
     ['coordinator → Redis', pod('coordinator'), labelsOf('redis'), redisPort, true],
+    [`job ${b}'s coordinator → Redis`, pod('coordinator', b), labelsOf('redis'), redisPort, true],
     ['worker → Redis', pod('worker'), labelsOf('redis'), redisPort, false],
     ['learner → Redis', pod('learner'), labelsOf('redis'), redisPort, false],
+    ['a pod of the namespace → Redis', stranger, labelsOf('redis'), redisPort, false],
     ['learner (its init container) → coordinator /healthz', pod('learner'), coord, metrics, true],
     ['a pod of the namespace → coordinator dashboard', stranger, coord, dashboard, true],
     ['a labelled scraper → coordinator metrics', scraper, coord, metrics, true],

@@ -17,13 +17,35 @@ export function within<T>(p: Promise<T>, what: string, limitMs = EVENT_LIMIT_MS)
 }
 
 /**
+ * Like within(), for a promise that settles when a process that shows its progress (lines it
+ * prints) is done: rejects only once `limitMs` has passed with no progress since the call or the
+ * latest progress, so however slowly a loaded machine lets the process work, only a silent one
+ * is given up on. `lastProgressMs` tells when the latest progress came (ms since the epoch).
+ */
+export function withinProgress<T>(p: Promise<T>, what: string, lastProgressMs: () => number, limitMs = EVENT_LIMIT_MS): Promise<T> {
+  const since = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const quiet = new Promise<never>((_, reject) => {
+    const check = () => {
+      const idle = Date.now() - Math.max(since, lastProgressMs());
+      if (idle >= limitMs) return reject(new Error(`${what}: no progress for ${limitMs / 1000} s`));
+      timer = setTimeout(check, limitMs - idle);
+      timer.unref();
+    };
+    check();
+  });
+  return Promise.race([p, quiet]).finally(() => clearTimeout(timer));
+}
+
+/**
  * Polls `probe` until it returns something other than undefined (a thrown error counts as "not
- * yet"), then returns it; rejects with the last error once `limitMs` has passed.
+ * yet", unless `stopOn` says it is final: then it is rethrown at once), then returns it; rejects
+ * with the last error once `limitMs` has passed.
  */
 export async function eventually<T>(
   what: string,
   probe: () => T | undefined | Promise<T | undefined>,
-  opts: { limitMs?: number; everyMs?: number } = {},
+  opts: { limitMs?: number; everyMs?: number; stopOn?: (err: unknown) => boolean } = {},
 ): Promise<T> {
   const limit = opts.limitMs ?? EVENT_LIMIT_MS;
   const started = Date.now();
@@ -33,6 +55,7 @@ export async function eventually<T>(
       const v = await probe();
       if (v !== undefined) return v;
     } catch (err) {
+      if (opts.stopOn?.(err) === true) throw err;
       last = err;
     }
     if (Date.now() - started > limit)

@@ -136,7 +136,13 @@ test('windows decoded in batches give the same answers as one window at a time',
   const { values } = await readValuesCsv(nab);
   const open = await openPolicy(checkpoint);
   try {
-    const o = { features: open.loaded.spec.features, grammar: open.loaded.spec.grammar, windowLength: 256 };
+    const o = {
+      features: open.loaded.spec.features,
+      grammar: open.loaded.spec.grammar,
+      spec: open.loaded.spec,
+      tokenizer: open.loaded.tokenizer,
+      windowLength: 256,
+    };
     const one = await detectSeries(open.policy, values, { ...o, batchWindows: 1 });
     const progress: number[] = [];
     const batched = await detectSeries(open.policy, values, { ...o, batchWindows: 4, onProgress: (done) => progress.push(done) });
@@ -152,7 +158,7 @@ test('windows decoded in batches give the same answers as one window at a time',
 test('detectSeries itself refuses a series shorter than MIN_DETECT_POINTS (callers other than the CLI)', async () => {
   const open = await openPolicy(checkpoint);
   try {
-    const o = { features: open.loaded.spec.features, grammar: open.loaded.spec.grammar };
+    const o = { features: open.loaded.spec.features, grammar: open.loaded.spec.grammar, spec: open.loaded.spec, tokenizer: open.loaded.tokenizer };
     await detectSeries(open.policy, new Float64Array(MIN_DETECT_POINTS - 1), o).then(
       () => assert.unreachable('no error'),
       (e: unknown) => assert.ok(e instanceof ShapeError && /has 15 points; detect needs at least 16/.test(e.message), String(e)),

@@ -13,7 +13,8 @@ import { ConfigError } from '../../shared/errors.js';
 import { runTraining } from '../../learner/trainer.js';
 import type { TrainSummary } from '../../learner/trainer.js';
 import type { TrainEvent } from '../../shared/training/events.js';
-import { within } from '../helpers/wait.js';
+import { STOP_AFTER_LINE, cpuProgress, isStopped } from '../helpers/children.js';
+import { eventually, withinProgress } from '../helpers/wait.js';
 
 const root = mkdtempSync(join(tmpdir(), 'anomseer-resume-'));
 
@@ -95,29 +96,55 @@ test('a new run refuses a directory that holds another run; resume refuses anoth
   assert.match((none as Error).message, /never-started holds no run to resume/);
 });
 
-/** `anomseer train` as a user runs it; resolves with its exit code and output. */
-function cli(args: string[], onLine: (line: string, child: ReturnType<typeof spawn>) => void = () => {}): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, ['bin/anomseer.mjs', 'train', 'examples/smoke.yaml', '--no-dashboard', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * `anomseer train` as a user runs it; resolves with its exit code and output. With `stopAfter`
+ * (a regular expression) the process stops itself right after its first stdout line matching
+ * it (tests/helpers/stop-after-line.mjs), so `onLine` acts at exactly that point.
+ */
+function cli(
+  args: string[],
+  onLine: (line: string, child: ReturnType<typeof spawn>) => void = () => {},
+  stopAfter = '',
+): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, ['--import', STOP_AFTER_LINE, 'bin/anomseer.mjs', 'train', 'examples/smoke.yaml', '--no-dashboard', ...args], {
+    env: { ...process.env, ANOMSEER_TEST_STOP_AFTER: stopAfter },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
+  let lineAt = 0;
   for (const s of [child.stdout!, child.stderr!])
     createInterface({ input: s }).on('line', (l) => {
       out += `${l}\n`;
+      lineAt = Date.now();
       onLine(l, child);
     });
-  return within(new Promise((resolve) => child.on('close', (code) => resolve({ code, out }))), `anomseer train ${args.join(' ')}`);
+  // A whole run: waited for as long as it prints or computes (a stopped run does neither, but the test continues it).
+  const cpu = cpuProgress(child.pid!);
+  return withinProgress(new Promise((resolve) => child.on('close', (code) => resolve({ code, out }))), `anomseer train ${args.join(' ')}`, () =>
+    Math.max(lineAt, cpu()),
+  );
 }
 
 test('Ctrl-C during `anomseer train` saves a checkpoint and exits 130; --resume finishes with the weights of an uninterrupted run', async () => {
   const set = (d: string) => ['--set', `outputDir=${join(root, d)}`];
   const full = await cli(set('cli-straight'));
   assert.is(full.code, 0, full.out);
-  let sent = false;
-  const stopped = await cli(set('cli-stopped'), (line, child) => {
-    if (!sent && /^step 1\/3 /.test(line)) {
-      sent = true;
-      child.kill('SIGINT');
-    }
-  });
+  // The run stops itself right after printing step 1 (however far a loaded machine lets it get
+  // before this process reads the line): Ctrl-C lands there, then it goes on.
+  let sent: Promise<void> | undefined;
+  const stopped = await cli(
+    set('cli-stopped'),
+    (line, child) => {
+      if (sent !== undefined || !/^step 1\/3 /.test(line)) return;
+      sent = eventually('train stops itself after step 1', () => (isStopped(child.pid!) ? true : undefined), { everyMs: 10 }).then(() => {
+        child.kill('SIGINT');
+        child.kill('SIGCONT');
+      });
+      sent.catch(() => {}); // awaited below
+    },
+    '^step 1/3 ',
+  );
+  await sent;
   assert.is(stopped.code, 130, stopped.out);
   assert.match(stopped.out, /train: SIGINT; finishing the current step, then saving a checkpoint/);
   const m =

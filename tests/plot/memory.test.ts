@@ -6,6 +6,12 @@
 // A full GC is forced before each reading: --expose-gc is switched on at run
 // time through v8.setFlagsFromString, and the gc function fetched from a new
 // context, so the test needs no special flag from the runner.
+// The resident set is judged where a leak and a runtime's retention differ: a
+// leak keeps growing, retention stops. Node 26 keeps 40–110 MB more RSS over the
+// first ~2,000 plots than Node 20 (V8 heap pages, native allocator caches: the JS
+// heap and Buffers stay flat), then nothing more; so the RSS bound applies to the
+// last 1,000 of 3,000 plots (measured: ≤ 5 MB on Node 20 and 26; a chart buffer
+// leaked per call would add 60 MB).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import v8 from 'node:v8';
@@ -33,7 +39,7 @@ function snapshot(): { rss: number; heap: number; buffers: number } {
   return { rss: m.rss, heap: m.heapUsed, buffers: m.arrayBuffers };
 }
 
-test('1,000 charts, rasters and PNG encodes grow the heap and buffers by < 10 MB each and the RSS by < 40 MB', async () => {
+test('2,000 charts, rasters and PNG encodes grow the heap and buffers by < 10 MB each; the last 1,000 grow the RSS by < 40 MB', async () => {
   sharp.cache(false);
   const rng = new Rng(77);
   const inputs = Array.from({ length: 16 }, () => Float64Array.from({ length: 1000 }, (_, t) => Math.sin(t / 15) + rng.normal(0, 0.1)));
@@ -58,17 +64,23 @@ test('1,000 charts, rasters and PNG encodes grow the heap and buffers by < 10 MB
     return bytes;
   };
   await run(0, 50); // warm-up: JIT, libvips thread pool, allocator arenas
+  const start = snapshot();
+  await run(50, 1050); // the runtime's working set settles (see the file comment)
   const before = snapshot();
-  const bytes = await run(50, 1050);
+  await run(1050, 2050);
+  const middle = snapshot();
+  const bytes = await run(2050, 3050);
   const after = snapshot();
   const heapMb = (after.heap - before.heap) / MB,
-    rssMb = (after.rss - before.rss) / MB,
+    rssMb = (after.rss - middle.rss) / MB,
     bufMb = (after.buffers - before.buffers) / MB;
-  console.log(`memory after 1000 plots: heap ${heapMb.toFixed(1)} MB, buffers ${bufMb.toFixed(1)} MB, rss ${rssMb.toFixed(1)} MB`);
+  console.log(
+    `memory over 2000 plots: heap ${heapMb.toFixed(1)} MB, buffers ${bufMb.toFixed(1)} MB; rss ${((before.rss - start.rss) / MB).toFixed(1)} MB while settling, then ${((middle.rss - before.rss) / MB).toFixed(1)} MB and ${rssMb.toFixed(1)} MB`,
+  );
   assert.ok(bytes > 1000 * 64 * 256, `the work was done (${bytes} bytes)`);
   assert.ok(heapMb < 10, `heap grew ${heapMb.toFixed(1)} MB`);
   assert.ok(bufMb < 10, `buffers grew ${bufMb.toFixed(1)} MB`);
-  assert.ok(rssMb < 40, `rss grew ${rssMb.toFixed(1)} MB`);
+  assert.ok(rssMb < 40, `rss grew ${rssMb.toFixed(1)} MB over the last 1000 plots`);
 });
 
 test.run();

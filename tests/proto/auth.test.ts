@@ -4,7 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as grpc from '@grpc/grpc-js';
 import { bearerCallCredentials, bearerInterceptor, requireToken, requireTokenAll, validateToken } from '../../proto/auth.js';
-import { collect, unary } from '../../proto/call.js';
+import { collect } from '../../proto/call.js';
+import { rpc } from '../helpers/rpc.js';
 import { UnauthenticatedError } from '../../proto/errors.js';
 import { createClient } from '../../proto/load.js';
 import { channelOptions } from '../../proto/options.js';
@@ -59,7 +60,7 @@ test('a call with the right token reaches the handler', async () => {
   const { s, runs, clientWith } = await guarded();
   const c = clientWith([bearerInterceptor(TOKEN)]);
   try {
-    assert.equal(await unary(c.coordinator, c.coordinator.RegisterWorker, register), assignment);
+    assert.equal(await rpc(c.coordinator, c.coordinator.RegisterWorker, register), assignment);
     assert.equal(await collect(c.weights.FetchWeights({ version: 0, start_index: 0, worker_id: '' })), []);
     assert.equal(runs, { register: 1, fetch: 1 });
   } finally {
@@ -83,7 +84,7 @@ for (const [name, setHeader, part] of REFUSED) {
     try {
       const md = new grpc.Metadata();
       setHeader(md);
-      const err = await rejection(unary(s.coordinator, s.coordinator.RegisterWorker, register, { metadata: md }));
+      const err = await rejection(rpc(s.coordinator, s.coordinator.RegisterWorker, register, { metadata: md }));
       assert.instance(err, UnauthenticatedError);
       assert.match((err as Error).message, part);
       assert.not.match((err as Error).message, TOKEN, 'the expected token never appears in the answer');

@@ -19,7 +19,7 @@ export function coordinatorHandlers(overrides: Partial<CoordinatorHandlers> = {}
 
 /** A full Weights handler table answering UNIMPLEMENTED, with `overrides` in place. */
 export function weightsHandlers(overrides: Partial<WeightsHandlers> = {}): WeightsHandlers {
-  const names = ['GetVersion', 'FetchWeights', 'PublishWeights', 'WatchVersions'] as const;
+  const names = ['GetVersion', 'FetchWeights', 'PublishWeights', 'WatchVersions', 'ResolveSource', 'AnnouncePeer', 'ReportFetch'] as const;
   const base = Object.fromEntries(names.map((n) => [n, unimplemented(n)])) as unknown as WeightsHandlers;
   return { ...base, ...overrides };
 }

@@ -16,6 +16,7 @@ import {
 import { isRetryable } from '../../proto/status.js';
 import type { SubmitGroupRequest } from '../../proto/types.js';
 import { ConfigError } from '../../shared/errors.js';
+import { EVENT_LIMIT_MS, within } from '../helpers/wait.js';
 import { coordinatorHandlers, rejection, startServer } from './helpers.js';
 
 const group = (textBytes: number): SubmitGroupRequest => ({
@@ -40,14 +41,14 @@ test('a message over the server limit fails with RESOURCE_EXHAUSTED (not retryab
     }),
   });
   try {
-    const err = await rejection(unary(s.coordinator, s.coordinator.SubmitGroup, group(100 * 1024), { deadlineMs: 5000 }));
+    const err = await rejection(unary(s.coordinator, s.coordinator.SubmitGroup, group(100 * 1024), { deadlineMs: EVENT_LIMIT_MS }));
     assert.instance(err, RpcError);
     assert.is((err as RpcError).grpcCode, grpc.status.RESOURCE_EXHAUSTED);
     assert.match((err as Error).message, 'RESOURCE_EXHAUSTED');
     assert.is(isRetryable(err), false);
     assert.is(runs, 0, 'the handler never saw the oversized message');
 
-    const ok = await unary(s.coordinator, s.coordinator.SubmitGroup, group(1000), { deadlineMs: 5000 });
+    const ok = await unary(s.coordinator, s.coordinator.SubmitGroup, group(1000), { deadlineMs: EVENT_LIMIT_MS });
     assert.equal(ok, { accepted: true, duplicate: false });
     assert.is(runs, 1);
   } finally {
@@ -67,30 +68,46 @@ test('a message over the client send limit fails with RESOURCE_EXHAUSTED before 
     }),
   });
   try {
-    const err = await rejection(unary(s.coordinator, s.coordinator.SubmitGroup, group(100 * 1024), { deadlineMs: 5000 }));
+    const err = await rejection(unary(s.coordinator, s.coordinator.SubmitGroup, group(100 * 1024), { deadlineMs: EVENT_LIMIT_MS }));
     assert.is((err as RpcError).grpcCode, grpc.status.RESOURCE_EXHAUSTED);
     assert.is(runs, 0);
-    assert.equal(await unary(s.coordinator, s.coordinator.SubmitGroup, group(10)), { accepted: true, duplicate: false });
+    assert.equal(await unary(s.coordinator, s.coordinator.SubmitGroup, group(10), { deadlineMs: EVENT_LIMIT_MS }), { accepted: true, duplicate: false });
   } finally {
     await s.close();
   }
 });
 
 test('a call with a 50 ms deadline against a handler that never answers fails with DEADLINE_EXCEEDED (retryable)', async () => {
+  // What each call carried, as the client sent it.
+  const deadlines: (Date | number | undefined)[] = [];
   const s = await startServer({
     coordinator: coordinatorHandlers({
       GetStatus: () => {}, // never answers
     }),
+    clientExtra: {
+      interceptors: [
+        (options, next) => {
+          deadlines.push(options.deadline);
+          return new grpc.InterceptingCall(next(options));
+        },
+      ],
+    },
   });
   try {
     // Connect first, so the 50 ms are spent waiting for the handler, not on the handshake.
-    await new Promise<void>((resolve, reject) => grpc.waitForClientReady(s.coordinator, callDeadline(5000), (e) => (e ? reject(e) : resolve())));
-    const started = Date.now();
-    const err = await rejection(unary(s.coordinator, s.coordinator.GetStatus, {}, { deadlineMs: 50 }));
+    await new Promise<void>((resolve, reject) => grpc.waitForClientReady(s.coordinator, callDeadline(EVENT_LIMIT_MS), (e) => (e ? reject(e) : resolve())));
+    const before = Date.now();
+    const call = unary(s.coordinator, s.coordinator.GetStatus, {}, { deadlineMs: 50 });
+    const after = Date.now();
+    const err = await rejection(within(call, 'the call fails'));
     assert.instance(err, RpcError);
     assert.is((err as RpcError).grpcCode, grpc.status.DEADLINE_EXCEEDED);
     assert.is(isRetryable(err), true);
-    assert.ok(Date.now() - started < 5000, 'failed at the deadline, not at some later timeout');
+    // It failed at its own deadline, not at some later timeout: the only deadline the call
+    // carried is 50 ms from when it was made (DEADLINE_EXCEEDED comes from no other source).
+    assert.is(deadlines.length, 1);
+    const deadline = new Date(deadlines[0]!).getTime();
+    assert.ok(deadline >= before + 50 && deadline <= after + 50, `deadline ${deadline - before} ms after the call`);
   } finally {
     await s.close();
   }

@@ -15,10 +15,16 @@ const METHODS: [string, string, boolean, boolean, string, string][] = [
   ['Coordinator', 'GetStatus', false, false, 'GetStatusRequest', 'GetStatusResponse'],
   ['Coordinator', 'ReportProgress', false, false, 'ReportProgressRequest', 'ReportProgressResponse'],
   ['Coordinator', 'ClaimLearner', false, false, 'ClaimLearnerRequest', 'ClaimLearnerResponse'],
+  ['Coordinator', 'StopJob', false, false, 'StopJobRequest', 'JobState'],
+  ['Coordinator', 'GetJobState', false, false, 'GetJobStateRequest', 'JobState'],
   ['Weights', 'GetVersion', false, false, 'GetVersionRequest', 'WeightVersion'],
   ['Weights', 'FetchWeights', false, true, 'FetchWeightsRequest', 'WeightChunk'],
   ['Weights', 'PublishWeights', true, false, 'WeightChunk', 'PublishWeightsResponse'],
   ['Weights', 'WatchVersions', false, true, 'WatchVersionsRequest', 'WeightVersion'],
+  ['Weights', 'ResolveSource', false, false, 'ResolveSourceRequest', 'WeightSource'],
+  ['Weights', 'AnnouncePeer', false, false, 'AnnouncePeerRequest', 'AnnouncePeerResponse'],
+  ['Weights', 'ReportFetch', false, false, 'ReportFetchRequest', 'ReportFetchResponse'],
+  ['PeerWeights', 'FetchWeights', false, true, 'FetchWeightsRequest', 'WeightChunk'],
   ['Detect', 'DetectSeries', false, false, 'DetectRequest', 'DetectResponse'],
 ];
 
@@ -27,7 +33,7 @@ test('the proto loads with the documented loader options', () => {
   assert.is(proto, loadAnomseerProto(), 'loaded once and shared');
   assert.equal({ ...LOADER_OPTIONS }, { keepCase: true, longs: Number, bytes: Buffer, enums: String, defaults: true, oneofs: true });
   assert.ok(readFileSync(PROTO_PATH, 'utf8').includes(`package ${PROTO_PACKAGE};`));
-  assert.equal([...SERVICE_NAMES], ['Coordinator', 'Weights', 'Detect']);
+  assert.equal([...SERVICE_NAMES], ['Coordinator', 'Weights', 'PeerWeights', 'Detect']);
 });
 
 test('each service has exactly the methods of the contract', () => {
@@ -41,7 +47,7 @@ test('each service has exactly the methods of the contract', () => {
 
 for (const [service, method, reqStream, resStream, reqType, resType] of METHODS) {
   test(`${service}.${method} has its streaming shape and message types`, () => {
-    const def = serviceDefinition(service as 'Coordinator' | 'Weights' | 'Detect')[method];
+    const def = serviceDefinition(service as 'Coordinator' | 'Weights' | 'PeerWeights' | 'Detect')[method];
     assert.ok(def !== undefined, `${service}.${method} is missing`);
     assert.is(def.path, `/${PROTO_PACKAGE}.${service}/${method}`);
     assert.is(def.requestStream, reqStream, 'requestStream');

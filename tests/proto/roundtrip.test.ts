@@ -2,7 +2,7 @@
 // what the client sent, and the client gets back what the handler answered.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { unary } from '../../proto/call.js';
+import { rpc } from '../helpers/rpc.js';
 import type {
   CompletedGroup,
   HeartbeatRequest,
@@ -60,7 +60,7 @@ test('RegisterWorker: the handler gets the request as sent and the client the an
     }),
   });
   try {
-    const answer = await unary(s.coordinator, s.coordinator.RegisterWorker, register, { deadlineMs: 5000 });
+    const answer = await rpc(s.coordinator, s.coordinator.RegisterWorker, register);
     assert.equal(seen, register);
     assert.equal(answer, assignment);
     assert.is(typeof answer.weight_version, 'number', 'uint64 decodes as number (longs: Number)');
@@ -80,7 +80,7 @@ test('SubmitGroup: packed token ids and log-probs of all G rollouts arrive intac
     }),
   });
   try {
-    const answer = await unary(s.coordinator, s.coordinator.SubmitGroup, submit);
+    const answer = await rpc(s.coordinator, s.coordinator.SubmitGroup, submit);
     assert.equal(answer, { accepted: true, duplicate: false });
     assert.equal(seen, submit);
     assert.is(seen!.rollouts[3]!.token_ids.length, 162);
@@ -101,7 +101,7 @@ test('log-probs travel as float32: a float64 value comes back as Math.fround(val
   });
   try {
     const logprobs = [-0.1, -2.302585092994046, -1e-9];
-    await unary(s.coordinator, s.coordinator.SubmitGroup, { ...submit, rollouts: [{ ...rollouts[0]!, token_ids: [1, 2, 3], logprobs }] });
+    await rpc(s.coordinator, s.coordinator.SubmitGroup, { ...submit, rollouts: [{ ...rollouts[0]!, token_ids: [1, 2, 3], logprobs }] });
     assert.equal(seen!.rollouts[0]!.logprobs, logprobs.map(Math.fround));
   } finally {
     await s.close();
@@ -131,7 +131,7 @@ test('LeasePrompts: a packed float64 series arrives bit for bit', async () => {
   };
   const s = await startServer({ coordinator: coordinatorHandlers({ LeasePrompts: (_call, callback) => callback(null, answer) }) });
   try {
-    const got = await unary(s.coordinator, s.coordinator.LeasePrompts, { worker_id: 'w-7', max_prompts: 1, weight_version: 12, request_id: 'r-1' });
+    const got = await rpc(s.coordinator, s.coordinator.LeasePrompts, { worker_id: 'w-7', max_prompts: 1, weight_version: 12, request_id: 'r-1' });
     assert.equal(got, answer);
     assert.ok(Buffer.from(new Float64Array(got.leases[0]!.series).buffer).equals(Buffer.from(new Float64Array(series).buffer)));
   } finally {
@@ -168,7 +168,7 @@ test('Heartbeat: enums arrive as names and a oneof command carries its discrimin
       cpu_cores: 1.75,
       rss_bytes: 312_475_648,
     };
-    const got = await unary(s.coordinator, s.coordinator.Heartbeat, hb);
+    const got = await rpc(s.coordinator, s.coordinator.Heartbeat, hb);
     assert.equal(seen, hb);
     assert.equal(
       got.commands.map((c) => c.action),
@@ -200,7 +200,7 @@ test('TakeGroups: a complete group with its label reaches the learner; unset mes
     coordinator: coordinatorHandlers({ TakeGroups: (_call, callback) => callback(null, { batch_id: 5, groups: [group], job_done: false, weights_wanted: 3 }) }),
   });
   try {
-    const got = await unary(s.coordinator, s.coordinator.TakeGroups, { learner_id: 'learner', max_groups: 32, min_groups: 1, wait_ms: 1000, ack_batch_id: 4 });
+    const got = await rpc(s.coordinator, s.coordinator.TakeGroups, { learner_id: 'learner', max_groups: 32, min_groups: 1, wait_ms: 1000, ack_batch_id: 4 });
     assert.equal(got, { batch_id: 5, groups: [group], job_done: false, weights_wanted: 3 });
   } finally {
     await s.close();
@@ -218,7 +218,7 @@ test('an empty request decodes with defaults: zeros, empty strings, empty arrays
     }),
   });
   try {
-    await unary(s.coordinator, s.coordinator.RegisterWorker, {} as RegisterWorkerRequest);
+    await rpc(s.coordinator, s.coordinator.RegisterWorker, {} as RegisterWorkerRequest);
     assert.equal(seen, { worker_id: '', host: '', device: '', capabilities: null });
   } finally {
     await s.close();

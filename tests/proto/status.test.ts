@@ -3,12 +3,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as grpc from '@grpc/grpc-js';
-import { unary } from '../../proto/call.js';
+import { rpc } from '../helpers/rpc.js';
 import {
   ChecksumMismatchError,
   JobStateError,
-  LearnerFencedError,
+  JobStoppedError,
   LeaseExpiredError,
+  LearnerFencedError,
   MessageTooLargeError,
   NotFoundError,
   RpcError,
@@ -31,6 +32,7 @@ const CASES: [AnomseerError, grpc.status, string[]][] = [
   [new NotFoundError('worker', 'w-9', 'register again: the coordinator restarted'), grpc.status.NOT_FOUND, ['kind', 'id']],
   [new LeaseExpiredError('lease-41', 1_795_000_060_000), grpc.status.FAILED_PRECONDITION, ['leaseId', 'deadlineMs']],
   [new StaleWeightsError(10, 12), grpc.status.FAILED_PRECONDITION, ['used', 'min']],
+  [new JobStoppedError('smoke-cd2b19b08893', 1_795_000_060_000, 'operator'), grpc.status.FAILED_PRECONDITION, ['jobId', 'stoppedAtMs', 'reason']],
   [new ChecksumMismatchError(4, 'ab'.repeat(32), 'cd'.repeat(32)), grpc.status.DATA_LOSS, ['version', 'expected', 'actual']],
   [new MessageTooLargeError('event_json', 2_000_000, 1_048_576), grpc.status.RESOURCE_EXHAUSTED, ['field', 'bytes', 'limit']],
   [new UnauthenticatedError('wrong bearer token'), grpc.status.UNAUTHENTICATED, []],
@@ -123,7 +125,7 @@ test('a handler answering toStatus(err) reaches the client as the same class thr
   });
   try {
     const err = await rejection(
-      unary(s.coordinator, s.coordinator.SubmitGroup, { worker_id: 'w', lease_id: 'lease-41', prompt_id: 'p', weight_version: 1, rollouts: [], timing: null }),
+      rpc(s.coordinator, s.coordinator.SubmitGroup, { worker_id: 'w', lease_id: 'lease-41', prompt_id: 'p', weight_version: 1, rollouts: [], timing: null }),
     );
     assert.instance(err, LeaseExpiredError);
     assert.is((err as LeaseExpiredError).leaseId, 'lease-41');

@@ -194,6 +194,8 @@ test('types.ts declares no message-like shape the proto lacks', () => {
     'ServiceTypes',
     'CoordinatorHandlers',
     'WeightsHandlers',
+    'PeerWeightsClient',
+    'PeerWeightsHandlers',
     'DetectClient',
     'DetectHandlers',
   ]);

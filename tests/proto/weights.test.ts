@@ -4,13 +4,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as grpc from '@grpc/grpc-js';
 import { createHash } from 'node:crypto';
-import { collect, unary } from '../../proto/call.js';
+import { collect } from '../../proto/call.js';
+import { rpc } from '../helpers/rpc.js';
 import { assembleWeights, chunkWeights, describeWeights, sha256Hex } from '../../proto/chunks.js';
 import { ChecksumMismatchError, NotFoundError } from '../../proto/errors.js';
 import { MiB, callDeadline } from '../../proto/options.js';
 import { fromStatus, toStatus } from '../../proto/status.js';
 import type { WeightChunk, WeightVersion } from '../../proto/types.js';
 import { ShapeError } from '../../shared/errors.js';
+import { EVENT_LIMIT_MS } from '../helpers/wait.js';
 import { rejection, startServer, weightsHandlers } from './helpers.js';
 
 /** 5 MB of deterministic, non-repeating bytes. */
@@ -45,7 +47,7 @@ test('FetchWeights streams a 5 MB file in 1 MiB chunks; the client reassembles i
     }),
   });
   try {
-    const chunks = await collect(s.weights.FetchWeights({ version: 3, start_index: 0, worker_id: 'w-1' }, { deadline: callDeadline(10_000) }));
+    const chunks = await collect(s.weights.FetchWeights({ version: 3, start_index: 0, worker_id: 'w-1' }, { deadline: callDeadline(EVENT_LIMIT_MS) }));
     assert.is(chunks.length, 5);
     assert.ok(
       chunks.every((c) => Buffer.isBuffer(c.data)),
@@ -56,7 +58,7 @@ test('FetchWeights streams a 5 MB file in 1 MiB chunks; the client reassembles i
     assert.is(createHash('sha256').update(bytes).digest('hex'), chunks[0]!.sha256);
 
     // Resume from chunk 3: only the last two arrive.
-    const tail = await collect(s.weights.FetchWeights({ version: 3, start_index: 3, worker_id: 'w-1' }, { deadline: callDeadline(10_000) }));
+    const tail = await collect(s.weights.FetchWeights({ version: 3, start_index: 3, worker_id: 'w-1' }, { deadline: callDeadline(EVENT_LIMIT_MS) }));
     assert.equal(
       tail.map((c) => c.index),
       [3, 4],
@@ -102,7 +104,7 @@ test('PublishWeights uploads chunks from the learner; the server reassembles and
   try {
     const upload = (chunks: Iterable<WeightChunk>) =>
       new Promise<WeightVersion | null>((resolve, reject) => {
-        const call = s.weights.PublishWeights({ deadline: callDeadline(10_000) }, (err, res) => (err ? reject(err) : resolve(res!.published)));
+        const call = s.weights.PublishWeights({ deadline: callDeadline(EVENT_LIMIT_MS) }, (err, res) => (err ? reject(err) : resolve(res!.published)));
         for (const c of chunks) call.write(c);
         call.end();
       });
@@ -115,6 +117,9 @@ test('PublishWeights uploads chunks from the learner; the server reassembles and
       chunk_count: 5,
       chunk_bytes: MiB,
       published_at_ms: 1_795_000_000_000,
+      encoding: '',
+      wire_sha256: sha256Hex(FIVE_MB),
+      wire_bytes: 5_000_000,
     });
 
     // One flipped byte: DATA_LOSS, and the server stays up.
@@ -155,10 +160,21 @@ test('WatchVersions announces each new version to a watching worker', async () =
 });
 
 test('GetVersion answers version 0 before anything is published', async () => {
-  const none: WeightVersion = { version: 0, step: 0, sha256: '', total_bytes: 0, chunk_count: 0, chunk_bytes: 0, published_at_ms: 0 };
+  const none: WeightVersion = {
+    version: 0,
+    step: 0,
+    sha256: '',
+    total_bytes: 0,
+    chunk_count: 0,
+    chunk_bytes: 0,
+    published_at_ms: 0,
+    encoding: '',
+    wire_sha256: '',
+    wire_bytes: 0,
+  };
   const s = await startServer({ weights: weightsHandlers({ GetVersion: (_call, callback) => callback(null, none) }) });
   try {
-    assert.equal(await unary(s.weights, s.weights.GetVersion, {}), none);
+    assert.equal(await rpc(s.weights, s.weights.GetVersion, {}), none);
   } finally {
     await s.close();
   }

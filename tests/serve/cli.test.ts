@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DIE_WITH_PARENT } from '../helpers/children.js';
 import { eventually, within } from '../helpers/wait.js';
 import { call } from './helpers.js';
 
@@ -18,10 +19,15 @@ let child: ChildProcess | undefined;
 test('serve prints its addresses and a masked token, answers with the generated token, and stops on SIGTERM', async () => {
   const tokenFile = join(root, 'serve.token');
   const env = { ...process.env, ANOMSEER_TOKEN: '' };
-  child = spawn(process.execPath, ['bin/anomseer.mjs', 'serve', '--port', '0', '--grpc-port', '0', '--token-file', tokenFile, '--max-batch', '4'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env,
-  });
+  // stdin is a pipe this process holds: if the test dies, the server goes too (die-with-parent).
+  child = spawn(
+    process.execPath,
+    ['--import', DIE_WITH_PARENT, 'bin/anomseer.mjs', 'serve', '--port', '0', '--grpc-port', '0', '--token-file', tokenFile, '--max-batch', '4'],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env,
+    },
+  );
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

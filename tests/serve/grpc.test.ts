@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bearerInterceptor } from '../../proto/auth.js';
-import { unary } from '../../proto/call.js';
+import { rpc } from '../helpers/rpc.js';
 import { UnauthenticatedError, RpcError } from '../../proto/errors.js';
 import { createClient } from '../../proto/load.js';
 import type { DetectClient, DetectRequest } from '../../proto/types.js';
@@ -55,7 +55,7 @@ test('DetectSeries answers what POST /v1/detect answers, plot bytes included', a
   const { values } = parseValuesCsv(readFileSync(NAB_FILE, 'utf8'), NAB_FILE);
   const series = Array.from(values);
   const [g, h] = await Promise.all([
-    unary(client, client.DetectSeries, request({ series, plot: true }), { deadlineMs: 600_000 }),
+    rpc(client, client.DetectSeries, request({ series, plot: true })),
     call(server.httpPort, 'POST', '/v1/detect', { token: TOKEN, body: JSON.stringify({ series, plot: true }) }),
   ]);
   assert.is(h.status, 200, h.text);
@@ -78,7 +78,7 @@ test('DetectSeries answers what POST /v1/detect answers, plot bytes included', a
 
 test('a call without the token is UNAUTHENTICATED', async () => {
   try {
-    await unary(anonymous, anonymous.DetectSeries, request({ series: [1, 2, 3] }));
+    await rpc(anonymous, anonymous.DetectSeries, request({ series: [1, 2, 3] }));
     assert.unreachable('answered');
   } catch (err) {
     assert.instance(err, UnauthenticatedError);
@@ -98,7 +98,7 @@ const REFUSED: [string, Partial<DetectRequest>, string][] = [
 for (const [what, m, field] of REFUSED) {
   test(`refused: ${what} → INVALID_ARGUMENT naming ${field}`, async () => {
     try {
-      await unary(client, client.DetectSeries, request(m));
+      await rpc(client, client.DetectSeries, request(m));
       assert.unreachable('answered');
     } catch (err) {
       assert.instance(err, InvalidArgumentError);
@@ -109,19 +109,16 @@ for (const [what, m, field] of REFUSED) {
 
 test('a message over --max-body-bytes is RESOURCE_EXHAUSTED, and the next call is answered', async () => {
   try {
-    await unary(client, client.DetectSeries, request({ series: new Array(5000).fill(0.5) }));
+    await rpc(client, client.DetectSeries, request({ series: new Array(5000).fill(0.5) }));
     assert.unreachable('answered');
   } catch (err) {
     assert.instance(err, RpcError);
     assert.is((err as RpcError).grpcCode, grpc.status.RESOURCE_EXHAUSTED);
   }
-  const ok = await unary(
+  const ok = await rpc(
     client,
     client.DetectSeries,
     request({ series: [1, 2, 3, 2, 1, 2, 3, 2, 1, 9, 1, 2, 3, 2, 1, 2], window: 16, timestamps: 'abcdefghijklmnop'.split('') }),
-    {
-      deadlineMs: 600_000,
-    },
   );
   assert.ok(
     [

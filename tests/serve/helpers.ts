@@ -79,7 +79,7 @@ export function call(
 /** What `anomseer detect` computes for `values` with the checkpoint's spec, decoded without a server. */
 export async function unbatched(open: OpenPolicy, values: Float64Array) {
   const { spec } = open.loaded;
-  const r = await detectSeries(open.policy, values, { features: spec.features, grammar: spec.grammar });
+  const r = await detectSeries(open.policy, values, { features: spec.features, grammar: spec.grammar, spec, tokenizer: open.loaded.tokenizer });
   return {
     type: r.type,
     intervals: r.intervals,

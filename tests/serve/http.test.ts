@@ -17,7 +17,8 @@ import { annotatedPng } from '../../shared/plot/annotate.js';
 import { normalizeForPlot } from '../../shared/plot/normalize.js';
 import { openPolicy } from '../../shared/policy/inference.js';
 import type { OpenPolicy } from '../../shared/policy/inference.js';
-import { eventually, within } from '../helpers/wait.js';
+import { cpuProgress } from '../helpers/children.js';
+import { eventually, within, withinProgress } from '../helpers/wait.js';
 import { NAB_FILE, SHIPPED, call, heldClock, unbatched } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'anomseer-serve-http-'));
@@ -69,7 +70,7 @@ test('POST /v1/detect answers exactly what `anomseer detect` writes for the same
   const child = spawn(process.execPath, ['bin/anomseer.mjs', 'detect', NAB_FILE, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
-  const code = await within(new Promise<number | null>((r) => child.on('close', r)), 'anomseer detect');
+  const code = await withinProgress(new Promise<number | null>((r) => child.on('close', r)), 'anomseer detect', cpuProgress(child.pid!));
   assert.is(code, 0, stderr);
   const cli = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
   const { values } = parseValuesCsv(readFileSync(NAB_FILE, 'utf8'), NAB_FILE);

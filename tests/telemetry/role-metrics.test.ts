@@ -6,7 +6,8 @@ import * as assert from 'uvu/assert';
 import * as grpc from '@grpc/grpc-js';
 import { bearerInterceptor } from '../../proto/auth.js';
 import { chunkWeights } from '../../proto/chunks.js';
-import { collect, unary } from '../../proto/call.js';
+import { collect } from '../../proto/call.js';
+import { rpc } from '../helpers/rpc.js';
 import { createClient } from '../../proto/load.js';
 import { channelOptions } from '../../proto/options.js';
 import type { CoordinatorClient, WeightsClient } from '../../proto/types.js';
@@ -60,18 +61,18 @@ test('a worker and a learner talking to a coordinator: every role counts what cr
   const intruder = clientsWith(srv.address, createWorkerMetrics().interceptor, 'another-token-0123456789');
   try {
     assert.equal(lm.health(), { ok: false, checks: { connected: false } }, 'no call yet');
-    const reg = await unary(w.coord, w.coord.RegisterWorker, { worker_id: '', host: 'h', device: 'cpu', capabilities: null });
+    const reg = await rpc(w.coord, w.coord.RegisterWorker, { worker_id: '', host: 'h', device: 'cpu', capabilities: null });
     assert.equal(
-      (await unary(w.coord, w.coord.LeasePrompts, { worker_id: reg.worker_id, max_prompts: 2, weight_version: 0, request_id: '' })).leases,
+      (await rpc(w.coord, w.coord.LeasePrompts, { worker_id: reg.worker_id, max_prompts: 2, weight_version: 0, request_id: '' })).leases,
       [],
       'nothing before v1',
     );
     await publish(l.weights, 1);
     await collect(w.weights.FetchWeights({ version: 1, start_index: 0, worker_id: reg.worker_id }));
-    const res = await unary(w.coord, w.coord.LeasePrompts, { worker_id: reg.worker_id, max_prompts: 2, weight_version: 1, request_id: 'r1' });
+    const res = await rpc(w.coord, w.coord.LeasePrompts, { worker_id: reg.worker_id, max_prompts: 2, weight_version: 1, request_id: 'r1' });
     assert.is(res.leases.length, 2);
     for (const le of res.leases) {
-      const r = await unary(w.coord, w.coord.SubmitGroup, {
+      const r = await rpc(w.coord, w.coord.SubmitGroup, {
         worker_id: reg.worker_id,
         lease_id: le.lease_id,
         prompt_id: le.prompt_id,
@@ -81,7 +82,7 @@ test('a worker and a learner talking to a coordinator: every role counts what cr
       });
       assert.ok(r.accepted);
     }
-    const dup = await unary(w.coord, w.coord.SubmitGroup, {
+    const dup = await rpc(w.coord, w.coord.SubmitGroup, {
       worker_id: reg.worker_id,
       lease_id: res.leases[0]!.lease_id,
       prompt_id: res.leases[0]!.prompt_id,
@@ -92,7 +93,7 @@ test('a worker and a learner talking to a coordinator: every role counts what cr
     assert.ok(dup.duplicate);
     const bad = rollouts(4);
     bad[1] = { ...bad[1]!, token_ids: [...bad[1]!.token_ids.slice(0, -1), 4e9] };
-    const refused = await unary(w.coord, w.coord.SubmitGroup, {
+    const refused = await rpc(w.coord, w.coord.SubmitGroup, {
       worker_id: reg.worker_id,
       lease_id: res.leases[1]!.lease_id,
       prompt_id: res.leases[1]!.prompt_id,
@@ -101,8 +102,8 @@ test('a worker and a learner talking to a coordinator: every role counts what cr
       timing: null,
     }).catch((e: unknown) => e);
     assert.match((refused as Error).message, /^rollouts\[1\]\.token_ids\[\d+\]: is 4000000000/);
-    await unary(l.coord, l.coord.GetStatus, {});
-    await unary(intruder.coord, intruder.coord.GetStatus, {}).catch(() => undefined);
+    await rpc(l.coord, l.coord.GetStatus, {});
+    await rpc(intruder.coord, intruder.coord.GetStatus, {}).catch(() => undefined);
 
     const fc = parsePromText(await cm.registry.metrics());
     const lab = { role: 'coordinator' };
