@@ -1,8 +1,11 @@
 // A coordinator that restarts on a durable store (one MemoryStore outliving two coordinators,
 // as Redis outlives coordinator processes), over real gRPC on 127.0.0.1:
-//   - right after a publish: the new process knows the version but not its bytes; TakeGroups
-//     asks the learner for them at once (weights_wanted) instead of waiting for groups that
-//     cannot come, the learner publishes the same bytes again, workers fetch them;
+//   - right after a publish, with a blob store that outlived it too (as Redis keeps the weight
+//     blobs): the new process reads the bytes back, TakeGroups wants nothing;
+//   - right after a publish, the bytes in no blob store (none, or one that lost them: the
+//     fallback): the new process knows the version but not its bytes; TakeGroups asks the
+//     learner for them at once (weights_wanted) instead of waiting for groups that cannot come,
+//     the learner publishes the same bytes again, workers fetch them;
 //   - with a batch handed out in an answer that never arrived: the new process gives that batch
 //     to the learner's next TakeGroups at once, not after the 10-minute ack timeout.
 // And a store that is unreachable at the moment a version is published (Redis restarting): the
@@ -20,6 +23,7 @@ import type { LearnerFence } from '../../proto/learner-fence.js';
 import { fromStatus } from '../../proto/status.js';
 import type { CoordinatorClient, PublishWeightsResponse, WeightChunk, WeightsClient } from '../../proto/types.js';
 import { MemoryStore } from '../../coordinator/state/memory-store.js';
+import { MemoryWeightBlobs } from '../../coordinator/state/weight-blobs.js';
 import type { Batch, TakeBatchInput } from '../../coordinator/state/store.js';
 import { createCoordinator, serveCoordinator } from '../../coordinator/service/server.js';
 import { EVENT_LIMIT_MS, eventually, within } from '../helpers/wait.js';
@@ -28,10 +32,10 @@ import { TOKEN, clients, fakeRecords, manualClock, smokeJob, validRollouts } fro
 const JOB = smokeJob({ 'train.steps': '2' });
 const BYTES = Buffer.from('the weights of version 1, as the learner holds them');
 
-/** A coordinator process on `store` (the same epochId: the state is the store's). */
-async function coordinatorOn(store: MemoryStore, clock: ReturnType<typeof manualClock>) {
+/** A coordinator process on `store` (the same epochId: the state is the store's), with `blobs` when given. */
+async function coordinatorOn(store: MemoryStore, clock: ReturnType<typeof manualClock>, blobs?: MemoryWeightBlobs) {
   const log: string[] = [];
-  const c = createCoordinator(JOB, { store, clock: clock.now, logger: (l) => log.push(l), records: fakeRecords(6), chunkBytes: 16, epochId: 'state-1' });
+  const c = createCoordinator(JOB, { store, blobs, clock: clock.now, logger: (l) => log.push(l), records: fakeRecords(6), chunkBytes: 16, epochId: 'state-1' });
   const srv = await serveCoordinator(c, { listen: '127.0.0.1:0', token: TOKEN, logger: () => {} });
   const cl = clients(srv.address);
   return {
@@ -67,8 +71,8 @@ const take = (coord: CoordinatorClient, fence: LearnerFence, ack: number, waitMs
   );
 
 /** A learner claims the job and publishes version 1; a worker samples `n` prompts with it. */
-async function firstLife(store: MemoryStore, clock: ReturnType<typeof manualClock>, n: number) {
-  const a = await coordinatorOn(store, clock);
+async function firstLife(store: MemoryStore, clock: ReturnType<typeof manualClock>, n: number, blobs?: MemoryWeightBlobs) {
+  const a = await coordinatorOn(store, clock, blobs);
   const claimed = await unary(a.coord, a.coord.ClaimLearner, { job_id: (await unary(a.coord, a.coord.GetStatus, {})).job_id, learner_id: 'L', resume: null });
   const fence: LearnerFence = { jobEpoch: claimed.job_epoch, learnerEpoch: claimed.learner_epoch };
   await publish(a.weights, fence, 1, BYTES);
@@ -86,7 +90,48 @@ async function firstLife(store: MemoryStore, clock: ReturnType<typeof manualCloc
   return { a, fence, workerId: w.worker_id };
 }
 
-test('restarted right after a publish: TakeGroups asks for the bytes at once, the learner gives them again, workers fetch them', async () => {
+test('restarted right after a publish with the blob store kept: the bytes are read back, TakeGroups wants nothing', async () => {
+  const store = new MemoryStore({ jobId: 'restart-blobs' });
+  const blobs = new MemoryWeightBlobs({ keep: 2 });
+  const clock = manualClock();
+  const { a, fence } = await firstLife(store, clock, 4, blobs);
+  await a.stop();
+  const b = await coordinatorOn(store, clock, blobs);
+  try {
+    assert.equal(Buffer.from(await fetch(b.weights, 1)), BYTES, 'served from the blob store');
+    const res = await take(b.coord, fence, 0, 0);
+    assert.is(res.weights_wanted, 0, 'nothing asked of the learner');
+    assert.is(res.groups.length, 4);
+    assert.ok(
+      b.log.some((l) => /version 1 \(\d+ bytes\) read back from the blob store/.test(l)),
+      b.log.join('\n'),
+    );
+  } finally {
+    await b.stop();
+  }
+});
+
+test('restarted right after a publish, its blob lost (the fallback): TakeGroups asks for the bytes at once, the learner gives them again', async () => {
+  const store = new MemoryStore({ jobId: 'restart-blob-lost' });
+  const clock = manualClock();
+  const { a, fence } = await firstLife(store, clock, 1, new MemoryWeightBlobs({ keep: 2 }));
+  await a.stop();
+  const emptied = new MemoryWeightBlobs({ keep: 2 }); // the state survived, the blobs did not
+  const b = await coordinatorOn(store, clock, emptied);
+  try {
+    const err = await fetch(b.weights, 1).catch((e: unknown) => e);
+    assert.instance(err, NotFoundError, 'no blob: NOT_FOUND');
+    const res = await within(take(b.coord, fence, 0, 10 * EVENT_LIMIT_MS), 'TakeGroups answers at once');
+    assert.is(res.weights_wanted, 1);
+    await publish(b.weights, fence, 1, BYTES);
+    assert.equal((await emptied.get(1))?.bytes, BYTES, 'the republished bytes are stored again');
+    assert.is((await take(b.coord, fence, res.batch_id, 0)).weights_wanted, 0, 'nothing wanted any more');
+  } finally {
+    await b.stop();
+  }
+});
+
+test('restarted right after a publish (no blob store): TakeGroups asks for the bytes at once, the learner gives them again, workers fetch them', async () => {
   const store = new MemoryStore({ jobId: 'restart-publish' });
   const clock = manualClock();
   const { a, fence } = await firstLife(store, clock, 1);
