@@ -48,7 +48,7 @@ test('the coordinator down for 20 s: the learner and the workers wait, say so on
       '--summary',
       summary,
     ]);
-    await learner.waitFor(/^step 2\/4 /, 240_000);
+    await learner.waitFor(/^step 2\/4 /);
     first.proc.child.kill('SIGKILL');
     await first.proc.exited;
     await within(learner.waitFor(/unreachable/), 'the learner notices');

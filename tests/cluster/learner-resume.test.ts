@@ -72,7 +72,7 @@ test('learner SIGKILLed after a checkpoint and a later publish, started again wi
     const c = await cluster('killed', { redis });
     const first = c.learner('first');
     // "step 5/6" is printed after version 6 is published; the last checkpoint is step 3's.
-    await first.waitFor(/^step 5\/6 v6:/, 240_000);
+    await first.waitFor(/^step 5\/6 v6:/);
     first.child.kill('SIGSTOP'); // freeze it where it is, then read what it left
     const ck = checkpoints('killed');
     const cl = clients(c.address);
@@ -169,10 +169,10 @@ test('SIGINT to `train --workers 2`: a checkpoint and exit 130; `train --workers
 test('two learners: the first is refused once the second claims the job, and stops with one line; the second finishes', async () => {
   const c = await cluster('two');
   const first = c.learner('first');
-  await first.waitFor(/^step 3\/6 v4:/, 240_000); // its checkpoint at step 3 is written right after this line
+  await first.waitFor(/^step 3\/6 v4:/); // its checkpoint at step 3 is written right after this line
   const second = c.learner('second', ['--resume']);
   // (From its step-3 checkpoint, or from the start if it came before that checkpoint was written.)
-  await second.waitFor(/learner epoch 2\b/, 240_000);
+  await second.waitFor(/learner epoch 2\b/);
   assert.is(await within(first.exited, 'the first learner stops'), 2, first.lines.slice(-10).join('\n'));
   const said = first.lines.filter((l) => l.startsWith('anomseer: '));
   assert.equal(said.length, 1, first.lines.slice(-10).join('\n'));
