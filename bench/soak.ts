@@ -37,6 +37,7 @@ interface Row {
   forbidden: number;
   /** Runs in which a learner published a version again because a restarted coordinator lacked its bytes. */
   resent: number;
+  readBack: number;
   seconds: number[];
   failures: string[];
 }
@@ -57,7 +58,19 @@ try {
   console.log(`reference: ${reference.seconds.toFixed(1)} s, weights ${refSha.slice(0, 12)}…`);
   const rows = new Map<ChaosRole, Row>();
   for (const role of ROLES) {
-    const row: Row = { runs: 0, finished: 0, afterPublish: 0, lost: 0, twice: 0, otherWeights: 0, forbidden: 0, resent: 0, seconds: [], failures: [] };
+    const row: Row = {
+      runs: 0,
+      finished: 0,
+      afterPublish: 0,
+      lost: 0,
+      twice: 0,
+      otherWeights: 0,
+      forbidden: 0,
+      resent: 0,
+      readBack: 0,
+      seconds: [],
+      failures: [],
+    };
     rows.set(role, row);
     for (let seed = 1; seed <= SEEDS; seed++) {
       row.runs += 1;
@@ -73,7 +86,8 @@ try {
         row.twice += c.extraGroups;
         if (c.finalWeightsSha256 !== refSha) row.otherWeights += 1;
         row.forbidden += run.procs.reduce((n, p) => n + p.lines.filter((l) => FORBIDDEN_LINES.test(l)).length, 0);
-        if (run.procs.some((p) => p.lines.some((l) => /^learner: published version \d+ again \(the coordinator restarted/.test(l)))) row.resent += 1;
+        if (run.procs.some((p) => p.lines.some((l) => /^learner: published version \d+ again \(the coordinator holds no bytes/.test(l)))) row.resent += 1;
+        if (run.procs.some((p) => p.lines.some((l) => /weights: version \d+ \(\d+ bytes\) read back from the blob store/.test(l)))) row.readBack += 1;
         row.seconds.push(run.seconds);
         console.log(
           `${role} seed ${seed}: ${run.fault}; ${run.seconds.toFixed(1)} s, trained ${c.groupsTrained}/${CHAOS_PROMPTS}, lost ${c.untrainedItems}, twice ${c.extraGroups}, ${c.finalWeightsSha256 === refSha ? 'same weights' : 'OTHER WEIGHTS'}`,
@@ -101,15 +115,15 @@ try {
     '## soak — seeded kills per role, nothing lost, nothing trained twice',
     '',
     `Command: \`node --import tsx bench/soak.ts --seeds ${SEEDS}${ROLES.length === CHAOS_ROLES.length ? '' : ` --roles ${ROLES.join(',')}`}\` (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length}× ${cpus()[0]?.model.trim() ?? '?'}; 1-minute load average ${load0.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; ${minutes.toFixed(1)} min).`,
-    `Each run: examples/smoke.yaml as a cluster on Redis — 6 steps × 4 prompts × G = 4 (${CHAOS_PROMPTS} planned prompts), a checkpoint every 2 steps, max staleness 0, a coordinator, 2 workers and a learner as processes — with one SIGKILL chosen by the seed (tests/cluster/chaos.ts: a step 1..5, then right after that step's weights were published or 0–0.5 s after the learner finished the step), the killed part started again, and the run to its end. "Lost" counts planned prompts the finishing learner never trained (its \`untrainedItems\`), "twice" prompts trained more than once (\`extraGroups\`); "other weights" counts runs whose final weights differ from the fault-free run's (sha256 ${refSha.slice(0, 12)}…; with max staleness 0 a correct run cannot differ); "forbidden lines" counts \`[ioredis] Unhandled error event\` lines and stack traces in any process's output; "weights re-sent" counts runs in which a restarted coordinator asked the learner for the latest bytes (\`weights_wanted\`).`,
+    `Each run: examples/smoke.yaml as a cluster on Redis — 6 steps × 4 prompts × G = 4 (${CHAOS_PROMPTS} planned prompts), a checkpoint every 2 steps, max staleness 0, a coordinator, 2 workers and a learner as processes — with one SIGKILL chosen by the seed (tests/cluster/chaos.ts: a step 1..5, then right after that step's weights were published or 0–0.5 s after the learner finished the step), the killed part started again, and the run to its end. "Lost" counts planned prompts the finishing learner never trained (its \`untrainedItems\`), "twice" prompts trained more than once (\`extraGroups\`); "other weights" counts runs whose final weights differ from the fault-free run's (sha256 ${refSha.slice(0, 12)}…; with max staleness 0 a correct run cannot differ); "forbidden lines" counts \`[ioredis] Unhandled error event\` lines and stack traces in any process's output; "read back" counts runs in which a restarted coordinator served weight bytes it read back from the blob store in Redis (the durable-weights path, docs/STATE.md "Weight blobs"), "re-sent" runs in which a coordinator asked the learner for the latest bytes because no blob held them (\`weights_wanted\`, the fallback).`,
     '',
-    '| fault | runs | right after a publish | finished | prompts lost | trained twice | other weights | forbidden lines | weights re-sent on request | median s a run |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| fault | runs | right after a publish | finished | prompts lost | trained twice | other weights | forbidden lines | weights read back from the blob store | weights re-sent by the learner (fallback) | median s a run |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...[...rows.entries()].map(
       ([role, r]) =>
-        `| ${role} | ${r.runs} | ${r.afterPublish} | ${r.finished} | ${r.lost} | ${r.twice} | ${r.otherWeights} | ${r.forbidden} | ${r.resent} | ${median(r.seconds).toFixed(1)} |`,
+        `| ${role} | ${r.runs} | ${r.afterPublish} | ${r.finished} | ${r.lost} | ${r.twice} | ${r.otherWeights} | ${r.forbidden} | ${r.readBack} | ${r.resent} | ${median(r.seconds).toFixed(1)} |`,
     ),
-    `| **all** | ${total.runs} | | ${total.finished} | ${total.lost} | ${total.twice} | | | | |`,
+    `| **all** | ${total.runs} | | ${total.finished} | ${total.lost} | ${total.twice} | | | | | |`,
     '',
     ...[...rows.entries()].flatMap(([role, r]) => r.failures.map((f) => `- ${role} ${f}`)),
     `Fault-free run: ${reference.seconds.toFixed(1)} s. What each fault means and what survives it: docs/CLUSTER.md "What survives what".`,

@@ -282,8 +282,8 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
     lastSha = res.published?.sha256 ?? '';
   };
   /**
-   * A coordinator that restarted knows the latest version but not its bytes (TakeGroups
-   * `weights_wanted`): publish the held weights again (the same bytes: a no-op for the state) so
+   * The fallback of durable weights: a coordinator that knows the latest version but has its bytes
+   * neither in memory nor in its blob store (TakeGroups `weights_wanted`): publish the held weights again (the same bytes: a no-op for the state) so
    * workers can fetch them. Another version wanted cannot be this learner's to give: say so once
    * and wait a little (its calls are fenced if another learner holds the job).
    */
@@ -291,7 +291,9 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   const giveWanted = async (wanted: number) => {
     if (wanted === weightVersion) {
       await publishAs(weightVersion, weightStep);
-      deps.log(`learner: published version ${weightVersion} again (the coordinator restarted without its bytes)`);
+      deps.log(
+        `learner: published version ${weightVersion} again (the coordinator holds no bytes of it: it restarted without a blob store, or its blob store lost them)`,
+      );
       return;
     }
     if (wantedTold !== wanted) deps.log(`learner: the coordinator wants the bytes of version ${wanted}, but this learner holds version ${weightVersion}`);
