@@ -89,6 +89,12 @@ for (const failing of [['take-after'], ['submit-before'], ['submit-after'], ['ta
       });
       assert.equal([counts.inFlight, counts.queued, counts.expired], [0, 0, 0], 'no lease left behind, none waited out');
       assert.is(store.failing.size, 0, 'every planned failure happened');
+      // The store applies a failing call before it throws, so the prompts can read done before the
+      // worker has its error: wait until it is back from each outage (a stop() first would end
+      // its wait before it says anything).
+      await eventually('the worker is back from each outage', () =>
+        log.filter((l) => /reachable again after/.test(l)).length >= failing.length ? true : undefined,
+      );
       await worker.stop();
       await running;
       // One line each way per outage (each failure here is one outage).
