@@ -33,9 +33,12 @@ export async function main(argv: string[]): Promise<void> {
     if (isUserFacing(err)) {
       process.stderr.write(`anomseer: ${err.message}\n`);
       process.exitCode = 2;
-      return;
+    } else {
+      process.stderr.write(`anomseer: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
     }
-    process.stderr.write(`anomseer: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
+    // A failed command ends the process even if a connection or timer it opened is still alive
+    // (a gRPC channel, a Redis client reconnecting): the line above is the last word.
+    setTimeout(() => process.exit(), 2000).unref();
   }
 }

@@ -10,13 +10,22 @@
  *   coordinator: dashboard http://<host:port>/?token=<…>   (unless the dashboard is off)
  * The full token never goes to a log: it comes from ANOMSEER_TOKEN, or is generated and
  * written (mode 0600) to `<outputDir>/cluster.token` (or `tokenFile`).
+ *
+ * Redis (coordinator/state/redis-connection.ts): password from --redis-password-file, the URL or
+ * REDIS_PASSWORD, never logged. Unreachable at start: UnavailableError within `redisOpenTimeoutMs`
+ * (the CLI prints one line, exit 2). While running: one line per outage, calls answer UNAVAILABLE
+ * meanwhile; a state found gone or replaced after a reconnect (or at a TakeGroups) ends the
+ * process: `stopped` resolves with the reason (the CLI exits 2). `rebuildState` lets a resumed
+ * learner's checkpoint replace a lost state (docs/CLUSTER.md "What survives what").
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Redis } from 'ioredis';
 import { validateToken } from '../proto/auth.js';
 import { exponentialBackoff } from '../proto/retry.js';
+import { isLoopbackHost } from '../proto/tls.js';
+import type { TlsMaterial } from '../proto/tls.js';
+import { parseRedisTarget, redisConnector } from './state/redis-connection.js';
 import { applyOverrides, loadJobFile, parseSetFlags } from '../shared/config/load.js';
 import type { JobConfig } from '../shared/config/job.js';
 import { trainingRecords } from '../shared/job/records.js';
@@ -39,8 +48,16 @@ export interface CoordinatorMainOptions {
   readonly jobFile: string;
   /** `--set key=value` flags. */
   readonly set?: readonly string[];
-  /** redis://host:port; absent = embedded memory store. */
+  /** redis://[:password@]host:port; absent = embedded memory store. */
   readonly redis?: string;
+  /** A file holding the Redis password (a mounted Secret); else the URL's, else REDIS_PASSWORD. */
+  readonly redisPasswordFile?: string;
+  /** How long to wait for Redis at start, ms (default 5 s). */
+  readonly redisOpenTimeoutMs?: number;
+  /** --rebuild-state: a resumed learner's checkpoint may replace a lost job state. */
+  readonly rebuildState?: boolean;
+  /** Serve gRPC over TLS (mTLS when it holds a CA): proto/tls.ts. */
+  readonly tls?: TlsMaterial;
   /** host:port; absent = the job's cluster.listen. */
   readonly listen?: string;
   /** Where a generated token is written (default <outputDir>/cluster.token). */
@@ -52,7 +69,7 @@ export interface CoordinatorMainOptions {
    * and port (default the job's cluster.dashboardPort; 0 = any free port).
    */
   readonly dashboard?: false | { readonly host?: string; readonly port?: number };
-  /** The process environment (ANOMSEER_TOKEN). */
+  /** The process environment (ANOMSEER_TOKEN, REDIS_PASSWORD). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (line: string) => void;
 }
@@ -62,24 +79,14 @@ export interface CoordinatorProcess {
   readonly jobId: string;
   /** The dashboard's base URL (without the token); undefined when it is off. */
   readonly dashboardUrl?: string;
+  /** Resolves when the coordinator must stop by itself (its job state is gone), with the line saying why. */
+  readonly stopped: Promise<string>;
   close(): Promise<void>;
 }
 
 /** `abcd…wxyz (64 chars)`: enough to tell tokens apart, never enough to use one. */
 export function maskToken(token: string): string {
   return `${token.slice(0, 4)}…${token.slice(-4)} (${token.length} chars)`;
-}
-
-function redisConnector(url: string): () => Redis {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError('--redis', `is "${url}"; expected redis://host:port`);
-  }
-  if (parsed.protocol !== 'redis:') throw new ConfigError('--redis', `is "${url}"; expected redis://host:port`);
-  const retry = exponentialBackoff({ baseMs: 100, maxMs: 5000, maxAttempts: 20, rng: Math.random });
-  return () => new Redis({ host: parsed.hostname, port: Number(parsed.port || 6379), retryStrategy: (attempt) => retry(attempt, 0) });
 }
 
 export async function runCoordinator(o: CoordinatorMainOptions): Promise<CoordinatorProcess> {
@@ -104,22 +111,70 @@ export async function runCoordinator(o: CoordinatorMainOptions): Promise<Coordin
   if (!Number.isInteger(dashboardPort) || dashboardPort < 0 || dashboardPort > 65535)
     throw new ConfigError('--dashboard-port', `must be an integer in [0, 65535], got "${dashboardPort}"`);
   const jobId = jobIdOf(job);
-  const store: StateStore = o.redis === undefined ? new MemoryStore({ jobId }) : await RedisStore.open({ jobId, connect: redisConnector(o.redis) });
+  let stop: (why: string) => void = () => {};
+  const stopped = new Promise<string>((resolve) => {
+    let told = false;
+    stop = (why) => {
+      if (told) return;
+      told = true;
+      resolve(why);
+    };
+  });
+  const lost = (message: string) =>
+    stop(
+      `coordinator: ${message}; stopping (to go on: restart the coordinator with --rebuild-state and the learner with --resume, which rebuilds the state from the learner's checkpoint)`,
+    );
   // Weight bytes live where the job state lives: a restarted coordinator on Redis still serves them (docs/STATE.md "Weight blobs").
   const keep = weightVersionsKept(job.cluster.maxStaleness);
+  let store: StateStore;
   let blobs: WeightBlobStore;
-  try {
-    blobs = o.redis === undefined ? new MemoryWeightBlobs({ keep }) : await RedisWeightBlobs.open({ jobId, connect: redisConnector(o.redis), keep });
-  } catch (err) {
-    await store.close();
-    throw err;
+  if (o.redis === undefined) {
+    store = new MemoryStore({ jobId });
+    blobs = new MemoryWeightBlobs({ keep });
+  } else {
+    const target = parseRedisTarget(o.redis, { env: o.env, passwordFile: o.redisPasswordFile });
+    // Reconnect forever (100 ms doubling to 2 s, jittered): the coordinator stops by itself only when the state is gone.
+    const retry = exponentialBackoff({ baseMs: 100, maxMs: 2000, rng: Math.random });
+    const redisStore = await RedisStore.open({
+      jobId,
+      connect: redisConnector(target, retry),
+      openTimeoutMs: o.redisOpenTimeoutMs ?? 5000,
+      events: {
+        down: (m) => o.log(`coordinator: ${m}; calls answer UNAVAILABLE (clients retry) until it is back`),
+        up: (ms) => o.log(`coordinator: ${target.where} reachable again after ${(ms / 1000).toFixed(1)} s`),
+        lost,
+      },
+    });
+    store = redisStore;
+    try {
+      blobs = await RedisWeightBlobs.open({
+        jobId,
+        connect: redisConnector(target, retry),
+        keep,
+        openTimeoutMs: o.redisOpenTimeoutMs ?? 5000,
+        where: target.where,
+      });
+    } catch (err) {
+      await redisStore.close();
+      throw err;
+    }
   }
   const closeState = async () => {
     await blobs.close();
     await store.close();
   };
   let dashboard: Dashboard | undefined;
-  const coordinator = createCoordinator(job, { store, blobs, clock: Date.now, logger: o.log, records, onProgress: (e) => dashboard?.publish(e) });
+  const coordinator = createCoordinator(job, {
+    store,
+    blobs,
+    clock: Date.now,
+    logger: o.log,
+    records,
+    onProgress: (e) => dashboard?.publish(e),
+    epochId: randomBytes(8).toString('hex'),
+    allowRebuild: o.rebuildState === true,
+    onStateLost: lost,
+  });
   if (o.dashboard !== false) {
     try {
       dashboard = await startCoordinatorDashboard(coordinator, job, { token, host: o.dashboard?.host ?? '127.0.0.1', port: dashboardPort, log: o.log });
@@ -138,6 +193,7 @@ export async function runCoordinator(o: CoordinatorMainOptions): Promise<Coordin
       maxMessageBytes: job.cluster.maxMessageBytes,
       logger: o.log,
       interceptors: metrics === undefined ? [] : [metrics.interceptor],
+      tls: o.tls,
     });
   } catch (err) {
     await dashboard?.close();
@@ -156,7 +212,13 @@ export async function runCoordinator(o: CoordinatorMainOptions): Promise<Coordin
     }
     o.log(`coordinator: metrics on http://${metricsServer.address}/metrics (bearer token), health on /healthz`);
   }
-  o.log(`coordinator: job ${jobId} listening on ${server.address}`);
+  o.log(`coordinator: job ${jobId} listening on ${server.address}${o.tls === undefined ? '' : o.tls.ca === undefined ? ' (TLS)' : ' (mutual TLS)'}`);
+  const host = server.address.slice(0, server.address.lastIndexOf(':'));
+  if (o.tls === undefined && !isLoopbackHost(host)) {
+    o.log(
+      'coordinator: gRPC is served without TLS beyond this machine: the token travels in clear text (use --tls-cert/--tls-key/--tls-ca: docs/DEPLOY.md "mTLS")',
+    );
+  }
   o.log(`coordinator: token ${maskToken(token)} ${tokenNote}`);
   if (dashboard !== undefined) {
     // The token is never printed here: it is ANOMSEER_TOKEN's, or in the 0600 token file.
@@ -166,12 +228,13 @@ export async function runCoordinator(o: CoordinatorMainOptions): Promise<Coordin
     }
   }
   o.log(
-    `coordinator: ${records.length} training records, ${job.train.steps} steps × ${job.rollout.promptsPerStep} prompts, G = ${job.rollout.groupSize}, max staleness ${job.cluster.maxStaleness}, store ${o.redis === undefined ? 'memory' : 'redis'}`,
+    `coordinator: ${records.length} training records, ${job.train.steps} steps × ${job.rollout.promptsPerStep} prompts, G = ${job.rollout.groupSize}, max staleness ${job.cluster.maxStaleness}, store ${store instanceof RedisStore ? store.where : 'memory'}${o.rebuildState === true ? '; --rebuild-state: a resumed learner may rebuild the job state' : ''}`,
   );
   return {
     address: server.address,
     jobId,
     dashboardUrl: dashboard?.url,
+    stopped,
     close: async () => {
       metrics?.setServing(false);
       await metricsServer?.close();

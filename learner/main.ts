@@ -1,20 +1,25 @@
 /**
  * The learner process of a cluster run: job file (+ --set flags; must match the coordinator's:
- * the job ids are compared) → token → gRPC clients → runRemoteTraining → summary JSON.
+ * the job ids are compared) → token (+ TLS) → gRPC clients → runRemoteTraining → summary JSON.
  * The only place the learner's real dependencies are wired. Every training event also goes
  * to the coordinator's dashboard (ReportProgress, in the background; it never stops training).
- * An aborted `signal` (SIGTERM, SIGINT) or `anomseer stop` ends the run early with a checkpoint
- * (remote-loop.ts); the summary then has `interrupted` set.
+ * `resume` continues the run in job.outputDir from its latest checkpoint. An aborted `signal`
+ * (SIGTERM, SIGINT: the CLI wires them) ends the run early with a checkpoint and a line saying how
+ * to continue it; `anomseer stop` ends it the same way, and remote-loop.ts says so (nothing to
+ * continue: the job is over). The summary then has `interrupted` set.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import sharp from 'sharp';
 import { bearerInterceptor, tokenFrom } from '../proto/auth.js';
 import { unary } from '../proto/call.js';
+import { learnerMetadata } from '../proto/learner-fence.js';
+import type { LearnerFence } from '../proto/learner-fence.js';
 import { createClient } from '../proto/load.js';
+import { channelCredentials } from '../proto/tls.js';
+import type { TlsMaterial } from '../proto/tls.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { channelOptions } from '../proto/options.js';
 import { applyOverrides, loadJobFile, parseSetFlags } from '../shared/config/load.js';
@@ -38,7 +43,11 @@ export interface LearnerMainOptions {
   readonly threads: number;
   /** Serve /metrics (bearer token) and /healthz here; absent = no metrics (docs/DEPLOY.md "Metrics"). */
   readonly metrics?: MetricsListen;
-  /** Aborted: stop at the next step boundary (at once while waiting for groups) with a checkpoint. */
+  /** Continue the run in the job's outputDir from its latest checkpoint. */
+  readonly resume?: boolean;
+  /** TLS to the coordinator (proto/tls.ts); absent = plain text. */
+  readonly tls?: TlsMaterial;
+  /** Aborted: stop at the next step boundary with a checkpoint (the CLI wires SIGINT/SIGTERM). */
   readonly signal?: AbortSignal;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (line: string) => void;
@@ -52,12 +61,19 @@ export async function runLearner(o: LearnerMainOptions): Promise<RemoteTrainSumm
     ...channelOptions({ maxMessageBytes: job.cluster.maxMessageBytes }),
     interceptors: [bearerInterceptor(token), ...(metrics === undefined ? [] : [metrics.interceptor])],
   };
-  const coord = createClient('Coordinator', o.coordinator, grpc.credentials.createInsecure(), opts);
-  const weights = createClient('Weights', o.coordinator, grpc.credentials.createInsecure(), opts);
+  const creds = channelCredentials(o.tls);
+  const coord = createClient('Coordinator', o.coordinator, creds, opts);
+  const weights = createClient('Weights', o.coordinator, creds, opts);
   sharp.cache(false);
+  const learnerId = `learner-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  let fence: LearnerFence | undefined;
   const progress = new ProgressReporter({
-    learnerId: `learner-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
-    send: (req) => unary(coord, coord.ReportProgress, req, { deadlineMs: Math.min(job.cluster.rpcDeadline, 10_000) }),
+    learnerId,
+    send: (req) =>
+      unary(coord, coord.ReportProgress, req, {
+        deadlineMs: Math.min(job.cluster.rpcDeadline, 10_000),
+        ...(fence === undefined ? {} : { metadata: learnerMetadata(fence) }),
+      }),
     log: o.log,
   });
   let metricsServer: MetricsServer | undefined;
@@ -75,7 +91,13 @@ export async function runLearner(o: LearnerMainOptions): Promise<RemoteTrainSumm
       log: o.log,
       device: o.device,
       threads: o.threads,
+      resume: o.resume,
       signal: o.signal,
+      coordinatorName: o.coordinator,
+      learnerId,
+      onClaimed: (f) => {
+        fence = f;
+      },
       onEvent:
         metrics === undefined
           ? progress.report
@@ -85,10 +107,17 @@ export async function runLearner(o: LearnerMainOptions): Promise<RemoteTrainSumm
             },
     });
     await progress.flush(job.cluster.rpcDeadline);
-    if (summary.interrupted === undefined)
+    if (summary.interrupted !== undefined) {
+      const i = summary.interrupted;
+      if (o.signal?.aborted === true) {
+        const again = ['anomseer learner', o.jobFile, ...(o.set ?? []).map((x) => `--set ${x}`), '--coordinator', o.coordinator, '--resume'].join(' ');
+        o.log(`learner: stopped in the ${i.stage === 'rl' ? 'RL' : 'warm start'} after step ${i.step}; checkpoint ${i.checkpoint}; continue with: ${again}`);
+      }
+    } else {
       o.log(
         `learner: done in ${summary.wallSeconds.toFixed(1)}s; checkpoint ${summary.checkpoint}; ${summary.promptsTrained} prompts trained, ${summary.promptsRequeued} requeued, ${summary.duplicatesDropped} duplicates dropped, ${summary.workers} workers`,
       );
+    }
     if (o.summary !== undefined) {
       mkdirSync(dirname(o.summary), { recursive: true });
       writeFileSync(o.summary, JSON.stringify(summary, null, 2) + '\n');

@@ -78,6 +78,27 @@ export class MessageTooLargeError extends AnomseerError {
 }
 
 /**
+ * Why the coordinator's job state and a learner (or the coordinator itself) disagree about which
+ * state this is (docs/STATE.md "Fingerprint", docs/CLUSTER.md "Learner resume"):
+ *   lost        the state the caller knew (its fingerprint) is gone: Redis restarted without
+ *               persistence, or the keys were deleted
+ *   incomplete  the job record is missing but other state of the job exists
+ *   started     a fresh learner, but the job already has weight versions: resume instead
+ *   behind      the checkpoint is newer than the state's latest version
+ *   mismatch    the checkpoint's weights are not the state's version of that number
+ * Do not retry: the message says what to run.
+ */
+export type JobStateReason = 'lost' | 'incomplete' | 'started' | 'behind' | 'mismatch';
+
+export class JobStateError extends AnomseerError {
+  readonly reason: JobStateReason;
+  constructor(reason: JobStateReason, message: string) {
+    super('E_JOB_STATE', message);
+    this.reason = reason;
+  }
+}
+
+/**
  * An operator stopped the job (`anomseer stop`, Coordinator.StopJob): nothing more is handed out.
  * The learner's TakeGroups gets it; the learner saves a checkpoint and exits. Do not retry.
  */
@@ -97,6 +118,36 @@ export class JobStoppedError extends AnomseerError {
   }
 }
 
+/**
+ * Another learner has claimed the job since this one did (its learner epoch is older): two
+ * learners must never both train a job. The older one stops; do not retry.
+ */
+export class LearnerFencedError extends AnomseerError {
+  /** The caller's learner epoch (0 = it sent none) and the job's current one. */
+  readonly epoch: number;
+  readonly current: number;
+  constructor(epoch: number, current: number, detail = '') {
+    super(
+      'E_LEARNER_FENCED',
+      epoch === 0
+        ? `this call carries no learner epoch, but learner epoch ${current} holds the job${detail === '' ? '' : ` (${detail})`}; a learner claims the job first (ClaimLearner)`
+        : `learner epoch ${epoch} was replaced: learner epoch ${current} has claimed the job since${detail === '' ? '' : ` (${detail})`}; this learner stops (two learners never train one job)`,
+    );
+    this.epoch = epoch;
+    this.current = current;
+  }
+}
+
+/**
+ * Something the server depends on is unreachable for now (the coordinator's Redis). Travels as
+ * UNAVAILABLE, so clients retry with backoff, as for a coordinator that is down.
+ */
+export class UnavailableError extends AnomseerError {
+  constructor(message: string) {
+    super('E_UNAVAILABLE', message);
+  }
+}
+
 /** The call carried no bearer token, or the wrong one. */
 export class UnauthenticatedError extends AnomseerError {
   constructor(message: string) {
@@ -112,7 +163,14 @@ export class RpcError extends AnomseerError {
   readonly grpcCode: number;
   readonly details: string;
   constructor(grpcCode: number, codeName: string, details: string) {
-    super('E_RPC', `gRPC ${codeName} (${grpcCode}): ${details}`);
+    // One line: grpc-js details may hold OpenSSL's multi-line errors and an empty "Resolution note".
+    super(
+      'E_RPC',
+      `gRPC ${codeName} (${grpcCode}): ${details
+        .replace(/\s*\n\s*/g, ' ')
+        .replace(/\s*Resolution note:\s*$/, '')
+        .trim()}`,
+    );
     this.grpcCode = grpcCode;
     this.details = details;
   }

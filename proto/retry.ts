@@ -9,6 +9,7 @@
  *   attempt 1 → up to 100 ms, 2 → up to 200 ms, 3 → 400, 4 → 800, 5 → 1600, 6 → null (give up)
  */
 import { ConfigError } from '../shared/errors.js';
+import { UnavailableError } from './errors.js';
 import { isRetryable } from './status.js';
 
 /**
@@ -79,3 +80,59 @@ export async function withRetry<T>(call: () => Promise<T>, policy: RetryPolicy, 
 
 /** The backoff every role uses unless told otherwise: 200 ms doubling to 5 s, full jitter. */
 export const DEFAULT_BACKOFF = Object.freeze({ baseMs: 200, maxMs: 5000 });
+
+/**
+ * What a role says while a peer is unreachable (docs/CLUSTER.md "What survives what"): one line
+ * when calls start failing with retryable errors, one when a call works again, and the line to
+ * stop with when the wait is over — never one line per retry (a 5-minute outage at a 5-s backoff
+ * would be 60). Pass `onRetry` to withRetry's hooks and call `ok()` after each success.
+ *
+ *   learner: coordinator 10.0.0.5:7070 unreachable (gRPC UNAVAILABLE (14): …); retrying for up to 5m (cluster.coordinatorWait)
+ *   learner: coordinator 10.0.0.5:7070 reachable again after 62.3 s
+ */
+export class OutageLog {
+  readonly #what: string;
+  readonly #log: (line: string) => void;
+  readonly #now: () => number;
+  readonly #limitMs: number;
+  #since: number | undefined;
+
+  constructor(o: { what: string; log: (line: string) => void; now: () => number; limitMs: number }) {
+    this.#what = o.what;
+    this.#log = o.log;
+    this.#now = o.now;
+    this.#limitMs = o.limitMs;
+  }
+
+  /** True while an outage is going on. */
+  get down(): boolean {
+    return this.#since !== undefined;
+  }
+
+  readonly onRetry = (err: unknown): void => {
+    if (this.#since !== undefined) return;
+    this.#since = this.#now();
+    this.#log(
+      `${this.#what} unreachable (${err instanceof Error ? err.message : String(err)}); retrying for up to ${formatWait(this.#limitMs)} (cluster.coordinatorWait)`,
+    );
+  };
+
+  ok(): void {
+    if (this.#since === undefined) return;
+    this.#log(`${this.#what} reachable again after ${((this.#now() - this.#since) / 1000).toFixed(1)} s`);
+    this.#since = undefined;
+  }
+
+  /** The error to stop with when `err` ended the wait: retryable ones are told as the outage they are. */
+  gaveUp(err: unknown): unknown {
+    if (!isRetryable(err)) return err;
+    return new UnavailableError(
+      `${this.#what} was unreachable for ${formatWait(this.#limitMs)} (cluster.coordinatorWait; last error: ${err instanceof Error ? err.message : String(err)}); stopping`,
+    );
+  }
+}
+
+/** 300000 → "5m", 90000 → "90s", 1500 → "1.5s". */
+export function formatWait(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
+}

@@ -16,6 +16,9 @@
  *   NotFoundError         NOT_FOUND (5)         unknown id: a bug or a restarted coordinator
  *   LeaseExpiredError     FAILED_PRECONDITION (9) the lease was real but is gone: drop, lease again
  *   StaleWeightsError     FAILED_PRECONDITION (9) fetch newer weights first, then sample again
+ *   JobStateError         FAILED_PRECONDITION (9) the job's state is not the one the caller knew: stop, say why
+ *   LearnerFencedError    FAILED_PRECONDITION (9) a newer learner holds the job: the older one stops
+ *   UnavailableError      UNAVAILABLE (14)      the server's Redis is down: retry with backoff
  *   JobStoppedError       FAILED_PRECONDITION (9) an operator stopped the job: checkpoint and exit
  *   ChecksumMismatchError DATA_LOSS (15)        bytes corrupted in transit: fetch again
  *   MessageTooLargeError  RESOURCE_EXHAUSTED (8) a field over its own limit: send less
@@ -32,14 +35,18 @@ import * as grpc from '@grpc/grpc-js';
 import { AnomseerError, ConfigError, DataError, InvalidArgumentError, ShapeError } from '../shared/errors.js';
 import {
   ChecksumMismatchError,
+  JobStateError,
   JobStoppedError,
   LeaseExpiredError,
+  LearnerFencedError,
   MessageTooLargeError,
   NotFoundError,
   RpcError,
   StaleWeightsError,
   UnauthenticatedError,
+  UnavailableError,
 } from './errors.js';
+import type { JobStateReason } from './errors.js';
 
 /** Metadata key of the error payload (binary: UTF-8 JSON `{ name, fields }`). */
 export const ERROR_METADATA_KEY = 'anomseer-error-bin';
@@ -157,6 +164,24 @@ export const ERROR_TABLE: readonly ErrorCodec[] = Object.freeze([
     (f) => new MessageTooLargeError(str(f.field), num(f.bytes), num(f.limit)),
   ),
   row(
+    JobStateError,
+    grpc.status.FAILED_PRECONDITION,
+    (e) => ({ reason: e.reason }),
+    (f, m) => new JobStateError(str(f.reason) as JobStateReason, m),
+  ),
+  row(
+    LearnerFencedError,
+    grpc.status.FAILED_PRECONDITION,
+    (e) => ({ epoch: e.epoch, current: e.current }),
+    (f, m) => Object.assign(new LearnerFencedError(num(f.epoch), num(f.current)), { message: m }),
+  ),
+  row(
+    UnavailableError,
+    grpc.status.UNAVAILABLE,
+    () => ({}),
+    (_f, m) => new UnavailableError(m),
+  ),
+  row(
     UnauthenticatedError,
     grpc.status.UNAUTHENTICATED,
     () => ({}),
@@ -233,6 +258,7 @@ export function fromStatus(err: Partial<grpc.StatusObject> & { message?: string 
 /** True when a failed call may be retried (after backoff): its code is in RETRYABLE_CODES. */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof RpcError) return RETRYABLE_CODES.has(err.grpcCode);
+  if (err instanceof UnavailableError) return true;
   if (err instanceof AnomseerError) return false;
   return isStatusLike(err) && RETRYABLE_CODES.has(err.code);
 }

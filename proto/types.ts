@@ -75,6 +75,8 @@ export interface RegisterWorkerResponse {
   group_size: number;
   max_staleness: number;
   max_new_tokens: number;
+  /** Wait this long for an unreachable coordinator, then stop, ms (0 = the worker's default). */
+  coordinator_wait_ms: number;
 }
 
 export interface HeartbeatRequest {
@@ -236,12 +238,16 @@ export interface CompletedGroup {
   rollouts: Rollout[];
   timing: RolloutTiming | null;
   submitted_at_ms: number;
+  /** The plan step the prompt was enqueued for: the item key is `<epoch>:<prompt_id>`. */
+  epoch: number;
 }
 
 export interface TakeGroupsResponse {
   batch_id: number;
   groups: CompletedGroup[];
   job_done: boolean;
+  /** The latest version whose bytes the coordinator lacks (it restarted): publish it again; 0 = none. */
+  weights_wanted: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,6 +292,8 @@ export interface PromptCounts {
   groups_ready: number;
   /** Submissions refused as malformed since this coordinator process started. */
   groups_rejected: number;
+  /** Accepted groups thrown away by learner resumes. */
+  groups_discarded: number;
 }
 
 export interface Throughput {
@@ -304,6 +312,42 @@ export interface GetStatusResponse {
   leases: LeaseStatus[];
   prompts: PromptCounts | null;
   throughput: Throughput | null;
+  /** The state's fingerprint. */
+  job_epoch: string;
+  learner_epoch: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Coordinator: ClaimLearner
+// ---------------------------------------------------------------------------------------------
+
+export interface ResumePoint {
+  weight_version: number;
+  step: number;
+  sha256: string;
+  job_epoch: string;
+  through_step: number;
+  extra_items: string[];
+  missing_items: string[];
+}
+
+export interface ClaimLearnerRequest {
+  job_id: string;
+  learner_id: string;
+  /** null: a learner starting the job. */
+  resume: ResumePoint | null;
+}
+
+export interface ClaimLearnerResponse {
+  learner_epoch: number;
+  job_epoch: string;
+  created_at_ms: number;
+  weight_version: number;
+  step: number;
+  reset: string;
+  previous_version: number;
+  groups_discarded: number;
+  groups_kept: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -504,6 +548,7 @@ export type CoordinatorHandlers = {
   TakeGroups: grpc.handleUnaryCall<TakeGroupsRequest, TakeGroupsResponse>;
   GetStatus: grpc.handleUnaryCall<GetStatusRequest, GetStatusResponse>;
   ReportProgress: grpc.handleUnaryCall<ReportProgressRequest, ReportProgressResponse>;
+  ClaimLearner: grpc.handleUnaryCall<ClaimLearnerRequest, ClaimLearnerResponse>;
   StopJob: grpc.handleUnaryCall<StopJobRequest, JobState>;
   GetJobState: grpc.handleUnaryCall<GetJobStateRequest, JobState>;
 };
@@ -565,6 +610,7 @@ export interface CoordinatorClient extends grpc.Client {
   TakeGroups: UnaryMethod<TakeGroupsRequest, TakeGroupsResponse>;
   GetStatus: UnaryMethod<GetStatusRequest, GetStatusResponse>;
   ReportProgress: UnaryMethod<ReportProgressRequest, ReportProgressResponse>;
+  ClaimLearner: UnaryMethod<ClaimLearnerRequest, ClaimLearnerResponse>;
   StopJob: UnaryMethod<StopJobRequest, JobState>;
   GetJobState: UnaryMethod<GetJobStateRequest, JobState>;
 }

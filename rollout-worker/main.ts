@@ -1,8 +1,10 @@
 /**
  * The rollout worker process: token (ANOMSEER_TOKEN or a token file) → gRPC clients to the
- * coordinator → the weight relay (a PeerWeights server on `peerListen`, default 127.0.0.1:0,
- * behind the same token; the fetcher; the announcer) → RolloutWorker with the ONNX sampler on
- * `device` → run until the job is done.
+ * coordinator (TLS when given: proto/tls.ts) → the weight relay (a PeerWeights server on
+ * `peerListen`, default 127.0.0.1:0, behind the same token; the fetcher; the announcer) →
+ * RolloutWorker with the ONNX sampler on `device` → run until the job is done (or the
+ * coordinator stays unreachable for cluster.coordinatorWait). Relays between workers are plain
+ * gRPC even with TLS to the coordinator: a relay bound beyond loopback says so in one line.
  * SIGTERM/SIGINT: stop leasing, release held leases (they are requeued at once), exit 0.
  * The only place the worker's real dependencies are wired.
  */
@@ -11,6 +13,8 @@ import * as grpc from '@grpc/grpc-js';
 import { bearerInterceptor, tokenFrom } from '../proto/auth.js';
 import { createClient } from '../proto/load.js';
 import { channelOptions } from '../proto/options.js';
+import { channelCredentials, isLoopbackHost } from '../proto/tls.js';
+import type { TlsMaterial } from '../proto/tls.js';
 import { parseDevice } from '../shared/onnx/runtime.js';
 import { serveMetrics } from '../telemetry/metrics-server.js';
 import type { MetricsListen, MetricsServer } from '../telemetry/metrics-server.js';
@@ -36,6 +40,8 @@ export interface WorkerMainOptions {
   readonly metrics?: MetricsListen;
   /** When the coordinator says the job is done: exit (default), or stay up until SIGTERM (for Deployments). */
   readonly whenDone?: 'exit' | 'wait';
+  /** TLS to the coordinator; absent = plain text. */
+  readonly tls?: TlsMaterial;
   /** What runWorker returns when a signal ended it before the job was done (default 0; 143 for a Kubernetes Job). */
   readonly signalExitCode?: number;
   /** Relay weights to other workers on this host:port (default 127.0.0.1:0); false = relay nothing. */
@@ -52,15 +58,23 @@ export async function runWorker(o: WorkerMainOptions): Promise<number> {
   parseDevice(device, '--device');
   const metrics = o.metrics === undefined ? undefined : createWorkerMetrics();
   const opts = { ...channelOptions(), interceptors: [bearerInterceptor(token), ...(metrics === undefined ? [] : [metrics.interceptor])] };
-  const coord = createClient('Coordinator', o.coordinator, grpc.credentials.createInsecure(), opts);
-  const weights = createClient('Weights', o.coordinator, grpc.credentials.createInsecure(), opts);
+  const creds = channelCredentials(o.tls);
+  const coord = createClient('Coordinator', o.coordinator, creds, opts);
+  const weights = createClient('Weights', o.coordinator, creds, opts);
   const held = new HeldWeights();
   let peerServer: PeerServer | undefined;
   if (o.peerListen !== false) {
     peerServer = await servePeerWeights({ held, listen: o.peerListen ?? '127.0.0.1:0', token });
   }
   const peerAddress = peerServer === undefined ? '' : (o.peerAdvertise ?? advertisedAddress(peerServer.address));
-  if (peerServer !== undefined) o.log(`worker: relays weights on ${peerServer.address} (advertised as ${peerAddress}; bearer token)`);
+  if (peerServer !== undefined) {
+    o.log(`worker: relays weights on ${peerServer.address} (advertised as ${peerAddress}; bearer token)`);
+    const host = peerServer.address.slice(0, peerServer.address.lastIndexOf(':'));
+    if (o.tls !== undefined && !isLoopbackHost(host))
+      o.log(
+        'worker: the weight relay is served without TLS beyond this machine (the token travels in clear text between workers); --peer-listen off relays nothing',
+      );
+  }
   const peers = new Map<string, PeerWeightsClient>();
   const jitter = new Rng(0).fork(`retry/${hostname()}:${process.pid}`);
   const retry = exponentialBackoff({ ...DEFAULT_BACKOFF, maxAttempts: 20, rng: () => jitter.uniform() });

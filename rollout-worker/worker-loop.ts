@@ -9,11 +9,17 @@
  * `<seed>/rollout`), so any worker produces the same traces for the same prompt and version.
  * `stop()` (SIGTERM) stops leasing and releases what it holds, so those prompts are requeued
  * at once instead of after the lease timeout.
+ *
+ * An unreachable coordinator is waited for, with backoff, for up to the job's
+ * cluster.coordinatorWait (told at registration; `coordinatorWaitMs` before that), with one log
+ * line per outage (proto/retry.ts OutageLog); then run() fails with one line. A coordinator whose
+ * latest version went down (a learner resumed from an older checkpoint) answers LeasePrompts with
+ * StaleWeightsError below the version held: the worker loads the coordinator's latest again.
  */
 import { unary } from '../proto/call.js';
 import { NotFoundError, RpcError, StaleWeightsError } from '../proto/errors.js';
 import { isRetryable } from '../proto/status.js';
-import { DEFAULT_BACKOFF, exponentialBackoff } from '../proto/retry.js';
+import { DEFAULT_BACKOFF, OutageLog, exponentialBackoff } from '../proto/retry.js';
 import type { RetryPolicy } from '../proto/retry.js';
 import type { CoordinatorClient, PromptLease, ReleaseReason, Rollout, SubmitGroupRequest, WeightsClient, WorkerState } from '../proto/types.js';
 import { AnomseerError, ConfigError, InvalidArgumentError } from '../shared/errors.js';
@@ -96,9 +102,12 @@ export interface WorkerOptions {
   readonly hooks?: WorkerHooks;
   /**
    * Backoff between retries of a failed round or a broken weight stream (default
-   * DEFAULT_BACKOFF, 20 attempts, jitter from a generator keyed by the host).
+   * DEFAULT_BACKOFF, jitter from a generator keyed by the host); a round is retried for up to
+   * the coordinator wait whatever the policy allows.
    */
   readonly retry?: RetryPolicy;
+  /** How long to wait for an unreachable coordinator before registration told the job's, ms (default 5 min). */
+  readonly coordinatorWaitMs?: number;
   /** This process's CPU seconds so far and resident bytes, for the heartbeat (default: process.cpuUsage, memoryUsage.rss). */
   readonly usage?: () => ProcessUsage;
 
@@ -122,6 +131,9 @@ const processUsage = (): ProcessUsage => {
 
 /** grpc status UNIMPLEMENTED: the server does not have the method. */
 const UNIMPLEMENTED = 12;
+
+/** NOT_FOUND for a lease: the coordinator's state does not know it (rebuilt after a loss). */
+const isUnknownLease = (err: unknown): boolean => err instanceof NotFoundError && err.kind === 'lease';
 
 /** `<seed>/rollout` → the rollout generator of the job. */
 export function rolloutRngOf(seedKey: string): Rng {
@@ -157,6 +169,18 @@ export class RolloutWorker {
   submitted = 0;
 
   readonly #retry: RetryPolicy;
+  /** cluster.coordinatorWait, ms (from RegisterWorker once registered). */
+  #waitMs: number;
+  #outage: OutageLog;
+  /** The coordinator's latest went below the version held (a learner resume): load its latest. */
+  #rewind = false;
+  /**
+   * A heartbeat was answered "unknown worker": the coordinator's state no longer has this worker
+   * (rebuilt after a loss). Told once; the main loop registers again and drops the leases held.
+   */
+  #forgotten = false;
+  /** The last lease floor a StaleWeightsError was logged for. */
+  #staleTold = 0;
   readonly #fetcher: WeightFetcher;
   /** Consecutive rounds whose latest version could not be fetched (NOT_FOUND). */
   #missing = 0;
@@ -165,6 +189,8 @@ export class RolloutWorker {
     this.#o = o;
     const jitter = new Rng(0).fork(`retry/${o.host}`);
     this.#retry = o.retry ?? exponentialBackoff({ ...DEFAULT_BACKOFF, maxAttempts: 20, rng: () => jitter.uniform() });
+    this.#waitMs = o.coordinatorWaitMs ?? 300_000;
+    this.#outage = this.#outageLog();
     this.#fetcher =
       o.fetcher ??
       new WeightFetcher({
@@ -180,6 +206,32 @@ export class RolloutWorker {
         retry: this.#retry,
         rpcDeadlineMs: o.rpcDeadlineMs,
       });
+  }
+
+  #outageLog(): OutageLog {
+    return new OutageLog({ what: `worker ${this.#id || '(unregistered)'}: coordinator`, log: this.#o.logger, now: this.#o.clock, limitMs: this.#waitMs });
+  }
+
+  /**
+   * `call` until it works, retrying retryable failures for up to the coordinator wait (one log
+   * line per outage); then the error to stop with.
+   */
+  async #waitingOut<T>(call: () => Promise<T>): Promise<T> {
+    const started = this.#o.clock();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const r = await call();
+        this.#outage.ok();
+        return r;
+      } catch (err) {
+        if (!isRetryable(err) || this.#stopping) throw err;
+        const waited = this.#o.clock() - started;
+        const wait = this.#retry(attempt, waited) ?? DEFAULT_BACKOFF.maxMs;
+        if (waited + wait > this.#waitMs) throw this.#outage.gaveUp(err);
+        this.#outage.onRetry(err);
+        await this.#o.sleep(wait);
+      }
+    }
   }
 
   get id(): string {
@@ -217,6 +269,8 @@ export class RolloutWorker {
     this.#groupSize = r.group_size;
     this.#heartbeatMs = r.heartbeat_interval_ms;
     this.#latest = Math.max(this.#latest, r.weight_version);
+    if (r.coordinator_wait_ms > 0) this.#waitMs = r.coordinator_wait_ms;
+    if (!this.#outage.down) this.#outage = this.#outageLog();
     this.#o.logger(
       `worker ${this.#id}: registered with job ${r.job_id} (G = ${r.group_size}, heartbeat ${r.heartbeat_interval_ms} ms, lease ${r.lease_timeout_ms} ms)`,
     );
@@ -232,8 +286,14 @@ export class RolloutWorker {
     for (let tries = 1; ; tries++) {
       const info = await unary(this.#o.weights, this.#o.weights.GetVersion, {}, { deadlineMs: this.#o.rpcDeadlineMs });
       const want = version === 0 ? info.version : version;
-      this.#latest = Math.max(this.#latest, info.version);
-      if (want === 0 || this.#sampler?.version === want) return;
+      // The coordinator's latest now, not the highest ever heard of: a version a heartbeat announced
+      // may have been dropped since (a learner resumed from an older checkpoint, a state rebuilt);
+      // keeping it would send every later round through GetVersion for a version that is gone.
+      this.#latest = info.version;
+      if (want === 0 || this.#sampler?.version === want) {
+        this.#rewind = false;
+        return;
+      }
       this.#state = 'WORKER_STATE_FETCHING_WEIGHTS';
       const t0 = this.#o.clock();
       let fetched;
@@ -252,6 +312,7 @@ export class RolloutWorker {
       await this.#sampler?.dispose();
       this.#sampler = next;
       this.#missing = 0;
+      this.#rewind = false;
       const wire = got.encoding === '' ? '' : ` as ${got.encoding}`;
       this.#o.logger(`worker ${this.#id}: loaded weight version ${got.version} (${bytes.length} bytes${wire}) in ${t1 - t0} ms`);
       return;
@@ -262,7 +323,16 @@ export class RolloutWorker {
     this.#lastBeat = this.#o.clock();
     this.#lastCpu = (this.#o.usage ?? processUsage)().cpuSeconds;
     this.#timer = setInterval(() => {
-      this.#beat().catch((err: unknown) => this.#o.logger(`worker ${this.#id}: heartbeat failed: ${(err as Error).message}`));
+      if (this.#forgotten) return; // until the main loop has registered again
+      this.#beat().catch((err: unknown) => {
+        if (err instanceof NotFoundError && err.kind === 'worker') {
+          this.#forgotten = true;
+          this.#o.logger(`worker ${this.#id}: the coordinator does not know this worker any more (its state was reset); registering again`);
+          return;
+        }
+        // A coordinator outage is told once by the main loop, not at every beat.
+        if (!isRetryable(err)) this.#o.logger(`worker ${this.#id}: heartbeat failed: ${(err as Error).message}`);
+      });
     }, this.#heartbeatMs);
     this.#timer.unref();
   }
@@ -292,10 +362,10 @@ export class RolloutWorker {
       { deadlineMs: Math.min(this.#o.rpcDeadlineMs ?? 30_000, this.#heartbeatMs) },
     );
     this.#latest = Math.max(this.#latest, r.latest_weight_version);
-    for (const id of r.lost_lease_ids) {
-      this.#lost.add(id);
-      this.#held.delete(id);
-    }
+    // Only a lease still held is dropped: a heartbeat sent while its group was being submitted
+    // reports that lease as not live any more, and keeping such an id would skip a later lease
+    // that reuses it (lease ids start again in a rebuilt state) while heartbeats renew it forever.
+    for (const id of r.lost_lease_ids) if (this.#held.delete(id)) this.#lost.add(id);
     for (const c of r.commands) {
       if (c.action === 'drain') this.#draining = true;
       if (c.action === 'stop') void this.stop();
@@ -306,13 +376,20 @@ export class RolloutWorker {
 
   /** Run until the job is done, a drain finishes, or stop() is called. */
   async run(): Promise<void> {
-    await this.#register();
+    await this.#waitingOut(() => this.#register());
     this.#startHeartbeats();
     let failures = 0;
+    let outageStarted = 0;
     try {
       while (!this.#stopping && !this.#draining) {
         try {
-          if (this.#sampler === undefined || this.#latest > this.#sampler.version) await this.#refresh(0);
+          if (this.#forgotten) {
+            this.#held.clear(); // leases of a state that is gone
+            this.#lost.clear();
+            await this.#waitingOut(() => this.#register());
+            this.#forgotten = false;
+          }
+          if (this.#sampler === undefined || this.#latest > this.#sampler.version || this.#rewind) await this.#refresh(0);
           if (this.#sampler === undefined) {
             this.#state = 'WORKER_STATE_IDLE';
             await this.#o.sleep(500);
@@ -320,6 +397,7 @@ export class RolloutWorker {
           }
           const done = await this.#batch(this.#sampler);
           failures = 0;
+          this.#outage.ok();
           if (done) {
             this.#jobDone = true;
             break;
@@ -327,11 +405,24 @@ export class RolloutWorker {
         } catch (err) {
           if (this.#stopping) break;
           if (err instanceof StaleWeightsError) {
-            this.#latest = Math.max(this.#latest, err.min);
+            if (err.used > err.min && err.used === this.#sampler?.version) {
+              // Ahead of the coordinator: its history was set back (a learner resumed from an older checkpoint).
+              this.#o.logger(`worker ${this.#id}: the coordinator's latest version is below the ${err.used} held (a learner resumed); loading its latest`);
+              this.#rewind = true;
+            } else {
+              // Told once per floor (a worker behind refreshes every round until it is not).
+              if (err.min !== this.#staleTold)
+                this.#o.logger(`worker ${this.#id}: leases need version >= ${err.min}, this worker holds ${err.used}; fetching the latest`);
+              this.#staleTold = err.min;
+              this.#latest = Math.max(this.#latest, err.min);
+            }
             continue;
           }
           if (err instanceof NotFoundError && err.kind === 'worker') {
-            await this.#register();
+            this.#held.clear(); // leases of a state that is gone
+            this.#lost.clear();
+            await this.#waitingOut(() => this.#register());
+            this.#forgotten = false;
             continue;
           }
           if (err instanceof NotFoundError && err.kind === 'weight version') {
@@ -343,10 +434,13 @@ export class RolloutWorker {
             await this.#o.sleep(Math.min(5000, 250 * 2 ** Math.min(this.#missing - 1, 5)));
             continue;
           }
-          const wait = isRetryable(err) ? this.#retry(failures + 1, 0) : null;
-          if (wait !== null) {
+          if (isRetryable(err)) {
+            if (failures === 0) outageStarted = this.#o.clock();
             failures += 1;
-            this.#o.logger(`worker ${this.#id}: ${(err as Error).message}; retrying`);
+            const waited = this.#o.clock() - outageStarted;
+            const wait = this.#retry(failures, waited) ?? DEFAULT_BACKOFF.maxMs;
+            if (waited + wait > this.#waitMs) throw this.#outage.gaveUp(err);
+            this.#outage.onRetry(err);
             await this.#o.sleep(wait);
             continue;
           }
@@ -361,19 +455,28 @@ export class RolloutWorker {
     }
   }
 
-  /** One lease → sample → submit round; true when the coordinator says the job is done. */
+  /**
+   * One lease → sample → submit round; true when the coordinator says the job is done. Both calls
+   * wait out an unreachable coordinator themselves: LeasePrompts is retried with the same
+   * request id (a lost answer gives the same leases again), SubmitGroups with the same groups (a
+   * lease accepted before answers "duplicate"). Giving up on a round instead would leave its
+   * leases renewed by every heartbeat and their prompts never submitted.
+   */
   async #batch(sampler: Sampler): Promise<boolean> {
     this.#state = 'WORKER_STATE_IDLE';
-    const res = await unary(
-      this.#o.coord,
-      this.#o.coord.LeasePrompts,
-      {
-        worker_id: this.#id,
-        max_prompts: this.#o.maxPrompts ?? 2,
-        weight_version: sampler.version,
-        request_id: `${this.#id}-${++this.#requests}`,
-      },
-      { deadlineMs: this.#o.rpcDeadlineMs },
+    const requestId = `${this.#id}-${++this.#requests}`;
+    const res = await this.#waitingOut(() =>
+      unary(
+        this.#o.coord,
+        this.#o.coord.LeasePrompts,
+        {
+          worker_id: this.#id,
+          max_prompts: this.#o.maxPrompts ?? 2,
+          weight_version: sampler.version,
+          request_id: requestId,
+        },
+        { deadlineMs: this.#o.rpcDeadlineMs },
+      ),
     );
     if (res.job_done) return true;
     this.#o.hooks?.leased?.(res.leases.length);
@@ -392,7 +495,10 @@ export class RolloutWorker {
     for (let p = 0; p < res.leases.length; p++) {
       const l = res.leases[p]!;
       if (this.#stopping) return false; // stop() released them
-      if (this.#lost.delete(l.lease_id)) continue; // expired or cancelled: the coordinator may still accept it, but it asked us to drop it
+      if (this.#lost.delete(l.lease_id)) {
+        this.#held.delete(l.lease_id);
+        continue; // expired or cancelled: the coordinator may still accept it, but it asked us to drop it
+      }
       const rollouts: Rollout[] = groups[p]!.map((s, i) => ({ index: i, token_ids: s.ids, logprobs: Array.from(s.logps), text: s.text, truncated: false }));
       const tokens = rollouts.reduce((a, r) => a + r.token_ids.length, 0);
       batch.push({
@@ -404,7 +510,7 @@ export class RolloutWorker {
         timing: { started_at_ms: started, finished_at_ms: finished, render_ms: 0, generate_ms: finished - started, tokens_generated: tokens },
       });
     }
-    await this.#submit(batch);
+    await this.#waitingOut(() => this.#submit(batch));
     return false;
   }
 
@@ -431,8 +537,10 @@ export class RolloutWorker {
         if (err instanceof RpcError && err.grpcCode === UNIMPLEMENTED) {
           this.#batchSubmit = false; // a coordinator from before SubmitGroups: one group a call from now on
           this.#o.logger(`worker ${this.#id}: the coordinator has no SubmitGroups; submitting one group a call`);
-        } else if (err instanceof InvalidArgumentError) {
-          this.#o.logger(`worker ${this.#id}: the coordinator refused a batch of ${batch.length} group(s) (${err.message}); sending them one by one`);
+        } else if (err instanceof InvalidArgumentError || isUnknownLease(err)) {
+          this.#o.logger(
+            `worker ${this.#id}: the coordinator refused a batch of ${batch.length} group(s) (${(err as Error).message}); sending them one by one`,
+          );
         } else throw err;
       }
     for (const g of batch) {
@@ -440,6 +548,12 @@ export class RolloutWorker {
         const r = await unary(this.#o.coord, this.#o.coord.SubmitGroup, g, { deadlineMs });
         this.#submitted(g, r.accepted);
       } catch (err) {
+        if (isUnknownLease(err)) {
+          // The coordinator's state no longer has the lease (rebuilt after a loss): nothing to release.
+          this.#held.delete(g.lease_id);
+          this.#o.logger(`worker ${this.#id}: group for lease ${g.lease_id} dropped (${(err as Error).message})`);
+          continue;
+        }
         if (!(err instanceof InvalidArgumentError)) throw err;
         this.#o.logger(`worker ${this.#id}: group for lease ${g.lease_id} refused (${err.message}); releasing it`);
         await this.#release([g], 'RELEASE_REASON_ERROR', err.message);

@@ -1,21 +1,27 @@
-/** `anomseer learner <job.yaml> --coordinator ADDR`: the learner of a cluster run (docs/CLUSTER.md). */
+/**
+ * `anomseer learner <job.yaml> --coordinator ADDR [--resume]`: the learner of a cluster run
+ * (docs/CLUSTER.md). SIGINT/SIGTERM: save a checkpoint at the next step boundary (at once while
+ * waiting for groups), exit 130 (again: at once); `anomseer stop`: the same checkpoint, exit 0.
+ */
 import type { Command } from 'commander';
-import { parseDeviceFlag, parseThreads } from './flags.js';
+import { addTlsOptions, parseDeviceFlag, parseThreads, tlsFromFlags } from './flags.js';
+import type { TlsFlagValues } from './flags.js';
 import { exitWithParent } from '../launch/exit-with-parent.js';
 import { addMetricsOptions, metricsFromFlags } from '../../telemetry/cli-flags.js';
 import type { MetricsFlags } from '../../telemetry/cli-flags.js';
 
-interface Flags extends MetricsFlags {
+interface Flags extends MetricsFlags, TlsFlagValues {
   coordinator: string;
   set: string[];
   summary?: string;
   device: string;
   threads: string;
   tokenFile?: string;
+  resume?: boolean;
 }
 
 export function registerLearner(program: Command): void {
-  addMetricsOptions(program.command('learner'))
+  addTlsOptions(addMetricsOptions(program.command('learner')), 'client')
     .description('Run the learner: take complete groups from the coordinator, TimerPO updates, publish weights, checkpoints, final eval.')
     .argument('<job.yaml>', 'the job file the coordinator was started with (with the same --set flags)')
     .requiredOption('--coordinator <host:port>', 'address the coordinator printed')
@@ -24,9 +30,12 @@ export function registerLearner(program: Command): void {
     .option('--device <device>', 'cpu or cuda:N', 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per session', '1')
     .option('--token-file <file>', 'read the cluster token from this file')
+    .option('--resume', "continue the run in the job's outputDir from its latest checkpoint; the coordinator's job state is reset to it (Ctrl-C saves one)")
     .action(async (file: string, flags: Flags) => {
       exitWithParent(process.env, (line) => process.stderr.write(`learner: ${line}\n`));
       const threads = parseThreads(flags.threads);
+      const tls = tlsFromFlags(flags, 'client');
+      const log = (line: string) => process.stdout.write(`${line}\n`);
       const { runLearner } = await import('../../learner/main.js');
       // SIGTERM (a Kubernetes Job deleted, a pod evicted) or SIGINT: checkpoint and exit 130;
       // a second one exits at once. Without a handler, node as PID 1 ignores SIGTERM.
@@ -38,20 +47,27 @@ export function registerLearner(program: Command): void {
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
-      const summary = await runLearner({
-        jobFile: file,
-        set: flags.set,
-        coordinator: flags.coordinator,
-        summary: flags.summary,
-        device: await parseDeviceFlag(flags.device),
-        threads,
-        tokenFile: flags.tokenFile,
-        metrics: metricsFromFlags(flags),
-        signal: stop.signal,
-        env: process.env,
-        log: (line) => process.stdout.write(`${line}\n`),
-      });
-      // Stopped by a signal: 130, as `train` (the run is not finished). Stopped by `anomseer stop`: 0.
-      if (summary.interrupted !== undefined && stop.signal.aborted) process.exitCode = 130;
+      try {
+        const summary = await runLearner({
+          jobFile: file,
+          set: flags.set,
+          coordinator: flags.coordinator,
+          summary: flags.summary,
+          device: await parseDeviceFlag(flags.device),
+          threads,
+          tokenFile: flags.tokenFile,
+          metrics: metricsFromFlags(flags),
+          resume: flags.resume === true,
+          tls,
+          signal: stop.signal,
+          env: process.env,
+          log,
+        });
+        // Stopped by a signal: 130, as `train` (the run is not finished; --resume continues it). Stopped by `anomseer stop`: 0.
+        if (summary.interrupted !== undefined && stop.signal.aborted) process.exitCode = 130;
+      } finally {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+      }
     });
 }

@@ -11,10 +11,12 @@ import { mkdirSync, openSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { addTlsOptions, tlsArgs, tlsFromFlags } from './flags.js';
+import type { TlsFlagValues } from './flags.js';
 import type { GetStatusResponse, WorkerStatus } from '../../proto/types.js';
 import { ConfigError } from '../../shared/errors.js';
 
-interface Flags {
+interface Flags extends TlsFlagValues {
   coordinator: string;
   workers: string;
   device: string;
@@ -33,8 +35,7 @@ export function localLiveWorkers(s: GetStatusResponse, host: string, liveWithinM
 }
 
 export function registerScale(program: Command): void {
-  program
-    .command('scale')
+  addTlsOptions(program.command('scale'), 'client')
     .description('Start or stop rollout workers on this machine until N of them serve the coordinator.')
     .requiredOption('--coordinator <host:port>', 'address the coordinator printed')
     .requiredOption('--workers <n>', 'live workers wanted on this machine')
@@ -47,9 +48,9 @@ export function registerScale(program: Command): void {
       const liveWithin = Number(flags.liveWithin);
       if (!Number.isInteger(want) || want < 0 || want > 256) throw new ConfigError('--workers', `must be an integer in [0, 256], got "${flags.workers}"`);
       if (!Number.isInteger(liveWithin) || liveWithin < 1) throw new ConfigError('--live-within', `must be a positive integer (ms), got "${flags.liveWithin}"`);
-      const { grpc, bearerInterceptor, tokenFrom, unary, createClient, channelOptions } = await import('./grpc-client.js');
+      const { bearerInterceptor, tokenFrom, unary, createClient, channelOptions, channelCredentials } = await import('./grpc-client.js');
       const token = tokenFrom(process.env, flags.tokenFile);
-      const coord = createClient('Coordinator', flags.coordinator, grpc.credentials.createInsecure(), {
+      const coord = createClient('Coordinator', flags.coordinator, channelCredentials(tlsFromFlags(flags, 'client')), {
         ...channelOptions(),
         interceptors: [bearerInterceptor(token)],
       });
@@ -76,7 +77,7 @@ export function registerScale(program: Command): void {
         const bin = new URL('../../bin/anomseer.mjs', import.meta.url).pathname;
         for (let i = local.length; i < want; i++) {
           const log = openSync(join(flags.logDir, `worker-${Date.now()}-${i}.log`), 'a');
-          const child = spawn(process.execPath, [bin, 'worker', '--coordinator', flags.coordinator, '--device', flags.device], {
+          const child = spawn(process.execPath, [bin, 'worker', '--coordinator', flags.coordinator, '--device', flags.device, ...tlsArgs(flags)], {
             detached: true,
             stdio: ['ignore', log, log],
             env: { ...process.env, ANOMSEER_TOKEN: token },

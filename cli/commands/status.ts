@@ -11,12 +11,14 @@
  *   call failing is an error like without --watch (a wrong address, a wrong token).
  */
 import type { Command } from 'commander';
+import { addTlsOptions } from './flags.js';
+import type { TlsFlagValues } from './flags.js';
 import type { CoordinatorClient, GetStatusResponse, JobState } from '../../proto/types.js';
 import { ConfigError } from '../../shared/errors.js';
 import { formatDuration } from './progress.js';
 import { connectCoordinator } from './remote.js';
 
-interface Flags {
+interface Flags extends TlsFlagValues {
   coordinator: string;
   json?: boolean;
   tokenFile?: string;
@@ -138,8 +140,7 @@ async function watch(coord: CoordinatorClient, flags: Flags, intervalMs: number)
 }
 
 export function registerStatus(program: Command): void {
-  program
-    .command('status')
+  addTlsOptions(program.command('status'), 'client')
     .description('Show a running job: state, prompts, workers, leases, throughput, ETA (token from ANOMSEER_TOKEN or --token-file).')
     .requiredOption('--coordinator <host:port>', 'address the coordinator printed')
     .option('--json', 'print the GetStatus answer (with job_state) as JSON; with --watch one object per line')

@@ -8,10 +8,12 @@
 import type { Command } from 'commander';
 import type { JobState } from '../../proto/types.js';
 import { AnomseerError, ConfigError } from '../../shared/errors.js';
+import { addTlsOptions } from './flags.js';
+import type { TlsFlagValues } from './flags.js';
 import { connectCoordinator } from './remote.js';
 import { stateText } from './status.js';
 
-interface Flags {
+interface Flags extends TlsFlagValues {
   coordinator: string;
   tokenFile?: string;
   reason: string;
@@ -31,8 +33,7 @@ export function stopLine(j: JobState): string {
 }
 
 export function registerStop(program: Command): void {
-  program
-    .command('stop')
+  addTlsOptions(program.command('stop'), 'client')
     .description('Stop a running job: workers drain and exit, the learner checkpoints and exits (token from ANOMSEER_TOKEN or --token-file).')
     .requiredOption('--coordinator <host:port>', 'address the coordinator printed')
     .option('--reason <text>', 'why, for the logs and `status` (at most 200 characters)', '')

@@ -7,9 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { parseDeviceFlag, parseIntFlag, parsePortFlag, parseThreads } from './flags.js';
+import { parseDeviceFlag, parseIntFlag, parsePortFlag, parseThreads, stopOnSignals } from './flags.js';
 import type { runTraining } from '../../learner/main.js';
-import { ConfigError } from '../../shared/errors.js';
 import { hostname } from 'node:os';
 
 interface TrainFlags {
@@ -38,18 +37,20 @@ export function registerTrain(program: Command): void {
       '--workers <n>',
       'run as a local cluster: coordinator, learner and N rollout workers as separate processes on loopback (absent or 0: everything in this process; docs/CLUSTER.md)',
     )
-    .option('--resume [dir]', "continue the run in the job's outputDir (or DIR) from its latest checkpoint (Ctrl-C saves one)")
+    .option(
+      '--resume [dir]',
+      "continue the run in the job's outputDir (or DIR) from its latest checkpoint (Ctrl-C saves one); with --workers the learner resumes and the coordinator rebuilds its state from the checkpoint",
+    )
     .action(async (file: string, flags: TrainFlags) => {
       const threads = parseThreads(flags.threads);
       const device = await parseDeviceFlag(flags.device);
       const workers = flags.workers === undefined ? 0 : parseIntFlag('--workers', flags.workers, 0, 64);
-      if (workers > 0 && flags.resume !== undefined)
-        throw new ConfigError('--resume', 'applies to single-process runs; a cluster learner resumes with `anomseer learner --resume`');
       if (workers > 0) {
         const { runLocalCluster } = await import('../launch/local-cluster.js');
         process.exitCode = await runLocalCluster({
           jobFile: file,
           set: flags.set,
+          resume: flags.resume === undefined ? undefined : typeof flags.resume === 'string' ? { dir: flags.resume } : {},
           workers,
           summary: flags.summary,
           device,
@@ -58,7 +59,7 @@ export function registerTrain(program: Command): void {
           dashboardPort: flags.dashboardPort === undefined ? undefined : parsePortFlag('--dashboard-port', flags.dashboardPort),
           node: process.execPath,
           bin: new URL('../../bin/anomseer.mjs', import.meta.url).pathname,
-          tokenFile: await runTokenFile(file, flags.set),
+          tokenFile: await runTokenFile(file, typeof flags.resume === 'string' ? [...flags.set, `outputDir=${flags.resume}`] : flags.set),
           env: process.env,
           log: (line) => process.stdout.write(`${line}\n`),
         });
@@ -73,7 +74,7 @@ export function registerTrain(program: Command): void {
       const job = typeof flags.resume === 'string' ? { ...loaded, outputDir: flags.resume } : loaded;
       sharp.cache(false);
       const log = (line: string) => process.stdout.write(`${line}\n`);
-      const stop = stopOnSignals(log);
+      const stop = stopOnSignals('train', log);
       const dashboard = flags.dashboard ? await startTrainDashboard(job, flags, log) : undefined;
       const summary = await runTraining(job, {
         clock: () => new Date(),
@@ -119,31 +120,6 @@ async function startTrainDashboard(job: Parameters<typeof runTraining>[0], flags
   const dash = await startLocalDashboard(job, { token: t.token, port, hostname: hostname(), device: flags.device, now: () => Date.now(), log });
   log(dashboardLinkLine(dash.url, t, tokenFile));
   return dash;
-}
-
-/**
- * SIGINT/SIGTERM once: abort the returned signal (the trainer finishes its step and saves a
- * checkpoint); twice: exit at once with 130, saving nothing.
- */
-function stopOnSignals(log: (line: string) => void): { signal: AbortSignal; dispose(): void } {
-  const ctl = new AbortController();
-  const on = (sig: NodeJS.Signals) => {
-    if (ctl.signal.aborted) {
-      log(`train: ${sig} again; exiting without a checkpoint`);
-      process.exit(130);
-    }
-    log(`train: ${sig}; finishing the current step, then saving a checkpoint (${sig} again stops at once)`);
-    ctl.abort();
-  };
-  process.on('SIGINT', on);
-  process.on('SIGTERM', on);
-  return {
-    signal: ctl.signal,
-    dispose: () => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-    },
-  };
 }
 
 /** `<outputDir>/dashboard.token` of the job file with its overrides (the launcher's token file). */

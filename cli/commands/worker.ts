@@ -1,12 +1,13 @@
 /** `anomseer worker --coordinator ADDR [--device cpu|cuda:N] [--peer-listen HOST:PORT|off]`: one rollout worker (docs/CLUSTER.md). */
 import type { Command } from 'commander';
-import { parseDeviceFlag, parseIntFlag, parseThreads } from './flags.js';
+import { addTlsOptions, parseDeviceFlag, parseIntFlag, parseThreads, tlsFromFlags } from './flags.js';
+import type { TlsFlagValues } from './flags.js';
 import { exitWithParent } from '../launch/exit-with-parent.js';
 import { ConfigError } from '../../shared/errors.js';
 import { addMetricsOptions, metricsFromFlags } from '../../telemetry/cli-flags.js';
 import type { MetricsFlags } from '../../telemetry/cli-flags.js';
 
-interface Flags extends MetricsFlags {
+interface Flags extends MetricsFlags, TlsFlagValues {
   coordinator: string;
   device: string;
   threads: string;
@@ -20,7 +21,7 @@ interface Flags extends MetricsFlags {
 }
 
 export function registerWorker(program: Command): void {
-  addMetricsOptions(program.command('worker'))
+  addTlsOptions(addMetricsOptions(program.command('worker')), 'client')
     .description('Run a rollout worker: lease prompts, sample G traces each with the latest weights, submit (token from ANOMSEER_TOKEN or --token-file).')
     .requiredOption('--coordinator <host:port>', 'address the coordinator printed')
     .option('--device <device>', 'cpu or cuda:N', 'cpu')
@@ -64,6 +65,7 @@ export function registerWorker(program: Command): void {
         workerId: flags.id,
         metrics: metricsFromFlags(flags),
         whenDone: flags.whenDone,
+        tls: tlsFromFlags(flags, 'client'),
         signalExitCode,
         peerListen: flags.peerListen === 'off' ? false : flags.peerListen,
         peerAdvertise: flags.peerAdvertise,

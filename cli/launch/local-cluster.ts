@@ -9,6 +9,11 @@
  * or `?token=<ANOMSEER_TOKEN>`; the token itself is never printed (FILE is the run's 0600 token
  * file, dashboard/token.ts). When the learner exits, the workers and then the coordinator get SIGTERM
  * (SIGKILL after `graceMs`); any early failure stops everything. Returns the learner's exit code.
+ *
+ * `resume`: the learner continues the run in outputDir (or `dir`) from its latest checkpoint
+ * (`learner --resume`), and the coordinator — a new process with a new embedded state — rebuilds
+ * the job's state from it (`coordinator --rebuild-state`). SIGINT/SIGTERM to the launcher reach
+ * the learner, which saves a checkpoint at the next step boundary (exit 130).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -21,6 +26,8 @@ export interface LocalClusterOptions {
   readonly jobFile: string;
   readonly set: readonly string[];
   readonly workers: number;
+  /** Continue the run from its latest checkpoint (in `dir`, default the job's outputDir). */
+  readonly resume?: { readonly dir?: string };
   readonly summary?: string;
   readonly device: string;
   readonly threads: number;
@@ -56,7 +63,9 @@ export async function runLocalCluster(o: LocalClusterOptions): Promise<number> {
   const sets = o.set.flatMap((s) => ['--set', s]);
   const children: Child[] = [];
   const start = (name: string, args: string[], onLine?: (line: string) => void): Child => {
-    const proc = spawn(o.node, [o.bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Own process groups: a Ctrl-C in the terminal reaches the launcher only, which hands it to
+    // the learner (below); the roles still die with the launcher (exit-with-parent.ts).
+    const proc = spawn(o.node, [o.bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     for (const stream of [proc.stdout!, proc.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         o.log(`[${name}] ${line}`);
@@ -78,7 +87,8 @@ export async function runLocalCluster(o: LocalClusterOptions): Promise<number> {
 
   try {
     let address: string | undefined;
-    const coordinator = start('coordinator', ['coordinator', o.jobFile, ...sets, '--listen', '127.0.0.1:0', ...dashboardArgs], (line) => {
+    const rebuild = o.resume === undefined ? [] : ['--rebuild-state'];
+    const coordinator = start('coordinator', ['coordinator', o.jobFile, ...sets, '--listen', '127.0.0.1:0', ...dashboardArgs, ...rebuild], (line) => {
       address ??= /listening on (\S+)/.exec(line)?.[1];
       const dashboard = /^coordinator: dashboard (http:\/\/\S+\/)\?/.exec(line)?.[1];
       if (dashboard !== undefined) {
@@ -105,10 +115,22 @@ export async function runLocalCluster(o: LocalClusterOptions): Promise<number> {
       '--threads',
       String(o.threads),
       ...(o.summary === undefined ? [] : ['--summary', o.summary]),
+      ...(o.resume === undefined ? [] : ['--resume', ...(o.resume.dir === undefined ? [] : ['--set', `outputDir=${o.resume.dir}`])]),
     ]);
     for (let i = 1; i <= o.workers; i++) start(`worker ${i}`, ['worker', '--coordinator', address, '--device', o.device, '--threads', String(o.threads)]);
-    const code = await Promise.race([learner.exited, coordinator.exited.then((c) => (learner.proc.exitCode === null ? Math.max(1, c) : c))]);
-    return code;
+    // SIGINT/SIGTERM: the learner finishes its step and saves a checkpoint (a second one: at once).
+    const forward = (sig: NodeJS.Signals) => {
+      o.log(`train: ${sig}; the learner saves a checkpoint at the next step boundary (${sig} again stops it at once)`);
+      learner.proc.kill(sig);
+    };
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    try {
+      return await Promise.race([learner.exited, coordinator.exited.then((c) => (learner.proc.exitCode === null ? Math.max(1, c) : c))]);
+    } finally {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+    }
   } finally {
     // Workers first (they release leases to a live coordinator), then the coordinator.
     await Promise.all(children.filter((c) => c.name !== 'coordinator').map(stop));

@@ -12,6 +12,14 @@
  *   TakeGroups      learner long poll (learner-intake.ts); a retry before the ack gets the same batch
  *   GetStatus       counters, workers, leases, throughput
  *   ReportProgress  the learner's training events (JSON, at most 1 MiB) for the dashboard
+ *   ClaimLearner    a learner takes the job (learner epoch + 1); a resumed one resets the state to
+ *                   its checkpoint (docs/CLUSTER.md "Learner resume")
+ *
+ * The learner's calls (TakeGroups, ReportProgress, and PublishWeights through server.ts) carry its
+ * fence (proto/learner-fence.ts): a call from a learner that is not the latest claim, or that
+ * trained against another state of the job, is refused (`checkLearner`). TakeGroups also reads the
+ * job's fingerprint from the store, so state lost under a running coordinator (a Redis flush) is
+ * found within one step even without a reconnect (`onStateLost`).
  *
  * Steps are released to the queue as weight versions appear (shared/job/plan.ts): step k is enqueued
  * once version k − maxStaleness is published, so with maxStaleness 0 every group of step k is
@@ -25,11 +33,14 @@
  * number[] built once per record.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { MessageTooLargeError, StaleWeightsError } from '../../proto/errors.js';
+import { JobStateError, MessageTooLargeError, StaleWeightsError, UnavailableError } from '../../proto/errors.js';
+import { fenceOf } from '../../proto/learner-fence.js';
 import type { GroupChecker } from '../../proto/group-check.js';
 import { RPC_LIMITS } from '../../proto/options.js';
 import { toStatus } from '../../proto/status.js';
 import type {
+  ClaimLearnerRequest,
+  ClaimLearnerResponse,
   CoordinatorHandlers,
   GetStatusResponse,
   HeartbeatRequest,
@@ -57,9 +68,11 @@ import type { SeriesRecord } from '../../shared/series/record.js';
 import { PROGRESS_MAX_BYTES, decodeProgress } from '../../shared/training/progress-codec.js';
 import type { DashboardEvent } from '../../shared/training/events.js';
 import { checkRollout, minWeightVersion } from '../scheduling/staleness.js';
-import type { StateStore } from '../state/store.js';
+import type { ClaimResult, StateStore } from '../state/store.js';
 import { recordIdOf } from '../../shared/job/plan.js';
 import { LearnerIntake } from './learner-intake.js';
+import { checkFence, resumeItems } from './learner-fencing.js';
+import type { LearnerHold } from './learner-fencing.js';
 import type { StepPlan } from '../../shared/job/plan.js';
 import { Submissions } from './submissions.js';
 import { Throughput } from './throughput.js';
@@ -82,6 +95,8 @@ export interface CoordinatorSettings {
   readonly retryAfterMs: number;
   /** How often the lease-expiry sweep runs. */
   readonly expiryIntervalMs: number;
+  /** How long workers wait for an unreachable coordinator before they stop (cluster.coordinatorWait), told at registration. */
+  readonly coordinatorWaitMs: number;
 }
 
 export interface Timers {
@@ -113,6 +128,15 @@ export interface CoordinatorServiceDeps {
   readonly timers?: Timers;
   /** Where the learner's ReportProgress events go (the dashboard); absent = checked and dropped. */
   readonly onProgress?: (event: DashboardEvent) => void;
+  /** Fingerprint given to the job's state when this coordinator creates it (random; default ''). */
+  readonly epochId?: string;
+  /**
+   * --rebuild-state: remains of a lost state are deleted at start, and a resumed learner's
+   * checkpoint may replace a state that does not hold it (docs/CLUSTER.md "What survives what").
+   */
+  readonly allowRebuild?: boolean;
+  /** The job's state is gone or replaced under this coordinator (found at a TakeGroups): it must stop. */
+  readonly onStateLost?: (message: string) => void;
 }
 
 /** What the coordinator knows of a worker beyond the store's record (from its heartbeats). */
@@ -149,6 +173,10 @@ export class CoordinatorService {
   #sweep: unknown;
   #unwatch: (() => void) | undefined;
   readonly #intake: LearnerIntake;
+  /** The state's fingerprint and the latest learner claim (the store's job record holds both). */
+  #learner: LearnerHold = { jobEpoch: '', learnerEpoch: 0, createdAtMs: 0 };
+  /** Step releases and learner claims run one at a time (a claim resets what releases build on). */
+  #serial: Promise<unknown> = Promise.resolve();
   readonly startedAtMs: number;
 
   constructor(deps: CoordinatorServiceDeps) {
@@ -163,6 +191,7 @@ export class CoordinatorService {
       seedKey: deps.settings.seedKey,
       prompt: (id) => this.#prompt(id),
       jobDone: () => this.#jobDone(),
+      weightsWanted: () => deps.registry.wanted(),
     });
     this.#submissions = new Submissions({
       store: deps.store,
@@ -180,14 +209,22 @@ export class CoordinatorService {
 
   /** Create or check the job record, release the steps the latest version allows, start the expiry sweep. */
   async start(): Promise<void> {
-    const job = await this.#d.store.initJob(this.#d.settings.configHash, this.#d.clock());
+    const job = await this.#d.store.initJob(this.#d.settings.configHash, this.#d.clock(), this.#d.epochId ?? '', this.#d.allowRebuild === true);
+    this.#learner = { jobEpoch: job.epochId, learnerEpoch: job.learnerEpoch, createdAtMs: job.createdAtMs };
     this.#d.registry.restore(job);
     await this.#releaseSteps(Math.max(job.weightVersion, this.#d.registry.latest));
+    // A failure because the store is unreachable is told once by the store (coordinator/main.ts),
+    // not at every tick; anything else is a bug worth a line.
+    const failed = (what: string) => (err: unknown) => {
+      if (!(err instanceof UnavailableError)) this.#d.logger(`coordinator: ${what} failed: ${String(err)}`);
+    };
     this.#unwatch = this.#d.registry.watch((v) => {
-      this.#releaseSteps(v.version).catch((err: unknown) => this.#d.logger(`coordinator: releasing steps failed: ${String(err)}`));
+      this.#releaseSteps(v.version).catch(failed('releasing steps'));
     });
     this.#sweep = this.#timers.setInterval(() => {
-      this.expireNow().catch((err: unknown) => this.#d.logger(`coordinator: lease expiry failed: ${String(err)}`));
+      this.expireNow().catch(failed('lease expiry'));
+      // A release that failed (the store was down when a version was published) is tried again here.
+      this.#releaseSteps(this.#d.registry.latest).catch(failed('releasing steps'));
     }, this.#d.settings.expiryIntervalMs);
   }
 
@@ -210,14 +247,33 @@ export class CoordinatorService {
     return expired.length;
   }
 
+  /** Run `fn` after every release or claim started before it. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#serial.then(fn, fn);
+    this.#serial = run.catch(() => undefined);
+    return run;
+  }
+
   /** Enqueue the steps whose rollouts may start with `latest` published: k <= latest + maxStaleness. */
-  async #releaseSteps(latest: number): Promise<void> {
-    if (latest < 1) return;
-    const upTo = Math.min(this.#d.plan.steps, latest + this.#d.settings.maxStaleness);
+  #releaseSteps(latest: number): Promise<void> {
+    return this.#exclusive(async () => {
+      if (latest >= 1) await this.#enqueueThrough(Math.min(this.#d.plan.steps, latest + this.#d.settings.maxStaleness));
+    });
+  }
+
+  /** Enqueue steps #releasedSteps + 1 .. upTo (inside #exclusive). */
+  async #enqueueThrough(upTo: number): Promise<void> {
     while (this.#releasedSteps < upTo) {
       // Raise the floor first: from here on leases need versions fit for step k (#leaseFloor).
       const k = (this.#releasedSteps += 1);
-      await this.#d.store.enqueueEpoch(k, this.#d.plan.promptsOf(k), this.#d.clock());
+      try {
+        await this.#d.store.enqueueEpoch(k, this.#d.plan.promptsOf(k), this.#d.clock());
+      } catch (err) {
+        // Not enqueued (or only some chunks: enqueueEpoch completes an epoch when called again):
+        // step k is not released, the sweep tries again.
+        this.#releasedSteps = k - 1;
+        throw err;
+      }
     }
   }
 
@@ -232,10 +288,15 @@ export class CoordinatorService {
     return Math.max(minWeightVersion(latest, this.#d.settings.maxStaleness), this.#releasedSteps - this.#d.settings.maxStaleness);
   }
 
-  async #jobDone(): Promise<{ leasing: boolean; taking: boolean }> {
+  /**
+   * sampled: every item has its group. done: every group was also acknowledged by the learner —
+   * only then do workers hear job_done: a learner that dies before its last acknowledgement may
+   * resume from an older checkpoint, and the steps after it need workers again.
+   */
+  async #jobDone(): Promise<{ sampled: boolean; done: boolean }> {
     const c = await this.#d.store.counters();
-    const allIn = this.#releasedSteps === this.#d.plan.steps && c.promptsDone >= this.#d.plan.total;
-    return { leasing: allIn, taking: allIn && c.groupsReady === 0 && c.groupsAcked >= this.#d.plan.total };
+    const sampled = this.#releasedSteps === this.#d.plan.steps && c.promptsDone >= this.#d.plan.total;
+    return { sampled, done: sampled && c.groupsReady === 0 && c.groupsAcked >= this.#d.plan.total };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -262,6 +323,7 @@ export class CoordinatorService {
       group_size: s.groupSize,
       max_staleness: s.maxStaleness,
       max_new_tokens: s.maxNewTokens,
+      coordinator_wait_ms: s.coordinatorWaitMs,
     };
   }
 
@@ -329,7 +391,7 @@ export class CoordinatorService {
       minWeightVersion: floor,
       requestId: req.request_id,
     });
-    if (taken.length === 0) return { leases: [], retry_after_ms: s.retryAfterMs, job_done: (await this.#jobDone()).leasing };
+    if (taken.length === 0) return { leases: [], retry_after_ms: s.retryAfterMs, job_done: (await this.#jobDone()).done };
     const leases: PromptLease[] = taken.map((l) => ({
       lease_id: l.leaseId,
       prompt_id: l.promptId,
@@ -402,8 +464,86 @@ export class CoordinatorService {
   // Learner
   // ------------------------------------------------------------------------------------------
 
-  takeGroups(req: TakeGroupsRequest): Promise<TakeGroupsResponse> {
+  async takeGroups(req: TakeGroupsRequest, metadata?: grpc.Metadata): Promise<TakeGroupsResponse> {
+    this.checkLearner(metadata);
+    // Once a step or so: is the state in the store still the one this coordinator serves?
+    const job = await this.#d.store.getJob();
+    if (job === null || job.epochId !== this.#learner.jobEpoch) {
+      const message =
+        job === null
+          ? `the state of job ${this.#d.settings.jobId} is gone from the store (no job record): it was deleted, or Redis lost it`
+          : `the state of job ${this.#d.settings.jobId} in the store was replaced (fingerprint ${job.epochId}, this coordinator served ${this.#learner.jobEpoch})`;
+      this.#d.onStateLost?.(message);
+      throw new JobStateError('lost', `${message}; the coordinator stops`);
+    }
     return this.#intake.take(req);
+  }
+
+  /**
+   * Is this call from the learner holding the job? JobStateError('lost') when it trained against
+   * another state of the job, LearnerFencedError when a newer learner claimed it (learner-fencing.ts).
+   */
+  checkLearner(metadata: grpc.Metadata | undefined): void {
+    checkFence(metadata === undefined ? undefined : fenceOf(metadata), this.#learner, this.#d.settings.jobId);
+  }
+
+  /** A learner takes the job (see ClaimLearnerRequest); a resume resets the state to its checkpoint. */
+  async claimLearner(req: ClaimLearnerRequest): Promise<ClaimLearnerResponse> {
+    const s = this.#d.settings;
+    if (req.job_id !== s.jobId) {
+      throw new InvalidArgumentError(
+        'job_id',
+        `is "${req.job_id}"; this coordinator runs job "${s.jobId}": start the learner with the coordinator's job file and --set flags`,
+      );
+    }
+    const trained = req.resume === null ? undefined : resumeItems(this.#d.plan, req.resume);
+    return this.#exclusive(async () => {
+      const now = this.#d.clock();
+      const r: ClaimResult =
+        req.resume === null || trained === undefined
+          ? await this.#d.store.claimLearner({ mode: 'fresh', now })
+          : await this.#d.store.claimLearner({
+              mode: 'resume',
+              now,
+              rebuild: this.#d.allowRebuild === true,
+              point: {
+                version: req.resume.weight_version,
+                step: req.resume.step,
+                sha256: req.resume.sha256,
+                epochId: req.resume.job_epoch,
+                trained,
+              },
+            });
+      const job = r.job;
+      this.#learner = { jobEpoch: job.epochId, learnerEpoch: job.learnerEpoch, createdAtMs: job.createdAtMs };
+      const who = req.learner_id === '' ? 'a learner' : `learner ${req.learner_id}`;
+      if (r.reset === 'none') {
+        this.#d.logger(`coordinator: ${who} claimed job ${s.jobId} (learner epoch ${job.learnerEpoch})`);
+      } else {
+        // The state now stands at the checkpoint: forget later versions, the open batch, and
+        // enqueue the released steps again (their done items are skipped).
+        this.#d.registry.reset(job);
+        this.#intake.reset();
+        this.#releasedSteps = 0;
+        await this.#enqueueThrough(job.weightVersion < 1 ? 0 : Math.min(this.#d.plan.steps, job.weightVersion + s.maxStaleness));
+        const how = r.reset === 'rebuilt' ? 'rebuilt the job state from its checkpoint' : 'resumed the job from its checkpoint';
+        const dropped = r.previousVersion > job.weightVersion ? `versions ${job.weightVersion + 1}..${r.previousVersion} dropped, ` : '';
+        this.#d.logger(
+          `coordinator: ${who} ${how} at version ${job.weightVersion} (step ${job.step}; learner epoch ${job.learnerEpoch}): ${dropped}${trained?.length ?? 0} prompts trained, ${r.kept} accepted groups kept, ${r.discarded} discarded (sampled again)`,
+        );
+      }
+      return {
+        learner_epoch: job.learnerEpoch,
+        job_epoch: job.epochId,
+        created_at_ms: job.createdAtMs,
+        weight_version: job.weightVersion,
+        step: job.step,
+        reset: r.reset,
+        previous_version: r.previousVersion,
+        groups_discarded: r.discarded,
+        groups_kept: r.kept,
+      };
+    });
   }
 
   /**
@@ -412,7 +552,8 @@ export class CoordinatorService {
    * i.e. INVALID_ARGUMENT), drop a sequence already seen from this learner (a retry), pass the
    * rest to `onProgress`. Nothing here touches the job's state.
    */
-  async reportProgress(req: ReportProgressRequest): Promise<ReportProgressResponse> {
+  async reportProgress(req: ReportProgressRequest, metadata?: grpc.Metadata): Promise<ReportProgressResponse> {
+    this.checkLearner(metadata);
     const bytes = Buffer.byteLength(req.event_json, 'utf8');
     if (bytes > PROGRESS_MAX_BYTES) throw new MessageTooLargeError('event_json', bytes, PROGRESS_MAX_BYTES);
     if (!Number.isSafeInteger(req.sequence) || req.sequence < 1)
@@ -490,8 +631,11 @@ export class CoordinatorService {
         stale_dropped: c.staleDropped,
         groups_ready: c.groupsReady,
         groups_rejected: this.#submissions.rejectedTotal(),
+        groups_discarded: c.groupsDiscarded,
       },
       throughput: rate,
+      job_epoch: job?.epochId ?? this.#learner.jobEpoch,
+      learner_epoch: job?.learnerEpoch ?? this.#learner.learnerEpoch,
     };
   }
 
@@ -499,15 +643,17 @@ export class CoordinatorService {
   handlers(): Omit<CoordinatorHandlers, 'StopJob' | 'GetJobState'> {
     const log = this.#d.logger;
     const unary =
-      <Req, Res>(name: string, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> =>
+      <Req, Res>(name: string, fn: (req: Req, metadata: grpc.Metadata) => Promise<Res>): grpc.handleUnaryCall<Req, Res> =>
       (call, callback) => {
-        fn(call.request).then(
-          (res) => callback(null, res),
-          (err: unknown) => {
-            if (!(err instanceof AnomseerError)) log(`coordinator: ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-            callback(toStatus(err), null);
-          },
-        );
+        Promise.resolve()
+          .then(() => fn(call.request, call.metadata))
+          .then(
+            (res) => callback(null, res),
+            (err: unknown) => {
+              if (!(err instanceof AnomseerError)) log(`coordinator: ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+              callback(toStatus(err), null);
+            },
+          );
       };
     return {
       RegisterWorker: unary('RegisterWorker', (r: RegisterWorkerRequest) => this.registerWorker(r)),
@@ -516,9 +662,10 @@ export class CoordinatorService {
       SubmitGroup: unary('SubmitGroup', (r: SubmitGroupRequest) => this.submitGroup(r)),
       SubmitGroups: unary('SubmitGroups', (r: SubmitGroupsRequest) => this.submitGroups(r)),
       ReleaseLeases: unary('ReleaseLeases', (r: ReleaseLeasesRequest) => this.releaseLeases(r)),
-      TakeGroups: unary('TakeGroups', (r: TakeGroupsRequest) => this.takeGroups(r)),
+      TakeGroups: unary('TakeGroups', (r: TakeGroupsRequest, m) => this.takeGroups(r, m)),
       GetStatus: unary('GetStatus', () => this.getStatus()),
-      ReportProgress: unary('ReportProgress', (r: ReportProgressRequest) => this.reportProgress(r)),
+      ReportProgress: unary('ReportProgress', (r: ReportProgressRequest, m) => this.reportProgress(r, m)),
+      ClaimLearner: unary('ClaimLearner', (r: ClaimLearnerRequest) => this.claimLearner(r)),
     };
   }
 }

@@ -29,8 +29,10 @@ export interface LearnerIntakeDeps {
   readonly seedKey: string;
   /** The training record behind a planned prompt id, and its series as a wire array. */
   readonly prompt: (promptId: string) => { readonly record: SeriesRecord; readonly series: number[] };
-  /** leasing: every item is done; taking: every item is done and acknowledged. */
-  readonly jobDone: () => Promise<{ leasing: boolean; taking: boolean }>;
+  /** sampled: every item has its group; done: every item's group is also acknowledged. */
+  readonly jobDone: () => Promise<{ sampled: boolean; done: boolean }>;
+  /** The latest version whose bytes this coordinator lacks (0 = none): WeightRegistry.wanted. */
+  readonly weightsWanted: () => Promise<number>;
 }
 
 export class LearnerIntake {
@@ -42,6 +44,15 @@ export class LearnerIntake {
   /** Counts notify() calls: a waiter that saw it move while reading the counters reads again. */
   #generation = 0;
   #stopped = false;
+  /**
+   * A batch the store holds open may have been handed out in an answer that never arrived: after
+   * this coordinator started (the previous process may have taken it), and after a takeBatch
+   * whose outcome is unknown (the store became unreachable mid-call: the script may have run).
+   * Until no such batch is left, the next take redelivers it at once
+   * (TakeBatchInput.redeliverOpen) instead of after ackTimeoutMs. The learner acknowledges a
+   * batch before it takes the next, so an open batch at that point is one it never got.
+   */
+  #maybeOpen = true;
 
   constructor(deps: LearnerIntakeDeps) {
     this.#d = deps;
@@ -68,6 +79,15 @@ export class LearnerIntake {
     for (const w of ws) w();
   }
 
+  /**
+   * A learner resume reset the state (claimLearner): no batch is outstanding any more (the store
+   * closed the open ones), so a learner's next call gets a new batch, never the old learner's.
+   */
+  reset(): void {
+    this.#outstanding.clear();
+    this.#maybeOpen = false;
+  }
+
   /** Answer every waiting long poll now and never wait again. */
   stop(): void {
     this.#stopped = true;
@@ -84,12 +104,28 @@ export class LearnerIntake {
       if (held?.batchId === req.ack_batch_id) this.#outstanding.delete(learner);
     }
     const pending = this.#outstanding.get(learner);
-    if (pending !== undefined) return this.#answer(pending); // a retry: the same batch again
-    await this.#waitForGroups(req.min_groups, req.wait_ms);
-    const batch = await this.#d.store.takeBatch({ max: req.max_groups, now: this.#d.clock(), ackTimeoutMs: this.#d.ackTimeoutMs });
-    if (batch === null) return { batch_id: 0, groups: [], job_done: (await this.#d.jobDone()).taking };
+    if (pending !== undefined) return this.#answer(pending, await this.#d.weightsWanted()); // a retry: the same batch again
+    if (this.#maybeOpen) {
+      const open = await this.#d.store.takeBatch({ max: req.max_groups, now: this.#d.clock(), ackTimeoutMs: this.#d.ackTimeoutMs, redeliverOpen: true });
+      this.#maybeOpen = open !== null; // look again until none is left
+      if (open !== null) {
+        this.#outstanding.set(learner, open);
+        return this.#answer(open, await this.#d.weightsWanted());
+      }
+    }
+    // Workers cannot sample without the latest bytes: ask the learner for them now, not after wait_ms.
+    const wanted = await this.#d.weightsWanted();
+    await this.#waitForGroups(req.min_groups, wanted > 0 ? 0 : req.wait_ms);
+    let batch: Batch | null;
+    try {
+      batch = await this.#d.store.takeBatch({ max: req.max_groups, now: this.#d.clock(), ackTimeoutMs: this.#d.ackTimeoutMs });
+    } catch (err) {
+      this.#maybeOpen = true; // it may have taken a batch whose answer is lost
+      throw err;
+    }
+    if (batch === null) return { batch_id: 0, groups: [], job_done: (await this.#d.jobDone()).done, weights_wanted: wanted };
     this.#outstanding.set(learner, batch);
-    return this.#answer(batch);
+    return this.#answer(batch, wanted);
   }
 
   async #waitForGroups(min: number, waitMs: number): Promise<void> {
@@ -105,7 +141,7 @@ export class LearnerIntake {
         const seen = this.#generation;
         const c = await this.#d.store.counters();
         if (c.groupsReady >= Math.max(1, min) || timedOut || this.#stopped) return;
-        if ((await this.#d.jobDone()).leasing && c.groupsReady > 0) return;
+        if ((await this.#d.jobDone()).sampled && c.groupsReady > 0) return;
         if (this.#generation !== seen) continue; // a group came in while we read: read again
         await new Promise<void>((resolve) => this.#waiters.add(resolve));
       }
@@ -114,8 +150,8 @@ export class LearnerIntake {
     }
   }
 
-  #answer(batch: Batch): TakeGroupsResponse {
-    return { batch_id: batch.batchId, groups: batch.groups.map((g) => this.#completed(g)), job_done: false };
+  #answer(batch: Batch, wanted: number): TakeGroupsResponse {
+    return { batch_id: batch.batchId, groups: batch.groups.map((g) => this.#completed(g)), job_done: false, weights_wanted: wanted };
   }
 
   #completed(g: StoredGroup): CompletedGroup {
@@ -132,6 +168,7 @@ export class LearnerIntake {
       rollouts: p.rollouts,
       timing: p.timing,
       submitted_at_ms: g.submittedAtMs,
+      epoch: g.epoch,
     };
   }
 }

@@ -7,6 +7,10 @@ import * as grpc from '@grpc/grpc-js';
 import { requireTokenAll } from '../../proto/auth.js';
 import { addService } from '../../proto/load.js';
 import { serverOptions } from '../../proto/options.js';
+import { toStatus } from '../../proto/status.js';
+import { serverCredentials } from '../../proto/tls.js';
+import type { TlsMaterial } from '../../proto/tls.js';
+import type { WeightsHandlers } from '../../proto/types.js';
 import type { JobConfig } from '../../shared/config/job.js';
 import type { SeriesRecord } from '../../shared/series/record.js';
 import type { StateStore } from '../state/store.js';
@@ -43,6 +47,12 @@ export interface CoordinatorDeps {
   readonly weightEgress?: EgressPacer;
   /** Where the learner's ReportProgress events go (the dashboard); absent = checked and dropped. */
   readonly onProgress?: (event: DashboardEvent) => void;
+  /** Fingerprint given to the job's state if this coordinator creates it (coordinator/main.ts: random). */
+  readonly epochId?: string;
+  /** --rebuild-state (CoordinatorServiceDeps.allowRebuild). */
+  readonly allowRebuild?: boolean;
+  /** The job's state is gone under this coordinator: it must stop. */
+  readonly onStateLost?: (message: string) => void;
 }
 
 export interface Coordinator {
@@ -70,6 +80,7 @@ export function settingsOf(job: JobConfig): CoordinatorSettings {
     ackTimeoutMs: Math.max(600_000, 10 * c.rpcDeadline),
     retryAfterMs: Math.min(500, c.heartbeatInterval),
     expiryIntervalMs: Math.max(100, Math.min(c.heartbeatInterval, Math.floor(c.leaseTimeout / 4))),
+    coordinatorWaitMs: c.coordinatorWait,
   };
 }
 
@@ -108,6 +119,9 @@ export function createCoordinator(job: JobConfig, deps: CoordinatorDeps): Coordi
     logger: deps.logger,
     timers: deps.timers,
     onProgress: deps.onProgress,
+    epochId: deps.epochId,
+    allowRebuild: deps.allowRebuild,
+    onStateLost: deps.onStateLost,
   });
   const jobStop = new JobStop({
     jobId: settings.jobId,
@@ -133,10 +147,40 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Serve both services on `listen` ("host:port", port 0 = any free port), every call behind `token`. */
+/**
+ * PublishWeights only from the learner holding the job (CoordinatorService.checkLearner): a
+ * replaced learner's publish is refused before its chunks are read.
+ */
+export function fencePublish(c: Coordinator, handlers: WeightsHandlers): WeightsHandlers {
+  const publish = handlers.PublishWeights;
+  return {
+    ...handlers,
+    PublishWeights: (call, callback) => {
+      try {
+        c.service.checkLearner(call.metadata);
+      } catch (err) {
+        callback(toStatus(err), null);
+        return;
+      }
+      publish(call, callback);
+    },
+  };
+}
+
+/**
+ * Serve both services on `listen` ("host:port", port 0 = any free port), every call behind
+ * `token`; with `tls` over TLS (mTLS when it holds a CA: proto/tls.ts).
+ */
 export async function serveCoordinator(
   c: Coordinator,
-  opts: { listen: string; token: string; maxMessageBytes?: number; logger: (line: string) => void; interceptors?: grpc.ServerInterceptor[] },
+  opts: {
+    listen: string;
+    token: string;
+    maxMessageBytes?: number;
+    logger: (line: string) => void;
+    interceptors?: grpc.ServerInterceptor[];
+    tls?: TlsMaterial;
+  },
 ): Promise<RunningServer> {
   // interceptors: e.g. coordinator/metrics.ts's RPC timing (sees every call, refused ones too).
   const server = new grpc.Server({
@@ -151,9 +195,9 @@ export async function serveCoordinator(
     egress: c.weightEgress,
     logger: opts.logger,
   });
-  addService(server, 'Weights', requireTokenAll(weights, opts.token));
+  addService(server, 'Weights', requireTokenAll(fencePublish(c, weights), opts.token));
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(opts.listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err === null ? resolve(p) : reject(err)));
+    server.bindAsync(opts.listen, serverCredentials(opts.tls), (err, p) => (err === null ? resolve(p) : reject(err)));
   });
   await c.service.start();
   const host = opts.listen.slice(0, opts.listen.lastIndexOf(':'));

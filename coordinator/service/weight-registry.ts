@@ -14,6 +14,11 @@
  * store after a restart); FetchWeights never hashes. With `f16` the bytes sent are the F16
  * wire file (proto/weight-f16.ts), made once per version; the blob store keeps the file as
  * the learner published it.
+ *
+ * Fallback (docs/CLUSTER.md "What survives what"): when the latest version's bytes are in
+ * neither place (the blob store was wiped with the state and rebuilt from the learner's
+ * checkpoint, or there is no blob store), `wanted()` names it and the learner publishes the
+ * same bytes again (TakeGroups `weights_wanted`).
  */
 import { broadcastChunkBytes, chunkCount, sha256Hex } from '../../proto/chunks.js';
 import { assembleWeights } from '../../proto/chunks.js';
@@ -112,6 +117,37 @@ export class WeightRegistry {
     this.#restored = { ...NO_VERSION, version: job.weightVersion, step: job.step, sha256: job.weightSha256, wire_sha256: job.weightSha256 };
   }
 
+  /**
+   * A learner resume set the job's history back (or a rebuild set it, docs/CLUSTER.md "Learner
+   * resume"): `job.weightVersion` is the latest again; kept versions above it (or of its number
+   * with another sha256) are forgotten, so their bytes are never served for the new lineage.
+   * Blobs of dropped versions are never read back (#load serves nothing above the latest, nor a
+   * latest whose sha256 is not the record's) and are overwritten when the new lineage publishes
+   * those numbers.
+   */
+  reset(job: JobRecord): void {
+    for (const [v, kept] of [...this.#versions]) {
+      if (v > job.weightVersion || (v === job.weightVersion && kept.info.sha256 !== job.weightSha256)) this.#versions.delete(v);
+    }
+    this.#latest = job.weightVersion;
+    this.#restored =
+      job.weightVersion === 0
+        ? undefined
+        : { ...NO_VERSION, version: job.weightVersion, step: job.step, sha256: job.weightSha256, wire_sha256: job.weightSha256 };
+  }
+
+  /**
+   * The fallback of durable weights: the latest version when its bytes are neither in memory nor
+   * in the blob store (the blob store lost them: Redis wiped and the state rebuilt from the
+   * learner's checkpoint, or no blob store), so the learner is asked to publish it again
+   * (TakeGroups `weights_wanted`). 0 when the latest bytes can be served, or nothing is published.
+   */
+  async wanted(): Promise<number> {
+    const latest = this.#latest;
+    if (latest === 0 || this.#versions.has(latest)) return 0;
+    return (await this.#load(latest)) === undefined && latest === this.#latest ? latest : 0;
+  }
+
   #describe(blob: WeightBlob): StoredVersion {
     let wire = blob.bytes;
     let encoding = '';
@@ -157,6 +193,11 @@ export class WeightRegistry {
         .then(
           (blob) => {
             if (blob === undefined) return undefined;
+            const record = this.#restored?.version === version ? this.#restored : undefined;
+            if (record !== undefined && record.sha256 !== '' && blob.sha256 !== record.sha256) {
+              this.#log(`weights: version ${version} in the blob store is not the job's (sha256 ${blob.sha256}, the job's is ${record.sha256}): not served`);
+              return undefined;
+            }
             const v = this.#describe(blob);
             this.#keepInMemory(v);
             this.broadcasts.published(version, v.info.total_bytes, v.info.published_at_ms);

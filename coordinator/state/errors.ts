@@ -4,7 +4,7 @@
  * store throws through the same function, so both stores fail with the same class and message.
  */
 import { AnomseerError, InvalidArgumentError } from '../../shared/errors.js';
-import { NotFoundError, StaleWeightsError } from '../../proto/errors.js';
+import { JobStateError, NotFoundError, StaleWeightsError } from '../../proto/errors.js';
 
 /** A change that contradicts recorded state: another config for the job, a version gap or a rewritten version. */
 export class StateConflictError extends AnomseerError {
@@ -27,6 +27,11 @@ export const CODE = {
   NO_JOB: -7,
   LEASE_NOT_OWNED: -8,
   PROMPT_MISMATCH: -9,
+  STATE_INCOMPLETE: -10,
+  JOB_STARTED: -11,
+  STATE_MISMATCH: -12,
+  STATE_BEHIND: -13,
+  CHECKPOINT_MISMATCH: -14,
 } as const;
 
 export type ErrorCode = Exclude<(typeof CODE)[keyof typeof CODE], 0>;
@@ -72,6 +77,31 @@ export function errorFromCode(code: number, ctx: ErrorContext): AnomseerError {
       );
     case CODE.PROMPT_MISMATCH:
       return new InvalidArgumentError('prompt_id', `is "${String(d[1])}"; lease "${ctx.leaseId ?? ''}" is for prompt "${String(d[0])}"`);
+    case CODE.STATE_INCOMPLETE:
+      return new JobStateError(
+        'incomplete',
+        `job "${ctx.jobId}" has no job record but other state (${String(d[0])}) in the store: it was lost or evicted; start the coordinator with --rebuild-state to rebuild it from the learner's checkpoint`,
+      );
+    case CODE.JOB_STARTED:
+      return new JobStateError(
+        'started',
+        `job "${ctx.jobId}" already has weight version ${String(d[0])} (learner epoch ${String(d[1])}); a new learner continues it from the last learner's checkpoint: \`anomseer learner … --resume\` with the same outputDir`,
+      );
+    case CODE.STATE_MISMATCH:
+      return new JobStateError(
+        'lost',
+        `the checkpoint was trained against state ${String(d[1])} of job "${ctx.jobId}", but the coordinator holds state ${String(d[0])} (created ${new Date(Number(d[2])).toISOString()}, latest version ${String(d[3])}): the state it trained against is gone; restart the coordinator with --rebuild-state to rebuild it from this checkpoint`,
+      );
+    case CODE.STATE_BEHIND:
+      return new JobStateError(
+        'behind',
+        `the checkpoint holds version ${String(d[1])} of job "${ctx.jobId}", but the coordinator's latest is ${String(d[0])}: the state is older than the checkpoint (restored from an old snapshot?); restart the coordinator with --rebuild-state to rebuild it from this checkpoint`,
+      );
+    case CODE.CHECKPOINT_MISMATCH:
+      return new JobStateError(
+        'mismatch',
+        `the checkpoint's weights (sha256 ${String(d[2])}) are not version ${String(d[0])} of job "${ctx.jobId}" (sha256 ${String(d[1])}): it comes from another run of the job; resume from the run directory of the learner that trained this state`,
+      );
     default:
       return new AnomseerError('E_STATE', `state script returned unexpected code ${code} (job "${ctx.jobId}")`);
   }

@@ -17,6 +17,8 @@ import { Deque } from './deque.js';
 import { itemKey } from './store.js';
 import type {
   Batch,
+  ClaimInput,
+  ClaimResult,
   Counters,
   GroupSubmission,
   HeartbeatInput,
@@ -24,6 +26,7 @@ import type {
   Lease,
   PublishInput,
   ReleaseResult,
+  ResumePoint,
   StateStore,
   StoredGroup,
   SubmitResult,
@@ -33,7 +36,8 @@ import type {
   WorkerRecord,
 } from './store.js';
 
-type LeaseState = 'live' | 'expired' | 'released' | 'accepted' | 'cancelled';
+/** 'void': taken before a learner resume reset the state (claimLearner); its group is never accepted. */
+type LeaseState = 'live' | 'expired' | 'released' | 'accepted' | 'cancelled' | 'void';
 
 /** A lease as the store keeps it (mutable: heartbeats move the deadline, endings the state). */
 interface LeaseRow {
@@ -100,7 +104,7 @@ export class MemoryStore implements StateStore {
   #job: JobRecord | null = null;
   readonly #epochs = new Set<number>();
   /** Item keys, front first. Items a late submission took out stay until popped (#unqueued). */
-  readonly #queue = new Deque<string>(1024);
+  #queue = new Deque<string>(1024);
   /** Items still in #queue although done (taken out by a late winner); skipped when popped. */
   #unqueued = 0;
   readonly #leases = new Map<string, LeaseRow>();
@@ -115,6 +119,10 @@ export class MemoryStore implements StateStore {
   readonly #acked = new Set<number>();
   readonly #workers = new Map<string, WorkerRow>();
   #nextLeaseId = 0;
+  /** Leases numbered up to this were taken before the last reset: their groups are void. */
+  #leaseFence = 0;
+  /** version → its learner step and sha256 (the history a resume is checked against). */
+  readonly #versions = new Map<number, { step: number; sha256: string }>();
   #nextBatchId = 0;
   #nextWorkerId = 0;
   readonly #c: MutableCounters = {
@@ -130,6 +138,7 @@ export class MemoryStore implements StateStore {
     groupsReady: 0,
     groupsTaken: 0,
     groupsAcked: 0,
+    groupsDiscarded: 0,
   };
 
   constructor(opts: { jobId: string }) {
@@ -140,13 +149,110 @@ export class MemoryStore implements StateStore {
     throw errorFromCode(code, { jobId: this.jobId, ...ctx });
   }
 
-  async initJob(configHash: string, now: number): Promise<JobRecord> {
+  async initJob(configHash: string, now: number, epochId = ''): Promise<JobRecord> {
     if (this.#job !== null) {
       if (this.#job.configHash !== configHash) this.#fail(CODE.CONFIG_CONFLICT, { details: [this.#job.configHash, configHash] });
       return this.#job;
     }
-    this.#job = { jobId: this.jobId, configHash, step: 0, weightVersion: 0, weightSha256: '', createdAtMs: now, updatedAtMs: now };
+    // (The memory store's state lives and dies with the object: it is never "incomplete".)
+    this.#job = {
+      jobId: this.jobId,
+      configHash,
+      step: 0,
+      weightVersion: 0,
+      weightSha256: '',
+      createdAtMs: now,
+      updatedAtMs: now,
+      epochId,
+      learnerEpoch: 0,
+    };
     return this.#job;
+  }
+
+  async claimLearner(input: ClaimInput): Promise<ClaimResult> {
+    const job = this.#job;
+    if (job === null) return this.#fail(CODE.NO_JOB);
+    if (input.mode === 'fresh') {
+      if (job.weightVersion > 0) this.#fail(CODE.JOB_STARTED, { details: [job.weightVersion, job.learnerEpoch] });
+      this.#job = { ...job, learnerEpoch: job.learnerEpoch + 1, updatedAtMs: input.now };
+      return { job: this.#job, reset: 'none', previousVersion: job.weightVersion, discarded: 0, kept: 0 };
+    }
+    const p = input.point;
+    const recorded = this.#versions.get(p.version);
+    let refusal: ErrorCode | undefined;
+    let details: (string | number)[] = [];
+    if (p.version > 0 && p.epochId !== '' && p.epochId !== job.epochId) {
+      refusal = CODE.STATE_MISMATCH;
+      details = [job.epochId, p.epochId, job.createdAtMs, job.weightVersion];
+    } else if (p.version > job.weightVersion) {
+      refusal = CODE.STATE_BEHIND;
+      details = [job.weightVersion, p.version];
+    } else if (p.version > 0 && recorded !== undefined && recorded.sha256 !== p.sha256) {
+      refusal = CODE.CHECKPOINT_MISMATCH;
+      details = [p.version, recorded.sha256, p.sha256];
+    }
+    if (refusal !== undefined && !input.rebuild) this.#fail(refusal, { details });
+    const { discarded, kept } = this.#reset(p);
+    for (const v of [...this.#versions.keys()]) if (v > p.version) this.#versions.delete(v);
+    if (p.version > 0) this.#versions.set(p.version, { step: p.step, sha256: p.sha256 });
+    this.#job = {
+      ...job,
+      weightVersion: p.version,
+      step: p.version === 0 ? 0 : p.step,
+      weightSha256: p.version === 0 ? '' : p.sha256,
+      learnerEpoch: job.learnerEpoch + 1,
+      updatedAtMs: input.now,
+    };
+    return { job: this.#job, reset: refusal === undefined ? 'rolled-back' : 'rebuilt', previousVersion: job.weightVersion, discarded, kept };
+  }
+
+  /**
+   * Reset the state to a resume point (docs/STATE.md rule 9): the trained items are done and
+   * acknowledged; a group still held (ready or in an unacknowledged batch) that the checkpoint did
+   * not consume is kept when its weights are in the history (version <= the point's), else
+   * discarded; every live lease becomes void (and every lease taken so far can never win an item
+   * again); the queue and the enqueued epochs are emptied (the coordinator enqueues again,
+   * skipping done items).
+   */
+  #reset(p: ResumePoint): { discarded: number; kept: number } {
+    const trained = new Set(p.trained);
+    const keep: string[] = [];
+    const keptGroups = new Map<string, StoredGroup>();
+    const consider = (item: string): void => {
+      const g = this.#groups.get(item);
+      if (g !== undefined && !trained.has(item) && g.weightVersion <= p.version) {
+        keep.push(item);
+        keptGroups.set(item, g);
+      }
+    };
+    for (const row of [...this.#batches.values()].sort((a, b) => a.batchId - b.batchId)) {
+      for (const item of row.items) consider(item);
+      this.#acked.add(row.batchId);
+    }
+    this.#batches.clear();
+    while (this.#ready.length > 0) consider(this.#ready.popFront()!);
+    let discarded = 0;
+    for (const item of this.#done) if (!trained.has(item) && !keptGroups.has(item)) discarded += 1;
+    this.#groups.clear();
+    for (const [item, g] of keptGroups) this.#groups.set(item, g);
+    this.#done.clear();
+    for (const item of trained) this.#done.add(item);
+    for (const item of keep) {
+      this.#done.add(item);
+      this.#ready.pushBack(item);
+    }
+    for (const row of [...this.#liveByItem.values()]) this.#unlive(row, 'void');
+    this.#leaseFence = this.#nextLeaseId;
+    for (const w of this.#workers.values()) w.lastRequest = undefined;
+    this.#queue = new Deque<string>(1024);
+    this.#unqueued = 0;
+    this.#epochs.clear();
+    this.#c.promptsTotal = this.#done.size;
+    this.#c.promptsDone = this.#done.size;
+    this.#c.groupsTaken = trained.size;
+    this.#c.groupsAcked = trained.size;
+    this.#c.groupsDiscarded += discarded;
+    return { discarded, kept: keep.length };
   }
 
   async getJob(): Promise<JobRecord | null> {
@@ -160,6 +266,7 @@ export class MemoryStore implements StateStore {
     if (input.version !== job.weightVersion + 1) {
       this.#fail(CODE.VERSION_CONFLICT, { details: [job.weightVersion, job.weightSha256, input.version, input.sha256] });
     }
+    this.#versions.set(input.version, { step: input.step, sha256: input.sha256 });
     this.#job = { ...job, weightVersion: input.version, step: input.step, weightSha256: input.sha256, updatedAtMs: input.now };
     return this.#job;
   }
@@ -167,8 +274,14 @@ export class MemoryStore implements StateStore {
   async enqueueEpoch(epoch: number, promptIds: readonly string[], _now: number): Promise<boolean> {
     if (this.#epochs.has(epoch)) return false;
     this.#epochs.add(epoch);
-    for (const id of promptIds) this.#queue.pushBack(itemKey(epoch, id));
-    this.#c.promptsTotal += promptIds.length;
+    let appended = 0;
+    for (const id of promptIds) {
+      const item = itemKey(epoch, id);
+      if (this.#done.has(item)) continue; // trained before a learner resume: kept done
+      this.#queue.pushBack(item);
+      appended += 1;
+    }
+    this.#c.promptsTotal += appended;
     return true;
   }
 
@@ -286,12 +399,17 @@ export class MemoryStore implements StateStore {
     if (row === undefined) return this.#fail(CODE.UNKNOWN_LEASE, ctx);
     if (row.workerId !== input.workerId) return this.#fail(CODE.LEASE_NOT_OWNED, { ...ctx, details: [row.workerId] });
     if (row.promptId !== input.promptId) return this.#fail(CODE.PROMPT_MISMATCH, { ...ctx, details: [row.promptId, input.promptId] });
-    if (row.state === 'accepted' || this.#done.has(row.item)) return undefined; // a duplicate, judged in #apply
+    if (row.state === 'accepted' || this.#done.has(row.item) || this.#isVoid(row)) return undefined; // a duplicate, judged in #apply
     if (input.weightVersion < row.minWeightVersion) {
       this.#c.staleDropped += 1;
       return this.#fail(CODE.STALE_WEIGHTS, { ...ctx, details: [input.weightVersion, row.minWeightVersion] });
     }
     return undefined;
+  }
+
+  /** Taken before the last reset: its rollouts may come from weights the reset discarded. */
+  #isVoid(row: LeaseRow): boolean {
+    return Number(row.leaseId.slice(1)) <= this.#leaseFence;
   }
 
   #apply(input: GroupSubmission): SubmitResult {
@@ -304,6 +422,10 @@ export class MemoryStore implements StateStore {
     if (this.#done.has(item)) {
       this.#c.duplicatesDropped += 1;
       return { status: 'duplicate', reason: 'prompt-already-done' };
+    }
+    if (this.#isVoid(row)) {
+      this.#c.duplicatesDropped += 1;
+      return { status: 'duplicate', reason: 'lease-void' };
     }
     if (row.live) {
       this.#unlive(row, 'accepted');
@@ -358,14 +480,14 @@ export class MemoryStore implements StateStore {
   async takeBatch(input: TakeBatchInput): Promise<Batch | null> {
     let due: BatchRow | undefined;
     for (const row of this.#batches.values()) {
-      if (row.ackDeadlineMs <= input.now && (due === undefined || row.batchId < due.batchId)) due = row;
+      if ((input.redeliverOpen === true || row.ackDeadlineMs <= input.now) && (due === undefined || row.batchId < due.batchId)) due = row;
     }
     if (due !== undefined) {
       due.delivery += 1;
       due.ackDeadlineMs = input.now + input.ackTimeoutMs;
       return this.#batch(due);
     }
-    if (this.#ready.length === 0) return null;
+    if (this.#ready.length === 0 || input.redeliverOpen === true) return null;
     const items: string[] = [];
     while (items.length < input.max && this.#ready.length > 0) items.push(this.#ready.popFront()!);
     this.#nextBatchId += 1;

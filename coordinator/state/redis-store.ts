@@ -5,14 +5,24 @@
  * A new RedisStore on the same server and job id sees the same state. The connection comes from
  * an injected connector (`connect`), whose retry policy is the caller's (a pure function such as
  * proto/retry.ts exponentialBackoff, passed to ioredis as retryStrategy).
+ *
+ * The connection's health (docs/STATE.md "Redis outages"): the store listens to the client's
+ * events, so an ioredis error is never unhandled; it tells `events.down` once per outage and
+ * `events.up` when Redis answers again, and after every reconnect it checks the job's fingerprint
+ * (`epochId`): a record gone or replaced (Redis restarted without persistence, keys deleted) is
+ * `events.lost`, never a silent start from nothing. A call made while Redis is unreachable fails
+ * with UnavailableError (UNAVAILABLE on the wire: clients retry).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import { AnomseerError } from '../../shared/errors.js';
+import { UnavailableError } from '../../proto/errors.js';
+import { AnomseerError, ConfigError } from '../../shared/errors.js';
 import { errorFromCode } from './errors.js';
 import type { ErrorContext } from './errors.js';
 import type {
   Batch,
+  ClaimInput,
+  ClaimResult,
   Counters,
   GroupSubmission,
   HeartbeatInput,
@@ -85,14 +95,40 @@ export function jobKeys(jobId: string) {
     requests: k('requests'),
     workers: k('workers'),
     counters: k('counters'),
+    versions: k('versions'),
   } as const;
+}
+
+/** What the store says about its connection (coordinator/main.ts logs each in one line). */
+export interface RedisStoreEvents {
+  /** Redis stopped answering: once per outage, with the first error. */
+  down?(message: string): void;
+  /** Redis answers again, `downMs` after it stopped. */
+  up?(downMs: number): void;
+  /** After a reconnect the job's state is not the one this store served (record gone or replaced). */
+  lost?(message: string): void;
 }
 
 export interface RedisStoreOptions {
   readonly jobId: string;
   /** Connector: returns a new ioredis client (host, port, retryStrategy chosen by the caller). */
   readonly connect: () => Redis;
+  readonly events?: RedisStoreEvents;
+  /** How long open() waits for Redis to answer, ms (default 10 s); then UnavailableError. */
+  readonly openTimeoutMs?: number;
+  /** Clock for outage lengths, ms (default Date.now). */
+  readonly clock?: () => number;
 }
+
+/** An error of the connection (not a reply of Redis): the store is unreachable for now. */
+function isConnectionError(err: unknown, status: string): boolean {
+  if (err instanceof AnomseerError) return false;
+  const msg = err instanceof Error ? err.message : String(err);
+  return status !== 'ready' || /Connection is closed|isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|max retries|EHOSTUNREACH|ENOTFOUND/i.test(msg);
+}
+
+/** A password refused (NOAUTH: none given, WRONGPASS: another): retrying cannot help. */
+const AUTH_ERROR = /NOAUTH|WRONGPASS|invalid password|AUTH failed/i;
 
 type Reply = string | number | null | Reply[];
 /** ioredis flattens an array argument, so one array carries any number of keys and values. */
@@ -138,6 +174,8 @@ function parseJob(flat: string[]): JobRecord {
     weightSha256: m.get('weightSha256') ?? '',
     createdAtMs: Number(m.get('createdAtMs') ?? 0),
     updatedAtMs: Number(m.get('updatedAtMs') ?? 0),
+    epochId: m.get('epochId') ?? '',
+    learnerEpoch: Number(m.get('learnerEpoch') ?? 0),
   };
 }
 
@@ -151,40 +189,152 @@ const COUNTER_FIELDS = [
   'staleDropped',
   'groupsTaken',
   'groupsAcked',
+  'groupsDiscarded',
 ] as const;
 
 export class RedisStore implements StateStore {
   readonly jobId: string;
   readonly #redis: Redis;
   readonly #k: ReturnType<typeof jobKeys>;
+  readonly #events: RedisStoreEvents;
+  readonly #clock: () => number;
+  /** `redis host:port` for messages (never the password). */
+  readonly where: string;
+  /** The fingerprint of the state this store serves (set by initJob); checked after every reconnect. */
+  #epochId: string | undefined;
+  #everReady = false;
+  #downSince: number | undefined;
+  #lastError = '';
+  #closing = false;
+  #lost = false;
 
-  private constructor(jobId: string, redis: Redis) {
+  private constructor(jobId: string, redis: Redis, opts: RedisStoreOptions) {
     this.jobId = jobId;
     this.#redis = redis;
     this.#k = jobKeys(jobId);
+    this.#events = opts.events ?? {};
+    this.#clock = opts.clock ?? Date.now;
+    this.where = `redis ${redis.options.host ?? '?'}:${redis.options.port ?? '?'}`;
     for (const s of loadScripts()) redis.defineCommand(s.command, { lua: s.lua, numberOfKeys: s.numberOfKeys });
+    // ioredis emits 'error' on every failed (re)connect: handled here, told once per outage.
+    redis.on('error', (err: Error) => this.#failed(err));
+    redis.on('close', () => this.#failed(new Error(this.#lastError || 'connection closed')));
+    redis.on('ready', () => this.#ready());
   }
 
-  /** Connect (through opts.connect), define the scripts and check the server answers. */
+  #failed(err: Error): void {
+    this.#lastError = err.message;
+    if (this.#closing || !this.#everReady || this.#downSince !== undefined) return;
+    this.#downSince = this.#clock();
+    this.#events.down?.(`${this.where} unreachable (${err.message})`);
+  }
+
+  #ready(): void {
+    const first = !this.#everReady;
+    this.#everReady = true;
+    if (first) return;
+    const since = this.#downSince;
+    this.#downSince = undefined;
+    if (since !== undefined) this.#events.up?.(this.#clock() - since);
+    void this.#verify();
+  }
+
+  /** After a reconnect: is the job's record still the one this store served? */
+  async #verify(): Promise<void> {
+    const expected = this.#epochId;
+    if (expected === undefined || this.#lost) return;
+    let found: string | null;
+    try {
+      found = await this.#redis.hget(this.#k.job, 'epochId');
+    } catch {
+      return; // down again: the next reconnect checks
+    }
+    if (found === expected) return;
+    this.#lost = true;
+    this.#events.lost?.(
+      found === null
+        ? `the state of job ${this.jobId} is gone from ${this.where} (no job record after a reconnect): Redis restarted without persistence, or the keys were deleted`
+        : `the state of job ${this.jobId} at ${this.where} was replaced (fingerprint ${found}, this coordinator served ${expected})`,
+    );
+  }
+
+  /**
+   * Connect (through opts.connect), define the scripts and check the server answers within
+   * openTimeoutMs: UnavailableError when it does not, ConfigError when it refuses the password.
+   */
   static async open(opts: RedisStoreOptions): Promise<RedisStore> {
     if (!/^[A-Za-z0-9._-]+$/.test(opts.jobId)) {
       throw new AnomseerError('E_CONFIG', `jobId: "${opts.jobId}" must be letters, digits, '.', '_' or '-' (it is part of Redis keys)`);
     }
-    const store = new RedisStore(opts.jobId, opts.connect());
+    const store = new RedisStore(opts.jobId, opts.connect(), opts);
     try {
+      await store.#whenReady(opts.openTimeoutMs ?? 10_000);
       await store.#redis.ping();
     } catch (err) {
+      store.#closing = true;
       store.#redis.disconnect();
-      throw err;
+      if (err instanceof AnomseerError) throw err;
+      throw new UnavailableError(`${store.where} did not answer (${err instanceof Error ? err.message : String(err)})`);
     }
     return store;
+  }
+
+  #whenReady(timeoutMs: number): Promise<void> {
+    const redis = this.#redis;
+    if (redis.status === 'ready') return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        redis.off('ready', onReady);
+        redis.off('error', onError);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      const onReady = () => done();
+      const onError = (err: Error) => {
+        if (AUTH_ERROR.test(err.message)) {
+          done(
+            new ConfigError(
+              'redis password',
+              `${this.where} refused it (${err.message.split(/[.,]/)[0]}); give the password in --redis redis://:PASSWORD@host:port, REDIS_PASSWORD or --redis-password-file`,
+            ),
+          );
+        }
+      };
+      const timer = setTimeout(
+        () =>
+          done(
+            new UnavailableError(
+              `cannot reach ${this.where} within ${timeoutMs / 1000} s (${this.#lastError || 'no answer'}); is it running, and is --redis right?`,
+            ),
+          ),
+        timeoutMs,
+      );
+      redis.on('ready', onReady);
+      redis.on('error', onError);
+    });
+  }
+
+  /** Redis calls: a failure of the connection becomes UnavailableError (clients retry). */
+  async #guard<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } catch (err) {
+      if (isConnectionError(err, this.#redis.status)) {
+        // ioredis words "not connected" in its own terms (max retries per request, offline queue): say it plainly.
+        const msg = err instanceof Error ? err.message : String(err);
+        const why = /max retries per request|isn't writeable|Connection is closed/i.test(msg) ? 'not connected' : msg;
+        throw new UnavailableError(`the coordinator's state store (${this.where}) is unreachable (${why}); retry`);
+      }
+      throw err;
+    }
   }
 
   /** Call a script defined in the constructor; the reply as Redis gave it. */
   async #call(command: string, keys: readonly string[], argv: readonly (string | number)[]): Promise<Reply> {
     const fn = (this.#redis as unknown as Record<string, ScriptCall>)[command];
     if (fn === undefined) throw new AnomseerError('E_STATE', `no lua script defines "${command}"`);
-    return fn.call(this.#redis, (keys as (string | number)[]).concat(argv));
+    return this.#guard(fn.call(this.#redis, (keys as (string | number)[]).concat(argv)));
   }
 
   /** Run a script whose reply is {code, ...}; a negative code becomes the typed error. */
@@ -198,20 +348,74 @@ export class RedisStore implements StateStore {
     return reply;
   }
 
-  async initJob(configHash: string, now: number): Promise<JobRecord> {
-    const r = await this.#run('jobInit', [this.#k.job], [this.jobId, configHash, now]);
-    return parseJob(r[1] as string[]);
+  async initJob(configHash: string, now: number, epochId = '', replaceIncomplete = false): Promise<JobRecord> {
+    const k = this.#k;
+    let r: Reply[];
+    try {
+      r = await this.#run('jobInit', [k.job, k.counters, k.workers], [this.jobId, configHash, now, epochId]);
+    } catch (err) {
+      if (!replaceIncomplete || !(err instanceof AnomseerError && err.code === 'E_JOB_STATE')) throw err;
+      // --rebuild-state: the remains of a lost state go; the learner's checkpoint rebuilds it.
+      await this.#guard(this.#redis.del(...Object.values(k)));
+      r = await this.#run('jobInit', [k.job, k.counters, k.workers], [this.jobId, configHash, now, epochId]);
+    }
+    const job = parseJob(r[1] as string[]);
+    this.#epochId = job.epochId;
+    return job;
   }
 
   async getJob(): Promise<JobRecord | null> {
-    const flat = await this.#redis.hgetall(this.#k.job);
+    const flat = await this.#guard(this.#redis.hgetall(this.#k.job));
     if (Object.keys(flat).length === 0) return null;
     return parseJob(Object.entries(flat).flat());
   }
 
   async publishVersion(input: PublishInput): Promise<JobRecord> {
-    const r = await this.#run('jobPublish', [this.#k.job], [input.version, input.step, input.sha256, input.now]);
+    const r = await this.#run('jobPublish', [this.#k.job, this.#k.versions], [input.version, input.step, input.sha256, input.now]);
     return parseJob(r[1] as string[]);
+  }
+
+  async claimLearner(input: ClaimInput): Promise<ClaimResult> {
+    const k = this.#k;
+    const keys = [
+      k.job,
+      k.versions,
+      k.done,
+      k.groups,
+      k.ready,
+      k.batches,
+      k.batchDeadlines,
+      k.leases,
+      k.deadlines,
+      k.itemLease,
+      k.queue,
+      k.epochs,
+      k.epochProgress,
+      k.requests,
+      k.counters,
+    ];
+    // One atomic script (a reset touches the whole state; it is rare: once per learner resume).
+    const argv: (string | number)[] =
+      input.mode === 'fresh'
+        ? ['fresh', input.now, '0', 0, 0, '', '']
+        : [
+            'resume',
+            input.now,
+            input.rebuild ? '1' : '0',
+            input.point.version,
+            input.point.step,
+            input.point.sha256,
+            input.point.epochId,
+            ...input.point.trained,
+          ];
+    const r = await this.#run('learnerClaim', keys, argv);
+    return {
+      reset: r[1] as ClaimResult['reset'],
+      previousVersion: r[2] as number,
+      discarded: r[3] as number,
+      kept: r[4] as number,
+      job: parseJob(r[5] as string[]),
+    };
   }
 
   async enqueueEpoch(epoch: number, promptIds: readonly string[], _now: number): Promise<boolean> {
@@ -219,7 +423,11 @@ export class RedisStore implements StateStore {
     let appended = false;
     const parts = promptIds.length === 0 ? [[]] : chunks(promptIds);
     for (let i = 0; i < parts.length; i++) {
-      const r = await this.#call('promptsEnqueue', [k.epochs, k.epochProgress, k.queue, k.counters], [epoch, i * REDIS_CHUNK, promptIds.length, ...parts[i]!]);
+      const r = await this.#call(
+        'promptsEnqueue',
+        [k.epochs, k.epochProgress, k.queue, k.counters, k.done],
+        [epoch, i * REDIS_CHUNK, promptIds.length, ...parts[i]!],
+      );
       if (r === 0) return appended; // wholly enqueued before
       if (r === 1) appended = true;
     }
@@ -324,12 +532,12 @@ export class RedisStore implements StateStore {
   }
 
   async listLeases(): Promise<Lease[]> {
-    const flat = await this.#redis.zrange(this.#k.deadlines, '0', '-1', 'WITHSCORES');
+    const flat = await this.#guard(this.#redis.zrange(this.#k.deadlines, '0', '-1', 'WITHSCORES'));
     const out: Lease[] = [];
     for (let i = 0; i < flat.length; i += 2 * REDIS_CHUNK) {
       const part = flat.slice(i, i + 2 * REDIS_CHUNK);
       const ids = part.filter((_x, j) => j % 2 === 0);
-      const rows = await this.#redis.hmget(this.#k.leases, ...ids); // at most REDIS_CHUNK ids
+      const rows = await this.#guard(this.#redis.hmget(this.#k.leases, ...ids)); // at most REDIS_CHUNK ids
       // A lease may end between the two reads: keep only those still live. The sorted set holds
       // the renewed deadline.
       rows.forEach((x, j) => {
@@ -341,7 +549,11 @@ export class RedisStore implements StateStore {
 
   async takeBatch(input: TakeBatchInput): Promise<Batch | null> {
     const k = this.#k;
-    const r = await this.#run('batchTake', [k.ready, k.groups, k.batches, k.batchDeadlines, k.counters], [input.max, input.now, input.ackTimeoutMs]);
+    const r = await this.#run(
+      'batchTake',
+      [k.ready, k.groups, k.batches, k.batchDeadlines, k.counters],
+      [input.max, input.now, input.ackTimeoutMs, input.redeliverOpen === true ? '1' : '0'],
+    );
     if (r[1] === 0) return null;
     return {
       batchId: r[1] as number,
@@ -367,20 +579,22 @@ export class RedisStore implements StateStore {
   }
 
   async listWorkers(): Promise<WorkerRecord[]> {
-    const rows = await this.#redis.hvals(this.#k.workers);
+    const rows = await this.#guard(this.#redis.hvals(this.#k.workers));
     return rows.map((j) => JSON.parse(j) as WorkerRecord).sort((a, b) => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0));
   }
 
   async counters(): Promise<Counters> {
     const k = this.#k;
     // MULTI so the counters and the gauges are one snapshot.
-    const res = await this.#redis
-      .multi()
-      .hmget(k.counters, ...COUNTER_FIELDS)
-      .zcard(k.deadlines)
-      .llen(k.queue)
-      .llen(k.ready)
-      .exec();
+    const res = await this.#guard(
+      this.#redis
+        .multi()
+        .hmget(k.counters, ...COUNTER_FIELDS)
+        .zcard(k.deadlines)
+        .llen(k.queue)
+        .llen(k.ready)
+        .exec(),
+    );
     if (res === null) throw new AnomseerError('E_STATE', 'counters: MULTI was aborted');
     for (const [err] of res) if (err) throw err;
     const vals = res[0]![1] as (string | null)[];
@@ -389,6 +603,8 @@ export class RedisStore implements StateStore {
   }
 
   async close(): Promise<void> {
-    await this.#redis.quit();
+    this.#closing = true;
+    if (this.#redis.status === 'ready') await this.#redis.quit();
+    else this.#redis.disconnect();
   }
 }

@@ -28,6 +28,56 @@ export interface JobRecord {
   readonly weightSha256: string;
   readonly createdAtMs: number;
   readonly updatedAtMs: number;
+  /**
+   * The state's fingerprint: a random id given when the record was created (docs/STATE.md
+   * "Fingerprint"). A coordinator that reconnects and finds another id (or none) knows the state
+   * it was serving is gone; a learner's calls carry the id it trained against.
+   */
+  readonly epochId: string;
+  /** Learner claims so far; the learner holding the job is the one that claimed this number (0 = none yet). */
+  readonly learnerEpoch: number;
+}
+
+/**
+ * Where a resumed learner's checkpoint stands (docs/CLUSTER.md "Learner resume"): the weight
+ * version its weights are, and the items whose groups its lineage consumed (trained, or skipped
+ * as unusable). The state is reset to exactly that point.
+ */
+export interface ResumePoint {
+  /** Weight version of the checkpoint's weights (0 = no checkpoint: the job starts over). */
+  readonly version: number;
+  /** Learner step of that version. */
+  readonly step: number;
+  /** sha256 of that version's published file ('' with version 0). */
+  readonly sha256: string;
+  /** epochId of the state the checkpoint trained against ('' = unknown). */
+  readonly epochId: string;
+  /** Item keys (`itemKey(epoch, promptId)`) whose groups the checkpoint's lineage consumed. */
+  readonly trained: readonly string[];
+}
+
+export type ClaimInput =
+  /** A learner starting the job from the beginning: refused once a version exists. */
+  | { readonly mode: 'fresh'; readonly now: number }
+  /**
+   * A learner resuming from its checkpoint. The state is reset to the checkpoint (rule 9 of
+   * docs/STATE.md). When the state does not hold the checkpoint's history (another epochId, a
+   * latest version below the checkpoint's, another sha256 for its version) the claim is refused,
+   * unless `rebuild` allows the checkpoint to replace the state.
+   */
+  | { readonly mode: 'resume'; readonly now: number; readonly point: ResumePoint; readonly rebuild: boolean };
+
+export interface ClaimResult {
+  /** The job record after the claim (learnerEpoch is the claimer's). */
+  readonly job: JobRecord;
+  /** 'none' for a fresh claim; 'rolled-back' when the state held the checkpoint; 'rebuilt' when the checkpoint replaced it. */
+  readonly reset: 'none' | 'rolled-back' | 'rebuilt';
+  /** The latest version before the claim. */
+  readonly previousVersion: number;
+  /** Accepted groups the checkpoint had not consumed that were dropped (their prompts are sampled again). */
+  readonly discarded: number;
+  /** Accepted groups the checkpoint had not consumed that were kept (sampled with a version <= the checkpoint's). */
+  readonly kept: number;
 }
 
 /** One prompt leased to one worker. */
@@ -73,8 +123,11 @@ export interface StoredGroup {
 
 export type SubmitResult =
   | { readonly status: 'accepted'; readonly group: StoredGroup }
-  /** Dropped: this lease was already accepted, or another lease of the item won. */
-  | { readonly status: 'duplicate'; readonly reason: 'lease-already-accepted' | 'prompt-already-done' };
+  /**
+   * Dropped: this lease was already accepted, or another lease of the item won, or the lease was
+   * taken before the last learner resume (its rollouts may come from discarded weights).
+   */
+  | { readonly status: 'duplicate'; readonly reason: 'lease-already-accepted' | 'prompt-already-done' | 'lease-void' };
 
 /** A batch of groups for the learner. */
 export interface Batch {
@@ -126,6 +179,8 @@ export interface Counters {
   readonly groupsTaken: number;
   /** Groups in acknowledged batches. */
   readonly groupsAcked: number;
+  /** Accepted groups thrown away by learner resumes (claimLearner), their prompts sampled again. */
+  readonly groupsDiscarded: number;
 }
 
 export interface TakeLeasesInput {
@@ -166,6 +221,13 @@ export interface TakeBatchInput {
   readonly now: number;
   /** A batch not acknowledged within this, ms, is handed out again. */
   readonly ackTimeoutMs: number;
+  /**
+   * Only an open batch: the oldest unacknowledged one whatever its deadline, never a new batch
+   * (null when none is open). The coordinator's first take after it started: the answer that
+   * carried an open batch may have died with the previous process, and its groups must not
+   * wait out ackTimeoutMs.
+   */
+  readonly redeliverOpen?: boolean;
 }
 
 export interface PublishInput {
@@ -182,8 +244,13 @@ export interface PublishInput {
 export interface StateStore {
   readonly jobId: string;
 
-  /** Create the job record, or return the existing one. StateConflictError when configHash differs. */
-  initJob(configHash: string, now: number): Promise<JobRecord>;
+  /**
+   * Create the job record (fingerprint `epochId`), or return the existing one. StateConflictError
+   * when configHash differs; JobStateError ('incomplete') when the record is missing but other
+   * state of the job exists (lost or evicted: never silently started over) — unless
+   * `replaceIncomplete` (coordinator --rebuild-state): then those remains are deleted first.
+   */
+  initJob(configHash: string, now: number, epochId?: string, replaceIncomplete?: boolean): Promise<JobRecord>;
   /** The job record, or null before initJob. */
   getJob(): Promise<JobRecord | null>;
   /**
@@ -193,7 +260,14 @@ export interface StateStore {
   publishVersion(input: PublishInput): Promise<JobRecord>;
 
   /**
-   * Append the items of `epoch` to the queue, in order. Idempotent by epoch: returns false (and
+   * A learner takes the job: learnerEpoch + 1, and for a resume the state is reset to the
+   * checkpoint (see ClaimInput). JobStateError when refused.
+   */
+  claimLearner(input: ClaimInput): Promise<ClaimResult>;
+
+  /**
+   * Append the items of `epoch` to the queue, in order, except items already done (a learner
+   * resume keeps the items its checkpoint trained). Idempotent by epoch: returns false (and
    * changes nothing) when the epoch was enqueued before.
    */
   enqueueEpoch(epoch: number, promptIds: readonly string[], now: number): Promise<boolean>;

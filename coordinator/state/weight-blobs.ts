@@ -23,7 +23,8 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { sha256Hex } from '../../proto/chunks.js';
-import { ConfigError, DataError } from '../../shared/errors.js';
+import { UnavailableError } from '../../proto/errors.js';
+import { AnomseerError, ConfigError, DataError } from '../../shared/errors.js';
 
 /** One published version: its file as the learner published it. */
 export interface WeightBlob {
@@ -94,6 +95,25 @@ interface BlobMeta {
   readonly publishedAtMs: number;
 }
 
+/** ioredis's words for a connection that is down (the RedisStore's list). */
+const CONNECTION_ERROR = /Connection is closed|isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|max retries|EHOSTUNREACH|ENOTFOUND/i;
+
+/** Resolve when `redis` is ready; UnavailableError after `timeoutMs`. */
+function whenReady(redis: Redis, timeoutMs: number, lastError: () => string, where: string): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new UnavailableError(`cannot reach ${where} within ${timeoutMs / 1000} s (${lastError() || 'no answer'}); is it running, and is --redis right?`));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', onReady);
+  });
+}
+
 const COMMIT_LUA = readFileSync(new URL('./weight-lua/weight-commit-2.lua', import.meta.url), 'utf8');
 
 /** Key names of one job's weight blobs. */
@@ -110,38 +130,80 @@ export class RedisWeightBlobs implements WeightBlobStore {
   readonly #redis: Redis;
   readonly #k: { meta: string; data: string };
 
-  private constructor(redis: Redis, jobId: string, keep: number, pieceBytes: number) {
+  readonly #where: string;
+
+  private constructor(redis: Redis, jobId: string, keep: number, pieceBytes: number, where: string) {
     this.#redis = redis;
+    this.#where = where;
     this.#k = weightBlobKeys(jobId);
     this.keep = keep;
     this.pieceBytes = pieceBytes;
   }
 
-  /** Connect (the connector picks host, port and retry policy) and define the commit script. */
-  static async open(o: { jobId: string; connect: () => Redis; keep: number; pieceBytes?: number }): Promise<RedisWeightBlobs> {
+  /**
+   * Connect (the connector picks host, port and retry policy) and define the commit script.
+   * Opened after the RedisStore of the same server, which reports its outages (once each): this
+   * connection's own connection errors are not logged again, and a call made while Redis is
+   * unreachable fails with UnavailableError (clients retry). Not ready within `openTimeoutMs`
+   * (default 10 s): UnavailableError.
+   */
+  static async open(o: {
+    jobId: string;
+    connect: () => Redis;
+    keep: number;
+    pieceBytes?: number;
+    openTimeoutMs?: number;
+    where?: string;
+  }): Promise<RedisWeightBlobs> {
     const keep = checkKeep(o.keep);
     const pieceBytes = o.pieceBytes ?? DEFAULT_PIECE_BYTES;
     if (!Number.isInteger(pieceBytes) || pieceBytes < 1) throw new ConfigError('pieceBytes', `is ${pieceBytes}; expected an integer >= 1`);
     const redis = o.connect();
+    const where = o.where ?? 'Redis';
+    let lastError = '';
+    redis.on('error', (err: Error) => {
+      lastError = err.message;
+    });
     redis.defineCommand('weightCommit', { lua: COMMIT_LUA, numberOfKeys: 2 });
-    await redis.ping();
-    return new RedisWeightBlobs(redis, o.jobId, keep, pieceBytes);
+    try {
+      await whenReady(redis, o.openTimeoutMs ?? 10_000, () => lastError, where);
+      await redis.ping();
+    } catch (err) {
+      redis.disconnect();
+      if (err instanceof UnavailableError) throw err;
+      throw new UnavailableError(`${where} did not answer the weight blob store (${err instanceof Error ? err.message : String(err)})`);
+    }
+    return new RedisWeightBlobs(redis, o.jobId, keep, pieceBytes, where);
+  }
+
+  /** A Redis call: a failure of the connection becomes UnavailableError (clients retry). */
+  async #guard<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } catch (err) {
+      if (err instanceof AnomseerError) throw err;
+      const msg = err instanceof Error ? err.message : String(err);
+      if (this.#redis.status !== 'ready' || CONNECTION_ERROR.test(msg)) {
+        throw new UnavailableError(`the coordinator's weight blob store (${this.#where}) is unreachable (${msg}); retry`);
+      }
+      throw err;
+    }
   }
 
   #commit(...args: Parameters<CommitCommand>): Promise<[number, number]> {
-    return (this.#redis as unknown as { weightCommit: CommitCommand }).weightCommit(...args);
+    return this.#guard((this.#redis as unknown as { weightCommit: CommitCommand }).weightCommit(...args));
   }
 
   async put(blob: WeightBlob): Promise<void> {
     const { meta, data } = this.#k;
-    const [committed, pending] = await this.#redis.hmget(meta, String(blob.version), `pending:${blob.version}`);
+    const [committed, pending] = await this.#guard(this.#redis.hmget(meta, String(blob.version), `pending:${blob.version}`));
     const before = committed === null ? undefined : (JSON.parse(committed) as BlobMeta);
     if (before?.sha256 === blob.sha256) return;
     const pieces = Math.max(1, Math.ceil(blob.bytes.length / this.pieceBytes));
     const stale = Math.max(before?.pieces ?? 0, pending === null ? 0 : Number(pending));
-    await this.#redis.hset(meta, `pending:${blob.version}`, String(Math.max(pieces, stale)));
+    await this.#guard(this.#redis.hset(meta, `pending:${blob.version}`, String(Math.max(pieces, stale))));
     for (let i = 0; i < pieces; i++) {
-      await this.#redis.hset(data, `${blob.version}:${i}`, blob.bytes.subarray(i * this.pieceBytes, (i + 1) * this.pieceBytes));
+      await this.#guard(this.#redis.hset(data, `${blob.version}:${i}`, blob.bytes.subarray(i * this.pieceBytes, (i + 1) * this.pieceBytes)));
     }
     const record: BlobMeta = {
       version: blob.version,
@@ -156,13 +218,13 @@ export class RedisWeightBlobs implements WeightBlobStore {
   }
 
   async get(version: number): Promise<WeightBlob | undefined> {
-    const raw = await this.#redis.hget(this.#k.meta, String(version));
+    const raw = await this.#guard(this.#redis.hget(this.#k.meta, String(version)));
     if (raw === null) return undefined;
     const m = JSON.parse(raw) as BlobMeta;
     const bytes = Buffer.allocUnsafe(m.totalBytes);
     let at = 0;
     for (let i = 0; i < m.pieces; i++) {
-      const piece = await this.#redis.hgetBuffer(this.#k.data, `${version}:${i}`);
+      const piece = await this.#guard(this.#redis.hgetBuffer(this.#k.data, `${version}:${i}`));
       if (piece === null) throw new DataError(`weight version ${version}`, `piece ${i} of ${m.pieces} is missing from Redis`);
       if (at + piece.length > m.totalBytes) throw new DataError(`weight version ${version}`, `pieces hold more than the recorded ${m.totalBytes} bytes`);
       piece.copy(bytes, at);
@@ -175,7 +237,7 @@ export class RedisWeightBlobs implements WeightBlobStore {
   }
 
   async versions(): Promise<number[]> {
-    const fields = await this.#redis.hkeys(this.#k.meta);
+    const fields = await this.#guard(this.#redis.hkeys(this.#k.meta));
     return fields
       .filter((f) => /^\d+$/.test(f))
       .map(Number)

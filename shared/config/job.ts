@@ -257,6 +257,11 @@ const CLUSTER = t.object(
     dashboardPort: t.number({ integer: true, min: 0, max: 65535, default: 0, doc: 'Port of the websocket dashboard; 0 picks a free one.' }),
     maxMessageBytes: t.size({ min: 1024, max: 2 ** 31 - 1, default: '64MiB', doc: 'Largest gRPC message (weight broadcasts are the big ones).' }),
     rpcDeadline: t.duration({ min: 1, default: '30s', doc: 'Deadline of one unary gRPC call.' }),
+    coordinatorWait: t.duration({
+      min: 1,
+      default: '5m',
+      doc: 'How long the learner and the workers wait for an unreachable coordinator (retrying with backoff, one log line per outage) before they stop.',
+    }),
     broadcastF16: t.boolean({
       default: false,
       doc: 'Send weight versions to workers with F32 tensors rounded to F16: half the bytes, relative error <= 2^-11 per weight (docs/PROTOCOL.md).',

@@ -45,6 +45,12 @@ export interface TrainingProgress {
   readonly referenceSha256?: string;
   /** Reward and grounded reward per RL step so far (the summary's history). */
   readonly history?: readonly { readonly step: number; readonly reward: number; readonly grounded: number }[];
+  /**
+   * A cluster learner's part (learner/plan-accounting.ts ClusterProgress: the coordinator state
+   * it trained against and the items it consumed); absent in single-process runs. JSON, checked
+   * by the learner that reads it.
+   */
+  readonly cluster?: unknown;
 }
 
 export function paramsToTensors(spec: PolicySpec, params: Params): Record<string, Tensor> {

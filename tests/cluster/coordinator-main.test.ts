@@ -1,6 +1,7 @@
 // coordinator/main.ts: the process wiring — token from the environment or generated (never
-// logged in full), the bound address printed, and with --redis a restarted coordinator
-// resumes the job's state.
+// logged in full), the bound address printed, with --redis a restarted coordinator resumes the
+// job's state, and a Redis it cannot reach or that refuses its password is one line, exit 2, in
+// seconds (the process, as users start it).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -10,8 +11,23 @@ import { chunkWeights } from '../../proto/chunks.js';
 import { rpc } from '../helpers/rpc.js';
 import type { WeightsClient } from '../../proto/types.js';
 import { runCoordinator } from '../../coordinator/main.js';
-import { startRedis } from '../helpers/redis.js';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { freePort, startRedis } from '../helpers/redis.js';
+import { within } from '../helpers/wait.js';
 import { TOKEN, clients } from './helpers.js';
+
+/** `anomseer coordinator` with `args`: its exit code and every line it printed. */
+async function coordinatorProcess(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; lines: string[] }> {
+  const child = spawn(process.execPath, ['bin/anomseer.mjs', 'coordinator', 'examples/smoke.yaml', '--no-dashboard', ...args], {
+    env: { ...process.env, ANOMSEER_TOKEN: TOKEN, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  for (const s of [child.stdout, child.stderr]) createInterface({ input: s }).on('line', (l) => lines.push(l));
+  const code = await within(new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c))), 'the coordinator exits');
+  return { code, lines };
+}
 
 function publish(weights: WeightsClient, bytes: Uint8Array, version: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -90,6 +106,34 @@ test('with --redis a restarted coordinator keeps workers, leases, versions and c
       cl.close();
       await second.close();
     }
+  } finally {
+    await redis.stop();
+  }
+});
+
+test('Redis unreachable at start: one line naming host:port and the wait (5 s), exit 2, no client noise', async () => {
+  const port = await freePort(); // nothing listens there
+  const { code, lines } = await coordinatorProcess(['--redis', `redis://127.0.0.1:${port}`]);
+  assert.is(code, 2);
+  assert.equal(lines, [
+    `anomseer: cannot reach redis 127.0.0.1:${port} within 5 s (connect ECONNREFUSED 127.0.0.1:${port}); is it running, and is --redis right?`,
+  ]);
+});
+
+test('Redis refusing the password: one line saying where to give it, exit 2; the password never printed', async () => {
+  const redis = await startRedis({ password: 'the-right-secret-42' });
+  try {
+    const wrong = await coordinatorProcess(['--redis', `redis://127.0.0.1:${redis.port}`], { REDIS_PASSWORD: 'a-wrong-secret-17' });
+    assert.is(wrong.code, 2);
+    assert.is(wrong.lines.length, 1, wrong.lines.join('\n'));
+    assert.match(
+      wrong.lines[0]!,
+      /^anomseer: redis password: redis 127\.0\.0\.1:\d+ refused it \(WRONGPASS.*\); give the password in .*REDIS_PASSWORD or --redis-password-file$/,
+    );
+    const none = await coordinatorProcess(['--redis', `redis://127.0.0.1:${redis.port}`]);
+    assert.is(none.code, 2);
+    assert.match(none.lines.join('\n'), /^anomseer: redis password: redis 127\.0\.0\.1:\d+ refused it \(NOAUTH/);
+    for (const l of [...wrong.lines, ...none.lines]) assert.not.match(l, /secret/);
   } finally {
     await redis.stop();
   }

@@ -4,6 +4,7 @@
 // a process's own lines count as progress, so the limit is on its silence, not its run time.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { DIE_WITH_PARENT } from '../helpers/children.js';
 import { EVENT_LIMIT_MS, withinProgress } from '../helpers/wait.js';
@@ -84,9 +85,40 @@ export async function killAll(): Promise<void> {
   started.length = 0;
 }
 
-/** Start a coordinator for `job` with `sets` and return it with its address. */
-export async function startCoordinator(job: string, sets: string[]): Promise<{ proc: Proc; address: string }> {
-  const proc = startRole('coordinator', ['coordinator', job, ...sets.flatMap((s) => ['--set', s]), '--listen', '127.0.0.1:0']);
+/**
+ * Start a coordinator for `job` with `sets` (and `extra` arguments, e.g. `--redis URL`) on
+ * `listen` (default 127.0.0.1:0) and return it with its address.
+ */
+export async function startCoordinator(
+  job: string,
+  sets: string[],
+  opts: { extra?: string[]; listen?: string; env?: Record<string, string>; name?: string } = {},
+): Promise<{ proc: Proc; address: string }> {
+  const proc = startRole(
+    opts.name ?? 'coordinator',
+    ['coordinator', job, ...sets.flatMap((s) => ['--set', s]), '--listen', opts.listen ?? '127.0.0.1:0', '--no-dashboard', ...(opts.extra ?? [])],
+    opts.env,
+  );
   const m = await proc.waitFor(/listening on (\S+)/);
   return { proc, address: m[1]! };
+}
+
+/** The summary a learner wrote with --summary. */
+export function readSummary(file: string): {
+  steps: number;
+  weightVersion: number;
+  promptsTrained: number;
+  resumedFrom?: string;
+  history: { step: number; reward: number; grounded: number }[];
+  cluster: {
+    groupsTrained: number;
+    untrainedItems: number;
+    extraGroups: number;
+    groupsSkipped: number;
+    groupsDiscarded: number;
+    finalWeightsSha256: string;
+    claim: { learnerEpoch: number; reset: string; previousVersion: number; groupsDiscarded: number; groupsKept: number };
+  };
+} {
+  return JSON.parse(readFileSync(file, 'utf8'));
 }

@@ -341,7 +341,20 @@ test('clusterStatusOf: states in words, "lost" after the timeout, broadcasts ove
       w('c', 'WORKER_STATE_ROLLING_OUT', 2, 4_000),
       w('d', 'WORKER_STATE_STOPPED', 2, 2_000),
     ],
-    prompts: { total: 12, done: 7, in_flight: 2, queued: 3, requeued: 1, duplicates_dropped: 0, stale_dropped: 0, groups_ready: 0, groups_rejected: 0 },
+    prompts: {
+      total: 12,
+      done: 7,
+      in_flight: 2,
+      queued: 3,
+      requeued: 1,
+      duplicates_dropped: 0,
+      stale_dropped: 0,
+      groups_ready: 0,
+      groups_rejected: 0,
+      groups_discarded: 0,
+    },
+    job_epoch: 'e',
+    learner_epoch: 1,
   };
   const out = clusterStatusOf(s, {
     staleness: [5, 2],

@@ -4,7 +4,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RedisStore, jobKeys, loadScripts } from '../../coordinator/state/redis-store.js';
-import { redisServerBinary, startRedis } from '../helpers/redis.js';
+import { parseRedisTarget, redisConnector } from '../../coordinator/state/redis-connection.js';
+import { JobStateError, UnavailableError } from '../../proto/errors.js';
+import { ConfigError } from '../../shared/errors.js';
+import { freePort, redisServerBinary, startRedis } from '../helpers/redis.js';
+import { eventually, within } from '../helpers/wait.js';
 import type { RedisServer } from '../helpers/redis.js';
 import { MemoryStore } from '../../coordinator/state/memory-store.js';
 import { runStoreContract } from './store-contract.js';
@@ -70,6 +74,106 @@ test('redis: keys live under anomseer:<jobId>: and two jobs do not see each othe
   raw.disconnect();
   await a.close();
   await b.close();
+});
+
+test('redis: a job record missing while other state of the job exists is "incomplete", never a new job; replaceIncomplete deletes the remains', async () => {
+  const a = await open('orphan');
+  await a.initJob('cfg', 1, 'E1');
+  await a.registerWorker('w', { host: 'h', device: 'cpu' }, 1);
+  await a.enqueueEpoch(1, ['p'], 1);
+  const raw = server!.connect();
+  await raw.del(jobKeys('orphan').job); // e.g. evicted under maxmemory
+  try {
+    await a.initJob('cfg', 2, 'E2');
+    assert.unreachable('expected JobStateError');
+  } catch (err) {
+    assert.instance(err, JobStateError);
+    assert.is((err as JobStateError).reason, 'incomplete');
+    assert.match((err as Error).message, /job "orphan" has no job record but other state \(counters\).*--rebuild-state/);
+  }
+  const job = await a.initJob('cfg', 3, 'E3', true);
+  assert.equal([job.epochId, job.createdAtMs], ['E3', 3]);
+  assert.equal((await raw.keys('anomseer:orphan:*')).sort(), [jobKeys('orphan').job]);
+  raw.disconnect();
+  await a.close();
+});
+
+test('redis: open() fails within its timeout when nothing listens, naming host:port (never the password)', async () => {
+  const port = await freePort();
+  const target = parseRedisTarget(`redis://:s3cret@127.0.0.1:${port}`, { env: {} });
+  const started = Date.now();
+  try {
+    await RedisStore.open({ jobId: 'nobody', connect: redisConnector(target, () => 50), openTimeoutMs: 1500 });
+    assert.unreachable('expected UnavailableError');
+  } catch (err) {
+    assert.instance(err, UnavailableError);
+    assert.match((err as Error).message, new RegExp(`cannot reach redis 127\\.0\\.0\\.1:${port} within 1\\.5 s \\(.*ECONNREFUSED`));
+    assert.not.match((err as Error).message, /s3cret/);
+  }
+  assert.ok(Date.now() - started < 60_000);
+});
+
+test('redis: a password-protected server: the right password opens, none or a wrong one is one ConfigError line', async () => {
+  const locked = await startRedis({ password: 'right-password-123' });
+  try {
+    const url = `redis://127.0.0.1:${locked.port}`;
+    for (const [what, target] of [
+      ['no password', parseRedisTarget(url, { env: {} })],
+      ['a wrong one', parseRedisTarget(url, { env: { REDIS_PASSWORD: 'wrong-password' } })],
+    ] as const) {
+      try {
+        await RedisStore.open({ jobId: 'pw', connect: redisConnector(target, () => 50), openTimeoutMs: 30_000 });
+        assert.unreachable(`${what}: expected ConfigError`);
+      } catch (err) {
+        assert.instance(err, ConfigError, what);
+        assert.match((err as Error).message, new RegExp(`^redis password: redis 127\\.0\\.0\\.1:${locked.port} refused it \\((NOAUTH|WRONGPASS)`), what);
+        assert.not.match((err as Error).message, /wrong-password|\n/, what);
+      }
+    }
+    const ok = await RedisStore.open({
+      jobId: 'pw',
+      connect: redisConnector(parseRedisTarget(url, { env: { REDIS_PASSWORD: 'right-password-123' } }), () => 50),
+    });
+    assert.is((await ok.initJob('cfg', 1, 'E')).epochId, 'E');
+    await ok.close();
+  } finally {
+    await locked.stop();
+  }
+});
+
+test('redis: restarted without persistence: one "down", one "up", one "lost" (the fingerprint is gone); calls meanwhile are UnavailableError', async () => {
+  const r = await startRedis();
+  const events: string[] = [];
+  try {
+    const store = await RedisStore.open({
+      jobId: 'restart',
+      connect: redisConnector(parseRedisTarget(`redis://127.0.0.1:${r.port}`, { env: {} }), () => 100),
+      events: { down: (m) => events.push(`down ${m}`), up: () => events.push('up'), lost: (m) => events.push(`lost ${m}`) },
+    });
+    await store.initJob('cfg', 1, 'E1');
+    await r.stop();
+    await eventually('the outage is seen', () => (events.length > 0 ? true : undefined));
+    try {
+      await store.counters();
+      assert.unreachable('expected UnavailableError');
+    } catch (err) {
+      assert.instance(err, UnavailableError);
+      assert.match((err as Error).message, /state store \(redis 127\.0\.0\.1:\d+\) is unreachable.*retry/);
+    }
+    await new Promise((res) => setTimeout(res, 500)); // several failed reconnects: still one "down"
+    await r.restart();
+    await within(
+      eventually('the loss is told', () => (events.some((e) => e.startsWith('lost')) ? true : undefined)),
+      'lost event',
+    );
+    assert.is(events.filter((e) => e.startsWith('down')).length, 1, events.join('\n'));
+    assert.match(events[0]!, /^down redis 127\.0\.0\.1:\d+ unreachable/);
+    assert.equal(events.slice(1), ['up', events[2]!]);
+    assert.match(events[2]!, /^lost the state of job restart is gone from redis 127\.0\.0\.1:\d+ \(no job record after a reconnect\)/);
+    await store.close();
+  } finally {
+    await r.stop();
+  }
 });
 
 test('redis: a missing redis-server fails with the command that installs it', () => {

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { NotFoundError, StaleWeightsError } from '../../proto/errors.js';
+import { JobStateError, NotFoundError, StaleWeightsError } from '../../proto/errors.js';
 import { InvalidArgumentError } from '../../shared/errors.js';
 import { StateConflictError } from '../../coordinator/state/errors.js';
 import type { Lease, StateStore } from '../../coordinator/state/store.js';
@@ -65,7 +65,17 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
     const { store } = await makeStore(`contract-job-${++n}`);
     assert.is(await store.getJob(), null);
     const a = await store.initJob('hash-a', T0);
-    assert.equal(a, { jobId: store.jobId, configHash: 'hash-a', step: 0, weightVersion: 0, weightSha256: '', createdAtMs: T0, updatedAtMs: T0 });
+    assert.equal(a, {
+      jobId: store.jobId,
+      configHash: 'hash-a',
+      step: 0,
+      weightVersion: 0,
+      weightSha256: '',
+      createdAtMs: T0,
+      updatedAtMs: T0,
+      epochId: '',
+      learnerEpoch: 0,
+    });
     assert.equal(await store.initJob('hash-a', T0 + 5), a);
     await rejects(store.initJob('hash-b', T0), StateConflictError, /configHash: job ".*" was started with config hash-a, not hash-b/);
     await store.close();
@@ -400,6 +410,23 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
     await store.close();
   });
 
+  test(`${name}: redeliverOpen (a coordinator's first take after a restart) hands out the oldest open batch before its timeout, never a new one`, async () => {
+    const { store } = await fresh(5);
+    await fill(store, 5);
+    const b1 = (await store.takeBatch({ max: 2, now: T0 + 10, ackTimeoutMs: 600_000 }))!;
+    const b2 = (await store.takeBatch({ max: 2, now: T0 + 20, ackTimeoutMs: 600_000 }))!;
+    const again = (await store.takeBatch({ max: 2, now: T0 + 30, ackTimeoutMs: 600_000, redeliverOpen: true }))!;
+    assert.equal([again.batchId, again.delivery, again.ackDeadlineMs], [b1.batchId, 2, T0 + 30 + 600_000]);
+    assert.equal(again.groups, b1.groups);
+    assert.is(await store.ackBatch(b1.batchId, T0 + 40), true);
+    assert.is((await store.takeBatch({ max: 2, now: T0 + 50, ackTimeoutMs: 600_000, redeliverOpen: true }))!.batchId, b2.batchId);
+    assert.is(await store.ackBatch(b2.batchId, T0 + 60), true);
+    assert.is(await store.takeBatch({ max: 2, now: T0 + 70, ackTimeoutMs: 600_000, redeliverOpen: true }), null, 'nothing open: no new batch either');
+    const c = await store.counters();
+    assert.equal([c.groupsTaken, c.groupsAcked, c.groupsReady], [4, 4, 1]);
+    await store.close();
+  });
+
   // ---- workers -------------------------------------------------------------------------------
 
   test(`${name}: registering again refreshes info and last-seen, keeps the registration time`, async () => {
@@ -420,6 +447,140 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
 
   test(`${name}: randomized cluster: every prompt is trained exactly once and the counters add up`, async () => {
     await simulate((await fresh(0, [])).store, 20261128);
+  });
+
+  // ---- learner claims and resumes (docs/STATE.md rule 9) --------------------------------------
+
+  test(`${name}: a fresh learner claims an untrained job; once a version exists a fresh claim is refused`, async () => {
+    const { store } = await makeStore(`contract-claim-${++n}`);
+    await store.initJob('cfg', T0, 'E1');
+    const a = await store.claimLearner({ mode: 'fresh', now: T0 + 1 });
+    assert.equal([a.reset, a.job.learnerEpoch, a.job.epochId, a.previousVersion], ['none', 1, 'E1', 0]);
+    assert.is((await store.claimLearner({ mode: 'fresh', now: T0 + 2 })).job.learnerEpoch, 2, 'a second fresh learner before v1: it takes over');
+    await store.publishVersion({ version: 1, step: 0, sha256: 'a1', now: T0 + 3 });
+    const err = await rejects(store.claimLearner({ mode: 'fresh', now: T0 + 4 }), JobStateError, /already has weight version 1 \(learner epoch 2\).*--resume/);
+    assert.is((err as JobStateError).reason, 'started');
+    assert.is((await store.getJob())!.learnerEpoch, 2, 'a refused claim changes nothing');
+    await store.close();
+  });
+
+  /** v1..v3 published; epoch 1 = p0..p3, epoch 2 = p0, p1; 1:p0, 1:p1 acknowledged, 1:p2 in an open batch, 2:p0 ready; 1:p3 and 2:p1 leased. */
+  const trainedState = async () => {
+    const h = await fresh(0, ['w1']);
+    const s = h.store;
+    for (const [v, sha] of [
+      [1, 'a1'],
+      [2, 'a2'],
+      [3, 'a3'],
+    ] as const)
+      await s.publishVersion({ version: v, step: v - 1, sha256: sha, now: T0 });
+    await s.enqueueEpoch(1, ['p0', 'p1', 'p2', 'p3'], T0);
+    await s.enqueueEpoch(2, ['p0', 'p1'], T0);
+    const ls = await take(s, 'w1', 6, T0, { requestId: 'r1' });
+    const byItem = new Map(ls.map((l) => [`${l.epoch}:${l.promptId}`, l]));
+    await submit(s, byItem.get('1:p0')!, T0 + 1, 1);
+    await submit(s, byItem.get('1:p1')!, T0 + 1, 1);
+    await submit(s, byItem.get('1:p2')!, T0 + 1, 2);
+    await submit(s, byItem.get('2:p0')!, T0 + 1, 3);
+    const a = (await s.takeBatch({ max: 2, now: T0 + 2, ackTimeoutMs: 500 }))!;
+    await s.ackBatch(a.batchId, T0 + 3);
+    const b = (await s.takeBatch({ max: 1, now: T0 + 3, ackTimeoutMs: 500 }))!;
+    return { h, s, byItem, b, epochId: (await s.getJob())!.epochId };
+  };
+
+  test(`${name}: a resume resets the state to the checkpoint: trained items stay done, held groups of its versions are kept, the rest is sampled again`, async () => {
+    const { s, byItem, b, epochId } = await trainedState();
+    const r = await s.claimLearner({
+      mode: 'resume',
+      now: T0 + 10,
+      rebuild: false,
+      point: { version: 2, step: 1, sha256: 'a2', epochId, trained: ['1:p0'] },
+    });
+    // 1:p1 was acknowledged after the checkpoint (its group is gone), 2:p0 was sampled with v3: discarded; 1:p2 (v2) kept.
+    assert.equal([r.reset, r.previousVersion, r.discarded, r.kept], ['rolled-back', 3, 2, 1]);
+    assert.equal([r.job.weightVersion, r.job.step, r.job.weightSha256, r.job.learnerEpoch, r.job.updatedAtMs], [2, 1, 'a2', 1, T0 + 10]);
+    const c = await s.counters();
+    assert.equal(
+      [c.promptsTotal, c.promptsDone, c.inFlight, c.queued, c.groupsReady, c.groupsTaken, c.groupsAcked, c.groupsDiscarded],
+      [2, 2, 0, 0, 1, 1, 1, 2],
+    );
+    assert.equal(await s.listLeases(), [], 'live leases are void');
+    assert.is(await s.ackBatch(b.batchId, T0 + 11), false, 'the open batch was closed: never handed out again');
+    const again = (await s.takeBatch({ max: 8, now: T0 + 12, ackTimeoutMs: 500 }))!;
+    assert.equal(
+      again.groups.map((g) => [g.epoch, g.promptId, g.weightVersion]),
+      [[1, 'p2', 2]],
+    );
+    assert.is(again.delivery, 1);
+    // The history is cut at v2: v3 is published anew.
+    assert.is((await s.publishVersion({ version: 3, step: 2, sha256: 'b3', now: T0 + 13 })).weightSha256, 'b3');
+    // Epochs go again, without the done items; an old request id takes new leases.
+    assert.is(await s.enqueueEpoch(1, ['p0', 'p1', 'p2', 'p3'], T0 + 14), true);
+    const fresh1 = await take(s, 'w1', 8, T0 + 15, { requestId: 'r1' });
+    assert.equal(
+      fresh1.map((l) => `${l.epoch}:${l.promptId}`),
+      ['1:p1', '1:p3'],
+    );
+    // A lease taken before the resume never wins again; its heartbeat reports it lost.
+    const old = byItem.get('1:p3')!;
+    assert.equal(await submit(s, old, T0 + 16, 3), { status: 'duplicate', reason: 'lease-void' });
+    assert.equal((await s.heartbeat({ workerId: 'w1', now: T0 + 16, leaseIds: [old.leaseId], leaseTimeoutMs: TIMEOUT })).lost, [old.leaseId]);
+    assert.is((await submit(s, fresh1[1]!, T0 + 17, 3)).status, 'accepted', 'its new lease is accepted');
+    const end = await s.counters();
+    assert.equal([end.promptsTotal, end.promptsDone, end.inFlight, end.queued, end.duplicatesDropped], [4, 3, 1, 0, 1]);
+    await s.close();
+  });
+
+  test(`${name}: a resume the state does not hold is refused, unless the checkpoint may rebuild it`, async () => {
+    const { s, epochId } = await trainedState();
+    const point = { version: 2, step: 1, sha256: 'a2', epochId, trained: ['1:p0'] };
+    const cases = [
+      { point: { ...point, epochId: 'other' }, reason: 'lost', msg: /trained against state other .* coordinator holds state .*--rebuild-state/ },
+      { point: { ...point, version: 4, step: 3 }, reason: 'behind', msg: /checkpoint holds version 4 .* latest is 3/ },
+      { point: { ...point, sha256: 'zz' }, reason: 'mismatch', msg: /sha256 zz\) are not version 2 .*\(sha256 a2\)/ },
+    ] as const;
+    for (const c of cases) {
+      const err = await rejects(s.claimLearner({ mode: 'resume', now: T0 + 10, rebuild: false, point: c.point }), JobStateError, c.msg);
+      assert.is((err as JobStateError).reason, c.reason);
+    }
+    const j = (await s.getJob())!;
+    assert.equal([j.weightVersion, j.learnerEpoch], [3, 0], 'refusals change nothing');
+    const r = await s.claimLearner({ mode: 'resume', now: T0 + 11, rebuild: true, point: { ...point, epochId: 'other', version: 5, step: 4, sha256: 'c5' } });
+    assert.equal([r.reset, r.job.weightVersion, r.job.weightSha256, r.job.learnerEpoch, r.job.epochId], ['rebuilt', 5, 'c5', 1, epochId]);
+    await s.close();
+  });
+
+  test(`${name}: an empty state is rebuilt from a checkpoint: its items done and acknowledged, the others enqueued`, async () => {
+    const { store } = await makeStore(`contract-rebuild-${++n}`);
+    await store.initJob('cfg', T0, 'E2');
+    await store.registerWorker('w1', INFO, T0);
+    const r = await store.claimLearner({
+      mode: 'resume',
+      now: T0 + 1,
+      rebuild: true,
+      point: { version: 3, step: 2, sha256: 'c3', epochId: 'E1', trained: ['1:p0', '1:p1', '2:p0'] },
+    });
+    assert.equal([r.reset, r.previousVersion, r.discarded, r.kept, r.job.weightVersion, r.job.epochId], ['rebuilt', 0, 0, 0, 3, 'E2']);
+    let c = await store.counters();
+    assert.equal([c.promptsTotal, c.promptsDone, c.groupsTaken, c.groupsAcked], [3, 3, 3, 3]);
+    await store.enqueueEpoch(1, ['p0', 'p1', 'p2'], T0 + 2);
+    await store.enqueueEpoch(2, ['p0', 'p1'], T0 + 2);
+    assert.equal(
+      (await take(store, 'w1', 8, T0 + 3)).map((l) => `${l.epoch}:${l.promptId}`),
+      ['1:p2', '2:p1'],
+    );
+    c = await store.counters();
+    assert.equal([c.promptsTotal, c.promptsDone, c.inFlight], [5, 3, 2]);
+    // Without permission the same claim is refused: the state was created after the checkpoint.
+    const { store: other } = await makeStore(`contract-rebuild-${++n}`);
+    await other.initJob('cfg', T0, 'E3');
+    await rejects(
+      other.claimLearner({ mode: 'resume', now: T0, rebuild: false, point: { version: 3, step: 2, sha256: 'c3', epochId: 'E1', trained: [] } }),
+      JobStateError,
+      /trained against state E1/,
+    );
+    await store.close();
+    await other.close();
   });
 
   // ---- restart -------------------------------------------------------------------------------

@@ -122,7 +122,20 @@ const statusAt = (now: number, done: number, workers: ReturnType<typeof worker>[
   leases: [],
   throughput: null,
   workers,
-  prompts: { total: 12, done, in_flight: 0, queued: 0, requeued: 0, duplicates_dropped: 0, stale_dropped: 0, groups_ready: 0, groups_rejected: 0 },
+  job_epoch: 'state-1',
+  learner_epoch: 1,
+  prompts: {
+    total: 12,
+    done,
+    in_flight: 0,
+    queued: 0,
+    requeued: 0,
+    duplicates_dropped: 0,
+    stale_dropped: 0,
+    groups_ready: 0,
+    groups_rejected: 0,
+    groups_discarded: 0,
+  },
 });
 
 test('clusterStatusOf: once every prompt is done the workers read "done", not "idle" or "lost"; one lost before the end stays lost', () => {

@@ -21,6 +21,8 @@ import { planLocalCluster } from './local-pods.js';
 import type { LocalCluster, LocalPod } from './local-pods.js';
 
 const TOKEN = 'two-jobs-token-0123456789abcdef01234';
+/** The anomseer-redis Secret's password (Redis requires it; every job's coordinator reads it from env). */
+const REDIS_PASSWORD = 'jobs-run-redis-password-42';
 const promptsPerStep = 4;
 
 /** A new job's overlay, made as docs/KUBERNETES.md says: copy jobs/smoke, rename, new job file. */
@@ -55,7 +57,7 @@ test("two jobs' overlays run side by side in one namespace; each job's workers s
   const tmp = mkdtempSync(join(tmpdir(), 'anomseer-two-jobs-'));
   let redis: RedisServer | undefined;
   try {
-    redis = await startRedis();
+    redis = await startRedis({ password: REDIS_PASSWORD }); // as redis.yaml runs it: --requirepass from the Secret
     const ns = render(namespaceDir);
     const overlays = [
       { name: 'smoke', steps: 3, dir: jobOverlays().find((d) => d.endsWith('/smoke'))! },
@@ -67,7 +69,7 @@ test("two jobs' overlays run side by side in one namespace; each job's workers s
       // Nothing of one job is named like anything of the other (checked again below, rendered).
       const cluster = await planLocalCluster(docs, {
         tmp: join(tmp, o.name),
-        secrets: { 'anomseer-token': { token: TOKEN } },
+        secrets: { 'anomseer-token': { token: TOKEN }, 'anomseer-redis': { password: REDIS_PASSWORD } },
         external: { 'anomseer-redis': `${redis.host}:${redis.port}` },
         ours: (image) => /^anomseer(-cuda)?(:|$)/.test(image),
       });

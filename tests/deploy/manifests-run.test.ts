@@ -32,6 +32,8 @@ import { planLocalCluster } from './local-pods.js';
 import type { LocalPod } from './local-pods.js';
 
 const TOKEN = 'manifest-run-token-0123456789abcdef';
+/** The anomseer-redis Secret's password (Redis requires it; the coordinator reads it from env). */
+const REDIS_PASSWORD = 'manifest-run-redis-password-42';
 const bin = join(repoRoot, 'bin/anomseer.mjs');
 const steps = 3;
 const promptsPerStep = 4;
@@ -168,11 +170,11 @@ test("the manifests' coordinator, learner and 2 workers run the smoke job to the
   let redis: RedisServer | undefined;
   const running: Running[] = [];
   try {
-    redis = await startRedis();
+    redis = await startRedis({ password: REDIS_PASSWORD }); // as redis.yaml runs it: --requirepass from the Secret
     const docs = [...render(namespaceDir), ...render(jobOverlays().find((d) => d.endsWith('/smoke'))!)];
     const cluster = await planLocalCluster(docs, {
       tmp,
-      secrets: { 'anomseer-token': { token: TOKEN } },
+      secrets: { 'anomseer-token': { token: TOKEN }, 'anomseer-redis': { password: REDIS_PASSWORD } },
       external: { 'anomseer-redis': `${redis.host}:${redis.port}` },
       ours: (image) => /^anomseer(-cuda)?(:|$)/.test(image),
     });

@@ -88,6 +88,7 @@ test('every YAML file under deploy/ parses, every document; every kustomization 
   assert.equal(namespaceDocs.map((d) => `${d.value.kind}/${d.value.metadata.name}`).sort(), [
     'Deployment/anomseer-redis',
     'Namespace/anomseer',
+    'NetworkPolicy/anomseer-redis',
     'PersistentVolumeClaim/anomseer-redis-data',
     'Service/anomseer-redis',
   ]);
@@ -100,6 +101,9 @@ test('every YAML file under deploy/ parses, every document; every kustomization 
         `Deployment/anomseer-${o.job}-coordinator`,
         `Job/anomseer-${o.job}-learner`,
         `Job/anomseer-${o.job}-workers`,
+        `NetworkPolicy/anomseer-${o.job}-coordinator`,
+        `NetworkPolicy/anomseer-${o.job}-default-deny`,
+        `NetworkPolicy/anomseer-${o.job}-metrics`,
         `PersistentVolumeClaim/anomseer-${o.job}-runs`,
         `Service/anomseer-${o.job}-coordinator`,
       ],

@@ -23,6 +23,7 @@ const assignment: RegisterWorkerResponse = {
   group_size: 8,
   max_staleness: 0,
   max_new_tokens: 160,
+  coordinator_wait_ms: 300_000,
 };
 const register = { worker_id: 'w', host: 'h', device: 'cpu', capabilities: null };
 

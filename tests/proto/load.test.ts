@@ -14,6 +14,7 @@ const METHODS: [string, string, boolean, boolean, string, string][] = [
   ['Coordinator', 'TakeGroups', false, false, 'TakeGroupsRequest', 'TakeGroupsResponse'],
   ['Coordinator', 'GetStatus', false, false, 'GetStatusRequest', 'GetStatusResponse'],
   ['Coordinator', 'ReportProgress', false, false, 'ReportProgressRequest', 'ReportProgressResponse'],
+  ['Coordinator', 'ClaimLearner', false, false, 'ClaimLearnerRequest', 'ClaimLearnerResponse'],
   ['Coordinator', 'StopJob', false, false, 'StopJobRequest', 'JobState'],
   ['Coordinator', 'GetJobState', false, false, 'GetJobStateRequest', 'JobState'],
   ['Weights', 'GetVersion', false, false, 'GetVersionRequest', 'WeightVersion'],

@@ -29,6 +29,7 @@ const assignment: RegisterWorkerResponse = {
   group_size: 8,
   max_staleness: 1,
   max_new_tokens: 160,
+  coordinator_wait_ms: 300_000,
 };
 
 // G = 8 rollouts with token ids across the uint32 range and float32-exact log-probs.
@@ -193,13 +194,14 @@ test('TakeGroups: a complete group with its label reaches the learner; unset mes
     rollouts: rollouts.slice(0, 2),
     timing: null,
     submitted_at_ms: 1_795_000_002_000,
+    epoch: 12,
   };
   const s = await startServer({
-    coordinator: coordinatorHandlers({ TakeGroups: (_call, callback) => callback(null, { batch_id: 5, groups: [group], job_done: false }) }),
+    coordinator: coordinatorHandlers({ TakeGroups: (_call, callback) => callback(null, { batch_id: 5, groups: [group], job_done: false, weights_wanted: 3 }) }),
   });
   try {
     const got = await rpc(s.coordinator, s.coordinator.TakeGroups, { learner_id: 'learner', max_groups: 32, min_groups: 1, wait_ms: 1000, ack_batch_id: 4 });
-    assert.equal(got, { batch_id: 5, groups: [group], job_done: false });
+    assert.equal(got, { batch_id: 5, groups: [group], job_done: false, weights_wanted: 3 });
   } finally {
     await s.close();
   }

@@ -6,13 +6,16 @@ import * as grpc from '@grpc/grpc-js';
 import { rpc } from '../helpers/rpc.js';
 import {
   ChecksumMismatchError,
+  JobStateError,
   JobStoppedError,
   LeaseExpiredError,
+  LearnerFencedError,
   MessageTooLargeError,
   NotFoundError,
   RpcError,
   StaleWeightsError,
   UnauthenticatedError,
+  UnavailableError,
 } from '../../proto/errors.js';
 import { ERROR_METADATA_KEY, ERROR_TABLE, RETRYABLE_CODES, codeName, fromStatus, isRetryable, toStatus } from '../../proto/status.js';
 import { AnomseerError, ConfigError, DataError, InvalidArgumentError, ShapeError } from '../../shared/errors.js';
@@ -33,6 +36,10 @@ const CASES: [AnomseerError, grpc.status, string[]][] = [
   [new ChecksumMismatchError(4, 'ab'.repeat(32), 'cd'.repeat(32)), grpc.status.DATA_LOSS, ['version', 'expected', 'actual']],
   [new MessageTooLargeError('event_json', 2_000_000, 1_048_576), grpc.status.RESOURCE_EXHAUSTED, ['field', 'bytes', 'limit']],
   [new UnauthenticatedError('wrong bearer token'), grpc.status.UNAUTHENTICATED, []],
+  [new JobStateError('lost', 'the checkpoint was trained against state a1, but the coordinator holds state b2'), grpc.status.FAILED_PRECONDITION, ['reason']],
+  [new LearnerFencedError(2, 3, 'claimed at 12:00'), grpc.status.FAILED_PRECONDITION, ['epoch', 'current']],
+  [new LearnerFencedError(0, 1), grpc.status.FAILED_PRECONDITION, ['epoch', 'current']],
+  [new UnavailableError("the coordinator's state store (redis 10.0.0.7:6379) is unreachable"), grpc.status.UNAVAILABLE, []],
 ];
 
 for (const [err, code, fields] of CASES) {
@@ -45,7 +52,8 @@ for (const [err, code, fields] of CASES) {
     assert.is(back.message, err.message);
     assert.is(back.code, err.code);
     for (const f of fields) assert.is((back as unknown as Record<string, unknown>)[f], (err as unknown as Record<string, unknown>)[f], f);
-    assert.is(isRetryable(back), false, 'typed errors are never retried');
+    // Typed errors are never retried, except the server's own "unavailable, retry".
+    assert.is(isRetryable(back), err instanceof UnavailableError, 'retried only when it says unavailable');
   });
 }
 

@@ -1,7 +1,9 @@
 --[[
   The learner's next batch: the unacknowledged batch with the lowest id whose ack deadline
   passed (redelivered: same id and groups, delivery + 1, new deadline), else a new batch of up to
-  max ready groups, else nothing.
+  max ready groups, else nothing. With ARGV[4] = '1' only an open batch: the oldest
+  unacknowledged one whatever its deadline, never a new one (a coordinator's first take after it
+  started: the answer that carried it may be lost).
 
   KEYS[1] ready           list  accepted items not yet in a batch
   KEYS[2] groups          hash  item key -> group JSON
@@ -12,13 +14,19 @@
   ARGV[1] max             >= 1
   ARGV[2] now             ms since epoch
   ARGV[3] ackTimeoutMs
+  ARGV[4] redeliverOpen   '1' = the oldest open batch whatever its deadline, or nothing
 
   Result: {0, batchId, ackDeadlineMs, delivery, group JSON...}
           {0, 0}   nothing to hand out
 ]]
 local now = tonumber(ARGV[2])
 local deadline = now + tonumber(ARGV[3])
-local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)
+local due
+if ARGV[4] == '1' then
+  due = redis.call('ZRANGE', KEYS[4], 0, -1)
+else
+  due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)
+end
 local id = nil
 for _, b in ipairs(due) do
   if id == nil or tonumber(b) < id then
@@ -29,6 +37,8 @@ local batch
 if id ~= nil then
   batch = cjson.decode(redis.call('HGET', KEYS[3], id))
   batch.delivery = batch.delivery + 1
+elseif ARGV[4] == '1' then
+  return {0, 0}
 else
   local items = redis.call('LPOP', KEYS[1], tonumber(ARGV[1]))
   if not items then

@@ -4,7 +4,8 @@
   is judged in order. First complete submission wins: the first group for an item, from any of
   its leases (even expired, released or cancelled ones), is accepted; later ones are duplicates,
   counted and dropped. A late winner takes its item out of the queue, or cancels the item's
-  other live lease.
+  other live lease. A lease taken before the last learner resume (number <= counters.leaseFence,
+  learner-claim) never wins: its group is dropped as a duplicate ('lease-void').
 
   KEYS[1] leases     hash  lease id -> lease JSON
   KEYS[2] deadlines  zset  live lease id -> deadline ms
@@ -12,7 +13,7 @@
   KEYS[4] done       set   items whose group was accepted
   KEYS[5] groups     hash  item key -> group JSON (until its batch is acknowledged)
   KEYS[6] ready      list  accepted items not yet in a batch
-  KEYS[7] counters   hash
+  KEYS[7] counters   hash  (leaseFence)
   KEYS[8] queue      list  item keys, head = front
   KEYS[9] workers    hash  worker id -> worker JSON
 
@@ -22,7 +23,9 @@
           payload (the group, opaque)
 
   Result: {0, outcome, data, outcome, data, ...}   per group: outcome 0 = accepted (data: group
-                                                    JSON), 1 = duplicate (data: reason)
+                                                    JSON), 1 = duplicate (data: reason:
+                                                    lease-already-accepted, prompt-already-done,
+                                                    lease-void)
           {-2, i}                                   UNKNOWN_LEASE (group i, 0-based)
           {-8, i, owner}                            LEASE_NOT_OWNED
           {-9, i, leasePromptId, promptId}          PROMPT_MISMATCH
@@ -30,6 +33,10 @@
 ]]
 local n = (#ARGV - 1) / 5
 local now = tonumber(ARGV[1])
+local fence = tonumber(redis.call('HGET', KEYS[7], 'leaseFence') or '0')
+local function isVoid(id)
+  return tonumber(string.sub(id, 2)) <= fence
+end
 local leases = {}
 for i = 0, n - 1 do
   local b = 2 + 5 * i
@@ -46,7 +53,7 @@ for i = 0, n - 1 do
     return {-9, i, tostring(lease.promptId), ARGV[b + 2]}
   end
   local item = lease.epoch .. ':' .. lease.promptId
-  if lease.state ~= 'accepted' and redis.call('SISMEMBER', KEYS[4], item) == 0 and tonumber(ARGV[b + 3]) < lease.minWeightVersion then
+  if lease.state ~= 'accepted' and not isVoid(id) and redis.call('SISMEMBER', KEYS[4], item) == 0 and tonumber(ARGV[b + 3]) < lease.minWeightVersion then
     redis.call('HINCRBY', KEYS[7], 'staleDropped', 1)
     return {-3, i, tonumber(ARGV[b + 3]), lease.minWeightVersion}
   end
@@ -70,6 +77,10 @@ for i = 0, n - 1 do
     dup = dup + 1
     out[#out + 1] = 1
     out[#out + 1] = 'prompt-already-done'
+  elseif isVoid(id) then
+    dup = dup + 1
+    out[#out + 1] = 1
+    out[#out + 1] = 'lease-void'
   else
     if lease.state == 'live' then
       redis.call('ZREM', KEYS[2], id)

@@ -2,6 +2,7 @@
   Record a new weight version (latest + 1). The same version with the same sha256 is a no-op.
 
   KEYS[1] job       hash  anomseer:<jobId>:job
+  KEYS[2] versions  hash  version -> "<step> <sha256>" (the history a learner resume is checked against)
 
   ARGV[1] version
   ARGV[2] step
@@ -26,4 +27,5 @@ if version ~= latest + 1 then
   return {-6, latest, latestSha, version, ARGV[3]}
 end
 redis.call('HSET', job, 'weightVersion', version, 'step', ARGV[2], 'weightSha256', ARGV[3], 'updatedAtMs', ARGV[4])
+redis.call('HSET', KEYS[2], version, ARGV[2] .. ' ' .. ARGV[3])
 return {0, redis.call('HGETALL', job)}

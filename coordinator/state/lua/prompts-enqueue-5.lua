@@ -2,12 +2,15 @@
   Append the items "<epoch>:<promptId>" of one epoch to the queue tail, in order, once per epoch.
   The caller sends a long epoch in chunks (offset = items of the epoch before this chunk); a
   chunk is appended only when it starts where the last appended one ended, so a coordinator
-  that died mid-epoch and calls again completes the epoch without doubling an item.
+  that died mid-epoch and calls again completes the epoch without doubling an item. Items
+  already done are skipped: after a learner resume reset the state (learner-claim), the items
+  its checkpoint trained stay done and are not sampled again.
 
   KEYS[1] epochs    set   epochs wholly enqueued
   KEYS[2] progress  hash  epoch -> items appended so far (only while an epoch is incomplete)
   KEYS[3] queue     list  item keys, head = front
   KEYS[4] counters  hash
+  KEYS[5] done      set   items whose group was accepted
 
   ARGV[1] epoch
   ARGV[2] offset    index in the epoch of this chunk's first prompt
@@ -24,8 +27,13 @@ if tonumber(ARGV[2]) ~= done then
   return 2
 end
 local batch = {}
+local appended = 0
 for i = 4, #ARGV do
-  batch[#batch + 1] = ARGV[1] .. ':' .. ARGV[i]
+  local item = ARGV[1] .. ':' .. ARGV[i]
+  if redis.call('SISMEMBER', KEYS[5], item) == 0 then
+    batch[#batch + 1] = item
+    appended = appended + 1
+  end
   -- RPUSH in slices: unpack() of a huge table overflows the Lua C stack.
   if #batch == 1000 then
     redis.call('RPUSH', KEYS[3], unpack(batch))
@@ -42,5 +50,5 @@ if done >= tonumber(ARGV[3]) then
 else
   redis.call('HSET', KEYS[2], ARGV[1], done)
 end
-redis.call('HINCRBY', KEYS[4], 'promptsTotal', #ARGV - 3)
+redis.call('HINCRBY', KEYS[4], 'promptsTotal', appended)
 return 1

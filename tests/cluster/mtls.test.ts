@@ -1,0 +1,154 @@
+// gRPC over mutual TLS (proto/tls.ts, scripts/make-certs.sh, docs/DEPLOY.md "mTLS"): certificates
+// made by the script; a coordinator served with them admits a client holding a certificate of
+// its CA and the token, and refuses a plain-text client, a client without a certificate, one with
+// a certificate of another CA, and one with the wrong token; a client refuses a coordinator its
+// CA did not sign. Then the CLI: a coordinator process with --tls-*, a worker registering over
+// mTLS and `anomseer status` with and without a client certificate. The flags' checks as a table.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bearerInterceptor } from '../../proto/auth.js';
+import { unary } from '../../proto/call.js';
+import { RpcError, UnauthenticatedError } from '../../proto/errors.js';
+import { createClient } from '../../proto/load.js';
+import { channelOptions } from '../../proto/options.js';
+import { channelCredentials, validateTlsFlags } from '../../proto/tls.js';
+import type { TlsMaterial } from '../../proto/tls.js';
+import { MemoryStore } from '../../coordinator/state/memory-store.js';
+import { createCoordinator, serveCoordinator } from '../../coordinator/service/server.js';
+import { ConfigError } from '../../shared/errors.js';
+import { within } from '../helpers/wait.js';
+import { TOKEN, fakeRecords, smokeJob } from './helpers.js';
+import { killAll, startRole } from './procs.js';
+
+const root = mkdtempSync(join(tmpdir(), 'anomseer-mtls-'));
+const certs = join(root, 'certs');
+const other = join(root, 'other-ca');
+const f = (dir: string, name: string) => join(dir, name);
+
+test.before(() => {
+  for (const [dir, args] of [
+    [certs, ['--client', 'worker', '--client', 'status']],
+    [other, ['--client', 'intruder']],
+  ] as const) {
+    const r = spawnSync('bash', ['scripts/make-certs.sh', dir, ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`make-certs.sh failed:\n${r.stdout}${r.stderr}`);
+  }
+});
+test.after(async () => {
+  await killAll();
+  rmSync(root, { recursive: true, force: true });
+});
+
+test('make-certs.sh writes a CA, the coordinator and each client, keys readable by the owner only', () => {
+  for (const name of ['ca', 'coordinator', 'worker', 'status']) {
+    assert.is(statSync(f(certs, `${name}.key`)).mode & 0o777, 0o600, `${name}.key`);
+    assert.ok(statSync(f(certs, `${name}.crt`)).size > 0, `${name}.crt`);
+  }
+  const san = spawnSync('openssl', ['x509', '-in', f(certs, 'coordinator.crt'), '-noout', '-ext', 'subjectAltName'], { encoding: 'utf8' }).stdout;
+  assert.match(san, /IP Address:127\.0\.0\.1/);
+  assert.match(san, /DNS:localhost/);
+});
+
+const material = (dir: string, client?: string): TlsMaterial =>
+  validateTlsFlags({ ca: f(dir, 'ca.crt'), ...(client === undefined ? {} : { cert: f(dir, `${client}.crt`), key: f(dir, `${client}.key`) }) }, 'client')!;
+
+test('a coordinator on mTLS admits a certificate of its CA with the token, and nobody else', async () => {
+  const job = smokeJob();
+  const c = createCoordinator(job, { store: new MemoryStore({ jobId: 'mtls' }), clock: Date.now, logger: () => {}, records: fakeRecords(6) });
+  const tls = validateTlsFlags({ cert: f(certs, 'coordinator.crt'), key: f(certs, 'coordinator.key'), ca: f(certs, 'ca.crt') }, 'server');
+  const srv = await serveCoordinator(c, { listen: '127.0.0.1:0', token: TOKEN, logger: () => {}, tls });
+  const status = async (creds: TlsMaterial | undefined, token = TOKEN) => {
+    const coord = createClient('Coordinator', srv.address, channelCredentials(creds), { ...channelOptions(), interceptors: [bearerInterceptor(token)] });
+    try {
+      return await unary(coord, coord.GetStatus, {}, { deadlineMs: 10_000 });
+    } finally {
+      coord.close();
+    }
+  };
+  try {
+    assert.is((await status(material(certs, 'worker'))).job_id, c.settings.jobId, 'a client certificate of the CA + the token');
+    const refused: [string, TlsMaterial | undefined][] = [
+      ['plain text', undefined],
+      ['TLS without a client certificate', material(certs)],
+      ['a client certificate of another CA', { ...material(other, 'intruder'), ca: material(certs).ca }],
+      ['a coordinator its CA did not sign', material(other, 'intruder')],
+    ];
+    for (const [what, creds] of refused) {
+      const err = await status(creds).catch((e: unknown) => e);
+      assert.instance(err, RpcError, `${what}: ${String(err)}`);
+      assert.is((err as RpcError).grpcCode, 14, `${what}: UNAVAILABLE (the handshake fails)`);
+    }
+    const err = await status(material(certs, 'worker'), 'a-wrong-token-0123456789').catch((e: unknown) => e);
+    assert.instance(err, UnauthenticatedError, 'the token is still checked on top of the certificate');
+  } finally {
+    await srv.close(0);
+  }
+});
+
+test('the CLI on mTLS: a coordinator process, a worker registering, status with a certificate; without one status fails in one line', async () => {
+  const server = ['--tls-cert', f(certs, 'coordinator.crt'), '--tls-key', f(certs, 'coordinator.key'), '--tls-ca', f(certs, 'ca.crt')];
+  const coord = startRole('coordinator', [
+    'coordinator',
+    'examples/smoke.yaml',
+    '--set',
+    `outputDir=${join(root, 'run')}`,
+    '--listen',
+    '127.0.0.1:0',
+    '--no-dashboard',
+    ...server,
+  ]);
+  const address = (await coord.waitFor(/listening on (\S+) \(mutual TLS\)$/))[1]!;
+  const client = (name: string) => ['--tls-ca', f(certs, 'ca.crt'), '--tls-cert', f(certs, `${name}.crt`), '--tls-key', f(certs, `${name}.key`)];
+  startRole('worker', ['worker', '--coordinator', address, ...client('worker')]);
+  await coord.waitFor(/^coordinator: worker w1 registered/);
+  const env = { ...process.env, ANOMSEER_TOKEN: TOKEN };
+  const ok = spawnSync(process.execPath, ['bin/anomseer.mjs', 'status', '--coordinator', address, '--json', ...client('status')], { encoding: 'utf8', env });
+  assert.is(ok.status, 0, ok.stderr);
+  assert.equal(
+    (JSON.parse(ok.stdout) as { workers: { worker_id: string }[] }).workers.map((w) => w.worker_id),
+    ['w1'],
+  );
+  const bare = spawnSync(process.execPath, ['bin/anomseer.mjs', 'status', '--coordinator', address, '--tls-ca', f(certs, 'ca.crt')], { encoding: 'utf8', env });
+  assert.is(bare.status, 2, bare.stdout + bare.stderr);
+  assert.equal(bare.stderr.trim().split('\n').length, 1, bare.stderr);
+  assert.match(bare.stderr, /^anomseer: .*UNAVAILABLE/);
+  await killAll();
+  await within(coord.exited, 'the coordinator stops');
+});
+
+test('TLS flags are checked, each failure naming the flag', () => {
+  const cases: [string, Parameters<typeof validateTlsFlags>[0], 'server' | 'client', RegExp][] = [
+    ['a server without a key', { cert: f(certs, 'coordinator.crt') }, 'server', /^--tls-key: the coordinator needs --tls-cert and --tls-key together/],
+    ['a server with only a CA', { ca: f(certs, 'ca.crt') }, 'server', /^--tls-cert: the coordinator needs/],
+    [
+      'a client cert without its key',
+      { ca: f(certs, 'ca.crt'), cert: f(certs, 'worker.crt') },
+      'client',
+      /^--tls-key: a client certificate needs --tls-cert and --tls-key together/,
+    ],
+    ['a missing file', { ca: f(certs, 'nope.crt') }, 'client', /^--tls-ca: cannot read .*nope\.crt \(ENOENT\)/],
+    [
+      'a key given as the certificate',
+      { cert: f(certs, 'worker.key'), key: f(certs, 'worker.key') },
+      'client',
+      /^--tls-cert: .*worker\.key holds no PEM -----BEGIN CERTIFICATE----- block/,
+    ],
+  ];
+  for (const [what, flags, role, re] of cases) {
+    let err: unknown;
+    try {
+      validateTlsFlags(flags, role);
+    } catch (e) {
+      err = e;
+    }
+    assert.instance(err, ConfigError, what);
+    assert.match((err as Error).message, re, what);
+  }
+  assert.is(validateTlsFlags({}, 'client'), undefined, 'no flag: plain text');
+});
+
+test.run();
