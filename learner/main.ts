@@ -18,7 +18,7 @@ import { unary } from '../proto/call.js';
 import { learnerMetadata } from '../proto/learner-fence.js';
 import type { LearnerFence } from '../proto/learner-fence.js';
 import { createClient } from '../proto/load.js';
-import { channelCredentials } from '../proto/tls.js';
+import { channelCredentials, serverNameOptions } from '../proto/tls.js';
 import type { TlsMaterial } from '../proto/tls.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { channelOptions } from '../proto/options.js';
@@ -59,9 +59,10 @@ export async function runLearner(o: LearnerMainOptions): Promise<RemoteTrainSumm
   const metrics = o.metrics === undefined ? undefined : createLearnerMetrics();
   const opts = {
     ...channelOptions({ maxMessageBytes: job.cluster.maxMessageBytes }),
+    ...serverNameOptions(o.tls, o.coordinator),
     interceptors: [bearerInterceptor(token), ...(metrics === undefined ? [] : [metrics.interceptor])],
   };
-  const creds = channelCredentials(o.tls);
+  const creds = channelCredentials(o.tls, o.coordinator);
   const coord = createClient('Coordinator', o.coordinator, creds, opts);
   const weights = createClient('Weights', o.coordinator, creds, opts);
   sharp.cache(false);

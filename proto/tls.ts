@@ -13,6 +13,9 @@
  * certificate (SAN 127.0.0.1, localhost and a DNS name) and client certificates.
  */
 import * as grpc from '@grpc/grpc-js';
+import { isIP } from 'node:net';
+import { checkServerIdentity } from 'node:tls';
+import type { PeerCertificate } from 'node:tls';
 import type { TlsMaterial } from './tls-flags.js';
 
 export { isLoopbackHost, validateTlsFlags } from './tls-flags.js';
@@ -24,27 +27,34 @@ export function serverCredentials(tls: TlsMaterial | undefined): grpc.ServerCred
   return grpc.ServerCredentials.createSsl(tls.ca ?? null, [{ private_key: tls.key!, cert_chain: tls.cert! }], tls.ca !== undefined);
 }
 
-/** Channel credentials: plain text without material; TLS verifying the server (against the CA, else the system roots), with this client's certificate when given. */
-export function channelCredentials(tls: TlsMaterial | undefined): grpc.ChannelCredentials {
+/**
+ * Channel credentials for `address` (host:port): plain text without material; TLS verifying the
+ * server (against the CA, else the system roots), with this client's certificate when given.
+ *
+ * A coordinator reached by IP address (127.0.0.1, a pod IP): grpc-js would give the IP as the TLS
+ * server name, which RFC 6066 forbids and Node 26 refuses ("Setting the TLS ServerName to an IP
+ * address is not permitted"; Node 20 only warns). Such a channel sends a fixed name instead
+ * (`serverNameOptions`, to spread into the channel's options) and the certificate is checked
+ * against the IP itself (its IP SAN), as before.
+ */
+export function channelCredentials(tls: TlsMaterial | undefined, address: string): grpc.ChannelCredentials {
   if (tls === undefined) return grpc.credentials.createInsecure();
-  quietIpServerName();
-  return grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null);
+  const ip = ipOf(address);
+  const verify = ip === undefined ? undefined : { checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(ip, cert) };
+  return grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null, verify);
 }
 
-let quieted = false;
-/**
- * A coordinator reached by IP address (127.0.0.1, a pod IP) over TLS: grpc-js gives the IP as the
- * TLS server name, and Node prints DEP0123 ("Setting the TLS ServerName to an IP address is not
- * permitted by RFC 6066") into every client's output. The certificate is still checked against
- * the IP (its IP SAN); only that warning is dropped, every other one is printed as before.
- */
-function quietIpServerName(): void {
-  if (quieted) return;
-  quieted = true;
-  const printers = process.listeners('warning');
-  process.removeAllListeners('warning');
-  process.on('warning', (w: Error & { code?: string }) => {
-    if (w.code === 'DEP0123') return;
-    for (const p of printers) p(w);
-  });
+/** The TLS server name sent instead of an IP address (SNI only; the certificate is checked against the IP). */
+export const IP_SERVER_NAME = 'anomseer-coordinator';
+
+/** Channel options that go with `channelCredentials(tls, address)`. */
+export function serverNameOptions(tls: TlsMaterial | undefined, address: string): { 'grpc.ssl_target_name_override'?: string } {
+  return tls !== undefined && ipOf(address) !== undefined ? { 'grpc.ssl_target_name_override': IP_SERVER_NAME } : {};
+}
+
+/** The IP address of `host:port` ([v6]:port too), or undefined for a host name. */
+function ipOf(address: string): string | undefined {
+  const colon = address.lastIndexOf(':');
+  const host = (colon > 0 ? address.slice(0, colon) : address).replace(/^\[(.*)\]$/, '$1');
+  return isIP(host) === 0 ? undefined : host;
 }

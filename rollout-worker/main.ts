@@ -13,7 +13,7 @@ import * as grpc from '@grpc/grpc-js';
 import { bearerInterceptor, tokenFrom } from '../proto/auth.js';
 import { createClient } from '../proto/load.js';
 import { channelOptions } from '../proto/options.js';
-import { channelCredentials, isLoopbackHost } from '../proto/tls.js';
+import { channelCredentials, isLoopbackHost, serverNameOptions } from '../proto/tls.js';
 import type { TlsMaterial } from '../proto/tls.js';
 import { parseDevice } from '../shared/onnx/runtime.js';
 import { serveMetrics } from '../telemetry/metrics-server.js';
@@ -57,8 +57,12 @@ export async function runWorker(o: WorkerMainOptions): Promise<number> {
   const device = o.device;
   parseDevice(device, '--device');
   const metrics = o.metrics === undefined ? undefined : createWorkerMetrics();
-  const opts = { ...channelOptions(), interceptors: [bearerInterceptor(token), ...(metrics === undefined ? [] : [metrics.interceptor])] };
-  const creds = channelCredentials(o.tls);
+  const opts = {
+    ...channelOptions(),
+    ...serverNameOptions(o.tls, o.coordinator),
+    interceptors: [bearerInterceptor(token), ...(metrics === undefined ? [] : [metrics.interceptor])],
+  };
+  const creds = channelCredentials(o.tls, o.coordinator);
   const coord = createClient('Coordinator', o.coordinator, creds, opts);
   const weights = createClient('Weights', o.coordinator, creds, opts);
   const held = new HeldWeights();

@@ -8,4 +8,4 @@ export { bearerInterceptor, tokenFrom } from '../../proto/auth.js';
 export { unary } from '../../proto/call.js';
 export { createClient } from '../../proto/load.js';
 export { channelOptions } from '../../proto/options.js';
-export { channelCredentials } from '../../proto/tls.js';
+export { channelCredentials, serverNameOptions } from '../../proto/tls.js';

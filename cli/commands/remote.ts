@@ -14,10 +14,11 @@ export interface RemoteFlags extends TlsFlagValues {
 
 export async function connectCoordinator(flags: RemoteFlags): Promise<CoordinatorClient> {
   const tls = tlsFromFlags(flags, 'client');
-  const { bearerInterceptor, tokenFrom, createClient, channelOptions, channelCredentials } = await import('./grpc-client.js');
+  const { bearerInterceptor, tokenFrom, createClient, channelOptions, channelCredentials, serverNameOptions } = await import('./grpc-client.js');
   const token = tokenFrom(process.env, flags.tokenFile);
-  return createClient('Coordinator', flags.coordinator, channelCredentials(tls), {
+  return createClient('Coordinator', flags.coordinator, channelCredentials(tls, flags.coordinator), {
     ...channelOptions(),
+    ...serverNameOptions(tls, flags.coordinator),
     interceptors: [bearerInterceptor(token)],
   });
 }

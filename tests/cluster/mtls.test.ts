@@ -15,7 +15,7 @@ import { unary } from '../../proto/call.js';
 import { RpcError, UnauthenticatedError } from '../../proto/errors.js';
 import { createClient } from '../../proto/load.js';
 import { channelOptions } from '../../proto/options.js';
-import { channelCredentials, validateTlsFlags } from '../../proto/tls.js';
+import { IP_SERVER_NAME, channelCredentials, serverNameOptions, validateTlsFlags } from '../../proto/tls.js';
 import type { TlsMaterial } from '../../proto/tls.js';
 import { MemoryStore } from '../../coordinator/state/memory-store.js';
 import { createCoordinator, serveCoordinator } from '../../coordinator/service/server.js';
@@ -61,8 +61,12 @@ test('a coordinator on mTLS admits a certificate of its CA with the token, and n
   const c = createCoordinator(job, { store: new MemoryStore({ jobId: 'mtls' }), clock: Date.now, logger: () => {}, records: fakeRecords(6) });
   const tls = validateTlsFlags({ cert: f(certs, 'coordinator.crt'), key: f(certs, 'coordinator.key'), ca: f(certs, 'ca.crt') }, 'server');
   const srv = await serveCoordinator(c, { listen: '127.0.0.1:0', token: TOKEN, logger: () => {}, tls });
-  const status = async (creds: TlsMaterial | undefined, token = TOKEN) => {
-    const coord = createClient('Coordinator', srv.address, channelCredentials(creds), { ...channelOptions(), interceptors: [bearerInterceptor(token)] });
+  const status = async (creds: TlsMaterial | undefined, token = TOKEN, address = srv.address) => {
+    const coord = createClient('Coordinator', address, channelCredentials(creds, address), {
+      ...channelOptions(),
+      ...serverNameOptions(creds, address),
+      interceptors: [bearerInterceptor(token)],
+    });
     try {
       return await unary(coord, coord.GetStatus, {}, { deadlineMs: 10_000 });
     } finally {
@@ -71,6 +75,13 @@ test('a coordinator on mTLS admits a certificate of its CA with the token, and n
   };
   try {
     assert.is((await status(material(certs, 'worker'))).job_id, c.settings.jobId, 'a client certificate of the CA + the token');
+    // By name too: the name is the TLS server name; by IP (above) the IP is checked against the
+    // certificate's IP SAN and a fixed name is sent (Node 26 refuses an IP as the server name).
+    const port = srv.address.slice(srv.address.lastIndexOf(':') + 1);
+    assert.is((await status(material(certs, 'worker'), TOKEN, `localhost:${port}`)).job_id, c.settings.jobId, 'reached as localhost');
+    assert.equal(serverNameOptions(material(certs, 'worker'), `localhost:${port}`), {});
+    assert.equal(serverNameOptions(material(certs, 'worker'), srv.address), { 'grpc.ssl_target_name_override': IP_SERVER_NAME });
+    assert.equal(serverNameOptions(undefined, srv.address), {}, 'plain text: no name');
     const refused: [string, TlsMaterial | undefined][] = [
       ['plain text', undefined],
       ['TLS without a client certificate', material(certs)],
