@@ -50,7 +50,7 @@ export function detectorColumns(
     out[c * D] = covered / (hi - lo);
     out[c * D + 1 + typeIndex] = 1;
   }
-  const map = new PositionMap(n, { width, patchCols, offsetsPerPatch });
+  const map = PositionMap.of(n, { width, patchCols, offsetsPerPatch });
   const START = 1 + ANOMALY_TYPES.length;
   for (const [s, e] of intervals) {
     const cs = columnOfIndex(s, n, width),

@@ -89,7 +89,7 @@ export class FaithfulGrammar {
     if (v.detSlots === 0)
       throw new ConfigError('policy.trace', 'the faithful trace needs the vocabulary with detector-relative tokens (buildPolicyVocab(…, { faithful: true }))');
     if (!Number.isInteger(maxIntervals) || maxIntervals < 1) throw new ConfigError('grammar.maxIntervals', `must be an integer >= 1, got ${maxIntervals}`);
-    this.pm = new PositionMap(facts.n, tokenizer.layout);
+    this.pm = PositionMap.of(facts.n, tokenizer.layout);
     this.outputSize = tokenizer.outputSize;
     const prefix = factsPrefix(facts);
     const head = tokenizer.encodeThink(prefix);

@@ -90,7 +90,7 @@ export class TraceGrammar {
       throw new ConfigError('grammar.maxThinkTokens', `must be an integer >= 0, got ${this.maxThinkTokens}`);
     if (!Number.isInteger(this.maxIntervals) || this.maxIntervals < 0)
       throw new ConfigError('grammar.maxIntervals', `must be an integer >= 0, got ${this.maxIntervals}`);
-    this.pm = new PositionMap(n, tokenizer.layout);
+    this.pm = PositionMap.of(n, tokenizer.layout);
     this.outputSize = tokenizer.outputSize;
     this.maxLength = 1 + this.maxThinkTokens + 4 + Math.max(0, 8 * this.maxIntervals - 1) + 6;
   }

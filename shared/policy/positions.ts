@@ -45,8 +45,27 @@ export function numPatches(layout: PositionLayout): number {
   return width / patchCols;
 }
 
-/** Pointer/offset ↔ index for one series length n. Immutable; build once per prompt. */
+/** Most PositionMaps `PositionMap.of` keeps (one per series length and layout; a few KB each). */
+const CACHE_LIMIT = 1024;
+const cache = new Map<string, PositionMap>();
+
+/** Pointer/offset ↔ index for one series length n. Immutable, so shared: `PositionMap.of`. */
 export class PositionMap {
+  /**
+   * The map for (n, layout), built once and shared: every prompt, trace decode and submission
+   * check of a job asks for the same few lengths (the coordinator replays each submitted trace).
+   */
+  static of(n: number, layout: PositionLayout): PositionMap {
+    const key = `${n}/${layout.width}/${layout.patchCols}/${layout.offsetsPerPatch}`;
+    let pm = cache.get(key);
+    if (pm === undefined) {
+      pm = new PositionMap(n, layout);
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(key, pm);
+    }
+    return pm;
+  }
+
   readonly n: number;
   readonly numPatches: number;
   readonly offsetsPerPatch: number;

@@ -99,7 +99,7 @@ export class Tokenizer {
       }
       prevEnd = e;
     }
-    const pm = new PositionMap(n, this.layout);
+    const pm = PositionMap.of(n, this.layout);
     const v = this.vocab;
     const quantised: [number, number][] = [];
     for (const [s0, e0] of pairs) {
@@ -129,7 +129,7 @@ export class Tokenizer {
    */
   decodeTrace(ids: ArrayLike<number>, n: number): string {
     const v = this.vocab;
-    const pm = new PositionMap(n, this.layout);
+    const pm = PositionMap.of(n, this.layout);
     let out = '';
     let inAnswer = false;
     let pointer = -1;

@@ -74,4 +74,17 @@ test('bad layouts and out-of-range indices are refused with the field and range'
   );
 });
 
+test('PositionMap.of shares one map per length and layout, answering as a new one does', () => {
+  const layout = DEFAULT_POSITION_LAYOUT;
+  assert.is(PositionMap.of(1000, layout), PositionMap.of(1000, { ...layout }), 'same length and layout: the same map');
+  assert.is.not(PositionMap.of(1000, layout), PositionMap.of(999, layout));
+  assert.is.not(PositionMap.of(1000, layout), PositionMap.of(1000, { ...layout, offsetsPerPatch: 16 }));
+  for (const n of [17, 256, 1000, 3999]) {
+    const shared = PositionMap.of(n, layout);
+    const fresh = new PositionMap(n, layout);
+    for (let k = 0; k < fresh.numPatches; k++) assert.equal(shared.patchRange(k), fresh.patchRange(k));
+    assert.is(shared.stride, fresh.stride);
+  }
+});
+
 test.run();
