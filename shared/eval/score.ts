@@ -19,7 +19,7 @@
  *   counts (as in the reward, where the class term is independent).
  * - Every figure in the report is a percentage (0–100).
  */
-import { normalizeForPlot } from '../plot/normalize.js';
+import { normalizeForPlot, policyView } from '../plot/normalize.js';
 import type { NormalizeMode } from '../plot/normalize.js';
 import { type Category, CATEGORIES, type AnomalyType, categoryOf } from '../series/labels.js';
 import type { Interval, SeriesRecord } from '../series/record.js';
@@ -232,9 +232,8 @@ function tracesRead(r: SeriesRecord, p: Prediction | undefined, readAs: Normaliz
   if (p === undefined || (p.text === undefined && p.windows === undefined)) return [];
   const scale = (x: Float64Array, mode: NormalizeMode | undefined) => (mode === undefined || mode === 'none' ? x : normalizeForPlot(x, mode));
   const x = scale(r.series, p.normalize);
-  // The policy's own step is policyView's unclipped map (shared/policy/input-normalization.ts).
   const own = p.scaled ?? readAs;
-  const view = (w: Float64Array) => (own === 'none' ? w : normalizeForPlot(w, own, { clip: false }));
+  const view = (w: Float64Array) => (own === 'none' ? w : policyView(w, own));
   if (p.windows !== undefined)
     return p.windows.map((w) => ({ id: `${r.id}@${w.start}`, f: traceFaithfulness(w.text, view(x.subarray(w.start, w.start + w.length))) }));
   return [{ id: r.id, f: traceFaithfulness(p.text!, view(x)) }];

@@ -44,15 +44,27 @@ export function parseNormalizeMode(x: unknown, field = 'normalize'): NormalizeMo
  * Map `series` (length n ≥ 1, finite values) to plot units. Returns a new
  * Float64Array of length n; the input is not changed. `none` returns a copy
  * (clipping happens at the chart frame); `minmax` and `robust` return values
- * inside [-1, 1] — or, with `clip: false`, the same linear map without the clip
- * (what a self-scaling policy's values, analyses and detector read:
- * shared/policy/input-normalization.ts `policyView`).
+ * inside [-1, 1].
  */
-export function normalizeForPlot(series: ArrayLike<number>, mode: NormalizeMode = 'none', o: { clip?: boolean } = {}): Float64Array {
+export function normalizeForPlot(series: ArrayLike<number>, mode: NormalizeMode = 'none'): Float64Array {
+  return scaled(series, mode, 1);
+}
+
+/**
+ * The values a policy with `policy.normalize: mode` reads (its value and analysis channels, the
+ * detector, the facts and ExpCoT of its traces; shared/policy/input-normalization.ts): `none` →
+ * a copy of the series; otherwise the mode's linear map *without* the [-1, 1] clip, so a spike
+ * beyond the 99th percentile stays a spike (clipped, it would be a plateau the detector cannot
+ * see). The chart clips at its frame either way.
+ */
+export function policyView(series: ArrayLike<number>, mode: NormalizeMode): Float64Array {
+  return scaled(series, mode, Infinity);
+}
+
+function scaled(series: ArrayLike<number>, mode: NormalizeMode, lim: number): Float64Array {
   const n = series.length;
   if (n === 0) throw new ShapeError('normalizeForPlot: the series is empty; a plot needs at least one value');
   const out = Float64Array.from(series);
-  const lim = o.clip === false ? Infinity : 1;
   switch (mode) {
     case 'none':
       return out;

@@ -16,7 +16,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { indexRangeOfColumn } from '../plot/mapping.js';
-import { policyView } from './input-normalization.js';
+import { policyView } from '../plot/normalize.js';
 import type { NormalizeMode } from '../plot/normalize.js';
 import { modelRaster } from '../plot/raster.js';
 import { ANALYSIS_CHANNELS, analysisColumns } from './analysis-channels.js';

@@ -19,18 +19,7 @@
  *   policy robust, --normalize robust → ConfigError (double normalisation)
  */
 import { ConfigError } from '../errors.js';
-import { normalizeForPlot } from '../plot/normalize.js';
 import type { NormalizeMode } from '../plot/normalize.js';
-
-/**
- * The values a policy with setting `mode` reads (its value and analysis channels, the detector,
- * the facts and ExpCoT of its traces): `none` → the series as given; otherwise the mode's linear
- * map *without* the [-1, 1] clip, so a spike beyond the 99th percentile stays a spike (clipped,
- * it would be a plateau the detector cannot see). The chart clips at its frame either way.
- */
-export function policyView(series: ArrayLike<number>, mode: NormalizeMode): Float64Array {
-  return normalizeForPlot(series, mode, { clip: false });
-}
 
 /** The whole-series scaling before windowing for a policy whose own setting is `policyMode`. */
 export function seriesNormalization(policyMode: NormalizeMode, requested: NormalizeMode | undefined, field = 'normalize'): NormalizeMode {

@@ -4,8 +4,8 @@
  * (the warm-start target: the compact ExpCoT for a free trace, the truth written as a faithful
  * trace otherwise), computed once on first use and kept (about 10 ms per 1000-point record).
  */
+import { policyView } from '../plot/normalize.js';
 import { buildExpCot } from '../expcot/index.js';
-import { policyView } from './input-normalization.js';
 import { patchFeatures } from './features.js';
 import type { PatchFeatures } from './features.js';
 import type { Tokenizer } from './tokenizer.js';

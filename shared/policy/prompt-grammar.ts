@@ -5,7 +5,7 @@
  * detect — builds a prompt's grammar here from the policy spec and the values the policy reads,
  * so they all allow the same tokens and render the same text.
  */
-import { policyView } from './input-normalization.js';
+import { policyView } from '../plot/normalize.js';
 import { FaithfulGrammar } from './faithful-grammar.js';
 import { seriesFacts } from './facts.js';
 import type { SeriesFacts } from './facts.js';
