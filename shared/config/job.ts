@@ -101,6 +101,10 @@ const POLICY = t.object(
         "What the policy writes: `free` (the compact ExpCoT text, numbers spelled by the policy) or `faithful` (numbers copied from the series' analyses, " +
         "the conclusion's type and intervals chosen by the policy — absolute or relative to the detector's intervals — and the answer written from the conclusion; docs/POLICY.md §faithful). Relative intervals need policy.inputs.detector.",
     }),
+    copyRest: t.boolean({
+      default: false,
+      doc: "Faithful traces only: one more token, D*, that ends the conclusion's interval list with the detector's remaining intervals as they are — copying a right detector is one decision instead of one per interval and a stop (docs/POLICY.md §faithful). Stored in the checkpoint.",
+    }),
   },
   {
     doc: 'The policy network: inputs and size.',

@@ -5,6 +5,7 @@
  * Slot values otherwise are numbers (digit tokens), class names (class tokens) and
  * interval lists (punctuation and digits).
  */
+import { ConfigError } from '../errors.js';
 import { EXPCOT_PHRASES, FAMILY_WORDS } from '../expcot/phrases.js';
 import { buildVocab } from './vocab.js';
 import type { Vocab } from './vocab.js';
@@ -19,8 +20,11 @@ export const RELATIVE_TOKENS = Object.freeze({ detSlots: 64, maxDelta: 16 });
 
 /**
  * The fixed vocabulary the policy is trained with (offsetsPerPatch default 32); `faithful`
- * adds the detector-relative position tokens.
+ * adds the detector-relative position tokens, and `copyRest` (faithful only) the D* token.
  */
-export function buildPolicyVocab(offsetsPerPatch?: number, opts: { faithful?: boolean } = {}): Vocab {
-  return buildVocab({ phrases: expcotPhraseList(), offsetsPerPatch, ...(opts.faithful === true ? { relative: RELATIVE_TOKENS } : {}) });
+export function buildPolicyVocab(offsetsPerPatch?: number, opts: { faithful?: boolean; copyRest?: boolean } = {}): Vocab {
+  if (opts.copyRest === true && opts.faithful !== true)
+    throw new ConfigError('policy.copyRest', 'needs policy.trace: faithful (D* is a token of the faithful trace)');
+  const relative = opts.faithful === true ? { relative: { ...RELATIVE_TOKENS, ...(opts.copyRest === true ? { copyRest: true } : {}) } } : {};
+  return buildVocab({ phrases: expcotPhraseList(), offsetsPerPatch, ...relative });
 }

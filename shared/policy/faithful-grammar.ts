@@ -9,6 +9,11 @@
  *     | " a" TYPE anomaly in PAIR ( "," PAIR )* "." )                       ← … or a type and intervals
  *   </think> <eos>
  *
+ * With the D* token (vocabulary option `copyRest`, policy.copyRest) a PAIR's place may instead
+ * hold "[" D* ")" ".": the detector's remaining intervals (after the last D<i> used), exactly as
+ * it found them, end the list. Copying a detector that is right is then one decision, not one
+ * per interval plus a stop (the stop after a long copied list is where a copying policy errs).
+ *
  *   PAIR := "[" ( P<k> O<j> [ "," P<k'> O<j'> ]   absolute start (and end; positions.ts)
  *              | D<i> Δ<a>  [ "," Δ<b> ] )         the detector's i-th interval, its start moved by a
  *           ")"                                    (and its end by b; |a|, |b| ≤ maxDelta)
@@ -61,7 +66,8 @@ const PREFIX = 0,
   ANOMALY_IN = 2,
   OPEN = 3,
   CLOSE = 4,
-  TAIL = 5;
+  TAIL = 5,
+  REST_END = 6;
 
 const TYPES = ANOMALY_TYPES.filter((t) => t !== 'normal');
 
@@ -109,6 +115,7 @@ export class FaithfulGrammar {
       [v.lbracket],
       [this.ids.close],
       [v.thinkClose, v.eos],
+      [this.ids.close, this.ids.dot, v.thinkClose, v.eos],
     ];
     this.maxLength = this.runs[PREFIX]!.length + 4 + 7 * maxIntervals + 2;
   }
@@ -159,6 +166,7 @@ export class FaithfulGrammar {
       case 'start':
         for (let k = 0; k < P; k++) if (this.maxStart(k) >= s.prevEnd) m[v.size + k] = 1;
         for (let i = s.lastDet + 1; i < Math.min(v.detSlots, f.detected.length); i++) if (this.startRange(i, s.prevEnd) !== undefined) m[v.detBase + i] = 1;
+        if (this.restFits(s)) m[v.copyRest] = 1;
         break;
       case 'start-off':
         for (let j = 0; j <= this.pm.maxStartOffset(s.ptr); j++) if (this.pm.decode(s.ptr, j) >= s.prevEnd) m[v.offsetBase + j] = 1;
@@ -213,6 +221,10 @@ export class FaithfulGrammar {
       case 'type':
         return force(ANOMALY_IN, 'start');
       case 'start':
+        if (token === v.copyRest) {
+          const d = this.facts.detected;
+          return force(REST_END, 'done', { count: s.count + d.length - (s.lastDet + 1), lastDet: d.length - 1, prevEnd: d[d.length - 1]![1] });
+        }
         return token >= v.size ? to('start-off', { ptr: token - v.size, det: -1 }) : to('start-delta', { det: token - v.detBase });
       case 'start-off':
         return to('after-start', { start: this.pm.decode(s.ptr, token - v.offsetBase), ptr: -1 });
@@ -262,6 +274,7 @@ export class FaithfulGrammar {
       const before = s;
       s = this.advance(s, id);
       if (before.phase === 'type') type = TYPES[this.typeIds.indexOf(id)]!;
+      if (before.phase === 'start' && id === v.copyRest) intervals.push(...this.facts.detected.slice(before.lastDet + 1).map(([a, b]): Interval => [a, b]));
       if (before.phase === 'end-off' || before.phase === 'end-delta' || (before.phase === 'after-start' && id !== v.comma))
         intervals.push([s.start, s.prevEnd]);
     }
@@ -283,8 +296,9 @@ export class FaithfulGrammar {
    * The token ids (ending with <eos>) of the faithful trace that answers `type` with
    * `intervals` (sorted, disjoint, inside [0, n]; none for normal): each interval is written
    * relative to the detector's interval it overlaps most when both shifts fit in ±maxDelta
-   * and the detector's intervals stay in order, else in absolute positions. At most
-   * maxIntervals are written (the first ones).
+   * and the detector's intervals stay in order, else in absolute positions; with D* in the
+   * vocabulary, as soon as the intervals left are exactly the detector's remaining ones, D*
+   * writes them. At most maxIntervals are written (the first ones).
    */
   encode(type: AnomalyType, intervals: readonly Interval[]): number[] {
     const v = this.tokenizer.vocab;
@@ -295,8 +309,10 @@ export class FaithfulGrammar {
     if (type === 'normal' || kept.length === 0) return [...out, this.branchIds.normal, ...this.runs[NORMAL]!];
     out.push(this.branchIds.anomaly, this.typeIds[TYPES.indexOf(type)]!, ...this.runs[ANOMALY_IN]!);
     let lastDet = -1;
-    kept.forEach(([s, e], k) => {
+    for (let k = 0; k < kept.length; k++) {
+      const [s, e] = kept[k]!;
       if (k > 0) out.push(v.comma, v.lbracket);
+      if (this.restIs(kept.slice(k), lastDet, k === 0 ? 0 : kept[k - 1]![1], k)) return [...out, v.copyRest, ...this.runs[REST_END]!];
       let best = -1,
         overlap = 0;
       for (let i = lastDet + 1; i < Math.min(v.detSlots, f.detected.length); i++) {
@@ -318,8 +334,22 @@ export class FaithfulGrammar {
         }
       }
       out.push(this.ids.close);
-    });
+    }
     return [...out, this.ids.dot, ...this.runs[TAIL]!];
+  }
+
+  /** Whether D* may come next: the vocabulary has it, and the detector's remaining intervals fit after prevEnd and under maxIntervals. */
+  private restFits(s: { readonly lastDet: number; readonly prevEnd: number; readonly count: number }): boolean {
+    const d = this.facts.detected;
+    const left = d.length - (s.lastDet + 1);
+    return this.tokenizer.vocab.copyRest >= 0 && left >= 1 && s.count + left <= this.maxIntervals && d[s.lastDet + 1]![0] >= s.prevEnd;
+  }
+
+  /** Whether `rest` (the intervals still to write, the k-th next) is exactly the detector's intervals after lastDet, and D* may write them. */
+  private restIs(rest: readonly Interval[], lastDet: number, prevEnd: number, count: number): boolean {
+    const d = this.facts.detected.slice(lastDet + 1);
+    if (!this.restFits({ lastDet, prevEnd, count }) || d.length !== rest.length) return false;
+    return d.every(([a, b], i) => rest[i]![0] === a && rest[i]![1] === b);
   }
 
   /** Largest end index patch k can encode; 0 for an empty patch. */

@@ -33,6 +33,8 @@ export interface PolicySpec {
   readonly vocabTokens: readonly string[];
   /** What the policy writes (policy.trace); absent in checkpoints made before faithful traces = 'free'. */
   readonly trace?: 'free' | 'faithful';
+  /** Faithful traces with the D* token (policy.copyRest); absent in checkpoints made before it = without. */
+  readonly copyRest?: true;
 }
 
 export function variantOf(inputs: { plot: boolean; values: boolean; analyses: boolean; detector: boolean; detectorOrdinals?: boolean }): FeatureVariant {
@@ -51,7 +53,12 @@ export function policySpecFromJob(job: JobConfig): PolicySpec {
   const p = job.policy;
   const variant = variantOf(p.inputs);
   const features = resolveFeatureOptions({ height: p.rasterHeight, width: p.rasterWidth, variant, normalize: p.normalize });
-  const vocab = buildPolicyVocab(undefined, { faithful: p.trace === 'faithful' });
+  if (p.copyRest && p.trace !== 'faithful')
+    throw new ConfigError(
+      'policy.copyRest',
+      'needs policy.trace: faithful (D* is a token of the faithful trace); drop policy.copyRest or set policy.trace: faithful',
+    );
+  const vocab = buildPolicyVocab(undefined, { faithful: p.trace === 'faithful', copyRest: p.copyRest });
   const maxThinkTokens = p.maxTraceTokens - TEMPLATE_OVERHEAD;
   if (maxThinkTokens < 16) {
     throw new ConfigError(
@@ -77,12 +84,13 @@ export function policySpecFromJob(job: JobConfig): PolicySpec {
     grammar: { maxThinkTokens, maxIntervals: p.trace === 'faithful' ? FAITHFUL_MAX_INTERVALS : MAX_ANSWER_INTERVALS },
     vocabTokens: vocab.tokens,
     ...(p.trace === 'faithful' ? { trace: 'faithful' as const } : {}),
+    ...(p.copyRest ? { copyRest: true as const } : {}),
   };
 }
 
 /** The tokenizer of a spec (its vocabulary is rebuilt and checked against the stored token list). */
 export function tokenizerOf(spec: PolicySpec): Tokenizer {
-  const vocab = buildPolicyVocab(undefined, { faithful: spec.trace === 'faithful' });
+  const vocab = buildPolicyVocab(undefined, { faithful: spec.trace === 'faithful', copyRest: spec.copyRest === true });
   if (vocab.tokens.length !== spec.vocabTokens.length || vocab.tokens.some((t, i) => t !== spec.vocabTokens[i])) {
     throw new ConfigError(
       'checkpoint.vocab',

@@ -37,8 +37,11 @@ export interface VocabOptions {
   readonly phrases: readonly string[];
   /** Number of offset tokens O0..; default 32 (see positions.ts). */
   readonly offsetsPerPatch?: number;
-  /** Add detector-relative position tokens (faithful traces): D0..D{detSlots−1} and Δ−maxDelta..Δ+maxDelta. */
-  readonly relative?: { readonly detSlots: number; readonly maxDelta: number };
+  /**
+   * Add detector-relative position tokens (faithful traces): D0..D{detSlots−1} and Δ−maxDelta..Δ+maxDelta,
+   * and with `copyRest` one more, D*: "the detector's remaining intervals, as they are, end the list".
+   */
+  readonly relative?: { readonly detSlots: number; readonly maxDelta: number; readonly copyRest?: boolean };
 }
 
 export interface Vocab {
@@ -69,6 +72,8 @@ export interface Vocab {
   /** Id of Δ0 (Δ<d> = deltaZero + d for |d| ≤ maxDelta); maxDelta 0 and no Δ tokens without `relative`. */
   readonly deltaZero: number;
   readonly maxDelta: number;
+  /** Id of D* (the detector's remaining intervals end the list; faithful-grammar.ts); −1 without `relative.copyRest`. */
+  readonly copyRest: number;
   /** 1 for tokens allowed inside <think>: headers, classes, and all pieces with their variants. */
   readonly thinkMask: Uint8Array;
   /** Per id: 1 when the token's text starts with a letter / ends with a letter / starts with " " or "\n". */
@@ -135,6 +140,8 @@ export function buildVocab(opts: VocabOptions): Vocab {
   for (let i = 0; i < detSlots; i++) tokens.push(`D${i}`); // not in `ids`: never produced from text
   const deltaZero = tokens.length + maxDelta;
   if (opts.relative !== undefined) for (let d = -maxDelta; d <= maxDelta; d++) tokens.push(`Δ${d > 0 ? '+' : ''}${d}`);
+  // Last, so a vocabulary without it keeps every other id.
+  const copyRest = opts.relative?.copyRest === true ? tokens.push('D*') - 1 : -1; // not in `ids`: never produced from text
   const size = tokens.length;
   const thinkMask = new Uint8Array(size);
   for (let i = textFirst; i < size; i++) thinkMask[i] = 1;
@@ -168,6 +175,7 @@ export function buildVocab(opts: VocabOptions): Vocab {
     detSlots,
     deltaZero,
     maxDelta,
+    copyRest,
     thinkMask,
     letterStart: flag(/^[A-Za-z]/),
     letterEnd: flag(/[A-Za-z]$/),

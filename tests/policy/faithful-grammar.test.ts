@@ -153,4 +153,97 @@ test('additive masks forbid exactly what allowedMask forbids, row by row', () =>
   for (let i = 0; i < 2 * g.outputSize; i++) assert.is(masks[ids.length * g.outputSize + i], 0);
 });
 
+const copySpec = policySpecFromJob(
+  compileJobConfig({
+    name: 'c',
+    policy: { trace: 'faithful', copyRest: true, inputs: { plot: true, values: true, analyses: true, detector: true, detectorOrdinals: true } },
+  }),
+);
+const copyTok = tokenizerOf(copySpec);
+
+test('policy.copyRest adds D* as the last token and changes no other id; it needs faithful traces', () => {
+  const v = copyTok.vocab;
+  assert.is(copySpec.copyRest, true);
+  assert.is(v.tokens[v.copyRest], 'D*');
+  assert.is(v.copyRest, v.size - 1);
+  assert.is(v.size, tokenizer.vocab.size + 1);
+  assert.equal(v.tokens.slice(0, -1), tokenizer.vocab.tokens);
+  assert.is(tokenizer.vocab.copyRest, -1);
+  assert.is(spec.copyRest, undefined, 'a spec without the option stores nothing (old checkpoints load as before)');
+  assert.throws(
+    () => policySpecFromJob(compileJobConfig({ name: 'c', policy: { copyRest: true } })),
+    (e: unknown) => e instanceof ConfigError && /policy\.copyRest/.test((e as Error).message) && /faithful/.test((e as Error).message),
+  );
+});
+
+test('D* writes the detector’s remaining intervals and ends the list: targets use it exactly when the rest is the detector’s', () => {
+  const v = copyTok.vocab;
+  let used = 0;
+  for (const r of generateSplit('eval', { count: 20, length: 1000, tasks: ['range', 'point', 'noisy-freq'] })) {
+    const facts = seriesFacts(r.series);
+    if (facts.detected.length === 0) continue;
+    const g = new FaithfulGrammar(copyTok, facts, 50);
+    const d = facts.detected.map(([a, b]) => [a, b] as [number, number]);
+    // The detector's whole verdict: [ D* ) . </think> <eos>.
+    const all = g.encode('global point', d);
+    assert.is(all.filter((id) => id === v.copyRest).length, 1);
+    assert.is(all.filter((id) => id >= v.detBase && id < v.detBase + v.detSlots).length, 0, 'no D<i> before it');
+    assert.is(g.isDone(replay(g, all)), true);
+    assert.equal(g.decisions(all).intervals, d);
+    assert.is(traceFaithfulness(g.render(all), r.series).conclusion, 'agrees');
+    // The first interval moved by one: written as D0 Δ…, then D* for the rest (when there is a rest).
+    const moved: [number, number][] = [[d[0]![0] + 1, d[0]![1]], ...d.slice(1)];
+    if (moved[0]![1] - moved[0]![0] >= 2) {
+      const ids = g.encode('global point', moved);
+      assert.is(ids.includes(v.copyRest), d.length > 1, `${r.id}: D* only when intervals are left`);
+      replay(g, ids);
+      assert.equal(g.decisions(ids).intervals, moved);
+    }
+    // The truth differs from the detector's rest (one extra interval after it, or one dropped): no D*.
+    const last = d[d.length - 1]![1];
+    if (last + 5 < 1000) assert.is(g.encode('global point', [...d, [last + 2, last + 4]]).includes(v.copyRest), false);
+    if (d.length > 1) assert.is(g.encode('global point', d.slice(0, -1)).includes(v.copyRest), false);
+    // The ground truth's own target round-trips.
+    if (r.type !== 'unknown' && r.intervals.length > 0) {
+      const t = g.encode(r.type, r.intervals);
+      replay(g, t);
+      assert.equal(g.decisions(t).intervals, r.intervals);
+      if (t.includes(v.copyRest)) used += 1;
+    }
+  }
+  assert.ok(used > 5, `${used} ground-truth targets used D*`);
+});
+
+test('D* is offered only while the detector has intervals left that fit, and not after the last D<i>', () => {
+  const v = copyTok.vocab;
+  const close = v.idOf(')')!;
+  const r = records.find((x) => x.task === 'range' && seriesFacts(x.series).detected.length > 0)!;
+  const facts = seriesFacts(r.series);
+  const g = new FaithfulGrammar(copyTok, facts, 50);
+  const n = facts.detected.length;
+  // The first start state: the whole-copy target up to its D*.
+  const all = g.encode('global point', facts.detected);
+  const at = all.indexOf(v.copyRest);
+  let s = replay(g, all.slice(0, at));
+  assert.is(s.phase, 'start');
+  assert.is(g.allowedMask(s)[v.copyRest], 1);
+  // Copy the detector's intervals one by one (D<i> Δ0 [, Δ0] )): D* stays offered while some are left.
+  for (let i = 0; i < n; i++) {
+    const [ds, de] = facts.detected[i]!;
+    for (const id of [v.detBase + i, v.deltaZero, ...(de - ds > 1 ? [v.comma, v.deltaZero] : []), close]) {
+      assert.is(g.allowedMask(s)[id], 1, `${v.tokens[id]} in ${s.phase}`);
+      s = g.advance(s, id);
+    }
+    assert.is(s.phase, 'after-pair');
+    if (g.allowedMask(s)[v.comma] !== 1) break;
+    s = g.advance(g.advance(s, v.comma), v.lbracket);
+    assert.is(g.allowedMask(s)[v.copyRest], i < n - 1 ? 1 : 0, i < n - 1 ? `offered before D${i + 1}` : 'nothing left to copy');
+  }
+  // A grammar capped below the detector's count never offers it at the first start.
+  if (n > 1) {
+    const capped = new FaithfulGrammar(copyTok, facts, n - 1);
+    assert.is(capped.allowedMask(replay(capped, all.slice(0, at)))[v.copyRest], 0);
+  }
+});
+
 test.run();
