@@ -56,6 +56,10 @@ const POLICY_INPUTS = t.object(
       default: false,
       doc: 'Also show which detected interval (1st, 2nd, …) starts and ends in each column, and how many there are; needs detector.',
     }),
+    slopeChange: t.boolean({
+      default: false,
+      doc: 'Also show a scan for changes of slope under the seasonal background (two channels: the best change starting and ending in each column; docs/POLICY.md §features), the evidence for trend anomalies that noise hides; needs analyses.',
+    }),
   },
   {
     doc: 'What the policy sees; the input variants (plot, + values, + analyses, + detector). At least one must be true.',

@@ -9,6 +9,8 @@
  *   analyses  f[patchCols·(H + 3·v) + 6j + q]     = analysis channel q (analysis-channels.ts)
  *   detector  f[patchCols·(H + 3 + 6) + 11j + q]  = detector channel q (detector-channels.ts)
  *   ordinals  f[patchCols·(H + 3 + 6 + 11) + 37j + q] = ordinal channel q (detector-channels.ts)
+ *   slope     f[patchCols·(H + 3 + 6 + 11·d + 37·o) + 2j + q] = slope-change channel q
+ *             (slope-change-channels.ts; option `slopeChange`, needs the analyses)
  *
  * (v = 1 when the values channel is on.) F = patchCols·(H + 3·values + 6·analyses + 11·detector):
  * 256 / 268 / 292 / 336 (/ 484 with ordinals) for H = 64, patchCols = 4. Defaults: raster 64×256, patchCols 4 → P = 64.
@@ -20,6 +22,7 @@ import { policyView } from '../plot/normalize.js';
 import type { NormalizeMode } from '../plot/normalize.js';
 import { modelRaster } from '../plot/raster.js';
 import { ANALYSIS_CHANNELS, analysisColumns } from './analysis-channels.js';
+import { SLOPE_CHANGE_CHANNELS, slopeChangeColumns } from './slope-change-channels.js';
 import { DETECTOR_CHANNELS, ORDINAL_CHANNELS, detectorColumns, detectorOrdinalColumns } from './detector-channels.js';
 import { detect } from '../baseline/detect.js';
 
@@ -44,6 +47,8 @@ export interface FeatureOptions {
   readonly normalize?: NormalizeMode;
   /** Which channels (default 'plot'). */
   readonly variant?: FeatureVariant;
+  /** Add the two slope-change channels (default false; needs an analyses variant). */
+  readonly slopeChange?: boolean;
 }
 
 export interface ResolvedFeatureOptions {
@@ -52,6 +57,8 @@ export interface ResolvedFeatureOptions {
   readonly patchCols: number;
   readonly normalize: NormalizeMode;
   readonly variant: FeatureVariant;
+  /** Present (true) only when on, so specs made before the option read the same. */
+  readonly slopeChange?: true;
   /** P = width / patchCols. */
   readonly numPatches: number;
   /** F, the feature vector length of one patch. */
@@ -79,13 +86,25 @@ export function resolveFeatureOptions(opts: FeatureOptions = {}): ResolvedFeatur
   const analyses = variant.startsWith('plot+values+analyses');
   const detector = variant.startsWith('plot+values+analyses+detector');
   const ordinals = variant === 'plot+values+analyses+detector+ordinals';
+  const slope = opts.slopeChange === true;
+  if (slope && !analyses) throw new ConfigError('features.slopeChange', `needs the analyses (policy.inputs.analyses: true); the variant is ${variant}`);
   const perCol =
     height +
     (variant === 'plot' ? 0 : 3) +
     (analyses ? ANALYSIS_CHANNELS.length : 0) +
     (detector ? DETECTOR_CHANNELS.length : 0) +
-    (ordinals ? ORDINAL_CHANNELS.length : 0);
-  return { height, width, patchCols, normalize: opts.normalize ?? 'none', variant, numPatches: width / patchCols, featureSize: perCol * patchCols };
+    (ordinals ? ORDINAL_CHANNELS.length : 0) +
+    (slope ? SLOPE_CHANGE_CHANNELS.length : 0);
+  return {
+    height,
+    width,
+    patchCols,
+    normalize: opts.normalize ?? 'none',
+    variant,
+    ...(slope ? { slopeChange: true as const } : {}),
+    numPatches: width / patchCols,
+    featureSize: perCol * patchCols,
+  };
 }
 
 /** Mean, min, max of x over each column's points → (width, 3); empty columns use the next point to the right (the last point past the end). */
@@ -124,9 +143,11 @@ export function patchFeatures(series: ArrayLike<number>, opts: FeatureOptions = 
   const detection = withDetector ? detect(raw) : undefined;
   const detector = detection !== undefined ? detectorColumns(raw, W, pc, undefined, detection) : undefined;
   const ordinals = detection !== undefined && o.variant === 'plot+values+analyses+detector+ordinals' ? detectorOrdinalColumns(raw, W, detection) : undefined;
+  const slope = o.slopeChange === true ? slopeChangeColumns(x, W) : undefined;
   const A = ANALYSIS_CHANNELS.length;
-  const D = DETECTOR_CHANNELS.length;
-  const O = ORDINAL_CHANNELS.length;
+  const D = withDetector ? DETECTOR_CHANNELS.length : 0;
+  const O = ordinals !== undefined ? ORDINAL_CHANNELS.length : 0;
+  const S = SLOPE_CHANGE_CHANNELS.length;
   const F = o.featureSize;
   const data = new Float32Array(o.numPatches * F);
   for (let k = 0; k < o.numPatches; k++) {
@@ -138,6 +159,7 @@ export function patchFeatures(series: ArrayLike<number>, opts: FeatureOptions = 
       if (analyses !== undefined) f.set(analyses.subarray(c * A, c * A + A), pc * (H + 3) + A * j);
       if (detector !== undefined) f.set(detector.subarray(c * D, c * D + D), pc * (H + 3 + A) + D * j);
       if (ordinals !== undefined) f.set(ordinals.subarray(c * O, c * O + O), pc * (H + 3 + A + D) + O * j);
+      if (slope !== undefined) f.set(slope.subarray(c * S, c * S + S), pc * (H + 3 + A + D + O) + S * j);
     }
   }
   return { numPatches: o.numPatches, featureSize: F, data };

@@ -52,7 +52,9 @@ export function variantOf(inputs: { plot: boolean; values: boolean; analyses: bo
 export function policySpecFromJob(job: JobConfig): PolicySpec {
   const p = job.policy;
   const variant = variantOf(p.inputs);
-  const features = resolveFeatureOptions({ height: p.rasterHeight, width: p.rasterWidth, variant, normalize: p.normalize });
+  if (p.inputs.slopeChange && !p.inputs.analyses)
+    throw new ConfigError('policy.inputs.slopeChange', 'needs policy.inputs.analyses: true (the slope-change channels join the analyses)');
+  const features = resolveFeatureOptions({ height: p.rasterHeight, width: p.rasterWidth, variant, normalize: p.normalize, slopeChange: p.inputs.slopeChange });
   if (p.copyRest && p.trace !== 'faithful')
     throw new ConfigError(
       'policy.copyRest',

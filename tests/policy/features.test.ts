@@ -8,6 +8,10 @@ import { modelRaster } from '../../shared/plot/raster.js';
 import { Rng } from '../../shared/rng.js';
 import { ANALYSIS_CHANNELS, analysisColumns } from '../../shared/policy/analysis-channels.js';
 import { batchFeatures, patchFeatures, resolveFeatureOptions, valueColumns } from '../../shared/policy/features.js';
+import { slopeChangeScan } from '../../shared/analysis/slope-change.js';
+import { SLOPE_CHANGE_CHANNELS, slopeChangeColumns } from '../../shared/policy/slope-change-channels.js';
+import { compileJobConfig } from '../../shared/config/job.js';
+import { policySpecFromJob } from '../../shared/policy/spec.js';
 
 function series(n: number, seed = 1): Float64Array {
   const rng = new Rng(seed);
@@ -126,6 +130,38 @@ test('a batch stacks prompts as (B, P, F), and mismatched prompts are refused', 
   assert.throws(
     () => resolveFeatureOptions({ variant: 'pixels' as never }),
     (e: unknown) => e instanceof ConfigError && /features\.variant/.test(e.message),
+  );
+});
+
+test('slopeChange adds two channels per column after every other block; without it nothing changes', () => {
+  const x = series(1000, 4);
+  const variant = 'plot+values+analyses+detector+ordinals' as const;
+  const off = resolveFeatureOptions({ variant });
+  const on = resolveFeatureOptions({ variant, slopeChange: true });
+  assert.is(on.featureSize, off.featureSize + 4 * SLOPE_CHANGE_CHANNELS.length);
+  assert.is('slopeChange' in off, false, 'an option left off is not stored (older specs read the same)');
+  const a = patchFeatures(x, off);
+  const b = patchFeatures(x, on);
+  const cols = slopeChangeColumns(x, 256);
+  const scan = slopeChangeScan(x);
+  for (let k = 0; k < 64; k++) {
+    assert.equal(b.data.subarray(k * on.featureSize, k * on.featureSize + off.featureSize), a.data.subarray(k * off.featureSize, (k + 1) * off.featureSize));
+    for (let j = 0; j < 4; j++) for (let q = 0; q < 2; q++) assert.is(b.data[k * on.featureSize + off.featureSize + 2 * j + q], cols[(4 * k + j) * 2 + q]);
+  }
+  // Column c pools the points it holds (max, then log1p / 5): check one column by a plain loop.
+  const c = 100;
+  let m = 0;
+  for (let i = 0; i < 1000; i++) if (columnOfIndex(i, 1000, 256) === c) m = Math.max(m, scan.start[i]!);
+  assert.ok(Math.abs(cols[c * 2]! - Math.log1p(m) / 5) < 1e-6);
+  assert.throws(
+    () => resolveFeatureOptions({ variant: 'plot+values', slopeChange: true }),
+    (e: unknown) => e instanceof ConfigError && /analyses/.test((e as Error).message),
+  );
+  const spec = policySpecFromJob(compileJobConfig({ name: 's', policy: { inputs: { plot: true, values: true, analyses: true, slopeChange: true } } }));
+  assert.is(spec.features.slopeChange, true);
+  assert.throws(
+    () => policySpecFromJob(compileJobConfig({ name: 's', policy: { inputs: { plot: true, values: true, analyses: false, slopeChange: true } } })),
+    (e: unknown) => e instanceof ConfigError && /policy\.inputs\.slopeChange/.test((e as Error).message),
   );
 });
 
