@@ -67,7 +67,9 @@ test('eval and detect give the same intervals and type on a 2,500-point NAB file
   assert.ok(f.statedNumbers > pred.windows.length, `numbers were stated (${f.statedNumbers})`);
   assert.equal([f.conclusionAgreement, f.statedNumberAccuracy, f.wellFormedIntervals], [100, 100, 100]);
   assert.equal(a!.faithfulness, f, 'rescoring the saved predictions checks the same traces the same way');
-  assert.ok(b!.pointF1 > 0, `the policy finds part of a labelled window (point-wise F1 ${b!.pointF1})`);
+  // The agreement above is not between two empty answers (how well the answer matches NAB's
+  // windows is the real-data benchmark's subject, not this test's).
+  assert.ok(res.intervals.length > 0, 'the compared answers hold intervals');
 });
 
 test('a --normalize mode eval does not know is refused with one line naming the flag', () => {
