@@ -28,6 +28,7 @@ export const SYNTH_TASKS = [
   'seasonal-change',
   'trend-change',
   'multi-type',
+  'pulse-cycles',
 ] as const;
 export type SynthTaskName = (typeof SYNTH_TASKS)[number];
 
@@ -45,6 +46,7 @@ export const SYNTH_TASK_CATEGORIES: Readonly<Record<SynthTaskName, string>> = Ob
   'seasonal-change': 'freq',
   'trend-change': 'trend',
   'multi-type': 'multi-type',
+  'pulse-cycles': 'pulse-cycles',
 });
 
 export function isSynthTask(task: string): task is SynthTaskName {

@@ -15,7 +15,7 @@
 import type { Rng } from '../rng.js';
 import type { BackgroundKind, BackgroundParams } from './params.js';
 import { SEASONAL_BACKGROUNDS } from './params.js';
-import { type Profile, drawProfile } from './profile.js';
+import { type Profile, drawProfile, drawPulseProfile } from './profile.js';
 
 export interface Background {
   readonly kind: BackgroundKind;
@@ -94,12 +94,19 @@ export function periodRange(n: number, p: BackgroundParams): readonly [number, n
 
 const logUniform = (rng: Rng, [lo, hi]: readonly [number, number]) => Math.exp(rng.range(Math.log(lo), Math.log(hi)));
 
+/** A task's choices about its backgrounds (SynthTaskParams `profile`, `noiseFree`); absent = the defaults, drawing nothing extra. */
+export interface BackgroundStyle {
+  readonly profile?: 'harmonic' | 'pulse';
+  readonly noiseFree?: number;
+}
+
 /**
  * One background of `kind` and length n. Draw order: period, profile, phase0,
  * weekend factor and start day (weekly), level (walk / plateaus / drift then
- * wander), σ0, h, volatility (walk, plateau), rate and κ (counts).
+ * wander), [noise-free or not, when the style has noiseFree], σ0, h, volatility
+ * (walk, plateau), rate and κ (counts).
  */
-export function drawBackground(rng: Rng, kind: BackgroundKind, n: number, p: BackgroundParams): Background {
+export function drawBackground(rng: Rng, kind: BackgroundKind, n: number, p: BackgroundParams, style: BackgroundStyle = {}): Background {
   const seasonal = SEASONAL_BACKGROUNDS.includes(kind);
   let period = Infinity,
     profile: Profile | undefined,
@@ -107,7 +114,7 @@ export function drawBackground(rng: Rng, kind: BackgroundKind, n: number, p: Bac
   if (seasonal) {
     const [lo, hi] = periodRange(n, p);
     period = lo + rng.int(hi - lo + 1);
-    profile = drawProfile(rng, p.harmonics, p.harmonicWeight);
+    profile = style.profile === 'pulse' ? drawPulseProfile(rng) : drawProfile(rng, p.harmonics, p.harmonicWeight);
     phase0 = rng.uniform();
   }
   const weekly = kind === 'weekly';
@@ -123,7 +130,8 @@ export function drawBackground(rng: Rng, kind: BackgroundKind, n: number, p: Bac
     for (let t = 0; t < n; t++) level[t] = (n > 1 ? (drift * t) / (n - 1) : 0) + wander[t];
   }
   const counts = kind === 'counts';
-  const sigma0 = counts ? 0 : rng.range(p.noise[0], p.noise[1]);
+  const quiet = style.noiseFree !== undefined && !counts && rng.bernoulli(style.noiseFree);
+  const sigma0 = counts ? 0 : rng.range(p.noise[0], p.noise[1]) * (quiet ? 0 : 1);
   const hetero = counts ? 0 : rng.range(p.hetero[0], p.hetero[1]);
   const vol = kind === 'walk' || kind === 'plateau' ? volatility(rng, n) : undefined;
   const rate = counts ? logUniform(rng, p.countRate) : 0;

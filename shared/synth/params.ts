@@ -57,6 +57,10 @@ export interface SynthTaskParams {
   readonly mixTypes: boolean;
   /** Probability that a series has missing stretches (filled, never labelled). */
   readonly missingRate: number;
+  /** The daily cycle's shape: `harmonic` (drawProfile, the default) or `pulse` (a smoothed rectangular pulse; profile.ts drawPulseProfile). */
+  readonly profile?: 'harmonic' | 'pulse';
+  /** Probability that a series has no noise at all (σ0 = 0; values on a grid of the unit scale). Default 0. */
+  readonly noiseFree?: number;
 }
 
 /** One anomaly kind's row of ANOMALY_KIND_PARAMS. */

@@ -74,6 +74,30 @@ export function drawProfile(rng: Rng, harmonics: readonly [number, number], weig
   return { a, theta, min: raw.min * c, max: raw.max * c, mean: raw.mean * c };
 }
 
+/**
+ * A daily cycle that is a rectangular pulse — low, then high for a duty fraction d of the cycle,
+ * as machines switched on by a schedule are — smoothed: the pulse's first `harmonics` Fourier
+ * terms, each damped by the Lanczos factor sinc(k / (harmonics + 1)) so the edges ramp instead
+ * of ringing. Term k of a pulse of duty d starting at phase φ0 is (2/πk)·sin(πkd)·cos(2πk(φ − φ0 − d/2)),
+ * i.e. weight a_k = (2/πk)·sin(πkd)·σ_k and phase θ_k = π/2 − 2πk(φ0 + d/2) in p's form; then
+ * scaled, as drawProfile's, to peak-to-peak 1. Draw order: d ~ U(0.2, 0.8), φ0 ~ U(0, 1).
+ */
+export function drawPulseProfile(rng: Rng, harmonics = 15): Profile {
+  const d = rng.range(0.2, 0.8);
+  const phi0 = rng.uniform();
+  const a = new Float64Array(harmonics),
+    theta = new Float64Array(harmonics);
+  for (let k = 1; k <= harmonics; k++) {
+    const x = (Math.PI * k) / (harmonics + 1);
+    a[k - 1] = ((2 / (Math.PI * k)) * Math.sin(Math.PI * k * d) * Math.sin(x)) / x;
+    theta[k - 1] = Math.PI / 2 - 2 * Math.PI * k * (phi0 + d / 2);
+  }
+  const raw = gridStats((phi) => rawProfile(a, theta, phi));
+  const c = 1 / (raw.max - raw.min);
+  for (let k = 0; k < harmonics; k++) a[k] *= c;
+  return { a, theta, min: raw.min * c, max: raw.max * c, mean: raw.mean * c };
+}
+
 /** p(φ) for φ in [0, 1). */
 export function profileValue(p: Profile, phi: number): number {
   return rawProfile(p.a, p.theta, phi);

@@ -87,7 +87,8 @@ export function render(rng: Rng, bg: Background, st: Structure, p: BackgroundPar
   }
   const scale = 10 ** rng.range(p.unitScale[0], p.unitScale[1]);
   const offset = scale * rng.range(p.unitOffset[0], p.unitOffset[1]);
-  const e = Math.floor(Math.log10(rng.range(p.quantum[0], p.quantum[1]) * bg.sigma0 * scale));
+  // A noise-free series (σ0 = 0) is rounded to a grid of 0.1–1 % of its unit scale instead.
+  const e = Math.floor(Math.log10(rng.range(p.quantum[0], p.quantum[1]) * (bg.sigma0 > 0 ? bg.sigma0 : 0.02) * scale));
   for (let t = 0; t < n; t++) {
     values[t] = onGrid(offset + scale * unit[t], e, 'round');
     expected[t] = offset + scale * st.expected[t];

@@ -104,6 +104,19 @@ export const SYNTH_TASK_PARAMS: Readonly<Record<SynthTaskName, SynthTaskParams>>
     mixTypes: true,
     missingRate: 0.25,
   },
+  'pulse-cycles': {
+    length: LENGTH,
+    normalRate: 0.5,
+    count: [1, 2],
+    maxDensity: 0.003,
+    minGap: 10,
+    kinds: { pattern: 1, amplitude: 1, 'level-shift': 1 },
+    backgrounds: { daily: 1, weekly: 1 },
+    mixTypes: false,
+    missingRate: 0,
+    profile: 'pulse',
+    noiseFree: 0.5,
+  },
 });
 
 export const ANOMALY_KIND_PARAMS: Readonly<Record<AnomalyKind, KindParams>> = Object.freeze({

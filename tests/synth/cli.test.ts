@@ -16,7 +16,7 @@ const BIN = new URL('../../bin/anomseer.mjs', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'anomseer-synth-cli-'));
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
 
-test('generate --task synth writes the eight synth tasks with the synth split seed, intervalTypes included', () => {
+test('generate --task synth writes the nine synth tasks with the synth split seed, intervalTypes included', () => {
   const out = join(dir, 'synth.jsonl');
   const r = run('generate', '--task', 'synth', '--split', 'eval', '--count', '2', '--out', out);
   assert.is(r.status, 0, r.stderr);
@@ -30,7 +30,7 @@ test('generate --task synth writes the eight synth tasks with the synth split se
     want.map(recordToJson),
   );
   assert.ok(parseJsonl(text).every((x) => x.intervalTypes !== undefined));
-  assert.match(r.stdout, /^generate: wrote 16 records \(split eval, seed 3141, length 250–4000\) to /);
+  assert.match(r.stdout, /^generate: wrote 18 records \(split eval, seed 3141, length 250–4000\) to /);
 });
 
 test('a mix of families uses each family’s default seed and length, and says so', () => {

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { Rng } from '../../shared/rng.js';
 import { SYNTH_TASKS } from '../../shared/series/labels.js';
 import { type SynthDraw, drawSynth } from '../../shared/synth/draw.js';
+import { drawPulseProfile, profileValue } from '../../shared/synth/profile.js';
 import { ANOMALY_KIND_PARAMS, BACKGROUND_PARAMS, SYNTH_TASK_PARAMS } from '../../shared/synth/tasks.js';
 import { mean } from '../anomllm/helpers.js';
 
@@ -82,7 +83,7 @@ test('a contextual spike lies inside the normal range, at least max(4σ_t, 0.2·
 test('Gaussian backgrounds: (x − expected)/σ_t outside anomalies and gaps has mean 0 and variance 1 (+ the grid’s ≤ 1/48)', () => {
   const z: number[] = [];
   for (const d of draws) {
-    if (d.rendered.counts) continue;
+    if (d.rendered.counts || d.background.sigma0 === 0) continue;
     const m = special(d);
     d.series.forEach((v, t) => {
       if (!m[t]) z.push((v - d.rendered.expected[t]) / d.rendered.sigma[t]);
@@ -126,11 +127,34 @@ test('every value is finite and on its series’ grid of 10^e, at most half a ba
       assert.ok(Math.abs(k - Math.round(k)) < 1e-6 * Math.max(1, Math.abs(k)), `${v} is off the grid 1e${e}`);
       if (e < 0) assert.is(v, Math.round(k) / 10 ** -e, 'prints as its decimal');
     }
-    if (!d.rendered.counts) {
+    if (!d.rendered.counts && d.background.sigma0 > 0) {
       const sigma0 = Math.min(...d.rendered.sigma);
       assert.ok(10 ** e <= BACKGROUND_PARAMS.quantum[1] * sigma0 * (1 + 1e-9), `grid 1e${e} vs σ0 ${sigma0}`);
     }
   }
+});
+
+test('pulse-cycles: half its series have no noise — every normal value is its expected value on a grid of ≤ 1 % of the unit scale — and its daily cycles are pulses', () => {
+  const quiet = draws.filter((d) => d.background.sigma0 === 0 && !d.rendered.counts);
+  // Only pulse-cycles draws noise-free series: 150 draws at noiseFree 0.5.
+  assert.ok(quiet.length > 50 && quiet.length < 100, `${quiet.length} noise-free series`);
+  for (const d of quiet) {
+    const q = 10 ** d.rendered.gridExponent;
+    const m = special(d);
+    const span = Math.max(...d.rendered.expected) - Math.min(...d.rendered.expected);
+    assert.ok(q <= 0.011 * span, `grid ${q} vs span ${span}`);
+    d.series.forEach((v, t) => {
+      if (!m[t]) assert.ok(Math.abs(v - d.rendered.expected[t]) <= q / 2 + 1e-9 * Math.abs(v), `${v} vs ${d.rendered.expected[t]}`);
+    });
+  }
+  // A pulse profile spends most of its cycle near its low or its high (a sine spends ~50 % in the outer fifths).
+  const p = drawPulseProfile(new Rng(9));
+  let near = 0;
+  for (let j = 0; j < 512; j++) {
+    const v = profileValue(p, j / 512);
+    if (v - p.min < 0.15 || p.max - v < 0.15) near += 1;
+  }
+  assert.ok(near / 512 > 0.75, `${near} of 512 near the low or the high`);
 });
 
 test('missing stretches hold the previous value, or run on a straight line between their neighbours', () => {
