@@ -46,7 +46,9 @@ export function checkSynthTaskParams(task: string, p: SynthTaskParams): SynthTas
     }
   }
   if (!(p.missingRate >= 0 && p.missingRate <= 1)) throw new ConfigError(f('missingRate'), `must be a probability in [0, 1], got ${p.missingRate}`);
-  if (p.noiseFree !== undefined && !(p.noiseFree >= 0 && p.noiseFree <= 1)) throw new ConfigError(f('noiseFree'), `must be a probability in [0, 1], got ${p.noiseFree}`);
-  if (p.profile !== undefined && p.profile !== 'harmonic' && p.profile !== 'pulse') throw new ConfigError(f('profile'), `must be harmonic or pulse, got ${String(p.profile)}`);
+  if (p.noiseFree !== undefined && !(p.noiseFree >= 0 && p.noiseFree <= 1))
+    throw new ConfigError(f('noiseFree'), `must be a probability in [0, 1], got ${p.noiseFree}`);
+  if (p.profile !== undefined && p.profile !== 'harmonic' && p.profile !== 'pulse')
+    throw new ConfigError(f('profile'), `must be harmonic or pulse, got ${String(p.profile)}`);
   return p;
 }

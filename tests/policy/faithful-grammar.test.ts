@@ -246,4 +246,32 @@ test('D* is offered only while the detector has intervals left that fit, and not
   }
 });
 
+test('any walk of the grammar with D* renders a faithful trace (random policies, 200 walks)', () => {
+  const v = copyTok.vocab;
+  const rng = new Rng(11);
+  let copied = 0;
+  for (let w = 0; w < 200; w++) {
+    const r = records[w % records.length]!;
+    const g = new FaithfulGrammar(copyTok, seriesFacts(r.series), 50);
+    let s = g.initial();
+    const ids: number[] = [];
+    while (!g.isDone(s)) {
+      assert.ok(ids.length < g.maxLength, 'terminates within maxLength');
+      const m = g.allowedMask(s);
+      const allowed = [...m.keys()].filter((i) => m[i] === 1);
+      // Favour D* when offered, so enough walks take it.
+      const id = m[v.copyRest] === 1 && rng.bernoulli(0.5) ? v.copyRest : allowed[rng.int(allowed.length)]!;
+      ids.push(id);
+      s = g.advance(s, id);
+    }
+    if (ids.includes(v.copyRest)) copied += 1;
+    const text = g.render(ids);
+    const f = traceFaithfulness(text, r.series);
+    assert.is(f.conclusion, 'agrees', text);
+    assert.is(f.correct, f.stated, JSON.stringify(f.wrong));
+    assert.is(f.wellFormed, true, text);
+  }
+  assert.ok(copied > 30, `${copied} walks ended with D*`);
+});
+
 test.run();
