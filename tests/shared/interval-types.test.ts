@@ -118,6 +118,7 @@ test('synth tasks map to the paper categories where they belong and to their own
       ['seasonal-change', 'freq'],
       ['trend-change', 'trend'],
       ['multi-type', 'multi-type'],
+      ['pulse-cycles', 'pulse-cycles'],
     ],
   );
   assert.equal(Object.keys(SYNTH_TASK_CATEGORIES), [...SYNTH_TASKS]);
