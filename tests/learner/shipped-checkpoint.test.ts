@@ -25,4 +25,41 @@ test('eval without --checkpoint runs the shipped policy and beats AnomSeer-7B on
   }
 });
 
+test('checkpoints/broad loads as documented (robust per window, D*, the slope-change scan) and answers a NAB file faithfully', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'anomseer-broad-'));
+  try {
+    const out = join(dir, 'detect');
+    const csv = 'data/nab/data/artificialNoAnomaly/art_daily_no_noise.csv';
+    const r = spawnSync(process.execPath, ['bin/anomseer.mjs', 'detect', csv, '--checkpoint', 'checkpoints/broad', '--out', out], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    const res = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as { windows: { text: string }[]; normalize?: string };
+    assert.ok(res.windows.length >= 4, `${res.windows.length} windows`);
+    const ev = spawnSync(
+      process.execPath,
+      ['bin/anomseer.mjs', 'eval', '--checkpoint', 'checkpoints/broad', '--data', 'anomllm:eval?count=2', '--json', join(dir, 'e.json')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.is(ev.status, 0, ev.stderr);
+    const j = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8'));
+    assert.equal([j.faithfulness.conclusionAgreement, j.faithfulness.statedNumberAccuracy, j.faithfulness.wellFormedIntervals], [100, 100, 100]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the spec each shipped checkpoint carries is the one its README and job file describe', async () => {
+  const { loadPolicy } = await import('../../shared/policy/checkpoint.js');
+  const broad = await loadPolicy('checkpoints/broad');
+  assert.is(broad.spec.features.normalize, 'robust');
+  assert.is(broad.spec.features.slopeChange, true);
+  assert.is(broad.spec.copyRest, true);
+  assert.is(broad.spec.trace, 'faithful');
+  const main = await loadPolicy('checkpoints/default');
+  assert.is(main.spec.features.normalize, 'none');
+  assert.is(main.spec.features.slopeChange, true);
+  assert.is(main.spec.copyRest, true);
+});
+
 test.run();
