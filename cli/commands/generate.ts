@@ -36,7 +36,7 @@ interface GenerateFlags {
 type AnyTask = TaskName | SynthTaskName;
 const VALID_TASKS: readonly string[] = [...TASKS, ...SYNTH_TASKS];
 
-/** `all` → the eight AnomLLM tasks; `synth` → the eight synth tasks; otherwise a comma-separated list of task names. */
+/** `all` → the eight AnomLLM tasks; `synth` → every synth task; otherwise a comma-separated list of task names. */
 export function parseTaskFlag(raw: string): AnyTask[] {
   if (raw.trim() === 'all') return [...ANOMLLM_TASKS];
   if (raw.trim() === 'synth') return [...SYNTH_TASKS];
