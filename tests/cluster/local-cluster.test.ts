@@ -54,6 +54,39 @@ test('two workers and a learner run the smoke job to step 3; every planned promp
   }
 });
 
+test('a faithful policy with D* and the slope-change channels trains through the cluster: workers sample it, the coordinator validates it, nothing is dropped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'anomseer-cluster-faithful-'));
+  try {
+    const summaryFile = join(dir, 'summary.json');
+    const inputs = ['analyses', 'detector', 'detectorOrdinals', 'slopeChange'].flatMap((k) => ['--set', `policy.inputs.${k}=true`]);
+    const r = await run([
+      'train',
+      'examples/smoke.yaml',
+      '--workers',
+      '2',
+      '--no-dashboard',
+      '--set',
+      'policy.trace=faithful',
+      '--set',
+      'policy.copyRest=true',
+      ...inputs,
+      '--set',
+      `outputDir=${join(dir, 'run')}`,
+      '--summary',
+      summaryFile,
+    ]);
+    assert.is(r.code, 0, r.out);
+    const s = JSON.parse(readFileSync(summaryFile, 'utf8'));
+    assert.equal([s.promptsTrained, s.cluster.untrainedItems, s.cluster.extraGroups, s.cluster.groupsDiscarded, s.cluster.staleDropped], [12, 0, 0, 0, 0]);
+    const { loadPolicy } = await import('../../shared/policy/checkpoint.js');
+    const p = await loadPolicy(s.checkpoint);
+    assert.is(p.spec.copyRest, true);
+    assert.is(p.spec.features.slopeChange, true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('--workers must be a small non-negative integer', async () => {
   const r = await run(['train', 'examples/smoke.yaml', '--workers', 'two']);
   assert.is(r.code, 2);
