@@ -67,6 +67,17 @@ export function indexRangeOfColumn(c: number, n: number, width: number): Interva
 }
 
 /**
+ * The points a per-column channel reads for column c: indexRangeOfColumn, or, for a column
+ * that holds no point (n < width), the one point to its right (the last point past the end).
+ */
+export function pointsOfColumn(c: number, n: number, width: number): Interval {
+  const [lo, hi] = indexRangeOfColumn(c, n, width);
+  if (lo < hi) return [lo, hi];
+  const i = Math.min(lo, n - 1);
+  return [i, i + 1];
+}
+
+/**
  * Columns [c0, c1) that hold the points of index interval [start, end) — what
  * the policy should point at to mean that interval. Empty interval → [c, c)
  * at the column where `start` would be.

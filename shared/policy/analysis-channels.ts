@@ -16,7 +16,7 @@
  * take the values of the next point to their right (the last point for columns past it).
  */
 import { hbos, matrixProfile, robustZ, rollingStd, slidingDominantFrequency, smoothedGradient, GRADIENT_WINDOW } from '../analysis/index.js';
-import { indexRangeOfColumn } from '../plot/mapping.js';
+import { pointsOfColumn } from '../plot/mapping.js';
 
 export const ANALYSIS_CHANNELS = ['absRobustZ', 'rollingStd', 'gradient', 'frequency', 'matrixProfile', 'hbos'] as const;
 export const ROLLING_STD_WINDOW = 21;
@@ -55,8 +55,7 @@ export function analysisColumns(x: Float64Array, width: number): Float32Array {
   const per = pointAnalyses(x);
   const out = new Float32Array(width * ANALYSIS_CHANNELS.length);
   for (let c = 0; c < width; c++) {
-    let [lo, hi] = indexRangeOfColumn(c, n, width);
-    if (lo === hi) [lo, hi] = [Math.min(lo, n - 1), Math.min(lo, n - 1) + 1];
+    const [lo, hi] = pointsOfColumn(c, n, width);
     per.forEach((a, q) => {
       let acc = POOL[q] === 'max' ? -Infinity : 0;
       for (let i = lo; i < hi; i++) acc = POOL[q] === 'max' ? Math.max(acc, a[i]) : acc + a[i];

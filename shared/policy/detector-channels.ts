@@ -18,7 +18,7 @@
  * as the other channels do. Pure and deterministic.
  */
 import { type Detection, detect } from '../baseline/detect.js';
-import { columnOfIndex, indexRangeOfColumn } from '../plot/mapping.js';
+import { columnOfIndex, pointsOfColumn } from '../plot/mapping.js';
 import { ANOMALY_TYPES } from '../series/labels.js';
 import { DEFAULT_POSITION_LAYOUT, PositionMap } from './positions.js';
 
@@ -43,8 +43,7 @@ export function detectorColumns(
   const typeIndex = ANOMALY_TYPES.indexOf(type);
   const out = new Float32Array(width * D);
   for (let c = 0; c < width; c++) {
-    let [lo, hi] = indexRangeOfColumn(c, n, width);
-    if (lo === hi) [lo, hi] = [Math.min(lo, n - 1), Math.min(lo, n - 1) + 1];
+    const [lo, hi] = pointsOfColumn(c, n, width);
     let covered = 0;
     for (let i = lo; i < hi; i++) covered += inside[i];
     out[c * D] = covered / (hi - lo);

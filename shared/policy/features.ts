@@ -17,7 +17,7 @@
  * Pure and deterministic: the same series and options give the same bytes.
  */
 import { ConfigError } from '../errors.js';
-import { indexRangeOfColumn } from '../plot/mapping.js';
+import { pointsOfColumn } from '../plot/mapping.js';
 import { policyView } from '../plot/normalize.js';
 import type { NormalizeMode } from '../plot/normalize.js';
 import { modelRaster } from '../plot/raster.js';
@@ -112,8 +112,7 @@ export function valueColumns(x: Float64Array, width: number): Float32Array {
   const n = x.length;
   const out = new Float32Array(width * 3);
   for (let c = 0; c < width; c++) {
-    let [lo, hi] = indexRangeOfColumn(c, n, width);
-    if (lo === hi) [lo, hi] = [Math.min(lo, n - 1), Math.min(lo, n - 1) + 1];
+    const [lo, hi] = pointsOfColumn(c, n, width);
     let sum = 0,
       mn = Infinity,
       mx = -Infinity;

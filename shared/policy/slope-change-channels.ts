@@ -12,7 +12,7 @@
  * point's values, as the analyses do.
  */
 import { slopeChangeScan } from '../analysis/slope-change.js';
-import { indexRangeOfColumn } from '../plot/mapping.js';
+import { pointsOfColumn } from '../plot/mapping.js';
 
 export const SLOPE_CHANGE_CHANNELS = ['slopeChangeStart', 'slopeChangeEnd'] as const;
 
@@ -24,8 +24,7 @@ export function slopeChangeColumns(x: Float64Array, width: number): Float32Array
   const C = SLOPE_CHANGE_CHANNELS.length;
   const out = new Float32Array(width * C);
   for (let c = 0; c < width; c++) {
-    let [lo, hi] = indexRangeOfColumn(c, n, width);
-    if (lo === hi) [lo, hi] = [Math.min(lo, n - 1), Math.min(lo, n - 1) + 1];
+    const [lo, hi] = pointsOfColumn(c, n, width);
     per.forEach((a, q) => {
       let m = 0;
       for (let i = lo; i < hi; i++) if (a[i]! > m) m = a[i]!;

@@ -7,6 +7,7 @@ import {
   columnSpanOfInterval,
   indexRangeOfColumn,
   intervalOfColumnSpan,
+  pointsOfColumn,
   xOfIndex,
   yOfValue,
 } from '../../shared/plot/mapping.js';
@@ -158,6 +159,17 @@ test('out-of-range indices, columns and spans are ShapeErrors that name the valu
   ];
   for (const [f, re] of cases) {
     assert.throws(f, (e: unknown) => e instanceof ShapeError && re.test((e as Error).message), String(re));
+  }
+});
+
+test('pointsOfColumn: a column’s own points, or for an empty column the next point to its right (the last past the end)', () => {
+  for (const [n, w] of SIZES) {
+    for (let c = 0; c < w; c++) {
+      const [lo, hi] = indexRangeOfColumn(c, n, w);
+      const [a, b] = pointsOfColumn(c, n, w);
+      if (lo < hi) assert.equal([a, b], [lo, hi]);
+      else assert.equal([a, b], [Math.min(lo, n - 1), Math.min(lo, n - 1) + 1], `n ${n}, width ${w}, column ${c}`);
+    }
   }
 });
 
