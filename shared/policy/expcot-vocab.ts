@@ -24,7 +24,10 @@ export const RELATIVE_TOKENS = Object.freeze({ detSlots: 64, maxDelta: 16 });
  */
 export function buildPolicyVocab(offsetsPerPatch?: number, opts: { faithful?: boolean; copyRest?: boolean } = {}): Vocab {
   if (opts.copyRest === true && opts.faithful !== true)
-    throw new ConfigError('policy.copyRest', 'needs policy.trace: faithful (D* is a token of the faithful trace)');
+    throw new ConfigError(
+      'policy.copyRest',
+      'needs policy.trace: faithful (D* is a token of the faithful trace); drop policy.copyRest or set policy.trace: faithful',
+    );
   const relative = opts.faithful === true ? { relative: { ...RELATIVE_TOKENS, ...(opts.copyRest === true ? { copyRest: true } : {}) } } : {};
   return buildVocab({ phrases: expcotPhraseList(), offsetsPerPatch, ...relative });
 }

@@ -37,7 +37,14 @@ export interface PolicySpec {
   readonly copyRest?: true;
 }
 
-export function variantOf(inputs: { plot: boolean; values: boolean; analyses: boolean; detector: boolean; detectorOrdinals?: boolean }): FeatureVariant {
+export function variantOf(inputs: {
+  plot: boolean;
+  values: boolean;
+  analyses: boolean;
+  detector: boolean;
+  detectorOrdinals?: boolean;
+  slopeChange?: boolean;
+}): FeatureVariant {
   if (!inputs.plot) throw new ConfigError('policy.inputs.plot', 'must be true: the policy always reads the plot (values and analyses are extra channels)');
   if (inputs.analyses && !inputs.values)
     throw new ConfigError('policy.inputs.analyses', 'needs policy.inputs.values: true (the analyses variant is plot + values + analyses)');
@@ -45,6 +52,8 @@ export function variantOf(inputs: { plot: boolean; values: boolean; analyses: bo
     throw new ConfigError('policy.inputs.detector', 'needs policy.inputs.analyses: true (the detector variant is plot + values + analyses + detector)');
   if (inputs.detectorOrdinals === true && !inputs.detector)
     throw new ConfigError('policy.inputs.detectorOrdinals', "needs policy.inputs.detector: true (ordinals index the detector's intervals)");
+  if (inputs.slopeChange === true && !inputs.analyses)
+    throw new ConfigError('policy.inputs.slopeChange', 'needs policy.inputs.analyses: true (the slope-change channels join the analyses)');
   if (inputs.detector) return inputs.detectorOrdinals === true ? 'plot+values+analyses+detector+ordinals' : 'plot+values+analyses+detector';
   return inputs.analyses ? 'plot+values+analyses' : inputs.values ? 'plot+values' : 'plot';
 }
@@ -52,14 +61,7 @@ export function variantOf(inputs: { plot: boolean; values: boolean; analyses: bo
 export function policySpecFromJob(job: JobConfig): PolicySpec {
   const p = job.policy;
   const variant = variantOf(p.inputs);
-  if (p.inputs.slopeChange && !p.inputs.analyses)
-    throw new ConfigError('policy.inputs.slopeChange', 'needs policy.inputs.analyses: true (the slope-change channels join the analyses)');
   const features = resolveFeatureOptions({ height: p.rasterHeight, width: p.rasterWidth, variant, normalize: p.normalize, slopeChange: p.inputs.slopeChange });
-  if (p.copyRest && p.trace !== 'faithful')
-    throw new ConfigError(
-      'policy.copyRest',
-      'needs policy.trace: faithful (D* is a token of the faithful trace); drop policy.copyRest or set policy.trace: faithful',
-    );
   const vocab = buildPolicyVocab(undefined, { faithful: p.trace === 'faithful', copyRest: p.copyRest });
   const maxThinkTokens = p.maxTraceTokens - TEMPLATE_OVERHEAD;
   if (maxThinkTokens < 16) {
