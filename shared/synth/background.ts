@@ -13,7 +13,7 @@
  * time constant L/10, scaled to [0, 1]) for walk and plateau.
  */
 import type { Rng } from '../rng.js';
-import type { BackgroundKind, BackgroundParams } from './params.js';
+import type { BackgroundKind, BackgroundParams, SynthTaskParams } from './params.js';
 import { SEASONAL_BACKGROUNDS } from './params.js';
 import { type Profile, drawProfile, drawPulseProfile } from './profile.js';
 
@@ -94,11 +94,8 @@ export function periodRange(n: number, p: BackgroundParams): readonly [number, n
 
 const logUniform = (rng: Rng, [lo, hi]: readonly [number, number]) => Math.exp(rng.range(Math.log(lo), Math.log(hi)));
 
-/** A task's choices about its backgrounds (SynthTaskParams `profile`, `noiseFree`); absent = the defaults, drawing nothing extra. */
-export interface BackgroundStyle {
-  readonly profile?: 'harmonic' | 'pulse';
-  readonly noiseFree?: number;
-}
+/** A task's choices about its backgrounds; absent = the defaults, drawing nothing extra. */
+export type BackgroundStyle = Pick<SynthTaskParams, 'profile' | 'noiseFree'>;
 
 /**
  * One background of `kind` and length n. Draw order: period, profile, phase0,

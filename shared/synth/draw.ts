@@ -61,8 +61,7 @@ function drawBackgroundKind(rng: Rng, weights: SynthTaskParams['backgrounds']): 
 /** One series of `task`; `length` fixes L instead of drawing it. All randomness comes from `rng`. */
 export function drawSynth(rng: Rng, task: SynthTaskParams, length?: number, tables: SynthTables = DEFAULT_TABLES): SynthDraw {
   const n = length ?? drawLength(rng.fork('length'), task.length);
-  const style = { ...(task.profile === undefined ? {} : { profile: task.profile }), ...(task.noiseFree === undefined ? {} : { noiseFree: task.noiseFree }) };
-  const background = drawBackground(rng.fork('background'), drawBackgroundKind(rng.fork('background-kind'), task.backgrounds), n, tables.background, style);
+  const background = drawBackground(rng.fork('background'), drawBackgroundKind(rng.fork('background-kind'), task.backgrounds), n, tables.background, task);
   const plan = planEvents(rng.fork('events'), task, background, tables.kinds, tables.background);
   const structure = buildStructure(rng.fork('structure'), background, plan.anomalies, tables.kinds);
   const rendered = render(rng.fork('noise'), background, structure, tables.background);
