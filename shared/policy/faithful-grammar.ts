@@ -222,8 +222,8 @@ export class FaithfulGrammar {
         return force(ANOMALY_IN, 'start');
       case 'start':
         if (token === v.copyRest) {
-          const d = this.facts.detected;
-          return force(REST_END, 'done', { count: s.count + d.length - (s.lastDet + 1), lastDet: d.length - 1, prevEnd: d[d.length - 1]![1] });
+          const rest = this.rest(s.lastDet);
+          return force(REST_END, 'done', { count: s.count + rest.length, lastDet: this.facts.detected.length - 1, prevEnd: rest[rest.length - 1]![1] });
         }
         return token >= v.size ? to('start-off', { ptr: token - v.size, det: -1 }) : to('start-delta', { det: token - v.detBase });
       case 'start-off':
@@ -274,7 +274,7 @@ export class FaithfulGrammar {
       const before = s;
       s = this.advance(s, id);
       if (before.phase === 'type') type = TYPES[this.typeIds.indexOf(id)]!;
-      if (before.phase === 'start' && id === v.copyRest) intervals.push(...this.facts.detected.slice(before.lastDet + 1).map(([a, b]): Interval => [a, b]));
+      if (before.phase === 'start' && id === v.copyRest) intervals.push(...this.rest(before.lastDet).map(([a, b]): Interval => [a, b]));
       if (before.phase === 'end-off' || before.phase === 'end-delta' || (before.phase === 'after-start' && id !== v.comma))
         intervals.push([s.start, s.prevEnd]);
     }
@@ -338,18 +338,22 @@ export class FaithfulGrammar {
     return [...out, this.ids.dot, ...this.runs[TAIL]!];
   }
 
-  /** Whether D* may come next: the vocabulary has it, and the detector's remaining intervals fit after prevEnd and under maxIntervals. */
-  private restFits(s: { readonly lastDet: number; readonly prevEnd: number; readonly count: number }): boolean {
-    const d = this.facts.detected;
-    const left = d.length - (s.lastDet + 1);
-    return this.tokenizer.vocab.copyRest >= 0 && left >= 1 && s.count + left <= this.maxIntervals && d[s.lastDet + 1]![0] >= s.prevEnd;
+  /** The detector's intervals after the lastDet-th: what D* writes. */
+  private rest(lastDet: number): readonly Interval[] {
+    return this.facts.detected.slice(lastDet + 1);
   }
 
-  /** Whether `rest` (the intervals still to write, the k-th next) is exactly the detector's intervals after lastDet, and D* may write them. */
-  private restIs(rest: readonly Interval[], lastDet: number, prevEnd: number, count: number): boolean {
-    const d = this.facts.detected.slice(lastDet + 1);
-    if (!this.restFits({ lastDet, prevEnd, count }) || d.length !== rest.length) return false;
-    return d.every(([a, b], i) => rest[i]![0] === a && rest[i]![1] === b);
+  /** Whether D* may come next: the vocabulary has it, and the detector's remaining intervals fit after prevEnd and under maxIntervals. */
+  private restFits(s: { readonly lastDet: number; readonly prevEnd: number; readonly count: number }): boolean {
+    const rest = this.rest(s.lastDet);
+    return this.tokenizer.vocab.copyRest >= 0 && rest.length >= 1 && s.count + rest.length <= this.maxIntervals && rest[0]![0] >= s.prevEnd;
+  }
+
+  /** Whether `todo` (the intervals still to write, the k-th next) is exactly the detector's intervals after lastDet, and D* may write them. */
+  private restIs(todo: readonly Interval[], lastDet: number, prevEnd: number, count: number): boolean {
+    const rest = this.rest(lastDet);
+    if (!this.restFits({ lastDet, prevEnd, count }) || rest.length !== todo.length) return false;
+    return rest.every(([a, b], i) => todo[i]![0] === a && todo[i]![1] === b);
   }
 
   /** Largest end index patch k can encode; 0 for an empty patch. */
