@@ -14,23 +14,30 @@ async function run(args: string[]): Promise<{ code: number | string; out: string
   return { code, out: p.lines.join('\n') };
 }
 
+/** The smoke job as a local cluster (two workers, no dashboard) with `sets` as --set overrides, its run and summary in dir. */
+async function runSmoke(dir: string, sets: readonly string[] = []): Promise<{ code: number | string; out: string; summaryFile: string }> {
+  const summaryFile = join(dir, 'summary.json');
+  const r = await run([
+    'train',
+    'examples/smoke.yaml',
+    '--workers',
+    '2',
+    '--no-dashboard',
+    ...sets.flatMap((x) => ['--set', x]),
+    '--set',
+    `outputDir=${join(dir, 'run')}`,
+    '--summary',
+    summaryFile,
+  ]);
+  return { ...r, summaryFile };
+}
+
 test.after(killAll);
 
 test('two workers and a learner run the smoke job to step 3; every planned prompt is trained exactly once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'anomseer-cluster-'));
   try {
-    const summaryFile = join(dir, 'summary.json');
-    const r = await run([
-      'train',
-      'examples/smoke.yaml',
-      '--workers',
-      '2',
-      '--no-dashboard',
-      '--set',
-      `outputDir=${join(dir, 'run')}`,
-      '--summary',
-      summaryFile,
-    ]);
+    const { summaryFile, ...r } = await runSmoke(dir);
     assert.is(r.code, 0, r.out);
     assert.match(r.out, /\[coordinator\] coordinator: job smoke-\w+ listening on 127\.0\.0\.1:\d+/);
     assert.match(r.out, /\[learner\] step 3\/3 v4/);
@@ -57,24 +64,8 @@ test('two workers and a learner run the smoke job to step 3; every planned promp
 test('a faithful policy with D* and the slope-change channels trains through the cluster: workers sample it, the coordinator validates it, nothing is dropped', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'anomseer-cluster-faithful-'));
   try {
-    const summaryFile = join(dir, 'summary.json');
-    const inputs = ['analyses', 'detector', 'detectorOrdinals', 'slopeChange'].flatMap((k) => ['--set', `policy.inputs.${k}=true`]);
-    const r = await run([
-      'train',
-      'examples/smoke.yaml',
-      '--workers',
-      '2',
-      '--no-dashboard',
-      '--set',
-      'policy.trace=faithful',
-      '--set',
-      'policy.copyRest=true',
-      ...inputs,
-      '--set',
-      `outputDir=${join(dir, 'run')}`,
-      '--summary',
-      summaryFile,
-    ]);
+    const inputs = ['analyses', 'detector', 'detectorOrdinals', 'slopeChange'].map((k) => `policy.inputs.${k}=true`);
+    const { summaryFile, ...r } = await runSmoke(dir, ['policy.trace=faithful', 'policy.copyRest=true', ...inputs]);
     assert.is(r.code, 0, r.out);
     const s = JSON.parse(readFileSync(summaryFile, 'utf8'));
     assert.equal([s.promptsTrained, s.cluster.untrainedItems, s.cluster.extraGroups, s.cluster.groupsDiscarded, s.cluster.staleDropped], [12, 0, 0, 0, 0]);

@@ -32,6 +32,30 @@ function replay(g: FaithfulGrammar, ids: readonly number[]): FaithfulState {
   return s;
 }
 
+/**
+ * One random walk of the grammar (a random policy): uniform over the allowed ids, or `favour`
+ * half the time when it is allowed. Asserts it ends within maxLength and renders a faithful
+ * trace of `series`; returns the ids.
+ */
+function faithfulWalk(g: FaithfulGrammar, series: Float64Array, rng: Rng, favour?: number): number[] {
+  let s = g.initial();
+  const ids: number[] = [];
+  while (!g.isDone(s)) {
+    assert.ok(ids.length < g.maxLength, 'terminates within maxLength');
+    const m = g.allowedMask(s);
+    const allowed = [...m.keys()].filter((i) => m[i] === 1);
+    const id = favour !== undefined && m[favour] === 1 && rng.bernoulli(0.5) ? favour : allowed[rng.int(allowed.length)]!;
+    ids.push(id);
+    s = g.advance(s, id);
+  }
+  const text = g.render(ids);
+  const f = traceFaithfulness(text, series);
+  assert.is(f.conclusion, 'agrees', text);
+  assert.is(f.correct, f.stated, JSON.stringify(f.wrong));
+  assert.is(f.wellFormed, true, text);
+  return ids;
+}
+
 test('a faithful spec gets the detector-relative tokens; without the detector inputs no D<i> is offered', () => {
   assert.is(spec.trace, 'faithful');
   assert.is(tokenizer.vocab.detSlots, 64);
@@ -97,21 +121,7 @@ test('any walk the grammar allows renders a faithful trace (random policies, 300
   for (let w = 0; w < 300; w++) {
     const r = records[w % records.length]!;
     const g = grammarOf(r);
-    let s = g.initial();
-    const ids: number[] = [];
-    while (!g.isDone(s)) {
-      assert.ok(ids.length < g.maxLength, 'terminates within maxLength');
-      const m = g.allowedMask(s);
-      const allowed = [...m.keys()].filter((i) => m[i] === 1);
-      const id = allowed[rng.int(allowed.length)]!;
-      ids.push(id);
-      s = g.advance(s, id);
-    }
-    const text = g.render(ids);
-    const f = traceFaithfulness(text, r.series);
-    assert.is(f.conclusion, 'agrees', text);
-    assert.is(f.correct, f.stated, JSON.stringify(f.wrong));
-    assert.is(f.wellFormed, true, text);
+    const ids = faithfulWalk(g, r.series, rng);
     if (g.decisions(ids).intervals.length > 0) anomalies += 1;
   }
   assert.ok(anomalies > 50, `${anomalies} walks concluded an anomaly`);
@@ -253,23 +263,9 @@ test('any walk of the grammar with D* renders a faithful trace (random policies,
   for (let w = 0; w < 200; w++) {
     const r = records[w % records.length]!;
     const g = new FaithfulGrammar(copyTok, seriesFacts(r.series), 50);
-    let s = g.initial();
-    const ids: number[] = [];
-    while (!g.isDone(s)) {
-      assert.ok(ids.length < g.maxLength, 'terminates within maxLength');
-      const m = g.allowedMask(s);
-      const allowed = [...m.keys()].filter((i) => m[i] === 1);
-      // Favour D* when offered, so enough walks take it.
-      const id = m[v.copyRest] === 1 && rng.bernoulli(0.5) ? v.copyRest : allowed[rng.int(allowed.length)]!;
-      ids.push(id);
-      s = g.advance(s, id);
-    }
+    // Favour D* when offered, so enough walks take it.
+    const ids = faithfulWalk(g, r.series, rng, v.copyRest);
     if (ids.includes(v.copyRest)) copied += 1;
-    const text = g.render(ids);
-    const f = traceFaithfulness(text, r.series);
-    assert.is(f.conclusion, 'agrees', text);
-    assert.is(f.correct, f.stated, JSON.stringify(f.wrong));
-    assert.is(f.wellFormed, true, text);
   }
   assert.ok(copied > 30, `${copied} walks ended with D*`);
 });
