@@ -36,16 +36,18 @@ export function slopeChangeScan(x: ArrayLike<number>, durations: readonly number
   const start = new Float64Array(n);
   const end = new Float64Array(n);
   if (n < 4) return { start, end, frequency: 0 };
+  let lo = Infinity,
+    hi = -Infinity;
+  for (let i = 0; i < n; i++) [lo, hi] = [Math.min(lo, x[i]), Math.max(hi, x[i])];
+  if (!(hi > lo)) return { start, end, frequency: 0 }; // a constant series: nothing changes
   const t = Float64Array.from({ length: n }, (_, i) => i);
-  const basis = [new Float64Array(n).fill(1), Float64Array.from(t, (v) => v / n)];
-  const line = residual(Float64Array.from(x), orthonormal(basis));
-  const dom = dominantPeriod(line);
+  const q = orthonormal([new Float64Array(n).fill(1), Float64Array.from(t, (v) => v / n)]);
+  const dom = dominantPeriod(residual(Float64Array.from(x), q));
   const frequency = dom.period >= 2 && dom.period < n / 2 ? dom.frequency : 0;
   if (frequency > 0) {
-    basis.push(Float64Array.from(t, (v) => Math.sin(2 * Math.PI * frequency * v)));
-    basis.push(Float64Array.from(t, (v) => Math.cos(2 * Math.PI * frequency * v)));
+    const wave = [Math.sin, Math.cos].map((f) => Float64Array.from(t, (v) => f(2 * Math.PI * frequency * v)));
+    orthonormal(wave, q); // the line's columns stay as they are; the sinusoid's join them
   }
-  const q = orthonormal(basis);
   const r = residual(Float64Array.from(x), q);
   let rr = 0,
     xx = 0,
@@ -55,10 +57,6 @@ export function slopeChangeScan(x: ArrayLike<number>, durations: readonly number
     xm += x[i] / n;
   }
   for (let i = 0; i < n; i++) xx += (x[i] - xm) ** 2;
-  let lo = Infinity,
-    hi = -Infinity;
-  for (let i = 0; i < n; i++) [lo, hi] = [Math.min(lo, x[i]), Math.max(hi, x[i])];
-  if (!(hi > lo)) return { start, end, frequency }; // a constant series: nothing changes
   // A background fitted exactly leaves rounding noise; floor σ̂ at 1e-6 of the series' spread.
   const s2 = Math.max(rr / n, (1e-12 * xx) / n, Number.MIN_VALUE);
   const vs = [r, ...q];
@@ -81,9 +79,8 @@ export function slopeChangeScan(x: ArrayLike<number>, durations: readonly number
   return { start, end, frequency };
 }
 
-/** Gram–Schmidt (twice, for stability) over the columns; columns that vanish are dropped. */
-function orthonormal(cols: readonly Float64Array[]): Float64Array[] {
-  const out: Float64Array[] = [];
+/** Gram–Schmidt (twice, for stability) of the columns against `out` and each other, appended to `out` (returned); columns that vanish are dropped. */
+function orthonormal(cols: readonly Float64Array[], out: Float64Array[] = []): Float64Array[] {
   for (const c of cols) {
     const v = Float64Array.from(c);
     for (let pass = 0; pass < 2; pass++) for (const u of out) axpy(v, u, -dotOf(v, u));
