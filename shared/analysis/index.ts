@@ -18,3 +18,4 @@ export {
   type Spectrum,
 } from './fft.js';
 export { matrixProfile, discord, topDiscords, discordsFromProfile, exclusionZone, type Discord, type MatrixProfile } from './matrix-profile.js';
+export { slopeChangeScan, SLOPE_CHANGE_DURATIONS, type SlopeChangeScan } from './slope-change.js';
