@@ -7,7 +7,16 @@ export { type ChartOptions, type ResolvedChartOptions, DEFAULT_CHART_OPTIONS, re
 export { type GreyImage, chartInk, renderChart } from './chart.js';
 export { type ModelRaster, type RasterOptions, DEFAULT_RASTER_HEIGHT, DEFAULT_RASTER_WIDTH, modelRaster, rasterOfChart } from './raster.js';
 export { boxResize } from './resample.js';
-export { columnOfIndex, indexRangeOfColumn, pointsOfColumn, columnSpanOfInterval, intervalOfColumnSpan, columnCoverage, xOfIndex, yOfValue } from './mapping.js';
+export {
+  columnOfIndex,
+  indexRangeOfColumn,
+  pointsOfColumn,
+  columnSpanOfInterval,
+  intervalOfColumnSpan,
+  columnCoverage,
+  xOfIndex,
+  yOfValue,
+} from './mapping.js';
 export { type RgbImage, chartPng, greyPng, rgbPng, decodeGreyPng, decodeRgbPng } from './png.js';
 export { type AnnotateOptions, PREDICTED_RGB, SHADE_ALPHA, TRUTH_RGB, annotatedPng, renderAnnotated } from './annotate.js';
 export { type DetectFigureOptions, type FigureLayout, type TextBox, detectFigurePng, renderDetectFigure } from './figure.js';
