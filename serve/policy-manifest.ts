@@ -10,6 +10,7 @@ import type { GraphBuilder } from '../shared/onnx/index.js';
 import { ANALYSIS_CHANNELS } from '../shared/policy/analysis-channels.js';
 import { DETECTOR_CHANNELS, ORDINAL_CHANNELS } from '../shared/policy/detector-channels.js';
 import { SLOPE_CHANGE_CHANNELS } from '../shared/policy/slope-change-channels.js';
+import { SEASONAL_CHANNELS } from '../shared/policy/seasonal-channels.js';
 import type { PolicySpec } from '../shared/policy/spec.js';
 import type { Tokenizer } from '../shared/policy/tokenizer.js';
 import { ANOMALY_TYPES } from '../shared/series/labels.js';
@@ -50,6 +51,7 @@ function featureBlocks(spec: PolicySpec): { name: string; offset: number; perCol
   if (variant.startsWith('plot+values+analyses+detector')) blocks.push({ name: 'detector', perColumn: DETECTOR_CHANNELS.length, channels: DETECTOR_CHANNELS });
   if (variant.endsWith('+ordinals')) blocks.push({ name: 'ordinals', perColumn: ORDINAL_CHANNELS.length, channels: ORDINAL_CHANNELS });
   if (spec.features.slopeChange === true) blocks.push({ name: 'slopeChange', perColumn: SLOPE_CHANGE_CHANNELS.length, channels: SLOPE_CHANGE_CHANNELS });
+  if (spec.features.seasonal === true) blocks.push({ name: 'seasonal', perColumn: SEASONAL_CHANNELS.length, channels: SEASONAL_CHANNELS });
   let offset = 0;
   return blocks.map((b) => {
     const out = { ...b, offset };

@@ -60,6 +60,10 @@ const POLICY_INPUTS = t.object(
       default: false,
       doc: 'Also show a scan for changes of slope under the seasonal background (two channels: the best change starting and ending in each column; docs/POLICY.md §features), the evidence for trend anomalies that noise hides; needs analyses.',
     }),
+    seasonal: t.boolean({
+      default: false,
+      doc: 'Also show each point against the same phase of the other cycles in the window (two channels: the largest and the mean seasonal residual in each column, in units of the noise; docs/POLICY.md §features), the evidence for a cycle held flat or reshaped while its values stay in range; needs analyses.',
+    }),
   },
   {
     doc: 'What the policy sees; the input variants (plot, + values, + analyses, + detector). At least one must be true.',

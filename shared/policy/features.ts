@@ -11,6 +11,8 @@
  *   ordinals  f[patchCols·(H + 3 + 6 + 11) + 37j + q] = ordinal channel q (detector-channels.ts)
  *   slope     f[patchCols·(H + 3 + 6 + 11·d + 37·o) + 2j + q] = slope-change channel q
  *             (slope-change-channels.ts; option `slopeChange`, needs the analyses)
+ *   seasonal  f[patchCols·(H + 3 + 6 + 11·d + 37·o + 2·s) + 2j + q] = seasonal-residual channel q
+ *             (seasonal-channels.ts; option `seasonal`, needs the analyses)
  *
  * (v = 1 when the values channel is on.) F = patchCols·(H + 3·values + 6·analyses + 11·detector):
  * 256 / 268 / 292 / 336 (/ 484 with ordinals) for H = 64, patchCols = 4. Defaults: raster 64×256, patchCols 4 → P = 64.
@@ -23,6 +25,7 @@ import type { NormalizeMode } from '../plot/normalize.js';
 import { modelRaster } from '../plot/raster.js';
 import { ANALYSIS_CHANNELS, analysisColumns } from './analysis-channels.js';
 import { SLOPE_CHANGE_CHANNELS, slopeChangeColumns } from './slope-change-channels.js';
+import { SEASONAL_CHANNELS, seasonalColumns } from './seasonal-channels.js';
 import { DETECTOR_CHANNELS, ORDINAL_CHANNELS, detectorColumns, detectorOrdinalColumns } from './detector-channels.js';
 import { detect } from '../baseline/detect.js';
 
@@ -49,6 +52,8 @@ export interface FeatureOptions {
   readonly variant?: FeatureVariant;
   /** Add the two slope-change channels (default false; needs an analyses variant). */
   readonly slopeChange?: boolean;
+  /** Add the two seasonal-residual channels (default false; needs an analyses variant). */
+  readonly seasonal?: boolean;
 }
 
 export interface ResolvedFeatureOptions {
@@ -59,6 +64,8 @@ export interface ResolvedFeatureOptions {
   readonly variant: FeatureVariant;
   /** Present (true) only when on, so specs made before the option read the same. */
   readonly slopeChange?: true;
+  /** Present (true) only when on. */
+  readonly seasonal?: true;
   /** P = width / patchCols. */
   readonly numPatches: number;
   /** F, the feature vector length of one patch. */
@@ -88,13 +95,16 @@ export function resolveFeatureOptions(opts: FeatureOptions = {}): ResolvedFeatur
   const ordinals = variant === 'plot+values+analyses+detector+ordinals';
   const slope = opts.slopeChange === true;
   if (slope && !analyses) throw new ConfigError('features.slopeChange', `needs the analyses (policy.inputs.analyses: true); the variant is ${variant}`);
+  const seasonal = opts.seasonal === true;
+  if (seasonal && !analyses) throw new ConfigError('features.seasonal', `needs the analyses (policy.inputs.analyses: true); the variant is ${variant}`);
   const perCol =
     height +
     (variant === 'plot' ? 0 : 3) +
     (analyses ? ANALYSIS_CHANNELS.length : 0) +
     (detector ? DETECTOR_CHANNELS.length : 0) +
     (ordinals ? ORDINAL_CHANNELS.length : 0) +
-    (slope ? SLOPE_CHANGE_CHANNELS.length : 0);
+    (slope ? SLOPE_CHANGE_CHANNELS.length : 0) +
+    (seasonal ? SEASONAL_CHANNELS.length : 0);
   return {
     height,
     width,
@@ -102,6 +112,7 @@ export function resolveFeatureOptions(opts: FeatureOptions = {}): ResolvedFeatur
     normalize: opts.normalize ?? 'none',
     variant,
     ...(slope ? { slopeChange: true as const } : {}),
+    ...(seasonal ? { seasonal: true as const } : {}),
     numPatches: width / patchCols,
     featureSize: perCol * patchCols,
   };
@@ -146,7 +157,9 @@ export function patchFeatures(series: ArrayLike<number>, opts: FeatureOptions = 
   const A = ANALYSIS_CHANNELS.length;
   const D = withDetector ? DETECTOR_CHANNELS.length : 0;
   const O = ordinals !== undefined ? ORDINAL_CHANNELS.length : 0;
-  const S = SLOPE_CHANGE_CHANNELS.length;
+  const seasonal = o.seasonal === true ? seasonalColumns(x, W) : undefined;
+  const S = slope !== undefined ? SLOPE_CHANGE_CHANNELS.length : 0;
+  const Q = SEASONAL_CHANNELS.length;
   const F = o.featureSize;
   const data = new Float32Array(o.numPatches * F);
   for (let k = 0; k < o.numPatches; k++) {
@@ -159,6 +172,7 @@ export function patchFeatures(series: ArrayLike<number>, opts: FeatureOptions = 
       if (detector !== undefined) f.set(detector.subarray(c * D, c * D + D), pc * (H + 3 + A) + D * j);
       if (ordinals !== undefined) f.set(ordinals.subarray(c * O, c * O + O), pc * (H + 3 + A + D) + O * j);
       if (slope !== undefined) f.set(slope.subarray(c * S, c * S + S), pc * (H + 3 + A + D + O) + S * j);
+      if (seasonal !== undefined) f.set(seasonal.subarray(c * Q, c * Q + Q), pc * (H + 3 + A + D + O + S) + Q * j);
     }
   }
   return { numPatches: o.numPatches, featureSize: F, data };

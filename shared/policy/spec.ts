@@ -44,6 +44,7 @@ export function variantOf(inputs: {
   detector: boolean;
   detectorOrdinals?: boolean;
   slopeChange?: boolean;
+  seasonal?: boolean;
 }): FeatureVariant {
   if (!inputs.plot) throw new ConfigError('policy.inputs.plot', 'must be true: the policy always reads the plot (values and analyses are extra channels)');
   if (inputs.analyses && !inputs.values)
@@ -54,6 +55,8 @@ export function variantOf(inputs: {
     throw new ConfigError('policy.inputs.detectorOrdinals', "needs policy.inputs.detector: true (ordinals index the detector's intervals)");
   if (inputs.slopeChange === true && !inputs.analyses)
     throw new ConfigError('policy.inputs.slopeChange', 'needs policy.inputs.analyses: true (the slope-change channels join the analyses)');
+  if (inputs.seasonal === true && !inputs.analyses)
+    throw new ConfigError('policy.inputs.seasonal', 'needs policy.inputs.analyses: true (the seasonal-residual channels join the analyses)');
   if (inputs.detector) return inputs.detectorOrdinals === true ? 'plot+values+analyses+detector+ordinals' : 'plot+values+analyses+detector';
   return inputs.analyses ? 'plot+values+analyses' : inputs.values ? 'plot+values' : 'plot';
 }
@@ -61,7 +64,7 @@ export function variantOf(inputs: {
 export function policySpecFromJob(job: JobConfig): PolicySpec {
   const p = job.policy;
   const variant = variantOf(p.inputs);
-  const features = resolveFeatureOptions({ height: p.rasterHeight, width: p.rasterWidth, variant, normalize: p.normalize, slopeChange: p.inputs.slopeChange });
+  const features = resolveFeatureOptions({ height: p.rasterHeight, width: p.rasterWidth, variant, normalize: p.normalize, slopeChange: p.inputs.slopeChange, seasonal: p.inputs.seasonal });
   const vocab = buildPolicyVocab(undefined, { faithful: p.trace === 'faithful', copyRest: p.copyRest });
   const maxThinkTokens = p.maxTraceTokens - TEMPLATE_OVERHEAD;
   if (maxThinkTokens < 16) {
