@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
-import { STRIDE_HELP, parseIntFlag, parseThreads } from './flags.js';
+import { parseIntFlag, parseThreads } from './flags.js';
 import { parseCsvDelimiter } from '../../shared/datasets/csv-parser.js';
 import { readValuesCsv } from '../../shared/datasets/values-csv.js';
 import { ConfigError, DataError } from '../../shared/errors.js';
@@ -53,7 +53,6 @@ interface DetectFlags {
   out: string;
   normalize?: string;
   window: string;
-  stride?: string;
   threads: string;
   json?: boolean;
 }
@@ -72,13 +71,11 @@ export function registerDetect(program: Command): void {
       'how the whole series is scaled before the policy reads its windows: robust, minmax or none (default: robust for a policy trained on raw values, none for one that scales each window itself, policy.normalize; plot.png shows values in their own units)',
     )
     .option('--window <n>', 'points per window the policy reads (the trained length)', '1000')
-    .option('--stride <n>', STRIDE_HELP)
     .option('--threads <n>', 'ONNX Runtime threads', '1')
     .option('--json', 'print the result (result.json) on stdout instead of the summary; the files are still written')
     .action(async (file: string, flags: DetectFlags) => {
       const normalize = flags.normalize === undefined ? undefined : parseNormalizeMode(flags.normalize, '--normalize');
       const window = parseIntFlag('--window', flags.window, 16, 1984);
-      const stride = flags.stride === undefined ? undefined : parseIntFlag('--stride', flags.stride, 1, window);
       const threads = parseThreads(flags.threads);
       const dir = flags.checkpoint ?? DEFAULT_CHECKPOINT;
       if (!existsSync(dir)) throw new ConfigError('--checkpoint', `${dir} does not exist; train one with \`anomseer train examples/anomllm.yaml\``);
@@ -102,7 +99,6 @@ export function registerDetect(program: Command): void {
           spec,
           tokenizer: open.loaded.tokenizer,
           windowLength: window,
-          ...(stride === undefined ? {} : { stride }),
           ...(normalize === undefined ? {} : { normalize }),
           onProgress: progressBar('detect'),
         });

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { STRIDE_HELP, parseIntFlag, parseThreads } from './flags.js';
+import { parseIntFlag, parseThreads } from './flags.js';
 import { parseNormalizeMode } from '../../shared/plot/normalize.js';
 import type { NormalizeMode } from '../../shared/plot/normalize.js';
 import { ConfigError } from '../../shared/errors.js';
@@ -71,7 +71,6 @@ interface EvalFlags {
   threads: string;
   normalize?: string;
   window: string;
-  stride?: string;
 }
 
 /** The checkpoint `eval` uses when neither --predictions nor --checkpoint is given. */
@@ -97,7 +96,6 @@ async function evalAction(flags: EvalFlags): Promise<void> {
   }
   const threads = parseThreads(flags.threads);
   const window = parseIntFlag('--window', flags.window, 16, 1984);
-  const stride = flags.stride === undefined ? undefined : parseIntFlag('--stride', flags.stride, 1, window);
   // The protocol's records are scored as they are; other data goes through detect's own path
   // (scaled as detect scales it, windows of the trained length, merged), so eval and detect agree
   // on a file. Unset, the whole-series scaling is detect's default for this policy (robust for a
@@ -107,7 +105,7 @@ async function evalAction(flags: EvalFlags): Promise<void> {
   const requested = flags.normalize === undefined ? (protocol ? 'none' : undefined) : parseNormalizeMode(flags.normalize, '--normalize');
   const windowed =
     (requested === undefined ? !protocol : requested !== 'none') || records.some((r) => r.series.length > window)
-      ? { windowLength: window, ...(stride === undefined ? {} : { stride }), ...(requested === undefined ? {} : { normalize: requested }) }
+      ? { windowLength: window, ...(requested === undefined ? {} : { normalize: requested }) }
       : undefined;
   const { predictWithCheckpoint } = await import('../../shared/policy/inference.js');
   const { predictions, lines, readAs } = await predictWithCheckpoint(dir, records, {
@@ -137,7 +135,6 @@ export function registerEval(program: Command): void {
       "with a checkpoint: none scores each record as it is (default for anomllm: data); robust or minmax answer every record as `anomseer detect` does — normalised, in windows, merged (other data: detect's default for the policy, robust, or none for a policy with policy.normalize: robust, which scales each window itself)",
     )
     .option('--window <n>', 'with a checkpoint: points per window for records answered as detect does (the trained length)', '1000')
-    .option('--stride <n>', STRIDE_HELP)
     .requiredOption('--data <spec>', 'the labelled data: anomllm:<split>, jsonl:<path>, nab:<dir>, ucr:<dir>, tsb:<path>')
     .option('--json <file>', 'also write the report as JSON')
     .action((flags: EvalFlags) => evalAction(flags));

@@ -88,7 +88,3 @@ export function stopOnSignals(who: string, log: (line: string) => void): { signa
     },
   };
 }
-
-/** `--stride` of detect and eval: how far apart the policy's windows start. */
-export const STRIDE_HELP =
-  'points between window starts (default: the window length, no overlap); with overlap each point is answered by the window that sees it farthest from an edge (half the window: every point has a quarter window of context either side)';

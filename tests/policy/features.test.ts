@@ -10,6 +10,8 @@ import { ANALYSIS_CHANNELS, analysisColumns } from '../../shared/policy/analysis
 import { batchFeatures, patchFeatures, resolveFeatureOptions, valueColumns } from '../../shared/policy/features.js';
 import { slopeChangeScan } from '../../shared/analysis/slope-change.js';
 import { SLOPE_CHANGE_CHANNELS, slopeChangeColumns } from '../../shared/policy/slope-change-channels.js';
+import { seasonalResidual } from '../../shared/analysis/seasonal-residual.js';
+import { SEASONAL_CHANNELS, seasonalColumns } from '../../shared/policy/seasonal-channels.js';
 import { compileJobConfig } from '../../shared/config/job.js';
 import { policySpecFromJob } from '../../shared/policy/spec.js';
 
@@ -162,6 +164,51 @@ test('slopeChange adds two channels per column after every other block; without 
   assert.throws(
     () => policySpecFromJob(compileJobConfig({ name: 's', policy: { inputs: { plot: true, values: true, analyses: false, slopeChange: true } } })),
     (e: unknown) => e instanceof ConfigError && /policy\.inputs\.slopeChange/.test((e as Error).message),
+  );
+});
+
+test('seasonal adds two channels per column after every other block (the slope-change scan included); without it nothing changes', () => {
+  const x = series(1000, 6);
+  const variant = 'plot+values+analyses+detector+ordinals' as const;
+  const off = resolveFeatureOptions({ variant, slopeChange: true });
+  const on = resolveFeatureOptions({ variant, slopeChange: true, seasonal: true });
+  assert.is(on.featureSize, off.featureSize + 4 * SEASONAL_CHANNELS.length);
+  assert.is('seasonal' in off, false, 'an option left off is not stored (older specs read the same)');
+  const a = patchFeatures(x, off);
+  const b = patchFeatures(x, on);
+  const cols = seasonalColumns(x, 256);
+  for (let k = 0; k < 64; k++) {
+    assert.equal(b.data.subarray(k * on.featureSize, k * on.featureSize + off.featureSize), a.data.subarray(k * off.featureSize, (k + 1) * off.featureSize));
+    for (let j = 0; j < 4; j++) for (let q = 0; q < 2; q++) assert.is(b.data[k * on.featureSize + off.featureSize + 2 * j + q], cols[(4 * k + j) * 2 + q]);
+  }
+  // Column c: the largest |z| (log1p / 5) and the signed mean z of the points it holds, by a plain loop.
+  const r = seasonalResidual(x);
+  assert.ok(r.period > 30 && r.period < 36, `the series' period is 1 / 0.03, got ${r.period}`);
+  for (const c of [10, 125, 200]) {
+    let most = 0,
+      sum = 0,
+      count = 0;
+    for (let i = 0; i < 1000; i++) {
+      if (columnOfIndex(i, 1000, 256) !== c) continue;
+      const zi = r.residual[i]! / r.scale;
+      [most, sum, count] = [Math.max(most, Math.abs(zi)), sum + zi, count + 1];
+    }
+    assert.ok(Math.abs(cols[c * 2]! - Math.log1p(most) / 5) < 1e-6);
+    assert.ok(Math.abs(cols[c * 2 + 1]! - (Math.sign(sum) * Math.log1p(Math.abs(sum / count))) / 5) < 1e-6);
+  }
+  // The spike at 500..504 is off its cycle's phase: its column is the largest.
+  const at = columnOfIndex(502, 1000, 256);
+  assert.ok(cols[at * 2]! > 0.5 && cols[at * 2]! === Math.max(...Array.from({ length: 256 }, (_, c) => cols[c * 2]!)));
+  assert.throws(
+    () => resolveFeatureOptions({ variant: 'plot+values', seasonal: true }),
+    (e: unknown) => e instanceof ConfigError && /analyses/.test((e as Error).message),
+  );
+  const spec = policySpecFromJob(compileJobConfig({ name: 's', policy: { inputs: { plot: true, values: true, analyses: true, seasonal: true } } }));
+  assert.is(spec.features.seasonal, true);
+  assert.is(spec.features.featureSize, resolveFeatureOptions({ variant: 'plot+values+analyses', seasonal: true }).featureSize);
+  assert.throws(
+    () => policySpecFromJob(compileJobConfig({ name: 's', policy: { inputs: { plot: true, values: true, analyses: false, seasonal: true } } })),
+    (e: unknown) => e instanceof ConfigError && /policy\.inputs\.seasonal/.test((e as Error).message),
   );
 });
 
