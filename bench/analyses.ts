@@ -23,6 +23,7 @@ import {
   savgolFilter,
   slidingDominantFrequency,
   slopeChangeScan,
+  seasonalResidual,
   SLOPE_CHANGE_DURATIONS,
   smoothedGradient,
   std,
@@ -175,6 +176,7 @@ const rows: Array<[string, Timing]> = [
   [`matrixProfile m=${M} (SCAMP/STOMP)`, time(() => matrixProfile(x, M), 1000)],
   [`topDiscords m=${M}, k=3`, time(() => topDiscords(x, M, 3), 1000)],
   [`slopeChangeScan (${SLOPE_CHANGE_DURATIONS.length} durations, every start; prefix sums)`, time(() => slopeChangeScan(x), 1000)],
+  ['seasonalResidual (period, ±10 % lag search, nearest of ±3 cycles)', time(() => seasonalResidual(x), 1000)],
 ];
 const brute = time(() => bruteForceProfile(x, M), 2000);
 const stomp = rows.find(([name]) => name.startsWith('matrixProfile'))![1];

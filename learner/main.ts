@@ -17,8 +17,7 @@ import { bearerInterceptor, tokenFrom } from '../proto/auth.js';
 import { unary } from '../proto/call.js';
 import { learnerMetadata } from '../proto/learner-fence.js';
 import type { LearnerFence } from '../proto/learner-fence.js';
-import { createClient } from '../proto/load.js';
-import { channelCredentials, serverNameOptions } from '../proto/tls.js';
+import { connectClient } from '../proto/tls.js';
 import type { TlsMaterial } from '../proto/tls.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { channelOptions } from '../proto/options.js';
@@ -59,12 +58,10 @@ export async function runLearner(o: LearnerMainOptions): Promise<RemoteTrainSumm
   const metrics = o.metrics === undefined ? undefined : createLearnerMetrics();
   const opts = {
     ...channelOptions({ maxMessageBytes: job.cluster.maxMessageBytes }),
-    ...serverNameOptions(o.tls, o.coordinator),
     interceptors: [bearerInterceptor(token), ...(metrics === undefined ? [] : [metrics.interceptor])],
   };
-  const creds = channelCredentials(o.tls, o.coordinator);
-  const coord = createClient('Coordinator', o.coordinator, creds, opts);
-  const weights = createClient('Weights', o.coordinator, creds, opts);
+  const coord = connectClient('Coordinator', o.coordinator, o.tls, opts);
+  const weights = connectClient('Weights', o.coordinator, o.tls, opts);
   sharp.cache(false);
   const learnerId = `learner-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   let fence: LearnerFence | undefined;

@@ -17,6 +17,8 @@ import { isIP } from 'node:net';
 import { checkServerIdentity } from 'node:tls';
 import type { PeerCertificate } from 'node:tls';
 import type { TlsMaterial } from './tls-flags.js';
+import { createClient } from './load.js';
+import type { ServiceName, ServiceTypes } from './types.js';
 
 export { isLoopbackHost, validateTlsFlags } from './tls-flags.js';
 export type { TlsFlags, TlsMaterial } from './tls-flags.js';
@@ -50,6 +52,21 @@ export const IP_SERVER_NAME = 'anomseer-coordinator';
 /** Channel options that go with `channelCredentials(tls, address)`. */
 export function serverNameOptions(tls: TlsMaterial | undefined, address: string): { 'grpc.ssl_target_name_override'?: string } {
   return tls !== undefined && ipOf(address) !== undefined ? { 'grpc.ssl_target_name_override': IP_SERVER_NAME } : {};
+}
+
+/**
+ * A client of service `name` at `address` (host:port) over `tls` (plain text when undefined):
+ * `channelCredentials` and `serverNameOptions` always together, so a TLS channel to an IP
+ * address cannot be built without the server name Node 26 needs. `options` (channelOptions(),
+ * interceptors) are kept as given.
+ */
+export function connectClient<N extends ServiceName>(
+  name: N,
+  address: string,
+  tls: TlsMaterial | undefined,
+  options: grpc.ClientOptions = {},
+): ServiceTypes[N]['client'] {
+  return createClient(name, address, channelCredentials(tls, address), { ...options, ...serverNameOptions(tls, address) });
 }
 
 /** The IP address of `host:port` ([v6]:port too), or undefined for a host name. */

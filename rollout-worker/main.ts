@@ -13,7 +13,7 @@ import * as grpc from '@grpc/grpc-js';
 import { bearerInterceptor, tokenFrom } from '../proto/auth.js';
 import { createClient } from '../proto/load.js';
 import { channelOptions } from '../proto/options.js';
-import { channelCredentials, isLoopbackHost, serverNameOptions } from '../proto/tls.js';
+import { connectClient, isLoopbackHost } from '../proto/tls.js';
 import type { TlsMaterial } from '../proto/tls.js';
 import { parseDevice } from '../shared/onnx/runtime.js';
 import { serveMetrics } from '../telemetry/metrics-server.js';
@@ -59,12 +59,10 @@ export async function runWorker(o: WorkerMainOptions): Promise<number> {
   const metrics = o.metrics === undefined ? undefined : createWorkerMetrics();
   const opts = {
     ...channelOptions(),
-    ...serverNameOptions(o.tls, o.coordinator),
     interceptors: [bearerInterceptor(token), ...(metrics === undefined ? [] : [metrics.interceptor])],
   };
-  const creds = channelCredentials(o.tls, o.coordinator);
-  const coord = createClient('Coordinator', o.coordinator, creds, opts);
-  const weights = createClient('Weights', o.coordinator, creds, opts);
+  const coord = connectClient('Coordinator', o.coordinator, o.tls, opts);
+  const weights = connectClient('Weights', o.coordinator, o.tls, opts);
   const held = new HeldWeights();
   let peerServer: PeerServer | undefined;
   if (o.peerListen !== false) {

@@ -6,6 +6,5 @@
 export * as grpc from '@grpc/grpc-js';
 export { bearerInterceptor, tokenFrom } from '../../proto/auth.js';
 export { unary } from '../../proto/call.js';
-export { createClient } from '../../proto/load.js';
 export { channelOptions } from '../../proto/options.js';
-export { channelCredentials, serverNameOptions } from '../../proto/tls.js';
+export { connectClient } from '../../proto/tls.js';

@@ -14,11 +14,10 @@ export interface RemoteFlags extends TlsFlagValues {
 
 export async function connectCoordinator(flags: RemoteFlags): Promise<CoordinatorClient> {
   const tls = tlsFromFlags(flags, 'client');
-  const { bearerInterceptor, tokenFrom, createClient, channelOptions, channelCredentials, serverNameOptions } = await import('./grpc-client.js');
+  const { bearerInterceptor, tokenFrom, connectClient, channelOptions } = await import('./grpc-client.js');
   const token = tokenFrom(process.env, flags.tokenFile);
-  return createClient('Coordinator', flags.coordinator, channelCredentials(tls, flags.coordinator), {
+  return connectClient('Coordinator', flags.coordinator, tls, {
     ...channelOptions(),
-    ...serverNameOptions(tls, flags.coordinator),
     interceptors: [bearerInterceptor(token)],
   });
 }

@@ -48,12 +48,11 @@ export function registerScale(program: Command): void {
       const liveWithin = Number(flags.liveWithin);
       if (!Number.isInteger(want) || want < 0 || want > 256) throw new ConfigError('--workers', `must be an integer in [0, 256], got "${flags.workers}"`);
       if (!Number.isInteger(liveWithin) || liveWithin < 1) throw new ConfigError('--live-within', `must be a positive integer (ms), got "${flags.liveWithin}"`);
-      const { bearerInterceptor, tokenFrom, unary, createClient, channelOptions, channelCredentials, serverNameOptions } = await import('./grpc-client.js');
+      const { bearerInterceptor, tokenFrom, unary, connectClient, channelOptions } = await import('./grpc-client.js');
       const token = tokenFrom(process.env, flags.tokenFile);
       const tls = tlsFromFlags(flags, 'client');
-      const coord = createClient('Coordinator', flags.coordinator, channelCredentials(tls, flags.coordinator), {
+      const coord = connectClient('Coordinator', flags.coordinator, tls, {
         ...channelOptions(),
-        ...serverNameOptions(tls, flags.coordinator),
         interceptors: [bearerInterceptor(token)],
       });
       let s: GetStatusResponse;

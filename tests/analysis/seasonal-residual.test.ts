@@ -7,7 +7,10 @@ import { seasonalResidual } from '../../shared/analysis/seasonal-residual.js';
 import { Rng } from '../../shared/rng.js';
 
 /** A daily-like pulse (high for the middle half of each cycle) + noise, with [s, e) replaced by `replace(t)` when given. */
-function pulses(n: number, o: { period?: number; noise?: number; slope?: number; seed?: number; replace?: [number, number, (t: number) => number] } = {}): Float64Array {
+function pulses(
+  n: number,
+  o: { period?: number; noise?: number; slope?: number; seed?: number; replace?: [number, number, (t: number) => number] } = {},
+): Float64Array {
   const rng = new Rng(o.seed ?? 1);
   const P = o.period ?? 96;
   return Float64Array.from({ length: n }, (_, t) => {
@@ -43,7 +46,7 @@ test('normal cycles stay near the noise; a cycle held flat stands out over its w
 });
 
 test('a pulse that comes back low at the very end of the window is seen (no cycle after it)', () => {
-  const low = seasonalResidual(pulses(1000, { replace: [960 - 24, 1000, (t) => (((t / 96) % 1) > 0.25 && ((t / 96) % 1) < 0.75 ? 0.3 : 0)] }));
+  const low = seasonalResidual(pulses(1000, { replace: [960 - 24, 1000, (t) => ((t / 96) % 1 > 0.25 && (t / 96) % 1 < 0.75 ? 0.3 : 0)] }));
   assert.ok(z(low, 940, 1000) > 10, `the low pulse reaches ${z(low, 940, 1000)}`);
   assert.ok(z(low, 0, 800) < 8);
 });

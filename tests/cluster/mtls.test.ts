@@ -13,9 +13,8 @@ import { join } from 'node:path';
 import { bearerInterceptor } from '../../proto/auth.js';
 import { unary } from '../../proto/call.js';
 import { RpcError, UnauthenticatedError } from '../../proto/errors.js';
-import { createClient } from '../../proto/load.js';
 import { channelOptions } from '../../proto/options.js';
-import { IP_SERVER_NAME, channelCredentials, serverNameOptions, validateTlsFlags } from '../../proto/tls.js';
+import { IP_SERVER_NAME, connectClient, serverNameOptions, validateTlsFlags } from '../../proto/tls.js';
 import type { TlsMaterial } from '../../proto/tls.js';
 import { MemoryStore } from '../../coordinator/state/memory-store.js';
 import { createCoordinator, serveCoordinator } from '../../coordinator/service/server.js';
@@ -62,9 +61,8 @@ test('a coordinator on mTLS admits a certificate of its CA with the token, and n
   const tls = validateTlsFlags({ cert: f(certs, 'coordinator.crt'), key: f(certs, 'coordinator.key'), ca: f(certs, 'ca.crt') }, 'server');
   const srv = await serveCoordinator(c, { listen: '127.0.0.1:0', token: TOKEN, logger: () => {}, tls });
   const status = async (creds: TlsMaterial | undefined, token = TOKEN, address = srv.address) => {
-    const coord = createClient('Coordinator', address, channelCredentials(creds, address), {
+    const coord = connectClient('Coordinator', address, creds, {
       ...channelOptions(),
-      ...serverNameOptions(creds, address),
       interceptors: [bearerInterceptor(token)],
     });
     try {
