@@ -64,7 +64,14 @@ export function variantOf(inputs: {
 export function policySpecFromJob(job: JobConfig): PolicySpec {
   const p = job.policy;
   const variant = variantOf(p.inputs);
-  const features = resolveFeatureOptions({ height: p.rasterHeight, width: p.rasterWidth, variant, normalize: p.normalize, slopeChange: p.inputs.slopeChange, seasonal: p.inputs.seasonal });
+  const features = resolveFeatureOptions({
+    height: p.rasterHeight,
+    width: p.rasterWidth,
+    variant,
+    normalize: p.normalize,
+    slopeChange: p.inputs.slopeChange,
+    seasonal: p.inputs.seasonal,
+  });
   const vocab = buildPolicyVocab(undefined, { faithful: p.trace === 'faithful', copyRest: p.copyRest });
   const maxThinkTokens = p.maxTraceTokens - TEMPLATE_OVERHEAD;
   if (maxThinkTokens < 16) {
