@@ -162,7 +162,7 @@ const body = [
   '## serve — `anomseer serve` under load: requests/s and latency by concurrency, batching on vs off',
   '',
   `Command: \`node --import tsx bench/serve.ts ${SECONDS}\` (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}; 1-minute load average ${loadavg()[0]!.toFixed(1)} at the end).`,
-  `The server is its own process (shipped policy, 1 ORT thread, HTTP on 127.0.0.1, --max-wait-ms ${MAX_WAIT_MS}); N clients in the bench process each POST a 1000-point AnomLLM eval series (one window; ${bodies.length} different ones in turn) to /v1/detect and send the next as soon as the answer arrives, for ${SECONDS} s per row after one warm-up round. Latency is request to full answer. "off" = \`--no-batching\`: each decode holds one request's windows and requests queue for it.`,
+  `The server is its own process (\`serve\` without --checkpoint: the shipped checkpoints/broad, 1 ORT thread, HTTP on 127.0.0.1, --max-wait-ms ${MAX_WAIT_MS}); N clients in the bench process each POST a 1000-point AnomLLM eval series (one window; ${bodies.length} different ones in turn) to /v1/detect and send the next as soon as the answer arrives, for ${SECONDS} s per row after one warm-up round. Latency is request to full answer. "off" = \`--no-batching\`: each decode holds one request's windows and requests queue for it.`,
   '',
   '| batching | clients | requests | req/s | p50 ms | p99 ms | windows per decode |',
   '|---|---|---|---|---|---|---|',

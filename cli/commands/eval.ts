@@ -73,8 +73,15 @@ interface EvalFlags {
   window: string;
 }
 
-/** The checkpoint `eval` uses when neither --predictions nor --checkpoint is given. */
+/** The checkpoint `eval` uses when neither --predictions nor --checkpoint is given: the protocol's policy, whose table is the headline. */
 export const DEFAULT_CHECKPOINT = fileURLToPath(new URL('../../checkpoints/default', import.meta.url));
+
+/**
+ * The checkpoint `detect`, `serve` and `export` use without --checkpoint: the policy trained for
+ * series from elsewhere (examples/broad.yaml: other lengths, backgrounds and many anomalies,
+ * each window scaled by the policy itself), which is what people bring to them.
+ */
+export const USER_DATA_CHECKPOINT = fileURLToPath(new URL('../../checkpoints/broad', import.meta.url));
 
 async function evalAction(flags: EvalFlags): Promise<void> {
   if (flags.json !== undefined && flags.json.trim() === '') throw new ConfigError('--json', 'must name a file, got an empty path');

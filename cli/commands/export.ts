@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError } from '../../shared/errors.js';
-import { DEFAULT_CHECKPOINT } from './eval.js';
+import { USER_DATA_CHECKPOINT } from './eval.js';
 
 interface Flags {
   onnx?: string;
@@ -19,10 +19,10 @@ export function registerExport(program: Command): void {
     .command('export')
     .description('Export a trained policy as ONNX graphs + policy.json (inputs, vocabulary, decoding) + SHA256SUMS, for any ONNX Runtime.')
     .option('--onnx <dir>', 'where to write the ONNX export (required)')
-    .option('--checkpoint <dir>', 'trained policy (default: the shipped checkpoints/default)')
+    .option('--checkpoint <dir>', 'trained policy (default: the shipped checkpoints/broad, trained for series from elsewhere; checkpoints/default is the protocol\'s)')
     .action(async (flags: Flags) => {
       if (flags.onnx === undefined || flags.onnx.trim() === '') throw new ConfigError('--onnx', 'is required: the directory to write the export to');
-      const checkpoint = flags.checkpoint ?? DEFAULT_CHECKPOINT;
+      const checkpoint = flags.checkpoint ?? USER_DATA_CHECKPOINT;
       if (!existsSync(checkpoint))
         throw new ConfigError('--checkpoint', `${checkpoint} does not exist; train one with \`anomseer train examples/anomllm.yaml\``);
       const { exportPolicy } = await import('../../serve/main.js');

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { sha256Hex } from '../../shared/checkpoint/checkpoint-files.js';
 import { parseSums } from '../../shared/checkpoint/sums.js';
@@ -33,7 +33,7 @@ function cli(...args: string[]): Promise<{ code: number | null; stdout: string; 
 }
 
 test('anomseer export --onnx writes the graphs, policy.json, the example and SHA256SUMS over all of them', async () => {
-  const r = await cli('export', '--onnx', dir);
+  const r = await cli('export', '--onnx', dir, '--checkpoint', SHIPPED);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /^exported .*checkpoints\/default to .*onnx \(\d+\.\d MB\): encode\.onnx, decode-step\.onnx, policy\.json, /);
   const sums = parseSums(readFileSync(join(dir, 'SHA256SUMS'), 'utf8'), 'SHA256SUMS');
@@ -42,6 +42,16 @@ test('anomseer export --onnx writes the graphs, policy.json, the example and SHA
   manifest = JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8'));
   assert.is(manifest.format, 'anomseer-onnx-policy/1');
   assert.is(manifest.source.modelSha256, sha256Hex(new Uint8Array(readFileSync(join(SHIPPED, 'model.safetensors')))));
+});
+
+test('without --checkpoint, export takes the policy for series from elsewhere (checkpoints/broad), as detect and serve do', async () => {
+  const other = join(root, 'onnx-broad');
+  const r = await cli('export', '--onnx', other);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^exported .*checkpoints\/broad to /);
+  const m = JSON.parse(readFileSync(join(other, 'policy.json'), 'utf8'));
+  assert.is(m.source.modelSha256, sha256Hex(new Uint8Array(readFileSync(resolve('checkpoints/broad/model.safetensors')))));
+  assert.is(m.source.modelSha256 === manifest.source.modelSha256, false, 'not the protocol policy');
 });
 
 test('export without --onnx exits 2 naming the flag', async () => {
