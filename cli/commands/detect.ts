@@ -64,7 +64,10 @@ export function registerDetect(program: Command): void {
     .argument('<file>', 'a CSV with a value column (e.g. timestamp,value) or one value per line')
     .option('--column <name|index>', 'the value column (default: the first numeric, non-time column)')
     .option('--delimiter <c>', 'field separator: "," ";" or tab (default: detected from the first line)')
-    .option('--checkpoint <dir>', 'trained policy (default: the shipped checkpoints/broad, trained for series from elsewhere; checkpoints/default is the protocol\'s)')
+    .option(
+      '--checkpoint <dir>',
+      "trained policy (default: the shipped checkpoints/broad, trained for series from elsewhere; checkpoints/default is the protocol's)",
+    )
     .option('--out <dir>', 'where to write plot.png and result.json', 'detect-out')
     .option(
       '--normalize <mode>',

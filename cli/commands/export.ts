@@ -19,7 +19,10 @@ export function registerExport(program: Command): void {
     .command('export')
     .description('Export a trained policy as ONNX graphs + policy.json (inputs, vocabulary, decoding) + SHA256SUMS, for any ONNX Runtime.')
     .option('--onnx <dir>', 'where to write the ONNX export (required)')
-    .option('--checkpoint <dir>', 'trained policy (default: the shipped checkpoints/broad, trained for series from elsewhere; checkpoints/default is the protocol\'s)')
+    .option(
+      '--checkpoint <dir>',
+      "trained policy (default: the shipped checkpoints/broad, trained for series from elsewhere; checkpoints/default is the protocol's)",
+    )
     .action(async (flags: Flags) => {
       if (flags.onnx === undefined || flags.onnx.trim() === '') throw new ConfigError('--onnx', 'is required: the directory to write the export to');
       const checkpoint = flags.checkpoint ?? USER_DATA_CHECKPOINT;

@@ -39,7 +39,10 @@ export function registerServe(program: Command): void {
     .description(
       'Serve a trained policy: POST /v1/detect over HTTP and anomseer.v1.Detect over gRPC, batching concurrent requests (bearer token; loopback by default).',
     )
-    .option('--checkpoint <dir>', 'trained policy (default: the shipped checkpoints/broad, trained for series from elsewhere; checkpoints/default is the protocol\'s)')
+    .option(
+      '--checkpoint <dir>',
+      "trained policy (default: the shipped checkpoints/broad, trained for series from elsewhere; checkpoints/default is the protocol's)",
+    )
     .option('--host <host>', 'address both servers bind (0.0.0.0 serves every interface over plain HTTP)', SERVE_DEFAULTS.host)
     .option('--port <n>', 'HTTP port (0 = any free port)', String(SERVE_DEFAULTS.port))
     .option('--grpc-port <n>', 'gRPC port (0 = any free port)', String(SERVE_DEFAULTS.grpcPort))

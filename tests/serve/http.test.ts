@@ -67,7 +67,9 @@ test('a generated token is written with mode 0600 and only its masked form is lo
 
 test('POST /v1/detect answers exactly what `anomseer detect` writes for the same file, and plots that answer', async () => {
   const out = join(root, 'detect-out');
-  const child = spawn(process.execPath, ['bin/anomseer.mjs', 'detect', NAB_FILE, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/anomseer.mjs', 'detect', NAB_FILE, '--checkpoint', SHIPPED, '--out', out], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const code = await withinProgress(new Promise<number | null>((r) => child.on('close', r)), 'anomseer detect', cpuProgress(child.pid!));
