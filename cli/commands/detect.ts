@@ -16,12 +16,12 @@ import type { Command } from 'commander';
 import { parseIntFlag, parseThreads } from './flags.js';
 import { parseCsvDelimiter } from '../../shared/datasets/csv-parser.js';
 import { readValuesCsv } from '../../shared/datasets/values-csv.js';
-import { ConfigError, DataError } from '../../shared/errors.js';
+import { DataError } from '../../shared/errors.js';
 import { parseNormalizeMode } from '../../shared/plot/normalize.js';
 import { formatTimestamp } from '../../shared/datasets/timestamps.js';
 import type { TimeColumn } from '../../shared/datasets/values-csv.js';
 import type { Interval } from '../../shared/series/record.js';
-import { USER_DATA_CHECKPOINT } from './eval.js';
+import { USER_DATA_CHECKPOINT, missingCheckpoint } from './eval.js';
 import { progressBar } from './progress.js';
 
 /** One interval of the answer as result.json lists it: numbered as on the plot, with its times when the CSV has them. */
@@ -81,7 +81,7 @@ export function registerDetect(program: Command): void {
       const window = parseIntFlag('--window', flags.window, 16, 1984);
       const threads = parseThreads(flags.threads);
       const dir = flags.checkpoint ?? USER_DATA_CHECKPOINT;
-      if (!existsSync(dir)) throw new ConfigError('--checkpoint', `${dir} does not exist; train one with \`anomseer train examples/anomllm.yaml\``);
+      if (!existsSync(dir)) throw missingCheckpoint(dir, flags.checkpoint !== undefined);
       const delimiter = flags.delimiter === undefined ? undefined : parseCsvDelimiter(flags.delimiter, '--delimiter');
       const { values, column, times, timesNote } = await readValuesCsv(file, { column: flags.column, delimiter, times: true });
       if (timesNote !== undefined) process.stderr.write(`anomseer detect: warning: ${file}, ${timesNote}\n`);

@@ -83,6 +83,16 @@ export const DEFAULT_CHECKPOINT = fileURLToPath(new URL('../../checkpoints/defau
  */
 export const USER_DATA_CHECKPOINT = fileURLToPath(new URL('../../checkpoints/broad', import.meta.url));
 
+/** The error for a checkpoint directory that is not there: one the user named, or the shipped default of `detect`, `serve` and `export`. */
+export function missingCheckpoint(dir: string, given: boolean): ConfigError {
+  return new ConfigError(
+    '--checkpoint',
+    given
+      ? `${dir} does not exist; train one with \`anomseer train examples/anomllm.yaml\``
+      : `${dir} (the shipped policy for your own series) does not exist; train it with \`anomseer train examples/broad.yaml\` or pass --checkpoint DIR`,
+  );
+}
+
 async function evalAction(flags: EvalFlags): Promise<void> {
   if (flags.json !== undefined && flags.json.trim() === '') throw new ConfigError('--json', 'must name a file, got an empty path');
   if (flags.predictions !== undefined && flags.checkpoint !== undefined) {

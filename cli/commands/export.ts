@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError } from '../../shared/errors.js';
-import { USER_DATA_CHECKPOINT } from './eval.js';
+import { USER_DATA_CHECKPOINT, missingCheckpoint } from './eval.js';
 
 interface Flags {
   onnx?: string;
@@ -26,8 +26,7 @@ export function registerExport(program: Command): void {
     .action(async (flags: Flags) => {
       if (flags.onnx === undefined || flags.onnx.trim() === '') throw new ConfigError('--onnx', 'is required: the directory to write the export to');
       const checkpoint = flags.checkpoint ?? USER_DATA_CHECKPOINT;
-      if (!existsSync(checkpoint))
-        throw new ConfigError('--checkpoint', `${checkpoint} does not exist; train one with \`anomseer train examples/anomllm.yaml\``);
+      if (!existsSync(checkpoint)) throw missingCheckpoint(checkpoint, flags.checkpoint !== undefined);
       const { exportPolicy } = await import('../../serve/main.js');
       const r = await exportPolicy(checkpoint, flags.onnx);
       process.stdout.write(`exported ${checkpoint} to ${r.dir} (${(r.bytes / 1e6).toFixed(1)} MB): ${r.files.join(', ')}\n`);

@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { validateServeOptions, SERVE_DEFAULTS } from '../../serve/options.js';
-import { ConfigError } from '../../shared/errors.js';
-import { USER_DATA_CHECKPOINT } from './eval.js';
+import { USER_DATA_CHECKPOINT, missingCheckpoint } from './eval.js';
 import { parseIntFlag, parsePortFlag, parseThreads } from './flags.js';
 
 interface Flags {
@@ -59,8 +58,7 @@ export function registerServe(program: Command): void {
     .option('--no-batching', "decode each request's windows on their own (no batching across requests)")
     .action(async (flags: Flags) => {
       const checkpoint = flags.checkpoint ?? USER_DATA_CHECKPOINT;
-      if (!existsSync(checkpoint))
-        throw new ConfigError('--checkpoint', `${checkpoint} does not exist; train one with \`anomseer train examples/anomllm.yaml\``);
+      if (!existsSync(checkpoint)) throw missingCheckpoint(checkpoint, flags.checkpoint !== undefined);
       const options = validateServeOptions({
         checkpoint,
         tokenFile: flags.tokenFile ?? DEFAULT_SERVE_TOKEN_FILE,

@@ -128,5 +128,22 @@ test('compiled sources keep their own import.meta.url: assets beside a source re
   );
 });
 
+test('without checkpoints/, detect says its default is missing and how to make it; a named one missing gets the general advice', () => {
+  const csv = join(copy, 'series.csv');
+  writeFileSync(csv, ['value', ...Array.from({ length: 40 }, (_, i) => String(i % 7))].join('\n') + '\n');
+  const r = cli(['detect', csv]);
+  assert.is(r.status, 2);
+  assert.is(
+    r.stderr.split('\n')[0],
+    `anomseer: --checkpoint: ${join(copy, 'checkpoints/broad')} (the shipped policy for your own series) does not exist; train it with \`anomseer train examples/broad.yaml\` or pass --checkpoint DIR`,
+  );
+  const named = cli(['serve', '--checkpoint', join(copy, 'nope')]);
+  assert.is(named.status, 2);
+  assert.is(
+    named.stderr.split('\n')[0],
+    `anomseer: --checkpoint: ${join(copy, 'nope')} does not exist; train one with \`anomseer train examples/anomllm.yaml\``,
+  );
+});
+
 test.after(() => rmSync(copy, { recursive: true, force: true }));
 test.run();
