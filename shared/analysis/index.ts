@@ -19,4 +19,5 @@ export {
 } from './fft.js';
 export { matrixProfile, discord, topDiscords, discordsFromProfile, exclusionZone, type Discord, type MatrixProfile } from './matrix-profile.js';
 export { slopeChangeScan, SLOPE_CHANGE_DURATIONS, type SlopeChangeScan } from './slope-change.js';
+export { fitLine } from './line-fit.js';
 export { seasonalResidual, type SeasonalResidual } from './seasonal-residual.js';

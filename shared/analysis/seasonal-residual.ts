@@ -11,17 +11,19 @@
  *    refined to the lag that minimises the mean squared lagged difference
  *    D(p) = mean_i (d_i − d_{i+p})² over the integer lags within ±10 % of P₀, plus the
  *    parabola's sub-sample offset through D at that lag and its neighbours.
- * 3. r_i = d_i − median{ d(i + kP) : k = ±1 … ±MAX_CYCLES, 0 ≤ i + kP ≤ n − 1 } with d read by
- *    linear interpolation between samples (0 when no other cycle covers i).
- * 4. scale = 1.4826 · MAD(r), floored at SCALE_FLOOR × (99th − 1st percentile of x), so a
- *    noise-free series does not divide by zero and rounding does not count.
+ * 3. r_i = d_i − the value nearest to d_i among { d(i + kP) : k = ±1 … ±MAX_CYCLES,
+ *    0 ≤ i + kP ≤ n − 1 }, d read by linear interpolation between samples (0 when no other
+ *    cycle covers i). The nearest, not the median: with one anomalous cycle among three or
+ *    four, a normal point still finds a normal cycle to match, while every point of the
+ *    anomalous cycle is far from all of them.
+ * 4. scale = the noise: 1.4826 · MAD(d_{i+1} − d_i) / √2, floored at SCALE_FLOOR × (99th − 1st
+ *    percentile of x), so a noise-free series does not divide by zero and rounding does not count.
  *
- * With two other cycles the median is their mean: a point of a normal cycle beside an anomalous
- * one gets half the anomalous cycle's deviation, the anomalous cycle the whole of it.
  * Cost O(n · (lags + MAX_CYCLES)) — ~60 lags for a daily cycle of 288 samples.
  */
 import { requireLength } from './checks.js';
 import { dominantPeriod } from './fft.js';
+import { fitLine } from './line-fit.js';
 import { parabolicOffset } from './spectral-peak.js';
 import { MAD_TO_STD, mad, quantiles } from './stats.js';
 
@@ -33,9 +35,9 @@ export const SEASONAL_SCALE_FLOOR = 0.005;
 export interface SeasonalResidual {
   /** The refined period in samples; 0 when the series has no season (every residual is 0). */
   readonly period: number;
-  /** Per point (length n): the point minus the median of the same phase in the other cycles. */
+  /** Per point (length n): the point minus the nearest value at the same phase of the other cycles. */
   readonly residual: Float64Array;
-  /** The residual's robust spread (≥ the floor), to read r / scale as a z-score; 1 without a season. */
+  /** The noise level (from first differences, ≥ the floor), to read r / scale as a z-score; 1 without a season. */
   readonly scale: number;
 }
 
@@ -50,7 +52,7 @@ export function seasonalResidual(x: ArrayLike<number>): SeasonalResidual {
   const p1 = q[0]!,
     p99 = q[1]!;
   if (!(p99 > p1)) return none;
-  const d = detrend(x);
+  const d = fitLine(x).residual;
   const dom = dominantPeriod(d);
   if (!(dom.period >= SEASONAL_MIN_PERIOD && dom.period <= n / 2 && dom.share >= SEASONAL_MIN_SHARE)) return none;
   const period = refinePeriod(d, dom.period);
@@ -67,22 +69,6 @@ export function seasonalResidual(x: ArrayLike<number>): SeasonalResidual {
   for (let i = 0; i + 1 < n; i++) diff[i] = d[i + 1] - d[i];
   const scale = Math.max((MAD_TO_STD * mad(diff)) / Math.SQRT2, SEASONAL_SCALE_FLOOR * (p99 - p1));
   return { period, residual, scale };
-}
-
-/** x minus its least-squares line. */
-function detrend(x: ArrayLike<number>): Float64Array {
-  const n = x.length;
-  const tm = (n - 1) / 2;
-  let xm = 0;
-  for (let i = 0; i < n; i++) xm += x[i] / n;
-  let sxy = 0,
-    sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (i - tm) * (x[i] - xm);
-    sxx += (i - tm) ** 2;
-  }
-  const b = sxx > 0 ? sxy / sxx : 0;
-  return Float64Array.from({ length: n }, (_, i) => x[i] - xm - b * (i - tm));
 }
 
 /** The lag within ±10 % of p0 (and in [2, n/2]) with the least mean squared lagged difference, refined between lags. */

@@ -14,7 +14,7 @@
  * a sine sampled many times per cycle it is small (≈ 0.13 at 33 samples per
  * cycle). Trend R² = the share of variance a least-squares line explains.
  */
-import { dominantPeriod, mad } from '../analysis/index.js';
+import { dominantPeriod, fitLine, mad } from '../analysis/index.js';
 import { BASELINE_THRESHOLDS, type BaselineThresholds } from './thresholds.js';
 
 export const FAMILIES = ['level', 'trending', 'periodic'] as const;
@@ -32,34 +32,6 @@ export interface FamilyEvidence {
   readonly period: number;
   /** Share of the non-DC power in the dominant bin, in [0, 1]. */
   readonly periodShare: number;
-}
-
-/** Least-squares line a + b·t through x: intercept, slope per sample, R², residual. */
-export function fitLine(x: ArrayLike<number>): { intercept: number; slope: number; r2: number; residual: Float64Array } {
-  const n = x.length;
-  const tm = (n - 1) / 2;
-  let xm = 0;
-  for (let t = 0; t < n; t++) xm += x[t];
-  xm /= n;
-  let stt = 0,
-    stx = 0,
-    sxx = 0;
-  for (let t = 0; t < n; t++) {
-    const dt = t - tm,
-      dx = x[t] - xm;
-    stt += dt * dt;
-    stx += dt * dx;
-    sxx += dx * dx;
-  }
-  const slope = stt > 0 ? stx / stt : 0;
-  const intercept = xm - slope * tm;
-  const residual = new Float64Array(n);
-  let rss = 0;
-  for (let t = 0; t < n; t++) {
-    residual[t] = x[t] - intercept - slope * t;
-    rss += residual[t] * residual[t];
-  }
-  return { intercept, slope, r2: sxx > 0 ? Math.max(0, 1 - rss / sxx) : 0, residual };
 }
 
 /** MAD(Δx) / (√2·MAD(x)), with the std as a fallback scale when over half the values are equal; 0 for a constant series. */

@@ -4,7 +4,8 @@ import { localFrequency, lag1Autocorrelation, levelCrossings } from '../../share
 import { refineFrequencyByPhase } from '../../shared/baseline/periodic.js';
 import { coveringMin, windowSineFits } from '../../shared/baseline/sine-fit.js';
 import { localSlopes, solveInPlace } from '../../shared/baseline/trend.js';
-import { fitLine, roughness } from '../../shared/baseline/family.js';
+import { roughness } from '../../shared/baseline/family.js';
+import { fitLine } from '../../shared/analysis/line-fit.js';
 import { Rng } from '../../shared/rng.js';
 
 /** Plain least squares: normal equations built sample by sample, solved by Gauss–Jordan. */
