@@ -36,10 +36,11 @@ export function serverCredentials(tls: TlsMaterial | undefined): grpc.ServerCred
  * A coordinator reached by IP address (127.0.0.1, a pod IP): grpc-js would give the IP as the TLS
  * server name, which RFC 6066 forbids and Node 26 refuses ("Setting the TLS ServerName to an IP
  * address is not permitted"; Node 20 only warns). Such a channel sends a fixed name instead
- * (`serverNameOptions`, to spread into the channel's options) and the certificate is checked
- * against the IP itself (its IP SAN), as before.
+ * (`serverNameOptions`, which `connectClient` adds to the channel's options) and the certificate
+ * is checked against the IP itself (its IP SAN), as before. Not exported: clients are built by
+ * `connectClient`, which never takes one without the other.
  */
-export function channelCredentials(tls: TlsMaterial | undefined, address: string): grpc.ChannelCredentials {
+function channelCredentials(tls: TlsMaterial | undefined, address: string): grpc.ChannelCredentials {
   if (tls === undefined) return grpc.credentials.createInsecure();
   const ip = ipOf(address);
   const verify = ip === undefined ? undefined : { checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(ip, cert) };
