@@ -8,8 +8,8 @@
  * Keys are camelCase in TypeScript and in YAML alike (`seriesLength`, not
  * `series_length`; the snake_case spelling is refused with a hint).
  * Durations compile to milliseconds and sizes to bytes. Defaults marked
- * (paper) are docs/METHOD.md §5–§6's; the policy's size knobs are placeholders that a
- * later issue tunes. docs/CONFIG.md is generated from the doc strings here.
+ * (paper) are docs/METHOD.md §5–§6's; the policy's size defaults are the shipped policies'
+ * (docs/POLICY.md "Model"). docs/CONFIG.md is generated from the doc strings here.
  */
 import { ConfigError } from '../errors.js';
 import { ESTIMATORS, type EstimatorName } from '../timerpo/advantage.js';
@@ -84,11 +84,23 @@ const POLICY = t.object(
       default: 256,
       doc: 'Columns of the chart raster (one column covers about 3.9 points of a 1000-point series).',
     }),
-    dModel: t.number({ integer: true, min: 8, max: 4096, default: 128, doc: 'Model width (placeholder, tuned later).' }),
-    encoderLayers: t.number({ integer: true, min: 1, max: 48, default: 2, doc: 'Encoder layers over the series inputs (placeholder).' }),
-    decoderLayers: t.number({ integer: true, min: 1, max: 48, default: 2, doc: 'Decoder layers that write the trace (placeholder).' }),
-    heads: t.number({ integer: true, min: 1, max: 64, default: 4, doc: 'Attention heads; must divide dModel (placeholder).' }),
-    ffnDim: t.number({ integer: true, min: 8, max: 16384, default: 256, doc: 'Feed-forward hidden width (placeholder).' }),
+    dModel: t.number({ integer: true, min: 8, max: 4096, default: 128, doc: 'Model width d (every shipped policy: 128).' }),
+    encoderLayers: t.number({
+      integer: true,
+      min: 1,
+      max: 48,
+      default: 2,
+      doc: 'Encoder layers over the patch features (bidirectional attention; every shipped policy: 2).',
+    }),
+    decoderLayers: t.number({
+      integer: true,
+      min: 1,
+      max: 48,
+      default: 2,
+      doc: 'Decoder layers that write the trace (causal self-attention + cross-attention to the encoder; every shipped policy: 2).',
+    }),
+    heads: t.number({ integer: true, min: 1, max: 64, default: 4, doc: 'Attention heads of every layer; must divide dModel.' }),
+    ffnDim: t.number({ integer: true, min: 8, max: 16384, default: 256, doc: 'Feed-forward hidden width of every layer (every shipped policy: 256).' }),
     maxTraceTokens: t.number({
       integer: true,
       min: 16,
@@ -199,7 +211,7 @@ const TIMERPO = t.object(
 
 const OPTIM = t.object(
   {
-    lr: t.number({ min: 0, max: 1, minExclusive: true, default: 1e-4, doc: 'AdamW learning rate for RL (placeholder, tuned later).' }),
+    lr: t.number({ min: 0, max: 1, minExclusive: true, default: 1e-4, doc: 'AdamW learning rate for RL (every shipped policy: 1e-4).' }),
     betas: t.array(t.number({ min: 0, max: 1, maxExclusive: true, doc: 'Adam β.' }), {
       minItems: 2,
       maxItems: 2,
