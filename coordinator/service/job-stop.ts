@@ -12,8 +12,9 @@
  * States (proto JobState): running → stopping → stopped, or running → done. "stopped" is read,
  * not timed: StopJob was called, the learner was told, no lease is held, and no worker that is
  * not stopped has sent a heartbeat within two heartbeat intervals. A job whose every planned
- * prompt is trained and taken is "done", and StopJob leaves it alone. The stop lives in this
- * process: a coordinator restarted on Redis serves the job again (stop it again).
+ * prompt is trained and taken is "done", and StopJob leaves it alone. The stop is kept in the
+ * state store (StateStore.saveStop) before StopJob answers, and so is "the learner was told": a
+ * coordinator restarted on Redis reads it back (`load`) and serves the job as stopped.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { JobStoppedError } from '../../proto/errors.js';
@@ -28,6 +29,7 @@ import type {
   TakeGroupsRequest,
 } from '../../proto/types.js';
 import { InvalidArgumentError } from '../../shared/errors.js';
+import type { StateStore } from '../state/store.js';
 
 /** The service's own handlers (CoordinatorService.handlers): everything but the two added here. */
 export type ServiceHandlers = Omit<CoordinatorHandlers, 'StopJob' | 'GetJobState'>;
@@ -41,6 +43,8 @@ export interface JobStopDeps {
   /** The service's snapshot (CoordinatorService.getStatus). */
   readonly status: () => Promise<GetStatusResponse>;
   readonly logger: (line: string) => void;
+  /** Where the stop is kept across coordinator restarts. */
+  readonly store: Pick<StateStore, 'getStop' | 'saveStop'>;
 }
 
 /** Longest StopJob reason accepted, characters. */
@@ -56,6 +60,17 @@ export class JobStop {
     this.#d = deps;
   }
 
+  /** Read back a stop kept in the store (a coordinator restarted after `anomseer stop`); before serving. */
+  async load(): Promise<void> {
+    const kept = await this.#d.store.getStop();
+    if (kept === null) return;
+    this.#requestedAtMs = kept.atMs;
+    this.#reason = kept.reason;
+    this.#learnerTold = kept.learnerTold;
+    const reason = kept.reason === '' ? '' : ` (${kept.reason})`;
+    this.#d.logger(`coordinator: job ${this.#d.jobId} was stopped at ${new Date(kept.atMs).toISOString()}${reason}; it stays stopped`);
+  }
+
   /** True once StopJob has been called (and the job was not done). */
   get stopped(): boolean {
     return this.#requestedAtMs > 0;
@@ -66,7 +81,10 @@ export class JobStop {
       throw new InvalidArgumentError('reason', `has ${req.reason.length} characters; at most ${STOP_REASON_MAX_CHARS}`);
     const s = await this.#d.status();
     if (!this.stopped && !isDone(s)) {
-      this.#requestedAtMs = this.#d.clock();
+      const atMs = this.#d.clock();
+      // Kept first: a stop the store did not take is not answered as accepted (the caller sees the error).
+      await this.#d.store.saveStop({ atMs, reason: req.reason, learnerTold: false });
+      this.#requestedAtMs = atMs;
       this.#reason = req.reason;
       this.#d.logger(`coordinator: job ${this.#d.jobId} stopped${req.reason === '' ? '' : ` (${req.reason})`}; workers drain, the learner checkpoints`);
     }
@@ -120,8 +138,15 @@ export class JobStop {
       TakeGroups: (call, callback) => {
         const req: TakeGroupsRequest = call.request;
         if (!this.stopped || (req.min_groups === 0 && req.wait_ms === 0)) return h.TakeGroups(call, callback);
-        this.#learnerTold = true;
-        callback(toStatus(new JobStoppedError(this.#d.jobId, this.#requestedAtMs, this.#reason)), null);
+        const told = () => {
+          this.#learnerTold = true;
+          callback(toStatus(new JobStoppedError(this.#d.jobId, this.#requestedAtMs, this.#reason)), null);
+        };
+        if (this.#learnerTold) return told();
+        // Kept before the learner hears it, so a restarted coordinator can still read the job as stopped.
+        this.#d.store
+          .saveStop({ atMs: this.#requestedAtMs, reason: this.#reason, learnerTold: true })
+          .then(told, (err: unknown) => callback(toStatus(err), null));
       },
       StopJob: answer((r: StopJobRequest) => this.stop(r)),
       GetJobState: answer(() => this.state()),

@@ -130,6 +130,7 @@ export function createCoordinator(job: JobConfig, deps: CoordinatorDeps): Coordi
     retryAfterMs: settings.retryAfterMs,
     status: () => service.getStatus(),
     logger: deps.logger,
+    store: deps.store,
   });
   return { service, registry, relays, settings, weightEgress: deps.weightEgress, jobStop };
 }
@@ -187,6 +188,7 @@ export async function serveCoordinator(
     ...serverOptions(opts.maxMessageBytes === undefined ? undefined : { maxMessageBytes: opts.maxMessageBytes }),
     interceptors: opts.interceptors ?? [],
   });
+  await c.jobStop.load();
   addService(server, 'Coordinator', requireTokenAll(c.jobStop.wrap(c.service.handlers()), opts.token));
   const weights = weightsHandlers({
     registry: c.registry,

@@ -28,6 +28,7 @@ import type {
   ReleaseResult,
   ResumePoint,
   StateStore,
+  StopRecord,
   StoredGroup,
   SubmitResult,
   TakeBatchInput,
@@ -124,6 +125,7 @@ export class MemoryStore implements StateStore {
   /** version → its learner step and sha256 (the history a resume is checked against). */
   readonly #versions = new Map<number, { step: number; sha256: string }>();
   #nextBatchId = 0;
+  #stop: StopRecord | null = null;
   #nextWorkerId = 0;
   readonly #c: MutableCounters = {
     promptsTotal: 0,
@@ -547,6 +549,15 @@ export class MemoryStore implements StateStore {
 
   async counters(): Promise<Counters> {
     return { ...this.#c, inFlight: this.#liveByItem.size, queued: this.#queue.length - this.#unqueued, groupsReady: this.#ready.length };
+  }
+
+  async getStop(): Promise<StopRecord | null> {
+    return this.#stop;
+  }
+
+  async saveStop(stop: StopRecord): Promise<void> {
+    const was = this.#stop;
+    this.#stop = was === null ? { ...stop } : { ...was, learnerTold: was.learnerTold || stop.learnerTold };
   }
 
   async close(): Promise<void> {}

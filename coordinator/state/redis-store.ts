@@ -31,6 +31,7 @@ import type {
   PublishInput,
   ReleaseResult,
   StateStore,
+  StopRecord,
   StoredGroup,
   SubmitResult,
   TakeBatchInput,
@@ -96,6 +97,7 @@ export function jobKeys(jobId: string) {
     workers: k('workers'),
     counters: k('counters'),
     versions: k('versions'),
+    stop: k('stop'),
   } as const;
 }
 
@@ -600,6 +602,20 @@ export class RedisStore implements StateStore {
     const vals = res[0]![1] as (string | null)[];
     const c = Object.fromEntries(COUNTER_FIELDS.map((f, i) => [f, Number(vals[i] ?? 0)])) as Record<(typeof COUNTER_FIELDS)[number], number>;
     return { ...c, inFlight: res[1]![1] as number, queued: res[2]![1] as number, groupsReady: res[3]![1] as number };
+  }
+
+  async getStop(): Promise<StopRecord | null> {
+    const h = await this.#guard(this.#redis.hgetall(this.#k.stop));
+    const atMs = Number(h.atMs);
+    if (!(atMs > 0)) return null;
+    return { atMs, reason: h.reason ?? '', learnerTold: h.learnerTold === '1' };
+  }
+
+  async saveStop(stop: StopRecord): Promise<void> {
+    // HSETNX: the first stop's time and reason stay; learnerTold is only ever set to 1.
+    const m = this.#redis.multi().hsetnx(this.#k.stop, 'atMs', String(stop.atMs)).hsetnx(this.#k.stop, 'reason', stop.reason);
+    if (stop.learnerTold) m.hset(this.#k.stop, 'learnerTold', '1');
+    await this.#guard(m.exec());
   }
 
   async close(): Promise<void> {

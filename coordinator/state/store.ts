@@ -56,6 +56,19 @@ export interface ResumePoint {
   readonly trained: readonly string[];
 }
 
+/**
+ * A job ended by hand (`anomseer stop`, coordinator/service/job-stop.ts), kept in the store so a
+ * restarted coordinator still serves the job as stopped.
+ */
+export interface StopRecord {
+  /** When StopJob was first accepted, ms since epoch (> 0). */
+  readonly atMs: number;
+  /** The operator's reason ('' = none given). */
+  readonly reason: string;
+  /** The learner was answered JobStoppedError (it checkpoints and exits). */
+  readonly learnerTold: boolean;
+}
+
 export type ClaimInput =
   /** A learner starting the job from the beginning: refused once a version exists. */
   | { readonly mode: 'fresh'; readonly now: number }
@@ -318,6 +331,15 @@ export interface StateStore {
   listWorkers(): Promise<WorkerRecord[]>;
 
   counters(): Promise<Counters>;
+
+  /** The job's stop, or null while nobody stopped it. */
+  getStop(): Promise<StopRecord | null>;
+  /**
+   * Record the stop. The first stop's time and reason stay (a second stop changes nothing);
+   * `learnerTold` only goes from false to true.
+   */
+  saveStop(stop: StopRecord): Promise<void>;
+
   /** Release connections (Redis); the state stays. */
   close(): Promise<void>;
 }

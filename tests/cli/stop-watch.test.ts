@@ -118,6 +118,32 @@ test('a running job stopped from the CLI: workers drain and exit 0, the learner 
       'the stopping state was seen',
     );
     await within0(coord);
+
+    // The stop is in Redis: a coordinator started again on it serves the job as stopped, and a
+    // worker that joins now leaves at once with 0 (nothing is leased to it).
+    const coord2 = startRole(
+      'coordinator-again',
+      ['coordinator', 'examples/smoke.yaml', ...sets, '--redis', `redis://${redis.host}:${redis.port}`, '--listen', '127.0.0.1:0', '--no-dashboard'],
+      env,
+    );
+    await coord2.line(/job smoke-\w+ was stopped at \d{4}-\d\d-\d\dT[\d:.]+Z \(test stop\); it stays stopped/);
+    const address2 = (await coord2.line(/listening on (\S+)/))[1]!;
+    const s2 = JSON.parse(cli(['status', '--coordinator', address2, '--json']).stdout);
+    assert.equal(
+      [s2.job_state.state, s2.job_state.stop_reason, s2.job_state.learner_told, s2.job_state.stop_requested_at_ms, s2.leases.length],
+      ['stopped', 'test stop', true, s.job_state.stop_requested_at_ms, 0],
+    );
+    const late = startRole('worker-late', ['worker', '--coordinator', address2], env);
+    assert.is(await exitOf(late), 0, late.lines.slice(-10).join('\n'));
+    assert.not.ok(
+      late.lines.some((l) => /accepted group/.test(l) && !/ 0 accepted group/.test(l)),
+      late.lines.join('\n'),
+    );
+    // A learner resumed on it is told at once: it keeps its checkpoint and exits 0.
+    const resumed = startRole('learner-resumed', ['learner', 'examples/smoke.yaml', ...sets, '--coordinator', address2, '--resume'], env);
+    assert.is(await exitOf(resumed), 0, resumed.lines.slice(-20).join('\n'));
+    await resumed.line(new RegExp(`was stopped .*\\(test stop\\).*; stopped after step ${stoppedAt};`));
+    await within0(coord2);
   } finally {
     await killAll();
     await redis?.stop();

@@ -583,6 +583,34 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
     await other.close();
   });
 
+  // ---- stop ----------------------------------------------------------------------------------
+
+  test(`${name}: a stop is kept: the first time and reason stay, learnerTold only goes to true, a new store object reads it`, async () => {
+    const h = await fresh();
+    const s = h.store;
+    assert.is(await s.getStop(), null);
+    await s.saveStop({ atMs: T0 + 1, reason: 'wrong lr — ünïcode', learnerTold: false });
+    await s.saveStop({ atMs: T0 + 9, reason: 'a second stop', learnerTold: false });
+    assert.equal(await s.getStop(), { atMs: T0 + 1, reason: 'wrong lr — ünïcode', learnerTold: false });
+    await s.saveStop({ atMs: T0 + 9, reason: 'a second stop', learnerTold: true });
+    await s.saveStop({ atMs: T0 + 9, reason: '', learnerTold: false });
+    const kept = { atMs: T0 + 1, reason: 'wrong lr — ünïcode', learnerTold: true };
+    assert.equal(await s.getStop(), kept);
+    if (h.reopen !== undefined) {
+      await s.close();
+      const s2 = await h.reopen();
+      assert.equal(await s2.getStop(), kept);
+      await s2.close();
+    } else await s.close();
+  });
+
+  test(`${name}: a stop without a reason reads back as the empty reason`, async () => {
+    const { store } = await fresh();
+    await store.saveStop({ atMs: T0, reason: '', learnerTold: true });
+    assert.equal(await store.getStop(), { atMs: T0, reason: '', learnerTold: true });
+    await store.close();
+  });
+
   // ---- restart -------------------------------------------------------------------------------
 
   test(`${name}: a new store object on the same state sees the job, queue, leases, outbox and counters`, async () => {
