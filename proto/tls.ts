@@ -14,6 +14,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { isIP } from 'node:net';
+import { X509Certificate } from 'node:crypto';
 import { checkServerIdentity } from 'node:tls';
 import type { PeerCertificate } from 'node:tls';
 import type { TlsMaterial } from './tls-flags.js';
@@ -68,6 +69,41 @@ export function connectClient<N extends ServiceName>(
   options: grpc.ClientOptions = {},
 ): ServiceTypes[N]['client'] {
   return createClient(name, address, channelCredentials(tls, address), { ...options, ...serverNameOptions(tls, address) });
+}
+
+/** The extended key usage that lets a certificate serve TLS (RFC 5280 id-kp-serverAuth). */
+const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+
+/** The TLS server name a relay client sends (SNI only: relays are checked by their CA, not their name). */
+export const RELAY_SERVER_NAME = 'anomseer-worker';
+
+/**
+ * The material a worker's weight relay (rollout-worker/peer-server.ts) is served and reached
+ * with: the worker's own mTLS material, when it has one — a CA, and a certificate and key that
+ * may serve TLS (scripts/make-certs.sh gives client certificates serverAuth for this). Else
+ * `why` says what is missing, and the relay stays plain text (behind the token).
+ */
+export function relayTls(tls: TlsMaterial | undefined): { readonly tls: TlsMaterial } | { readonly tls: undefined; readonly why: string } {
+  if (tls === undefined) return { tls: undefined, why: 'no TLS to the coordinator' };
+  if (tls.ca === undefined || tls.cert === undefined || tls.key === undefined)
+    return { tls: undefined, why: 'mutual TLS needs this worker to have --tls-ca, --tls-cert and --tls-key' };
+  const usage = new X509Certificate(tls.cert).keyUsage;
+  if (usage !== undefined && usage.length > 0 && !usage.includes(SERVER_AUTH))
+    return { tls: undefined, why: 'its --tls-cert may not serve TLS (no serverAuth extended key usage); make it again with scripts/make-certs.sh' };
+  return { tls };
+}
+
+/**
+ * A PeerWeights client of the relay at `address` over the relay material of `relayTls` (plain text
+ * when undefined). Over mTLS the relay's certificate is checked against the cluster CA but not
+ * against the address (a worker's certificate names the worker, not where it runs): a relay is
+ * trusted for holding a certificate of the CA, as a worker is by the coordinator. The bytes are
+ * checked by sha256 either way.
+ */
+export function connectPeer(address: string, tls: TlsMaterial | undefined, options: grpc.ClientOptions = {}): ServiceTypes['PeerWeights']['client'] {
+  if (tls === undefined) return createClient('PeerWeights', address, grpc.credentials.createInsecure(), options);
+  const creds = grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null, { checkServerIdentity: () => undefined });
+  return createClient('PeerWeights', address, creds, { ...options, 'grpc.ssl_target_name_override': RELAY_SERVER_NAME });
 }
 
 /** The IP address of `host:port` ([v6]:port too), or undefined for a host name. */

@@ -3,17 +3,16 @@
  * coordinator (TLS when given: proto/tls.ts) → the weight relay (a PeerWeights server on
  * `peerListen`, default 127.0.0.1:0, behind the same token; the fetcher; the announcer) →
  * RolloutWorker with the ONNX sampler on `device` → run until the job is done (or the
- * coordinator stays unreachable for cluster.coordinatorWait). Relays between workers are plain
- * gRPC even with TLS to the coordinator: a relay bound beyond loopback says so in one line.
+ * coordinator stays unreachable for cluster.coordinatorWait). Relays between workers run over
+ * mutual TLS with the worker's own certificate when it has one (proto/tls.ts `relayTls`); a
+ * plain-text relay bound beyond loopback of a worker on TLS says so, and why, in one line.
  * SIGTERM/SIGINT: stop leasing, release held leases (they are requeued at once), exit 0.
  * The only place the worker's real dependencies are wired.
  */
 import { hostname } from 'node:os';
-import * as grpc from '@grpc/grpc-js';
 import { bearerInterceptor, tokenFrom } from '../proto/auth.js';
-import { createClient } from '../proto/load.js';
 import { channelOptions } from '../proto/options.js';
-import { connectClient, isLoopbackHost } from '../proto/tls.js';
+import { connectClient, connectPeer, isLoopbackHost, relayTls } from '../proto/tls.js';
 import type { TlsMaterial } from '../proto/tls.js';
 import { parseDevice } from '../shared/onnx/runtime.js';
 import { serveMetrics } from '../telemetry/metrics-server.js';
@@ -65,16 +64,20 @@ export async function runWorker(o: WorkerMainOptions): Promise<number> {
   const weights = connectClient('Weights', o.coordinator, o.tls, opts);
   const held = new HeldWeights();
   let peerServer: PeerServer | undefined;
+  // Relays over mTLS with the worker's own certificate when it has one that may serve TLS.
+  const relay = relayTls(o.tls);
   if (o.peerListen !== false) {
-    peerServer = await servePeerWeights({ held, listen: o.peerListen ?? '127.0.0.1:0', token });
+    peerServer = await servePeerWeights({ held, listen: o.peerListen ?? '127.0.0.1:0', token, ...(relay.tls === undefined ? {} : { tls: relay.tls }) });
   }
   const peerAddress = peerServer === undefined ? '' : (o.peerAdvertise ?? advertisedAddress(peerServer.address));
   if (peerServer !== undefined) {
-    o.log(`worker: relays weights on ${peerServer.address} (advertised as ${peerAddress}; bearer token)`);
+    o.log(
+      `worker: relays weights on ${peerServer.address} (advertised as ${peerAddress}; ${relay.tls === undefined ? 'bearer token' : 'mutual TLS + bearer token'})`,
+    );
     const host = peerServer.address.slice(0, peerServer.address.lastIndexOf(':'));
-    if (o.tls !== undefined && !isLoopbackHost(host))
+    if (o.tls !== undefined && relay.tls === undefined && !isLoopbackHost(host))
       o.log(
-        'worker: the weight relay is served without TLS beyond this machine (the token travels in clear text between workers); --peer-listen off relays nothing',
+        `worker: the weight relay is served without TLS beyond this machine (the token travels in clear text between workers): ${'why' in relay ? relay.why : ''}; --peer-listen off relays nothing`,
       );
   }
   const peers = new Map<string, PeerWeightsClient>();
@@ -85,7 +88,7 @@ export async function runWorker(o: WorkerMainOptions): Promise<number> {
     peer: (address) => {
       let c = peers.get(address);
       if (c === undefined) {
-        c = createClient('PeerWeights', address, grpc.credentials.createInsecure(), opts);
+        c = connectPeer(address, relay.tls, opts);
         peers.set(address, c);
       }
       return c;

@@ -3,7 +3,9 @@
  * streams the chunks of a version this worker holds — or is still receiving, each chunk as soon
  * as it arrives — behind the cluster's bearer token, on `listen` (default 127.0.0.1:0: only
  * workers on this machine can reach it; give 0.0.0.0:PORT and an advertised host:port to relay
- * across machines, on a trusted network: the token travels in plain text, as to the coordinator).
+ * across machines). With `tls` (the worker's own mTLS material: proto/tls.ts `relayTls`) the relay
+ * is served over mutual TLS and admits only clients holding a certificate of the cluster CA;
+ * without it the token travels in plain text, as to a plain-text coordinator.
  *
  * A version newer than any it holds is waited for a moment (`beginWaitMs`): the coordinator names
  * a worker as a source as soon as it asks where to fetch from, before its own stream starts.
@@ -19,6 +21,8 @@ import { NotFoundError } from '../proto/errors.js';
 import { addService } from '../proto/load.js';
 import { serverOptions } from '../proto/options.js';
 import { toStatus } from '../proto/status.js';
+import { serverCredentials } from '../proto/tls.js';
+import type { TlsMaterial } from '../proto/tls.js';
 import type { FetchWeightsRequest, PeerWeightsHandlers, WeightChunk } from '../proto/types.js';
 import { ConfigError } from '../shared/errors.js';
 import type { HeldWeights } from './held-weights.js';
@@ -36,6 +40,8 @@ export interface PeerServerOptions {
   /** How long a call for a version newer than any held waits for this worker's own fetch to begin it, ms (default 5000). */
   readonly beginWaitMs?: number;
   readonly maxMessageBytes?: number;
+  /** Serve over mutual TLS with this material (a CA, a certificate and its key); absent: plain text. */
+  readonly tls?: TlsMaterial;
 }
 
 export interface PeerServer {
@@ -76,7 +82,7 @@ export async function servePeerWeights(o: PeerServerOptions): Promise<PeerServer
   const server = new grpc.Server(serverOptions(o.maxMessageBytes === undefined ? undefined : { maxMessageBytes: o.maxMessageBytes }));
   addService(server, 'PeerWeights', requireTokenAll(peerWeightsHandlers(o), o.token));
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(o.listen, grpc.ServerCredentials.createInsecure(), (err, p) =>
+    server.bindAsync(o.listen, serverCredentials(o.tls), (err, p) =>
       err === null ? resolve(p) : reject(new ConfigError('--peer-listen', `cannot listen on ${o.listen}: ${err.message}`)),
     );
   });

@@ -73,7 +73,9 @@ for h in "${hosts[@]}"; do
   if [[ "$h" =~ ^[0-9.]+$ || "$h" == *:* ]]; then san+="IP:$h,"; else san+="DNS:$h,"; fi
 done
 printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "${san%,}" >"$tmp/server.ext"
-printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' >"$tmp/client.ext"
+# Client certificates may also serve TLS: a worker serves its weight relay to other workers with
+# its own certificate (mutual TLS; the relay is trusted for its CA, not for its address).
+printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth,serverAuth\n' >"$tmp/client.ext"
 
 sign coordinator "anomseer coordinator" "$tmp/server.ext"
 for c in "${clients[@]}"; do sign "$c" "anomseer $c" "$tmp/client.ext"; done

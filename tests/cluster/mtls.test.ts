@@ -11,15 +11,24 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bearerInterceptor } from '../../proto/auth.js';
-import { unary } from '../../proto/call.js';
+import { collect, unary } from '../../proto/call.js';
+import { chunkWeights, describeWeights } from '../../proto/chunks.js';
 import { RpcError, UnauthenticatedError } from '../../proto/errors.js';
 import { channelOptions } from '../../proto/options.js';
-import { IP_SERVER_NAME, connectClient, serverNameOptions, validateTlsFlags } from '../../proto/tls.js';
+import { IP_SERVER_NAME, connectClient, connectPeer, relayTls, serverNameOptions, validateTlsFlags } from '../../proto/tls.js';
 import type { TlsMaterial } from '../../proto/tls.js';
 import { MemoryStore } from '../../coordinator/state/memory-store.js';
 import { createCoordinator, serveCoordinator } from '../../coordinator/service/server.js';
+import { EgressPacer } from '../../proto/chunk-stream.js';
+import { HeldWeights } from '../../rollout-worker/held-weights.js';
+import { loadDataSpec } from '../../shared/datasets/spec.js';
+import { encodePublishedWeights } from '../../shared/policy/published-weights.js';
+import { initParams } from '../../shared/policy/model-config.js';
+import { policySpecFromJob } from '../../shared/policy/spec.js';
+import { Rng } from '../../shared/rng.js';
+import { servePeerWeights } from '../../rollout-worker/peer-server.js';
 import { ConfigError } from '../../shared/errors.js';
-import { within } from '../helpers/wait.js';
+import { eventually, within } from '../helpers/wait.js';
 import { TOKEN, fakeRecords, smokeJob } from './helpers.js';
 import { killAll, startRole } from './procs.js';
 
@@ -98,6 +107,124 @@ test('a coordinator on mTLS admits a certificate of its CA with the token, and n
   }
 });
 
+test('a weight relay on mTLS: a worker certificate of the CA fetches a version; plain text, no certificate, another CA and a wrong token are refused', async () => {
+  const CHUNK = 16 * 1024;
+  const bytes = Buffer.alloc(100_000);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 131 + (i >> 9)) & 0xff;
+  const held = new HeldWeights();
+  const v = held.begin(describeWeights(bytes, { version: 1, step: 1, chunkBytes: CHUNK }));
+  for (const c of chunkWeights(bytes, { version: 1, step: 1, chunkBytes: CHUNK })) v.accept(c);
+  const served = relayTls(material(certs, 'worker'));
+  assert.ok(served.tls !== undefined, 'a make-certs client certificate may serve the relay');
+  const srv = await servePeerWeights({ held, listen: '127.0.0.1:0', token: TOKEN, tls: served.tls });
+  const fetch = async (tls: TlsMaterial | undefined, token = TOKEN, address = srv.address) => {
+    const c = connectPeer(address, tls, { ...channelOptions(), interceptors: [bearerInterceptor(token)] });
+    try {
+      const chunks = await collect(c.FetchWeights({ version: 1, start_index: 0, worker_id: 'peer' }));
+      return Buffer.concat(chunks.map((ch) => Buffer.from(ch.data)));
+    } finally {
+      c.close();
+    }
+  };
+  try {
+    const peer = relayTls(material(certs, 'status')).tls;
+    assert.ok((await fetch(peer)).equals(bytes), 'by IP: the same bytes');
+    assert.ok((await fetch(peer, TOKEN, `localhost:${srv.port}`)).equals(bytes), 'by name: the same bytes');
+    const refused: [string, TlsMaterial | undefined][] = [
+      ['plain text', undefined],
+      ['TLS without a client certificate', material(certs)],
+      ['a client certificate of another CA', { ...material(other, 'intruder'), ca: material(certs).ca }],
+      ['a relay its CA did not sign', material(other, 'intruder')],
+    ];
+    for (const [what, tls] of refused) {
+      const err = await fetch(tls).catch((e: unknown) => e);
+      assert.instance(err, RpcError, `${what}: ${String(err)}`);
+      assert.is((err as RpcError).grpcCode, 14, `${what}: UNAVAILABLE (the handshake fails)`);
+    }
+    const err = await fetch(peer, 'a-wrong-token-0123456789').catch((e: unknown) => e);
+    assert.instance(err, UnauthenticatedError, 'the token is still checked on top of the certificate');
+  } finally {
+    await srv.close();
+  }
+});
+
+test('worker processes on mTLS relay a version to each other over mutual TLS: the second gets bytes from the first, both load it', async () => {
+  const job = smokeJob({ 'cluster.heartbeatInterval': '200ms', 'train.warmStart.enabled': 'false' });
+  const records = (await loadDataSpec(job.data.train)).filter((r) => r.type !== 'unknown');
+  const spec = policySpecFromJob(job);
+  const bytes = Buffer.from(encodePublishedWeights(spec, initParams(spec.model, new Rng(1)), 1));
+  // A slow coordinator link (~4 s for the file): the coordinator sends one copy, the second worker is fed by the first.
+  const egress = new EgressPacer({ bytesPerSecond: bytes.length / 4, clock: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
+  const c = createCoordinator(job, {
+    store: new MemoryStore({ jobId: 'mtls-relay' }),
+    clock: Date.now,
+    logger: () => {},
+    records,
+    chunkBytes: 8 * 1024,
+    weightEgress: egress,
+  });
+  const tls = validateTlsFlags({ cert: f(certs, 'coordinator.crt'), key: f(certs, 'coordinator.key'), ca: f(certs, 'ca.crt') }, 'server');
+  const srv = await serveCoordinator(c, { listen: '127.0.0.1:0', token: TOKEN, logger: () => {}, tls });
+  const client = ['--tls-ca', f(certs, 'ca.crt'), '--tls-cert', f(certs, 'worker.crt'), '--tls-key', f(certs, 'worker.key')];
+  try {
+    const procs = ['m1', 'm2'].map((id) => startRole(`worker ${id}`, ['worker', '--coordinator', srv.address, '--id', id, ...client]));
+    for (const p of procs) {
+      await p.waitFor(/registered with job/, 120_000);
+      assert.ok(
+        p.lines.some((l) => /relays weights on 127\.0\.0\.1:\d+ \(advertised as \S+; mutual TLS \+ bearer token\)/.test(l)),
+        p.lines.join('\n'),
+      );
+    }
+    await c.registry.publish([...chunkWeights(bytes, { version: 1, step: 0 })]);
+    for (const p of procs) await p.waitFor(/loaded weight version 1 /, 120_000);
+    const parent = c.relays.assignments(1);
+    const child = ['m1', 'm2'].find((id) => parent.get(id) !== '')!;
+    assert.ok(child !== undefined, `one worker is fed by the other: ${JSON.stringify([...parent])}`);
+    const entry = await eventually(`${child}'s fetch report`, () =>
+      c.registry.broadcasts
+        .list()
+        .find((b) => b.version === 1)
+        ?.received.find((r) => r.workerId === child && r.complete),
+    );
+    const fromPeer = Object.entries(entry.from)
+      .filter(([src]) => src !== '' && src !== 'coordinator')
+      .reduce((a, [, n]) => a + n, 0);
+    assert.ok(fromPeer > 0, `${child} received ${JSON.stringify(entry.from)}: some of it from its relay, over mutual TLS`);
+    assert.is(
+      Object.values(entry.from).reduce((a, b) => a + b, 0),
+      bytes.length,
+      'the file once',
+    );
+  } finally {
+    await killAll();
+    await srv.close(0);
+  }
+});
+
+test('relayTls: the relay stays plain text, saying why, without mTLS material or with a certificate that may not serve TLS', () => {
+  const why = (tls: TlsMaterial | undefined) => {
+    const r = relayTls(tls);
+    assert.is(r.tls, undefined);
+    return 'why' in r ? r.why : '';
+  };
+  assert.match(why(undefined), /no TLS to the coordinator/);
+  assert.match(why(material(certs)), /needs this worker to have --tls-ca, --tls-cert and --tls-key/);
+  // A client certificate made before make-certs.sh added serverAuth (clientAuth only).
+  const dir = join(root, 'client-only');
+  const sh = [
+    `mkdir -p ${dir}`,
+    `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ${dir}/old.key 2>/dev/null`,
+    `openssl req -new -key ${dir}/old.key -subj "/CN=old worker" -out ${dir}/old.csr`,
+    `printf 'basicConstraints=CA:FALSE\\nextendedKeyUsage=clientAuth\\n' > ${dir}/ext`,
+    `openssl x509 -req -in ${dir}/old.csr -CA ${f(certs, 'ca.crt')} -CAkey ${f(certs, 'ca.key')} -CAcreateserial -CAserial ${dir}/ca.srl -days 1 -extfile ${dir}/ext -out ${dir}/old.crt 2>/dev/null`,
+  ].join(' && ');
+  const r = spawnSync('bash', ['-c', sh], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const old = validateTlsFlags({ ca: f(certs, 'ca.crt'), cert: f(dir, 'old.crt'), key: f(dir, 'old.key') }, 'client')!;
+  assert.match(why(old), /may not serve TLS \(no serverAuth extended key usage\); make it again with scripts\/make-certs\.sh/);
+  assert.ok(relayTls(material(certs, 'worker')).tls !== undefined);
+});
+
 test('the CLI on mTLS: a coordinator process, a worker registering, status with a certificate; without one status fails in one line', async () => {
   const server = ['--tls-cert', f(certs, 'coordinator.crt'), '--tls-key', f(certs, 'coordinator.key'), '--tls-ca', f(certs, 'ca.crt')];
   const coord = startRole('coordinator', [
@@ -112,8 +239,9 @@ test('the CLI on mTLS: a coordinator process, a worker registering, status with 
   ]);
   const address = (await coord.waitFor(/listening on (\S+) \(mutual TLS\)$/))[1]!;
   const client = (name: string) => ['--tls-ca', f(certs, 'ca.crt'), '--tls-cert', f(certs, `${name}.crt`), '--tls-key', f(certs, `${name}.key`)];
-  startRole('worker', ['worker', '--coordinator', address, ...client('worker')]);
+  const worker = startRole('worker', ['worker', '--coordinator', address, ...client('worker')]);
   await coord.waitFor(/^coordinator: worker w1 registered/);
+  await worker.waitFor(/^worker: relays weights on 127\.0\.0\.1:\d+ \(advertised as \S+; mutual TLS \+ bearer token\)$/);
   const env = { ...process.env, ANOMSEER_TOKEN: TOKEN };
   const ok = spawnSync(process.execPath, ['bin/anomseer.mjs', 'status', '--coordinator', address, '--json', ...client('status')], { encoding: 'utf8', env });
   assert.is(ok.status, 0, ok.stderr);
