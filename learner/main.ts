@@ -31,6 +31,7 @@ import { runRemoteTraining } from './remote-loop.js';
 export { runTraining } from './trainer.js';
 export type { TrainDeps, TrainSummary } from './trainer.js';
 import type { RemoteTrainSummary } from './remote-loop.js';
+import type { ResumeMode } from '../shared/checkpoint/run-dir.js';
 
 export interface LearnerMainOptions {
   readonly jobFile: string;
@@ -42,8 +43,8 @@ export interface LearnerMainOptions {
   readonly threads: number;
   /** Serve /metrics (bearer token) and /healthz here; absent = no metrics (docs/DEPLOY.md "Metrics"). */
   readonly metrics?: MetricsListen;
-  /** Continue the run in the job's outputDir from its latest checkpoint. */
-  readonly resume?: boolean;
+  /** Continue the run in the job's outputDir from its latest checkpoint ('auto': when it holds a run, else start it). */
+  readonly resume?: ResumeMode;
   /** TLS to the coordinator (proto/tls.ts); absent = plain text. */
   readonly tls?: TlsMaterial;
   /** Aborted: stop at the next step boundary with a checkpoint (the CLI wires SIGINT/SIGTERM). */

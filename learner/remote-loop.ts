@@ -199,7 +199,7 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   const claim = claimRunDir(
     job.outputDir,
     { jobId: jobIdOf(job), configHash: configHashOf(job), createdAt: deps.clock().toISOString() },
-    { resume: deps.resume === true },
+    { resume: deps.resume ?? false },
   );
   const rng = new Rng(job.seed);
   const spec = policySpecFromJob(job);

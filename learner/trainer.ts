@@ -35,6 +35,7 @@ import { evaluateParams, makeOptimizer, runWarmStart, saveStepCheckpoint } from 
 import { configHashOf, jobIdOf, planSteps, recordIdOf } from '../shared/job/plan.js';
 import { latestCheckpoint } from '../shared/checkpoint/checkpoint-dir.js';
 import { claimRunDir } from '../shared/checkpoint/run-dir.js';
+import type { ResumeMode } from '../shared/checkpoint/run-dir.js';
 import { loadReference, loadTrainingState, saveReference } from '../shared/policy/checkpoint.js';
 
 export interface TrainDeps {
@@ -46,8 +47,8 @@ export interface TrainDeps {
   readonly threads?: number;
   /** Aborted: finish the current step, save a checkpoint, return with `interrupted` set. */
   readonly signal?: AbortSignal;
-  /** Continue the run in job.outputDir from its latest checkpoint. */
-  readonly resume?: boolean;
+  /** Continue the run in job.outputDir from its latest checkpoint ('auto': when it holds a run). */
+  readonly resume?: ResumeMode;
 }
 
 export interface TrainSummary {
@@ -94,7 +95,7 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
   const claim = claimRunDir(
     job.outputDir,
     { jobId: jobIdOf(job), configHash: configHashOf(job), createdAt: deps.clock().toISOString() },
-    { resume: deps.resume === true },
+    { resume: deps.resume ?? false },
   );
   const recorder = new RunRecorder(job.outputDir, deps.clock);
   recorder.writeConfig(job);

@@ -9,6 +9,7 @@ import type { TlsFlagValues } from './flags.js';
 import { exitWithParent } from '../launch/exit-with-parent.js';
 import { addMetricsOptions, metricsFromFlags } from '../../telemetry/cli-flags.js';
 import type { MetricsFlags } from '../../telemetry/cli-flags.js';
+import { ConfigError } from '../../shared/errors.js';
 
 interface Flags extends MetricsFlags, TlsFlagValues {
   coordinator: string;
@@ -18,6 +19,7 @@ interface Flags extends MetricsFlags, TlsFlagValues {
   threads: string;
   tokenFile?: string;
   resume?: boolean;
+  autoResume?: boolean;
 }
 
 export function registerLearner(program: Command): void {
@@ -31,8 +33,14 @@ export function registerLearner(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime intra-op threads per session', '1')
     .option('--token-file <file>', 'read the cluster token from this file')
     .option('--resume', "continue the run in the job's outputDir from its latest checkpoint; the coordinator's job state is reset to it (Ctrl-C saves one)")
+    .option(
+      '--auto-resume',
+      "continue the run in the job's outputDir when it holds one, else start it: for a pod its controller starts again after a failure (the Kubernetes learner Job)",
+    )
     .action(async (file: string, flags: Flags) => {
       exitWithParent(process.env, (line) => process.stderr.write(`learner: ${line}\n`));
+      if (flags.resume === true && flags.autoResume === true)
+        throw new ConfigError('--auto-resume', 'give --resume (the run must exist) or --auto-resume (resume it when it exists), not both');
       const threads = parseThreads(flags.threads);
       const tls = tlsFromFlags(flags, 'client');
       const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -57,7 +65,7 @@ export function registerLearner(program: Command): void {
           threads,
           tokenFile: flags.tokenFile,
           metrics: metricsFromFlags(flags),
-          resume: flags.resume === true,
+          resume: flags.autoResume === true ? 'auto' : flags.resume === true,
           tls,
           signal: stop.signal,
           env: process.env,

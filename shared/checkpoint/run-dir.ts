@@ -7,6 +7,8 @@
  *   fresh start, directory holds a run or checkpoints → ConfigError: resume it, or pick another directory
  *   resume, run.json names the same job          → resumed
  *   resume, another job, or nothing to resume     → ConfigError saying which
+ *   'auto' (a pod started again by its controller): resume when the directory holds a run or
+ *   checkpoints, else a fresh start
  *
  * Example message: `outputDir: runs/smoke already holds run smoke-0f3a9c1e22b4 (2 checkpoints,
  * latest step-000002); continue it with --resume, or start a new run elsewhere (--set outputDir=…
@@ -52,16 +54,20 @@ export function checkpointNames(dir: string): string[] {
     .sort();
 }
 
+/** Continue the run (true), start one (false), or whichever the directory calls for ('auto'). */
+export type ResumeMode = boolean | 'auto';
+
 /**
  * Claim `dir` for the run `rec` (see the file comment). `resume` asks to continue the run
- * that owns it. Returns 'new' or 'resumed'. `field` names the setting in errors.
+ * that owns it ('auto': when there is one). Returns 'new' or 'resumed'. `field` names the setting in errors.
  */
-export function claimRunDir(dir: string, rec: RunRecord, opts: { resume: boolean; field?: string }): 'new' | 'resumed' {
+export function claimRunDir(dir: string, rec: RunRecord, opts: { resume: ResumeMode; field?: string }): 'new' | 'resumed' {
   const field = opts.field ?? 'outputDir';
   const owner = readRunRecord(dir);
   const names = checkpointNames(dir);
   const held = `${names.length} checkpoint${names.length === 1 ? '' : 's'}${names.length > 0 ? `, latest ${names[names.length - 1]}` : ''}`;
-  if (opts.resume) {
+  const resume = opts.resume === 'auto' ? owner !== undefined || names.length > 0 : opts.resume;
+  if (resume) {
     if (owner === undefined) {
       throw new ConfigError(field, `${dir} holds no run to resume (no ${RUN_FILE}); start it without --resume`);
     }

@@ -198,6 +198,10 @@ test('operator commands: user errors are one line with exit 2', () => {
     /--interval: must be a number of seconds in \[0\.1, 3600\], got "0"/,
   );
   userError(cli(['stop', '--coordinator', '127.0.0.1:1', '--timeout', 'soon']), /--timeout: must be a positive number of seconds, got "soon"/);
+  userError(
+    cli(['learner', 'examples/smoke.yaml', '--coordinator', '127.0.0.1:1', '--resume', '--auto-resume']),
+    /--auto-resume: give --resume \(the run must exist\) or --auto-resume \(resume it when it exists\), not both/,
+  );
   userError(cli(['status', '--coordinator', '127.0.0.1:1']), /UNAVAILABLE/);
   // commander's own refusals are user errors too (2, not commander's 1).
   const unknown = cli(['stop', '--coordinator', '127.0.0.1:1', '--force']);

@@ -1,6 +1,7 @@
 // A cluster job survives its learner (real processes; docs/CLUSTER.md "Learner resume"):
 //   - SIGKILLed after a checkpoint and a later publish (coordinator on a real Redis), started
-//     again with --resume: the coordinator's job is set back to the checkpoint, the versions
+//     again with the same args, `--auto-resume` (a fresh start the first time, a resume the
+//     second; `--resume` is the two-learners case's): the coordinator's job is set back to the checkpoint, the versions
 //     published after it are dropped, the steps after it are sampled and trained again; the job
 //     finishes with every planned prompt trained exactly once and the weights of a run that
 //     never failed, bit for bit;
@@ -66,11 +67,12 @@ test('a run that never fails, for reference', async () => {
   await killAll();
 });
 
-test('learner SIGKILLed after a checkpoint and a later publish, started again with --resume: the job finishes, each prompt trained once, the same weights', async () => {
+test('learner SIGKILLed after a checkpoint and a later publish, started again with the same --auto-resume args (as its Kubernetes Job does): the job finishes, each prompt trained once, the same weights', async () => {
   const redis = await startRedis();
   try {
     const c = await cluster('killed', { redis });
-    const first = c.learner('first');
+    // --auto-resume on an empty directory starts the run; the same args again resume it.
+    const first = c.learner('first', ['--auto-resume']);
     // "step 5/6" is printed after version 6 is published; the last checkpoint is step 3's.
     await first.waitFor(/^step 5\/6 v6:/);
     first.child.kill('SIGSTOP'); // freeze it where it is, then read what it left
@@ -83,7 +85,7 @@ test('learner SIGKILLed after a checkpoint and a later publish, started again wi
     const last = Number(ck[ck.length - 1]!.slice(5));
     assert.ok(published >= last + 1, `published ${published}, checkpoint ${last}`);
 
-    const second = c.learner('second', ['--resume']);
+    const second = c.learner('second', ['--auto-resume']);
     assert.is(await within(second.exited, 'resumed learner'), 0, second.lines.slice(-20).join('\n'));
     const s = readSummary(join(root, 'killed', 'second.json'));
     assert.is(s.resumedFrom, join(root, 'killed', ck[ck.length - 1]!));

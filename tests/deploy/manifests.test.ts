@@ -277,7 +277,12 @@ test("the learner Job waits for its own job's coordinator /healthz through its S
     const port = svc?.spec.ports.find((p: any) => p.port === Number(m![2]));
     assert.is(port?.targetPort, 'metrics', "the coordinator's metrics port, which serves /healthz");
     assert.ok(init[0].resources?.limits?.cpu && init[0].resources?.requests?.memory);
-    assert.is(job.spec.backoffLimit, 0, 'a learner is not retried blindly');
+    // A learner that dies is started again with the same args: --auto-resume continues the run.
+    assert.ok(job.spec.backoffLimit >= 1 && job.spec.backoffLimit <= 5, `a few retries, not endless ones: ${job.spec.backoffLimit}`);
+    assert.ok(job.spec.template.spec.containers[0].args.includes('--auto-resume'), 'a retried learner resumes its run');
+    assert.not.ok(job.spec.template.spec.containers[0].args.includes('--resume'), 'the first pod, on an empty volume, must be able to start');
+    assert.equal(job.spec.podFailurePolicy.rules, [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }], 'an eviction is not a failure');
+    assert.is(job.spec.template.spec.restartPolicy, 'Never', 'podFailurePolicy needs restartPolicy Never');
     assert.ok(job.spec.template.spec.terminationGracePeriodSeconds >= 60, 'time to finish a step and save a checkpoint on SIGTERM');
   }
 });
@@ -429,6 +434,9 @@ test('compose: the worker scales (no container_name, no ports); the gRPC port is
   assert.is(flagValue(coord.command, '--redis'), 'redis://redis:6379');
   for (const name of ['learner', 'worker']) assert.is(flagValue(compose.services[name].command, '--coordinator'), `coordinator:${port}`, name);
   for (const name of ['coordinator', 'learner', 'worker']) assert.equal(compose.services[name].env_file, ['anomseer.env'], name);
+  // A failed learner is started again with the same command, which resumes its run.
+  assert.ok(compose.services.learner.command.includes('--auto-resume'), 'the learner resumes its run when restarted');
+  assert.is(compose.services.learner.restart, 'on-failure:3');
   assert.ok(existsSync(join(deployDir, 'anomseer.env.example')));
   // Workers end with the job (the default --when-done exit) and are not restarted after a clean exit.
   assert.is(flagValue(w.command, '--when-done'), undefined);
