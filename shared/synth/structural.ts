@@ -11,6 +11,8 @@
  *   frequency [s, e):   f_t = f·m or f/m (50/50), m = U(mag); the phase stays continuous.
  *   amplitude:          season_t = a·p(φ_t) or p(φ_t)/a over c whole cycles, a = U(mag).
  *   pattern:            season_t = the pattern cycle (profile.ts) over c whole cycles.
+ *   flatline:           season_t = w(day_t)·(min p + m·(max p − min p)) over c whole cycles, m = U(mag):
+ *                       the cycle stops and the series holds one level (a stuck sensor, a machine idling).
  *
  * Amplitude and pattern anomalies are aligned to cycle starts: their interval
  * runs from the first sample whose phase reaches the next whole cycle K after
@@ -44,7 +46,7 @@ export interface Structure {
 type Drawn = { sign: number; size: number; cycle?: PatternCycle };
 
 function cycleAligned(kind: AnomalyKind): boolean {
-  return kind === 'amplitude' || kind === 'pattern';
+  return kind === 'amplitude' || kind === 'pattern' || kind === 'flatline';
 }
 
 /** [first t ≥ a with phase_t ≥ K, first t with phase_t ≥ K + c), K = ceil(phase_a). */
@@ -105,11 +107,12 @@ export function buildStructure(rng: Rng, bg: Background, anomalies: readonly Pla
     if (d === undefined) return;
     if (kind === 'level-shift') for (let t = s; t < e; t++) level[t] += d.sign * d.size;
     else if (kind === 'trend') for (let t = s; t < n; t++) level[t] += (d.sign * d.size * Math.min(t - s + 1, e - s)) / (e - s);
-    else if (kind === 'amplitude' || kind === 'pattern') {
+    else if (kind === 'amplitude' || kind === 'pattern' || kind === 'flatline') {
       const factor = d.sign > 0 ? d.size : 1 / d.size;
+      const flat = p === undefined ? 0 : p.min + d.size * (p.max - p.min);
       for (let t = s; t < e; t++) {
         const phi = phase[t] - Math.floor(phase[t]);
-        const shape = kind === 'amplitude' ? factor * profileValue(p!, phi) : patternValue(p!, d.cycle!, phi);
+        const shape = kind === 'amplitude' ? factor * profileValue(p!, phi) : kind === 'flatline' ? flat : patternValue(p!, d.cycle!, phi);
         season[t] = dayFactor(bg, Math.floor(phase[t])) * shape;
       }
     }

@@ -150,6 +150,25 @@ for (let seed = 0; seed < 6; seed++) {
   });
 }
 
+for (let seed = 0; seed < 6; seed++) {
+  test(`flatline (seed ${seed}): whole cycles from a cycle start hold one level between the cycle's low and high; nothing else changes`, () => {
+    const bg = daily(seed);
+    const st = buildStructure(new Rng(seed), bg, one('flatline', [300, 300 + 2 * 40 + 2], 1), ANOMALY_KIND_PARAMS);
+    const [[s, e]] = st.intervals;
+    assert.is(Math.floor(st.phase[s]) - Math.floor(st.phase[s - 1]), 1, 'starts where a cycle starts');
+    assert.is(e - s, 40);
+    const p = bg.profile!;
+    const flat = st.expected[s] - bg.level[s];
+    const m = (flat - p.min) / (p.max - p.min);
+    assert.ok(m >= 0.25 && m < 0.75, `level at ${m} of the cycle's span`);
+    for (let t = 0; t < bg.length; t++) {
+      const season = st.expected[t] - bg.level[t];
+      if (t >= s && t < e) assert.ok(Math.abs(season - flat) < 1e-12, `flat at ${t}`);
+      else assert.ok(Math.abs(season - profileValue(p, frac(st.phase[t]))) < 1e-9, `unchanged at ${t}`);
+    }
+  });
+}
+
 test('the weekly factor applies to days 5 and 6 of each week only, counted from weekStart', () => {
   const bg = { ...daily(0), kind: 'weekly' as const, weekend: 0.4, weekStart: 3 };
   assert.equal(
