@@ -62,6 +62,8 @@ export interface SynthTaskParams {
   readonly profile?: 'harmonic' | 'pulse';
   /** Probability that a series has no noise at all (σ0 = 0; values on a grid of the unit scale). Default 0. */
   readonly noiseFree?: number;
+  /** The seasonal period's range [lo, hi] in samples, instead of BACKGROUND_PARAMS.period (same draw, so nothing else moves). */
+  readonly period?: readonly [number, number];
 }
 
 /** One anomaly kind's row of ANOMALY_KIND_PARAMS. */

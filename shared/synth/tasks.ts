@@ -116,6 +116,7 @@ export const SYNTH_TASK_PARAMS: Readonly<Record<SynthTaskName, SynthTaskParams>>
     missingRate: 0,
     profile: 'pulse',
     noiseFree: 0.5,
+    period: [48, 288],
   },
 });
 

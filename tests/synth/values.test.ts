@@ -9,6 +9,7 @@ import { SYNTH_TASKS } from '../../shared/series/labels.js';
 import { type SynthDraw, drawSynth } from '../../shared/synth/draw.js';
 import { drawPulseProfile, profileValue } from '../../shared/synth/profile.js';
 import { ANOMALY_KIND_PARAMS, BACKGROUND_PARAMS, SYNTH_TASK_PARAMS } from '../../shared/synth/tasks.js';
+import { checkSynthTaskParams } from '../../shared/synth/check-params.js';
 import { mean } from '../anomllm/helpers.js';
 
 const draws: SynthDraw[] = [];
@@ -155,6 +156,19 @@ test('pulse-cycles: half its series have no noise — every normal value is its 
     if (v - p.min < 0.15 || p.max - v < 0.15) near += 1;
   }
   assert.ok(near / 512 > 0.75, `${near} of 512 near the low or the high`);
+});
+
+test('pulse-cycles draws its period from [48, 288] (5- to 30-minute samples of a day), within n / 6; the other tasks from [24, 96]', () => {
+  SYNTH_TASKS.forEach((task, k) => {
+    const mine = draws.slice(150 * k, 150 * (k + 1)).filter((d) => Number.isFinite(d.background.period));
+    const [lo, hi] = task === 'pulse-cycles' ? [48, 288] : BACKGROUND_PARAMS.period;
+    for (const d of mine) {
+      const cap = Math.max(2, Math.min(hi, Math.floor(d.series.length / BACKGROUND_PARAMS.minCycles)));
+      assert.ok(d.background.period >= Math.min(lo, cap) && d.background.period <= cap, `${task}: period ${d.background.period} of ${d.series.length} points`);
+    }
+    if (task === 'pulse-cycles') assert.ok(mine.filter((d) => d.background.period > 96).length > 10, 'periods beyond the other tasks\' range are drawn');
+  });
+  assert.throws(() => checkSynthTaskParams('t', { ...SYNTH_TASK_PARAMS['pulse-cycles'], period: [1, 10] }), /period/);
 });
 
 test('missing stretches hold the previous value, or run on a straight line between their neighbours', () => {
