@@ -95,7 +95,7 @@ export function periodRange(n: number, p: BackgroundParams): readonly [number, n
 const logUniform = (rng: Rng, [lo, hi]: readonly [number, number]) => Math.exp(rng.range(Math.log(lo), Math.log(hi)));
 
 /** A task's choices about its backgrounds; absent = the defaults, drawing nothing extra. */
-export type BackgroundStyle = Pick<SynthTaskParams, 'profile' | 'noiseFree'>;
+export type BackgroundStyle = Pick<SynthTaskParams, 'profile' | 'noiseFree' | 'period'>;
 
 /**
  * One background of `kind` and length n. Draw order: period, profile, phase0,
@@ -109,7 +109,7 @@ export function drawBackground(rng: Rng, kind: BackgroundKind, n: number, p: Bac
     profile: Profile | undefined,
     phase0 = 0;
   if (seasonal) {
-    const [lo, hi] = periodRange(n, p);
+    const [lo, hi] = periodRange(n, style.period === undefined ? p : { ...p, period: style.period });
     period = lo + rng.int(hi - lo + 1);
     profile = style.profile === 'pulse' ? drawPulseProfile(rng) : drawProfile(rng, p.harmonics, p.harmonicWeight);
     phase0 = rng.uniform();

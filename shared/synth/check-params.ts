@@ -50,5 +50,7 @@ export function checkSynthTaskParams(task: string, p: SynthTaskParams): SynthTas
     throw new ConfigError(f('noiseFree'), `must be a probability in [0, 1], got ${p.noiseFree}`);
   if (p.profile !== undefined && p.profile !== 'harmonic' && p.profile !== 'pulse')
     throw new ConfigError(f('profile'), `must be harmonic or pulse, got ${String(p.profile)}`);
+  if (p.period !== undefined && !(Number.isInteger(p.period[0]) && Number.isInteger(p.period[1]) && p.period[0] >= 2 && p.period[1] >= p.period[0]))
+    throw new ConfigError(f('period'), `must be integers [lo, hi] with 2 <= lo <= hi, got ${JSON.stringify(p.period)}`);
   return p;
 }

@@ -10,7 +10,7 @@
  */
 import type { IntervalType } from '../series/record.js';
 
-export const ANOMALY_KINDS = ['global-spike', 'contextual-spike', 'level-shift', 'trend', 'frequency', 'amplitude', 'pattern'] as const;
+export const ANOMALY_KINDS = ['global-spike', 'contextual-spike', 'level-shift', 'trend', 'frequency', 'amplitude', 'pattern', 'flatline'] as const;
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
 
 export const BACKGROUND_KINDS = ['walk', 'daily', 'weekly', 'plateau', 'counts'] as const;
@@ -25,10 +25,11 @@ export const KIND_TYPES: Readonly<Record<AnomalyKind, IntervalType>> = Object.fr
   frequency: 'seasonal',
   amplitude: 'seasonal',
   pattern: 'shapelet',
+  flatline: 'shapelet',
 });
 
 /** Kinds that change the seasonal cycle; drawn only on a background that has one. */
-export const SEASONAL_KINDS: readonly AnomalyKind[] = ['frequency', 'amplitude', 'pattern'];
+export const SEASONAL_KINDS: readonly AnomalyKind[] = ['frequency', 'amplitude', 'pattern', 'flatline'];
 /** Backgrounds with a daily cycle. */
 export const SEASONAL_BACKGROUNDS: readonly BackgroundKind[] = ['daily', 'weekly', 'counts'];
 /** Kinds that are one sample long and written after the noise (the value itself is replaced). */
@@ -61,6 +62,8 @@ export interface SynthTaskParams {
   readonly profile?: 'harmonic' | 'pulse';
   /** Probability that a series has no noise at all (σ0 = 0; values on a grid of the unit scale). Default 0. */
   readonly noiseFree?: number;
+  /** The seasonal period's range [lo, hi] in samples, instead of BACKGROUND_PARAMS.period (same draw, so nothing else moves). */
+  readonly period?: readonly [number, number];
 }
 
 /** One anomaly kind's row of ANOMALY_KIND_PARAMS. */
@@ -75,7 +78,8 @@ export interface KindParams {
    * contextual-spike: distance from the expected value, as a fraction of the normal range (at least `sigmas`·σ_t);
    * level-shift: shift in background units (sign 50/50); trend: total level change over the interval in
    * background units (sign 50/50; the level keeps it afterwards); frequency, amplitude: factor, multiplied or
-   * divided (50/50); pattern: warp exponent γ of the `warped` shape (γ or 1/γ).
+   * divided (50/50); pattern: warp exponent γ of the `warped` shape (γ or 1/γ); flatline: where the flat line sits,
+   * as a fraction of the way from the cycle's low to its high.
    */
   readonly magnitude: readonly [number, number];
   /** contextual-spike only: least distance from the expected value in local noise stds (0 for the others). */

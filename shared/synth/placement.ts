@@ -9,8 +9,8 @@
  *    is drawn among kinds of another type, so the series has two types.
  * 3. Slot lengths: 1 for spikes; a duration U{lo..hi} samples (hi capped at
  *    maxEventFraction·L); for cycle kinds c = U{lo..hi} cycles (c·P capped
- *    likewise): c·P samples for `frequency`, (c + 1)·P + 2 for `amplitude` and
- *    `pattern`, which are later aligned to cycle starts inside their slot.
+ *    likewise): c·P samples for `frequency`, (c + 1)·P + 2 for `amplitude`,
+ *    `pattern` and `flatline`, which are later aligned to cycle starts inside their slot.
  * 4. With probability missingRate, 1–3 missing stretches.
  * 5. Fit: slots need Σ lengths + (E + 1)·minGap samples (a gap before, between and
  *    after them). While they do not fit, drop the last missing stretch, then the
@@ -26,7 +26,7 @@ import { type AnomalyKind, type BackgroundParams, type KindParams, type SynthTas
 
 export interface PlannedAnomaly {
   readonly kind: AnomalyKind;
-  /** The samples reserved for it: its interval, or (amplitude, pattern) the span it is aligned within. */
+  /** The samples reserved for it: its interval, or (amplitude, pattern, flatline) the span it is aligned within. */
   readonly slot: Interval;
   /** Whole cycles for cycle kinds, 0 otherwise. */
   readonly cycles: number;

@@ -82,7 +82,8 @@ export function render(rng: Rng, bg: Background, st: Structure, p: BackgroundPar
   const g = st.activity ?? bg.volatility;
   const unit = new Float64Array(n);
   for (let t = 0; t < n; t++) {
-    sigma[t] = bg.sigma0 * (1 + bg.hetero * (g === undefined ? 0 : g[t]));
+    // A stuck stretch still draws its noise (the draw order stays the same) and discards it.
+    sigma[t] = st.stuck?.[t] === 1 ? 0 : bg.sigma0 * (1 + bg.hetero * (g === undefined ? 0 : g[t]));
     unit[t] = st.expected[t] + sigma[t] * rng.normal();
   }
   const scale = 10 ** rng.range(p.unitScale[0], p.unitScale[1]);

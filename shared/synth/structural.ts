@@ -11,6 +11,9 @@
  *   frequency [s, e):   f_t = f·m or f/m (50/50), m = U(mag); the phase stays continuous.
  *   amplitude:          season_t = a·p(φ_t) or p(φ_t)/a over c whole cycles, a = U(mag).
  *   pattern:            season_t = the pattern cycle (profile.ts) over c whole cycles.
+ *   flatline:           season_t = w(day_t)·(min p + m·(max p − min p)) over c whole cycles, m = U(mag):
+ *                       the cycle stops and the series holds one level: half the time stuck (a sensor that
+ *                       repeats its last value: one value, no noise), half idling (that level, with noise).
  *
  * Amplitude and pattern anomalies are aligned to cycle starts: their interval
  * runs from the first sample whose phase reaches the next whole cycle K after
@@ -39,12 +42,14 @@ export interface Structure {
   readonly intervals: readonly Interval[];
   /** phase_t in cycles (frequency anomalies included), shape (L,); zeros without a daily cycle. */
   readonly phase: Float64Array;
+  /** 1 where the series is stuck (a flatline drawn stuck): the value holds exactly, without noise; undefined when none is. */
+  readonly stuck?: Uint8Array;
 }
 
-type Drawn = { sign: number; size: number; cycle?: PatternCycle };
+type Drawn = { sign: number; size: number; cycle?: PatternCycle; stuck?: boolean };
 
 function cycleAligned(kind: AnomalyKind): boolean {
-  return kind === 'amplitude' || kind === 'pattern';
+  return kind === 'amplitude' || kind === 'pattern' || kind === 'flatline';
 }
 
 /** [first t ≥ a with phase_t ≥ K, first t with phase_t ≥ K + c), K = ceil(phase_a). */
@@ -67,7 +72,9 @@ function drawParams(rng: Rng, bg: Background, anomalies: readonly PlannedAnomaly
     if (kind === 'global-spike' || kind === 'contextual-spike') return undefined;
     if (kind === 'pattern') return { sign: 1, size: 0, cycle: drawPatternCycle(rng, bg.profile!, kp.pattern.magnitude) };
     const sign = rng.bernoulli(0.5) ? 1 : -1;
-    return { sign, size: rng.range(kp[kind].magnitude[0], kp[kind].magnitude[1]) };
+    const size = rng.range(kp[kind].magnitude[0], kp[kind].magnitude[1]);
+    // A flatline is a stuck sensor (one value, no noise) or an idling machine (one level, noise as before), 50/50.
+    return kind === 'flatline' ? { sign, size, stuck: rng.bernoulli(0.5) } : { sign, size };
   });
 }
 
@@ -105,21 +112,38 @@ export function buildStructure(rng: Rng, bg: Background, anomalies: readonly Pla
     if (d === undefined) return;
     if (kind === 'level-shift') for (let t = s; t < e; t++) level[t] += d.sign * d.size;
     else if (kind === 'trend') for (let t = s; t < n; t++) level[t] += (d.sign * d.size * Math.min(t - s + 1, e - s)) / (e - s);
-    else if (kind === 'amplitude' || kind === 'pattern') {
+    else if (kind === 'amplitude' || kind === 'pattern' || kind === 'flatline') {
       const factor = d.sign > 0 ? d.size : 1 / d.size;
+      const flat = p === undefined ? 0 : p.min + d.size * (p.max - p.min);
       for (let t = s; t < e; t++) {
         const phi = phase[t] - Math.floor(phase[t]);
-        const shape = kind === 'amplitude' ? factor * profileValue(p!, phi) : patternValue(p!, d.cycle!, phi);
+        const shape = kind === 'amplitude' ? factor * profileValue(p!, phi) : kind === 'flatline' ? flat : patternValue(p!, d.cycle!, phi);
         season[t] = dayFactor(bg, Math.floor(phase[t])) * shape;
       }
     }
   });
   const expected = new Float64Array(n);
   for (let t = 0; t < n; t++) expected[t] = level[t] + season[t];
+  let stuck: Uint8Array | undefined;
+  anomalies.forEach((_, i) => {
+    if (drawn[i]?.stuck !== true) return;
+    const [s, e] = intervals[i];
+    stuck ??= new Uint8Array(n);
+    for (let t = s; t < e; t++) [expected[t], stuck[t]] = [expected[s]!, 1];
+  });
   let activity: Float64Array | undefined;
   if (p) {
     activity = new Float64Array(n);
     for (let t = 0; t < n; t++) activity[t] = Math.min(1, Math.max(0, (season[t] - p.min) / (p.max - p.min)));
   }
-  return { expected, level, baseLevelMean: n > 0 ? levelSum / n : 0, baseSeasonMean: n > 0 ? seasonSum / n : 0, activity, intervals, phase };
+  return {
+    expected,
+    level,
+    baseLevelMean: n > 0 ? levelSum / n : 0,
+    baseSeasonMean: n > 0 ? seasonSum / n : 0,
+    activity,
+    intervals,
+    phase,
+    ...(stuck === undefined ? {} : { stuck }),
+  };
 }

@@ -110,12 +110,13 @@ export const SYNTH_TASK_PARAMS: Readonly<Record<SynthTaskName, SynthTaskParams>>
     count: [1, 2],
     maxDensity: 0.003,
     minGap: 10,
-    kinds: { pattern: 1, amplitude: 1, 'level-shift': 1 },
+    kinds: { pattern: 1, amplitude: 1, 'level-shift': 1, flatline: 1 },
     backgrounds: { daily: 1, weekly: 1 },
     mixTypes: false,
     missingRate: 0,
     profile: 'pulse',
     noiseFree: 0.5,
+    period: [48, 288],
   },
 });
 
@@ -127,6 +128,7 @@ export const ANOMALY_KIND_PARAMS: Readonly<Record<AnomalyKind, KindParams>> = Ob
   frequency: { duration: [1, 3], unit: 'cycles', magnitude: [2, 3.5], sigmas: 0 },
   amplitude: { duration: [1, 2], unit: 'cycles', magnitude: [2, 3.5], sigmas: 0 },
   pattern: { duration: [1, 2], unit: 'cycles', magnitude: [2.5, 4], sigmas: 0 },
+  flatline: { duration: [1, 2], unit: 'cycles', magnitude: [0.25, 0.75], sigmas: 0 },
 });
 
 export const BACKGROUND_PARAMS: BackgroundParams = Object.freeze({

@@ -150,6 +150,36 @@ for (let seed = 0; seed < 6; seed++) {
   });
 }
 
+const stuckSeeds: number[] = [];
+for (let seed = 0; seed < 6; seed++) {
+  test(`flatline (seed ${seed}): whole cycles from a cycle start hold one level between the cycle's low and high (stuck: one value exactly); nothing else changes`, () => {
+    const bg = daily(seed);
+    const st = buildStructure(new Rng(seed), bg, one('flatline', [300, 300 + 2 * 40 + 2], 1), ANOMALY_KIND_PARAMS);
+    const [[s, e]] = st.intervals;
+    assert.is(Math.floor(st.phase[s]) - Math.floor(st.phase[s - 1]), 1, 'starts where a cycle starts');
+    assert.is(e - s, 40);
+    const p = bg.profile!;
+    const flat = st.expected[s] - bg.level[s];
+    const m = (flat - p.min) / (p.max - p.min);
+    assert.ok(m >= 0.25 && m < 0.75, `level at ${m} of the cycle's span`);
+    const stuck = st.stuck !== undefined;
+    if (stuck) stuckSeeds.push(seed);
+    for (let t = 0; t < bg.length; t++) {
+      const season = st.expected[t] - bg.level[t];
+      if (t >= s && t < e) {
+        if (stuck) assert.ok(st.expected[t] === st.expected[s] && st.stuck![t] === 1, `stuck at ${t}`);
+        else assert.ok(Math.abs(season - flat) < 1e-12, `flat at ${t}`);
+      } else {
+        assert.ok(Math.abs(season - profileValue(p, frac(st.phase[t]))) < 1e-9, `unchanged at ${t}`);
+        assert.ok(st.stuck === undefined || st.stuck[t] === 0);
+      }
+    }
+  });
+}
+test('flatlines of seeds 0–5 are stuck in some and idle in others', () => {
+  assert.ok(stuckSeeds.length > 0 && stuckSeeds.length < 6, `stuck in seeds ${stuckSeeds}`);
+});
+
 test('the weekly factor applies to days 5 and 6 of each week only, counted from weekStart', () => {
   const bg = { ...daily(0), kind: 'weekly' as const, weekend: 0.4, weekStart: 3 };
   assert.equal(

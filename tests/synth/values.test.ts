@@ -9,12 +9,19 @@ import { SYNTH_TASKS } from '../../shared/series/labels.js';
 import { type SynthDraw, drawSynth } from '../../shared/synth/draw.js';
 import { drawPulseProfile, profileValue } from '../../shared/synth/profile.js';
 import { ANOMALY_KIND_PARAMS, BACKGROUND_PARAMS, SYNTH_TASK_PARAMS } from '../../shared/synth/tasks.js';
+import { checkSynthTaskParams } from '../../shared/synth/check-params.js';
 import { mean } from '../anomllm/helpers.js';
 
 const draws: SynthDraw[] = [];
 for (const task of SYNTH_TASKS) {
   const rng = new Rng(4242).fork(task);
   for (let i = 0; i < 150; i++) draws.push(drawSynth(rng.fork(String(i)), SYNTH_TASK_PARAMS[task]));
+}
+
+/** The smallest noise std of a series outside stuck stretches (which have none); 0 for a noise-free series. */
+function baseSigma(d: SynthDraw): number {
+  const noisy = d.rendered.sigma.filter((v) => v > 0);
+  return noisy.length === 0 ? 0 : Math.min(...noisy);
 }
 
 /** 1 where a sample is inside an anomaly or a missing stretch. */
@@ -128,7 +135,7 @@ test('every value is finite and on its series’ grid of 10^e, at most half a ba
       if (e < 0) assert.is(v, Math.round(k) / 10 ** -e, 'prints as its decimal');
     }
     if (!d.rendered.counts && d.background.sigma0 > 0) {
-      const sigma0 = Math.min(...d.rendered.sigma);
+      const sigma0 = baseSigma(d);
       assert.ok(10 ** e <= BACKGROUND_PARAMS.quantum[1] * sigma0 * (1 + 1e-9), `grid 1e${e} vs σ0 ${sigma0}`);
     }
   }
@@ -155,6 +162,36 @@ test('pulse-cycles: half its series have no noise — every normal value is its 
     if (v - p.min < 0.15 || p.max - v < 0.15) near += 1;
   }
   assert.ok(near / 512 > 0.75, `${near} of 512 near the low or the high`);
+});
+
+test('pulse-cycles draws its period from [48, 288] (5- to 30-minute samples of a day), within n / 6; the other tasks from [24, 96]', () => {
+  SYNTH_TASKS.forEach((task, k) => {
+    const mine = draws.slice(150 * k, 150 * (k + 1)).filter((d) => Number.isFinite(d.background.period));
+    const [lo, hi] = task === 'pulse-cycles' ? [48, 288] : BACKGROUND_PARAMS.period;
+    for (const d of mine) {
+      const cap = Math.max(2, Math.min(hi, Math.floor(d.series.length / BACKGROUND_PARAMS.minCycles)));
+      assert.ok(d.background.period >= Math.min(lo, cap) && d.background.period <= cap, `${task}: period ${d.background.period} of ${d.series.length} points`);
+    }
+    if (task === 'pulse-cycles') assert.ok(mine.filter((d) => d.background.period > 96).length > 10, "periods beyond the other tasks' range are drawn");
+  });
+  assert.throws(() => checkSynthTaskParams('t', { ...SYNTH_TASK_PARAMS['pulse-cycles'], period: [1, 10] }), /period/);
+});
+
+test('a flatline is stuck (one value repeated exactly) or idling (its level with noise), about half each', () => {
+  const pulse = draws.slice(150 * SYNTH_TASKS.indexOf('pulse-cycles'), 150 * (SYNTH_TASKS.indexOf('pulse-cycles') + 1));
+  let stuck = 0,
+    idle = 0;
+  for (const d of pulse) {
+    d.kinds.forEach((kind, i) => {
+      if (kind !== 'flatline') return;
+      const [s, e] = d.intervals[i]!;
+      const held = d.series.slice(s, e).every((v) => v === d.series[s]);
+      if (held) stuck++;
+      else if (d.background.sigma0 > 0) idle++;
+      if (held) for (let t = s; t < e; t++) assert.is(d.rendered.sigma[t], 0);
+    });
+  }
+  assert.ok(stuck >= 3 && idle >= 3, `${stuck} stuck, ${idle} idling with noise`);
 });
 
 test('missing stretches hold the previous value, or run on a straight line between their neighbours', () => {
@@ -187,7 +224,7 @@ test('heteroscedastic noise: σ_t stays within [σ0, σ0·(1 + h)], h < hetero h
   for (const d of draws) {
     if (d.rendered.counts) continue;
     gaussian++;
-    const lo = Math.min(...d.rendered.sigma),
+    const lo = baseSigma(d),
       hi = Math.max(...d.rendered.sigma);
     assert.ok(hi <= lo * (1 + BACKGROUND_PARAMS.hetero[1]) * (1 + 1e-9), `σ from ${lo} to ${hi}`);
     if (hi > 1.2 * lo) varying++;
