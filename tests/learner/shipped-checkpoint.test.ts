@@ -25,7 +25,7 @@ test('eval without --checkpoint runs the shipped policy and beats AnomSeer-7B on
   }
 });
 
-test('checkpoints/broad loads as documented (robust per window, D*, the slope-change scan) and answers a NAB file faithfully', () => {
+test('checkpoints/broad loads as documented (robust per window, D*, the slope-change scan, the seasonal residual) and answers a NAB file faithfully', () => {
   const dir = mkdtempSync(join(tmpdir(), 'anomseer-broad-'));
   try {
     const out = join(dir, 'detect');
@@ -54,7 +54,10 @@ test('the spec each shipped checkpoint carries is the one its README and job fil
   const broad = await loadPolicy('checkpoints/broad');
   assert.is(broad.spec.features.normalize, 'robust');
   assert.is(broad.spec.features.slopeChange, true);
+  assert.is(broad.spec.features.seasonal, true);
   assert.is(broad.spec.copyRest, true);
+  const main0 = await loadPolicy('checkpoints/default');
+  assert.not.ok(main0.spec.features.seasonal === true, 'the protocol policy has no seasonal channels');
   assert.is(broad.spec.trace, 'faithful');
   const main = await loadPolicy('checkpoints/default');
   assert.is(main.spec.features.normalize, 'none');
