@@ -10,7 +10,7 @@
  * When the CSV has a time column of date-times, each interval is also given by the time of its
  * first and its last point (`anomalies[k].startTime`, `.endTime`, ISO 8601).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { parseIntFlag, parseThreads } from './flags.js';
@@ -21,7 +21,7 @@ import { parseNormalizeMode } from '../../shared/plot/normalize.js';
 import { formatTimestamp } from '../../shared/datasets/timestamps.js';
 import type { TimeColumn } from '../../shared/datasets/values-csv.js';
 import type { Interval } from '../../shared/series/record.js';
-import { USER_DATA_CHECKPOINT, missingCheckpoint } from './eval.js';
+import { USER_DATA_CHECKPOINT_HELP, userDataCheckpoint } from './eval.js';
 import { progressBar } from './progress.js';
 
 /** One interval of the answer as result.json lists it: numbered as on the plot, with its times when the CSV has them. */
@@ -64,10 +64,7 @@ export function registerDetect(program: Command): void {
     .argument('<file>', 'a CSV with a value column (e.g. timestamp,value) or one value per line')
     .option('--column <name|index>', 'the value column (default: the first numeric, non-time column)')
     .option('--delimiter <c>', 'field separator: "," ";" or tab (default: detected from the first line)')
-    .option(
-      '--checkpoint <dir>',
-      "trained policy (default: the shipped checkpoints/broad, trained for series from elsewhere; checkpoints/default is the protocol's)",
-    )
+    .option('--checkpoint <dir>', USER_DATA_CHECKPOINT_HELP)
     .option('--out <dir>', 'where to write plot.png and result.json', 'detect-out')
     .option(
       '--normalize <mode>',
@@ -80,8 +77,7 @@ export function registerDetect(program: Command): void {
       const normalize = flags.normalize === undefined ? undefined : parseNormalizeMode(flags.normalize, '--normalize');
       const window = parseIntFlag('--window', flags.window, 16, 1984);
       const threads = parseThreads(flags.threads);
-      const dir = flags.checkpoint ?? USER_DATA_CHECKPOINT;
-      if (!existsSync(dir)) throw missingCheckpoint(dir, flags.checkpoint !== undefined);
+      const dir = userDataCheckpoint(flags.checkpoint);
       const delimiter = flags.delimiter === undefined ? undefined : parseCsvDelimiter(flags.delimiter, '--delimiter');
       const { values, column, times, timesNote } = await readValuesCsv(file, { column: flags.column, delimiter, times: true });
       if (timesNote !== undefined) process.stderr.write(`anomseer detect: warning: ${file}, ${timesNote}\n`);

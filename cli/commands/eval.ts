@@ -81,13 +81,23 @@ export const DEFAULT_CHECKPOINT = fileURLToPath(new URL('../../checkpoints/defau
  * series from elsewhere (examples/broad.yaml: other lengths, backgrounds and many anomalies,
  * each window scaled by the policy itself), which is what people bring to them.
  */
-export const USER_DATA_CHECKPOINT = fileURLToPath(new URL('../../checkpoints/broad', import.meta.url));
+const USER_DATA_CHECKPOINT = fileURLToPath(new URL('../../checkpoints/broad', import.meta.url));
 
-/** The error for a checkpoint directory that is not there: one the user named, or the shipped default of `detect`, `serve` and `export`. */
-export function missingCheckpoint(dir: string, given: boolean): ConfigError {
-  return new ConfigError(
+/** The `--checkpoint` help of `detect`, `serve` and `export`. */
+export const USER_DATA_CHECKPOINT_HELP =
+  "trained policy (default: the shipped checkpoints/broad, trained for series from elsewhere; checkpoints/default is the protocol's)";
+
+/**
+ * The checkpoint directory `detect`, `serve` and `export` run: `given` (their --checkpoint), else
+ * USER_DATA_CHECKPOINT. A ConfigError when it is not there, telling how to make the one named or
+ * the shipped default.
+ */
+export function userDataCheckpoint(given: string | undefined): string {
+  const dir = given ?? USER_DATA_CHECKPOINT;
+  if (existsSync(dir)) return dir;
+  throw new ConfigError(
     '--checkpoint',
-    given
+    given !== undefined
       ? `${dir} does not exist; train one with \`anomseer train examples/anomllm.yaml\``
       : `${dir} (the shipped policy for your own series) does not exist; train it with \`anomseer train examples/broad.yaml\` or pass --checkpoint DIR`,
   );

@@ -4,10 +4,9 @@
  * decoding procedure, a worked example and SHA256SUMS — runnable by any ONNX Runtime
  * (docs/SERVE.md "Export").
  */
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError } from '../../shared/errors.js';
-import { USER_DATA_CHECKPOINT, missingCheckpoint } from './eval.js';
+import { USER_DATA_CHECKPOINT_HELP, userDataCheckpoint } from './eval.js';
 
 interface Flags {
   onnx?: string;
@@ -19,14 +18,10 @@ export function registerExport(program: Command): void {
     .command('export')
     .description('Export a trained policy as ONNX graphs + policy.json (inputs, vocabulary, decoding) + SHA256SUMS, for any ONNX Runtime.')
     .option('--onnx <dir>', 'where to write the ONNX export (required)')
-    .option(
-      '--checkpoint <dir>',
-      "trained policy (default: the shipped checkpoints/broad, trained for series from elsewhere; checkpoints/default is the protocol's)",
-    )
+    .option('--checkpoint <dir>', USER_DATA_CHECKPOINT_HELP)
     .action(async (flags: Flags) => {
       if (flags.onnx === undefined || flags.onnx.trim() === '') throw new ConfigError('--onnx', 'is required: the directory to write the export to');
-      const checkpoint = flags.checkpoint ?? USER_DATA_CHECKPOINT;
-      if (!existsSync(checkpoint)) throw missingCheckpoint(checkpoint, flags.checkpoint !== undefined);
+      const checkpoint = userDataCheckpoint(flags.checkpoint);
       const { exportPolicy } = await import('../../serve/main.js');
       const r = await exportPolicy(checkpoint, flags.onnx);
       process.stdout.write(`exported ${checkpoint} to ${r.dir} (${(r.bytes / 1e6).toFixed(1)} MB): ${r.files.join(', ')}\n`);

@@ -9,9 +9,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
 import { validateServeOptions, SERVE_DEFAULTS } from '../../serve/options.js';
-import { USER_DATA_CHECKPOINT, missingCheckpoint } from './eval.js';
+import { USER_DATA_CHECKPOINT_HELP, userDataCheckpoint } from './eval.js';
 import { parseIntFlag, parsePortFlag, parseThreads } from './flags.js';
 
 interface Flags {
@@ -38,10 +37,7 @@ export function registerServe(program: Command): void {
     .description(
       'Serve a trained policy: POST /v1/detect over HTTP and anomseer.v1.Detect over gRPC, batching concurrent requests (bearer token; loopback by default).',
     )
-    .option(
-      '--checkpoint <dir>',
-      "trained policy (default: the shipped checkpoints/broad, trained for series from elsewhere; checkpoints/default is the protocol's)",
-    )
+    .option('--checkpoint <dir>', USER_DATA_CHECKPOINT_HELP)
     .option('--host <host>', 'address both servers bind (0.0.0.0 serves every interface over plain HTTP)', SERVE_DEFAULTS.host)
     .option('--port <n>', 'HTTP port (0 = any free port)', String(SERVE_DEFAULTS.port))
     .option('--grpc-port <n>', 'gRPC port (0 = any free port)', String(SERVE_DEFAULTS.grpcPort))
@@ -57,8 +53,7 @@ export function registerServe(program: Command): void {
     .option('--max-wait-ms <n>', 'how long the first queued window waits for others, ms', String(SERVE_DEFAULTS.maxWaitMs))
     .option('--no-batching', "decode each request's windows on their own (no batching across requests)")
     .action(async (flags: Flags) => {
-      const checkpoint = flags.checkpoint ?? USER_DATA_CHECKPOINT;
-      if (!existsSync(checkpoint)) throw missingCheckpoint(checkpoint, flags.checkpoint !== undefined);
+      const checkpoint = userDataCheckpoint(flags.checkpoint);
       const options = validateServeOptions({
         checkpoint,
         tokenFile: flags.tokenFile ?? DEFAULT_SERVE_TOKEN_FILE,
