@@ -64,6 +64,28 @@ test('make-certs.sh writes a CA, the coordinator and each client, keys readable 
 const material = (dir: string, client?: string): TlsMaterial =>
   validateTlsFlags({ ca: f(dir, 'ca.crt'), ...(client === undefined ? {} : { cert: f(dir, `${client}.crt`), key: f(dir, `${client}.key`) }) }, 'client')!;
 
+/**
+ * What a server on mutual TLS (`what`: the coordinator, a relay) refuses, reached by `call` with
+ * the given material and token: plain text, TLS without a client certificate, a client
+ * certificate of another CA and a server its CA did not sign fail the handshake (UNAVAILABLE);
+ * `good` material with a wrong token is UNAUTHENTICATED.
+ */
+async function refusesAllButItsCA(what: string, call: (tls: TlsMaterial | undefined, token?: string) => Promise<unknown>, good: TlsMaterial): Promise<void> {
+  const refused: [string, TlsMaterial | undefined][] = [
+    ['plain text', undefined],
+    ['TLS without a client certificate', material(certs)],
+    ['a client certificate of another CA', { ...material(other, 'intruder'), ca: material(certs).ca }],
+    [`a ${what} its CA did not sign`, material(other, 'intruder')],
+  ];
+  for (const [how, tls] of refused) {
+    const err = await call(tls).catch((e: unknown) => e);
+    assert.instance(err, RpcError, `${how}: ${String(err)}`);
+    assert.is((err as RpcError).grpcCode, 14, `${how}: UNAVAILABLE (the handshake fails)`);
+  }
+  const err = await call(good, 'a-wrong-token-0123456789').catch((e: unknown) => e);
+  assert.instance(err, UnauthenticatedError, `${what}: the token is still checked on top of the certificate`);
+}
+
 test('a coordinator on mTLS admits a certificate of its CA with the token, and nobody else', async () => {
   const job = smokeJob();
   const c = createCoordinator(job, { store: new MemoryStore({ jobId: 'mtls' }), clock: Date.now, logger: () => {}, records: fakeRecords(6) });
@@ -89,19 +111,7 @@ test('a coordinator on mTLS admits a certificate of its CA with the token, and n
     assert.equal(serverNameOptions(material(certs, 'worker'), `localhost:${port}`), {});
     assert.equal(serverNameOptions(material(certs, 'worker'), srv.address), { 'grpc.ssl_target_name_override': IP_SERVER_NAME });
     assert.equal(serverNameOptions(undefined, srv.address), {}, 'plain text: no name');
-    const refused: [string, TlsMaterial | undefined][] = [
-      ['plain text', undefined],
-      ['TLS without a client certificate', material(certs)],
-      ['a client certificate of another CA', { ...material(other, 'intruder'), ca: material(certs).ca }],
-      ['a coordinator its CA did not sign', material(other, 'intruder')],
-    ];
-    for (const [what, creds] of refused) {
-      const err = await status(creds).catch((e: unknown) => e);
-      assert.instance(err, RpcError, `${what}: ${String(err)}`);
-      assert.is((err as RpcError).grpcCode, 14, `${what}: UNAVAILABLE (the handshake fails)`);
-    }
-    const err = await status(material(certs, 'worker'), 'a-wrong-token-0123456789').catch((e: unknown) => e);
-    assert.instance(err, UnauthenticatedError, 'the token is still checked on top of the certificate');
+    await refusesAllButItsCA('coordinator', (tls, token) => status(tls, token), material(certs, 'worker'));
   } finally {
     await srv.close(0);
   }
@@ -130,19 +140,7 @@ test('a weight relay on mTLS: a worker certificate of the CA fetches a version; 
     const peer = relayTls(material(certs, 'status')).tls;
     assert.ok((await fetch(peer)).equals(bytes), 'by IP: the same bytes');
     assert.ok((await fetch(peer, TOKEN, `localhost:${srv.port}`)).equals(bytes), 'by name: the same bytes');
-    const refused: [string, TlsMaterial | undefined][] = [
-      ['plain text', undefined],
-      ['TLS without a client certificate', material(certs)],
-      ['a client certificate of another CA', { ...material(other, 'intruder'), ca: material(certs).ca }],
-      ['a relay its CA did not sign', material(other, 'intruder')],
-    ];
-    for (const [what, tls] of refused) {
-      const err = await fetch(tls).catch((e: unknown) => e);
-      assert.instance(err, RpcError, `${what}: ${String(err)}`);
-      assert.is((err as RpcError).grpcCode, 14, `${what}: UNAVAILABLE (the handshake fails)`);
-    }
-    const err = await fetch(peer, 'a-wrong-token-0123456789').catch((e: unknown) => e);
-    assert.instance(err, UnauthenticatedError, 'the token is still checked on top of the certificate');
+    await refusesAllButItsCA('relay', (tls, token) => fetch(tls, token), peer!);
   } finally {
     await srv.close();
   }
