@@ -17,9 +17,9 @@
 //   TEST_IDLE_S=300     stop a file whose processes have been idle this long, seconds
 //   TEST_TIMEOUT_S=3600 stop a file after this long whatever it does, seconds
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { buildStatus } from '../bin/build-status.mjs';
 import { build } from './build.mjs';
 
@@ -48,6 +48,11 @@ if (!status.current) {
   const r = await build();
   console.log(`[run-tests] ${status.reason}: rebuilt dist/ in ${(r.ms / 1000).toFixed(1)}s`);
 }
+
+// One directory per run where test files reserve the fixed ports they hand to servers they start
+// (tests/helpers/ports.ts), so two files running at once never draw the same one.
+const portsDir = mkdtempSync(join(tmpdir(), 'anomseer-test-ports-'));
+process.on('exit', () => rmSync(portsDir, { recursive: true, force: true }));
 
 const files = walk(join(root, 'tests')).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
@@ -99,7 +104,7 @@ function runOne(file) {
     const started = Date.now();
     const child = spawn(process.execPath, ['--import', 'tsx', file], {
       cwd: root,
-      env: { ...process.env, FORCE_COLOR: '0' },
+      env: { ...process.env, FORCE_COLOR: '0', ANOMSEER_TEST_PORTS: portsDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -27,7 +27,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../shared/rng.js';
-import { freePort, startRedis } from '../helpers/redis.js';
+import { freePort } from '../helpers/ports.js';
+import { startRedis } from '../helpers/redis.js';
 import { EVENT_LIMIT_MS, within } from '../helpers/wait.js';
 import { unary } from '../../proto/call.js';
 import { clients } from './helpers.js';

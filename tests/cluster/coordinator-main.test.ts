@@ -13,7 +13,8 @@ import type { WeightsClient } from '../../proto/types.js';
 import { runCoordinator } from '../../coordinator/main.js';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { freePort, startRedis } from '../helpers/redis.js';
+import { freePort } from '../helpers/ports.js';
+import { startRedis } from '../helpers/redis.js';
 import { within } from '../helpers/wait.js';
 import { TOKEN, clients } from './helpers.js';
 

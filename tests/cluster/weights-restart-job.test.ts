@@ -20,6 +20,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../helpers/ports.js';
 import { startRedis } from '../helpers/redis.js';
 import type { RedisServer } from '../helpers/redis.js';
 import { EVENT_LIMIT_MS, within } from '../helpers/wait.js';
@@ -115,7 +116,7 @@ for (const c of CASES) {
       ]);
     try {
       await redis.connect().flushall();
-      const first = coordinator('127.0.0.1:0');
+      const first = coordinator(`127.0.0.1:${await freePort()}`); // outside the ephemeral range: the second gets it back
       const address = (await first.waitFor(/listening on (\S+)/, LIMIT))[1]!;
       const summaryFile = join(dir, 'summary.json');
       const learner = startRole('learner', ['learner', 'examples/smoke.yaml', ...setFlags, '--coordinator', address, '--summary', summaryFile]);

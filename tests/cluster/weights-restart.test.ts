@@ -14,6 +14,7 @@ import { encodePublishedWeights } from '../../shared/policy/published-weights.js
 import { initParams } from '../../shared/policy/model-config.js';
 import { policySpecFromJob } from '../../shared/policy/spec.js';
 import { Rng } from '../../shared/rng.js';
+import { freePort } from '../helpers/ports.js';
 import { startRedis } from '../helpers/redis.js';
 import type { RedisServer } from '../helpers/redis.js';
 import { eventually, within } from '../helpers/wait.js';
@@ -32,7 +33,8 @@ test.after(async () => {
 
 const LIMIT = 180_000;
 
-function coordinator(sets: string[], listen = '127.0.0.1:0'): Proc {
+/** A coordinator on `listen`: a port outside the ephemeral range, so the restarted one gets it back. */
+function coordinator(sets: string[], listen: string): Proc {
   return startRole('coordinator', [
     'coordinator',
     'examples/smoke.yaml',
@@ -59,7 +61,7 @@ test('coordinator SIGKILLed right after "version 3 … published": its worker, t
   const job = smokeJob(Object.fromEntries(sets.map((x) => x.split('='))));
   const spec = policySpecFromJob(job);
   const file = (seed: number) => encodePublishedWeights(spec, initParams(spec.model, new Rng(seed)), 1);
-  const first = coordinator(sets);
+  const first = coordinator(sets, `127.0.0.1:${await freePort()}`);
   const address = (await first.waitFor(/listening on (\S+)/, LIMIT))[1]!;
   const jobId = (await first.waitFor(/job (\S+) listening/))[1]!;
   let cl = clients(address); // the test is the learner
@@ -118,7 +120,7 @@ test('after a restart the latest version is read back from Redis, which keeps on
   const job = smokeJob(Object.fromEntries(sets.map((s) => s.split('='))));
   const spec = policySpecFromJob(job);
   const file = (seed: number) => encodePublishedWeights(spec, initParams(spec.model, new Rng(seed)), 1);
-  const first = coordinator(sets);
+  const first = coordinator(sets, `127.0.0.1:${await freePort()}`);
   const address = (await first.waitFor(/listening on (\S+)/, LIMIT))[1]!;
   const jobId = (await first.waitFor(/job (\S+) listening/))[1]!;
   let cl = clients(address);

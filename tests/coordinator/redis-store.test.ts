@@ -7,7 +7,8 @@ import { RedisStore, jobKeys, loadScripts } from '../../coordinator/state/redis-
 import { parseRedisTarget, redisConnector } from '../../coordinator/state/redis-connection.js';
 import { JobStateError, UnavailableError } from '../../proto/errors.js';
 import { ConfigError } from '../../shared/errors.js';
-import { freePort, redisServerBinary, startRedis } from '../helpers/redis.js';
+import { freePort } from '../helpers/ports.js';
+import { redisServerBinary, startRedis } from '../helpers/redis.js';
 import { eventually, within } from '../helpers/wait.js';
 import type { RedisServer } from '../helpers/redis.js';
 import { MemoryStore } from '../../coordinator/state/memory-store.js';

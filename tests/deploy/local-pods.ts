@@ -19,7 +19,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../helpers/redis.js';
+import { freePort } from '../helpers/ports.js';
 import type { YamlDoc } from './deploy-files.js';
 
 export interface ManifestContainer {

@@ -1,5 +1,5 @@
 /**
- * A real redis-server for integration tests: a free loopback port (bind port 0, read it, close),
+ * A real redis-server for integration tests: a free loopback port (./ports.ts),
  * `redis-server --port P --bind 127.0.0.1 --save "" --appendonly no [--requirepass PW]`, wait until
  * it answers PING as itself (INFO's process_id; with the generous limit of ./wait.ts), and stop()
  * kills it; restart() kills it and starts a new one on the same port (without persistence: the
@@ -11,11 +11,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { EVENT_LIMIT_MS, eventually } from './wait.js';
+import { freePort } from './ports.js';
 
 export interface RedisServer {
   readonly host: string;
@@ -33,19 +33,6 @@ export interface RedisServer {
   restart(): Promise<void>;
   /** The running server's pid. */
   readonly pid: number | undefined;
-}
-
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** The redis-server binary, or an Error telling how to install it. */
