@@ -86,6 +86,7 @@ import { timerpoStep } from './timerpo-step.js';
 import { evalSubset } from './trainer.js';
 import type { TrainDeps, TrainSummary } from './trainer.js';
 import { evaluateParams, makeOptimizer, runWarmStart, saveStepCheckpoint } from './training-parts.js';
+import { applyInitWeights, initWeightsOf } from './init-from.js';
 import { PlanAccounting, validateClusterProgress } from './plan-accounting.js';
 
 export interface RemoteDeps extends TrainDeps {
@@ -195,6 +196,9 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
       `the coordinator runs job "${status0.job_id}", this learner's config is "${jobIdOf(job)}"; start both from the same job file and --set flags`,
     );
   }
+  const spec = policySpecFromJob(job);
+  // A fresh run checks train.initFrom before it claims its directory (trainer.ts does the same).
+  const earlyInit = deps.resume === true ? undefined : await initWeightsOf(job, spec);
   // The run directory is this learner's (shared/checkpoint/run-dir.ts), as for `anomseer train`.
   const claim = claimRunDir(
     job.outputDir,
@@ -202,7 +206,6 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
     { resume: deps.resume ?? false },
   );
   const rng = new Rng(job.seed);
-  const spec = policySpecFromJob(job);
   const tokenizer = tokenizerOf(spec);
   const cache = new PromptCache(spec, tokenizer);
   const train = await trainingRecords(job);
@@ -226,6 +229,13 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   const resumed: TrainingState | undefined = from === undefined ? undefined : await loadTrainingState(from, spec);
   const inRl = resumed?.progress.stage === 'rl';
   if (resumed !== undefined) for (const [k, v] of Object.entries(resumed.params)) params[k]!.set(v);
+  else {
+    const init = earlyInit ?? (await initWeightsOf(job, spec));
+    if (init !== undefined) {
+      applyInitWeights(params, init);
+      deps.log(`learner: starting from the weights of ${init.dir} (model.safetensors sha256 ${init.sha256.slice(0, 12)}…)`);
+    }
+  }
   const clusterProgress = inRl ? validateClusterProgress(resumed!.progress.cluster, `${from}/state.json`) : undefined;
   const resumedStep = inRl ? resumed!.progress.stageStep : 0;
   const accounting = clusterProgress === undefined ? new PlanAccounting(plan) : PlanAccounting.restore(plan, resumedStep, clusterProgress);

@@ -32,6 +32,7 @@ import { timerpoStep } from './timerpo-step.js';
 import { RunRecorder } from './run-recorder.js';
 import type { TrainEvent } from '../shared/training/events.js';
 import { evaluateParams, makeOptimizer, runWarmStart, saveStepCheckpoint } from './training-parts.js';
+import { applyInitWeights, initWeightsOf } from './init-from.js';
 import { configHashOf, jobIdOf, planSteps, recordIdOf } from '../shared/job/plan.js';
 import { latestCheckpoint } from '../shared/checkpoint/checkpoint-dir.js';
 import { claimRunDir } from '../shared/checkpoint/run-dir.js';
@@ -92,6 +93,9 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
   const started = deps.clock().getTime();
   const rng = new Rng(job.seed);
   const spec: PolicySpec = policySpecFromJob(job);
+  // A fresh run checks train.initFrom before it claims its directory: a wrong one then stops
+  // the run with nothing written (a resumed run continues from its own checkpoint instead).
+  const earlyInit = deps.resume === true ? undefined : await initWeightsOf(job, spec);
   const claim = claimRunDir(
     job.outputDir,
     { jobId: jobIdOf(job), configHash: configHashOf(job), createdAt: deps.clock().toISOString() },
@@ -118,7 +122,14 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
   if (resumed !== undefined) {
     for (const [k, v] of Object.entries(resumed.params)) params[k]!.set(v);
     deps.log(`train: resuming ${job.outputDir} from ${from} (${resumed.progress.stage} step ${resumed.progress.stageStep})`);
-  } else if (claim === 'resumed') deps.log(`train: ${job.outputDir} has no checkpoint yet; starting the run from the beginning`);
+  } else {
+    if (claim === 'resumed') deps.log(`train: ${job.outputDir} has no checkpoint yet; starting the run from the beginning`);
+    const init = earlyInit ?? (await initWeightsOf(job, spec));
+    if (init !== undefined) {
+      applyInitWeights(params, init);
+      deps.log(`train: starting from the weights of ${init.dir} (model.safetensors sha256 ${init.sha256.slice(0, 12)}…)`);
+    }
+  }
   const model = await LearnerModel.create(spec.model, { clipEps: job.timerpo.clipEps, klCoef: job.timerpo.klCoef, entropyCoef: job.timerpo.entropyCoef }, deps);
   const runOpts = { device: deps.device, threads: deps.threads };
   let weightVersion = resumed?.weightVersion ?? 0;

@@ -258,6 +258,11 @@ const TRAIN = t.object(
     checkpointEvery: t.number({ integer: true, min: 0, default: 50, doc: 'Save a checkpoint every N steps; 0 saves only at the end.' }),
     evalEvery: t.number({ integer: true, min: 0, default: 50, doc: 'Evaluate every N steps; 0 never evaluates during training.' }),
     evalCount: t.number({ integer: true, min: 1, max: 1_000_000, default: 20, doc: 'Series per task in each periodic eval.' }),
+    initFrom: t.string({
+      default: 'none',
+      allowed: 'none, or a checkpoint directory',
+      doc: "Start from a trained policy's weights (a checkpoint or shipped policy directory, e.g. checkpoints/broad) instead of a random initialisation; it must be this job's model (sizes, inputs, vocabulary). The warm start, if enabled, and RL continue from it.",
+    }),
     warmStart: WARM_START,
   },
   { doc: 'The training loop.' },
