@@ -27,18 +27,23 @@ interface Difference {
   readonly ours: unknown;
 }
 
-/** The first place (in sorted key order) two JSON-like values differ, or undefined when equal. */
-function firstDifference(theirs: unknown, ours: unknown, path: string): Difference | undefined {
-  if (theirs === ours) return undefined;
+/** Every place (in sorted key order) two JSON-like values differ. */
+function differences(theirs: unknown, ours: unknown, path: string, out: Difference[] = []): Difference[] {
+  if (theirs === ours) return out;
   const isObj = (v: unknown) => typeof v === 'object' && v !== null;
-  if (!isObj(theirs) || !isObj(ours) || Array.isArray(theirs) !== Array.isArray(ours)) return { path, theirs, ours };
+  if (!isObj(theirs) || !isObj(ours) || Array.isArray(theirs) !== Array.isArray(ours)) {
+    out.push({ path, theirs, ours });
+    return out;
+  }
   const a = theirs as Record<string, unknown>,
     b = ours as Record<string, unknown>;
-  for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-    const d = firstDifference(a[k], b[k], Array.isArray(a) ? `${path}[${k}]` : path === '' ? k : `${path}.${k}`);
-    if (d !== undefined) return d;
+  // A list that differs (the vocabulary) is one difference, not one per entry.
+  if (Array.isArray(a) && JSON.stringify(a) !== JSON.stringify(b)) {
+    out.push({ path, theirs: `${a.length} entries`, ours: `${(ours as unknown[]).length} entries` });
+    return out;
   }
-  return undefined;
+  for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) differences(a[k], b[k], path === '' ? k : `${path}.${k}`, out);
+  return out;
 }
 
 const show = (v: unknown): string => {
@@ -67,9 +72,11 @@ export function initMismatch(ours: PolicySpec, theirs: PolicySpec): string | und
     trace: s.trace ?? 'free',
     copyRest: s.copyRest === true,
   });
-  const d = firstDifference(part(theirs), part(ours), '');
-  if (d === undefined) return undefined;
-  return `${PART_KEYS[d.path.split(/[.[]/)[0]!]} differ at ${d.path}: the checkpoint has ${show(d.theirs)}, this job ${show(d.ours)}`;
+  const ds = differences(part(theirs), part(ours), '');
+  if (ds.length === 0) return undefined;
+  const parts = [...new Set(ds.map((d) => PART_KEYS[d.path.split('.')[0]!]))].join(' and ');
+  const listed = ds.slice(0, 4).map((d) => `${d.path} (checkpoint ${show(d.theirs)}, job ${show(d.ours)})`);
+  return `${parts} differ: ${listed.join(', ')}${ds.length > 4 ? ` and ${ds.length - 4} more` : ''}`;
 }
 
 export interface InitWeights {

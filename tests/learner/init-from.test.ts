@@ -67,10 +67,7 @@ test('a checkpoint of another model stops the run before it writes anything, nam
     assert.unreachable('another model must be refused');
   } catch (e) {
     assert.instance(e, ConfigError);
-    assert.match(
-      (e as Error).message,
-      /^train\.initFrom: .* is not this job's model — the model's sizes .* differ at model\.\w+: the checkpoint has \d+, this job \d+/,
-    );
+    assert.match((e as Error).message, /^train\.initFrom: .* is not this job's model — the model's sizes .* differ: .*model\.width \(checkpoint 16, job 8\)/);
   }
   assert.not.ok(existsSync(join(dir, 'run.json')), 'nothing was claimed');
 
@@ -103,7 +100,10 @@ test('the shipped broad policy can start its own job, not the main job (its inpu
     assert.unreachable('the main job has no seasonal channels');
   } catch (e) {
     assert.instance(e, ConfigError);
-    assert.match((e as Error).message, /the input features \(policy\.inputs, .*\) differ at features\./);
+    assert.match(
+      (e as Error).message,
+      /the input features \(policy\.inputs, .*\) differ: .*features\.normalize \(checkpoint \"robust\", job \"none\"\), features\.seasonal \(checkpoint true, job nothing\)/,
+    );
   }
 });
 
