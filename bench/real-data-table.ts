@@ -8,9 +8,14 @@
  * Per file: points, label windows (the record's intervals, i.e. the NAB windows after
  * merging), the class each model answered (✓/✗ when the truth is known — NAB labels say
  * where, not which kind, so only a file without windows has a known class, `normal`), and
- * affiliation F1, point-wise F1 and IoU in percent, the two models side by side.
+ * affiliation F1, point-wise F1 and IoU in percent, the two models side by side. A second table
+ * reads the same answers by events (shared/eval/events.ts): label windows found, false-alarm
+ * intervals and the share of the file marked — on NAB's wide windows point-wise F1 grows with
+ * how much a model marks, and these say whether it found the windows or covered the file.
  */
 import { type EvalReport, type Prediction, type SeriesScore, scoreAll } from '../shared/eval/score.js';
+import { eventScore } from '../shared/eval/events.js';
+import type { EventScore } from '../shared/eval/events.js';
 import { CATEGORIES } from '../shared/series/labels.js';
 import type { SeriesRecord } from '../shared/series/record.js';
 
@@ -23,6 +28,8 @@ export interface FileScore {
   readonly affiliationF1: number;
   readonly pointF1: number;
   readonly iou: number;
+  /** Windows found, false alarms, share marked (shared/eval/events.ts). */
+  readonly events: EventScore;
 }
 
 export interface FileRow {
@@ -53,8 +60,9 @@ export interface RealDataTable {
 const pct = (x: number) => 100 * x;
 const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
 
-function fileScore(s: SeriesScore, p: Prediction | undefined): FileScore {
+function fileScore(r: SeriesRecord, s: SeriesScore, p: Prediction | undefined): FileScore {
   return {
+    events: eventScore(r.intervals, p?.intervals ?? [], r.series.length),
     type: p?.type ?? '—',
     classCorrect: s.typeKnown ? s.classCorrect : null,
     affiliationF1: pct(s.affiliation.f1),
@@ -85,8 +93,8 @@ export function realDataTable(
     points: r.series.length,
     labelWindows: r.intervals.length,
     truth: r.type,
-    policy: fileScore(reports.policy.series[i]!, policy.get(r.id)),
-    baseline: fileScore(reports.baseline.series[i]!, baseline.get(r.id)),
+    policy: fileScore(r, reports.policy.series[i]!, policy.get(r.id)),
+    baseline: fileScore(r, reports.baseline.series[i]!, baseline.get(r.id)),
   }));
   return { rows, overall: { policy: overallOf(reports.policy), baseline: overallOf(reports.baseline) }, reports };
 }
@@ -112,6 +120,36 @@ export function fileTableMarkdown(t: RealDataTable, names: (id: string) => strin
   lines.push(
     `| **all ${t.rows.length} files** | ${int(points)} | ${windows} | ${acc(p)} | ${acc(b)} | **${f1(p.affiliationF1)}** | **${f1(b.affiliationF1)}** | **${f1(p.pointF1)}** | **${f1(b.pointF1)}** | **${f1(p.iou)}** | **${f1(b.iou)}** |`,
   );
+  return lines.join('\n');
+}
+
+/**
+ * The same answers by events, as Markdown: per file the label windows found, the false-alarm
+ * intervals and the share of the file marked (percent), the two models side by side; the last
+ * row sums windows and false alarms over all files and gives the mean share marked.
+ */
+export function eventTableMarkdown(t: RealDataTable, names: (id: string) => string = (id) => id): string {
+  const head =
+    '| file | label windows | windows found: policy | windows found: baseline | false alarms: policy | false alarms: baseline | % marked: policy | % marked: baseline |';
+  const lines = [head, `|${'---|'.repeat(8)}`];
+  const cells = (a: EventScore, b: EventScore) => [
+    a.windowsFound,
+    b.windowsFound,
+    a.falseAlarms,
+    b.falseAlarms,
+    f1(pct(a.markedShare)),
+    f1(pct(b.markedShare)),
+  ];
+  for (const r of t.rows) lines.push(`| ${[names(r.id), r.labelWindows, ...cells(r.policy.events, r.baseline.events)].join(' | ')} |`);
+  const sum = (side: 'policy' | 'baseline'): EventScore => ({
+    windowsFound: t.rows.reduce((s, r) => s + r[side].events.windowsFound, 0),
+    windows: t.rows.reduce((s, r) => s + r.labelWindows, 0),
+    falseAlarms: t.rows.reduce((s, r) => s + r[side].events.falseAlarms, 0),
+    markedShare: mean(t.rows.map((r) => r[side].events.markedShare)),
+  });
+  const p = sum('policy'),
+    b = sum('baseline');
+  lines.push(`| ${[`**all ${t.rows.length} files**`, p.windows, ...cells(p, b).map((c) => `**${c}**`)].join(' | ')} |`);
   return lines.join('\n');
 }
 

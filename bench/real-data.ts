@@ -32,7 +32,7 @@ import { type EvalReport, type Prediction, reportToJson } from '../shared/eval/s
 import type { SeriesRecord } from '../shared/series/record.js';
 import { runBaseline } from '../cli/commands/baseline.js';
 import { writeBenchSection } from './bench-doc.js';
-import { extraCategories, fileTableMarkdown, realDataTable, summaryHead, summaryRow } from './real-data-table.js';
+import { extraCategories, eventTableMarkdown, fileTableMarkdown, realDataTable, summaryHead, summaryRow } from './real-data-table.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const USAGE = 'usage: node --import tsx bench/real-data.ts [--checkpoint DIR] [--threads N] [--window N] [--synth-count N] [--dry-run]';
@@ -173,6 +173,12 @@ const section = [
   'NAB says where, not which kind, so only a file without windows has a known class (`normal`): ✓/✗ marks a class that can be checked.',
   '',
   fileTableMarkdown(nab, (id) => `\`${id}\``),
+  '',
+  'The same answers by events (`shared/eval/events.ts`): a label window is found when an answered interval touches it; an answered',
+  "interval touching no window is a false alarm. NAB's windows are wide (10 % of a file), so point-wise F1 on NAB grows with how much",
+  'of a file an answer marks; these columns say whether a model found the windows or covered the file.',
+  '',
+  eventTableMarkdown(nab, (id) => `\`${id}\``),
   '',
   `### synth:eval — the broader generator's eval split (\`${SYNTH}\`, ${synthRecords.length.toLocaleString('en-US')} series, ${synthPoints.toLocaleString('en-US')} points)`,
   '',

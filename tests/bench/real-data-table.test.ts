@@ -3,7 +3,7 @@
 // means; figures worked out by hand below.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fileTableMarkdown, realDataTable, summaryHead, summaryRow } from '../../bench/real-data-table.js';
+import { eventTableMarkdown, fileTableMarkdown, realDataTable, summaryHead, summaryRow } from '../../bench/real-data-table.js';
 import type { Prediction } from '../../shared/eval/score.js';
 import type { AnomalyType } from '../../shared/series/labels.js';
 import type { Interval, SeriesRecord } from '../../shared/series/record.js';
@@ -87,6 +87,21 @@ test('the overall row is the mean over files, class accuracy over files of known
     md[5],
     `| **all 3 files** | 30 | 2 | class acc 100.0 (1 known) | class acc 0.0 (1 known) | **${aff.toFixed(1)}** | **0.0** | **83.3** | **0.0** | **77.8** | **0.0** |`,
   );
+});
+
+test('the event table: windows found, false alarms and share marked per file, summed over files', () => {
+  const records = cases.map((c) => c[1]);
+  const policy = new Map(cases.flatMap(([, r, p]) => (p === undefined ? [] : [[r.id, p] as const])));
+  const baseline = new Map(cases.flatMap(([, r, , b]) => (b === undefined ? [] : [[r.id, b] as const])));
+  const md = eventTableMarkdown(realDataTable(records, policy, baseline)).split('\n');
+  assert.is(md.length, 2 + 3 + 1);
+  // a: policy finds [2, 5) with 3 of 10 points; the baseline is silent.
+  assert.is(md[2], '| a | 1 | 1 | 0 | 0 | 0 | 30.0 | 0.0 |');
+  // b (normal): the policy is silent; the baseline's [0, 3) touches no window — a false alarm, 30 % marked.
+  assert.is(md[3], '| b | 0 | 0 | 0 | 0 | 1 | 0.0 | 30.0 |');
+  // c: [2, 6) touches [0, 4): found; the baseline gave no answer.
+  assert.is(md[4], '| c | 1 | 1 | 0 | 0 | 0 | 40.0 | 0.0 |');
+  assert.is(md[5], '| **all 3 files** | 2 | **2** | **0** | **0** | **1** | **23.3** | **10.0** |');
 });
 
 test('the summary row puts a report in the paper columns, then its own categories', () => {
