@@ -16,7 +16,7 @@ import { ESTIMATORS, type EstimatorName } from '../timerpo/advantage.js';
 import { OT_DEFAULTS } from '../timerpo/sinkhorn.js';
 import { SURROGATE_DEFAULTS } from '../timerpo/surrogate.js';
 import { DEFAULT_REWARD_WEIGHTS, validateRewardWeights } from '../reward/reward.js';
-import { FIT_MODES } from '../datasets/fit-length.js';
+import { FIT_MODES, WINDOW_OFFSETS } from '../datasets/fit-length.js';
 import { SCHEDULES, type ScheduleName } from '../optim/schedule.js';
 import { compile } from './compile.js';
 import { type Infer, t } from './schema.js';
@@ -38,6 +38,10 @@ const DATA = t.object(
     fit: t.enum(FIT_MODES, {
       default: 'window',
       doc: 'How a record of another length becomes prompts: cut into windows, mean-pool to the length, or keep as is.',
+    }),
+    windowOffset: t.enum(WINDOW_OFFSETS, {
+      default: 'start',
+      doc: "Where a long training record's first window starts (fit: window): at its first point, or at a point drawn from its id in [0, min(seriesLength, n − seriesLength)], so windows meet cycles at every phase. Eval and detect always window from the first point.",
     }),
   },
   { doc: 'Where the series come from and how they are shaped into prompts.' },

@@ -11,7 +11,7 @@
 import { ConfigError } from '../errors.js';
 import type { SeriesRecord } from '../series/record.js';
 import { resampleRecord } from './resample.js';
-import { windowRecord } from './window.js';
+import { idWindowOffset, windowRecord } from './window.js';
 
 export const FIT_MODES = ['window', 'resample', 'none'] as const;
 export type FitMode = (typeof FIT_MODES)[number];
@@ -22,13 +22,26 @@ export interface FitOptions {
   readonly mode: FitMode;
   /** Window stride for `window` mode; defaults to `length`. */
   readonly stride?: number;
+  /**
+   * Where `window` mode's first window starts: at the series' first point (`start`, the
+   * default), or at a point drawn from the record's id (`random`, `idWindowOffset`) —
+   * training windows that meet a series' cycles at every phase.
+   */
+  readonly windowOffset?: WindowOffset;
 }
+
+export const WINDOW_OFFSETS = ['start', 'random'] as const;
+export type WindowOffset = (typeof WINDOW_OFFSETS)[number];
 
 /** Bring one record to `length` points; always returns a list (windowing can give several). */
 export function fitToLength(record: SeriesRecord, opts: FitOptions): SeriesRecord[] {
   switch (opts.mode) {
     case 'window':
-      return windowRecord(record, { length: opts.length, ...(opts.stride !== undefined ? { stride: opts.stride } : {}) });
+      return windowRecord(record, {
+        length: opts.length,
+        ...(opts.stride !== undefined ? { stride: opts.stride } : {}),
+        ...(opts.windowOffset === 'random' ? { offset: idWindowOffset(record.id, record.series.length, opts.length) } : {}),
+      });
     case 'resample':
       return [resampleRecord(record, opts.length)];
     case 'none':

@@ -25,5 +25,5 @@ export { parseValuesCsv, readValuesCsv, type ValuesCsv, type ValuesCsvOptions } 
 export { parseDataSpec, formatDataSpec, loadDataSpec, loadDataSpecSync, DATA_SPEC_FORMS, type DataSpec, type LoadOptions } from './spec.js';
 export { windowStarts, windowRecord, clipToWindow, windowId, parseWindowId, mergeWindowIntervals, type WindowOptions } from './window.js';
 export { resampleSeries, resampleRecord, toResampledInterval, toOriginalInterval } from './resample.js';
-export { fitToLength, fitAllToLength, FIT_MODES, type FitMode, type FitOptions } from './fit-length.js';
+export { fitToLength, fitAllToLength, FIT_MODES, WINDOW_OFFSETS, type FitMode, type FitOptions, type WindowOffset } from './fit-length.js';
 export { runsToIntervals, mergeIntervals } from './text.js';

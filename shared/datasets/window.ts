@@ -11,6 +11,7 @@
  * Example: n = 2500, length = 1000, stride = 1000 → starts [0, 1000, 1500];
  * an answer [100, 200) in window 2 is original [1600, 1700).
  */
+import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 import { dominantType } from '../series/record.js';
 import type { Interval, IntervalType, SeriesRecord } from '../series/record.js';
@@ -70,6 +71,27 @@ export interface WindowOptions {
   readonly length: number;
   /** Points between window starts, in [1, length]; defaults to `length` (no overlap). */
   readonly stride?: number;
+  /**
+   * Where the first window starts, in [0, n − length] (default 0): the points before it are
+   * left out. Training only (`idWindowOffset`); detection and eval cover every point from 0.
+   */
+  readonly offset?: number;
+}
+
+/**
+ * The first window's start for `data.windowOffset: random`: a point in
+ * [0, min(length, n − length)] drawn from the record's id (its sha256), so every process of a
+ * job cuts the same windows, and a long series' cycles meet the window edges at a phase of their
+ * own rather than always at the series' first point. 0 for a series of at most `length` points.
+ *
+ * Example: id "synth-train-pulse-cycles-17", n = 2,880, length = 1,000 → some offset o in
+ * [0, 1000]; windows then start at o, o + 1000 and, pulled back, 1,880.
+ */
+export function idWindowOffset(id: string, n: number, length: number): number {
+  const span = Math.min(length, n - length);
+  if (span <= 0) return 0;
+  const h = createHash('sha256').update(`window-offset:${id}`).digest();
+  return h.readUInt32BE(0) % (span + 1);
 }
 
 /**
@@ -77,11 +99,19 @@ export interface WindowOptions {
  * (clipped, window-local); a window with none is `normal`, otherwise it keeps
  * the parent's type — or, for a record with per-interval types, the type covering
  * most of the window's own anomalous points (and the window keeps its intervals' types). ids are `<id>#w<start>`. A series of at most `length`
- * points is returned whole, unchanged (same object, same id).
+ * points is returned whole, unchanged (same object, same id). With an `offset`, the windows are
+ * those of the series from `offset` on, at their absolute starts.
  */
 export function windowRecord(record: SeriesRecord, opts: WindowOptions): SeriesRecord[] {
   const n = record.series.length;
-  const starts = windowStarts(n, opts.length, opts.stride ?? opts.length);
+  const offset = opts.offset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0 || (offset > 0 && offset > n - opts.length)) {
+    throw new ConfigError(
+      'offset',
+      `${offset} for a series of ${n} points and windows of ${opts.length}; use an integer in [0, ${Math.max(0, n - opts.length)}]`,
+    );
+  }
+  const starts = windowStarts(n - offset, opts.length, opts.stride ?? opts.length).map((s) => s + offset);
   if (n <= opts.length) return [record];
   return starts.map((start) => {
     const intervals: Interval[] = [];

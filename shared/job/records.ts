@@ -5,7 +5,8 @@
  * - training prompts: the labelled records of `data.train`, each brought to
  *   `data.seriesLength` points by `data.fit` — cut into windows at full resolution (default),
  *   mean-pooled, or kept whole. A record already at most that long stays itself (same id), so
- *   the AnomLLM protocol's 1000-point records are the prompts as they are.
+ *   the AnomLLM protocol's 1000-point records are the prompts as they are. With
+ *   `data.windowOffset: random` a long record's windows start at a point drawn from its id.
  * - eval records: the labelled records of `data.eval`, whole; a record longer than the
  *   policy's window is answered window by window and merged, exactly as `detect` does
  *   (shared/policy/inference.ts), so eval and detect agree on the same file.
@@ -27,7 +28,7 @@ const labelled = (records: readonly SeriesRecord[]) => records.filter((r) => r.t
 
 /** The training prompts of a job (see the file comment). */
 export async function trainingRecords(job: JobConfig): Promise<SeriesRecord[]> {
-  const fit = { length: job.data.seriesLength, mode: job.data.fit };
+  const fit = { length: job.data.seriesLength, mode: job.data.fit, windowOffset: job.data.windowOffset };
   return loadDataSpec(job.data.train, { prepare: (records) => labelled(records).flatMap((r) => fitToLength(r, fit)) });
 }
 

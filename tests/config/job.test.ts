@@ -20,7 +20,7 @@ test('the defaults are the paper defaults (docs/METHOD.md §5–§6)', () => {
   const j = DEFAULT_JOB;
   assert.is(j.seed, 3407);
   assert.is(j.outputDir, 'runs/anomseer');
-  assert.equal(j.data, { train: 'anomllm:train', eval: 'anomllm:eval', seriesLength: 1000, fit: 'window' });
+  assert.equal(j.data, { train: 'anomllm:train', eval: 'anomllm:eval', seriesLength: 1000, fit: 'window', windowOffset: 'start' });
   assert.equal(j.policy.inputs, { plot: true, values: true, analyses: false, detector: false, detectorOrdinals: false, slopeChange: false, seasonal: false });
   assert.equal([j.policy.rasterHeight, j.policy.rasterWidth], [64, 256]);
   assert.equal([j.rollout.groupSize, j.rollout.promptsPerStep, j.rollout.temperature], [5, 128, 1]);

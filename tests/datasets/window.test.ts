@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { Rng } from '../../shared/rng.js';
 import { ConfigError } from '../../shared/errors.js';
 import { type Interval, type SeriesRecord, validateRecord } from '../../shared/series/record.js';
-import { clipToWindow, mergeWindowIntervals, parseWindowId, windowRecord, windowStarts } from '../../shared/datasets/window.js';
+import { clipToWindow, idWindowOffset, mergeWindowIntervals, parseWindowId, windowRecord, windowStarts } from '../../shared/datasets/window.js';
+import { fitToLength } from '../../shared/datasets/fit-length.js';
 
 const startCases: [number, number, number, number[]][] = [
   [2500, 1000, 1000, [0, 1000, 1500]],
@@ -210,6 +211,79 @@ test('mergeWindowIntervals shifts by the window start, joins pieces cut at an ed
 test('parseWindowId reads back the parent id and start, even when the parent holds #', () => {
   assert.equal(parseWindowId('a#b.csv#w1500'), { parent: 'a#b.csv', start: 1500 });
   assert.is(parseWindowId('plain-id'), undefined);
+});
+
+test('idWindowOffset: the same for the same id, spread over [0, min(length, n − length)], 0 for a short series', () => {
+  const offsets = Array.from({ length: 2000 }, (_, i) => idWindowOffset(`synth-train-pulse-cycles-${i}`, 3000, 1000));
+  assert.ok(offsets.every((o) => Number.isInteger(o) && o >= 0 && o <= 1000));
+  assert.ok(Math.min(...offsets) < 20 && Math.max(...offsets) > 980, 'spread over the whole range');
+  assert.ok(new Set(offsets).size > 800, 'not a few values');
+  assert.equal(
+    offsets.slice(0, 5),
+    Array.from({ length: 5 }, (_, i) => idWindowOffset(`synth-train-pulse-cycles-${i}`, 3000, 1000)),
+  );
+  assert.ok([0, 1, 2, 3].includes(idWindowOffset('x', 1003, 1000)), 'span n − length = 3');
+  assert.is(idWindowOffset('x', 1000, 1000), 0);
+  assert.is(idWindowOffset('x', 10, 1000), 0);
+});
+
+test('windowRecord with an offset: the windows of the series from the offset on, at absolute starts, intervals clipped', () => {
+  const series = Float64Array.from({ length: 2500 }, (_, i) => i);
+  const r: SeriesRecord = {
+    id: 's',
+    series,
+    intervals: [
+      [100, 200],
+      [1300, 1350],
+      [2450, 2500],
+    ],
+    type: 'global point',
+  };
+  const wins = windowRecord(r, { length: 1000, offset: 300 });
+  // windowStarts(2200, 1000) = [0, 1000, 1200] → 300, 1300, 1500
+  assert.equal(
+    wins.map((w) => w.id),
+    ['s#w300', 's#w1300', 's#w1500'],
+  );
+  for (const w of wins) {
+    const start = parseWindowId(w.id)!.start;
+    assert.equal(Array.from(w.series), Array.from(series.slice(start, start + 1000)));
+    validateRecord(w, 'window');
+  }
+  // [100, 200) lies before the offset: in no window; window 300 ends where [1300, 1350) starts.
+  assert.equal(
+    wins.map((w) => [w.intervals, w.type]),
+    [
+      [[], 'normal'],
+      [[[0, 50]], 'global point'],
+      [[[950, 1000]], 'global point'],
+    ],
+  );
+  assert.throws(
+    () => windowRecord(r, { length: 1000, offset: 1501 }),
+    (e: unknown) => e instanceof ConfigError && /use an integer in \[0, 1500\]/.test((e as Error).message),
+  );
+  assert.throws(
+    () => windowRecord(r, { length: 1000, offset: -1 }),
+    (e: unknown) => e instanceof ConfigError,
+  );
+  assert.equal(
+    windowRecord(r, { length: 1000, offset: 0 }).map((w) => w.id),
+    windowRecord(r, { length: 1000 }).map((w) => w.id),
+  );
+});
+
+test("fitToLength's windowOffset: start is the windows from 0 as before; random moves a long record's, never a short one", () => {
+  const long: SeriesRecord = { id: 'synth-train-pulse-cycles-3', series: new Float64Array(2880), intervals: [], type: 'normal' };
+  const short: SeriesRecord = { id: 'anomllm-train-range-1', series: new Float64Array(1000), intervals: [], type: 'normal' };
+  const ids = (r: SeriesRecord, o?: 'start' | 'random') =>
+    fitToLength(r, { length: 1000, mode: 'window', ...(o === undefined ? {} : { windowOffset: o }) }).map((w) => w.id);
+  assert.equal(ids(long, 'start'), ids(long));
+  assert.equal(ids(long), ['synth-train-pulse-cycles-3#w0', 'synth-train-pulse-cycles-3#w1000', 'synth-train-pulse-cycles-3#w1880']);
+  const o = idWindowOffset(long.id, 2880, 1000);
+  assert.ok(o > 0, 'this id draws a non-zero offset');
+  assert.equal(ids(long, 'random')[0], `synth-train-pulse-cycles-3#w${o}`);
+  assert.is(fitToLength(short, { length: 1000, mode: 'window', windowOffset: 'random' })[0], short, 'a record of the model length stays itself');
 });
 
 test.run();
