@@ -6,6 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killAll, startRole } from './procs.js';
+import { decodeModelFile } from '../../shared/checkpoint/index.js';
+import { REFERENCE_FILE } from '../../shared/policy/checkpoint.js';
 
 /** Run `anomseer <args>` to its exit (no ANOMSEER_TOKEN: the launcher generates one). */
 async function run(args: string[]): Promise<{ code: number | string; out: string }> {
@@ -73,6 +75,32 @@ test('a faithful policy with D* and the slope-change channels trains through the
     const p = await loadPolicy(s.checkpoint);
     assert.is(p.spec.copyRest, true);
     assert.is(p.spec.features.slopeChange, true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("train.initFrom through the cluster: the learner starts RL from exactly the checkpoint's weights and says so", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'anomseer-cluster-init-'));
+  try {
+    const first = await runSmoke(join(dir, 'first'));
+    assert.is(first.code, 0, first.out);
+    const from = JSON.parse(readFileSync(first.summaryFile, 'utf8')).checkpoint as string;
+    const sha = JSON.parse(readFileSync(join(from, 'state.json'), 'utf8')).sha256['model.safetensors'] as string;
+    const second = await runSmoke(join(dir, 'second'), [`train.initFrom=${from}`, 'train.warmStart.enabled=false']);
+    assert.is(second.code, 0, second.out);
+    assert.match(
+      second.out,
+      new RegExp(
+        `\\[learner\\] learner: starting from the weights of ${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(model\\.safetensors sha256 ${sha.slice(0, 12)}…\\)`,
+      ),
+    );
+    // No warm start: the KL reference (the policy as RL starts, which the workers sampled first) is the checkpoint's.
+    const weights = (file: string) => decodeModelFile(new Uint8Array(readFileSync(file)), file).weights;
+    const ref = weights(join(dir, 'second', 'run', REFERENCE_FILE));
+    const src = weights(join(from, 'model.safetensors'));
+    assert.equal(Object.keys(ref).sort(), Object.keys(src).sort());
+    for (const [k, t] of Object.entries(src)) assert.equal(Array.from(ref[k]!.data as Float32Array), Array.from(t.data as Float32Array), k);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
