@@ -25,6 +25,12 @@ export interface ToInputOptions {
    * key they derive from (name) carries through to them again.
    */
   readonly keepDerived?: boolean;
+  /**
+   * Keep keys whose value equals their default (and objects left empty by that). Default true.
+   * False gives only what differs from the defaults — what a job asked for, which stays the same
+   * when the schema gains a key with a default (the job's identity, shared/job/plan.ts).
+   */
+  readonly keepDefaults?: boolean;
   /** Print secrets as `<redacted>`. Default false. */
   readonly redact?: boolean;
 }
@@ -44,11 +50,16 @@ function walk(field: Field, value: unknown, opts: ToInputOptions, key: string): 
       const out: Record<string, unknown> = {};
       for (const k of Object.keys(fields)) {
         const f = fields[k];
-        if (opts.keepDerived === false && f.kind !== 'object' && f.derive !== undefined) {
+        if ((opts.keepDerived === false || opts.keepDefaults === false) && f.kind !== 'object' && f.derive !== undefined) {
           const fromDerive = compileField(f, f.derive(obj), k);
           if (JSON.stringify(fromDerive) === JSON.stringify(obj[k])) continue;
         }
-        out[k] = walk(f, obj[k], opts, k);
+        if (opts.keepDefaults === false && f.kind !== 'object' && f.default !== undefined) {
+          if (JSON.stringify(compileField(f, f.default, k)) === JSON.stringify(obj[k])) continue;
+        }
+        const v = walk(f, obj[k], opts, k);
+        if (opts.keepDefaults === false && f.kind === 'object' && Object.keys(v as object).length === 0) continue;
+        out[k] = v;
       }
       return out;
     }

@@ -14,7 +14,9 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../checkpoint/checkpoint-files.js';
+import { JOB_SCHEMA } from '../config/job.js';
 import type { JobConfig } from '../config/job.js';
+import { toInput } from '../config/plain.js';
 import { Rng } from '../rng.js';
 
 export interface StepPlan {
@@ -66,12 +68,20 @@ export function recordIdOf(promptId: string): string {
   return m === null ? promptId : m[1]!;
 }
 
-/** sha256 (hex) of the resolved job config without `outputDir`: a restarted coordinator and the learner must agree on it. */
+/**
+ * sha256 (hex) of what the job asks for: its resolved config without `outputDir`, keys at their
+ * defaults left out (`toInput(…, { keepDefaults: false })`). A restarted coordinator and the
+ * learner must agree on it, and a run directory is resumed only by its own job (run-dir.ts).
+ * Leaving defaults out keeps the hash — and the job id, and the state store's keys — the same
+ * when a later version of anomseer adds a config key with a default, so a run started before an
+ * upgrade resumes after it; a key set to its default and a key left out are the same job.
+ */
 export function configHashOf(job: JobConfig): string {
+  const asked = toInput(JOB_SCHEMA, job, { keepDefaults: false }) as Record<string, unknown>;
   // Where a process writes is not what the job trains: a learner and a coordinator (or a run
   // resumed from a moved directory) agree on the job whatever their outputDir.
-  const { outputDir: _where, ...what } = job;
-  return createHash('sha256').update(canonicalJson(what, 'job')).digest('hex');
+  delete asked.outputDir;
+  return createHash('sha256').update(canonicalJson(asked, 'job')).digest('hex');
 }
 
 /** The job id the coordinator serves: `<name>-<first 12 hex of the config hash>`. */

@@ -41,6 +41,15 @@ test('the job id names the job and changes with any config value', () => {
   assert.is.not(jobIdOf(smokeJob({ 'optim.lr': '0.001' })), a);
 });
 
+test('the job id is what the job asks for: a key set to its default is the same job as one left out, outputDir is not the job', () => {
+  const a = jobIdOf(smokeJob());
+  // Keys added by later versions with defaults (train.initFrom, data.windowOffset) leave old jobs' ids alone.
+  assert.is(jobIdOf(smokeJob({ 'train.initFrom': 'none', 'data.windowOffset': 'start' })), a);
+  assert.is(jobIdOf(smokeJob({ 'timerpo.klCoef': '0.001', seed: '3407' })), a);
+  assert.is(jobIdOf(smokeJob({ outputDir: '/elsewhere/smoke' })), a);
+  assert.is.not(jobIdOf(smokeJob({ 'data.windowOffset': 'random' })), a);
+});
+
 test('labels travel as wire enums with half-open intervals', () => {
   const [normal, anomalous] = fakeRecords(2);
   assert.equal(labelOf(normal!), { anomaly_type: 'ANOMALY_TYPE_NORMAL', intervals: [] });

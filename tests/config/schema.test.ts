@@ -138,6 +138,27 @@ test('toInput without derived keys lets them follow their source again', () => {
   assert.is(pinned.dir, 'mine');
 });
 
+test('toInput without defaults keeps only what differs from them, and a schema that gains a defaulted key gives the same', () => {
+  const c = compile(S, { name: 'x', size: 4, wait: '2s', inner: { on: false, heartbeatInterval: 2 } });
+  assert.equal(toInput(S, c, { keepDefaults: false }), { name: 'x', size: 4, inner: { heartbeatInterval: 2 } });
+  // An object left empty is left out; a derived key at its derived default too, a pinned one stays.
+  assert.equal(toInput(S, compile(S, { name: 'x' }), { keepDefaults: false }), { name: 'x' });
+  assert.equal(toInput(S, compile(S, { name: 'x', dir: 'mine' }), { keepDefaults: false }), { name: 'x', dir: 'mine' });
+  // The sparse form compiles back to the same value.
+  assert.equal(compile(S, toInput(S, c, { keepDefaults: false }) as Record<string, unknown>), c);
+  // A later schema with a new key (at the top and nested) that has a default: the same sparse form for the same input.
+  const S2 = t.object(
+    {
+      ...S.fields,
+      added: t.number({ default: 9, doc: 'Added later.' }),
+      inner: t.object({ ...S.fields.inner.fields, addedToo: t.boolean({ default: true, doc: 'Added later.' }) }, { doc: 'Nested.' }),
+    },
+    { doc: 'Test schema, a version later.' },
+  );
+  const input = { name: 'x', size: 4, inner: { heartbeatInterval: 2 } };
+  assert.equal(toInput(S2, compile(S2, input), { keepDefaults: false }), toInput(S, compile(S, input), { keepDefaults: false }));
+});
+
 test('allowedText phrases', () => {
   const cases: [Parameters<typeof allowedText>[0], string][] = [
     [t.number({ integer: true, min: 0, doc: '' }), 'integer >= 0'],
