@@ -106,7 +106,12 @@ export async function initWeightsOf(job: JobConfig, spec: PolicySpec): Promise<I
   return { dir, params: loaded.params, sha256: sha256Hex(new Uint8Array(readFileSync(`${dir}/model.safetensors`))) };
 }
 
-/** Overwrite `params` with the init weights (same names and shapes: checked by initWeightsOf). */
-export function applyInitWeights(params: Params, init: InitWeights): void {
+/**
+ * Overwrite `params` with the init weights (same names and shapes: checked by initWeightsOf) and
+ * log `<role>: starting from the weights of <dir> (… sha256 …)`; nothing for `none` (undefined).
+ */
+export function applyInitWeights(params: Params, init: InitWeights | undefined, role: string, log: (line: string) => void): void {
+  if (init === undefined) return;
   for (const [k, v] of Object.entries(init.params)) params[k]!.set(v);
+  log(`${role}: starting from the weights of ${init.dir} (model.safetensors sha256 ${init.sha256.slice(0, 12)}…)`);
 }

@@ -229,13 +229,7 @@ export async function runRemoteTraining(job: JobConfig, deps: RemoteDeps): Promi
   const resumed: TrainingState | undefined = from === undefined ? undefined : await loadTrainingState(from, spec);
   const inRl = resumed?.progress.stage === 'rl';
   if (resumed !== undefined) for (const [k, v] of Object.entries(resumed.params)) params[k]!.set(v);
-  else {
-    const init = earlyInit ?? (await initWeightsOf(job, spec));
-    if (init !== undefined) {
-      applyInitWeights(params, init);
-      deps.log(`learner: starting from the weights of ${init.dir} (model.safetensors sha256 ${init.sha256.slice(0, 12)}…)`);
-    }
-  }
+  else applyInitWeights(params, earlyInit ?? (await initWeightsOf(job, spec)), 'learner', deps.log);
   const clusterProgress = inRl ? validateClusterProgress(resumed!.progress.cluster, `${from}/state.json`) : undefined;
   const resumedStep = inRl ? resumed!.progress.stageStep : 0;
   const accounting = clusterProgress === undefined ? new PlanAccounting(plan) : PlanAccounting.restore(plan, resumedStep, clusterProgress);

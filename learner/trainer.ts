@@ -124,11 +124,7 @@ export async function runTraining(job: JobConfig, deps: TrainDeps): Promise<Trai
     deps.log(`train: resuming ${job.outputDir} from ${from} (${resumed.progress.stage} step ${resumed.progress.stageStep})`);
   } else {
     if (claim === 'resumed') deps.log(`train: ${job.outputDir} has no checkpoint yet; starting the run from the beginning`);
-    const init = earlyInit ?? (await initWeightsOf(job, spec));
-    if (init !== undefined) {
-      applyInitWeights(params, init);
-      deps.log(`train: starting from the weights of ${init.dir} (model.safetensors sha256 ${init.sha256.slice(0, 12)}…)`);
-    }
+    applyInitWeights(params, earlyInit ?? (await initWeightsOf(job, spec)), 'train', deps.log);
   }
   const model = await LearnerModel.create(spec.model, { clipEps: job.timerpo.clipEps, klCoef: job.timerpo.klCoef, entropyCoef: job.timerpo.entropyCoef }, deps);
   const runOpts = { device: deps.device, threads: deps.threads };
